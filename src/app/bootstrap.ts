@@ -1,0 +1,44 @@
+import { DEFAULT_TENANT } from '../domain/tenants/model.js';
+import { NotFoundError } from '../domain/errors.js';
+import { adminTokensRepo } from '../storage/repositories/admin-tokens.js';
+import type { Deps } from './deps.js';
+
+const SYSTEM = { id: 'system', reason: 'bootstrap' };
+
+/**
+ * First start with an empty store creates tenant `default` with its first signing key and an
+ * admin token. TESSERA_ADMIN_TOKEN, when set, is registered (as a digest) instead of generating
+ * one. Returns a generated token, which the caller prints once.
+ */
+export async function bootstrap(deps: Deps): Promise<{ generatedAdminToken?: string }> {
+  const { tenants, adminTokens } = deps.services;
+  try {
+    await tenants.get(DEFAULT_TENANT);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    await tenants.create(SYSTEM, { id: DEFAULT_TENANT, name: 'Default' });
+  }
+  if (deps.config.adminToken) {
+    await adminTokens.ensure(SYSTEM, 'bootstrap (TESSERA_ADMIN_TOKEN)', deps.config.adminToken);
+    return {};
+  }
+  if ((await adminTokensRepo.count(deps.store.db)) === 0) {
+    const { value } = await adminTokens.create(SYSTEM, { name: 'bootstrap' });
+    return { generatedAdminToken: value };
+  }
+  return {};
+}
+
+/** Loads the read model; a wrong TESSERA_SECRET shows here first, so say so plainly. */
+export async function loadReadModel(deps: Deps): Promise<void> {
+  try {
+    await deps.readModel.loadAll();
+  } catch (err) {
+    if (err instanceof Error && /unable to authenticate|Unsupported state/i.test(err.message)) {
+      throw new Error('cannot decrypt the signing keys: TESSERA_SECRET (or data/tessera.secret) is not the one they were sealed with', {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,110 @@
+import { parseDatabaseUrl } from '../storage/database.js';
+
+/** Validated, frozen settings of one Tessera process (DESIGN §1). */
+export interface Config {
+  readonly databaseUrl: string;
+  /** External base URL of the public listener, no trailing slash: the default tenant's issuer. */
+  readonly publicUrl: string;
+  readonly publicHost: string;
+  readonly publicPort: number;
+  readonly adminHost: string;
+  readonly adminPort: number;
+  readonly adminToken: string | undefined;
+  /** TESSERA_SECRET: 64 hex characters, or undefined to use the generated file (SQLite only). */
+  readonly secret: string | undefined;
+  readonly logLevel: string;
+  /** e.g. `%s.auth.example.com`: tenants served on their own host. */
+  readonly tenantHost: string | undefined;
+  /** `token` (default): every admin call needs a bearer token; `loopback`: loopback callers may omit it. */
+  readonly adminAuth: 'token' | 'loopback';
+}
+
+/** Settings as flags of `tessera serve`; each overrides its environment variable. */
+export type ConfigFlags = Partial<Record<keyof Config, string>>;
+
+/** A setting is wrong; the message names the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const VARIABLES: Record<keyof Config, string> = {
+  databaseUrl: 'TESSERA_DATABASE_URL',
+  publicUrl: 'TESSERA_PUBLIC_URL',
+  publicHost: 'TESSERA_PUBLIC_HOST',
+  publicPort: 'TESSERA_PUBLIC_PORT',
+  adminHost: 'TESSERA_ADMIN_HOST',
+  adminPort: 'TESSERA_ADMIN_PORT',
+  adminToken: 'TESSERA_ADMIN_TOKEN',
+  secret: 'TESSERA_SECRET',
+  logLevel: 'TESSERA_LOG_LEVEL',
+  tenantHost: 'TESSERA_TENANT_HOST',
+  adminAuth: 'TESSERA_ADMIN_AUTH',
+};
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function port(name: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new ConfigError(`${name} must be a port number (0-65535), got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Reads settings from flags, then the environment, then defaults; every error names the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
+  const get = (key: keyof Config): string | undefined => {
+    const v = flags[key] ?? env[VARIABLES[key]];
+    return v === '' ? undefined : v;
+  };
+  const databaseUrl = get('databaseUrl') ?? 'sqlite:./data/tessera.db';
+  try {
+    parseDatabaseUrl(databaseUrl);
+  } catch (err) {
+    throw new ConfigError(`TESSERA_DATABASE_URL: ${(err as Error).message}`);
+  }
+  const publicUrl = (get('publicUrl') ?? 'http://localhost:4444').replace(/\/+$/, '');
+  let parsedPublic: URL;
+  try {
+    parsedPublic = new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`TESSERA_PUBLIC_URL must be an absolute http(s) URL, got ${JSON.stringify(publicUrl)}`);
+  }
+  if (!['http:', 'https:'].includes(parsedPublic.protocol) || parsedPublic.search || parsedPublic.hash) {
+    throw new ConfigError('TESSERA_PUBLIC_URL must be an http(s) URL without query or fragment');
+  }
+  const adminToken = get('adminToken');
+  if (adminToken !== undefined && adminToken.length < 32) throw new ConfigError('TESSERA_ADMIN_TOKEN must be at least 32 characters');
+  const secret = get('secret');
+  if (secret !== undefined && !/^[0-9a-fA-F]{64}$/.test(secret)) {
+    throw new ConfigError('TESSERA_SECRET must be 32 random bytes written as 64 hex characters (e.g. `openssl rand -hex 32`)');
+  }
+  const logLevel = get('logLevel') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`TESSERA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const tenantHost = get('tenantHost');
+  if (tenantHost !== undefined && (tenantHost.split('%s').length !== 2 || /[/\s]/.test(tenantHost))) {
+    throw new ConfigError('TESSERA_TENANT_HOST must be a host name containing %s once, e.g. %s.auth.example.com');
+  }
+  const adminAuth = get('adminAuth') ?? 'token';
+  if (adminAuth !== 'token' && adminAuth !== 'loopback') throw new ConfigError('TESSERA_ADMIN_AUTH must be token or loopback');
+  const adminHost = get('adminHost') ?? '127.0.0.1';
+  if (adminAuth === 'loopback' && !isLoopbackHost(adminHost)) {
+    throw new ConfigError('TESSERA_ADMIN_AUTH=loopback requires TESSERA_ADMIN_HOST to be a loopback address');
+  }
+  return Object.freeze({
+    databaseUrl,
+    publicUrl,
+    publicHost: get('publicHost') ?? '127.0.0.1',
+    publicPort: port('TESSERA_PUBLIC_PORT', get('publicPort') ?? '4444'),
+    adminHost,
+    adminPort: port('TESSERA_ADMIN_PORT', get('adminPort') ?? '4445'),
+    adminToken,
+    secret,
+    logLevel,
+    tenantHost,
+    adminAuth,
+  });
+}
+
+/** 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::ffff:127.0.0.1';
+}

@@ -1,0 +1,91 @@
+import type { Logger } from 'pino';
+import { AdminTokensService } from '../domain/admin-tokens/service.js';
+import { ApisService } from '../domain/apis/service.js';
+import { AuditService } from '../domain/audit/service.js';
+import { LocalChangeFeed, type ChangeFeed } from '../domain/changes.js';
+import { ClientsService } from '../domain/clients/service.js';
+import type { DomainContext } from '../domain/context.js';
+import { GrantsService } from '../domain/grants/service.js';
+import { KeysService } from '../domain/keys/service.js';
+import { ReadModel } from '../domain/read-model/read-model.js';
+import { ServiceAccountsService } from '../domain/service-accounts/service.js';
+import { Issuers } from '../domain/tenants/issuers.js';
+import { TenantsService } from '../domain/tenants/service.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
+import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
+import { openStore, type Store } from '../storage/database.js';
+import { migrateToLatest } from '../storage/migrations/index.js';
+import type { Config } from './config.js';
+import { createLogger } from './logger.js';
+import { resolveKeyEncryptionKey } from './secret.js';
+
+export interface Services {
+  readonly tenants: TenantsService;
+  readonly serviceAccounts: ServiceAccountsService;
+  readonly clients: ClientsService;
+  readonly apis: ApisService;
+  readonly grants: GrantsService;
+  readonly keys: KeysService;
+  readonly adminTokens: AdminTokensService;
+  readonly audit: AuditService;
+}
+
+/** Everything a Tessera process uses, built once here and passed explicitly. */
+export interface Deps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly store: Store;
+  readonly changes: ChangeFeed;
+  readonly readModel: ReadModel;
+  readonly services: Services;
+  readonly grantTypes: GrantTypeRegistry;
+  readonly issuers: Issuers;
+  close(): Promise<void>;
+}
+
+export interface DepsOptions {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** Opens the store, runs migrations and wires every service. Loads nothing into memory yet. */
+export async function createDeps(config: Config, options: DepsOptions = {}): Promise<Deps> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const store = openStore(config.databaseUrl);
+  try {
+    const applied = await migrateToLatest(store.db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    const kek = resolveKeyEncryptionKey(config, store.sqlitePath);
+    const changes = new LocalChangeFeed();
+    const ctx: DomainContext = { db: store.db, clock, changes, kek };
+    const readModel = new ReadModel(ctx);
+    changes.subscribe((change) => readModel.apply(change));
+    return {
+      config,
+      logger,
+      clock,
+      store,
+      changes,
+      readModel,
+      services: {
+        tenants: new TenantsService(ctx),
+        serviceAccounts: new ServiceAccountsService(ctx),
+        clients: new ClientsService(ctx),
+        apis: new ApisService(ctx),
+        grants: new GrantsService(ctx),
+        keys: new KeysService(ctx),
+        adminTokens: new AdminTokensService(ctx),
+        audit: new AuditService(ctx),
+      },
+      grantTypes: new GrantTypeRegistry().register(clientCredentials),
+      issuers: new Issuers(config.publicUrl, config.tenantHost),
+      close: () => store.close(),
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

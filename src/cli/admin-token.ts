@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../app/config.js';
+import { createDeps } from '../app/deps.js';
+import { createLogger } from '../app/logger.js';
+import { NotFoundError } from '../domain/errors.js';
+import { DEFAULT_TENANT } from '../domain/tenants/model.js';
+
+export function registerAdminToken(program: Command): void {
+  const group = program.command('admin-token').description('admin tokens, written straight to the database (bootstrap and recovery)');
+  group
+    .command('create')
+    .description('create an admin token and print it once')
+    .requiredOption('--name <name>', 'what the token is for')
+    .option('--tenant <tenant>', 'limit the token to one tenant')
+    .option('--database-url <url>', 'sqlite:PATH or postgres://… (TESSERA_DATABASE_URL)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  tessera admin-token create --name ci-pipeline --tenant acme')
+    .action(async (options: { name: string; tenant?: string; databaseUrl?: string; json?: boolean }) => {
+      const config = loadConfig(process.env, options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
+      const deps = await createDeps(config, { logger: createLogger('warn') });
+      try {
+        const actor = { id: 'cli', reason: 'tessera admin-token create' };
+        try {
+          await deps.services.tenants.get(DEFAULT_TENANT);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+          await deps.services.tenants.create(actor, { id: DEFAULT_TENANT, name: 'Default' });
+        }
+        const { token, value } = await deps.services.adminTokens.create(actor, { name: options.name, tenantId: options.tenant ?? null });
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify({ id: token.id, name: token.name, tenant: token.tenantId, token: value, created_at: token.createdAt })}\n`);
+        } else {
+          process.stdout.write(`${value}\n`);
+          process.stderr.write(`admin token ${token.id} (${token.name}${token.tenantId ? `, tenant ${token.tenantId}` : ''}): shown once, keep it safe\n`);
+        }
+      } finally {
+        await deps.close();
+      }
+    });
+}

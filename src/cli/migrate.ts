@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../app/config.js';
+import { openStore } from '../storage/database.js';
+import { migrateToLatest } from '../storage/migrations/index.js';
+
+export function registerMigrate(program: Command): void {
+  program
+    .command('migrate')
+    .description('apply pending database migrations (also done at every start)')
+    .option('--database-url <url>', 'sqlite:PATH or postgres://… (TESSERA_DATABASE_URL)')
+    .action(async (options: { databaseUrl?: string }) => {
+      const config = loadConfig(process.env, options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
+      const store = openStore(config.databaseUrl);
+      try {
+        const applied = await migrateToLatest(store.db);
+        process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { loadConfig, type ConfigFlags } from '../app/config.js';
+import { startServer } from '../app/server.js';
+
+const FLAGS: [string, keyof ConfigFlags, string][] = [
+  ['--database-url <url>', 'databaseUrl', 'sqlite:PATH or postgres://… (TESSERA_DATABASE_URL)'],
+  ['--public-url <url>', 'publicUrl', 'external base URL of the public listener (TESSERA_PUBLIC_URL)'],
+  ['--public-host <host>', 'publicHost', 'public bind address (TESSERA_PUBLIC_HOST)'],
+  ['--public-port <port>', 'publicPort', 'public port (TESSERA_PUBLIC_PORT)'],
+  ['--admin-host <host>', 'adminHost', 'admin bind address (TESSERA_ADMIN_HOST)'],
+  ['--admin-port <port>', 'adminPort', 'admin port (TESSERA_ADMIN_PORT)'],
+  ['--admin-auth <mode>', 'adminAuth', 'token | loopback (TESSERA_ADMIN_AUTH)'],
+  ['--tenant-host <pattern>', 'tenantHost', 'host mode, e.g. %s.auth.example.com (TESSERA_TENANT_HOST)'],
+  ['--log-level <level>', 'logLevel', 'pino level (TESSERA_LOG_LEVEL)'],
+];
+
+export function registerServe(program: Command): void {
+  const cmd = program.command('serve').description('start the public (4444) and admin (4445) listeners');
+  for (const [flag, , help] of FLAGS) cmd.option(flag, help);
+  cmd.addHelpText(
+    'after',
+    '\nSecrets (TESSERA_ADMIN_TOKEN, TESSERA_SECRET) are read from the environment only, never from flags.\n\nExample:\n  TESSERA_PUBLIC_URL=https://auth.example.com tessera serve --public-host 0.0.0.0',
+  );
+  cmd.action(async (options: Record<string, string>) => {
+    const flags: ConfigFlags = {};
+    for (const [, key] of FLAGS) if (options[key] !== undefined) flags[key] = options[key];
+    const config = loadConfig(process.env, flags);
+    const server = await startServer(config);
+    const { logger } = server.deps;
+    logger.info({ public: server.publicAddress, admin: server.adminAddress, issuer: config.publicUrl }, 'Tessera is ready');
+    if (server.generatedAdminToken) {
+      process.stdout.write(
+        `\n  First start: an admin token was generated. It is shown this once; keep it safe.\n\n    ${server.generatedAdminToken}\n\n` +
+          `  Use it as: Authorization: Bearer <token>   (admin API at ${server.adminAddress})\n\n`,
+      );
+    }
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      await server.close();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
+}

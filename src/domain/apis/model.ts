@@ -1,0 +1,24 @@
+export interface ApiScope {
+  value: string;
+  description: string;
+}
+
+/** A protected API (resource server): its identifier is the token audience. */
+export interface Api {
+  tenantId: string;
+  id: string;
+  name: string;
+  identifier: string;
+  scopes: ApiScope[];
+  accessTokenTtl: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) (RFC 6749 §3.3). */
+export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/** Splits a space-delimited scope string into distinct tokens, in order. */
+export function splitScope(scope: string): string[] {
+  return [...new Set(scope.split(' ').filter((s) => s.length > 0))];
+}

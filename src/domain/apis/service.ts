@@ -1,0 +1,146 @@
+import { isoTime } from '../../lib/clock.js';
+import { timeOrderedId } from '../../lib/random.js';
+import { UniqueViolation } from '../../storage/errors.js';
+import { apisRepo } from '../../storage/repositories/apis.js';
+import { grantsRepo } from '../../storage/repositories/grants.js';
+import type { Page, PageRequest } from '../../storage/repositories/paging.js';
+import { transact } from '../../storage/transaction.js';
+import { recordAudit } from '../audit/record.js';
+import type { DomainContext } from '../context.js';
+import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError } from '../errors.js';
+import { SCOPE_TOKEN, type Api, type ApiScope } from './model.js';
+
+export interface ApiInput {
+  name?: string | undefined;
+  identifier: string;
+  scopes?: { value: string; description?: string | undefined }[] | undefined;
+  accessTokenTtl?: number | null | undefined;
+}
+
+export type ApiPatch = Partial<ApiInput>;
+
+function normaliseScopes(input: ApiInput['scopes']): { scopes: ApiScope[]; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  const scopes: ApiScope[] = [];
+  (input ?? []).forEach((s, i) => {
+    if (!SCOPE_TOKEN.test(s.value)) errors.push({ pointer: `/scopes/${i}/value`, detail: `invalid scope token ${JSON.stringify(s.value)}` });
+    else if (seen.has(s.value)) errors.push({ pointer: `/scopes/${i}/value`, detail: `duplicate scope ${JSON.stringify(s.value)}` });
+    seen.add(s.value);
+    scopes.push({ value: s.value, description: s.description ?? '' });
+  });
+  return { scopes, errors };
+}
+
+function duplicate(identifier: string): ConflictError {
+  return new ConflictError(`an API with identifier ${JSON.stringify(identifier)} already exists`);
+}
+
+export class ApisService {
+  constructor(private readonly ctx: DomainContext) {}
+
+  async get(tenantId: string, id: string): Promise<Api> {
+    const api = await apisRepo.get(this.ctx.db, tenantId, id);
+    if (!api) throw new NotFoundError('API', id);
+    return api;
+  }
+
+  list(tenantId: string, page: PageRequest): Promise<Page<Api>> {
+    return apisRepo.list(this.ctx.db, tenantId, page);
+  }
+
+  async create(actor: Actor, tenantId: string, input: ApiInput): Promise<Api> {
+    const { scopes, errors } = normaliseScopes(input.scopes);
+    if (errors.length > 0) throw new InvalidError('the API is not valid', errors);
+    const nowMs = this.ctx.clock.now();
+    const api: Api = {
+      tenantId,
+      id: timeOrderedId('api_', nowMs),
+      name: input.name ?? input.identifier,
+      identifier: input.identifier,
+      scopes,
+      accessTokenTtl: input.accessTokenTtl ?? null,
+      createdAt: isoTime(nowMs),
+      updatedAt: isoTime(nowMs),
+    };
+    try {
+      await transact(this.ctx.db, async (trx) => {
+        await apisRepo.insert(trx, api);
+        await recordAudit(trx, this.ctx.clock, {
+          tenantId,
+          actor,
+          action: 'api.create',
+          targetType: 'api',
+          targetId: api.id,
+          details: { name: api.name, identifier: api.identifier, scopes: scopes.map((s) => s.value), access_token_ttl: api.accessTokenTtl },
+        });
+      });
+    } catch (err) {
+      if (err instanceof UniqueViolation) throw duplicate(input.identifier);
+      throw err;
+    }
+    await this.ctx.changes.publish({ kind: 'tenant', tenantId });
+    return api;
+  }
+
+  /** Updates an API; scopes it no longer defines are taken out of its grants in the same transaction. */
+  async update(actor: Actor, tenantId: string, id: string, patch: ApiPatch): Promise<Api> {
+    const normalised = patch.scopes === undefined ? undefined : normaliseScopes(patch.scopes);
+    if (normalised && normalised.errors.length > 0) throw new InvalidError('the API is not valid', normalised.errors);
+    let updated: Api;
+    try {
+      updated = await transact(this.ctx.db, async (trx) => {
+        const api = await apisRepo.get(trx, tenantId, id);
+        if (!api) throw new NotFoundError('API', id);
+        const next: Api = {
+          ...api,
+          name: patch.name ?? api.name,
+          identifier: patch.identifier ?? api.identifier,
+          scopes: normalised?.scopes ?? api.scopes,
+          accessTokenTtl: patch.accessTokenTtl === undefined ? api.accessTokenTtl : patch.accessTokenTtl,
+          updatedAt: isoTime(this.ctx.clock.now()),
+        };
+        await apisRepo.update(trx, next);
+        if (normalised) {
+          const defined = new Set(next.scopes.map((s) => s.value));
+          for (const grant of await grantsRepo.all(trx, tenantId, { apiId: id })) {
+            const kept = grant.scopes.filter((s) => defined.has(s));
+            if (kept.length !== grant.scopes.length) await grantsRepo.updateScopes(trx, tenantId, grant.id, kept);
+          }
+        }
+        await recordAudit(trx, this.ctx.clock, {
+          tenantId,
+          actor,
+          action: 'api.update',
+          targetType: 'api',
+          targetId: id,
+          details: { name: next.name, identifier: next.identifier, scopes: next.scopes.map((s) => s.value), access_token_ttl: next.accessTokenTtl },
+        });
+        return next;
+      });
+    } catch (err) {
+      if (err instanceof UniqueViolation) throw duplicate(patch.identifier ?? '');
+      throw err;
+    }
+    await this.ctx.changes.publish({ kind: 'tenant', tenantId });
+    return updated;
+  }
+
+  /** Deletes an API and every grant on it. */
+  async delete(actor: Actor, tenantId: string, id: string): Promise<void> {
+    await transact(this.ctx.db, async (trx) => {
+      const api = await apisRepo.get(trx, tenantId, id);
+      if (!api) throw new NotFoundError('API', id);
+      await apisRepo.delete(trx, tenantId, id);
+      await recordAudit(trx, this.ctx.clock, {
+        tenantId,
+        actor,
+        action: 'api.delete',
+        targetType: 'api',
+        targetId: id,
+        details: { identifier: api.identifier },
+      });
+    });
+    await this.ctx.changes.publish({ kind: 'tenant', tenantId });
+  }
+}

@@ -1,0 +1,46 @@
+import type { JSONWebKeySet } from 'jose';
+
+export const CLIENT_TYPES = ['machine_to_machine', 'spa', 'native'] as const;
+export type ClientType = (typeof CLIENT_TYPES)[number];
+
+export const SECRET_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
+export type TokenEndpointAuthMethod = (typeof SECRET_AUTH_METHODS)[number];
+
+/** Client ids: unreserved characters only, so Basic credentials need no escaping (RFC 6749 §2.3.1). */
+export const CLIENT_ID_PATTERN = '^[A-Za-z0-9._~-]{1,128}$';
+
+/** One client secret, stored as its SHA-256 digest only. */
+export interface ClientSecret {
+  id: string;
+  clientId: string;
+  digest: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** An OAuth client (RFC 7591 metadata names). */
+export interface Client {
+  tenantId: string;
+  clientId: string;
+  clientName: string;
+  clientType: ClientType;
+  grantTypes: string[];
+  responseTypes: string[];
+  audience: string[];
+  scope: string;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod | null;
+  jwks: JSONWebKeySet | null;
+  jwksUri: string | null;
+  serviceAccountId: string | null;
+  accessTokenTtl: number | null;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+  secrets: ClientSecret[];
+}
+
+/** Confidential clients authenticate; the other types are public and never get client_credentials. */
+export function isConfidential(type: ClientType): boolean {
+  return type === 'machine_to_machine';
+}

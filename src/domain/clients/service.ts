@@ -1,0 +1,212 @@
+import { isoTime } from '../../lib/clock.js';
+import { randomBase32 } from '../../lib/random.js';
+import { UniqueViolation } from '../../storage/errors.js';
+import { clientsRepo } from '../../storage/repositories/clients.js';
+import type { Executor } from '../../storage/repositories/executor.js';
+import type { Page, PageRequest } from '../../storage/repositories/paging.js';
+import { serviceAccountsRepo } from '../../storage/repositories/service-accounts.js';
+import { transact } from '../../storage/transaction.js';
+import { splitScope } from '../apis/model.js';
+import { recordAudit } from '../audit/record.js';
+import type { DomainContext } from '../context.js';
+import { ConflictError, InvalidError, NotFoundError, type Actor } from '../errors.js';
+import { isConfidential, type Client, type ClientSecret, type ClientType, type TokenEndpointAuthMethod } from './model.js';
+import { clientFieldErrors } from './rules.js';
+import { issueSecret } from './secrets.js';
+
+export interface ClientInput {
+  clientId?: string | undefined;
+  clientName?: string | undefined;
+  clientType?: ClientType | undefined;
+  grantTypes?: string[] | undefined;
+  responseTypes?: string[] | undefined;
+  audience?: string[] | undefined;
+  scope?: string | undefined;
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod | null | undefined;
+  serviceAccountId?: string | null | undefined;
+  accessTokenTtl?: number | null | undefined;
+  active?: boolean | undefined;
+}
+
+export type ClientPatch = Omit<ClientInput, 'clientId'>;
+
+/** A secret as the caller sees it once: its id, value and dates. */
+export interface SecretShownOnce {
+  id: string;
+  value: string;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+function auditable(c: Client): Record<string, unknown> {
+  return {
+    client_name: c.clientName,
+    client_type: c.clientType,
+    grant_types: c.grantTypes,
+    audience: c.audience,
+    scope: c.scope,
+    token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+    service_account_id: c.serviceAccountId,
+    access_token_ttl: c.accessTokenTtl,
+    active: c.active,
+  };
+}
+
+export class ClientsService {
+  constructor(private readonly ctx: DomainContext) {}
+
+  async get(tenantId: string, clientId: string): Promise<Client> {
+    const client = await clientsRepo.get(this.ctx.db, tenantId, clientId);
+    if (!client) throw new NotFoundError('client', clientId);
+    return client;
+  }
+
+  list(tenantId: string, page: PageRequest, filter: { serviceAccountId?: string | undefined } = {}): Promise<Page<Client>> {
+    return clientsRepo.list(this.ctx.db, tenantId, page, filter);
+  }
+
+  /** Registers a client; a confidential one gets its first secret, returned here only. */
+  async create(actor: Actor, tenantId: string, input: ClientInput): Promise<{ client: Client; secret: SecretShownOnce | null }> {
+    const nowMs = this.ctx.clock.now();
+    const clientType = input.clientType ?? 'machine_to_machine';
+    const clientId = input.clientId ?? randomBase32(24);
+    const client: Client = {
+      tenantId,
+      clientId,
+      clientName: input.clientName ?? '',
+      clientType,
+      grantTypes: input.grantTypes ?? (isConfidential(clientType) ? ['client_credentials'] : []),
+      responseTypes: input.responseTypes ?? [],
+      audience: input.audience ?? [],
+      scope: splitScope(input.scope ?? '').join(' '),
+      tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? null,
+      jwks: null,
+      jwksUri: null,
+      serviceAccountId: input.serviceAccountId ?? null,
+      accessTokenTtl: input.accessTokenTtl ?? null,
+      active: input.active ?? true,
+      createdAt: isoTime(nowMs),
+      updatedAt: isoTime(nowMs),
+      secrets: [],
+    };
+    const issued = isConfidential(clientType) ? issueSecret(clientId, nowMs) : null;
+    if (issued) client.secrets.push(issued.record);
+    try {
+      await transact(this.ctx.db, async (trx) => {
+        await this.#validate(trx, client);
+        await clientsRepo.insert(trx, client);
+        if (issued) await clientsRepo.insertSecret(trx, tenantId, issued.record);
+        await recordAudit(trx, this.ctx.clock, {
+          tenantId,
+          actor,
+          action: 'client.create',
+          targetType: 'client',
+          targetId: clientId,
+          details: auditable(client),
+        });
+      });
+    } catch (err) {
+      if (err instanceof UniqueViolation) throw new ConflictError(`client ${JSON.stringify(clientId)} already exists`);
+      throw err;
+    }
+    await this.ctx.changes.publish({ kind: 'client', tenantId, clientId });
+    const secret = issued && { id: issued.record.id, value: issued.value, createdAt: issued.record.createdAt, expiresAt: null };
+    return { client, secret };
+  }
+
+  async update(actor: Actor, tenantId: string, clientId: string, patch: ClientPatch): Promise<Client> {
+    const updated = await transact(this.ctx.db, async (trx) => {
+      const client = await clientsRepo.get(trx, tenantId, clientId);
+      if (!client) throw new NotFoundError('client', clientId);
+      const next: Client = {
+        ...client,
+        clientName: patch.clientName ?? client.clientName,
+        clientType: patch.clientType ?? client.clientType,
+        grantTypes: patch.grantTypes ?? client.grantTypes,
+        responseTypes: patch.responseTypes ?? client.responseTypes,
+        audience: patch.audience ?? client.audience,
+        scope: patch.scope === undefined ? client.scope : splitScope(patch.scope).join(' '),
+        tokenEndpointAuthMethod: patch.tokenEndpointAuthMethod === undefined ? client.tokenEndpointAuthMethod : patch.tokenEndpointAuthMethod,
+        serviceAccountId: patch.serviceAccountId === undefined ? client.serviceAccountId : patch.serviceAccountId,
+        accessTokenTtl: patch.accessTokenTtl === undefined ? client.accessTokenTtl : patch.accessTokenTtl,
+        active: patch.active ?? client.active,
+        updatedAt: isoTime(this.ctx.clock.now()),
+      };
+      await this.#validate(trx, next);
+      await clientsRepo.update(trx, next);
+      await recordAudit(trx, this.ctx.clock, {
+        tenantId,
+        actor,
+        action: 'client.update',
+        targetType: 'client',
+        targetId: clientId,
+        details: auditable(next),
+      });
+      return next;
+    });
+    await this.ctx.changes.publish({ kind: 'client', tenantId, clientId });
+    return updated;
+  }
+
+  /** Deletes the client with its secrets and grants. */
+  async delete(actor: Actor, tenantId: string, clientId: string): Promise<void> {
+    await transact(this.ctx.db, async (trx) => {
+      if (!(await clientsRepo.delete(trx, tenantId, clientId))) throw new NotFoundError('client', clientId);
+      await recordAudit(trx, this.ctx.clock, { tenantId, actor, action: 'client.delete', targetType: 'client', targetId: clientId });
+    });
+    await this.ctx.changes.publish({ kind: 'client', tenantId, clientId });
+    await this.ctx.changes.publish({ kind: 'tenant', tenantId });
+  }
+
+  /**
+   * Adds a secret (rotation). With `expiresIn` (seconds), every older secret expires that long
+   * from now, so both work during the overlap.
+   */
+  async addSecret(actor: Actor, tenantId: string, clientId: string, expiresIn?: number): Promise<SecretShownOnce> {
+    const nowMs = this.ctx.clock.now();
+    const issued = issueSecret(clientId, nowMs);
+    await transact(this.ctx.db, async (trx) => {
+      const client = await clientsRepo.get(trx, tenantId, clientId);
+      if (!client) throw new NotFoundError('client', clientId);
+      if (!isConfidential(client.clientType)) throw new ConflictError(`a ${client.clientType} client is public and has no secrets`);
+      if (expiresIn !== undefined) await clientsRepo.expireSecrets(trx, tenantId, clientId, isoTime(nowMs + expiresIn * 1000));
+      await clientsRepo.insertSecret(trx, tenantId, issued.record);
+      await recordAudit(trx, this.ctx.clock, {
+        tenantId,
+        actor,
+        action: 'client.secret.create',
+        targetType: 'client',
+        targetId: clientId,
+        details: { secret_id: issued.record.id, old_secrets_expire_in: expiresIn ?? null },
+      });
+    });
+    await this.ctx.changes.publish({ kind: 'client', tenantId, clientId });
+    return { id: issued.record.id, value: issued.value, createdAt: issued.record.createdAt, expiresAt: null };
+  }
+
+  async deleteSecret(actor: Actor, tenantId: string, clientId: string, secretId: string): Promise<void> {
+    await transact(this.ctx.db, async (trx) => {
+      if (!(await clientsRepo.get(trx, tenantId, clientId))) throw new NotFoundError('client', clientId);
+      if (!(await clientsRepo.deleteSecret(trx, tenantId, clientId, secretId))) throw new NotFoundError('client secret', secretId);
+      await recordAudit(trx, this.ctx.clock, {
+        tenantId,
+        actor,
+        action: 'client.secret.delete',
+        targetType: 'client',
+        targetId: clientId,
+        details: { secret_id: secretId },
+      });
+    });
+    await this.ctx.changes.publish({ kind: 'client', tenantId, clientId });
+  }
+
+  async #validate(trx: Executor, c: Client): Promise<void> {
+    const errors = clientFieldErrors(c);
+    if (c.serviceAccountId !== null && !(await serviceAccountsRepo.get(trx, c.tenantId, c.serviceAccountId))) {
+      errors.push({ pointer: '/service_account_id', detail: `service account ${JSON.stringify(c.serviceAccountId)} does not exist` });
+    }
+    if (errors.length > 0) throw new InvalidError('the client metadata is not valid', errors);
+  }
+}
+
+export type { ClientSecret };

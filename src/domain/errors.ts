@@ -1,0 +1,44 @@
+/** One invalid field: a JSON Pointer (RFC 6901) into the input and what is wrong with it. */
+export interface FieldError {
+  pointer: string;
+  detail: string;
+}
+
+/** The named thing does not exist in this tenant. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+  constructor(
+    readonly entity: string,
+    readonly id: string,
+  ) {
+    super(`${entity} ${JSON.stringify(id)} does not exist`);
+  }
+}
+
+/** The change collides with what exists (a duplicate, or dependants in the way). */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
+/** The input is well-formed but breaks a rule of the product; `fields` says where. */
+export class InvalidError extends Error {
+  override readonly name = 'InvalidError';
+  constructor(
+    message: string,
+    readonly fields: FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The actor may not do this. */
+export class ForbiddenError extends Error {
+  override readonly name = 'ForbiddenError';
+}
+
+/** Who acts and why: recorded with every mutation in the audit log. */
+export interface Actor {
+  /** e.g. `admin-token:at_…`, `cli`, `system`. */
+  readonly id: string;
+  readonly reason?: string | undefined;
+}

@@ -1,0 +1,113 @@
+import { isoTime } from '../../lib/clock.js';
+import { timeOrderedId } from '../../lib/random.js';
+import { UniqueViolation } from '../../storage/errors.js';
+import { apisRepo } from '../../storage/repositories/apis.js';
+import { clientsRepo } from '../../storage/repositories/clients.js';
+import { grantsRepo, type GrantFilter } from '../../storage/repositories/grants.js';
+import type { Page, PageRequest } from '../../storage/repositories/paging.js';
+import { serviceAccountsRepo } from '../../storage/repositories/service-accounts.js';
+import { transact } from '../../storage/transaction.js';
+import type { Api } from '../apis/model.js';
+import { recordAudit } from '../audit/record.js';
+import type { DomainContext } from '../context.js';
+import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError } from '../errors.js';
+import type { Grant } from './model.js';
+
+export interface GrantInput {
+  clientId?: string | undefined;
+  serviceAccountId?: string | undefined;
+  apiId?: string | undefined;
+  apiIdentifier?: string | undefined;
+  scopes: string[];
+}
+
+export class GrantsService {
+  constructor(private readonly ctx: DomainContext) {}
+
+  async get(tenantId: string, id: string): Promise<Grant> {
+    const grant = await grantsRepo.get(this.ctx.db, tenantId, id);
+    if (!grant) throw new NotFoundError('grant', id);
+    return grant;
+  }
+
+  list(tenantId: string, page: PageRequest, filter: GrantFilter = {}): Promise<Page<Grant>> {
+    return grantsRepo.list(this.ctx.db, tenantId, page, filter);
+  }
+
+  /** Gives a client or a service account scopes of one API (one grant per subject and API). */
+  async create(actor: Actor, tenantId: string, input: GrantInput): Promise<{ grant: Grant; api: Api }> {
+    const fields: FieldError[] = [];
+    if ((input.clientId === undefined) === (input.serviceAccountId === undefined)) {
+      fields.push({ pointer: '/client_id', detail: 'give exactly one of client_id and service_account_id' });
+    }
+    if ((input.apiId === undefined) === (input.apiIdentifier === undefined)) {
+      fields.push({ pointer: '/api_id', detail: 'give exactly one of api_id and api_identifier' });
+    }
+    if (fields.length > 0) throw new InvalidError('the grant is not valid', fields);
+    const nowMs = this.ctx.clock.now();
+    try {
+      const result = await transact(this.ctx.db, async (trx) => {
+        const api = input.apiId
+          ? await apisRepo.get(trx, tenantId, input.apiId)
+          : await apisRepo.getByIdentifier(trx, tenantId, input.apiIdentifier!);
+        if (!api) fields.push({ pointer: input.apiId ? '/api_id' : '/api_identifier', detail: 'no such API in this tenant' });
+        if (input.clientId && !(await clientsRepo.get(trx, tenantId, input.clientId))) {
+          fields.push({ pointer: '/client_id', detail: 'no such client in this tenant' });
+        }
+        if (input.serviceAccountId && !(await serviceAccountsRepo.get(trx, tenantId, input.serviceAccountId))) {
+          fields.push({ pointer: '/service_account_id', detail: 'no such service account in this tenant' });
+        }
+        if (api) {
+          const defined = new Set(api.scopes.map((s) => s.value));
+          input.scopes.forEach((s, i) => {
+            if (!defined.has(s)) fields.push({ pointer: `/scopes/${i}`, detail: `the API does not define scope ${JSON.stringify(s)}` });
+          });
+        }
+        if (fields.length > 0 || !api) throw new InvalidError('the grant is not valid', fields);
+        const grant: Grant = {
+          tenantId,
+          id: timeOrderedId('grt_', nowMs),
+          clientId: input.clientId ?? null,
+          serviceAccountId: input.serviceAccountId ?? null,
+          apiId: api.id,
+          scopes: [...new Set(input.scopes)],
+          createdAt: isoTime(nowMs),
+        };
+        await grantsRepo.insert(trx, grant);
+        await recordAudit(trx, this.ctx.clock, {
+          tenantId,
+          actor,
+          action: 'grant.create',
+          targetType: 'grant',
+          targetId: grant.id,
+          details: { client_id: grant.clientId, service_account_id: grant.serviceAccountId, api_id: api.id, scopes: grant.scopes },
+        });
+        return { grant, api };
+      });
+      await this.ctx.changes.publish({ kind: 'tenant', tenantId });
+      return result;
+    } catch (err) {
+      if (err instanceof UniqueViolation) {
+        throw new ConflictError('this client or service account already has a grant on this API; delete it to change its scopes');
+      }
+      throw err;
+    }
+  }
+
+  async delete(actor: Actor, tenantId: string, id: string): Promise<void> {
+    await transact(this.ctx.db, async (trx) => {
+      const grant = await grantsRepo.get(trx, tenantId, id);
+      if (!grant) throw new NotFoundError('grant', id);
+      await grantsRepo.delete(trx, tenantId, id);
+      await recordAudit(trx, this.ctx.clock, {
+        tenantId,
+        actor,
+        action: 'grant.delete',
+        targetType: 'grant',
+        targetId: id,
+        details: { client_id: grant.clientId, service_account_id: grant.serviceAccountId, api_id: grant.apiId, scopes: grant.scopes },
+      });
+    });
+    await this.ctx.changes.publish({ kind: 'tenant', tenantId });
+  }
+}

@@ -1,0 +1,128 @@
+import { apisRepo } from '../../storage/repositories/apis.js';
+import { clientsRepo } from '../../storage/repositories/clients.js';
+import { grantsRepo } from '../../storage/repositories/grants.js';
+import { serviceAccountsRepo } from '../../storage/repositories/service-accounts.js';
+import { signingKeysRepo } from '../../storage/repositories/signing-keys.js';
+import { tenantsRepo } from '../../storage/repositories/tenants.js';
+import type { Change } from '../changes.js';
+import type { DomainContext } from '../context.js';
+import type { Client } from '../clients/model.js';
+import type { Grant } from '../grants/model.js';
+import { openPrivateKey } from '../keys/crypto.js';
+import { TenantState, type ClientEntry, type Signer, type TenantSettings } from './tenant-state.js';
+
+function toEntry(client: Client): ClientEntry {
+  return {
+    client,
+    secrets: client.secrets.map((s) => ({
+      id: s.id,
+      digest: Buffer.from(s.digest, 'hex'),
+      expiresAtMs: s.expiresAt === null ? null : Date.parse(s.expiresAt),
+    })),
+  };
+}
+
+function index(grants: Grant[], key: (g: Grant) => string | null): Map<string, Grant[]> {
+  const out = new Map<string, Grant[]>();
+  for (const g of grants) {
+    const k = key(g);
+    if (k === null) continue;
+    const list = out.get(k) ?? [];
+    list.push(g);
+    out.set(k, list);
+  }
+  return out;
+}
+
+/**
+ * The in-memory read model of every tenant: what the token endpoint, the JWKS and discovery
+ * read, so that issuing a token touches no database. Changes reload only what they name, and
+ * are applied one at a time per tenant so a slow reload never overwrites a newer one.
+ */
+export class ReadModel {
+  readonly #tenants = new Map<string, TenantState>();
+  readonly #queues = new Map<string, Promise<void>>();
+
+  constructor(private readonly ctx: DomainContext) {}
+
+  tenant(id: string): TenantState | undefined {
+    return this.#tenants.get(id);
+  }
+
+  tenantIds(): string[] {
+    return [...this.#tenants.keys()];
+  }
+
+  /** Loads every tenant (at start, and as a safety net). */
+  async loadAll(): Promise<void> {
+    const ids = await tenantsRepo.listIds(this.ctx.db);
+    for (const gone of [...this.#tenants.keys()].filter((id) => !ids.includes(id))) this.#tenants.delete(gone);
+    for (const id of ids) await this.#enqueue(id, () => this.#applyTenant(id, true));
+  }
+
+  /** Applies one change, after any change of the same tenant still being applied. */
+  apply(change: Change): Promise<void> {
+    return this.#enqueue(change.tenantId, () =>
+      change.kind === 'client' ? this.#applyClient(change.tenantId, change.clientId) : this.#applyTenant(change.tenantId, false),
+    );
+  }
+
+  #enqueue(tenantId: string, work: () => Promise<void>): Promise<void> {
+    const previous = this.#queues.get(tenantId) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(work);
+    this.#queues.set(tenantId, next);
+    return next.finally(() => {
+      if (this.#queues.get(tenantId) === next) this.#queues.delete(tenantId);
+    });
+  }
+
+  async #applyClient(tenantId: string, clientId: string): Promise<void> {
+    const state = this.#tenants.get(tenantId);
+    if (!state) return;
+    const client = await clientsRepo.get(this.ctx.db, tenantId, clientId);
+    if (client) state.setClient(toEntry(client));
+    else state.removeClient(clientId);
+  }
+
+  async #applyTenant(tenantId: string, reloadClients: boolean): Promise<void> {
+    const settings = await this.#loadSettings(tenantId);
+    if (!settings) {
+      this.#tenants.delete(tenantId);
+      return;
+    }
+    let state = this.#tenants.get(tenantId);
+    if (state && !reloadClients) {
+      state.replaceSettings(settings);
+      return;
+    }
+    state = new TenantState(settings);
+    for (const client of await clientsRepo.all(this.ctx.db, tenantId)) state.setClient(toEntry(client));
+    this.#tenants.set(tenantId, state);
+  }
+
+  async #loadSettings(tenantId: string): Promise<TenantSettings | undefined> {
+    const db = this.ctx.db;
+    const tenant = await tenantsRepo.get(db, tenantId);
+    if (!tenant) return undefined;
+    const [serviceAccounts, apis, grants, keys] = await Promise.all([
+      serviceAccountsRepo.all(db, tenantId),
+      apisRepo.all(db, tenantId),
+      grantsRepo.all(db, tenantId),
+      signingKeysRepo.all(db, tenantId),
+    ]);
+    const active = keys.find((k) => k.status === 'active');
+    const signer: Signer | null = active
+      ? { kid: active.kid, alg: active.alg, key: openPrivateKey(this.ctx.kek, tenantId, active.kid, active.sealedPrivateKey) }
+      : null;
+    return {
+      tenant,
+      serviceAccounts: new Map(serviceAccounts.map((sa) => [sa.id, sa])),
+      apisById: new Map(apis.map((a) => [a.id, a])),
+      apisByIdentifier: new Map(apis.map((a) => [a.identifier, a])),
+      grantsByClient: index(grants, (g) => g.clientId),
+      grantsByServiceAccount: index(grants, (g) => g.serviceAccountId),
+      signer,
+      publishedKeys: keys.map((k) => ({ jwk: k.publicJwk, publishUntilMs: k.publishUntil === null ? null : Date.parse(k.publishUntil) })),
+    };
+  }
+}

@@ -1,0 +1,122 @@
+import { isoTime } from '../../lib/clock.js';
+import { timeOrderedId } from '../../lib/random.js';
+import { UniqueViolation } from '../../storage/errors.js';
+import { clientsRepo } from '../../storage/repositories/clients.js';
+import type { Page, PageRequest } from '../../storage/repositories/paging.js';
+import { serviceAccountsRepo } from '../../storage/repositories/service-accounts.js';
+import { transact } from '../../storage/transaction.js';
+import { recordAudit } from '../audit/record.js';
+import type { DomainContext } from '../context.js';
+import { ConflictError, NotFoundError, type Actor } from '../errors.js';
+import type { ServiceAccount } from './model.js';
+
+export interface ServiceAccountInput {
+  userName: string;
+  displayName?: string | undefined;
+  active?: boolean | undefined;
+}
+
+export type ServiceAccountPatch = Partial<ServiceAccountInput>;
+
+function duplicate(userName: string): ConflictError {
+  return new ConflictError(`a service account with user_name ${JSON.stringify(userName)} already exists`);
+}
+
+export class ServiceAccountsService {
+  constructor(private readonly ctx: DomainContext) {}
+
+  async get(tenantId: string, id: string): Promise<ServiceAccount> {
+    const sa = await serviceAccountsRepo.get(this.ctx.db, tenantId, id);
+    if (!sa) throw new NotFoundError('service account', id);
+    return sa;
+  }
+
+  list(tenantId: string, page: PageRequest, search?: string): Promise<Page<ServiceAccount>> {
+    return serviceAccountsRepo.list(this.ctx.db, tenantId, page, search);
+  }
+
+  async create(actor: Actor, tenantId: string, input: ServiceAccountInput): Promise<ServiceAccount> {
+    const nowMs = this.ctx.clock.now();
+    const sa: ServiceAccount = {
+      tenantId,
+      id: timeOrderedId('sa_', nowMs),
+      userName: input.userName,
+      displayName: input.displayName ?? '',
+      active: input.active ?? true,
+      createdAt: isoTime(nowMs),
+      updatedAt: isoTime(nowMs),
+    };
+    try {
+      await transact(this.ctx.db, async (trx) => {
+        await serviceAccountsRepo.insert(trx, sa);
+        await recordAudit(trx, this.ctx.clock, {
+          tenantId,
+          actor,
+          action: 'service_account.create',
+          targetType: 'service_account',
+          targetId: sa.id,
+          details: { user_name: sa.userName, display_name: sa.displayName, active: sa.active },
+        });
+      });
+    } catch (err) {
+      if (err instanceof UniqueViolation) throw duplicate(input.userName);
+      throw err;
+    }
+    await this.ctx.changes.publish({ kind: 'tenant', tenantId });
+    return sa;
+  }
+
+  async update(actor: Actor, tenantId: string, id: string, patch: ServiceAccountPatch): Promise<ServiceAccount> {
+    let updated: ServiceAccount;
+    try {
+      updated = await transact(this.ctx.db, async (trx) => {
+        const sa = await serviceAccountsRepo.get(trx, tenantId, id);
+        if (!sa) throw new NotFoundError('service account', id);
+        const next: ServiceAccount = {
+          ...sa,
+          userName: patch.userName ?? sa.userName,
+          displayName: patch.displayName ?? sa.displayName,
+          active: patch.active ?? sa.active,
+          updatedAt: isoTime(this.ctx.clock.now()),
+        };
+        await serviceAccountsRepo.update(trx, next);
+        await recordAudit(trx, this.ctx.clock, {
+          tenantId,
+          actor,
+          action: 'service_account.update',
+          targetType: 'service_account',
+          targetId: id,
+          details: { user_name: next.userName, display_name: next.displayName, active: next.active },
+        });
+        return next;
+      });
+    } catch (err) {
+      if (err instanceof UniqueViolation) throw duplicate(patch.userName ?? '');
+      throw err;
+    }
+    await this.ctx.changes.publish({ kind: 'tenant', tenantId });
+    return updated;
+  }
+
+  /** Deletes a service account and its grants; refused while clients still act for it. */
+  async delete(actor: Actor, tenantId: string, id: string): Promise<void> {
+    await transact(this.ctx.db, async (trx) => {
+      const sa = await serviceAccountsRepo.get(trx, tenantId, id);
+      if (!sa) throw new NotFoundError('service account', id);
+      const clients = await clientsRepo.countForServiceAccount(trx, tenantId, id);
+      if (clients > 0) {
+        throw new ConflictError(`${clients} client(s) act for this service account; delete them or move them to another account first`);
+      }
+      await serviceAccountsRepo.delete(trx, tenantId, id);
+      await recordAudit(trx, this.ctx.clock, {
+        tenantId,
+        actor,
+        action: 'service_account.delete',
+        targetType: 'service_account',
+        targetId: id,
+        details: { user_name: sa.userName },
+      });
+    });
+    await this.ctx.changes.publish({ kind: 'tenant', tenantId });
+  }
+}

@@ -1,0 +1,104 @@
+import { isoTime } from '../../lib/clock.js';
+import { UniqueViolation } from '../../storage/errors.js';
+import type { PageRequest, Page } from '../../storage/repositories/paging.js';
+import { tenantsRepo } from '../../storage/repositories/tenants.js';
+import { transact } from '../../storage/transaction.js';
+import { recordAudit } from '../audit/record.js';
+import type { DomainContext } from '../context.js';
+import { ConflictError, NotFoundError, type Actor } from '../errors.js';
+import { activateNewKey } from '../keys/service.js';
+import { DEFAULT_TENANT, DEFAULT_TOKEN_TTL, type SigningAlg, type Tenant } from './model.js';
+
+export interface TenantInput {
+  id: string;
+  name?: string | undefined;
+  signingAlg?: SigningAlg | undefined;
+  accessTokenTtl?: number | undefined;
+}
+
+export interface TenantPatch {
+  name?: string | undefined;
+  signingAlg?: SigningAlg | undefined;
+  accessTokenTtl?: number | undefined;
+}
+
+export class TenantsService {
+  constructor(private readonly ctx: DomainContext) {}
+
+  async get(id: string): Promise<Tenant> {
+    const tenant = await tenantsRepo.get(this.ctx.db, id);
+    if (!tenant) throw new NotFoundError('tenant', id);
+    return tenant;
+  }
+
+  list(page: PageRequest, only?: string): Promise<Page<Tenant>> {
+    return tenantsRepo.list(this.ctx.db, page, only);
+  }
+
+  /** Creates a tenant with its first signing key. */
+  async create(actor: Actor, input: TenantInput): Promise<Tenant> {
+    const now = isoTime(this.ctx.clock.now());
+    const tenant: Tenant = {
+      id: input.id,
+      name: input.name ?? input.id,
+      signingAlg: input.signingAlg ?? 'RS256',
+      accessTokenTtl: input.accessTokenTtl ?? DEFAULT_TOKEN_TTL,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await transact(this.ctx.db, async (trx) => {
+        await tenantsRepo.insert(trx, tenant);
+        const key = await activateNewKey(this.ctx, trx, tenant.id, tenant.signingAlg);
+        await recordAudit(trx, this.ctx.clock, {
+          tenantId: tenant.id,
+          actor,
+          action: 'tenant.create',
+          targetType: 'tenant',
+          targetId: tenant.id,
+          details: { name: tenant.name, signing_alg: tenant.signingAlg, access_token_ttl: tenant.accessTokenTtl, kid: key.kid },
+        });
+      });
+    } catch (err) {
+      if (err instanceof UniqueViolation) throw new ConflictError(`tenant ${JSON.stringify(input.id)} already exists`);
+      throw err;
+    }
+    await this.ctx.changes.publish({ kind: 'tenant', tenantId: tenant.id });
+    return tenant;
+  }
+
+  /** Changes settings; a new signing algorithm rotates to a key of that algorithm at once. */
+  async update(actor: Actor, id: string, patch: TenantPatch): Promise<Tenant> {
+    const updated = await transact(this.ctx.db, async (trx) => {
+      const tenant = await tenantsRepo.get(trx, id);
+      if (!tenant) throw new NotFoundError('tenant', id);
+      const next: Tenant = {
+        ...tenant,
+        name: patch.name ?? tenant.name,
+        signingAlg: patch.signingAlg ?? tenant.signingAlg,
+        accessTokenTtl: patch.accessTokenTtl ?? tenant.accessTokenTtl,
+        updatedAt: isoTime(this.ctx.clock.now()),
+      };
+      await tenantsRepo.update(trx, next);
+      const details: Record<string, unknown> = { changed: Object.keys(patch).filter((k) => patch[k as keyof TenantPatch] !== undefined) };
+      if (next.signingAlg !== tenant.signingAlg) {
+        const key = await activateNewKey(this.ctx, trx, id, next.signingAlg);
+        details.kid = key.kid;
+      }
+      await recordAudit(trx, this.ctx.clock, { tenantId: id, actor, action: 'tenant.update', targetType: 'tenant', targetId: id, details });
+      return next;
+    });
+    await this.ctx.changes.publish({ kind: 'tenant', tenantId: id });
+    return updated;
+  }
+
+  /** Deletes a tenant and everything it owns; the audit log keeps its events. */
+  async delete(actor: Actor, id: string): Promise<void> {
+    if (id === DEFAULT_TENANT) throw new ConflictError('the default tenant cannot be deleted');
+    await transact(this.ctx.db, async (trx) => {
+      if (!(await tenantsRepo.delete(trx, id))) throw new NotFoundError('tenant', id);
+      await recordAudit(trx, this.ctx.clock, { tenantId: id, actor, action: 'tenant.delete', targetType: 'tenant', targetId: id });
+    });
+    await this.ctx.changes.publish({ kind: 'tenant', tenantId: id });
+  }
+}

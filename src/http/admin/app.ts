@@ -1,0 +1,86 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Deps } from '../../app/deps.js';
+import { registerAdminAuth } from './auth.js';
+import { registerAdminBodyParsers } from './body.js';
+import { registerTenantScope } from './context.js';
+import { Problem, sendProblem } from './problem.js';
+import { adminTokenRoutes } from './routes/admin-tokens.js';
+import { apiRoutes } from './routes/apis.js';
+import { auditRoutes } from './routes/audit.js';
+import { clientRoutes } from './routes/clients.js';
+import { grantRoutes } from './routes/grants.js';
+import { keyRoutes } from './routes/keys.js';
+import { serviceAccountRoutes } from './routes/service-accounts.js';
+import { tenantRoutes } from './routes/tenants.js';
+
+export const ADMIN_BODY_LIMIT = 256 * 1024;
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+};
+
+/**
+ * The admin listener: the REST API of DESIGN §4 under `/tenants/{tenant}` and, for the default
+ * tenant, at the root; RFC 9457 problems; `/openapi.json` generated from the route schemas.
+ */
+export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
+    bodyLimit: ADMIN_BODY_LIMIT,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerAdminBodyParsers(app);
+  registerAdminAuth(app, deps);
+  app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
+  app.setNotFoundHandler((request, reply) => sendProblem(new Problem(404, 'Not Found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
+  // A POST or PATCH without a body means "no fields": validated as {}.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && (request.method === 'POST' || request.method === 'PATCH')) request.body = {};
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Tessera admin API', version: '1', description: 'Machine-to-machine identity: tenants, service accounts, clients, APIs, grants, keys, audit.' },
+      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
+      security: [{ adminToken: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+
+  app.get('/health/alive', { config: { access: 'public' }, schema: { hide: true } }, async () => ({ status: 'alive' }));
+  app.get('/health/ready', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await deps.store.ping();
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', detail: 'the database does not answer' });
+    }
+  });
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  const tenantScoped = async (scope: FastifyInstance, opts: { withTenant: boolean }) => {
+    registerTenantScope(scope, deps);
+    await scope.register(serviceAccountRoutes(deps), opts);
+    await scope.register(clientRoutes(deps), opts);
+    await scope.register(apiRoutes(deps), opts);
+    await scope.register(grantRoutes(deps), opts);
+    await scope.register(keyRoutes(deps), opts);
+    await scope.register(auditRoutes(deps), opts);
+  };
+  await app.register(tenantScoped, { withTenant: false });
+  await app.register(tenantScoped, { prefix: '/tenants/:tenant', withTenant: true });
+  await app.register(tenantRoutes(deps));
+  await app.register(adminTokenRoutes(deps));
+  return app;
+}

@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Deps } from '../../app/deps.js';
+import { isLoopbackHost } from '../../app/config.js';
+import { Problem } from './problem.js';
+
+/** Who calls the admin API. */
+export interface AdminPrincipal {
+  /** As recorded in the audit log: `admin-token:{id}` or `local-operator`. */
+  readonly actorId: string;
+  /** The one tenant this caller may act on, or null for every tenant. */
+  readonly tenantId: string | null;
+}
+
+/** Per-route access policy: `public` needs no token, `global` a token not limited to a tenant. */
+export type RouteAccess = 'public' | 'global' | 'tenant';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    admin: AdminPrincipal | null;
+  }
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+}
+
+function unauthorized(detail: string): Problem {
+  return new Problem(401, 'Unauthorized', detail, undefined, { 'www-authenticate': 'Bearer realm="tessera-admin"' });
+}
+
+async function principalOf(request: FastifyRequest, deps: Deps): Promise<AdminPrincipal> {
+  const header = request.headers.authorization;
+  if (header === undefined) {
+    if (deps.config.adminAuth === 'loopback' && isLoopbackHost(request.socket.remoteAddress ?? '')) {
+      return { actorId: 'local-operator', tenantId: null };
+    }
+    throw unauthorized('send an admin token: Authorization: Bearer <token> (or start Tessera with TESSERA_ADMIN_AUTH=loopback)');
+  }
+  const match = /^Bearer\s+([\x21-\x7e]{1,512})\s*$/i.exec(header);
+  if (!match) throw unauthorized('the Authorization header must be Bearer <admin token>');
+  const token = await deps.services.adminTokens.authenticate(match[1]!);
+  if (!token) throw unauthorized('the admin token is not valid');
+  return { actorId: `admin-token:${token.id}`, tenantId: token.tenantId };
+}
+
+/** Authenticates every admin request by the route's `config.access` policy. */
+export function registerAdminAuth(app: FastifyInstance, deps: Deps): void {
+  app.decorateRequest('admin', null);
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config?.access ?? 'tenant';
+    if (access === 'public') return;
+    request.admin = await principalOf(request, deps);
+    if (access === 'global' && request.admin.tenantId !== null) {
+      throw new Problem(403, 'Forbidden', `this admin token is limited to tenant ${request.admin.tenantId}`);
+    }
+  });
+}

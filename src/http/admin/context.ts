@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Deps } from '../../app/deps.js';
+import type { Actor } from '../../domain/errors.js';
+import { DEFAULT_TENANT } from '../../domain/tenants/model.js';
+import type { Page, PageRequest } from '../../storage/repositories/paging.js';
+import { Problem } from './problem.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The tenant a tenant-scoped admin route acts on (checked to exist and to be allowed). */
+    tenantId: string;
+  }
+}
+
+/**
+ * For routes mounted at `/tenants/{tenant}` and, for the default tenant, at the root: resolves the
+ * tenant, refuses a token limited to another tenant (403) and an unknown tenant (404).
+ */
+export function registerTenantScope(scope: FastifyInstance, deps: Deps): void {
+  scope.decorateRequest('tenantId', '');
+  scope.addHook('preHandler', async (request) => {
+    const id = (request.params as { tenant?: string }).tenant ?? DEFAULT_TENANT;
+    const limitedTo = request.admin?.tenantId ?? null;
+    if (limitedTo !== null && limitedTo !== id) throw new Problem(403, 'Forbidden', `this admin token is limited to tenant ${limitedTo}`);
+    await deps.services.tenants.get(id);
+    request.tenantId = id;
+  });
+}
+
+/** The actor of a mutation: the caller and its `?reason=`. */
+export function actorOf(request: FastifyRequest): Actor {
+  return { id: request.admin?.actorId ?? 'anonymous', reason: (request.query as { reason?: string } | undefined)?.reason };
+}
+
+/** `limit` and the opaque `cursor` of a list request. */
+export function pageOf(query: { limit?: number; cursor?: string }): PageRequest {
+  let after: string | undefined;
+  if (query.cursor !== undefined) {
+    after = Buffer.from(query.cursor, 'base64url').toString('utf8');
+    if (after === '' || Buffer.from(after, 'utf8').toString('base64url') !== query.cursor) {
+      throw new Problem(400, 'Bad Request', 'the cursor is not valid', [{ pointer: '/cursor', detail: 'use next_cursor of a previous page' }]);
+    }
+  }
+  return { limit: query.limit ?? 50, after };
+}
+
+/** `{items, next_cursor}` of a page. */
+export function listOf<T, U>(page: Page<T>, present: (item: T) => U): { items: U[]; next_cursor: string | null } {
+  return {
+    items: page.items.map(present),
+    next_cursor: page.nextKey === null ? null : Buffer.from(page.nextKey, 'utf8').toString('base64url'),
+  };
+}

@@ -1,0 +1,92 @@
+import type { AdminToken } from '../../domain/admin-tokens/model.js';
+import type { Api } from '../../domain/apis/model.js';
+import type { AuditEvent } from '../../domain/audit/model.js';
+import type { Client } from '../../domain/clients/model.js';
+import type { Grant } from '../../domain/grants/model.js';
+import type { SigningKey } from '../../domain/keys/model.js';
+import type { ServiceAccount } from '../../domain/service-accounts/model.js';
+import type { Tenant } from '../../domain/tenants/model.js';
+
+// Domain records → admin API JSON (snake_case). Response schemas then allow-list the fields.
+
+export const presentTenant = (t: Tenant, issuer: string) => ({
+  id: t.id,
+  name: t.name,
+  issuer,
+  signing_alg: t.signingAlg,
+  access_token_ttl: t.accessTokenTtl,
+  created_at: t.createdAt,
+  updated_at: t.updatedAt,
+});
+
+export const presentServiceAccount = (sa: ServiceAccount) => ({
+  id: sa.id,
+  user_name: sa.userName,
+  display_name: sa.displayName,
+  active: sa.active,
+  created_at: sa.createdAt,
+  updated_at: sa.updatedAt,
+});
+
+export const presentClient = (c: Client) => ({
+  client_id: c.clientId,
+  client_name: c.clientName,
+  client_type: c.clientType,
+  grant_types: c.grantTypes,
+  response_types: c.responseTypes,
+  audience: c.audience,
+  scope: c.scope,
+  token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+  service_account_id: c.serviceAccountId,
+  access_token_ttl: c.accessTokenTtl,
+  active: c.active,
+  client_id_issued_at: Math.floor(Date.parse(c.createdAt) / 1000),
+  created_at: c.createdAt,
+  updated_at: c.updatedAt,
+  client_secrets: c.secrets.map((s) => ({ id: s.id, created_at: s.createdAt, expires_at: s.expiresAt, last_used_at: s.lastUsedAt })),
+});
+
+export const presentApi = (a: Api) => ({
+  id: a.id,
+  name: a.name,
+  identifier: a.identifier,
+  scopes: a.scopes,
+  access_token_ttl: a.accessTokenTtl,
+  created_at: a.createdAt,
+  updated_at: a.updatedAt,
+});
+
+export const presentGrant = (g: Grant, apiIdentifier: string) => ({
+  id: g.id,
+  client_id: g.clientId,
+  service_account_id: g.serviceAccountId,
+  api_id: g.apiId,
+  api_identifier: apiIdentifier,
+  scopes: g.scopes,
+  created_at: g.createdAt,
+});
+
+export const presentKey = (k: SigningKey) => ({
+  kid: k.kid,
+  alg: k.alg,
+  status: k.status,
+  created_at: k.createdAt,
+  activated_at: k.activatedAt,
+  retired_at: k.retiredAt,
+  publish_until: k.publishUntil,
+  public_jwk: { ...k.publicJwk, kty: k.publicJwk.kty ?? '', kid: k.kid, alg: k.alg, use: 'sig' },
+});
+
+export const presentAdminToken = (t: AdminToken) => ({ id: t.id, name: t.name, tenant: t.tenantId, created_at: t.createdAt });
+
+export const presentAuditEvent = (e: AuditEvent) => ({
+  id: e.id,
+  tenant_id: e.tenantId,
+  occurred_at: e.occurredAt,
+  actor: e.actor,
+  action: e.action,
+  target_type: e.targetType,
+  target_id: e.targetId,
+  reason: e.reason,
+  details: e.details,
+});

@@ -1,0 +1,37 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Deps } from '../../../app/deps.js';
+import { DEFAULT_TENANT } from '../../../domain/tenants/model.js';
+import { AuditEvent, AuditQuery } from '../../schemas/audit.js';
+import { ListOf, pathParams } from '../../schemas/common.js';
+import { listOf, pageOf } from '../context.js';
+import { presentAuditEvent } from '../present.js';
+
+export const auditRoutes =
+  (deps: Deps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  async (app, { withTenant }) => {
+    app.get(
+      '/audit-events',
+      {
+        schema: {
+          tags: ['audit'],
+          summary: 'Who did what, when and why, newest first (the root log also shows installation-wide events to unrestricted tokens)',
+          params: pathParams(withTenant, {}),
+          querystring: AuditQuery,
+          response: { 200: ListOf(AuditEvent) },
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        const page = await deps.services.audit.list(request.tenantId, pageOf(q), {
+          includeGlobal: !withTenant && request.tenantId === DEFAULT_TENANT && request.admin?.tenantId === null,
+          actor: q.actor,
+          action: q.action,
+          targetType: q.target_type,
+          targetId: q.target_id,
+          since: q.since && new Date(q.since).toISOString(),
+          until: q.until && new Date(q.until).toISOString(),
+        });
+        return listOf(page, presentAuditEvent);
+      },
+    );
+  };

@@ -1,0 +1,114 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Deps } from '../../../app/deps.js';
+import type { ClientPatch as ClientPatchInput } from '../../../domain/clients/service.js';
+import { Client, ClientCreate, ClientCreated, ClientListQuery, ClientPatch, SecretCreate, SecretCreated } from '../../schemas/clients.js';
+import { Deleted, ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
+import { actorOf, listOf, pageOf } from '../context.js';
+import { presentClient } from '../present.js';
+
+const tags = ['clients'];
+
+/** API metadata names (RFC 7591) → the domain's. */
+function metadata(b: typeof ClientPatch.static): ClientPatchInput {
+  return {
+    clientName: b.client_name,
+    clientType: b.client_type,
+    grantTypes: b.grant_types,
+    responseTypes: b.response_types,
+    audience: b.audience,
+    scope: b.scope,
+    tokenEndpointAuthMethod: b.token_endpoint_auth_method,
+    serviceAccountId: b.service_account_id,
+    accessTokenTtl: b.access_token_ttl,
+    active: b.active,
+  };
+}
+
+export const clientRoutes =
+  (deps: Deps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  async (app, { withTenant }) => {
+    const service = deps.services.clients;
+    const none = pathParams(withTenant, {});
+    const byId = pathParams(withTenant, { client_id: Type.String({ maxLength: 128 }) });
+    const bySecret = pathParams(withTenant, { client_id: Type.String({ maxLength: 128 }), secret_id: Type.String({ maxLength: 64 }) });
+
+    // `/client` is guide 000's path (Ory Hydra's), verbatim.
+    for (const url of ['/clients', '/client']) {
+      app.post(
+        url,
+        {
+          schema: {
+            tags,
+            summary: 'Register a client; the answer alone holds client_secret',
+            params: none,
+            querystring: ReasonQuery,
+            body: ClientCreate,
+            response: { 201: ClientCreated },
+          },
+        },
+        async (request, reply) => {
+          const { client, secret } = await service.create(actorOf(request), request.tenantId, {
+            clientId: request.body.client_id,
+            ...metadata(request.body),
+          });
+          return reply
+            .code(201)
+            .header('cache-control', 'no-store')
+            .send({ ...presentClient(client), ...(secret ? { client_secret: secret.value, client_secret_expires_at: 0 } : {}) });
+        },
+      );
+    }
+    app.get(
+      '/clients',
+      { schema: { tags, summary: 'List clients', params: none, querystring: ClientListQuery, response: { 200: ListOf(Client) } } },
+      async (request) =>
+        listOf(await service.list(request.tenantId, pageOf(request.query), { serviceAccountId: request.query.service_account_id }), presentClient),
+    );
+    app.get(
+      '/clients/:client_id',
+      { schema: { tags, summary: 'Get a client (never its secrets)', params: byId, response: { 200: Client } } },
+      async (request) => presentClient(await service.get(request.tenantId, request.params.client_id)),
+    );
+    app.patch(
+      '/clients/:client_id',
+      { schema: { tags, summary: 'Update a client', params: byId, querystring: ReasonQuery, body: ClientPatch, response: { 200: Client } } },
+      async (request) => presentClient(await service.update(actorOf(request), request.tenantId, request.params.client_id, metadata(request.body))),
+    );
+    app.delete(
+      '/clients/:client_id',
+      { schema: { tags, summary: 'Delete a client with its secrets and grants', params: byId, querystring: ReasonQuery, response: { 204: Deleted } } },
+      async (request, reply) => {
+        await service.delete(actorOf(request), request.tenantId, request.params.client_id);
+        return reply.code(204).send(null);
+      },
+    );
+    app.post(
+      '/clients/:client_id/secrets',
+      {
+        schema: {
+          tags,
+          summary: 'Add a secret (rotation); expires_in puts an expiry on the existing ones',
+          params: byId,
+          querystring: ReasonQuery,
+          body: SecretCreate,
+          response: { 201: SecretCreated },
+        },
+      },
+      async (request, reply) => {
+        const secret = await service.addSecret(actorOf(request), request.tenantId, request.params.client_id, request.body?.expires_in);
+        return reply
+          .code(201)
+          .header('cache-control', 'no-store')
+          .send({ id: secret.id, client_secret: secret.value, created_at: secret.createdAt, expires_at: secret.expiresAt });
+      },
+    );
+    app.delete(
+      '/clients/:client_id/secrets/:secret_id',
+      { schema: { tags, summary: 'Remove one secret', params: bySecret, querystring: ReasonQuery, response: { 204: Deleted } } },
+      async (request, reply) => {
+        await service.deleteSecret(actorOf(request), request.tenantId, request.params.client_id, request.params.secret_id);
+        return reply.code(204).send(null);
+      },
+    );
+  };

@@ -1,0 +1,25 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Deps } from '../../../app/deps.js';
+import { ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
+import { SigningKey } from '../../schemas/keys.js';
+import { actorOf } from '../context.js';
+import { presentKey } from '../present.js';
+
+const tags = ['keys'];
+
+export const keyRoutes =
+  (deps: Deps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  async (app, { withTenant }) => {
+    const service = deps.services.keys;
+    const none = pathParams(withTenant, {});
+    app.get(
+      '/keys',
+      { schema: { tags, summary: 'Signing keys of the tenant (public parts), newest first', params: none, response: { 200: ListOf(SigningKey) } } },
+      async (request) => ({ items: (await service.list(request.tenantId)).map(presentKey), next_cursor: null }),
+    );
+    app.post(
+      '/keys/rotate',
+      { schema: { tags, summary: 'Rotate now: a new key signs at once; the old one stays published until its tokens expire', params: none, querystring: ReasonQuery, response: { 201: SigningKey } } },
+      async (request, reply) => reply.code(201).send(presentKey(await service.rotate(actorOf(request), request.tenantId))),
+    );
+  };

@@ -1,0 +1,105 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Deps } from '../../app/deps.js';
+import type { TenantState } from '../../domain/read-model/tenant-state.js';
+import { DEFAULT_TENANT, TENANT_ID_PATTERN } from '../../domain/tenants/model.js';
+import { authorizationServerMetadata } from '../../protocol/discovery.js';
+import { OAuthError } from '../../protocol/errors.js';
+import { parseRequestBody } from '../../protocol/params.js';
+import { handleTokenRequest } from '../../protocol/token-endpoint.js';
+import { sendOAuthError } from './errors.js';
+
+/** Largest accepted request body on the public listener. */
+export const PUBLIC_BODY_LIMIT = 64 * 1024;
+
+const TENANT_ID = new RegExp(TENANT_ID_PATTERN);
+
+interface ResolvedTenant {
+  state: TenantState;
+  issuer: string;
+}
+
+function notFound(): OAuthError {
+  return new OAuthError('invalid_request', 'No such endpoint.', { status: 404 });
+}
+
+/**
+ * The public listener: per-issuer token endpoint, JWKS and discovery (DESIGN §3). Building never
+ * listens; `serve` does.
+ */
+export function buildPublicApp(deps: Deps): FastifyInstance {
+  const { readModel, issuers, clock, grantTypes } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ listener: 'public' }) as FastifyBaseLogger,
+    bodyLimit: PUBLIC_BODY_LIMIT,
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.setErrorHandler((err, request, reply) => sendOAuthError(err, request, reply));
+  app.setNotFoundHandler((request, reply) => sendOAuthError(notFound(), request, reply));
+
+  /** The tenant a request addresses: `/t/{id}` in path mode, the Host header in host mode, else default. */
+  const resolve = (request: FastifyRequest): ResolvedTenant => {
+    const fromPath = (request.params as { tenant?: string }).tenant;
+    let id: string;
+    if (fromPath !== undefined) {
+      if (issuers.hostMode || fromPath === DEFAULT_TENANT || !TENANT_ID.test(fromPath)) throw notFound();
+      id = fromPath;
+    } else {
+      id = issuers.tenantOfHost(request.headers.host) ?? DEFAULT_TENANT;
+    }
+    const state = readModel.tenant(id);
+    if (!state) throw notFound();
+    return { state, issuer: issuers.issuerOf(id) };
+  };
+
+  const token = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { state, issuer } = resolve(request);
+    const params = await parseRequestBody(request.headers['content-type'], (request.body as Buffer | undefined) ?? Buffer.alloc(0));
+    const query = request.url.includes('?') ? [...new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1)).keys()] : [];
+    const { response, client } = await handleTokenRequest(
+      { tenant: state, issuer, authorization: request.headers.authorization, queryParameters: query, params },
+      { grantTypes, clock },
+    );
+    request.log.info({ client_id: client.entry.client.clientId, tenant: state.settings.tenant.id }, 'token issued');
+    return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(response);
+  };
+
+  const methodNotAllowed = async (_request: FastifyRequest, reply: FastifyReply) =>
+    reply
+      .code(405)
+      .header('allow', 'POST')
+      .send({ error: 'invalid_request', error_description: 'Use POST.' });
+
+  const routes = async (scope: FastifyInstance) => {
+    scope.post('/oauth2/token', token);
+    scope.post('/oauth/token', token);
+    scope.get('/oauth2/token', methodNotAllowed);
+    scope.get('/oauth/token', methodNotAllowed);
+    scope.get('/.well-known/jwks.json', async (request, reply) => {
+      const { state } = resolve(request);
+      return reply.header('cache-control', 'public, max-age=60').send({ keys: state.jwks(clock.now()) });
+    });
+    const metadata = async (request: FastifyRequest, reply: FastifyReply) => {
+      const { state, issuer } = resolve(request);
+      return reply
+        .header('cache-control', 'public, max-age=300')
+        .send(authorizationServerMetadata({ issuer, grantTypes: grantTypes.names(), signingAlg: state.settings.tenant.signingAlg }));
+    };
+    scope.get('/.well-known/openid-configuration', metadata);
+    scope.get('/.well-known/oauth-authorization-server', metadata);
+  };
+
+  app.register(routes);
+  app.register(routes, { prefix: '/t/:tenant' });
+  // RFC 8414 §3.1: the well-known segment inserted before the issuer's path.
+  app.get('/.well-known/oauth-authorization-server/t/:tenant', async (request, reply) => {
+    const { state, issuer } = resolve(request);
+    return reply
+      .header('cache-control', 'public, max-age=300')
+      .send(authorizationServerMetadata({ issuer, grantTypes: grantTypes.names(), signingAlg: state.settings.tenant.signingAlg }));
+  });
+  return app;
+}

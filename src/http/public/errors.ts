@@ -1,0 +1,32 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { OAuthError, toOAuthError } from '../../protocol/errors.js';
+
+/** Maps Fastify's own errors (body too large, bad media type, bad JSON) to OAuth errors. */
+function fromFastify(err: FastifyError): OAuthError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new OAuthError('invalid_request', 'The request body is too large (64 KiB at most).', { status: 413 });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new OAuthError('invalid_request', 'Unsupported content type.', { status: 415 });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new OAuthError('invalid_request', 'The request body is malformed.');
+    default:
+      return err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500
+        ? new OAuthError('invalid_request', 'The request is malformed.', { status: err.statusCode, detail: err.message })
+        : undefined;
+  }
+}
+
+/** The public listener speaks RFC 6749 §5.2 only: `{error, error_description}`, never a stack. */
+export function sendOAuthError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const oauth = err instanceof OAuthError ? err : ((err as FastifyError)?.code ? fromFastify(err as FastifyError) : undefined) ?? toOAuthError(err);
+  if (oauth.status >= 500) request.log.error({ err }, 'request failed');
+  else request.log.info({ error: oauth.code, detail: oauth.message }, 'request refused');
+  return reply
+    .code(oauth.status)
+    .headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...oauth.headers })
+    .type('application/json')
+    .send(oauth.toJSON());
+}

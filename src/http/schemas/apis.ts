@@ -1,0 +1,41 @@
+import { Type } from '@sinclair/typebox';
+import { Nullable, Text, Timestamp, TokenTtl } from './common.js';
+
+const ScopeOut = Type.Object({ value: Type.String(), description: Type.String() });
+const ScopeIn = Type.Object(
+  { value: Type.String({ minLength: 1, maxLength: 128 }), description: Type.Optional(Text(500)) },
+  { additionalProperties: false },
+);
+
+export const Api = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    identifier: Type.String({ description: 'the audience of its tokens' }),
+    scopes: Type.Array(ScopeOut),
+    access_token_ttl: Nullable(Type.Integer()),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: 'Api' },
+);
+
+export const ApiCreate = Type.Object(
+  {
+    name: Type.Optional(Text(200, 1)),
+    identifier: Text(512, 1),
+    scopes: Type.Optional(Type.Array(ScopeIn, { maxItems: 500 })),
+    access_token_ttl: Type.Optional(Nullable(TokenTtl)),
+  },
+  { additionalProperties: false },
+);
+
+export const ApiPatch = Type.Object(
+  {
+    name: Type.Optional(Text(200, 1)),
+    identifier: Type.Optional(Text(512, 1)),
+    scopes: Type.Optional(Type.Array(ScopeIn, { maxItems: 500 })),
+    access_token_ttl: Type.Optional(Nullable(TokenTtl)),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,30 @@
+import { Type } from '@sinclair/typebox';
+import { Nullable, PageQuery, Timestamp } from './common.js';
+
+export const AuditEvent = Type.Object(
+  {
+    id: Type.String(),
+    tenant_id: Nullable(Type.String()),
+    occurred_at: Timestamp,
+    actor: Type.String(),
+    action: Type.String(),
+    target_type: Type.String(),
+    target_id: Type.String(),
+    reason: Nullable(Type.String()),
+    details: Type.Object({}, { additionalProperties: true }),
+  },
+  { $id: 'AuditEvent' },
+);
+
+export const AuditQuery = Type.Object(
+  {
+    ...PageQuery,
+    actor: Type.Optional(Type.String({ maxLength: 128 })),
+    action: Type.Optional(Type.String({ maxLength: 64 })),
+    target_type: Type.Optional(Type.String({ maxLength: 32 })),
+    target_id: Type.Optional(Type.String({ maxLength: 512 })),
+    since: Type.Optional(Type.String({ format: 'date-time' })),
+    until: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+);

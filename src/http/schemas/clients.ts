@@ -1,0 +1,82 @@
+import { Type } from '@sinclair/typebox';
+import { CLIENT_ID_PATTERN, CLIENT_TYPES, SECRET_AUTH_METHODS } from '../../domain/clients/model.js';
+import { Nullable, PageQuery, Text, Timestamp, TokenTtl } from './common.js';
+
+const ClientSecretInfo = Type.Object({
+  id: Type.String(),
+  created_at: Timestamp,
+  expires_at: Nullable(Timestamp),
+  last_used_at: Nullable(Timestamp),
+});
+
+const clientFields = {
+  client_id: Type.String(),
+  client_name: Type.String(),
+  client_type: Type.String(),
+  grant_types: Type.Array(Type.String()),
+  response_types: Type.Array(Type.String()),
+  audience: Type.Array(Type.String()),
+  scope: Type.String(),
+  token_endpoint_auth_method: Nullable(Type.String()),
+  service_account_id: Nullable(Type.String()),
+  access_token_ttl: Nullable(Type.Integer()),
+  active: Type.Boolean(),
+  client_id_issued_at: Type.Integer({ description: 'RFC 7591: seconds since the epoch' }),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  client_secrets: Type.Array(ClientSecretInfo, { description: 'secret metadata; never the values' }),
+};
+
+/** A client as every read answers it: no secret value, ever. */
+export const Client = Type.Object(clientFields, { $id: 'Client' });
+
+/** The create answer: the only response that holds `client_secret`. */
+export const ClientCreated = Type.Object(
+  {
+    ...clientFields,
+    client_secret: Type.Optional(Type.String({ description: 'shown once' })),
+    client_secret_expires_at: Type.Optional(Type.Integer({ description: 'RFC 7591: 0, the secret does not expire' })),
+  },
+  { $id: 'ClientCreated' },
+);
+
+const metadata = {
+  client_name: Type.Optional(Text(200)),
+  client_type: Type.Optional(Type.Union(CLIENT_TYPES.map((t) => Type.Literal(t)))),
+  grant_types: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 10 })),
+  response_types: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 10 })),
+  audience: Type.Optional(Type.Array(Text(512, 1), { maxItems: 100 })),
+  scope: Type.Optional(Text(4000)),
+  token_endpoint_auth_method: Type.Optional(Nullable(Type.Union(SECRET_AUTH_METHODS.map((m) => Type.Literal(m))))),
+  service_account_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64 }))),
+  access_token_ttl: Type.Optional(Nullable(TokenTtl)),
+  active: Type.Optional(Type.Boolean()),
+};
+
+export const ClientCreate = Type.Object(
+  { client_id: Type.Optional(Type.String({ pattern: CLIENT_ID_PATTERN })), ...metadata },
+  { additionalProperties: false },
+);
+
+export const ClientPatch = Type.Object(metadata, { additionalProperties: false });
+
+export const ClientListQuery = Type.Object(
+  { ...PageQuery, service_account_id: Type.Optional(Type.String({ maxLength: 64 })) },
+  { additionalProperties: false },
+);
+
+export const SecretCreate = Type.Object(
+  {
+    expires_in: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 31_536_000, description: 'the existing secrets expire this many seconds from now' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const SecretCreated = Type.Object({
+  id: Type.String(),
+  client_secret: Type.String({ description: 'shown once' }),
+  created_at: Timestamp,
+  expires_at: Nullable(Timestamp),
+});

@@ -1,0 +1,48 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { TENANT_ID_PATTERN } from '../../domain/tenants/model.js';
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** Printable text: no control characters. */
+export const Text = (max: number, min = 0) => Type.String({ minLength: min, maxLength: max, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
+
+export const Timestamp = Type.String({ description: 'RFC 3339 UTC time' });
+
+export const TenantId = Type.String({ pattern: TENANT_ID_PATTERN, description: 'tenant id' });
+
+/** Lifetime of access tokens in seconds. */
+export const TokenTtl = Type.Integer({ minimum: 60, maximum: 86_400, description: 'access token lifetime, seconds (60–86400)' });
+
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'page size' })),
+  cursor: Type.Optional(Type.String({ maxLength: 512, description: 'next_cursor of the previous page' })),
+};
+
+/** Every mutation takes `?reason=…`, recorded in the audit log. */
+export const ReasonQuery = Type.Object(
+  { reason: Type.Optional(Text(500)) },
+  { additionalProperties: false },
+);
+
+export const ListOf = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String()) });
+
+/** RFC 9457 problem details, with field errors as JSON Pointers into the request body. */
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Object({ pointer: Type.String(), detail: Type.String() }))),
+  },
+  { $id: 'Problem' },
+);
+
+/** Path parameters: `{tenant}` when mounted under /tenants/{tenant}, plus the route's own. */
+export function pathParams<P extends Record<string, TSchema>>(withTenant: boolean, own: P) {
+  return withTenant ? Type.Object({ tenant: TenantId, ...own }) : Type.Object({ ...own });
+}
+
+export const Deleted = Type.Null({ description: 'no content' });

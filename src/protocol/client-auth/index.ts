@@ -1,0 +1,80 @@
+import type { ClientEntry, TenantState } from '../../domain/read-model/tenant-state.js';
+import { isConfidential } from '../../domain/clients/model.js';
+import { invalidClient, invalidRequest } from '../errors.js';
+import type { RequestParams } from '../params.js';
+import { parseBasicCredentials } from './basic.js';
+import { matchSecret } from './secret.js';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+
+/** Parameters that belong to client authentication rather than to a grant. */
+export const CLIENT_AUTH_PARAMETERS = ['client_id', 'client_secret', 'client_assertion', 'client_assertion_type'] as const;
+
+export interface AuthenticatedClient {
+  readonly entry: ClientEntry;
+  readonly method: ClientAuthMethod;
+  /** The secret that matched, for last-used tracking. */
+  readonly secretId: string | null;
+}
+
+export interface ClientAuthInput {
+  authorization: string | undefined;
+  params: RequestParams;
+  tenant: TenantState;
+  /** Realm of `WWW-Authenticate: Basic`: the issuer. */
+  realm: string;
+  nowMs: number;
+}
+
+/** The methods a request uses; RFC 6749 §2.3: a client MUST NOT use more than one. */
+function methodsUsed(input: ClientAuthInput): ClientAuthMethod[] {
+  const methods: ClientAuthMethod[] = [];
+  if (input.authorization !== undefined) methods.push('client_secret_basic');
+  if (input.params.has('client_secret')) methods.push('client_secret_post');
+  if (input.params.has('client_assertion') || input.params.has('client_assertion_type')) methods.push('private_key_jwt');
+  return methods;
+}
+
+/**
+ * Authenticates the client of a token request (RFC 6749 §2.3; DESIGN §3): exactly one method,
+ * and every failure — unknown client, wrong or expired secret, disabled client, inactive service
+ * account, wrong method — gives the same public invalid_client at the same cost.
+ */
+export function authenticateClient(input: ClientAuthInput): AuthenticatedClient {
+  const methods = methodsUsed(input);
+  if (methods.length > 1) throw invalidRequest('Use exactly one client authentication method.');
+  const method = methods[0];
+  const usedBasic = method === 'client_secret_basic';
+  const fail = (detail: string) => invalidClient(detail, usedBasic, input.realm);
+  if (method === undefined) throw fail('no client authentication in the request');
+  if (method === 'private_key_jwt') throw fail('private_key_jwt is not enabled for any client of this tenant');
+
+  let clientId: string;
+  let secret: string;
+  if (usedBasic) {
+    if (!/^basic /i.test(input.authorization!)) throw fail('unsupported authorization scheme');
+    ({ clientId, secret } = parseBasicCredentials(input.authorization!, input.realm));
+    const bodyId = input.params.get('client_id');
+    if (bodyId !== undefined && bodyId !== clientId) throw invalidRequest('The client_id parameter does not match the Basic credentials.');
+  } else {
+    const bodyId = input.params.get('client_id');
+    if (bodyId === undefined) throw fail('client_secret without client_id');
+    clientId = bodyId;
+    secret = input.params.get('client_secret')!;
+  }
+
+  const entry = input.tenant.clients.get(clientId);
+  const secretId = matchSecret(entry, secret, input.nowMs);
+  if (!entry) throw fail(`unknown client ${clientId}`);
+  if (secretId === null) throw fail(`wrong or expired secret for client ${clientId}`);
+  const { client } = entry;
+  if (!client.active) throw fail(`client ${clientId} is disabled`);
+  if (!isConfidential(client.clientType)) throw fail(`client ${clientId} is a public client`);
+  if (client.serviceAccountId !== null && input.tenant.settings.serviceAccounts.get(client.serviceAccountId)?.active !== true) {
+    throw fail(`the service account of client ${clientId} is inactive`);
+  }
+  if (client.tokenEndpointAuthMethod !== null && client.tokenEndpointAuthMethod !== method) {
+    throw fail(`client ${clientId} registered ${client.tokenEndpointAuthMethod} but used ${method}`);
+  }
+  return { entry, method, secretId };
+}

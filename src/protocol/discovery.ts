@@ -1,0 +1,14 @@
+/** Authorization server metadata (RFC 8414 §2) of one issuer. */
+export function authorizationServerMetadata(input: { issuer: string; grantTypes: string[]; signingAlg: string }): Record<string, unknown> {
+  const { issuer } = input;
+  return {
+    issuer,
+    token_endpoint: `${issuer}/oauth2/token`,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    grant_types_supported: input.grantTypes,
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    response_types_supported: [],
+    scopes_supported: [],
+    access_token_signing_alg_values_supported: [input.signingAlg],
+  };
+}

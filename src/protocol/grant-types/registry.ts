@@ -1,0 +1,48 @@
+import type { Clock } from '../../lib/clock.js';
+import type { TenantState } from '../../domain/read-model/tenant-state.js';
+import type { AuthenticatedClient } from '../client-auth/index.js';
+import type { RequestParams } from '../params.js';
+
+/** A successful token response (RFC 6749 §5.1). */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+}
+
+export interface GrantContext {
+  /** Only the parameters the grant type declared, plus grant_type and client authentication. */
+  readonly params: RequestParams;
+  readonly client: AuthenticatedClient;
+  readonly tenant: TenantState;
+  readonly issuer: string;
+  readonly clock: Clock;
+}
+
+/** One OAuth grant type: the parameters it reads and how it answers. */
+export interface GrantType {
+  readonly name: string;
+  readonly parameters: readonly string[];
+  /** Parameters that may appear more than once (e.g. RFC 8707 `resource`). */
+  readonly repeatable: readonly string[];
+  handle(ctx: GrantContext): Promise<TokenResponse>;
+}
+
+/** The grant types a token endpoint serves; built-ins register here like any other. */
+export class GrantTypeRegistry {
+  readonly #types = new Map<string, GrantType>();
+
+  register(type: GrantType): this {
+    this.#types.set(type.name, type);
+    return this;
+  }
+
+  get(name: string): GrantType | undefined {
+    return this.#types.get(name);
+  }
+
+  names(): string[] {
+    return [...this.#types.keys()];
+  }
+}

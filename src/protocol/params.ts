@@ -1,0 +1,98 @@
+import { invalidRequest, OAuthError } from './errors.js';
+
+/** The parameters of a token-endpoint-style request, every value kept (RFC 6749 §3.2). */
+export class RequestParams {
+  constructor(private readonly values: ReadonlyMap<string, readonly string[]>) {}
+
+  /** The single value of `name`; parameters without a value count as omitted (RFC 6749 §3.1). */
+  get(name: string): string | undefined {
+    return this.values.get(name)?.[0];
+  }
+
+  all(name: string): readonly string[] {
+    return this.values.get(name) ?? [];
+  }
+
+  has(name: string): boolean {
+    return this.values.has(name);
+  }
+
+  names(): string[] {
+    return [...this.values.keys()];
+  }
+
+  /** Rejects any parameter given more than once, except those allowed to repeat. RFC 6749 §3.2. */
+  assertSingle(repeatable: ReadonlySet<string>): void {
+    for (const [name, list] of this.values) {
+      if (list.length > 1 && !repeatable.has(name)) throw invalidRequest(`The ${name} parameter was given more than once.`);
+    }
+  }
+}
+
+function collect(entries: Iterable<[string, string]>): RequestParams {
+  const map = new Map<string, string[]>();
+  for (const [name, value] of entries) {
+    if (value === '') continue;
+    if (value.includes('\0')) throw invalidRequest(`The ${name} parameter contains a NUL character.`);
+    const list = map.get(name) ?? [];
+    list.push(value);
+    map.set(name, list);
+  }
+  return new RequestParams(map);
+}
+
+function fromJson(body: string): RequestParams {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw invalidRequest('The request body is not valid JSON.');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidRequest('The JSON request body must be an object.');
+  const entries: [string, string][] = [];
+  for (const [name, value] of Object.entries(parsed)) {
+    const values = Array.isArray(value) ? value : [value];
+    for (const v of values) {
+      if (typeof v !== 'string') throw invalidRequest(`The ${name} parameter must be a string.`);
+      entries.push([name, v]);
+    }
+  }
+  return collect(entries);
+}
+
+async function fromMultipart(contentType: string, body: Buffer): Promise<RequestParams> {
+  let form: FormData;
+  try {
+    form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+  } catch {
+    throw invalidRequest('The multipart/form-data body could not be parsed.');
+  }
+  const entries: [string, string][] = [];
+  for (const [name, value] of form.entries()) {
+    if (typeof value !== 'string') throw invalidRequest(`The ${name} parameter must not be a file.`);
+    entries.push([name, value]);
+  }
+  return collect(entries);
+}
+
+/** The media types a token request may use. */
+export const TOKEN_MEDIA_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json'] as const;
+
+/**
+ * Reads request parameters from an `application/x-www-form-urlencoded` (RFC 6749 §4.4.2),
+ * `multipart/form-data` (what `curl -F` sends) or `application/json` body.
+ */
+export async function parseRequestBody(contentType: string | undefined, body: Buffer): Promise<RequestParams> {
+  const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (body.length === 0) return collect([]);
+  switch (mediaType) {
+    case 'application/x-www-form-urlencoded':
+      return collect(new URLSearchParams(body.toString('utf8')));
+    case 'multipart/form-data':
+      return fromMultipart(contentType!, body);
+    case 'application/json':
+      return fromJson(body.toString('utf8'));
+    default:
+      throw new OAuthError('invalid_request', `Unsupported content type; send ${TOKEN_MEDIA_TYPES.join(', ')}.`, { status: 415 });
+  }
+}

@@ -1,0 +1,179 @@
+import type { Selectable } from 'kysely';
+import type { Client, ClientSecret, ClientType, TokenEndpointAuthMethod } from '../../domain/clients/model.js';
+import type { ClientSecretsTable, ClientsTable } from '../schema.js';
+import { bool, type Executor } from './executor.js';
+import { toPage, type Page, type PageRequest } from './paging.js';
+
+function toSecret(row: Selectable<ClientSecretsTable>): ClientSecret {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    digest: row.digest,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[]): Client {
+  return {
+    tenantId: row.tenant_id,
+    clientId: row.client_id,
+    clientName: row.client_name,
+    clientType: row.client_type as ClientType,
+    grantTypes: JSON.parse(row.grant_types) as string[],
+    responseTypes: JSON.parse(row.response_types) as string[],
+    audience: JSON.parse(row.audience) as string[],
+    scope: row.scope,
+    tokenEndpointAuthMethod: row.token_endpoint_auth_method as TokenEndpointAuthMethod | null,
+    jwks: row.jwks === null ? null : JSON.parse(row.jwks),
+    jwksUri: row.jwks_uri,
+    serviceAccountId: row.service_account_id,
+    accessTokenTtl: row.access_token_ttl === null ? null : Number(row.access_token_ttl),
+    active: Number(row.active) === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    secrets,
+  };
+}
+
+function columns(c: Client) {
+  return {
+    client_name: c.clientName,
+    client_type: c.clientType,
+    grant_types: JSON.stringify(c.grantTypes),
+    response_types: JSON.stringify(c.responseTypes),
+    audience: JSON.stringify(c.audience),
+    scope: c.scope,
+    token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+    jwks: c.jwks === null ? null : JSON.stringify(c.jwks),
+    jwks_uri: c.jwksUri,
+    service_account_id: c.serviceAccountId,
+    access_token_ttl: c.accessTokenTtl,
+    active: bool(c.active),
+    updated_at: c.updatedAt,
+  };
+}
+
+async function secretsOf(db: Executor, tenantId: string, clientIds: string[]): Promise<Map<string, ClientSecret[]>> {
+  const out = new Map<string, ClientSecret[]>();
+  if (clientIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('client_secrets')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('client_id', 'in', clientIds)
+    .orderBy('id')
+    .execute();
+  for (const row of rows) {
+    const list = out.get(row.client_id) ?? [];
+    list.push(toSecret(row));
+    out.set(row.client_id, list);
+  }
+  return out;
+}
+
+export const clientsRepo = {
+  async get(db: Executor, tenantId: string, clientId: string): Promise<Client | undefined> {
+    const row = await db
+      .selectFrom('clients')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const secrets = await secretsOf(db, tenantId, [clientId]);
+    return toClient(row, secrets.get(clientId) ?? []);
+  },
+  async list(
+    db: Executor,
+    tenantId: string,
+    page: PageRequest,
+    filter: { serviceAccountId?: string | undefined } = {},
+  ): Promise<Page<Client>> {
+    let q = db.selectFrom('clients').selectAll().where('tenant_id', '=', tenantId).orderBy('client_id').limit(page.limit + 1);
+    if (page.after) q = q.where('client_id', '>', page.after);
+    if (filter.serviceAccountId) q = q.where('service_account_id', '=', filter.serviceAccountId);
+    const rows = await q.execute();
+    const secrets = await secretsOf(db, tenantId, rows.slice(0, page.limit).map((r) => r.client_id));
+    return toPage(rows, page.limit, (r) => r.client_id, (r) => toClient(r, secrets.get(r.client_id) ?? []));
+  },
+  /** Every client of a tenant with its secrets, in two queries (read model load). */
+  async all(db: Executor, tenantId: string): Promise<Client[]> {
+    const rows = await db.selectFrom('clients').selectAll().where('tenant_id', '=', tenantId).execute();
+    const secretRows = await db.selectFrom('client_secrets').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
+    const secrets = new Map<string, ClientSecret[]>();
+    for (const s of secretRows) {
+      const list = secrets.get(s.client_id) ?? [];
+      list.push(toSecret(s));
+      secrets.set(s.client_id, list);
+    }
+    return rows.map((r) => toClient(r, secrets.get(r.client_id) ?? []));
+  },
+  async countForServiceAccount(db: Executor, tenantId: string, serviceAccountId: string): Promise<number> {
+    const r = await db
+      .selectFrom('clients')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenant_id', '=', tenantId)
+      .where('service_account_id', '=', serviceAccountId)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  },
+  async insert(db: Executor, c: Client): Promise<void> {
+    await db
+      .insertInto('clients')
+      .values({ tenant_id: c.tenantId, client_id: c.clientId, created_at: c.createdAt, ...columns(c) })
+      .execute();
+  },
+  async update(db: Executor, c: Client): Promise<void> {
+    await db.updateTable('clients').set(columns(c)).where('tenant_id', '=', c.tenantId).where('client_id', '=', c.clientId).execute();
+  },
+  async delete(db: Executor, tenantId: string, clientId: string): Promise<boolean> {
+    const r = await db.deleteFrom('clients').where('tenant_id', '=', tenantId).where('client_id', '=', clientId).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+  async insertSecret(db: Executor, tenantId: string, s: ClientSecret): Promise<void> {
+    await db
+      .insertInto('client_secrets')
+      .values({
+        tenant_id: tenantId,
+        id: s.id,
+        client_id: s.clientId,
+        digest: s.digest,
+        created_at: s.createdAt,
+        expires_at: s.expiresAt,
+        last_used_at: s.lastUsedAt,
+      })
+      .execute();
+  },
+  /** Gives every secret of the client that has no earlier expiry the expiry `expiresAt`. */
+  async expireSecrets(db: Executor, tenantId: string, clientId: string, expiresAt: string): Promise<void> {
+    await db
+      .updateTable('client_secrets')
+      .set({ expires_at: expiresAt })
+      .where('tenant_id', '=', tenantId)
+      .where('client_id', '=', clientId)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', expiresAt)]))
+      .execute();
+  },
+  async deleteSecret(db: Executor, tenantId: string, clientId: string, secretId: string): Promise<boolean> {
+    const r = await db
+      .deleteFrom('client_secrets')
+      .where('tenant_id', '=', tenantId)
+      .where('client_id', '=', clientId)
+      .where('id', '=', secretId)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+  /** Records when secrets were last used (batched flush, never per token request). */
+  async touchSecrets(db: Executor, tenantId: string, uses: { id: string; at: string }[]): Promise<void> {
+    for (const u of uses) {
+      await db
+        .updateTable('client_secrets')
+        .set({ last_used_at: u.at })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', u.id)
+        .execute();
+    }
+  },
+};

@@ -1,0 +1,69 @@
+import type { Selectable } from 'kysely';
+import type { ServiceAccount } from '../../domain/service-accounts/model.js';
+import type { ServiceAccountsTable } from '../schema.js';
+import { bool, type Executor } from './executor.js';
+import { toPage, type Page, type PageRequest } from './paging.js';
+
+function toServiceAccount(row: Selectable<ServiceAccountsTable>): ServiceAccount {
+  return {
+    tenantId: row.tenant_id,
+    id: row.id,
+    userName: row.user_name,
+    displayName: row.display_name,
+    active: Number(row.active) === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export const serviceAccountsRepo = {
+  async get(db: Executor, tenantId: string, id: string): Promise<ServiceAccount | undefined> {
+    const row = await db
+      .selectFrom('service_accounts')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toServiceAccount(row);
+  },
+  async list(db: Executor, tenantId: string, page: PageRequest, search?: string): Promise<Page<ServiceAccount>> {
+    let q = db.selectFrom('service_accounts').selectAll().where('tenant_id', '=', tenantId).orderBy('id').limit(page.limit + 1);
+    if (page.after) q = q.where('id', '>', page.after);
+    if (search) {
+      const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where((eb) =>
+        eb.or([eb('user_name', 'like', eb.val(like)), eb('display_name', 'like', eb.val(like))]),
+      );
+    }
+    return toPage(await q.execute(), page.limit, (r) => r.id, toServiceAccount);
+  },
+  async all(db: Executor, tenantId: string): Promise<ServiceAccount[]> {
+    return (await db.selectFrom('service_accounts').selectAll().where('tenant_id', '=', tenantId).execute()).map(toServiceAccount);
+  },
+  async insert(db: Executor, sa: ServiceAccount): Promise<void> {
+    await db
+      .insertInto('service_accounts')
+      .values({
+        tenant_id: sa.tenantId,
+        id: sa.id,
+        user_name: sa.userName,
+        display_name: sa.displayName,
+        active: bool(sa.active),
+        created_at: sa.createdAt,
+        updated_at: sa.updatedAt,
+      })
+      .execute();
+  },
+  async update(db: Executor, sa: ServiceAccount): Promise<void> {
+    await db
+      .updateTable('service_accounts')
+      .set({ user_name: sa.userName, display_name: sa.displayName, active: bool(sa.active), updated_at: sa.updatedAt })
+      .where('tenant_id', '=', sa.tenantId)
+      .where('id', '=', sa.id)
+      .execute();
+  },
+  async delete(db: Executor, tenantId: string, id: string): Promise<boolean> {
+    const r = await db.deleteFrom('service_accounts').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+};

@@ -1,0 +1,117 @@
+/**
+ * Row types of every table, as Kysely sees them. Times are ISO 8601 UTC strings, booleans are
+ * 0/1 integers and lists are JSON text, so that one schema runs on SQLite and PostgreSQL alike.
+ */
+export interface TenantsTable {
+  id: string;
+  name: string;
+  signing_alg: string;
+  access_token_ttl: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ServiceAccountsTable {
+  tenant_id: string;
+  id: string;
+  user_name: string;
+  display_name: string;
+  active: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ClientsTable {
+  tenant_id: string;
+  client_id: string;
+  client_name: string;
+  client_type: string;
+  grant_types: string;
+  response_types: string;
+  audience: string;
+  scope: string;
+  token_endpoint_auth_method: string | null;
+  jwks: string | null;
+  jwks_uri: string | null;
+  service_account_id: string | null;
+  access_token_ttl: number | null;
+  active: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ClientSecretsTable {
+  tenant_id: string;
+  id: string;
+  client_id: string;
+  digest: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface ApisTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  identifier: string;
+  scopes: string;
+  access_token_ttl: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GrantsTable {
+  tenant_id: string;
+  id: string;
+  client_id: string | null;
+  service_account_id: string | null;
+  api_id: string;
+  scopes: string;
+  created_at: string;
+}
+
+export interface SigningKeysTable {
+  tenant_id: string;
+  kid: string;
+  alg: string;
+  status: string;
+  public_jwk: string;
+  private_key: string;
+  created_at: string;
+  activated_at: string | null;
+  retired_at: string | null;
+  publish_until: string | null;
+}
+
+export interface AdminTokensTable {
+  id: string;
+  tenant_id: string | null;
+  name: string;
+  digest: string;
+  created_at: string;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  tenant_id: string | null;
+  occurred_at: string;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  reason: string | null;
+  details: string;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  service_accounts: ServiceAccountsTable;
+  clients: ClientsTable;
+  client_secrets: ClientSecretsTable;
+  apis: ApisTable;
+  grants: GrantsTable;
+  signing_keys: SigningKeysTable;
+  admin_tokens: AdminTokensTable;
+  audit_events: AuditEventsTable;
+}

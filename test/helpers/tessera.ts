@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../src/app/config.js';
+import { createLogger } from '../../src/app/logger.js';
+import { startServer, type RunningServer } from '../../src/app/server.js';
+import type { Clock } from '../../src/lib/clock.js';
+import { freePort } from './ports.js';
+
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The parsed JSON body, or undefined when the body is empty or not JSON. */
+  body: any;
+}
+
+async function toResult(response: Response): Promise<HttpResult> {
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, body };
+}
+
+export interface TestTessera {
+  readonly server: RunningServer;
+  readonly config: Config;
+  readonly dataDir: string;
+  /** Base URL of the public listener, also the default tenant's issuer. */
+  readonly publicUrl: string;
+  readonly adminUrl: string;
+  readonly adminToken: string;
+  /** Every log line written so far (JSON text). */
+  readonly logs: string[];
+  /** Calls the admin API with the bootstrap token (or `token`), JSON in and out. */
+  admin(method: string, path: string, body?: unknown, options?: { token?: string | null; headers?: Record<string, string> }): Promise<HttpResult>;
+  /** POSTs a form to the public listener. */
+  form(path: string, params: Record<string, string | string[]>, headers?: Record<string, string>): Promise<HttpResult>;
+  /** Raw request to the public listener. */
+  publicFetch(path: string, init?: RequestInit): Promise<HttpResult>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  env?: Record<string, string>;
+  clock?: Clock;
+  /** Keep the data directory after close (for restart tests). */
+  keepData?: boolean;
+}
+
+/** Starts a real Tessera on 127.0.0.1 with a fresh SQLite file, as `serve` would. */
+export async function startTessera(options: StartOptions = {}): Promise<TestTessera> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tessera-test-'));
+  const [publicPort, adminPort] = [await freePort(), await freePort()];
+  const adminToken = options.env?.TESSERA_ADMIN_TOKEN ?? `test-admin-token-${randomBytes(16).toString('hex')}`;
+  const config = loadConfig({
+    TESSERA_DATABASE_URL: `sqlite:${join(dataDir, 'tessera.db')}`,
+    TESSERA_PUBLIC_URL: `http://127.0.0.1:${publicPort}`,
+    TESSERA_PUBLIC_PORT: String(publicPort),
+    TESSERA_ADMIN_PORT: String(adminPort),
+    TESSERA_ADMIN_TOKEN: adminToken,
+    TESSERA_LOG_LEVEL: 'info',
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
+  const server = await startServer(config, { logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const publicUrl = server.publicAddress;
+  const adminUrl = server.adminAddress;
+  return {
+    server,
+    config,
+    dataDir,
+    publicUrl,
+    adminUrl,
+    adminToken,
+    logs,
+    async admin(method, path, body, opts = {}) {
+      const token = opts.token === undefined ? adminToken : opts.token;
+      const headers: Record<string, string> = { ...opts.headers };
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      if (body !== undefined) headers['content-type'] ??= 'application/json';
+      const response = await fetch(`${adminUrl}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      });
+      return toResult(response);
+    },
+    async form(path, params, headers = {}) {
+      const search = new URLSearchParams();
+      for (const [k, v] of Object.entries(params)) for (const one of Array.isArray(v) ? v : [v]) search.append(k, one);
+      const response = await fetch(`${publicUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: search.toString(),
+      });
+      return toResult(response);
+    },
+    async publicFetch(path, init) {
+      return toResult(await fetch(`${publicUrl}${path}`, init));
+    },
+    async close() {
+      await server.close();
+      if (!options.keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `Authorization: Basic` per RFC 6749 §2.3.1 (form-urlencoded, then base64). */
+export function basic(clientId: string, secret: string): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`;
+}
+
+/** Decodes a JWT's header and payload without verifying (for assertions only). */
+export function decodeJwt(token: string): { header: any; payload: any } {
+  const [h, p] = token.split('.');
+  return { header: JSON.parse(Buffer.from(h!, 'base64url').toString()), payload: JSON.parse(Buffer.from(p!, 'base64url').toString()) };
+}
