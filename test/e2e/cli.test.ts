@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, describe, it } from 'node:test';
+import { runCli, spawnTessera } from '../helpers/process.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+describe('CLI: serve, migrate, admin-token create', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
+  const env = { TESSERA_DATABASE_URL: `sqlite:${join(dataDir, 'tessera.db')}` };
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('runs through the package bin (npx tessera --help)', async () => {
+    const { stdout } = await promisify(execFile)('npx', ['--no-install', 'tessera', '--help'], { cwd: root });
+    for (const command of ['serve', 'migrate', 'admin-token']) assert.match(stdout, new RegExp(`\\b${command}\\b`));
+  });
+
+  it('migrates an empty database, then says it is up to date', async () => {
+    const first = await runCli(['migrate'], env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /applied: 0001_initial/);
+    const second = await runCli(['migrate'], env);
+    assert.match(second.stdout, /up to date/);
+  });
+
+  it('creates an admin token that the server then accepts; first start prints no other token', async () => {
+    const created = await runCli(['admin-token', 'create', '--name', 'ops', '--json'], env);
+    assert.equal(created.code, 0, created.stderr);
+    const { token, name, tenant } = JSON.parse(created.stdout);
+    assert.equal(name, 'ops');
+    assert.equal(tenant, null);
+    const server = await spawnTessera(env);
+    try {
+      assert.ok(!server.output.join('').includes('First start'), 'a token already exists: none is generated');
+      const res = await fetch(`${server.adminUrl}/clients`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.status, 200);
+    } finally {
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0, 'SIGTERM shuts down cleanly');
+    }
+  });
+
+  it('prints the generated admin token once on the first start of an empty store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-first-'));
+    try {
+      const e = { TESSERA_DATABASE_URL: `sqlite:${join(dir, 'tessera.db')}` };
+      const first = await spawnTessera(e);
+      const token = /tsr_at_[A-Za-z0-9_-]{43}/.exec(first.output.join(''))?.[0];
+      first.child.kill('SIGTERM');
+      await first.exited;
+      assert.ok(token, 'the first start prints a token');
+      const second = await spawnTessera(e);
+      try {
+        assert.ok(!second.output.join('').includes(token), 'printed once only');
+        const res = await fetch(`${second.adminUrl}/clients`, { headers: { authorization: `Bearer ${token}` } });
+        assert.equal(res.status, 200);
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses bad configuration with exit code 2 and names the variable', async () => {
+    for (const [variable, value] of [
+      ['TESSERA_SECRET', 'short'],
+      ['TESSERA_ADMIN_TOKEN', 'too-short'],
+      ['TESSERA_PUBLIC_PORT', 'http'],
+      ['TESSERA_DATABASE_URL', 'mysql://x'],
+    ] as const) {
+      const res = await runCli(['serve'], { ...env, [variable]: value });
+      assert.equal(res.code, 2, `${variable}: ${res.stderr}`);
+      assert.match(res.stderr, new RegExp(variable));
+    }
+  });
+});

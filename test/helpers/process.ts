@@ -1,0 +1,58 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.js';
+
+/** The compiled CLI entry (dist/src/main.js). */
+export const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+export interface TesseraProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly publicUrl: string;
+  readonly adminUrl: string;
+  readonly output: string[];
+  /** Resolves with the exit code or signal once the process has ended. */
+  readonly exited: Promise<number | string>;
+}
+
+/** Runs `tessera serve` as its own process and waits until it is ready. */
+export async function spawnTessera(env: Record<string, string>): Promise<TesseraProcess> {
+  const [publicPort, adminPort] = [await freePort(), await freePort()];
+  const child = spawn(process.execPath, [MAIN, 'serve'], {
+    // Info level at least: readiness is read from the "Tessera is ready" log line.
+    env: { PATH: process.env.PATH ?? '', TESSERA_PUBLIC_PORT: String(publicPort), TESSERA_ADMIN_PORT: String(adminPort), ...env, TESSERA_LOG_LEVEL: 'info' },
+  });
+  const output: string[] = [];
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`tessera did not start:\n${output.join('')}`));
+    }, 20_000);
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (output.join('').includes('Tessera is ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`tessera exited (${code}) before it was ready:\n${output.join('')}`));
+    });
+  });
+  return { child, publicUrl: `http://127.0.0.1:${publicPort}`, adminUrl: `http://127.0.0.1:${adminPort}`, output, exited };
+}
+
+/** Runs the CLI to completion. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
