@@ -69,8 +69,10 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
   });
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
-  const tenantScoped = async (scope: FastifyInstance, opts: { withTenant: boolean }) => {
+  const tenantScoped = async (scope: FastifyInstance, { withTenant }: { withTenant: boolean }) => {
     registerTenantScope(scope, deps);
+    // Only `withTenant` goes down: passing the whole options would repeat the `/tenants/:tenant` prefix.
+    const opts = { withTenant };
     await scope.register(serviceAccountRoutes(deps), opts);
     await scope.register(clientRoutes(deps), opts);
     await scope.register(apiRoutes(deps), opts);
