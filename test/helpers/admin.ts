@@ -9,7 +9,7 @@ const PROBLEM_TYPES: Record<number, string> = {
   403: 'urn:tessera:problem:forbidden',
   404: 'urn:tessera:problem:not-found',
   409: 'urn:tessera:problem:conflict',
-  413: 'urn:tessera:problem:payload-too-large',
+  413: 'urn:tessera:problem:content-too-large',
   415: 'urn:tessera:problem:unsupported-media-type',
   422: 'urn:tessera:problem:invalid-input',
 };

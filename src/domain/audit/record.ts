@@ -6,7 +6,7 @@ import { auditEventsRepo } from '../../storage/repositories/audit-events.js';
 import type { Actor } from '../errors.js';
 
 /** Keys whose values are secret: credentials, digests, key material (JWK private members). */
-const SECRET_KEY = /secret|password|digest|private|assertion|^token$|_token$|^(d|p|q|dp|dq|qi|k)$/i;
+const SECRET_KEY = /(^|_)(secret|password|digest|token|assertion)$|private|^(d|p|q|dp|dq|qi|k)$/i;
 
 /** Drops any value whose key names a secret, at any depth: the audit log never holds one. */
 export function redact(value: unknown): unknown {

@@ -97,7 +97,8 @@ export class TenantsService {
     if (id === DEFAULT_TENANT) throw new ConflictError('the default tenant cannot be deleted');
     await transact(this.ctx.db, async (trx) => {
       if (!(await tenantsRepo.delete(trx, id))) throw new NotFoundError('tenant', id);
-      await recordAudit(trx, this.ctx.clock, { tenantId: id, actor, action: 'tenant.delete', targetType: 'tenant', targetId: id });
+      // Installation-wide: the tenant's own log is unreachable once it is gone.
+      await recordAudit(trx, this.ctx.clock, { tenantId: null, actor, action: 'tenant.delete', targetType: 'tenant', targetId: id });
     });
     await this.ctx.changes.publish({ kind: 'tenant', tenantId: id });
   }

@@ -7,6 +7,7 @@ import { Problem } from './problem.js';
  */
 export function registerAdminBodyParsers(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(['application/x-www-form-urlencoded', '*'], { parseAs: 'string' }, (request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);

@@ -18,7 +18,8 @@ declare module 'fastify' {
  */
 export function registerTenantScope(scope: FastifyInstance, deps: Deps): void {
   scope.decorateRequest('tenantId', '');
-  scope.addHook('preHandler', async (request) => {
+  // Before body validation: a token limited to another tenant learns nothing about the body's shape.
+  scope.addHook('preValidation', async (request) => {
     const id = (request.params as { tenant?: string }).tenant ?? DEFAULT_TENANT;
     const limitedTo = request.admin?.tenantId ?? null;
     if (limitedTo !== null && limitedTo !== id) throw new Problem(403, 'Forbidden', `this admin token is limited to tenant ${limitedTo}`);

@@ -23,7 +23,7 @@ const TYPES: Record<number, string> = {
   404: 'not-found',
   405: 'method-not-allowed',
   409: 'conflict',
-  413: 'payload-too-large',
+  413: 'content-too-large',
   415: 'unsupported-media-type',
   422: 'invalid-input',
   500: 'internal-error',
