@@ -17,6 +17,10 @@ export interface Config {
   readonly tenantHost: string | undefined;
   /** `token` (default): every admin call needs a bearer token; `loopback`: loopback callers may omit it. */
   readonly adminAuth: 'token' | 'loopback';
+  /** Seconds a signing key signs before the scheduled rotation replaces it; 0 turns it off. */
+  readonly keyRotationInterval: number;
+  /** Seconds the next signing key is published in the JWKS before it signs. */
+  readonly keyPublishAhead: number;
 }
 
 /** Settings as flags of `tessera serve`; each overrides its environment variable. */
@@ -39,9 +43,16 @@ const VARIABLES: Record<keyof Config, string> = {
   logLevel: 'TESSERA_LOG_LEVEL',
   tenantHost: 'TESSERA_TENANT_HOST',
   adminAuth: 'TESSERA_ADMIN_AUTH',
+  keyRotationInterval: 'TESSERA_KEY_ROTATION_INTERVAL',
+  keyPublishAhead: 'TESSERA_KEY_PUBLISH_AHEAD',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function seconds(name: string, value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 10 * 365 * 86_400) throw new ConfigError(`${name} must be a number of seconds, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
 
 function port(name: string, value: string): number {
   const n = Number(value);
@@ -77,6 +88,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   if (secret !== undefined && !/^[0-9a-fA-F]{64}$/.test(secret)) {
     throw new ConfigError('TESSERA_SECRET must be 32 random bytes written as 64 hex characters (e.g. `openssl rand -hex 32`)');
   }
+  if (secret === undefined && parseDatabaseUrl(databaseUrl).dialect === 'postgres') {
+    throw new ConfigError('TESSERA_SECRET is required with PostgreSQL: every process must share it (`openssl rand -hex 32`)');
+  }
   const logLevel = get('logLevel') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`TESSERA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const tenantHost = get('tenantHost');
@@ -101,6 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     logLevel,
     tenantHost,
     adminAuth,
+    keyRotationInterval: seconds('TESSERA_KEY_ROTATION_INTERVAL', get('keyRotationInterval') ?? String(30 * 86_400)),
+    keyPublishAhead: seconds('TESSERA_KEY_PUBLISH_AHEAD', get('keyPublishAhead') ?? String(86_400)),
   });
 }
 

@@ -6,7 +6,9 @@ import { LocalChangeFeed, type ChangeFeed } from '../domain/changes.js';
 import { ClientsService } from '../domain/clients/service.js';
 import type { DomainContext } from '../domain/context.js';
 import { GrantsService } from '../domain/grants/service.js';
+import { KeyRotation } from '../domain/keys/rotation.js';
 import { KeysService } from '../domain/keys/service.js';
+import { SecretUsage } from '../domain/clients/secret-usage.js';
 import { ReadModel } from '../domain/read-model/read-model.js';
 import { ServiceAccountsService } from '../domain/service-accounts/service.js';
 import { Issuers } from '../domain/tenants/issuers.js';
@@ -42,6 +44,8 @@ export interface Deps {
   readonly services: Services;
   readonly grantTypes: GrantTypeRegistry;
   readonly issuers: Issuers;
+  readonly keyRotation: KeyRotation;
+  readonly secretUsage: SecretUsage;
   close(): Promise<void>;
 }
 
@@ -82,6 +86,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       },
       grantTypes: new GrantTypeRegistry().register(clientCredentials),
       issuers: new Issuers(config.publicUrl, config.tenantHost),
+      keyRotation: new KeyRotation(ctx, { intervalSeconds: config.keyRotationInterval, publishAheadSeconds: config.keyPublishAhead }),
+      secretUsage: new SecretUsage(store.db, clock),
       close: () => store.close(),
     };
   } catch (err) {

@@ -15,6 +15,34 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** How often background upkeep runs (key rotation, secret use flush). */
+export const MAINTENANCE_INTERVAL_MS = 60_000;
+
+/** Periodic upkeep, one task at a time; a failed task is logged and retried on the next round. */
+function startMaintenance(deps: Deps): { stop(): void } {
+  const tasks: [string, () => Promise<unknown>][] = [
+    ['key rotation', () => deps.keyRotation.tick()],
+    ['secret use flush', () => deps.secretUsage.flush()],
+  ];
+  let running = false;
+  const round = async () => {
+    if (running) return;
+    running = true;
+    for (const [name, task] of tasks) {
+      try {
+        await task();
+      } catch (err) {
+        deps.logger.warn({ err, task: name }, 'maintenance task failed');
+      }
+    }
+    running = false;
+  };
+  void round();
+  const timer = setInterval(() => void round(), MAINTENANCE_INTERVAL_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
 function addressOf(app: FastifyInstance): string {
   const address = app.server.address();
   if (address === null || typeof address === 'string') return String(address);
@@ -35,13 +63,16 @@ export async function startServer(config: Config, options: DepsOptions = {}): Pr
     apps.push(adminApp);
     await publicApp.listen({ host: config.publicHost, port: config.publicPort });
     await adminApp.listen({ host: config.adminHost, port: config.adminPort });
+    const maintenance = startMaintenance(deps);
     return {
       deps,
       publicAddress: addressOf(publicApp),
       adminAddress: addressOf(adminApp),
       generatedAdminToken,
       close: async () => {
+        maintenance.stop();
         await Promise.all(apps.map((a) => a.close()));
+        await deps.secretUsage.flush().catch((err: unknown) => deps.logger.warn({ err }, 'could not record secret use'));
         await deps.close();
       },
     };

@@ -12,6 +12,8 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
   ['--admin-auth <mode>', 'adminAuth', 'token | loopback (TESSERA_ADMIN_AUTH)'],
   ['--tenant-host <pattern>', 'tenantHost', 'host mode, e.g. %s.auth.example.com (TESSERA_TENANT_HOST)'],
   ['--log-level <level>', 'logLevel', 'pino level (TESSERA_LOG_LEVEL)'],
+  ['--key-rotation-interval <seconds>', 'keyRotationInterval', 'scheduled signing key rotation, 0 = off (TESSERA_KEY_ROTATION_INTERVAL)'],
+  ['--key-publish-ahead <seconds>', 'keyPublishAhead', 'publish the next key this long before it signs (TESSERA_KEY_PUBLISH_AHEAD)'],
 ];
 
 export function registerServe(program: Command): void {

@@ -68,12 +68,25 @@ describe('CLI: serve, migrate, admin-token create', () => {
     }
   });
 
+  it('requires TESSERA_SECRET with PostgreSQL before touching the database', async () => {
+    const res = await runCli(['serve'], { TESSERA_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /TESSERA_SECRET is required with PostgreSQL/);
+  });
+
+  it('says plainly when admin-token create names an unknown tenant', async () => {
+    const res = await runCli(['admin-token', 'create', '--name', 'x', '--tenant', 'nope'], env);
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /no tenant "nope"/);
+  });
+
   it('refuses bad configuration with exit code 2 and names the variable', async () => {
     for (const [variable, value] of [
       ['TESSERA_SECRET', 'short'],
       ['TESSERA_ADMIN_TOKEN', 'too-short'],
       ['TESSERA_PUBLIC_PORT', 'http'],
       ['TESSERA_DATABASE_URL', 'mysql://x'],
+      ['TESSERA_KEY_ROTATION_INTERVAL', '30d'],
     ] as const) {
       const res = await runCli(['serve'], { ...env, [variable]: value });
       assert.equal(res.code, 2, `${variable}: ${res.stderr}`);

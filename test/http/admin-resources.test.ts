@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { assertProblem, created, manualClock, ok, tokenRequest, walkPages } from '../helpers/admin.js';
 import { createClient, createOk } from '../helpers/fixtures.js';
@@ -735,7 +736,7 @@ describe('admin API: signing keys (injected clock)', () => {
     const old = byKid.get(before.kid) as any;
     assert.equal(old.status, 'retired');
     assert.equal(old.retired_at, new Date(now).toISOString());
-    assert.equal(old.publish_until, new Date(now + 3600_000).toISOString(), 'published for the longest token lifetime (3600 s)');
+    assert.equal(old.publish_until, new Date(now + 86_400_000).toISOString(), 'published for the longest lifetime any setting allows (86400 s)');
     assert.deepEqual((await jwksKids()).sort(), [before.kid, rotated.kid].sort());
 
     const { clientId, secret } = await createClient(t, { audience: ['https://k.test/'] });
@@ -743,7 +744,7 @@ describe('admin API: signing keys (injected clock)', () => {
     assert.equal(token.status, 200, token.text);
     assert.equal(decodeJwt(token.body.access_token).header.kid, rotated.kid);
 
-    clock.advance(3600_000 - 1);
+    clock.advance(86_400_000 - 1);
     assert.ok((await jwksKids()).includes(before.kid));
     clock.advance(1);
     assert.deepEqual(await jwksKids(), [rotated.kid], 'dropped once every token it signed has expired');
@@ -905,7 +906,7 @@ describe('admin API: tenants and admin tokens', () => {
   it('refuses an admin token for an unknown tenant (422) or without a name (400)', async () => {
     assertProblem(await t.admin('POST', '/admin-tokens', { name: 'x', tenant: 'nope' }), {
       status: 422,
-      detail: 'the admin token is not valid',
+      detail: 'no tenant "nope"',
       instance: '/admin-tokens',
       errors: [{ pointer: '/tenant', detail: 'no such tenant' }],
     });
@@ -1311,6 +1312,27 @@ describe('admin API: TESSERA_ADMIN_AUTH=loopback', () => {
   it('still refuses a wrong bearer token', async () => {
     const res = await t.admin('GET', '/clients', undefined, { token: 'wrong-token' });
     assertProblem(res, { status: 401, detail: 'the admin token is not valid', instance: '/clients' });
+  });
+
+  it('never trusts a browser: a rebound Host, an Origin or Fetch metadata need a token', async () => {
+    const refused = 'send an admin token: Authorization: Bearer <token> (or start Tessera with TESSERA_ADMIN_AUTH=loopback)';
+    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }] as Record<string, string>[]) {
+      const res = await t.admin('POST', '/admin-tokens', { name: 'stolen' }, { token: null, headers });
+      assertProblem(res, { status: 401, detail: refused, instance: '/admin-tokens' });
+    }
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const url = new URL(t.adminUrl);
+      const req = request({ host: url.hostname, port: url.port, path: '/clients', headers: { host: 'evil.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(rebound, 401, 'a DNS-rebound Host header is not a loopback caller');
+    for (const host of ['localhost', '[::1]']) {
+      assert.equal((await t.admin('GET', '/clients', undefined, { token: null, headers: { host } })).status, 200, host);
+    }
   });
 });
 

@@ -39,7 +39,7 @@ export class AdminTokensService {
     };
     await transact(this.ctx.db, async (trx) => {
       if (token.tenantId !== null && !(await tenantsRepo.get(trx, token.tenantId))) {
-        throw new InvalidError('the admin token is not valid', [{ pointer: '/tenant', detail: 'no such tenant' }]);
+        throw new InvalidError(`no tenant ${JSON.stringify(token.tenantId)}`, [{ pointer: '/tenant', detail: 'no such tenant' }]);
       }
       await adminTokensRepo.insert(trx, token);
       await recordAudit(trx, this.ctx.clock, {

@@ -1,62 +1,61 @@
 import { isoTime } from '../../lib/clock.js';
-import { apisRepo } from '../../storage/repositories/apis.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 import { signingKeysRepo } from '../../storage/repositories/signing-keys.js';
 import { tenantsRepo } from '../../storage/repositories/tenants.js';
 import { transact } from '../../storage/transaction.js';
 import { recordAudit } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
-import { NotFoundError, type Actor } from '../errors.js';
+import { ConflictError, NotFoundError, type Actor } from '../errors.js';
 import { MAX_TOKEN_TTL, type SigningAlg } from '../tenants/model.js';
 import { generateSigningKey, sealPrivateKey } from './crypto.js';
 import type { SigningKey } from './model.js';
 
-/** The longest lifetime any token of the tenant can have now: how long a retired key stays published. */
-async function longestTokenLifetime(trx: Executor, tenantId: string): Promise<number> {
-  const tenant = await tenantsRepo.get(trx, tenantId);
-  const apiMax = await apisRepo.maxTtl(trx, tenantId);
-  const clientMax = await trx
-    .selectFrom('clients')
-    .select((eb) => eb.fn.max('access_token_ttl').as('m'))
-    .where('tenant_id', '=', tenantId)
-    .executeTakeFirst();
-  return Math.min(
-    MAX_TOKEN_TTL,
-    Math.max(tenant?.accessTokenTtl ?? 0, apiMax ?? 0, clientMax?.m == null ? 0 : Number(clientMax.m)),
-  );
-}
-
 /**
- * Makes a new key of `alg` the tenant's signing key at once and retires the current one, which
- * stays in the JWKS until every token it signed has expired (DESIGN §5). Runs in `trx`.
+ * Retires the tenant's active key. It stays published until every token it signed has expired:
+ * for the longest lifetime any setting allows, since lifetimes may have been longer earlier in
+ * the key's life than they are now.
  */
-export async function activateNewKey(ctx: DomainContext, trx: Executor, tenantId: string, alg: SigningAlg): Promise<SigningKey> {
-  const now = ctx.clock.now();
-  const existing = await signingKeysRepo.all(trx, tenantId);
-  const lifetime = await longestTokenLifetime(trx, tenantId);
-  for (const key of existing.filter((k) => k.status === 'active')) {
+export async function retireActiveKeys(trx: Executor, tenantId: string, nowMs: number): Promise<void> {
+  const lifetime = MAX_TOKEN_TTL;
+  for (const key of (await signingKeysRepo.all(trx, tenantId)).filter((k) => k.status === 'active')) {
     await signingKeysRepo.setStatus(trx, tenantId, key.kid, {
       status: 'retired',
-      retiredAt: isoTime(now),
-      publishUntil: isoTime(now + lifetime * 1000),
+      retiredAt: isoTime(nowMs),
+      publishUntil: isoTime(nowMs + lifetime * 1000),
     });
   }
-  await signingKeysRepo.deleteExpired(trx, tenantId, isoTime(now));
+  await signingKeysRepo.deleteExpired(trx, tenantId, isoTime(nowMs));
+}
+
+/** Generates a key and stores it sealed, with the given status. */
+export async function createKey(ctx: DomainContext, trx: Executor, tenantId: string, alg: SigningAlg, status: 'active' | 'next'): Promise<SigningKey> {
+  const now = ctx.clock.now();
   const generated = await generateSigningKey(alg);
   const key: SigningKey = {
     tenantId,
     kid: generated.kid,
     alg,
-    status: 'active',
+    status,
     publicJwk: generated.publicJwk,
     sealedPrivateKey: sealPrivateKey(ctx.kek, tenantId, generated.kid, generated.privateJwk),
     createdAt: isoTime(now),
-    activatedAt: isoTime(now),
+    activatedAt: status === 'active' ? isoTime(now) : null,
     retiredAt: null,
     publishUntil: null,
   };
   await signingKeysRepo.insert(trx, key);
   return key;
+}
+
+/**
+ * Makes a new key of `alg` the tenant's signing key at once (emergency rotation, or a new
+ * algorithm) and retires the current one. A key published as next is dropped: after an
+ * emergency, only fresh key material is trusted. Runs in `trx`.
+ */
+export async function activateNewKey(ctx: DomainContext, trx: Executor, tenantId: string, alg: SigningAlg): Promise<SigningKey> {
+  await retireActiveKeys(trx, tenantId, ctx.clock.now());
+  await signingKeysRepo.deleteNext(trx, tenantId);
+  return createKey(ctx, trx, tenantId, alg, 'active');
 }
 
 export class KeysService {
@@ -84,6 +83,22 @@ export class KeysService {
     });
     await this.ctx.changes.publish({ kind: 'tenant', tenantId });
     return key;
+  }
+
+  /**
+   * Withdraws a retired or next key from the JWKS at once (a leaked key): tokens it signed stop
+   * verifying. The active key cannot be withdrawn; rotate first.
+   */
+  async withdraw(actor: Actor, tenantId: string, kid: string): Promise<void> {
+    await this.#tenant(tenantId);
+    await transact(this.ctx.db, async (trx) => {
+      const key = (await signingKeysRepo.all(trx, tenantId)).find((k) => k.kid === kid);
+      if (!key) throw new NotFoundError('signing key', kid);
+      if (key.status === 'active') throw new ConflictError('the active key signs tokens; rotate first, then withdraw it');
+      await signingKeysRepo.delete(trx, tenantId, kid);
+      await recordAudit(trx, this.ctx.clock, { tenantId, actor, action: 'key.withdraw', targetType: 'signing_key', targetId: kid, details: { status: key.status } });
+    });
+    await this.ctx.changes.publish({ kind: 'tenant', tenantId });
   }
 
   async #tenant(tenantId: string) {

@@ -27,10 +27,31 @@ function unauthorized(detail: string): Problem {
   return new Problem(401, 'Unauthorized', detail, undefined, { 'www-authenticate': 'Bearer realm="tessera-admin"' });
 }
 
+/** The Host header names this machine's loopback interface (not a rebound DNS name). */
+function loopbackHostHeader(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
+  return isLoopbackHost(name);
+}
+
+/**
+ * Loopback mode trusts local programs such as curl, never a browser: a web page could reach a
+ * loopback port through DNS rebinding or a cross-site form, so requests that carry a non-loopback
+ * Host, an Origin or Fetch metadata are refused.
+ */
+function trustedLoopbackCaller(request: FastifyRequest): boolean {
+  return (
+    isLoopbackHost(request.socket.remoteAddress ?? '') &&
+    loopbackHostHeader(request.headers.host) &&
+    request.headers.origin === undefined &&
+    request.headers['sec-fetch-site'] === undefined
+  );
+}
+
 async function principalOf(request: FastifyRequest, deps: Deps): Promise<AdminPrincipal> {
   const header = request.headers.authorization;
   if (header === undefined) {
-    if (deps.config.adminAuth === 'loopback' && isLoopbackHost(request.socket.remoteAddress ?? '')) {
+    if (deps.config.adminAuth === 'loopback' && trustedLoopbackCaller(request)) {
       return { actorId: 'local-operator', tenantId: null };
     }
     throw unauthorized('send an admin token: Authorization: Bearer <token> (or start Tessera with TESSERA_ADMIN_AUTH=loopback)');

@@ -63,6 +63,7 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
       { tenant: state, issuer, authorization: request.headers.authorization, queryParameters: query, params },
       { grantTypes, clock },
     );
+    if (client.secretId !== null) deps.secretUsage.record(state.settings.tenant.id, client.secretId);
     request.log.info({ client_id: client.entry.client.clientId, tenant: state.settings.tenant.id }, 'token issued');
     return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(response);
   };
@@ -70,7 +71,7 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
   const methodNotAllowed = async (_request: FastifyRequest, reply: FastifyReply) =>
     reply
       .code(405)
-      .header('allow', 'POST')
+      .headers({ allow: 'POST', 'cache-control': 'no-store' })
       .send({ error: 'invalid_request', error_description: 'Use POST.' });
 
   const routes = async (scope: FastifyInstance) => {

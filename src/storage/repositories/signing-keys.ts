@@ -61,6 +61,15 @@ export const signingKeysRepo = {
       .where('kid', '=', kid)
       .execute();
   },
+  async delete(db: Executor, tenantId: string, kid: string): Promise<boolean> {
+    const r = await db.deleteFrom('signing_keys').where('tenant_id', '=', tenantId).where('kid', '=', kid).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+  /** Removes keys published as next that never signed (an immediate rotation supersedes them). */
+  async deleteNext(db: Executor, tenantId: string): Promise<number> {
+    const r = await db.deleteFrom('signing_keys').where('tenant_id', '=', tenantId).where('status', '=', 'next').executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
   /** Removes retired keys whose last token has expired. */
   async deleteExpired(db: Executor, tenantId: string, now: string): Promise<number> {
     const r = await db

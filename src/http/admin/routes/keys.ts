@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../../../app/deps.js';
-import { ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
+import { Type } from '@sinclair/typebox';
+import { Deleted, ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
 import { SigningKey } from '../../schemas/keys.js';
 import { actorOf } from '../context.js';
 import { presentKey } from '../present.js';
@@ -21,5 +22,21 @@ export const keyRoutes =
       '/keys/rotate',
       { schema: { tags, summary: 'Rotate now: a new key signs at once; the old one stays published until its tokens expire', params: none, querystring: ReasonQuery, response: { 201: SigningKey } } },
       async (request, reply) => reply.code(201).send(presentKey(await service.rotate(actorOf(request), request.tenantId))),
+    );
+    app.delete(
+      '/keys/:kid',
+      {
+        schema: {
+          tags,
+          summary: 'Withdraw a retired or next key from the JWKS at once (a leaked key); the active key cannot be withdrawn',
+          params: pathParams(withTenant, { kid: Type.String({ maxLength: 64 }) }),
+          querystring: ReasonQuery,
+          response: { 204: Deleted },
+        },
+      },
+      async (request, reply) => {
+        await service.withdraw(actorOf(request), request.tenantId, request.params.kid);
+        return reply.code(204).send(null);
+      },
     );
   };

@@ -1,0 +1,37 @@
+import { isoTime, type Clock } from '../../lib/clock.js';
+import { clientsRepo } from '../../storage/repositories/clients.js';
+import type { Executor } from '../../storage/repositories/executor.js';
+
+/**
+ * When each client secret was last used. Recorded in memory on the token path (a Map write, no
+ * I/O) and flushed to the database in batches, so that issuing a token never writes.
+ */
+export class SecretUsage {
+  #pending = new Map<string, { tenantId: string; id: string; atMs: number }>();
+
+  constructor(
+    private readonly db: Executor,
+    private readonly clock: Clock,
+  ) {}
+
+  record(tenantId: string, secretId: string): void {
+    this.#pending.set(`${tenantId}\u0000${secretId}`, { tenantId, id: secretId, atMs: this.clock.now() });
+  }
+
+  /** Writes what was recorded since the last flush; returns how many secrets it updated. */
+  async flush(): Promise<number> {
+    if (this.#pending.size === 0) return 0;
+    const batch = this.#pending;
+    this.#pending = new Map();
+    const byTenant = new Map<string, { id: string; at: string }[]>();
+    for (const use of batch.values()) {
+      const list = byTenant.get(use.tenantId) ?? [];
+      list.push({ id: use.id, at: isoTime(use.atMs) });
+      byTenant.set(use.tenantId, list);
+    }
+    await this.db.transaction().execute(async (trx) => {
+      for (const [tenantId, uses] of byTenant) await clientsRepo.touchSecrets(trx, tenantId, uses);
+    });
+    return batch.size;
+  }
+}

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { manualClock } from '../helpers/admin.js';
+import { createClient } from '../helpers/fixtures.js';
+import { basic, decodeJwt, startTessera, type TestTessera } from '../helpers/tessera.js';
+
+describe('scheduled signing key rotation', () => {
+  const clock = manualClock('2026-11-01T00:00:00.000Z');
+  const t0 = clock.now();
+  let t: TestTessera;
+  let client: { clientId: string; secret: string };
+  const at = (seconds: number) => clock.advance(t0 + seconds * 1000 - clock.now());
+  const jwks = async () => (await t.publicFetch('/.well-known/jwks.json')).body as JSONWebKeySet;
+  const token = async () => {
+    const res = await t.form('/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic(client.clientId, client.secret) });
+    assert.equal(res.status, 200, res.text);
+    return res.body.access_token as string;
+  };
+
+  before(async () => {
+    t = await startTessera({ clock, env: { TESSERA_KEY_ROTATION_INTERVAL: '1000', TESSERA_KEY_PUBLISH_AHEAD: '100' } });
+    client = await createClient(t, { audience: ['https://api.test'] });
+  });
+  after(() => t.close());
+
+  it('publishes the next key ahead of use, switches when due, and keeps the old one until its tokens expire', async () => {
+    const first = (await jwks()).keys;
+    assert.equal(first.length, 1);
+    const kidA = first[0]!.kid;
+
+    at(899);
+    assert.deepEqual(await t.server.deps.keyRotation.tick(), []);
+    assert.equal((await jwks()).keys.length, 1);
+
+    at(900);
+    assert.deepEqual(await t.server.deps.keyRotation.tick(), ['default']);
+    const published = (await jwks()).keys.map((k) => k.kid);
+    assert.equal(published.length, 2, 'the next key is published');
+    const kidN = published.find((k) => k !== kidA)!;
+    at(950);
+    const signedByA = await token();
+    assert.equal(decodeJwt(signedByA).header.kid, kidA, 'the next key does not sign yet');
+
+    at(1000);
+    assert.deepEqual(await t.server.deps.keyRotation.tick(), ['default']);
+    const signedByN = await token();
+    assert.equal(decodeJwt(signedByN).header.kid, kidN, 'the next key signs once due');
+    const set = createLocalJWKSet(await jwks());
+    await jwtVerify(signedByA, set, { currentDate: new Date(t0 + 1001_000), typ: 'at+jwt' });
+    await jwtVerify(signedByN, set, { currentDate: new Date(t0 + 1001_000), typ: 'at+jwt' });
+
+    at(1000 + 86_400 - 1);
+    assert.ok((await jwks()).keys.some((k) => k.kid === kidA), 'retired key published while its tokens may live');
+    at(1000 + 86_400 + 1);
+    assert.deepEqual((await jwks()).keys.map((k) => k.kid), [kidN], 'retired key gone once its last token expired');
+
+    const keys = await t.admin('GET', '/keys');
+    assert.deepEqual(keys.body.items.map((k: any) => [k.kid, k.status]), [
+      [kidN, 'active'],
+      [kidA, 'retired'],
+    ]);
+    const audit = await t.admin('GET', '/audit-events?target_type=signing_key');
+    assert.deepEqual(audit.body.items.slice(0, 2).map((e: any) => [e.action, e.actor, e.target_id]), [
+      ['key.activate', 'system', kidN],
+      ['key.publish_next', 'system', kidN],
+    ]);
+  });
+
+  it('drops a published next key on a manual (emergency) rotation', async () => {
+    at(86_400 + 1000 + 900);
+    await t.server.deps.keyRotation.tick();
+    const withNext = await t.admin('GET', '/keys');
+    const next = withNext.body.items.find((k: any) => k.status === 'next');
+    assert.ok(next, 'a next key is published');
+    const rotated = await t.admin('POST', '/keys/rotate?reason=suspected-leak');
+    assert.equal(rotated.status, 201);
+    const after = await t.admin('GET', '/keys');
+    assert.ok(!after.body.items.some((k: any) => k.kid === next.kid), 'the next key is gone');
+    assert.equal(decodeJwt(await token()).header.kid, rotated.body.kid, 'the new key signs at once');
+  });
+
+  it('withdraws a retired key from the JWKS at once, and refuses to withdraw the active key', async () => {
+    const keys = (await t.admin('GET', '/keys')).body.items;
+    const retired = keys.find((k: any) => k.status === 'retired');
+    const active = keys.find((k: any) => k.status === 'active');
+    assert.ok((await jwks()).keys.some((k) => k.kid === retired.kid));
+    assert.equal((await t.admin('DELETE', `/keys/${retired.kid}?reason=leaked`)).status, 204);
+    assert.ok(!(await jwks()).keys.some((k) => k.kid === retired.kid), 'gone from the JWKS');
+    const refused = await t.admin('DELETE', `/keys/${active.kid}`);
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.detail, 'the active key signs tokens; rotate first, then withdraw it');
+    assert.equal((await t.admin('DELETE', '/keys/no-such-kid')).status, 404);
+    const audit = await t.admin('GET', '/audit-events?action=key.withdraw');
+    assert.equal(audit.body.items[0].target_id, retired.kid);
+    assert.equal(audit.body.items[0].reason, 'leaked');
+  });
+});
+
+describe('client secret last use', () => {
+  const clock = manualClock('2026-11-02T10:00:00.000Z');
+  let t: TestTessera;
+  before(async () => {
+    t = await startTessera({ clock });
+  });
+  after(() => t.close());
+
+  it('is kept in memory on the token path and written by the batched flush', async () => {
+    const c = await createClient(t, { audience: ['https://api.test'] });
+    const secretId = c.body.client_secrets[0].id;
+    assert.equal((await t.form('/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic(c.clientId, c.secret) })).status, 200);
+    const before = await t.admin('GET', `/clients/${c.clientId}`);
+    assert.equal(before.body.client_secrets[0].last_used_at, null, 'nothing written by the token request');
+    assert.equal(await t.server.deps.secretUsage.flush(), 1);
+    const after = await t.admin('GET', `/clients/${c.clientId}`);
+    assert.deepEqual(after.body.client_secrets[0], { ...before.body.client_secrets[0], id: secretId, last_used_at: '2026-11-02T10:00:00.000Z' });
+    assert.equal(await t.server.deps.secretUsage.flush(), 0, 'nothing pending');
+  });
+});
