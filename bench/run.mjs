@@ -1,0 +1,319 @@
+// npm run bench — Tessera's token endpoint under load, side by side with node-oidc-provider.
+// A script, never a test. See docs/benchmarks.md for the method.
+//
+//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k] [--rounds 3] [--duration 10]
+//                      [--warmup 3] [--connections 64] [--no-peer]
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]] : acc), []),
+);
+const SCENARIOS = (args.scenarios ?? 'rs256,es256,eddsa,clients100k').split(',');
+const ROUNDS = Number(args.rounds ?? 3);
+const DURATION = Number(args.duration ?? 10);
+const WARMUP = Number(args.warmup ?? 3);
+const CONNECTIONS = Number(args.connections ?? 64);
+const WITH_PEER = args['no-peer'] !== 'true';
+const ADMIN_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
+const work = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+const children = new Set();
+
+function log(line) {
+  process.stderr.write(`${line}\n`);
+}
+
+function ensureWrk() {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+  } catch (err) {
+    if (err.code !== 'ENOENT' && err.status !== 1) throw err;
+    if (err.status === 1) return; // wrk --version exits 1 after printing its version
+    log('installing wrk from Debian…');
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    execFileSync('apt-get', ['install', '-y', '-qq', 'wrk'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(command, argv, { env = {}, cwd = root, ready }) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { cwd, env: { PATH: process.env.PATH, ...env } });
+    children.add(child);
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`${argv.join(' ')} did not start:\n${output}`)), 120_000);
+    const onData = (chunk) => {
+      output += chunk.toString();
+      if (output.includes(ready)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      children.delete(child);
+      clearTimeout(timer);
+      reject(new Error(`${argv.join(' ')} exited ${code}:\n${output}`));
+    });
+  });
+}
+
+async function stop(child) {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** CPU seconds used so far and peak resident memory (MB) of a process, from /proc. */
+function procStats(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpu = (Number(fields[11]) + Number(fields[12])) / 100;
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpu, peakMb: hwm ? Number(hwm[1]) / 1024 : 0 };
+}
+
+function wrk(url, { credentials, duration, path = '/oauth2/token', script = true }) {
+  const argv = ['-t2', `-c${CONNECTIONS}`, `-d${duration}s`, '--latency'];
+  if (script) argv.push('-s', join(root, 'bench/token.lua'));
+  argv.push(`${url}${script ? '' : path}`);
+  const out = execFileSync('wrk', argv, { env: { ...process.env, BENCH_CREDENTIALS: credentials ?? '', BENCH_PATH: path }, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (!script) {
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+    return { rps };
+  }
+  const m = /BENCH_RESULT requests=(\d+) non200=(\d+) errors=(\d+) p50_us=(\d+) p99_us=(\d+) duration_us=(\d+)/.exec(out);
+  if (!m) throw new Error(`wrk printed no result:\n${out}`);
+  const [, requests, non200, errors, p50, p99, durationUs] = m.map(Number);
+  return { rps: requests / (durationUs / 1e6), non200, errors, p50ms: p50 / 1000, p99ms: p99 / 1000 };
+}
+
+async function measure(target) {
+  wrk(target.url, { credentials: target.credentials, duration: WARMUP, path: target.path });
+  const before = procStats(target.child.pid);
+  const r = wrk(target.url, { credentials: target.credentials, duration: DURATION, path: target.path });
+  const after = procStats(target.child.pid);
+  return { ...r, cpuCores: (after.cpu - before.cpu) / DURATION, peakMb: after.peakMb };
+}
+
+async function adminCall(adminUrl, method, path, body) {
+  const res = await fetch(`${adminUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  const json = await res.json().catch(() => undefined);
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function startTessera(dataDir) {
+  const [publicPort, adminPort] = [await freePort(), await freePort()];
+  const env = {
+    TESSERA_DATABASE_URL: `sqlite:${join(dataDir, 'tessera.db')}`,
+    TESSERA_PUBLIC_PORT: String(publicPort),
+    TESSERA_ADMIN_PORT: String(adminPort),
+    TESSERA_ADMIN_TOKEN: ADMIN_TOKEN,
+    TESSERA_LOG_LEVEL: 'warn',
+  };
+  // Readiness from the admin health endpoint (logs are quiet at warn).
+  const child = spawn(process.execPath, [join(root, 'dist/src/main.js'), 'serve'], { cwd: root, env: { PATH: process.env.PATH, ...env } });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${adminUrl}/health/ready`)).ok) break;
+    } catch {}
+    if (i > 600 || child.exitCode !== null) throw new Error('Tessera did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, url: `http://127.0.0.1:${publicPort}`, adminUrl };
+}
+
+/** Inserts `count` clients with known secrets straight into the store (a benchmark fixture). */
+async function seedClients(dataDir, count) {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(join(dataDir, 'tessera.db'));
+  const now = new Date().toISOString();
+  const insertClient = db.prepare(
+    `insert into clients (tenant_id, client_id, client_name, client_type, grant_types, response_types, audience, scope,
+       token_endpoint_auth_method, jwks, jwks_uri, service_account_id, access_token_ttl, active, created_at, updated_at)
+     values ('default', ?, '', 'machine_to_machine', '["client_credentials"]', '[]', '["https://api.bench/"]', 'read',
+       null, null, null, null, null, 1, ?, ?)`,
+  );
+  const insertSecret = db.prepare(
+    `insert into client_secrets (tenant_id, id, client_id, digest, created_at, expires_at, last_used_at) values ('default', ?, ?, ?, ?, null, null)`,
+  );
+  const lines = [];
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const id = `bench-${String(i).padStart(6, '0')}`;
+      const secret = randomBytes(32).toString('base64url');
+      insertClient.run(id, now, now);
+      insertSecret.run(`sec_bench_${i}`, id, createHash('sha256').update(secret).digest('hex'), now);
+      lines.push(`${id}:${secret}`);
+    }
+  })();
+  db.close();
+  return lines;
+}
+
+async function tesseraTarget(alg, clients) {
+  const dataDir = mkdtempSync(join(work, `tessera-${alg}-`));
+  let server = await startTessera(dataDir);
+  if (alg !== 'RS256') await adminCall(server.adminUrl, 'PATCH', '/tenants/default', { signing_alg: alg });
+  let lines;
+  if (clients === 1) {
+    const c = await adminCall(server.adminUrl, 'POST', '/clients', { client_id: 'bench', audience: ['https://api.bench/'], scope: 'read' });
+    lines = [`bench:${c.client_secret}`];
+  } else {
+    await stop(server.child);
+    lines = await seedClients(dataDir, clients);
+    server = await startTessera(dataDir);
+  }
+  const credentials = join(dataDir, 'credentials.txt');
+  writeFileSync(credentials, `${lines.join('\n')}\n`);
+  return { name: 'tessera', ...server, path: '/oauth2/token', credentials };
+}
+
+async function peerTarget(alg, peerDir) {
+  const port = await freePort();
+  const secret = randomBytes(32).toString('base64url');
+  const credentials = join(peerDir, `credentials-${alg}.txt`);
+  writeFileSync(credentials, `bench:${secret}\n`);
+  const child = await start(process.execPath, [join(peerDir, 'peer.mjs'), String(port), alg, credentials], { cwd: peerDir, ready: 'PEER_READY', env: { NODE_ENV: 'production' } });
+  return { name: 'node-oidc-provider', child, url: `http://127.0.0.1:${port}`, path: '/token', credentials };
+}
+
+function installPeer() {
+  const dir = join(work, 'peer');
+  execFileSync('mkdir', ['-p', dir]);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bench-peer', private: true, type: 'module' }));
+  log('installing node-oidc-provider into a temporary folder…');
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', 'oidc-provider@9', 'jose@6'], { cwd: dir, stdio: 'inherit' });
+  writeFileSync(join(dir, 'peer.mjs'), readFileSync(join(root, 'bench/peer.mjs')));
+  return dir;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+
+async function main() {
+  ensureWrk();
+  if (!existsSync(join(root, 'dist/src/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  const peerDir = WITH_PEER ? installPeer() : null;
+
+  log('measuring ceilings…');
+  const rsa = JSON.parse(execFileSync(process.execPath, [join(root, 'bench/ceilings.mjs'), 'rsa', '5'], { encoding: 'utf8' }));
+  const httpPort = await freePort();
+  const httpChild = await start(process.execPath, [join(root, 'bench/ceilings.mjs'), 'http', String(httpPort)], { ready: 'CEILING_READY' });
+  wrk(`http://127.0.0.1:${httpPort}`, { duration: WARMUP, script: false, path: '/' });
+  const bare = wrk(`http://127.0.0.1:${httpPort}`, { duration: DURATION, script: false, path: '/' });
+  await stop(httpChild);
+
+  const rows = [];
+  let failed = false;
+  for (const scenario of SCENARIOS) {
+    const alg = { rs256: 'RS256', es256: 'ES256', eddsa: 'EdDSA', clients100k: 'ES256' }[scenario];
+    if (!alg) throw new Error(`unknown scenario ${scenario}`);
+    const clients = scenario === 'clients100k' ? 100_000 : 1;
+    log(`scenario ${scenario}: ${alg}, ${clients} client(s)`);
+    const targets = [await tesseraTarget(alg, clients)];
+    if (peerDir && clients === 1) targets.unshift(await peerTarget(alg, peerDir));
+    const results = new Map(targets.map((t) => [t.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const target of targets) {
+        const r = await measure(target);
+        if (r.non200 > 0 || r.errors > 0) failed = true;
+        log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} tokens/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
+        results.get(target.name).push(r);
+      }
+    }
+    for (const target of targets) {
+      const rs = results.get(target.name);
+      rows.push({
+        scenario,
+        target: target.name,
+        rps: median(rs.map((r) => r.rps)),
+        min: Math.min(...rs.map((r) => r.rps)),
+        max: Math.max(...rs.map((r) => r.rps)),
+        p50: median(rs.map((r) => r.p50ms)),
+        p99: median(rs.map((r) => r.p99ms)),
+        cpu: median(rs.map((r) => r.cpuCores)),
+        peakMb: Math.max(...rs.map((r) => r.peakMb)),
+        non200: rs.reduce((a, r) => a + r.non200 + r.errors, 0),
+      });
+      await stop(target.child);
+    }
+  }
+
+  const out = [];
+  out.push(`Tessera token endpoint benchmark — ${ROUNDS} rounds of ${DURATION} s (+${WARMUP} s warm-up), ${CONNECTIONS} connections, keep-alive, wrk -t2`);
+  out.push(`node ${process.version}, ${rsa.cores} cores`);
+  out.push('');
+  out.push('| scenario | server | tokens/s (median) | range | p50 ms | p99 ms | CPU cores | peak RSS MB | failed requests |');
+  out.push('|---|---|---:|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    out.push(`| ${r.scenario} | ${r.target} | ${fmt(r.rps)} | ${fmt(r.min)}–${fmt(r.max)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpu, 2)} | ${fmt(r.peakMb)} | ${r.non200} |`);
+  }
+  out.push('');
+  out.push('Ceilings (same run):');
+  out.push(`- RSA-2048 signatures/s, node:crypto on ${rsa.cores} cores: ${rsa.rsa2048_signs_per_s}`);
+  out.push(`- bare node:http answering fixed JSON: ${fmt(bare.rps)} requests/s`);
+  out.push('');
+  out.push('Ratios:');
+  const get = (scenario, target) => rows.find((r) => r.scenario === scenario && r.target === target);
+  for (const scenario of ['rs256', 'es256', 'eddsa']) {
+    const t = get(scenario, 'tessera');
+    const p = get(scenario, 'node-oidc-provider');
+    if (!t) continue;
+    const parts = [`${scenario}: Tessera ${fmt(t.rps)} tokens/s`];
+    if (p) parts.push(`${fmt(t.rps / p.rps, 2)}× node-oidc-provider`);
+    if (scenario === 'rs256') parts.push(`${fmt((100 * t.rps) / rsa.rsa2048_signs_per_s, 1)}% of the RSA ceiling (target ≥ 85%)`);
+    else parts.push(`${fmt((100 * t.rps) / bare.rps, 1)}% of bare node:http (target ≥ 50%), p99 ${fmt(t.p99, 1)} ms (target < 15)`);
+    const es = get('es256', 'node-oidc-provider');
+    if (scenario !== 'rs256' && es) parts.push(`${fmt(t.rps / es.rps, 2)}× node-oidc-provider ES256 (target ≥ 3×)`);
+    out.push(`- ${parts.join(', ')}`);
+  }
+  const many = get('clients100k', 'tessera');
+  const one = get('es256', 'tessera');
+  if (many && one) out.push(`- 100,000 clients: ${fmt((100 * many.rps) / one.rps, 1)}% of the one-client ES256 figure (target ≥ 90%), peak RSS ${fmt(many.peakMb)} MB (target < 300)`);
+  out.push('');
+  out.push(failed ? 'RESULT: FAILED — some requests were not answered 200' : 'RESULT: every response was 200');
+  process.stdout.write(`${out.join('\n')}\n`);
+  return failed ? 1 : 0;
+}
+
+const cleanup = () => {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+};
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+try {
+  process.exitCode = await main();
+} catch (err) {
+  log(String(err?.stack ?? err));
+  process.exitCode = 1;
+} finally {
+  cleanup();
+}
