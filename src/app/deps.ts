@@ -8,6 +8,7 @@ import type { DomainContext } from '../domain/context.js';
 import { GrantsService } from '../domain/grants/service.js';
 import { KeysService } from '../domain/keys/service.js';
 import { ReadModel } from '../domain/read-model/read-model.js';
+import { RevocationsService } from '../domain/revocations/service.js';
 import { ServiceAccountsService } from '../domain/service-accounts/service.js';
 import { Issuers } from '../domain/tenants/issuers.js';
 import { TenantsService } from '../domain/tenants/service.js';
@@ -29,6 +30,7 @@ export interface Services {
   readonly keys: KeysService;
   readonly adminTokens: AdminTokensService;
   readonly audit: AuditService;
+  readonly revocations: RevocationsService;
 }
 
 /** Everything a Tessera process uses, built once here and passed explicitly. */
@@ -79,6 +81,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         keys: new KeysService(ctx),
         adminTokens: new AdminTokensService(ctx),
         audit: new AuditService(ctx),
+        revocations: new RevocationsService(ctx),
       },
       grantTypes: new GrantTypeRegistry().register(clientCredentials),
       issuers: new Issuers(config.publicUrl, config.tenantHost),
