@@ -5,6 +5,9 @@ import { bootstrap, loadReadModel } from './bootstrap.js';
 import type { Config } from './config.js';
 import { createDeps, type Deps, type DepsOptions } from './deps.js';
 
+/** How often expired revocations and spent cut-offs are deleted. */
+export const REVOCATION_PURGE_INTERVAL_MS = 10 * 60 * 1000;
+
 export interface RunningServer {
   readonly deps: Deps;
   /** Where the listeners are bound, e.g. http://127.0.0.1:4444 (the real port when 0 was asked). */
@@ -35,13 +38,23 @@ export async function startServer(config: Config, options: DepsOptions = {}): Pr
     apps.push(adminApp);
     await publicApp.listen({ host: config.publicHost, port: config.publicPort });
     await adminApp.listen({ host: config.adminHost, port: config.adminPort });
+    let purging: Promise<unknown> = Promise.resolve();
+    const purge = setInterval(() => {
+      purging = deps.services.revocations.purgeExpired().then(
+        (tenants) => tenants.length > 0 && deps.logger.info({ tenants }, 'expired revocations purged'),
+        (err: unknown) => deps.logger.warn({ err }, 'purging expired revocations failed'),
+      );
+    }, REVOCATION_PURGE_INTERVAL_MS);
+    purge.unref();
     return {
       deps,
       publicAddress: addressOf(publicApp),
       adminAddress: addressOf(adminApp),
       generatedAdminToken,
       close: async () => {
+        clearInterval(purge);
         await Promise.all(apps.map((a) => a.close()));
+        await purging;
         await deps.close();
       },
     };
