@@ -12,7 +12,7 @@ import type { DomainContext } from '../context.js';
 import type { Client } from '../clients/model.js';
 import type { Grant } from '../grants/model.js';
 import { openPrivateKey } from '../keys/crypto.js';
-import { MAX_TOKEN_TTL } from '../tenants/model.js';
+import { spentCutoffsBeforeMs } from '../revocations/model.js';
 import { Revocations } from './revocations.js';
 import { TenantState, type ClientEntry, type Signer, type TenantSettings } from './tenant-state.js';
 
@@ -123,7 +123,7 @@ export class ReadModel {
     const now = this.ctx.clock.now();
     const [revoked, cutoffs] = await Promise.all([
       revokedTokensRepo.unexpired(this.ctx.db, tenantId, isoTime(now)),
-      tokenCutoffsRepo.since(this.ctx.db, tenantId, isoTime(now - MAX_TOKEN_TTL * 1000)),
+      tokenCutoffsRepo.setSince(this.ctx.db, tenantId, isoTime(spentCutoffsBeforeMs(now))),
     ]);
     return new Revocations(revoked, cutoffs);
   }

@@ -42,3 +42,11 @@ export function isCutOff(iat: number, cutoffAtMs: number): boolean {
 export function cutoffRelevantUntilMs(cutoffAtMs: number): number {
   return (cutoffSeconds(cutoffAtMs) + MAX_TOKEN_TTL) * 1000;
 }
+
+/**
+ * Cut-offs set before this instant can no longer catch an unexpired token at `nowMs` (the same
+ * rule as `cutoffRelevantUntilMs(c) > nowMs`, solved for c): they are neither loaded nor kept.
+ */
+export function spentCutoffsBeforeMs(nowMs: number): number {
+  return (Math.floor(nowMs / 1000) - MAX_TOKEN_TTL + 1) * 1000;
+}

@@ -6,8 +6,7 @@ import { transact } from '../../storage/transaction.js';
 import { recordAudit } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { NotFoundError, type Actor } from '../errors.js';
-import { MAX_TOKEN_TTL } from '../tenants/model.js';
-import type { TokenCutoff } from './model.js';
+import { spentCutoffsBeforeMs, type TokenCutoff } from './model.js';
 
 /** The access token a client revokes: what the revocation must remember of it. */
 export interface TokenToRevoke {
@@ -84,7 +83,7 @@ export class RevocationsService {
     const now = this.ctx.clock.now();
     const touched = await transact(this.ctx.db, async (trx) => {
       const a = await revokedTokensRepo.deleteExpired(trx, isoTime(now));
-      const b = await tokenCutoffsRepo.deleteBefore(trx, isoTime(now - MAX_TOKEN_TTL * 1000));
+      const b = await tokenCutoffsRepo.deleteBefore(trx, isoTime(spentCutoffsBeforeMs(now)));
       return [...new Set([...a, ...b])].sort();
     });
     for (const tenantId of touched) await this.ctx.changes.publish({ kind: 'revocations', tenantId });

@@ -25,22 +25,22 @@ export const tokenCutoffsRepo = {
       .onConflict((oc) => oc.columns(['tenant_id', 'client_id']).doUpdateSet({ cutoff_at: c.cutoffAt }))
       .execute();
   },
-  /** The tenant's cut-offs set after `since` (older ones can no longer catch an unexpired token), by client. */
-  async since(db: Executor, tenantId: string, since: string): Promise<TokenCutoff[]> {
+  /** The tenant's cut-offs set at or after `from`, by client. */
+  async setSince(db: Executor, tenantId: string, from: string): Promise<TokenCutoff[]> {
     const rows = await db
       .selectFrom('token_cutoffs')
       .selectAll()
       .where('tenant_id', '=', tenantId)
-      .where('cutoff_at', '>', since)
+      .where('cutoff_at', '>=', from)
       .orderBy('client_id')
       .execute();
     return rows.map(toCutoff);
   },
-  /** Deletes, in every tenant, cut-offs set at or before `before`; returns the tenants touched. */
+  /** Deletes, in every tenant, cut-offs set before `before`; returns the tenants touched. */
   async deleteBefore(db: Executor, before: string): Promise<string[]> {
-    const tenants = await db.selectFrom('token_cutoffs').select('tenant_id').distinct().where('cutoff_at', '<=', before).execute();
+    const tenants = await db.selectFrom('token_cutoffs').select('tenant_id').distinct().where('cutoff_at', '<', before).execute();
     if (tenants.length === 0) return [];
-    await db.deleteFrom('token_cutoffs').where('cutoff_at', '<=', before).execute();
+    await db.deleteFrom('token_cutoffs').where('cutoff_at', '<', before).execute();
     return tenants.map((r) => r.tenant_id);
   },
 };
