@@ -10,6 +10,7 @@ import { KeyRotation } from '../domain/keys/rotation.js';
 import { KeysService } from '../domain/keys/service.js';
 import { SecretUsage } from '../domain/clients/secret-usage.js';
 import { ReadModel } from '../domain/read-model/read-model.js';
+import { RevocationsService } from '../domain/revocations/service.js';
 import { ServiceAccountsService } from '../domain/service-accounts/service.js';
 import { Issuers } from '../domain/tenants/issuers.js';
 import { TenantsService } from '../domain/tenants/service.js';
@@ -31,6 +32,7 @@ export interface Services {
   readonly keys: KeysService;
   readonly adminTokens: AdminTokensService;
   readonly audit: AuditService;
+  readonly revocations: RevocationsService;
 }
 
 /** Everything a Tessera process uses, built once here and passed explicitly. */
@@ -83,6 +85,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         keys: new KeysService(ctx),
         adminTokens: new AdminTokensService(ctx),
         audit: new AuditService(ctx),
+        revocations: new RevocationsService(ctx),
       },
       grantTypes: new GrantTypeRegistry().register(clientCredentials),
       issuers: new Issuers(config.publicUrl, config.tenantHost),

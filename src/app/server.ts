@@ -15,32 +15,40 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** How often background upkeep runs (key rotation, secret use flush). */
+/** How often background upkeep runs (key rotation, secret use flush, purge of expired revocations). */
 export const MAINTENANCE_INTERVAL_MS = 60_000;
 
 /** Periodic upkeep, one task at a time; a failed task is logged and retried on the next round. */
-function startMaintenance(deps: Deps): { stop(): void } {
+function startMaintenance(deps: Deps): { stop(): Promise<void> } {
   const tasks: [string, () => Promise<unknown>][] = [
     ['key rotation', () => deps.keyRotation.tick()],
     ['secret use flush', () => deps.secretUsage.flush()],
+    ['revocation purge', () => deps.services.revocations.purgeExpired()],
   ];
-  let running = false;
-  const round = async () => {
-    if (running) return;
-    running = true;
-    for (const [name, task] of tasks) {
-      try {
-        await task();
-      } catch (err) {
-        deps.logger.warn({ err, task: name }, 'maintenance task failed');
+  let running: Promise<void> | null = null;
+  const round = () => {
+    running ??= (async () => {
+      for (const [name, task] of tasks) {
+        try {
+          await task();
+        } catch (err) {
+          deps.logger.warn({ err, task: name }, 'maintenance task failed');
+        }
       }
-    }
-    running = false;
+    })().finally(() => {
+      running = null;
+    });
+    return running;
   };
   void round();
   const timer = setInterval(() => void round(), MAINTENANCE_INTERVAL_MS);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 function addressOf(app: FastifyInstance): string {
@@ -70,7 +78,7 @@ export async function startServer(config: Config, options: DepsOptions = {}): Pr
       adminAddress: addressOf(adminApp),
       generatedAdminToken,
       close: async () => {
-        maintenance.stop();
+        await maintenance.stop();
         await Promise.all(apps.map((a) => a.close()));
         await deps.secretUsage.flush().catch((err: unknown) => deps.logger.warn({ err }, 'could not record secret use'));
         await deps.close();

@@ -1,10 +1,12 @@
 /**
  * What changed, so that in-memory read models can reload it. A client change reloads one client;
- * a tenant change reloads the tenant's settings, service accounts, APIs, grants and keys.
+ * a tenant change reloads the tenant's settings, service accounts, APIs, grants and keys; a
+ * revocations change reloads the tenant's unexpired revoked jtis and client cut-offs.
  */
 export type Change =
   | { readonly kind: 'client'; readonly tenantId: string; readonly clientId: string }
-  | { readonly kind: 'tenant'; readonly tenantId: string };
+  | { readonly kind: 'tenant'; readonly tenantId: string }
+  | { readonly kind: 'revocations'; readonly tenantId: string };
 
 export type ChangeListener = (change: Change) => Promise<void>;
 

@@ -1,3 +1,6 @@
+/** Client authentication methods of the token, introspection and revocation endpoints alike. */
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
+
 /** Authorization server metadata (RFC 8414 §2) of one issuer. */
 export function authorizationServerMetadata(input: { issuer: string; grantTypes: string[]; signingAlg: string }): Record<string, unknown> {
   const { issuer } = input;
@@ -6,7 +9,11 @@ export function authorizationServerMetadata(input: { issuer: string; grantTypes:
     token_endpoint: `${issuer}/oauth2/token`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     grant_types_supported: input.grantTypes,
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    introspection_endpoint: `${issuer}/oauth2/introspect`,
+    introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    revocation_endpoint: `${issuer}/oauth2/revoke`,
+    revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     response_types_supported: [],
     scopes_supported: [],
     access_token_signing_alg_values_supported: [input.signingAlg],

@@ -104,6 +104,20 @@ export interface AuditEventsTable {
   details: string;
 }
 
+export interface RevokedTokensTable {
+  tenant_id: string;
+  jti: string;
+  client_id: string;
+  expires_at: string;
+  revoked_at: string;
+}
+
+export interface TokenCutoffsTable {
+  tenant_id: string;
+  client_id: string;
+  cutoff_at: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   service_accounts: ServiceAccountsTable;
@@ -114,4 +128,6 @@ export interface Database {
   signing_keys: SigningKeysTable;
   admin_tokens: AdminTokensTable;
   audit_events: AuditEventsTable;
+  revoked_tokens: RevokedTokensTable;
+  token_cutoffs: TokenCutoffsTable;
 }

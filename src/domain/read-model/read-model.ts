@@ -4,11 +4,16 @@ import { grantsRepo } from '../../storage/repositories/grants.js';
 import { serviceAccountsRepo } from '../../storage/repositories/service-accounts.js';
 import { signingKeysRepo } from '../../storage/repositories/signing-keys.js';
 import { tenantsRepo } from '../../storage/repositories/tenants.js';
+import { revokedTokensRepo } from '../../storage/repositories/revoked-tokens.js';
+import { tokenCutoffsRepo } from '../../storage/repositories/token-cutoffs.js';
+import { isoTime } from '../../lib/clock.js';
 import type { Change } from '../changes.js';
 import type { DomainContext } from '../context.js';
 import type { Client } from '../clients/model.js';
 import type { Grant } from '../grants/model.js';
 import { openPrivateKey } from '../keys/crypto.js';
+import { spentCutoffsBeforeMs } from '../revocations/model.js';
+import { Revocations } from './revocations.js';
 import { TenantState, type ClientEntry, type Signer, type TenantSettings } from './tenant-state.js';
 
 function toEntry(client: Client): ClientEntry {
@@ -62,9 +67,16 @@ export class ReadModel {
 
   /** Applies one change, after any change of the same tenant still being applied. */
   apply(change: Change): Promise<void> {
-    return this.#enqueue(change.tenantId, () =>
-      change.kind === 'client' ? this.#applyClient(change.tenantId, change.clientId) : this.#applyTenant(change.tenantId, false),
-    );
+    return this.#enqueue(change.tenantId, () => {
+      switch (change.kind) {
+        case 'client':
+          return this.#applyClient(change.tenantId, change.clientId);
+        case 'tenant':
+          return this.#applyTenant(change.tenantId, false);
+        case 'revocations':
+          return this.#applyRevocations(change.tenantId);
+      }
+    });
   }
 
   #enqueue(tenantId: string, work: () => Promise<void>): Promise<void> {
@@ -97,7 +109,23 @@ export class ReadModel {
     }
     state = new TenantState(settings);
     for (const client of await clientsRepo.all(this.ctx.db, tenantId)) state.setClient(toEntry(client));
+    state.revocations = await this.#loadRevocations(tenantId);
     this.#tenants.set(tenantId, state);
+  }
+
+  async #applyRevocations(tenantId: string): Promise<void> {
+    const state = this.#tenants.get(tenantId);
+    if (state) state.revocations = await this.#loadRevocations(tenantId);
+  }
+
+  /** Revocations of tokens not yet expired, and cut-offs recent enough to catch a token not yet expired. */
+  async #loadRevocations(tenantId: string): Promise<Revocations> {
+    const now = this.ctx.clock.now();
+    const [revoked, cutoffs] = await Promise.all([
+      revokedTokensRepo.unexpired(this.ctx.db, tenantId, isoTime(now)),
+      tokenCutoffsRepo.setSince(this.ctx.db, tenantId, isoTime(spentCutoffsBeforeMs(now))),
+    ]);
+    return new Revocations(revoked, cutoffs);
   }
 
   async #loadSettings(tenantId: string): Promise<TenantSettings | undefined> {

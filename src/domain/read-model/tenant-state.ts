@@ -1,11 +1,12 @@
 import type { KeyObject } from 'node:crypto';
-import type { JWK } from 'jose';
+import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
 import type { Api } from '../apis/model.js';
 import type { Client } from '../clients/model.js';
 import { computePermissions, type Permissions } from '../clients/permissions.js';
 import type { Grant } from '../grants/model.js';
 import type { ServiceAccount } from '../service-accounts/model.js';
 import type { SigningAlg, Tenant } from '../tenants/model.js';
+import { Revocations } from './revocations.js';
 
 /** A client as the token endpoint needs it: secrets as digest bytes, expiry as epoch ms. */
 export interface ClientEntry {
@@ -39,8 +40,11 @@ export interface TenantSettings {
 /** One tenant in memory: settings are replaced whole, clients one by one. */
 export class TenantState {
   readonly clients = new Map<string, ClientEntry>();
+  /** Revoked jtis and client cut-offs: replaced whole by the read model. */
+  revocations: Revocations = Revocations.EMPTY;
   #settings: TenantSettings;
   #permissions = new Map<string, Permissions>();
+  #keySet: JWTVerifyGetKey | null = null;
 
   constructor(settings: TenantSettings) {
     this.#settings = settings;
@@ -53,6 +57,7 @@ export class TenantState {
   replaceSettings(settings: TenantSettings): void {
     this.#settings = settings;
     this.#permissions = new Map();
+    this.#keySet = null;
   }
 
   setClient(entry: ClientEntry): void {
@@ -83,5 +88,19 @@ export class TenantState {
   /** Public JWKs to publish now (retired keys until their last token has expired). */
   jwks(nowMs: number): JWK[] {
     return this.#settings.publishedKeys.filter((k) => k.publishUntilMs === null || k.publishUntilMs > nowMs).map((k) => k.jwk);
+  }
+
+  /**
+   * A jose key resolver over every key the tenant keeps (built once per settings); callers check
+   * with `isPublished` that the key that verified is still in the JWKS.
+   */
+  verificationKeys(): JWTVerifyGetKey {
+    this.#keySet ??= createLocalJWKSet({ keys: this.#settings.publishedKeys.map((k) => k.jwk) });
+    return this.#keySet;
+  }
+
+  /** Whether the key `kid` is in the JWKS at `nowMs`. */
+  isPublished(kid: string | undefined, nowMs: number): boolean {
+    return this.#settings.publishedKeys.some((k) => k.jwk.kid === kid && (k.publishUntilMs === null || k.publishUntilMs > nowMs));
   }
 }

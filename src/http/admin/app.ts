@@ -12,6 +12,7 @@ import { auditRoutes } from './routes/audit.js';
 import { clientRoutes } from './routes/clients.js';
 import { grantRoutes } from './routes/grants.js';
 import { keyRoutes } from './routes/keys.js';
+import { revocationRoutes } from './routes/revocations.js';
 import { serviceAccountRoutes } from './routes/service-accounts.js';
 import { tenantRoutes } from './routes/tenants.js';
 
@@ -78,6 +79,7 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
     await scope.register(apiRoutes(deps), opts);
     await scope.register(grantRoutes(deps), opts);
     await scope.register(keyRoutes(deps), opts);
+    await scope.register(revocationRoutes(deps), opts);
     await scope.register(auditRoutes(deps), opts);
   };
   await app.register(tenantScoped, { withTenant: false });

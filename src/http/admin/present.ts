@@ -3,6 +3,7 @@ import type { Api } from '../../domain/apis/model.js';
 import type { AuditEvent } from '../../domain/audit/model.js';
 import type { Client } from '../../domain/clients/model.js';
 import type { Grant } from '../../domain/grants/model.js';
+import { cutoffSeconds, type TokenCutoff } from '../../domain/revocations/model.js';
 import type { SigningKey } from '../../domain/keys/model.js';
 import type { ServiceAccount } from '../../domain/service-accounts/model.js';
 import type { Tenant } from '../../domain/tenants/model.js';
@@ -89,4 +90,10 @@ export const presentAuditEvent = (e: AuditEvent) => ({
   target_id: e.targetId,
   reason: e.reason,
   details: e.details,
+});
+
+export const presentTokenCutoff = (c: TokenCutoff) => ({
+  client_id: c.clientId,
+  cutoff_at: c.cutoffAt,
+  cutoff: cutoffSeconds(Date.parse(c.cutoffAt)),
 });

@@ -7,6 +7,7 @@ import { OAuthError } from '../../protocol/errors.js';
 import { parseRequestBody } from '../../protocol/params.js';
 import { handleTokenRequest } from '../../protocol/token-endpoint.js';
 import { sendOAuthError } from './errors.js';
+import { registerRevocationRoutes } from './revocation-routes.js';
 
 /** Largest accepted request body on the public listener. */
 export const PUBLIC_BODY_LIMIT = 64 * 1024;
@@ -23,7 +24,8 @@ function notFound(): OAuthError {
 }
 
 /**
- * The public listener: per-issuer token endpoint, JWKS and discovery (DESIGN §3). Building never
+ * The public listener: per-issuer token endpoint, introspection, revocation and its feed, JWKS
+ * and discovery (DESIGN §3). Building never
  * listens; `serve` does.
  */
 export function buildPublicApp(deps: Deps): FastifyInstance {
@@ -79,6 +81,7 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
     scope.post('/oauth/token', token);
     scope.get('/oauth2/token', methodNotAllowed);
     scope.get('/oauth/token', methodNotAllowed);
+    registerRevocationRoutes(scope, deps, resolve);
     scope.get('/.well-known/jwks.json', async (request, reply) => {
       const { state } = resolve(request);
       return reply.header('cache-control', 'public, max-age=60').send({ keys: state.jwks(clock.now()) });

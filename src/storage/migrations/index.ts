@@ -1,9 +1,11 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_revocation.js';
 
 /** Every migration, in order. Listed statically so a bundle or a clone never depends on a directory scan. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_revocation': m0002,
 };
 
 /** Applies every pending migration; Kysely serialises concurrent runs with a lock. */

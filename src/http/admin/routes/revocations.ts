@@ -1,0 +1,29 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Deps } from '../../../app/deps.js';
+import { pathParams, ReasonQuery } from '../../schemas/common.js';
+import { TokenCutoff } from '../../schemas/revocations.js';
+import { actorOf } from '../context.js';
+import { presentTokenCutoff } from '../present.js';
+
+const tags = ['clients'];
+
+export const revocationRoutes =
+  (deps: Deps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  async (app, { withTenant }) => {
+    const service = deps.services.revocations;
+    const byId = pathParams(withTenant, { client_id: Type.String({ maxLength: 128 }) });
+    app.post(
+      '/clients/:client_id/revoke-tokens',
+      {
+        schema: {
+          tags,
+          summary: 'Revoke every token the client holds now: introspection answers inactive and the revocation feed lists the cut-off',
+          params: byId,
+          querystring: ReasonQuery,
+          response: { 200: TokenCutoff },
+        },
+      },
+      async (request) => presentTokenCutoff(await service.revokeClientTokens(actorOf(request), request.tenantId, request.params.client_id)),
+    );
+  };

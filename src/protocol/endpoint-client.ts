@@ -1,0 +1,32 @@
+import type { TenantState } from '../domain/read-model/tenant-state.js';
+import { authenticateClient, type AuthenticatedClient } from './client-auth/index.js';
+import { invalidRequest } from './errors.js';
+import type { RequestParams } from './params.js';
+
+/** A request to an endpoint where a client authenticates as at the token endpoint (introspection, revocation). */
+export interface ClientEndpointRequest {
+  tenant: TenantState;
+  issuer: string;
+  authorization: string | undefined;
+  /** Names of query string parameters: none are allowed (RFC 6749 §2.3.1). */
+  queryParameters: string[];
+  params: RequestParams;
+}
+
+/**
+ * The common front of RFC 7662 §2.1 and RFC 7009 §2.1 requests: parameters in the body only, each
+ * at most once, and client authentication by the token endpoint's rules (RFC 6749 §2.3), with its
+ * one public invalid_client.
+ */
+export async function authenticateEndpointClient(req: ClientEndpointRequest, nowMs: number): Promise<AuthenticatedClient> {
+  if (req.queryParameters.length > 0) throw invalidRequest('Send parameters in the request body, not in the query string.');
+  req.params.assertSingle(new Set());
+  return authenticateClient({ authorization: req.authorization, params: req.params, tenant: req.tenant, realm: req.issuer, nowMs });
+}
+
+/** The required `token` parameter of RFC 7662 §2.1 and RFC 7009 §2.1. */
+export function tokenParameter(params: RequestParams): string {
+  const token = params.get('token');
+  if (token === undefined) throw invalidRequest('The token parameter is required.');
+  return token;
+}

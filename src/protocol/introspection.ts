@@ -1,0 +1,120 @@
+import { errors, jwtVerify, type JWTPayload } from 'jose';
+import type { TenantState } from '../domain/read-model/tenant-state.js';
+import { SIGNING_ALGS } from '../domain/tenants/model.js';
+import type { Clock } from '../lib/clock.js';
+import type { AuthenticatedClient } from './client-auth/index.js';
+import { authenticateEndpointClient, tokenParameter, type ClientEndpointRequest } from './endpoint-client.js';
+
+/** The claims of an access token that passed every check of `inspectAccessToken`. */
+export interface ActiveTokenClaims {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  exp: number;
+  iat: number;
+  jti: string;
+  client_id: string;
+  scope?: string;
+  /** RFC 7800 confirmation, e.g. `{jkt}` of a DPoP-bound token (RFC 9449 §6). */
+  cnf?: Record<string, unknown>;
+}
+
+export type TokenInspection = { active: true; claims: ActiveTokenClaims } | { active: false; reason: string };
+
+export interface InspectionContext {
+  tenant: TenantState;
+  issuer: string;
+  nowMs: number;
+}
+
+const inactive = (reason: string): TokenInspection => ({ active: false, reason });
+
+function claimsOf(payload: JWTPayload): ActiveTokenClaims | string {
+  const { iss, sub, aud, exp, iat, jti, client_id: clientId, scope, cnf } = payload as JWTPayload & Record<string, unknown>;
+  if (typeof iss !== 'string' || typeof sub !== 'string' || typeof jti !== 'string' || typeof clientId !== 'string') return 'a string claim is missing';
+  if (typeof exp !== 'number' || typeof iat !== 'number') return 'exp or iat is not a number';
+  if (typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) return 'aud is missing';
+  if (scope !== undefined && typeof scope !== 'string') return 'scope is not a string';
+  if (cnf !== undefined && (cnf === null || typeof cnf !== 'object' || Array.isArray(cnf))) return 'cnf is not an object';
+  const claims: ActiveTokenClaims = { iss, sub, aud, exp, iat, jti, client_id: clientId };
+  if (scope !== undefined) claims.scope = scope;
+  if (cnf !== undefined) claims.cnf = cnf as Record<string, unknown>;
+  return claims;
+}
+
+/**
+ * Whether a presented token is an active access token of this tenant (RFC 7662 §2.2): a JWT with
+ * `typ: at+jwt` (RFC 9068 §2.1) signed by a key the tenant publishes now (checked against the
+ * in-memory keys, never fetched), issued by this issuer, not expired, and not revoked — neither
+ * its `jti` (RFC 7009) nor by its client's cut-off. Anything else is inactive, with a private reason.
+ */
+export async function inspectAccessToken(token: string, ctx: InspectionContext): Promise<TokenInspection> {
+  let payload: JWTPayload;
+  let kid: string | undefined;
+  try {
+    const verified = await jwtVerify(token, ctx.tenant.verificationKeys(), {
+      issuer: ctx.issuer,
+      typ: 'at+jwt',
+      algorithms: [...SIGNING_ALGS],
+      currentDate: new Date(ctx.nowMs),
+      requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
+    });
+    payload = verified.payload;
+    kid = verified.protectedHeader.kid;
+  } catch (err) {
+    if (err instanceof errors.JOSEError) return inactive(`${err.code}: ${err.message}`);
+    // jose answers malformed input with its own errors; anything else is still not a token of ours.
+    return inactive(`not verifiable: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!ctx.tenant.isPublished(kid, ctx.nowMs)) return inactive(`key ${String(kid)} is no longer published`);
+  const claims = claimsOf(payload);
+  if (typeof claims === 'string') return inactive(claims);
+  if (ctx.tenant.revocations.isRevoked({ jti: claims.jti, clientId: claims.client_id, iat: claims.iat })) {
+    return inactive(`token ${claims.jti} of client ${claims.client_id} is revoked`);
+  }
+  return { active: true, claims };
+}
+
+/** RFC 7662 §2.2: an inactive token is answered with `active: false` and nothing else. */
+export type IntrospectionResponse = { active: false } | ({ active: true; token_type: 'Bearer' | 'DPoP' } & ActiveTokenClaims);
+
+/** The introspection answer for an inspected token: its claims and `token_type` (DPoP when bound by `cnf.jkt`). */
+export function introspectionResponse(inspection: TokenInspection): IntrospectionResponse {
+  if (!inspection.active) return { active: false };
+  const { scope, client_id, sub, aud, iss, exp, iat, jti, cnf } = inspection.claims;
+  const tokenType = typeof cnf?.jkt === 'string' ? 'DPoP' : 'Bearer';
+  return {
+    active: true,
+    ...(scope !== undefined ? { scope } : {}),
+    client_id,
+    sub,
+    aud,
+    iss,
+    exp,
+    iat,
+    jti,
+    token_type: tokenType,
+    ...(cnf !== undefined ? { cnf } : {}),
+  };
+}
+
+export interface IntrospectionOutcome {
+  response: IntrospectionResponse;
+  /** The client that asked. */
+  client: AuthenticatedClient;
+  /** Why the token is inactive: for the log only. */
+  inactiveReason?: string;
+}
+
+/**
+ * The introspection endpoint (RFC 7662 §2): the caller authenticates as a client of the tenant;
+ * `token` is required, `token_type_hint` is optional and ignored (only access tokens exist).
+ */
+export async function handleIntrospectionRequest(req: ClientEndpointRequest, deps: { clock: Clock }): Promise<IntrospectionOutcome> {
+  const nowMs = deps.clock.now();
+  const client = await authenticateEndpointClient(req, nowMs);
+  const token = tokenParameter(req.params);
+  const inspection = await inspectAccessToken(token, { tenant: req.tenant, issuer: req.issuer, nowMs });
+  const response = introspectionResponse(inspection);
+  return inspection.active ? { response, client } : { response, client, inactiveReason: inspection.reason };
+}
