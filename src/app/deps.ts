@@ -3,6 +3,8 @@ import { AdminTokensService } from '../domain/admin-tokens/service.js';
 import { ApisService } from '../domain/apis/service.js';
 import { AuditService } from '../domain/audit/service.js';
 import { LocalChangeFeed, type ChangeFeed } from '../domain/changes.js';
+import { ClientAssertionJtis } from '../domain/clients/assertion-jtis.js';
+import { ClientKeys } from '../domain/clients/remote-keys.js';
 import { ClientsService } from '../domain/clients/service.js';
 import type { DomainContext } from '../domain/context.js';
 import { GrantsService } from '../domain/grants/service.js';
@@ -12,6 +14,7 @@ import { ServiceAccountsService } from '../domain/service-accounts/service.js';
 import { Issuers } from '../domain/tenants/issuers.js';
 import { TenantsService } from '../domain/tenants/service.js';
 import { systemClock, type Clock } from '../lib/clock.js';
+import { fetchJson } from '../lib/fetch-json.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
 import { openStore, type Store } from '../storage/database.js';
@@ -42,8 +45,13 @@ export interface Deps {
   readonly services: Services;
   readonly grantTypes: GrantTypeRegistry;
   readonly issuers: Issuers;
+  /** private_key_jwt: clients' keys (jwks_uri cached per process) and the shared jti store. */
+  readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis };
   close(): Promise<void>;
 }
+
+/** Bounds of a jwks_uri fetch. */
+export const JWKS_FETCH_LIMITS = { timeoutMs: 3000, maxBytes: 64 * 1024 } as const;
 
 export interface DepsOptions {
   clock?: Clock;
@@ -82,6 +90,10 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       },
       grantTypes: new GrantTypeRegistry().register(clientCredentials),
       issuers: new Issuers(config.publicUrl, config.tenantHost),
+      clientAuth: {
+        keys: new ClientKeys({ clock, load: (uri) => fetchJson(uri, JWKS_FETCH_LIMITS) }),
+        jtis: new ClientAssertionJtis(ctx),
+      },
       close: () => store.close(),
     };
   } catch (err) {

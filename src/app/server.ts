@@ -22,6 +22,9 @@ function addressOf(app: FastifyInstance): string {
   return `http://${host}:${address.port}`;
 }
 
+/** How often used client assertion jtis past their expiry are deleted. */
+export const JTI_PURGE_INTERVAL_MS = 60_000;
+
 /** Starts Tessera: migrations, bootstrap, read model, then both listeners. */
 export async function startServer(config: Config, options: DepsOptions = {}): Promise<RunningServer> {
   const deps = await createDeps(config, options);
@@ -35,12 +38,17 @@ export async function startServer(config: Config, options: DepsOptions = {}): Pr
     apps.push(adminApp);
     await publicApp.listen({ host: config.publicHost, port: config.publicPort });
     await adminApp.listen({ host: config.adminHost, port: config.adminPort });
+    const purge = setInterval(() => {
+      deps.clientAuth.jtis.purgeExpired().catch((err: unknown) => deps.logger.warn({ err }, 'purging expired client assertion jtis failed'));
+    }, JTI_PURGE_INTERVAL_MS);
+    purge.unref();
     return {
       deps,
       publicAddress: addressOf(publicApp),
       adminAddress: addressOf(adminApp),
       generatedAdminToken,
       close: async () => {
+        clearInterval(purge);
         await Promise.all(apps.map((a) => a.close()));
         await deps.close();
       },

@@ -1,3 +1,5 @@
+import { CLIENT_ASSERTION_ALGS } from './client-auth/private-key-jwt.js';
+
 /** Authorization server metadata (RFC 8414 §2) of one issuer. */
 export function authorizationServerMetadata(input: { issuer: string; grantTypes: string[]; signingAlg: string }): Record<string, unknown> {
   const { issuer } = input;
@@ -6,7 +8,8 @@ export function authorizationServerMetadata(input: { issuer: string; grantTypes:
     token_endpoint: `${issuer}/oauth2/token`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     grant_types_supported: input.grantTypes,
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     response_types_supported: [],
     scopes_supported: [],
     access_token_signing_alg_values_supported: [input.signingAlg],

@@ -1,6 +1,6 @@
 import type { TenantState } from '../domain/read-model/tenant-state.js';
 import type { Clock } from '../lib/clock.js';
-import { authenticateClient, CLIENT_AUTH_PARAMETERS, type AuthenticatedClient } from './client-auth/index.js';
+import { authenticateClient, CLIENT_AUTH_PARAMETERS, type AuthenticatedClient, type ClientAuthDeps } from './client-auth/index.js';
 import { invalidRequest, OAuthError } from './errors.js';
 import type { GrantTypeRegistry, TokenResponse } from './grant-types/registry.js';
 import { RequestParams } from './params.js';
@@ -25,8 +25,14 @@ function strip(params: RequestParams, declared: readonly string[]): RequestParam
   return new RequestParams(new Map(params.names().filter((n) => keep.has(n)).map((n) => [n, params.all(n)])));
 }
 
+export interface TokenEndpointDeps {
+  grantTypes: GrantTypeRegistry;
+  clock: Clock;
+  clientAuth: ClientAuthDeps;
+}
+
 /** The token endpoint (RFC 6749 §3.2): validates, authenticates the client, dispatches to the grant type. */
-export async function handleTokenRequest(req: TokenRequest, deps: { grantTypes: GrantTypeRegistry; clock: Clock }): Promise<TokenOutcome> {
+export async function handleTokenRequest(req: TokenRequest, deps: TokenEndpointDeps): Promise<TokenOutcome> {
   if (req.queryParameters.length > 0) throw invalidRequest('Send parameters in the request body, not in the query string.');
   const grantTypes = req.params.all('grant_type');
   if (grantTypes.length === 0) throw invalidRequest('The grant_type parameter is required.');
@@ -34,13 +40,10 @@ export async function handleTokenRequest(req: TokenRequest, deps: { grantTypes: 
   req.params.assertSingle(new Set(grantType?.repeatable ?? []));
   if (!grantType) throw new OAuthError('unsupported_grant_type', `The grant type ${grantTypes[0]} is not supported.`);
   const params = strip(req.params, grantType.parameters);
-  const client = authenticateClient({
-    authorization: req.authorization,
-    params,
-    tenant: req.tenant,
-    realm: req.issuer,
-    nowMs: deps.clock.now(),
-  });
+  const client = await authenticateClient(
+    { authorization: req.authorization, params, tenant: req.tenant, realm: req.issuer, nowMs: deps.clock.now() },
+    deps.clientAuth,
+  );
   if (!client.entry.client.grantTypes.includes(grantType.name)) {
     throw new OAuthError('unauthorized_client', `The client is not allowed to use the ${grantType.name} grant type.`);
   }
