@@ -14,6 +14,7 @@ import { ServiceAccountsService } from '../domain/service-accounts/service.js';
 import { Issuers } from '../domain/tenants/issuers.js';
 import { TenantsService } from '../domain/tenants/service.js';
 import { systemClock, type Clock } from '../lib/clock.js';
+import { ExpiringSet } from '../lib/expiring-set.js';
 import { fetchJson } from '../lib/fetch-json.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
@@ -47,6 +48,8 @@ export interface Deps {
   readonly issuers: Issuers;
   /** private_key_jwt: clients' keys (jwks_uri cached per process) and the shared jti store. */
   readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis };
+  /** DPoP proofs seen within their window (RFC 9449 §11.1): per process, in memory. */
+  readonly dpopProofs: ExpiringSet;
   close(): Promise<void>;
 }
 
@@ -94,6 +97,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         keys: new ClientKeys({ clock, load: (uri) => fetchJson(uri, JWKS_FETCH_LIMITS) }),
         jtis: new ClientAssertionJtis(ctx),
       },
+      dpopProofs: new ExpiringSet(),
       close: () => store.close(),
     };
   } catch (err) {

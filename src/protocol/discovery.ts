@@ -1,4 +1,5 @@
 import { CLIENT_ASSERTION_ALGS } from './client-auth/private-key-jwt.js';
+import { DPOP_SIGNING_ALGS } from './dpop.js';
 
 /** Authorization server metadata (RFC 8414 §2) of one issuer. */
 export function authorizationServerMetadata(input: { issuer: string; grantTypes: string[]; signingAlg: string }): Record<string, unknown> {
@@ -13,5 +14,6 @@ export function authorizationServerMetadata(input: { issuer: string; grantTypes:
     response_types_supported: [],
     scopes_supported: [],
     access_token_signing_alg_values_supported: [input.signingAlg],
+    dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
   };
 }

@@ -1,6 +1,7 @@
 import type { TenantState } from '../domain/read-model/tenant-state.js';
 import type { Clock } from '../lib/clock.js';
 import { authenticateClient, CLIENT_AUTH_PARAMETERS, type AuthenticatedClient, type ClientAuthDeps } from './client-auth/index.js';
+import { assertClientDpop, assertDpopProofUnused, verifyDpopProof, type DpopReplayCache } from './dpop.js';
 import { invalidRequest, OAuthError } from './errors.js';
 import type { GrantTypeRegistry, TokenResponse } from './grant-types/registry.js';
 import { RequestParams } from './params.js';
@@ -12,6 +13,10 @@ export interface TokenRequest {
   /** Names of query string parameters: none are allowed (RFC 6749 §2.3.1, §3.2). */
   queryParameters: string[];
   params: RequestParams;
+  /** Every value of the DPoP header (RFC 9449), or undefined when there is none. */
+  dpop: readonly string[] | undefined;
+  /** The URL the request was made to: the issuer and the endpoint path, no query (a DPoP proof's htu). */
+  endpointUrl: string;
 }
 
 export interface TokenOutcome {
@@ -29,6 +34,7 @@ export interface TokenEndpointDeps {
   grantTypes: GrantTypeRegistry;
   clock: Clock;
   clientAuth: ClientAuthDeps;
+  dpopProofs: DpopReplayCache;
 }
 
 /** The token endpoint (RFC 6749 §3.2): validates, authenticates the client, dispatches to the grant type. */
@@ -40,13 +46,19 @@ export async function handleTokenRequest(req: TokenRequest, deps: TokenEndpointD
   req.params.assertSingle(new Set(grantType?.repeatable ?? []));
   if (!grantType) throw new OAuthError('unsupported_grant_type', `The grant type ${grantTypes[0]} is not supported.`);
   const params = strip(req.params, grantType.parameters);
+  const nowMs = deps.clock.now();
+  // The proof is checked before the client (a replay is only looked for), and recorded once the client is known.
+  const dpop = req.dpop === undefined ? null : await verifyDpopProof({ values: req.dpop, method: 'POST', url: req.endpointUrl, nowMs });
+  if (dpop) assertDpopProofUnused(dpop, deps.dpopProofs, nowMs, 'check');
   const client = await authenticateClient(
-    { authorization: req.authorization, params, tenant: req.tenant, realm: req.issuer, nowMs: deps.clock.now() },
+    { authorization: req.authorization, params, tenant: req.tenant, realm: req.issuer, nowMs },
     deps.clientAuth,
   );
   if (!client.entry.client.grantTypes.includes(grantType.name)) {
     throw new OAuthError('unauthorized_client', `The client is not allowed to use the ${grantType.name} grant type.`);
   }
-  const response = await grantType.handle({ params, client, tenant: req.tenant, issuer: req.issuer, clock: deps.clock });
+  assertClientDpop(client.entry.client, dpop);
+  if (dpop) assertDpopProofUnused(dpop, deps.dpopProofs, nowMs, 'record');
+  const response = await grantType.handle({ params, client, tenant: req.tenant, issuer: req.issuer, clock: deps.clock, dpop });
   return { response, client };
 }

@@ -36,3 +36,19 @@ export function unsecuredJwt(payload: Record<string, unknown>): string {
   const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   return `${part({ alg: 'none', typ: 'JWT' })}.${part(payload)}.`;
 }
+
+/**
+ * Signs a DPoP proof (RFC 9449 §4.2) at the clock's time: typ dpop+jwt, the public key in the
+ * jwk header, a fresh jti, htm POST; `claims` and `header` override (undefined leaves out).
+ */
+export function dpopProof(
+  key: TestKey,
+  clock: Clock,
+  input: { htu: string; claims?: Record<string, unknown>; header?: Record<string, unknown>; signWith?: TestKey },
+): Promise<string> {
+  const payload: Record<string, unknown> = { jti: randomUUID(), htm: 'POST', htu: input.htu, iat: Math.floor(clock.now() / 1000), ...input.claims };
+  for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
+  const header: Record<string, unknown> = { alg: key.alg, typ: 'dpop+jwt', jwk: key.publicJwk, ...input.header };
+  for (const [name, value] of Object.entries(header)) if (value === undefined) delete header[name];
+  return new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign((input.signWith ?? key).privateKey);
+}

@@ -27,7 +27,7 @@ function notFound(): OAuthError {
  * listens; `serve` does.
  */
 export function buildPublicApp(deps: Deps): FastifyInstance {
-  const { readModel, issuers, clock, grantTypes, clientAuth } = deps;
+  const { readModel, issuers, clock, grantTypes, clientAuth, dpopProofs } = deps;
   const app = Fastify({
     loggerInstance: deps.logger.child({ listener: 'public' }) as FastifyBaseLogger,
     bodyLimit: PUBLIC_BODY_LIMIT,
@@ -59,9 +59,19 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
     const { state, issuer } = resolve(request);
     const params = await parseRequestBody(request.headers['content-type'], (request.body as Buffer | undefined) ?? Buffer.alloc(0));
     const query = request.url.includes('?') ? [...new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1)).keys()] : [];
+    // The URL under the issuer this request was made to: a DPoP proof's htu (RFC 9449 §4.3).
+    const endpointUrl = `${issuer}${request.routeOptions.url?.endsWith('/oauth/token') ? '/oauth/token' : '/oauth2/token'}`;
     const { response, client } = await handleTokenRequest(
-      { tenant: state, issuer, authorization: request.headers.authorization, queryParameters: query, params },
-      { grantTypes, clock, clientAuth },
+      {
+        tenant: state,
+        issuer,
+        authorization: request.headers.authorization,
+        queryParameters: query,
+        params,
+        dpop: request.raw.headersDistinct.dpop,
+        endpointUrl,
+      },
+      { grantTypes, clock, clientAuth, dpopProofs },
     );
     request.log.info({ client_id: client.entry.client.clientId, tenant: state.settings.tenant.id }, 'token issued');
     return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(response);
