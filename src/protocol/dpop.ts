@@ -79,7 +79,10 @@ export async function verifyDpopProof(req: DpopRequest): Promise<DpopProof> {
   } catch (err) {
     throw invalidDpopProof('The DPoP proof is not a well-formed JWT.', describe(err));
   }
-  if (header.typ !== 'dpop+jwt') throw invalidDpopProof('The DPoP proof must have typ dpop+jwt.');
+  // Media type comparison: case-insensitive, `application/` optional (RFC 7515 §4.1.9).
+  if (typeof header.typ !== 'string' || header.typ.toLowerCase().replace(/^application\//, '') !== 'dpop+jwt') {
+    throw invalidDpopProof('The DPoP proof must have typ dpop+jwt.');
+  }
   const alg = header.alg;
   if (!isAsymmetricJwsAlg(alg)) throw invalidDpopProof(`The DPoP proof must be signed with one of ${DPOP_SIGNING_ALGS.join(', ')}.`);
   const jwk = header.jwk as unknown;

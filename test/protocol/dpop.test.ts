@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { calculateJwkThumbprint, createRemoteJWKSet, jwtVerify } from 'jose';
+import { buildPublicApp } from '../../src/http/public/app.js';
 import { manualClock, ok, type ManualClock } from '../helpers/admin.js';
 import { clientAssertion, dpopProof, JWT_BEARER } from '../helpers/assertions.js';
 import { createClient, createOk } from '../helpers/fixtures.js';
@@ -128,6 +129,7 @@ describe('token endpoint: DPoP (RFC 9449)', () => {
     assertInvalidProof(await withProof(await dpopProof(key, clock, { htu: tokenUrl, signWith: other })), 'The DPoP proof signature is invalid.');
     assertInvalidProof(await withProof(await proof({}, { typ: 'JWT' })), 'The DPoP proof must have typ dpop+jwt.');
     assertInvalidProof(await withProof(await proof({}, { typ: undefined })), 'The DPoP proof must have typ dpop+jwt.');
+    assert.equal((await withProof(await proof({}, { typ: 'application/DPoP+JWT' }))).status, 200, 'typ is a media type: case-insensitive, application/ optional');
     assertInvalidProof(await withProof(await proof({}, { jwk: undefined })), 'The DPoP proof must carry its public key in the jwk header.');
     assertInvalidProof(await withProof(await proof({}, { jwk: (await testKey('RS256')).publicJwk })), 'The jwk header of the DPoP proof does not match its alg.');
     const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -144,10 +146,23 @@ describe('token endpoint: DPoP (RFC 9449)', () => {
     assertInvalidProof(await withProof(''), 'The DPoP proof is not a well-formed JWT.');
   });
 
-  it('refuses two DPoP headers', async () => {
+  it('refuses two DPoP headers, also through inject()', async () => {
     const [a, b] = [await proof(), await proof()];
     const res = await postWithHeaders(tokenUrl, 'grant_type=client_credentials', { ...auth(), dpop: [a, b] });
     assertInvalidProof(res, 'Send exactly one DPoP header.');
+    const app = buildPublicApp(t.server.deps);
+    try {
+      const injected = await app.inject({
+        method: 'POST',
+        url: '/oauth2/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth(), dpop: [a, b] },
+        payload: 'grant_type=client_credentials',
+      });
+      assert.equal(injected.statusCode, 400);
+      assert.deepEqual(injected.json(), { error: 'invalid_dpop_proof', error_description: 'Send exactly one DPoP header.' });
+    } finally {
+      await app.close();
+    }
     assert.equal((await withProof(a)).status, 200, 'neither proof was used up');
   });
 

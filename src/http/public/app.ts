@@ -18,6 +18,14 @@ interface ResolvedTenant {
   issuer: string;
 }
 
+/** Every value of a header, one per header line (a DPoP proof must come alone, RFC 9449 §4.3); from rawHeaders so inject() works too. */
+function headerValues(request: FastifyRequest, name: string): string[] | undefined {
+  const raw = request.raw.rawHeaders;
+  const values: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) values.push(raw[i + 1]!);
+  return values.length > 0 ? values : undefined;
+}
+
 function notFound(): OAuthError {
   return new OAuthError('invalid_request', 'No such endpoint.', { status: 404 });
 }
@@ -68,7 +76,7 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
         authorization: request.headers.authorization,
         queryParameters: query,
         params,
-        dpop: request.raw.headersDistinct.dpop,
+        dpop: headerValues(request, 'dpop'),
         endpointUrl,
       },
       { grantTypes, clock, clientAuth, dpopProofs },
