@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { assertProblem, created, ok } from '../helpers/admin.js';
+import { assertProblem, created, ok, tokenRequest } from '../helpers/admin.js';
 import { testKey, type TestKey } from '../helpers/keys.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
 
@@ -45,6 +45,24 @@ describe('admin API: private_key_jwt keys and DPoP settings', () => {
       detail: 'a private_key_jwt client authenticates with its keys and has no secrets',
       instance: '/clients/switcher/secrets',
     });
+  });
+
+  it('switches a secret client to private_key_jwt (its secret stops working) and back (a new secret can be added)', async () => {
+    const c = created(await t.admin('POST', '/clients', { client_id: 'convert', audience: ['https://convert.test'] }));
+    assert.equal((await tokenRequest(t, '/oauth2/token', 'convert', c.client_secret)).status, 200);
+    const switched = ok(await t.admin('PATCH', '/clients/convert', { ...pkjwt, jwks: { keys: [ec.publicJwk] } }));
+    assert.equal(switched.token_endpoint_auth_method, 'private_key_jwt');
+    const refused = await tokenRequest(t, '/oauth2/token', 'convert', c.client_secret);
+    assert.equal(refused.status, 401, 'the old secret is never accepted from a private_key_jwt client');
+    assertProblem(await t.admin('PATCH', '/clients/convert', { token_endpoint_auth_method: 'client_secret_basic' }), {
+      status: 422,
+      detail: INVALID,
+      instance: '/clients/convert',
+      errors: [{ pointer: '/jwks', detail: 'jwks and jwks_uri are used only with token_endpoint_auth_method private_key_jwt' }],
+    });
+    ok(await t.admin('PATCH', '/clients/convert', { token_endpoint_auth_method: 'client_secret_basic', jwks: null }));
+    const secret = created(await t.admin('POST', '/clients/convert/secrets', {}));
+    assert.equal((await tokenRequest(t, '/oauth2/token', 'convert', secret.client_secret)).status, 200);
   });
 
   it('refuses private key material in jwks with a 422 field error', async () => {
