@@ -3,6 +3,8 @@ import { AdminTokensService } from '../domain/admin-tokens/service.js';
 import { ApisService } from '../domain/apis/service.js';
 import { AuditService } from '../domain/audit/service.js';
 import { LocalChangeFeed, type ChangeFeed } from '../domain/changes.js';
+import { ClientAssertionJtis } from '../domain/clients/assertion-jtis.js';
+import { ClientKeys } from '../domain/clients/remote-keys.js';
 import { ClientsService } from '../domain/clients/service.js';
 import type { DomainContext } from '../domain/context.js';
 import { GrantsService } from '../domain/grants/service.js';
@@ -15,6 +17,8 @@ import { ServiceAccountsService } from '../domain/service-accounts/service.js';
 import { Issuers } from '../domain/tenants/issuers.js';
 import { TenantsService } from '../domain/tenants/service.js';
 import { systemClock, type Clock } from '../lib/clock.js';
+import { ExpiringSet } from '../lib/expiring-set.js';
+import { fetchJson } from '../lib/fetch-json.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
 import { openStore, type Store } from '../storage/database.js';
@@ -48,8 +52,15 @@ export interface Deps {
   readonly issuers: Issuers;
   readonly keyRotation: KeyRotation;
   readonly secretUsage: SecretUsage;
+  /** private_key_jwt: clients' keys (jwks_uri cached per process) and the shared jti store. */
+  readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis };
+  /** DPoP proofs seen within their window (RFC 9449 §11.1): per process, in memory. */
+  readonly dpopProofs: ExpiringSet;
   close(): Promise<void>;
 }
+
+/** Bounds of a jwks_uri fetch. */
+export const JWKS_FETCH_LIMITS = { timeoutMs: 3000, maxBytes: 64 * 1024 } as const;
 
 export interface DepsOptions {
   clock?: Clock;
@@ -91,6 +102,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       issuers: new Issuers(config.publicUrl, config.tenantHost),
       keyRotation: new KeyRotation(ctx, { intervalSeconds: config.keyRotationInterval, publishAheadSeconds: config.keyPublishAhead }),
       secretUsage: new SecretUsage(store.db, clock),
+      clientAuth: {
+        keys: new ClientKeys({ clock, load: (uri) => fetchJson(uri, JWKS_FETCH_LIMITS) }),
+        jtis: new ClientAssertionJtis(ctx),
+      },
+      dpopProofs: new ExpiringSet(),
       close: () => store.close(),
     };
   } catch (err) {

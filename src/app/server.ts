@@ -24,6 +24,7 @@ function startMaintenance(deps: Deps): { stop(): Promise<void> } {
     ['key rotation', () => deps.keyRotation.tick()],
     ['secret use flush', () => deps.secretUsage.flush()],
     ['revocation purge', () => deps.services.revocations.purgeExpired()],
+    ['client assertion jti purge', () => deps.clientAuth.jtis.purgeExpired()],
   ];
   let running: Promise<void> | null = null;
   const round = () => {

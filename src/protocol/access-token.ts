@@ -15,6 +15,8 @@ export interface AccessTokenClaims {
   jti: string;
   client_id: string;
   scope?: string;
+  /** Confirmation of a DPoP-bound token: the proof key's thumbprint (RFC 9449 §6.1). */
+  cnf?: { jkt: string };
 }
 
 /** Lifetime in seconds: the shortest of the client's and the targeted APIs' own, else the tenant's. */
@@ -25,13 +27,15 @@ export function accessTokenLifetime(tenant: Tenant, client: Client, target: Reso
   return own.length > 0 ? Math.min(...own) : tenant.accessTokenTtl;
 }
 
-/** Builds the claims of RFC 9068 §2.2: `sub` is the service account when the client has one. */
+/** Builds the claims of RFC 9068 §2.2 (`sub` is the service account when the client has one), and `cnf` of RFC 9449 §6. */
 export function accessTokenClaims(input: {
   issuer: string;
   client: Client;
   target: ResolvedTarget;
   nowSeconds: number;
   lifetime: number;
+  /** Thumbprint of the DPoP key the token is bound to, or null for a bearer token. */
+  jkt?: string | null;
 }): AccessTokenClaims {
   const audiences = input.target.audiences.map((a) => a.audience);
   const claims: AccessTokenClaims = {
@@ -44,6 +48,7 @@ export function accessTokenClaims(input: {
     client_id: input.client.clientId,
   };
   if (input.target.scopes.length > 0) claims.scope = input.target.scopes.join(' ');
+  if (input.jkt) claims.cnf = { jkt: input.jkt };
   return claims;
 }
 

@@ -1,5 +1,8 @@
+import { CLIENT_ASSERTION_ALGS } from './client-auth/private-key-jwt.js';
+import { DPOP_SIGNING_ALGS } from './dpop.js';
+
 /** Client authentication methods of the token, introspection and revocation endpoints alike. */
-const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
 
 /** Authorization server metadata (RFC 8414 §2) of one issuer. */
 export function authorizationServerMetadata(input: { issuer: string; grantTypes: string[]; signingAlg: string }): Record<string, unknown> {
@@ -14,8 +17,12 @@ export function authorizationServerMetadata(input: { issuer: string; grantTypes:
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint: `${issuer}/oauth2/revoke`,
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
+    introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
+    revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     response_types_supported: [],
     scopes_supported: [],
     access_token_signing_alg_values_supported: [input.signingAlg],
+    dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
   };
 }

@@ -1,5 +1,5 @@
 import type { TenantState } from '../domain/read-model/tenant-state.js';
-import { authenticateClient, type AuthenticatedClient } from './client-auth/index.js';
+import { authenticateClient, type AuthenticatedClient, type ClientAuthDeps } from './client-auth/index.js';
 import { invalidRequest } from './errors.js';
 import type { RequestParams } from './params.js';
 
@@ -18,10 +18,10 @@ export interface ClientEndpointRequest {
  * at most once, and client authentication by the token endpoint's rules (RFC 6749 §2.3), with its
  * one public invalid_client.
  */
-export async function authenticateEndpointClient(req: ClientEndpointRequest, nowMs: number): Promise<AuthenticatedClient> {
+export async function authenticateEndpointClient(req: ClientEndpointRequest, nowMs: number, deps: ClientAuthDeps): Promise<AuthenticatedClient> {
   if (req.queryParameters.length > 0) throw invalidRequest('Send parameters in the request body, not in the query string.');
   req.params.assertSingle(new Set());
-  return authenticateClient({ authorization: req.authorization, params: req.params, tenant: req.tenant, realm: req.issuer, nowMs });
+  return authenticateClient({ authorization: req.authorization, params: req.params, tenant: req.tenant, realm: req.issuer, nowMs }, deps);
 }
 
 /** The required `token` parameter of RFC 7662 §2.1 and RFC 7009 §2.1. */

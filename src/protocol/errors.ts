@@ -1,4 +1,4 @@
-/** Error codes of RFC 6749 §5.2, RFC 8707 §2 and RFC 6750 used by the public endpoints. */
+/** Error codes of RFC 6749 §5.2, RFC 8707 §2, RFC 6750 and RFC 9449 §5 used by the public endpoints. */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -8,6 +8,7 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'invalid_target'
   | 'unsupported_token_type'
+  | 'invalid_dpop_proof'
   | 'server_error'
   | 'temporarily_unavailable';
 
@@ -20,6 +21,7 @@ const STATUS: Record<OAuthErrorCode, number> = {
   invalid_scope: 400,
   invalid_target: 400,
   unsupported_token_type: 400,
+  invalid_dpop_proof: 400,
   server_error: 500,
   temporarily_unavailable: 503,
 };
@@ -52,6 +54,8 @@ export class OAuthError extends Error {
 export const invalidRequest = (description: string, detail?: string) => new OAuthError('invalid_request', description, detail ? { detail } : {});
 export const invalidScope = (description: string) => new OAuthError('invalid_scope', description);
 export const invalidTarget = (description: string) => new OAuthError('invalid_target', description);
+export const invalidDpopProof = (description: string, detail?: string) =>
+  new OAuthError('invalid_dpop_proof', description, detail ? { detail } : {});
 
 /** The one public answer to every client authentication failure (unknown, wrong secret, disabled…). */
 export function invalidClient(detail: string, usedBasic: boolean, realm: string): OAuthError {

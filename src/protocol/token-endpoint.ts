@@ -1,6 +1,7 @@
 import type { TenantState } from '../domain/read-model/tenant-state.js';
 import type { Clock } from '../lib/clock.js';
-import { authenticateClient, CLIENT_AUTH_PARAMETERS, type AuthenticatedClient } from './client-auth/index.js';
+import { authenticateClient, CLIENT_AUTH_PARAMETERS, type AuthenticatedClient, type ClientAuthDeps } from './client-auth/index.js';
+import { assertClientDpop, assertDpopProofUnused, verifyDpopProof, type DpopReplayCache } from './dpop.js';
 import { invalidRequest, OAuthError } from './errors.js';
 import type { GrantTypeRegistry, TokenResponse } from './grant-types/registry.js';
 import { RequestParams } from './params.js';
@@ -12,6 +13,10 @@ export interface TokenRequest {
   /** Names of query string parameters: none are allowed (RFC 6749 §2.3.1, §3.2). */
   queryParameters: string[];
   params: RequestParams;
+  /** Every value of the DPoP header (RFC 9449), or undefined when there is none. */
+  dpop: readonly string[] | undefined;
+  /** The URL the request was made to: the issuer and the endpoint path, no query (a DPoP proof's htu). */
+  endpointUrl: string;
 }
 
 export interface TokenOutcome {
@@ -25,8 +30,15 @@ function strip(params: RequestParams, declared: readonly string[]): RequestParam
   return new RequestParams(new Map(params.names().filter((n) => keep.has(n)).map((n) => [n, params.all(n)])));
 }
 
+export interface TokenEndpointDeps {
+  grantTypes: GrantTypeRegistry;
+  clock: Clock;
+  clientAuth: ClientAuthDeps;
+  dpopProofs: DpopReplayCache;
+}
+
 /** The token endpoint (RFC 6749 §3.2): validates, authenticates the client, dispatches to the grant type. */
-export async function handleTokenRequest(req: TokenRequest, deps: { grantTypes: GrantTypeRegistry; clock: Clock }): Promise<TokenOutcome> {
+export async function handleTokenRequest(req: TokenRequest, deps: TokenEndpointDeps): Promise<TokenOutcome> {
   if (req.queryParameters.length > 0) throw invalidRequest('Send parameters in the request body, not in the query string.');
   const grantTypes = req.params.all('grant_type');
   if (grantTypes.length === 0) throw invalidRequest('The grant_type parameter is required.');
@@ -34,16 +46,19 @@ export async function handleTokenRequest(req: TokenRequest, deps: { grantTypes: 
   req.params.assertSingle(new Set(grantType?.repeatable ?? []));
   if (!grantType) throw new OAuthError('unsupported_grant_type', `The grant type ${grantTypes[0]} is not supported.`);
   const params = strip(req.params, grantType.parameters);
-  const client = authenticateClient({
-    authorization: req.authorization,
-    params,
-    tenant: req.tenant,
-    realm: req.issuer,
-    nowMs: deps.clock.now(),
-  });
+  const nowMs = deps.clock.now();
+  // The proof is checked before the client (a replay is only looked for), and recorded once the client is known.
+  const dpop = req.dpop === undefined ? null : await verifyDpopProof({ values: req.dpop, method: 'POST', url: req.endpointUrl, nowMs });
+  if (dpop) assertDpopProofUnused(dpop, deps.dpopProofs, nowMs, 'check');
+  const client = await authenticateClient(
+    { authorization: req.authorization, params, tenant: req.tenant, realm: req.issuer, nowMs },
+    deps.clientAuth,
+  );
   if (!client.entry.client.grantTypes.includes(grantType.name)) {
     throw new OAuthError('unauthorized_client', `The client is not allowed to use the ${grantType.name} grant type.`);
   }
-  const response = await grantType.handle({ params, client, tenant: req.tenant, issuer: req.issuer, clock: deps.clock });
+  assertClientDpop(client.entry.client, dpop);
+  if (dpop) assertDpopProofUnused(dpop, deps.dpopProofs, nowMs, 'record');
+  const response = await grantType.handle({ params, client, tenant: req.tenant, issuer: req.issuer, clock: deps.clock, dpop });
   return { response, client };
 }

@@ -36,6 +36,7 @@ export interface ClientsTable {
   service_account_id: string | null;
   access_token_ttl: number | null;
   active: number;
+  dpop_bound_access_tokens: number;
   created_at: string;
   updated_at: string;
 }
@@ -57,6 +58,7 @@ export interface ApisTable {
   identifier: string;
   scopes: string;
   access_token_ttl: number | null;
+  dpop_bound_access_tokens: number;
   created_at: string;
   updated_at: string;
 }
@@ -118,6 +120,14 @@ export interface TokenCutoffsTable {
   cutoff_at: string;
 }
 
+/** A client assertion `jti` already used, kept until the assertion could no longer be accepted. */
+export interface ClientAssertionJtisTable {
+  tenant_id: string;
+  client_id: string;
+  jti: string;
+  expires_at: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   service_accounts: ServiceAccountsTable;
@@ -130,4 +140,5 @@ export interface Database {
   audit_events: AuditEventsTable;
   revoked_tokens: RevokedTokensTable;
   token_cutoffs: TokenCutoffsTable;
+  client_assertion_jtis: ClientAssertionJtisTable;
 }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { manualClock, ok, type ManualClock } from '../helpers/admin.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { clientAssertion, JWT_BEARER } from '../helpers/assertions.js';
 import { createClient } from '../helpers/fixtures.js';
+import { testKey } from '../helpers/keys.js';
 import { introspect, issueToken, revoke, signWithTenantKey, type ClientCredentials } from '../helpers/tokens.js';
 import { basic, decodeJwt, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
 
@@ -329,8 +332,9 @@ describe('discovery advertises introspection and revocation', () => {
   });
   after(() => t.close());
 
-  it('names both endpoints and their client authentication methods, per issuer, and nothing else new', async () => {
-    const methods = ['client_secret_basic', 'client_secret_post'];
+  it('advertises exactly what is supported, per issuer: endpoints, auth methods, algorithms, DPoP', async () => {
+    const methods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+    const algs = ['RS256', 'PS256', 'ES256', 'EdDSA'];
     for (const [path, issuer] of [
       ['/.well-known/openid-configuration', t.publicUrl],
       ['/.well-known/oauth-authorization-server', t.publicUrl],
@@ -350,12 +354,46 @@ describe('discovery advertises introspection and revocation', () => {
           introspection_endpoint_auth_methods_supported: methods,
           revocation_endpoint: `${issuer}/oauth2/revoke`,
           revocation_endpoint_auth_methods_supported: methods,
+          token_endpoint_auth_signing_alg_values_supported: algs,
+          introspection_endpoint_auth_signing_alg_values_supported: algs,
+          revocation_endpoint_auth_signing_alg_values_supported: algs,
           response_types_supported: [],
           scopes_supported: [],
           access_token_signing_alg_values_supported: ['RS256'],
+          dpop_signing_alg_values_supported: algs,
         },
         path,
       );
     }
+  });
+});
+
+describe('introspection and revocation with private_key_jwt client authentication', () => {
+  let t: TestTessera;
+  before(async () => {
+    t = await startTessera();
+  });
+  after(() => t.close());
+
+  it('accepts a resource server authenticating with a signed assertion, and refuses a replayed one', async () => {
+    const key = await testKey('ES256');
+    const rs = await t.admin('POST', '/clients', {
+      client_id: 'resource-server',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [key.publicJwk] },
+      grant_types: [],
+    });
+    assert.equal(rs.status, 201, rs.text);
+    const caller = await createClient(t, { audience: ['https://api.test'] });
+    const token = await issueToken(t, { clientId: caller.clientId, secret: caller.secret });
+    const assertion = await clientAssertion(key, systemClock, { clientId: 'resource-server', audience: t.publicUrl });
+    const body = { token, client_assertion_type: JWT_BEARER, client_assertion: assertion };
+    const first = await t.form('/oauth2/introspect', body);
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.body.active, true);
+    assert.equal(first.body.client_id, caller.clientId);
+    const replay = await t.form('/oauth2/introspect', body);
+    assert.equal(replay.status, 401);
+    assert.deepEqual(replay.body, { error: 'invalid_client', error_description: 'Client authentication failed.' });
   });
 });

@@ -11,6 +11,8 @@ export interface Api {
   identifier: string;
   scopes: ApiScope[];
   accessTokenTtl: number | null;
+  /** Tokens for this API must be DPoP-bound (RFC 9449): a request without a proof is refused. */
+  dpopBoundAccessTokens: boolean;
   createdAt: string;
   updatedAt: string;
 }

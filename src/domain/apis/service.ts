@@ -15,6 +15,7 @@ export interface ApiInput {
   identifier: string;
   scopes?: { value: string; description?: string | undefined }[] | undefined;
   accessTokenTtl?: number | null | undefined;
+  dpopBoundAccessTokens?: boolean | undefined;
 }
 
 export type ApiPatch = Partial<ApiInput>;
@@ -60,6 +61,7 @@ export class ApisService {
       identifier: input.identifier,
       scopes,
       accessTokenTtl: input.accessTokenTtl ?? null,
+      dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
       createdAt: isoTime(nowMs),
       updatedAt: isoTime(nowMs),
     };
@@ -72,7 +74,13 @@ export class ApisService {
           action: 'api.create',
           targetType: 'api',
           targetId: api.id,
-          details: { name: api.name, identifier: api.identifier, scopes: scopes.map((s) => s.value), access_token_ttl: api.accessTokenTtl },
+          details: {
+            name: api.name,
+            identifier: api.identifier,
+            scopes: scopes.map((s) => s.value),
+            access_token_ttl: api.accessTokenTtl,
+            dpop_bound_access_tokens: api.dpopBoundAccessTokens,
+          },
         });
       });
     } catch (err) {
@@ -98,6 +106,7 @@ export class ApisService {
           identifier: patch.identifier ?? api.identifier,
           scopes: normalised?.scopes ?? api.scopes,
           accessTokenTtl: patch.accessTokenTtl === undefined ? api.accessTokenTtl : patch.accessTokenTtl,
+          dpopBoundAccessTokens: patch.dpopBoundAccessTokens ?? api.dpopBoundAccessTokens,
           updatedAt: isoTime(this.ctx.clock.now()),
         };
         await apisRepo.update(trx, next);
@@ -114,7 +123,13 @@ export class ApisService {
           action: 'api.update',
           targetType: 'api',
           targetId: id,
-          details: { name: next.name, identifier: next.identifier, scopes: next.scopes.map((s) => s.value), access_token_ttl: next.accessTokenTtl },
+          details: {
+            name: next.name,
+            identifier: next.identifier,
+            scopes: next.scopes.map((s) => s.value),
+            access_token_ttl: next.accessTokenTtl,
+            dpop_bound_access_tokens: next.dpopBoundAccessTokens,
+          },
         });
         return next;
       });

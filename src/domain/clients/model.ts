@@ -4,7 +4,10 @@ export const CLIENT_TYPES = ['machine_to_machine', 'spa', 'native'] as const;
 export type ClientType = (typeof CLIENT_TYPES)[number];
 
 export const SECRET_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
-export type TokenEndpointAuthMethod = (typeof SECRET_AUTH_METHODS)[number];
+
+/** Methods a client may register (RFC 7591 §2): the secret ones and private_key_jwt (RFC 7523 §2.2). */
+export const TOKEN_ENDPOINT_AUTH_METHODS = [...SECRET_AUTH_METHODS, 'private_key_jwt'] as const;
+export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
 
 /** Client ids: unreserved characters only, so Basic credentials need no escaping (RFC 6749 §2.3.1). */
 export const CLIENT_ID_PATTERN = '^[A-Za-z0-9._~-]{1,128}$';
@@ -30,11 +33,14 @@ export interface Client {
   audience: string[];
   scope: string;
   tokenEndpointAuthMethod: TokenEndpointAuthMethod | null;
+  /** Public keys for private_key_jwt, inline (exactly one of jwks and jwksUri is set for that method). */
   jwks: JSONWebKeySet | null;
   jwksUri: string | null;
   serviceAccountId: string | null;
   accessTokenTtl: number | null;
   active: boolean;
+  /** RFC 9449 §5.2: every token request of this client must carry a DPoP proof. */
+  dpopBoundAccessTokens: boolean;
   createdAt: string;
   updatedAt: string;
   secrets: ClientSecret[];

@@ -1,5 +1,6 @@
 import { SCOPE_TOKEN } from '../apis/model.js';
 import type { FieldError } from '../errors.js';
+import { jwksFieldErrors, jwksUriProblem } from './keys.js';
 import { isConfidential, type Client } from './model.js';
 
 /** Grant types a client may register today (more arrive with their handlers). */
@@ -21,9 +22,31 @@ export function clientFieldErrors(c: Client): FieldError[] {
       errors.push({ pointer: '/token_endpoint_auth_method', detail: `a ${c.clientType} client is public and has no secret` });
     }
   }
+  errors.push(...keyFieldErrors(c));
   for (const token of c.scope.split(' ').filter(Boolean)) {
     if (!SCOPE_TOKEN.test(token)) errors.push({ pointer: '/scope', detail: `invalid scope token ${JSON.stringify(token)}` });
   }
   if (new Set(c.audience).size !== c.audience.length) errors.push({ pointer: '/audience', detail: 'audience values must be distinct' });
+  return errors;
+}
+
+/** private_key_jwt (RFC 7523 §2.2) needs exactly one of `jwks` and `jwks_uri`; other methods use neither. */
+function keyFieldErrors(c: Client): FieldError[] {
+  const errors: FieldError[] = [];
+  if (c.tokenEndpointAuthMethod === 'private_key_jwt') {
+    if ((c.jwks === null) === (c.jwksUri === null)) {
+      errors.push({ pointer: '/jwks', detail: 'private_key_jwt needs exactly one of jwks and jwks_uri' });
+    }
+  } else if (c.jwks !== null || c.jwksUri !== null) {
+    errors.push({
+      pointer: c.jwks !== null ? '/jwks' : '/jwks_uri',
+      detail: 'jwks and jwks_uri are used only with token_endpoint_auth_method private_key_jwt',
+    });
+  }
+  if (c.jwks !== null) errors.push(...jwksFieldErrors(c.jwks));
+  if (c.jwksUri !== null) {
+    const problem = jwksUriProblem(c.jwksUri);
+    if (problem) errors.push({ pointer: '/jwks_uri', detail: problem });
+  }
   return errors;
 }

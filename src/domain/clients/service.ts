@@ -1,3 +1,4 @@
+import type { JSONWebKeySet } from 'jose';
 import { isoTime } from '../../lib/clock.js';
 import { randomBase32 } from '../../lib/random.js';
 import { UniqueViolation } from '../../storage/errors.js';
@@ -23,9 +24,12 @@ export interface ClientInput {
   audience?: string[] | undefined;
   scope?: string | undefined;
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod | null | undefined;
+  jwks?: JSONWebKeySet | null | undefined;
+  jwksUri?: string | null | undefined;
   serviceAccountId?: string | null | undefined;
   accessTokenTtl?: number | null | undefined;
   active?: boolean | undefined;
+  dpopBoundAccessTokens?: boolean | undefined;
 }
 
 export type ClientPatch = Omit<ClientInput, 'clientId'>;
@@ -46,10 +50,23 @@ function auditable(c: Client): Record<string, unknown> {
     audience: c.audience,
     scope: c.scope,
     token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+    jwks_kids: c.jwks === null ? null : c.jwks.keys.map((k) => k.kid ?? null),
+    jwks_uri: c.jwksUri,
     service_account_id: c.serviceAccountId,
     access_token_ttl: c.accessTokenTtl,
     active: c.active,
+    dpop_bound_access_tokens: c.dpopBoundAccessTokens,
   };
+}
+
+/** Keeps only the `keys` member of a JWK Set: what verification reads. */
+function keySet(jwks: JSONWebKeySet | null): JSONWebKeySet | null {
+  return jwks === null ? null : { keys: jwks.keys };
+}
+
+/** Clients that authenticate with a secret get one; private_key_jwt clients authenticate with keys. */
+function usesSecret(c: Client): boolean {
+  return isConfidential(c.clientType) && c.tokenEndpointAuthMethod !== 'private_key_jwt';
 }
 
 export class ClientsService {
@@ -80,16 +97,17 @@ export class ClientsService {
       audience: input.audience ?? [],
       scope: splitScope(input.scope ?? '').join(' '),
       tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? null,
-      jwks: null,
-      jwksUri: null,
+      jwks: keySet(input.jwks ?? null),
+      jwksUri: input.jwksUri ?? null,
       serviceAccountId: input.serviceAccountId ?? null,
       accessTokenTtl: input.accessTokenTtl ?? null,
       active: input.active ?? true,
+      dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
       createdAt: isoTime(nowMs),
       updatedAt: isoTime(nowMs),
       secrets: [],
     };
-    const issued = isConfidential(clientType) ? issueSecret(clientId, nowMs) : null;
+    const issued = usesSecret(client) ? issueSecret(clientId, nowMs) : null;
     if (issued) client.secrets.push(issued.record);
     try {
       await transact(this.ctx.db, async (trx) => {
@@ -127,9 +145,12 @@ export class ClientsService {
         audience: patch.audience ?? client.audience,
         scope: patch.scope === undefined ? client.scope : splitScope(patch.scope).join(' '),
         tokenEndpointAuthMethod: patch.tokenEndpointAuthMethod === undefined ? client.tokenEndpointAuthMethod : patch.tokenEndpointAuthMethod,
+        jwks: patch.jwks === undefined ? client.jwks : keySet(patch.jwks),
+        jwksUri: patch.jwksUri === undefined ? client.jwksUri : patch.jwksUri,
         serviceAccountId: patch.serviceAccountId === undefined ? client.serviceAccountId : patch.serviceAccountId,
         accessTokenTtl: patch.accessTokenTtl === undefined ? client.accessTokenTtl : patch.accessTokenTtl,
         active: patch.active ?? client.active,
+        dpopBoundAccessTokens: patch.dpopBoundAccessTokens ?? client.dpopBoundAccessTokens,
         updatedAt: isoTime(this.ctx.clock.now()),
       };
       await this.#validate(trx, next);
@@ -169,6 +190,7 @@ export class ClientsService {
       const client = await clientsRepo.get(trx, tenantId, clientId);
       if (!client) throw new NotFoundError('client', clientId);
       if (!isConfidential(client.clientType)) throw new ConflictError(`a ${client.clientType} client is public and has no secrets`);
+      if (!usesSecret(client)) throw new ConflictError('a private_key_jwt client authenticates with its keys and has no secrets');
       if (expiresIn !== undefined) await clientsRepo.expireSecrets(trx, tenantId, clientId, isoTime(nowMs + expiresIn * 1000));
       await clientsRepo.insertSecret(trx, tenantId, issued.record);
       await recordAudit(trx, this.ctx.clock, {

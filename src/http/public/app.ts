@@ -19,6 +19,14 @@ interface ResolvedTenant {
   issuer: string;
 }
 
+/** Every value of a header, one per header line (a DPoP proof must come alone, RFC 9449 §4.3); from rawHeaders so inject() works too. */
+function headerValues(request: FastifyRequest, name: string): string[] | undefined {
+  const raw = request.raw.rawHeaders;
+  const values: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) values.push(raw[i + 1]!);
+  return values.length > 0 ? values : undefined;
+}
+
 function notFound(): OAuthError {
   return new OAuthError('invalid_request', 'No such endpoint.', { status: 404 });
 }
@@ -29,7 +37,7 @@ function notFound(): OAuthError {
  * listens; `serve` does.
  */
 export function buildPublicApp(deps: Deps): FastifyInstance {
-  const { readModel, issuers, clock, grantTypes } = deps;
+  const { readModel, issuers, clock, grantTypes, clientAuth, dpopProofs } = deps;
   const app = Fastify({
     loggerInstance: deps.logger.child({ listener: 'public' }) as FastifyBaseLogger,
     bodyLimit: PUBLIC_BODY_LIMIT,
@@ -61,9 +69,19 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
     const { state, issuer } = resolve(request);
     const params = await parseRequestBody(request.headers['content-type'], (request.body as Buffer | undefined) ?? Buffer.alloc(0));
     const query = request.url.includes('?') ? [...new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1)).keys()] : [];
+    // The URL under the issuer this request was made to: a DPoP proof's htu (RFC 9449 §4.3).
+    const endpointUrl = `${issuer}${request.routeOptions.url?.endsWith('/oauth/token') ? '/oauth/token' : '/oauth2/token'}`;
     const { response, client } = await handleTokenRequest(
-      { tenant: state, issuer, authorization: request.headers.authorization, queryParameters: query, params },
-      { grantTypes, clock },
+      {
+        tenant: state,
+        issuer,
+        authorization: request.headers.authorization,
+        queryParameters: query,
+        params,
+        dpop: headerValues(request, 'dpop'),
+        endpointUrl,
+      },
+      { grantTypes, clock, clientAuth, dpopProofs },
     );
     if (client.secretId !== null) deps.secretUsage.record(state.settings.tenant.id, client.secretId);
     request.log.info({ client_id: client.entry.client.clientId, tenant: state.settings.tenant.id }, 'token issued');

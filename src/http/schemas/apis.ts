@@ -14,6 +14,7 @@ export const Api = Type.Object(
     identifier: Type.String({ description: 'the audience of its tokens' }),
     scopes: Type.Array(ScopeOut),
     access_token_ttl: Nullable(Type.Integer()),
+    dpop_bound_access_tokens: Type.Boolean({ description: 'tokens for this API must be DPoP-bound (RFC 9449)' }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -26,6 +27,7 @@ export const ApiCreate = Type.Object(
     identifier: Text(512, 1),
     scopes: Type.Optional(Type.Array(ScopeIn, { maxItems: 500 })),
     access_token_ttl: Type.Optional(Nullable(TokenTtl)),
+    dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -36,6 +38,7 @@ export const ApiPatch = Type.Object(
     identifier: Type.Optional(Text(512, 1)),
     scopes: Type.Optional(Type.Array(ScopeIn, { maxItems: 500 })),
     access_token_ttl: Type.Optional(Nullable(TokenTtl)),
+    dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { CLIENT_ID_PATTERN, CLIENT_TYPES, SECRET_AUTH_METHODS } from '../../domain/clients/model.js';
+import { MAX_CLIENT_KEYS } from '../../domain/clients/keys.js';
+import { CLIENT_ID_PATTERN, CLIENT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '../../domain/clients/model.js';
 import { Nullable, PageQuery, Text, Timestamp, TokenTtl } from './common.js';
 
 const ClientSecretInfo = Type.Object({
@@ -8,6 +9,13 @@ const ClientSecretInfo = Type.Object({
   expires_at: Nullable(Timestamp),
   last_used_at: Nullable(Timestamp),
 });
+
+/** A JWK (RFC 7517 §4): its members are checked by the domain, which refuses private ones. */
+const Jwk = Type.Object({ kty: Type.String({ maxLength: 16 }) }, { additionalProperties: true });
+
+/** A JWK Set (RFC 7517 §5) of public signing keys, for private_key_jwt. */
+const JwksIn = Type.Object({ keys: Type.Array(Jwk, { maxItems: MAX_CLIENT_KEYS }) }, { additionalProperties: true });
+const JwksOut = Type.Object({ keys: Type.Array(Jwk) });
 
 const clientFields = {
   client_id: Type.String(),
@@ -18,9 +26,12 @@ const clientFields = {
   audience: Type.Array(Type.String()),
   scope: Type.String(),
   token_endpoint_auth_method: Nullable(Type.String()),
+  jwks: Nullable(JwksOut),
+  jwks_uri: Nullable(Type.String()),
   service_account_id: Nullable(Type.String()),
   access_token_ttl: Nullable(Type.Integer()),
   active: Type.Boolean(),
+  dpop_bound_access_tokens: Type.Boolean({ description: 'RFC 9449 §5.2: every token request must carry a DPoP proof' }),
   client_id_issued_at: Type.Integer({ description: 'RFC 7591: seconds since the epoch' }),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -47,10 +58,13 @@ const metadata = {
   response_types: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 10 })),
   audience: Type.Optional(Type.Array(Text(512, 1), { maxItems: 100 })),
   scope: Type.Optional(Text(4000)),
-  token_endpoint_auth_method: Type.Optional(Nullable(Type.Union(SECRET_AUTH_METHODS.map((m) => Type.Literal(m))))),
+  token_endpoint_auth_method: Type.Optional(Nullable(Type.Union(TOKEN_ENDPOINT_AUTH_METHODS.map((m) => Type.Literal(m))))),
+  jwks: Type.Optional(Nullable(JwksIn)),
+  jwks_uri: Type.Optional(Nullable(Text(2000, 1))),
   service_account_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64 }))),
   access_token_ttl: Type.Optional(Nullable(TokenTtl)),
   active: Type.Optional(Type.Boolean()),
+  dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
 };
 
 export const ClientCreate = Type.Object(

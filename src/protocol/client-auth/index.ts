@@ -1,9 +1,10 @@
 import type { ClientEntry, TenantState } from '../../domain/read-model/tenant-state.js';
-import { isConfidential } from '../../domain/clients/model.js';
 import { invalidClient, invalidRequest } from '../errors.js';
 import type { RequestParams } from '../params.js';
 import { parseBasicCredentials } from './basic.js';
+import { assertionAudiences, authenticatePrivateKeyJwt, type PrivateKeyJwtDeps } from './private-key-jwt.js';
 import { matchSecret } from './secret.js';
+import { assertClientMayAuthenticate } from './usable.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
@@ -24,7 +25,12 @@ export interface ClientAuthInput {
   /** Realm of `WWW-Authenticate: Basic`: the issuer. */
   realm: string;
   nowMs: number;
+  /** Values a client assertion's `aud` may hold; by default the issuer (`realm`) and its token endpoint. */
+  audiences?: readonly string[];
 }
+
+/** What client authentication needs besides the request: private_key_jwt's keys and jti store. */
+export type ClientAuthDeps = PrivateKeyJwtDeps;
 
 /** The methods a request uses; RFC 6749 §2.3: a client MUST NOT use more than one. */
 function methodsUsed(input: ClientAuthInput): ClientAuthMethod[] {
@@ -38,16 +44,21 @@ function methodsUsed(input: ClientAuthInput): ClientAuthMethod[] {
 /**
  * Authenticates the client of a token request (RFC 6749 §2.3; DESIGN §3): exactly one method,
  * and every failure — unknown client, wrong or expired secret, disabled client, inactive service
- * account, wrong method — gives the same public invalid_client at the same cost.
+ * account, wrong method, any bad client assertion (RFC 7523 §3) — gives the same public
+ * invalid_client; secrets are checked at the same cost whether or not the client exists.
  */
-export function authenticateClient(input: ClientAuthInput): AuthenticatedClient {
+export async function authenticateClient(input: ClientAuthInput, deps: ClientAuthDeps): Promise<AuthenticatedClient> {
   const methods = methodsUsed(input);
   if (methods.length > 1) throw invalidRequest('Use exactly one client authentication method.');
   const method = methods[0];
   const usedBasic = method === 'client_secret_basic';
   const fail = (detail: string) => invalidClient(detail, usedBasic, input.realm);
   if (method === undefined) throw fail('no client authentication in the request');
-  if (method === 'private_key_jwt') throw fail('private_key_jwt is not enabled for any client of this tenant');
+  if (method === 'private_key_jwt') {
+    const audiences = input.audiences ?? assertionAudiences(input.realm);
+    const entry = await authenticatePrivateKeyJwt({ params: input.params, tenant: input.tenant, audiences, nowMs: input.nowMs, fail }, deps);
+    return { entry, method, secretId: null };
+  }
 
   let clientId: string;
   let secret: string;
@@ -67,14 +78,6 @@ export function authenticateClient(input: ClientAuthInput): AuthenticatedClient 
   const secretId = matchSecret(entry, secret, input.nowMs);
   if (!entry) throw fail(`unknown client ${clientId}`);
   if (secretId === null) throw fail(`wrong or expired secret for client ${clientId}`);
-  const { client } = entry;
-  if (!client.active) throw fail(`client ${clientId} is disabled`);
-  if (!isConfidential(client.clientType)) throw fail(`client ${clientId} is a public client`);
-  if (client.serviceAccountId !== null && input.tenant.settings.serviceAccounts.get(client.serviceAccountId)?.active !== true) {
-    throw fail(`the service account of client ${clientId} is inactive`);
-  }
-  if (client.tokenEndpointAuthMethod !== null && client.tokenEndpointAuthMethod !== method) {
-    throw fail(`client ${clientId} registered ${client.tokenEndpointAuthMethod} but used ${method}`);
-  }
+  assertClientMayAuthenticate(entry, method, input.tenant, fail);
   return { entry, method, secretId };
 }

@@ -1,12 +1,14 @@
 import type { Clock } from '../../lib/clock.js';
 import type { TenantState } from '../../domain/read-model/tenant-state.js';
 import type { AuthenticatedClient } from '../client-auth/index.js';
+import type { DpopProof } from '../dpop.js';
 import type { RequestParams } from '../params.js';
 
 /** A successful token response (RFC 6749 §5.1). */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` when the token is bound to a DPoP key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
 }
@@ -18,6 +20,8 @@ export interface GrantContext {
   readonly tenant: TenantState;
   readonly issuer: string;
   readonly clock: Clock;
+  /** The verified DPoP proof of the request, or null: the token is then a bearer token. */
+  readonly dpop: DpopProof | null;
 }
 
 /** One OAuth grant type: the parameters it reads and how it answers. */

@@ -1,11 +1,15 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_revocation.js';
+import * as m0003 from './0003_client_assertions.js';
+import * as m0004 from './0004_dpop.js';
 
 /** Every migration, in order. Listed statically so a bundle or a clone never depends on a directory scan. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_revocation': m0002,
+  '0003_client_assertions': m0003,
+  '0004_dpop': m0004,
 };
 
 /** Applies every pending migration; Kysely serialises concurrent runs with a lock. */

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Api, ApiScope } from '../../domain/apis/model.js';
 import type { ApisTable } from '../schema.js';
-import type { Executor } from './executor.js';
+import { bool, type Executor } from './executor.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
 function toApi(row: Selectable<ApisTable>): Api {
@@ -12,6 +12,7 @@ function toApi(row: Selectable<ApisTable>): Api {
     identifier: row.identifier,
     scopes: JSON.parse(row.scopes) as ApiScope[],
     accessTokenTtl: row.access_token_ttl === null ? null : Number(row.access_token_ttl),
+    dpopBoundAccessTokens: Number(row.dpop_bound_access_tokens) === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -57,6 +58,7 @@ export const apisRepo = {
         identifier: a.identifier,
         scopes: JSON.stringify(a.scopes),
         access_token_ttl: a.accessTokenTtl,
+        dpop_bound_access_tokens: bool(a.dpopBoundAccessTokens),
         created_at: a.createdAt,
         updated_at: a.updatedAt,
       })
@@ -70,6 +72,7 @@ export const apisRepo = {
         identifier: a.identifier,
         scopes: JSON.stringify(a.scopes),
         access_token_ttl: a.accessTokenTtl,
+        dpop_bound_access_tokens: bool(a.dpopBoundAccessTokens),
         updated_at: a.updatedAt,
       })
       .where('tenant_id', '=', a.tenantId)

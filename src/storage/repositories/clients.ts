@@ -31,6 +31,7 @@ function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[]): Clien
     serviceAccountId: row.service_account_id,
     accessTokenTtl: row.access_token_ttl === null ? null : Number(row.access_token_ttl),
     active: Number(row.active) === 1,
+    dpopBoundAccessTokens: Number(row.dpop_bound_access_tokens) === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     secrets,
@@ -51,6 +52,7 @@ function columns(c: Client) {
     service_account_id: c.serviceAccountId,
     access_token_ttl: c.accessTokenTtl,
     active: bool(c.active),
+    dpop_bound_access_tokens: bool(c.dpopBoundAccessTokens),
     updated_at: c.updatedAt,
   };
 }

@@ -25,6 +25,7 @@ export const apiRoutes =
           identifier: b.identifier,
           scopes: b.scopes,
           accessTokenTtl: b.access_token_ttl,
+          dpopBoundAccessTokens: b.dpop_bound_access_tokens,
         });
         return reply.code(201).send(presentApi(api));
       },
@@ -50,6 +51,7 @@ export const apiRoutes =
             identifier: b.identifier,
             scopes: b.scopes,
             accessTokenTtl: b.access_token_ttl,
+            dpopBoundAccessTokens: b.dpop_bound_access_tokens,
           }),
         );
       },

@@ -19,9 +19,12 @@ function metadata(b: typeof ClientPatch.static): ClientPatchInput {
     audience: b.audience,
     scope: b.scope,
     tokenEndpointAuthMethod: b.token_endpoint_auth_method,
+    jwks: b.jwks === undefined || b.jwks === null ? b.jwks : { keys: b.jwks.keys },
+    jwksUri: b.jwks_uri,
     serviceAccountId: b.service_account_id,
     accessTokenTtl: b.access_token_ttl,
     active: b.active,
+    dpopBoundAccessTokens: b.dpop_bound_access_tokens,
   };
 }
 

@@ -1,0 +1,35 @@
+import { isoTime } from '../../lib/clock.js';
+import { translated, UniqueViolation } from '../../storage/errors.js';
+import { clientAssertionJtisRepo } from '../../storage/repositories/client-assertion-jtis.js';
+import type { DomainContext } from '../context.js';
+
+/**
+ * Single-use `jti`s of client assertions (RFC 7523 §3 item 7), shared through the database so a
+ * replay fails in every process. Recording one is the only write of the token path (DESIGN §7).
+ */
+export class ClientAssertionJtis {
+  constructor(private readonly ctx: DomainContext) {}
+
+  /** Records the jti as used until `expiresAtMs`; false when it was used before (a replay). */
+  async remember(input: { tenantId: string; clientId: string; jti: string; expiresAtMs: number }): Promise<boolean> {
+    try {
+      await translated(() =>
+        clientAssertionJtisRepo.insert(this.ctx.db, {
+          tenantId: input.tenantId,
+          clientId: input.clientId,
+          jti: input.jti,
+          expiresAt: isoTime(input.expiresAtMs),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof UniqueViolation) return false;
+      throw err;
+    }
+  }
+
+  /** Forgets every jti whose assertion could no longer be accepted; returns how many. */
+  purgeExpired(): Promise<number> {
+    return translated(() => clientAssertionJtisRepo.deleteExpired(this.ctx.db, isoTime(this.ctx.clock.now())));
+  }
+}

@@ -1,0 +1,50 @@
+import type { JSONWebKeySet, JWK } from 'jose';
+import { isLoopbackHostname, publicJwkProblem } from '../../lib/public-jwk.js';
+import type { FieldError } from '../errors.js';
+
+/** At most this many keys in a client's inline JWK Set. */
+export const MAX_CLIENT_KEYS = 20;
+
+/**
+ * The field errors of a client's inline JWK Set (RFC 7517 §5): one to MAX_CLIENT_KEYS public
+ * signing keys, none with private members, key ids distinct.
+ */
+export function jwksFieldErrors(jwks: JSONWebKeySet): FieldError[] {
+  const keys: unknown = (jwks as { keys?: unknown }).keys;
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > MAX_CLIENT_KEYS) {
+    return [{ pointer: '/jwks/keys', detail: `must hold 1 to ${MAX_CLIENT_KEYS} keys` }];
+  }
+  const errors: FieldError[] = [];
+  const kids = new Set<string>();
+  keys.forEach((key: unknown, i) => {
+    const problem = publicJwkProblem(key);
+    if (problem) {
+      errors.push({ pointer: `/jwks/keys/${i}${problem.member ? `/${problem.member}` : ''}`, detail: problem.detail });
+      return;
+    }
+    const kid = (key as JWK).kid;
+    if (kid !== undefined) {
+      if (kids.has(kid)) errors.push({ pointer: `/jwks/keys/${i}/kid`, detail: `duplicate kid ${JSON.stringify(kid)}` });
+      kids.add(kid);
+    }
+  });
+  return errors;
+}
+
+/**
+ * What is wrong with a `jwks_uri`, or null: an absolute https URL without credentials or
+ * fragment; plain http only for a loopback host (a local key server, tests).
+ */
+export function jwksUriProblem(uri: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return 'must be an absolute URL';
+  }
+  const allowed = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHostname(url.hostname));
+  if (!allowed) return 'must be an https URL (http only for a loopback host)';
+  if (url.username !== '' || url.password !== '') return 'must not contain credentials';
+  if (url.hash !== '' || uri.includes('#')) return 'must not contain a fragment';
+  return null;
+}

@@ -1,0 +1,95 @@
+import type { JWK } from 'jose';
+import type { Clock } from '../../lib/clock.js';
+import { publicJwkProblem } from '../../lib/public-jwk.js';
+import { MAX_CLIENT_KEYS } from './keys.js';
+import type { Client } from './model.js';
+
+/** Fetches the document at a jwks_uri (with its own timeout and size limit). */
+export type JwksLoader = (uri: string) => Promise<unknown>;
+
+export interface ClientKeysOptions {
+  readonly clock: Clock;
+  readonly load: JwksLoader;
+  /** How long fetched keys are used before they are fetched again (default 5 min). */
+  readonly maxAgeMs?: number;
+  /** Least time between two fetches of one client's jwks_uri, whatever asks for it (default 10 s). */
+  readonly minIntervalMs?: number;
+}
+
+interface Entry {
+  readonly uri: string;
+  keys: readonly JWK[] | null;
+  fetchedAtMs: number;
+  attemptedAtMs: number;
+  error: string | null;
+  inflight: Promise<void> | null;
+}
+
+/**
+ * The usable keys of a fetched JWK Set (RFC 7517 §5): public signing keys of a supported type;
+ * private, symmetric and unsupported members are skipped. Throws when nothing usable is left.
+ */
+export function usableKeys(doc: unknown): JWK[] {
+  const keys = typeof doc === 'object' && doc !== null ? (doc as { keys?: unknown }).keys : undefined;
+  if (!Array.isArray(keys)) throw new Error('the document is not a JWK Set');
+  const usable = keys.filter((k): k is JWK => publicJwkProblem(k) === null).slice(0, MAX_CLIENT_KEYS);
+  if (usable.length === 0) throw new Error('the JWK Set holds no usable public signing key');
+  return usable;
+}
+
+/**
+ * The keys that verify a private_key_jwt client's assertions (RFC 7523 §2.2): its inline `jwks`,
+ * or its `jwks_uri`'s, fetched on first use and cached for `maxAgeMs`. An unknown `kid` may ask
+ * for a refresh, which is honoured at most once per `minIntervalMs` per client; a failed fetch is
+ * remembered for that interval too, so a broken key server is not hammered. Per process.
+ */
+export class ClientKeys {
+  readonly #entries = new Map<string, Entry>();
+  readonly #clock: Clock;
+  readonly #load: JwksLoader;
+  readonly #maxAgeMs: number;
+  readonly #minIntervalMs: number;
+
+  constructor(options: ClientKeysOptions) {
+    this.#clock = options.clock;
+    this.#load = options.load;
+    this.#maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
+    this.#minIntervalMs = options.minIntervalMs ?? 10_000;
+  }
+
+  /** The client's keys; `refresh` asks for a new fetch of its jwks_uri (e.g. for an unknown kid). Throws when none can be had. */
+  async keysOf(client: Client, options: { refresh?: boolean } = {}): Promise<readonly JWK[]> {
+    if (client.jwks !== null) return client.jwks.keys;
+    if (client.jwksUri === null) return [];
+    const id = `${client.tenantId}\u0000${client.clientId}`;
+    let entry = this.#entries.get(id);
+    if (!entry || entry.uri !== client.jwksUri) {
+      entry = { uri: client.jwksUri, keys: null, fetchedAtMs: 0, attemptedAtMs: Number.NEGATIVE_INFINITY, error: null, inflight: null };
+      this.#entries.set(id, entry);
+    }
+    const now = this.#clock.now();
+    const fresh = entry.keys !== null && now - entry.fetchedAtMs < this.#maxAgeMs;
+    if (entry.inflight) await entry.inflight;
+    else if ((!fresh || options.refresh === true) && now - entry.attemptedAtMs >= this.#minIntervalMs) await this.#fetch(entry, now);
+    if (entry.keys === null) throw new Error(`jwks_uri ${entry.uri}: ${entry.error ?? 'not fetched'}`);
+    return entry.keys;
+  }
+
+  #fetch(entry: Entry, now: number): Promise<void> {
+    entry.attemptedAtMs = now;
+    entry.inflight = (async () => {
+      try {
+        entry.keys = usableKeys(await this.#load(entry.uri));
+        entry.fetchedAtMs = now;
+        entry.error = null;
+      } catch (err) {
+        entry.error = err instanceof Error ? err.message : String(err);
+        // Keys still within their age survive a failed refresh; older ones are not trusted.
+        if (now - entry.fetchedAtMs >= this.#maxAgeMs) entry.keys = null;
+      } finally {
+        entry.inflight = null;
+      }
+    })();
+    return entry.inflight;
+  }
+}

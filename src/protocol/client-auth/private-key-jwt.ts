@@ -1,0 +1,143 @@
+import { decodeJwt, decodeProtectedHeader, errors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import type { Client } from '../../domain/clients/model.js';
+import type { ClientEntry, TenantState } from '../../domain/read-model/tenant-state.js';
+import { ASYMMETRIC_JWS_ALGS, isAsymmetricJwsAlg, jwkFitsAlg, type AsymmetricJwsAlg } from '../../lib/public-jwk.js';
+import type { OAuthError } from '../errors.js';
+import type { RequestParams } from '../params.js';
+import { assertClientMayAuthenticate } from './usable.js';
+
+/** The client_assertion_type of a JWT client assertion (RFC 7523 §2.2). */
+export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** Algorithms a client assertion may be signed with (token_endpoint_auth_signing_alg_values_supported). */
+export const CLIENT_ASSERTION_ALGS = ASYMMETRIC_JWS_ALGS;
+
+/** An assertion may expire at most this far ahead: a short life keeps the replay cache small. */
+export const MAX_ASSERTION_LIFETIME_S = 300;
+
+/** Allowed clock skew between the client and Tessera, seconds. */
+export const ASSERTION_CLOCK_TOLERANCE_S = 5;
+
+const MAX_JTI_LENGTH = 255;
+
+/** Where a client's verification keys come from (inline jwks, or its jwks_uri, cached). */
+export interface ClientKeySource {
+  keysOf(client: Client, options?: { refresh?: boolean }): Promise<readonly JWK[]>;
+}
+
+/** Remembers used assertion jtis across processes; `remember` answers false for a replay. */
+export interface AssertionJtiStore {
+  remember(input: { tenantId: string; clientId: string; jti: string; expiresAtMs: number }): Promise<boolean>;
+}
+
+export interface PrivateKeyJwtDeps {
+  readonly keys: ClientKeySource;
+  readonly jtis: AssertionJtiStore;
+}
+
+export interface PrivateKeyJwtInput {
+  params: RequestParams;
+  tenant: TenantState;
+  /** Values `aud` may hold: the issuer identifier and the token endpoint URL (RFC 7523 §3 item 3). */
+  audiences: readonly string[];
+  nowMs: number;
+  fail: (detail: string) => OAuthError;
+}
+
+/** The audiences a client assertion may name at an issuer: the issuer and its token endpoint (both paths). */
+export function assertionAudiences(issuer: string): string[] {
+  return [issuer, `${issuer}/oauth2/token`, `${issuer}/oauth/token`];
+}
+
+function candidateKeys(keys: readonly JWK[], kid: string | undefined, alg: AsymmetricJwsAlg): JWK[] {
+  return keys.filter((k) => (kid === undefined || k.kid === kid) && jwkFitsAlg(k as Record<string, unknown>, alg));
+}
+
+function describe(err: unknown): string {
+  return err instanceof errors.JOSEError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Authenticates a client with a JWT assertion (RFC 7523 §2.2 and §3; OpenID Connect Core §9):
+ * `iss` = `sub` = the client, `aud` the issuer or its token endpoint, `exp` required and at most
+ * 5 minutes ahead, `nbf`/`iat` honoured, RS256/PS256/ES256/EdDSA against the client's keys, and a
+ * `jti` used once (recorded in the database until the assertion expires). Every failure is
+ * `fail(detail)`: one public invalid_client, the detail for the log.
+ */
+export async function authenticatePrivateKeyJwt(input: PrivateKeyJwtInput, deps: PrivateKeyJwtDeps): Promise<ClientEntry> {
+  const { params, fail } = input;
+  const type = params.get('client_assertion_type');
+  const assertion = params.get('client_assertion');
+  if (type !== JWT_BEARER_ASSERTION_TYPE) throw fail(`client_assertion_type ${JSON.stringify(type ?? null)} is not jwt-bearer`);
+  if (assertion === undefined) throw fail('client_assertion_type without client_assertion');
+
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  let unverified: JWTPayload;
+  try {
+    header = decodeProtectedHeader(assertion);
+    unverified = decodeJwt(assertion);
+  } catch (err) {
+    throw fail(`malformed client assertion: ${describe(err)}`);
+  }
+  const clientId = unverified.iss;
+  if (typeof clientId !== 'string' || clientId === '') throw fail('client assertion without iss');
+  if (unverified.sub !== clientId) throw fail(`client assertion sub ${JSON.stringify(unverified.sub ?? null)} differs from iss ${clientId}`);
+  const bodyId = params.get('client_id');
+  if (bodyId !== undefined && bodyId !== clientId) throw fail(`client_id ${bodyId} differs from the assertion's iss ${clientId}`);
+  const alg = header.alg;
+  if (!isAsymmetricJwsAlg(alg)) throw fail(`client assertion alg ${JSON.stringify(alg ?? null)} is not allowed`);
+
+  const entry = input.tenant.clients.get(clientId);
+  if (!entry) throw fail(`unknown client ${clientId}`);
+  assertClientMayAuthenticate(entry, 'private_key_jwt', input.tenant, fail);
+  const { client } = entry;
+
+  const kid = typeof header.kid === 'string' ? header.kid : undefined;
+  let candidates: JWK[];
+  try {
+    candidates = candidateKeys(await deps.keys.keysOf(client), kid, alg);
+    // A key the cache does not know yet: the client may have rotated (rate-limited refetch).
+    if (candidates.length === 0 && client.jwksUri !== null) candidates = candidateKeys(await deps.keys.keysOf(client, { refresh: true }), kid, alg);
+  } catch (err) {
+    throw fail(`keys of client ${clientId} unavailable: ${describe(err)}`);
+  }
+  if (candidates.length === 0) throw fail(`no key of client ${clientId} matches kid ${JSON.stringify(kid ?? null)} and alg ${alg}`);
+
+  const nowSeconds = Math.floor(input.nowMs / 1000);
+  let payload: JWTPayload | undefined;
+  for (const jwk of candidates) {
+    try {
+      ({ payload } = await jwtVerify(assertion, await importJWK(jwk, alg), {
+        algorithms: [alg],
+        issuer: clientId,
+        subject: clientId,
+        audience: [...input.audiences],
+        requiredClaims: ['exp', 'jti'],
+        currentDate: new Date(input.nowMs),
+        clockTolerance: ASSERTION_CLOCK_TOLERANCE_S,
+      }));
+      break;
+    } catch (err) {
+      if (err instanceof errors.JWSSignatureVerificationFailed) continue;
+      throw fail(`client assertion of ${clientId} refused: ${describe(err)}`);
+    }
+  }
+  if (!payload) throw fail(`client assertion of ${clientId}: signature verification failed`);
+
+  const exp = payload.exp!;
+  if (exp > nowSeconds + MAX_ASSERTION_LIFETIME_S + ASSERTION_CLOCK_TOLERANCE_S) {
+    throw fail(`client assertion of ${clientId} expires more than ${MAX_ASSERTION_LIFETIME_S} s ahead`);
+  }
+  if (payload.iat !== undefined && payload.iat > nowSeconds + ASSERTION_CLOCK_TOLERANCE_S) throw fail(`client assertion of ${clientId} issued in the future`);
+  const jti = payload.jti;
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw fail(`client assertion of ${clientId}: jti must be 1-${MAX_JTI_LENGTH} characters`);
+  // Remembered until the assertion could no longer pass the exp check, tolerance included.
+  const fresh = await deps.jtis.remember({
+    tenantId: input.tenant.settings.tenant.id,
+    clientId,
+    jti,
+    expiresAtMs: (exp + ASSERTION_CLOCK_TOLERANCE_S) * 1000,
+  });
+  if (!fresh) throw fail(`client assertion of ${clientId} replayed (jti ${JSON.stringify(jti)})`);
+  return entry;
+}

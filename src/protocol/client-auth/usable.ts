@@ -1,0 +1,23 @@
+import { isConfidential } from '../../domain/clients/model.js';
+import type { ClientEntry, TenantState } from '../../domain/read-model/tenant-state.js';
+import type { OAuthError } from '../errors.js';
+import type { ClientAuthMethod } from './index.js';
+
+/**
+ * Refuses a client that may not authenticate this way (RFC 6749 §2.3; DESIGN §3): disabled,
+ * public, acting for an inactive service account, or registered for another method. A client
+ * without a registered method accepts both secret methods; private_key_jwt must be registered.
+ */
+export function assertClientMayAuthenticate(entry: ClientEntry, method: ClientAuthMethod, tenant: TenantState, fail: (detail: string) => OAuthError): void {
+  const { client } = entry;
+  const id = client.clientId;
+  if (!client.active) throw fail(`client ${id} is disabled`);
+  if (!isConfidential(client.clientType)) throw fail(`client ${id} is a public client`);
+  if (client.serviceAccountId !== null && tenant.settings.serviceAccounts.get(client.serviceAccountId)?.active !== true) {
+    throw fail(`the service account of client ${id} is inactive`);
+  }
+  const registered = client.tokenEndpointAuthMethod;
+  if ((registered !== null || method === 'private_key_jwt') && registered !== method) {
+    throw fail(`client ${id} registered ${registered ?? 'a secret method'} but used ${method}`);
+  }
+}
