@@ -12,6 +12,8 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
   ['--admin-auth <mode>', 'adminAuth', 'token | loopback (TESSERA_ADMIN_AUTH)'],
   ['--tenant-host <pattern>', 'tenantHost', 'host mode, e.g. %s.auth.example.com (TESSERA_TENANT_HOST)'],
   ['--log-level <level>', 'logLevel', 'pino level (TESSERA_LOG_LEVEL)'],
+  ['--brute-force-max-failures <n>', 'bruteForceMaxFailures', 'failed client authentications per client id or address before a lockout; 0 = off (TESSERA_BRUTE_FORCE_MAX_FAILURES, default 10)'],
+  ['--brute-force-window <seconds>', 'bruteForceWindow', 'window of those failures and length of a lockout (TESSERA_BRUTE_FORCE_WINDOW, default 60)'],
 ];
 
 export function registerServe(program: Command): void {

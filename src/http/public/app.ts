@@ -27,7 +27,7 @@ function notFound(): OAuthError {
  * listens; `serve` does.
  */
 export function buildPublicApp(deps: Deps): FastifyInstance {
-  const { readModel, issuers, clock, grantTypes } = deps;
+  const { readModel, issuers, clock, grantTypes, bruteForce } = deps;
   const app = Fastify({
     loggerInstance: deps.logger.child({ listener: 'public' }) as FastifyBaseLogger,
     bodyLimit: PUBLIC_BODY_LIMIT,
@@ -60,8 +60,8 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
     const params = await parseRequestBody(request.headers['content-type'], (request.body as Buffer | undefined) ?? Buffer.alloc(0));
     const query = request.url.includes('?') ? [...new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1)).keys()] : [];
     const { response, client } = await handleTokenRequest(
-      { tenant: state, issuer, authorization: request.headers.authorization, queryParameters: query, params },
-      { grantTypes, clock },
+      { tenant: state, issuer, authorization: request.headers.authorization, address: request.ip, queryParameters: query, params },
+      { grantTypes, clock, guard: bruteForce },
     );
     request.log.info({ client_id: client.entry.client.clientId, tenant: state.settings.tenant.id }, 'token issued');
     return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(response);

@@ -1,6 +1,7 @@
 import type { ClientEntry, TenantState } from '../../domain/read-model/tenant-state.js';
 import { isConfidential } from '../../domain/clients/model.js';
-import { invalidClient, invalidRequest } from '../errors.js';
+import type { AuthAttempt, BruteForceGuard } from '../brute-force.js';
+import { invalidClient, invalidRequest, OAuthError } from '../errors.js';
 import type { RequestParams } from '../params.js';
 import { parseBasicCredentials } from './basic.js';
 import { matchSecret } from './secret.js';
@@ -24,6 +25,10 @@ export interface ClientAuthInput {
   /** Realm of `WWW-Authenticate: Basic`: the issuer. */
   realm: string;
   nowMs: number;
+  /** Source address of the request, counted by `guard`. */
+  address: string;
+  /** Counts failed authentications and refuses locked clients and addresses (RFC 6749 §2.3.1). */
+  guard: BruteForceGuard;
 }
 
 /** The methods a request uses; RFC 6749 §2.3: a client MUST NOT use more than one. */
@@ -36,11 +41,33 @@ function methodsUsed(input: ClientAuthInput): ClientAuthMethod[] {
 }
 
 /**
- * Authenticates the client of a token request (RFC 6749 §2.3; DESIGN §3): exactly one method,
- * and every failure — unknown client, wrong or expired secret, disabled client, inactive service
- * account, wrong method — gives the same public invalid_client at the same cost.
+ * Authenticates the client of a request to any client-authenticating endpoint (token,
+ * introspection, revocation; RFC 6749 §2.3; DESIGN §3): exactly one method, and every failure —
+ * unknown client, wrong or expired secret, disabled client, inactive service account, wrong
+ * method — gives the same public invalid_client at the same cost. Brute-force protection
+ * (RFC 6749 §2.3.1): a locked address or client id is refused with 429 before its credentials
+ * are looked at, and every invalid_client counts as a failure of the address and client id.
  */
-export function authenticateClient(input: ClientAuthInput): AuthenticatedClient {
+export async function authenticateClient(input: ClientAuthInput): Promise<AuthenticatedClient> {
+  const attempt: AuthAttempt = { tenantId: input.tenant.settings.tenant.id, address: input.address };
+  input.guard.assertAllowed(attempt);
+  try {
+    // `await` inside the try, so that a method that verifies asynchronously is counted too.
+    return await verifyClient(input, (clientId) => {
+      attempt.clientId = clientId;
+      input.guard.assertAllowed(attempt);
+    });
+  } catch (err) {
+    if (err instanceof OAuthError && err.code === 'invalid_client') input.guard.recordFailure(attempt);
+    throw err;
+  }
+}
+
+/**
+ * Verifies the credentials of one method. `identified` is called with the client id the
+ * credentials name as soon as it is known, before anything is verified (it throws when locked).
+ */
+async function verifyClient(input: ClientAuthInput, identified: (clientId: string) => void): Promise<AuthenticatedClient> {
   const methods = methodsUsed(input);
   if (methods.length > 1) throw invalidRequest('Use exactly one client authentication method.');
   const method = methods[0];
@@ -62,6 +89,8 @@ export function authenticateClient(input: ClientAuthInput): AuthenticatedClient 
     clientId = bodyId;
     secret = input.params.get('client_secret')!;
   }
+
+  identified(clientId);
 
   const entry = input.tenant.clients.get(clientId);
   const secretId = matchSecret(entry, secret, input.nowMs);
