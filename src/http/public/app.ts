@@ -6,12 +6,19 @@ import { authorizationServerMetadata } from '../../protocol/discovery.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { parseRequestBody } from '../../protocol/params.js';
 import { handleTokenRequest } from '../../protocol/token-endpoint.js';
-import { sendOAuthError } from './errors.js';
+import { clientErrorHandler } from '../client-error.js';
+import { PUBLIC_HEADERS, sendOAuthError } from './errors.js';
 
 /** Largest accepted request body on the public listener. */
 export const PUBLIC_BODY_LIMIT = 64 * 1024;
 
 const TENANT_ID = new RegExp(TENANT_ID_PATTERN);
+
+/** Descriptions of the answers to requests Node's HTTP parser refused. */
+const RAW_DESCRIPTIONS: Record<number, string> = {
+  408: 'The request took too long to arrive.',
+  431: 'The request header fields are too large.',
+};
 
 interface ResolvedTenant {
   state: TenantState;
@@ -33,8 +40,18 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
     bodyLimit: PUBLIC_BODY_LIMIT,
     trustProxy: false,
     return503OnClosing: true,
+    // Bad percent-encoding, over-long path parameters: RFC 6749 errors like any other.
+    frameworkErrors: (err, request, reply) => sendOAuthError(err, request, reply),
+    clientErrorHandler: clientErrorHandler((status) => ({
+      contentType: 'application/json',
+      body: JSON.stringify(new OAuthError('invalid_request', RAW_DESCRIPTIONS[status] ?? 'The request is malformed.', { status }).toJSON()),
+      headers: PUBLIC_HEADERS,
+    })),
   });
 
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err, request, reply) => sendOAuthError(err, request, reply));
