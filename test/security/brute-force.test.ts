@@ -6,7 +6,7 @@ import { BruteForceGuard, type Lockout } from '../../src/protocol/brute-force.js
 import { OAuthError } from '../../src/protocol/errors.js';
 import { manualClock, ok, type ManualClock } from '../helpers/admin.js';
 import { createClient } from '../helpers/fixtures.js';
-import { postFormFrom } from '../helpers/from-address.js';
+import { postFormFrom } from '../helpers/raw-http.js';
 import { basic, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
 
 const LOCKED = { error: 'temporarily_unavailable', error_description: 'Too many failed client authentications; retry later.' };
