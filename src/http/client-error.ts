@@ -1,3 +1,4 @@
+import type { ConnectionError } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -13,7 +14,7 @@ export interface RawAnswer {
  * route saw it — headers (with the request line) over `maxHeaderSize`, 16 KiB by default, are 431;
  * a timeout is 408; anything else malformed is 400 — in `render`'s dialect, then closes the connection.
  */
-export function clientErrorHandler(render: (status: number) => RawAnswer): (err: NodeJS.ErrnoException, socket: Socket) => void {
+export function clientErrorHandler(render: (status: number) => RawAnswer): (err: ConnectionError, socket: Socket) => void {
   return (err, socket) => {
     // A reset connection has nobody to answer (https://nodejs.org/api/http.html#event-clienterror).
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
@@ -27,7 +28,11 @@ export function clientErrorHandler(render: (status: number) => RawAnswer): (err:
         'connection: close',
         ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
       ];
-      socket.write(`${lines.join('\r\n')}\r\n\r\n${body}`);
+      // The answer to HEAD has no body (RFC 9110 §9.3.2); the packet that failed is usually the whole request.
+      // (Fastify types rawPacket as a serialised Buffer; Node passes the Buffer itself.)
+      const packet: unknown = err.rawPacket;
+      const head = Buffer.isBuffer(packet) && packet.subarray(0, 5).toString('latin1') === 'HEAD ';
+      socket.write(`${lines.join('\r\n')}\r\n\r\n${head ? '' : body}`);
     }
     socket.destroy();
   };

@@ -84,11 +84,8 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
     return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(response);
   };
 
-  const methodNotAllowed = async (_request: FastifyRequest, reply: FastifyReply) =>
-    reply
-      .code(405)
-      .header('allow', 'POST')
-      .send({ error: 'invalid_request', error_description: 'Use POST.' });
+  const methodNotAllowed = async (request: FastifyRequest, reply: FastifyReply) =>
+    sendOAuthError(new OAuthError('invalid_request', 'Use POST.', { status: 405, headers: { allow: 'POST' } }), request, reply);
 
   const routes = async (scope: FastifyInstance) => {
     scope.post('/oauth2/token', token);
