@@ -20,7 +20,8 @@ export function rawRequest(url: string, options: RawRequest = {}): Promise<HttpR
       url,
       {
         method: options.method ?? 'GET',
-        headers: options.headers ?? {},
+        // A body always states its length: without it Node sends a GET's or HEAD's body as a pipelined next request.
+        headers: { ...(options.body !== undefined ? { 'content-length': Buffer.byteLength(options.body) } : {}), ...options.headers },
         ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       },
       (res) => {
