@@ -152,6 +152,9 @@ describe('input hardening: public listener', () => {
     }
     const huge = await rawRequest(`${t.publicUrl}/oauth2/token`, { method: 'POST', headers: { authorization: `Basic ${'A'.repeat(20_000)}` } });
     assertOAuthError(huge, 431, 'invalid_request', 'The request header fields are too large.');
+    const head = await rawRequest(`${t.publicUrl}/.well-known/jwks.json`, { method: 'HEAD', headers: { 'x-padding': 'p'.repeat(17 * 1024) } });
+    assert.equal(head.status, 431);
+    assert.equal(head.text, '', 'no body in an answer to HEAD');
     assert.equal((await t.form('/oauth2/token', CC, auth)).status, 200);
   });
 
@@ -161,6 +164,14 @@ describe('input hardening: public listener', () => {
     assertOAuthError(await rawRequest(`${t.publicUrl}/t/${'a'.repeat(101)}/oauth2/token`, { method: 'POST' }), 414, ...invalidRequest('The request URL is too long.'));
     assertOAuthError(await rawRequest(`${t.publicUrl}/t/${'a'.repeat(64)}/oauth2/token`, { method: 'POST' }), 404, ...invalidRequest('No such endpoint.'));
     assertOAuthError(await rawRequest(`${t.publicUrl}/oauth2/token`, { method: 'PROPFIND' }), 404, ...invalidRequest('No such endpoint.'));
+  });
+
+  it('answers GET on the token endpoint with 405, Allow: POST and an RFC 6749 body', async () => {
+    for (const path of ['/oauth2/token', '/oauth/token', '/t/acme/oauth2/token']) {
+      const res = await t.publicFetch(path);
+      assertOAuthError(res, 405, 'invalid_request', 'Use POST.');
+      assert.equal(res.headers.get('allow'), 'POST');
+    }
   });
 
   it('sends x-content-type-options: nosniff on every public answer', async () => {
