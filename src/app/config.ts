@@ -21,6 +21,10 @@ export interface Config {
   readonly keyRotationInterval: number;
   /** Seconds the next signing key is published in the JWKS before it signs. */
   readonly keyPublishAhead: number;
+  /** Failed client authentications per client id, and per source address, that lock it (RFC 6749 §2.3.1); 0 = off. */
+  readonly bruteForceMaxFailures: number;
+  /** Seconds: the window failures are counted in, and how long a lockout lasts. */
+  readonly bruteForceWindow: number;
 }
 
 /** Settings as flags of `tessera serve`; each overrides its environment variable. */
@@ -45,6 +49,8 @@ const VARIABLES: Record<keyof Config, string> = {
   adminAuth: 'TESSERA_ADMIN_AUTH',
   keyRotationInterval: 'TESSERA_KEY_ROTATION_INTERVAL',
   keyPublishAhead: 'TESSERA_KEY_PUBLISH_AHEAD',
+  bruteForceMaxFailures: 'TESSERA_BRUTE_FORCE_MAX_FAILURES',
+  bruteForceWindow: 'TESSERA_BRUTE_FORCE_WINDOW',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -57,6 +63,15 @@ function seconds(name: string, value: string): number {
 function port(name: string, value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 65535) throw new ConfigError(`${name} must be a port number (0-65535), got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** A whole number in [min, max]; the error names the variable. */
+function integer(name: string, value: string, min: number, max: number, unit = ''): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}${unit}, got ${JSON.stringify(value)}`);
+  }
   return n;
 }
 
@@ -117,6 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     adminAuth,
     keyRotationInterval: seconds('TESSERA_KEY_ROTATION_INTERVAL', get('keyRotationInterval') ?? String(30 * 86_400)),
     keyPublishAhead: seconds('TESSERA_KEY_PUBLISH_AHEAD', get('keyPublishAhead') ?? String(86_400)),
+    bruteForceMaxFailures: integer('TESSERA_BRUTE_FORCE_MAX_FAILURES', get('bruteForceMaxFailures') ?? '10', 0, 1000, ' (0 turns brute-force protection off)'),
+    bruteForceWindow: integer('TESSERA_BRUTE_FORCE_WINDOW', get('bruteForceWindow') ?? '60', 1, 86_400, ' seconds'),
   });
 }
 

@@ -19,6 +19,7 @@ import { TenantsService } from '../domain/tenants/service.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { ExpiringSet } from '../lib/expiring-set.js';
 import { fetchJson } from '../lib/fetch-json.js';
+import { BruteForceGuard, type Lockout } from '../protocol/brute-force.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
 import { openStore, type Store } from '../storage/database.js';
@@ -56,6 +57,8 @@ export interface Deps {
   readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis };
   /** DPoP proofs seen within their window (RFC 9449 §11.1): per process, in memory. */
   readonly dpopProofs: ExpiringSet;
+  /** Failed client authentications per client id and address, in this process's memory. */
+  readonly bruteForce: BruteForceGuard;
   close(): Promise<void>;
 }
 
@@ -80,6 +83,12 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const ctx: DomainContext = { db: store.db, clock, changes, kek };
     const readModel = new ReadModel(ctx);
     changes.subscribe((change) => readModel.apply(change));
+    const audit = new AuditService(ctx);
+    const bruteForce = new BruteForceGuard({
+      clock,
+      limits: { maxFailures: config.bruteForceMaxFailures, windowSeconds: config.bruteForceWindow },
+      onLockout: (lockout) => recordLockout(lockout, audit, logger),
+    });
     return {
       config,
       logger,
@@ -95,11 +104,12 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         grants: new GrantsService(ctx),
         keys: new KeysService(ctx),
         adminTokens: new AdminTokensService(ctx),
-        audit: new AuditService(ctx),
+        audit,
         revocations: new RevocationsService(ctx),
       },
       grantTypes: new GrantTypeRegistry().register(clientCredentials),
       issuers: new Issuers(config.publicUrl, config.tenantHost),
+      bruteForce,
       keyRotation: new KeyRotation(ctx, { intervalSeconds: config.keyRotationInterval, publishAheadSeconds: config.keyPublishAhead }),
       secretUsage: new SecretUsage(store.db, clock),
       clientAuth: {
@@ -113,4 +123,20 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     await store.close();
     throw err;
   }
+}
+
+/** One audit event (`client.auth.locked`) and one log line per lockout; a failed write is logged, never thrown at the request. */
+function recordLockout(lockout: Lockout, audit: AuditService, logger: Logger): void {
+  const { kind, tenantId, target, failures, windowSeconds } = lockout;
+  logger.warn({ kind, tenant: tenantId, target, failures, window: windowSeconds }, 'client authentication locked');
+  audit
+    .record({
+      tenantId,
+      actor: { id: 'system', reason: 'brute-force protection' },
+      action: 'client.auth.locked',
+      targetType: kind,
+      targetId: target,
+      details: { failures, window: windowSeconds },
+    })
+    .catch((err: unknown) => logger.error({ err, target }, 'could not write the audit event of a lockout'));
 }

@@ -14,6 +14,8 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
   ['--log-level <level>', 'logLevel', 'pino level (TESSERA_LOG_LEVEL)'],
   ['--key-rotation-interval <seconds>', 'keyRotationInterval', 'scheduled signing key rotation, 0 = off (TESSERA_KEY_ROTATION_INTERVAL)'],
   ['--key-publish-ahead <seconds>', 'keyPublishAhead', 'publish the next key this long before it signs (TESSERA_KEY_PUBLISH_AHEAD)'],
+  ['--brute-force-max-failures <n>', 'bruteForceMaxFailures', 'failed client authentications per client id or address before a lockout; 0 = off (TESSERA_BRUTE_FORCE_MAX_FAILURES, default 10)'],
+  ['--brute-force-window <seconds>', 'bruteForceWindow', 'window of those failures and length of a lockout (TESSERA_BRUTE_FORCE_WINDOW, default 60)'],
 ];
 
 export function registerServe(program: Command): void {

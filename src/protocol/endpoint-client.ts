@@ -1,4 +1,5 @@
 import type { TenantState } from '../domain/read-model/tenant-state.js';
+import type { BruteForceGuard } from './brute-force.js';
 import { authenticateClient, type AuthenticatedClient, type ClientAuthDeps } from './client-auth/index.js';
 import { invalidRequest } from './errors.js';
 import type { RequestParams } from './params.js';
@@ -8,6 +9,8 @@ export interface ClientEndpointRequest {
   tenant: TenantState;
   issuer: string;
   authorization: string | undefined;
+  /** Source address of the request (brute-force protection). */
+  address: string;
   /** Names of query string parameters: none are allowed (RFC 6749 §2.3.1). */
   queryParameters: string[];
   params: RequestParams;
@@ -18,10 +21,17 @@ export interface ClientEndpointRequest {
  * at most once, and client authentication by the token endpoint's rules (RFC 6749 §2.3), with its
  * one public invalid_client.
  */
-export async function authenticateEndpointClient(req: ClientEndpointRequest, nowMs: number, deps: ClientAuthDeps): Promise<AuthenticatedClient> {
+export async function authenticateEndpointClient(
+  req: ClientEndpointRequest,
+  nowMs: number,
+  deps: { clientAuth: ClientAuthDeps; guard: BruteForceGuard },
+): Promise<AuthenticatedClient> {
   if (req.queryParameters.length > 0) throw invalidRequest('Send parameters in the request body, not in the query string.');
   req.params.assertSingle(new Set());
-  return authenticateClient({ authorization: req.authorization, params: req.params, tenant: req.tenant, realm: req.issuer, nowMs }, deps);
+  return authenticateClient(
+    { authorization: req.authorization, params: req.params, tenant: req.tenant, realm: req.issuer, nowMs, address: req.address, guard: deps.guard },
+    deps.clientAuth,
+  );
 }
 
 /** The required `token` parameter of RFC 7662 §2.1 and RFC 7009 §2.1. */

@@ -26,6 +26,15 @@ const STATUS: Record<OAuthErrorCode, number> = {
   temporarily_unavailable: 503,
 };
 
+/** Longest error_description sent: a description may quote a (hostile) parameter name or value. */
+const MAX_DESCRIPTION_LENGTH = 300;
+
+/** RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E; anything else quoted from the request becomes `?`. */
+function publicDescription(text: string): string {
+  const safe = text.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?');
+  return safe.length <= MAX_DESCRIPTION_LENGTH ? safe : `${safe.slice(0, MAX_DESCRIPTION_LENGTH - 3)}...`;
+}
+
 /**
  * An OAuth error with a public half (code and description, sent to the client) and a private
  * half (`detail`, logged only). RFC 6749 §5.2.
@@ -47,7 +56,7 @@ export class OAuthError extends Error {
 
   /** The JSON body of RFC 6749 §5.2. */
   toJSON(): { error: OAuthErrorCode; error_description: string } {
-    return { error: this.code, error_description: this.description };
+    return { error: this.code, error_description: publicDescription(this.description) };
   }
 }
 

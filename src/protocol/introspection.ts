@@ -3,6 +3,7 @@ import type { TenantState } from '../domain/read-model/tenant-state.js';
 import { SIGNING_ALGS } from '../domain/tenants/model.js';
 import type { Clock } from '../lib/clock.js';
 import type { AuthenticatedClient } from './client-auth/index.js';
+import type { BruteForceGuard } from './brute-force.js';
 import type { ClientAuthDeps } from './client-auth/index.js';
 import { authenticateEndpointClient, tokenParameter, type ClientEndpointRequest } from './endpoint-client.js';
 
@@ -111,9 +112,9 @@ export interface IntrospectionOutcome {
  * The introspection endpoint (RFC 7662 §2): the caller authenticates as a client of the tenant;
  * `token` is required, `token_type_hint` is optional and ignored (only access tokens exist).
  */
-export async function handleIntrospectionRequest(req: ClientEndpointRequest, deps: { clock: Clock; clientAuth: ClientAuthDeps }): Promise<IntrospectionOutcome> {
+export async function handleIntrospectionRequest(req: ClientEndpointRequest, deps: { clock: Clock; clientAuth: ClientAuthDeps; guard: BruteForceGuard }): Promise<IntrospectionOutcome> {
   const nowMs = deps.clock.now();
-  const client = await authenticateEndpointClient(req, nowMs, deps.clientAuth);
+  const client = await authenticateEndpointClient(req, nowMs, deps);
   const token = tokenParameter(req.params);
   const inspection = await inspectAccessToken(token, { tenant: req.tenant, issuer: req.issuer, nowMs });
   const response = introspectionResponse(inspection);

@@ -1,4 +1,19 @@
+import { jsonNestedDeeperThan, MAX_JSON_DEPTH } from '../lib/json-depth.js';
 import { invalidRequest, OAuthError } from './errors.js';
+
+/** Longest parameter value, in characters: room for a client_assertion with a certificate chain. */
+export const MAX_PARAMETER_LENGTH = 8192;
+/** Longest parameter name. */
+export const MAX_PARAMETER_NAME_LENGTH = 128;
+/** Most parameters (counting repeats) in one request. */
+export const MAX_PARAMETERS = 100;
+
+/**
+ * C0 controls, DEL and C1 controls. No OAuth parameter carries one legitimately: client ids and
+ * secrets are VSCHAR (RFC 6749 Appendix A.1, A.2), scope tokens NQCHAR (A.4), targets are URIs
+ * and assertions base64url JWTs; a NUL would also be refused by PostgreSQL.
+ */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** The parameters of a token-endpoint-style request, every value kept (RFC 6749 §3.2). */
 export class RequestParams {
@@ -29,11 +44,17 @@ export class RequestParams {
   }
 }
 
+/** Collects parameters, refusing too many, too long, or any with a control character (DESIGN §3). */
 function collect(entries: Iterable<[string, string]>): RequestParams {
   const map = new Map<string, string[]>();
+  let count = 0;
   for (const [name, value] of entries) {
+    if (++count > MAX_PARAMETERS) throw invalidRequest(`Too many parameters (${MAX_PARAMETERS} at most).`);
+    if (name.length > MAX_PARAMETER_NAME_LENGTH) throw invalidRequest(`A parameter name is too long (${MAX_PARAMETER_NAME_LENGTH} characters at most).`);
+    if (CONTROL_CHARACTER.test(name)) throw invalidRequest('A parameter name contains a control character.');
+    if (value.length > MAX_PARAMETER_LENGTH) throw invalidRequest(`The ${name} parameter is too long (${MAX_PARAMETER_LENGTH} characters at most).`);
+    if (CONTROL_CHARACTER.test(value)) throw invalidRequest(`The ${name} parameter contains a control character.`);
     if (value === '') continue;
-    if (value.includes('\0')) throw invalidRequest(`The ${name} parameter contains a NUL character.`);
     const list = map.get(name) ?? [];
     list.push(value);
     map.set(name, list);
@@ -42,6 +63,7 @@ function collect(entries: Iterable<[string, string]>): RequestParams {
 }
 
 function fromJson(body: string): RequestParams {
+  if (jsonNestedDeeperThan(body, MAX_JSON_DEPTH)) throw invalidRequest('The JSON request body is nested too deeply.');
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);

@@ -1,6 +1,7 @@
 import type { TokenToRevoke } from '../domain/revocations/service.js';
 import type { Clock } from '../lib/clock.js';
 import type { AuthenticatedClient } from './client-auth/index.js';
+import type { BruteForceGuard } from './brute-force.js';
 import type { ClientAuthDeps } from './client-auth/index.js';
 import { authenticateEndpointClient, tokenParameter, type ClientEndpointRequest } from './endpoint-client.js';
 import { OAuthError } from './errors.js';
@@ -28,9 +29,9 @@ export interface RevocationOutcome {
  *   and it is what Ory Hydra (fosite) does; node-oidc-provider refuses too, with invalid_request.
  * - The caller's own active token is revoked until its `exp`.
  */
-export async function handleRevocationRequest(req: ClientEndpointRequest, deps: { clock: Clock; clientAuth: ClientAuthDeps }): Promise<RevocationOutcome> {
+export async function handleRevocationRequest(req: ClientEndpointRequest, deps: { clock: Clock; clientAuth: ClientAuthDeps; guard: BruteForceGuard }): Promise<RevocationOutcome> {
   const nowMs = deps.clock.now();
-  const client = await authenticateEndpointClient(req, nowMs, deps.clientAuth);
+  const client = await authenticateEndpointClient(req, nowMs, deps);
   const token = tokenParameter(req.params);
   const inspection = await inspectAccessToken(token, { tenant: req.tenant, issuer: req.issuer, nowMs });
   if (!inspection.active) return { client, revoke: null, reason: inspection.reason };

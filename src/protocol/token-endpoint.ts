@@ -1,5 +1,6 @@
 import type { TenantState } from '../domain/read-model/tenant-state.js';
 import type { Clock } from '../lib/clock.js';
+import type { BruteForceGuard } from './brute-force.js';
 import { authenticateClient, CLIENT_AUTH_PARAMETERS, type AuthenticatedClient, type ClientAuthDeps } from './client-auth/index.js';
 import { assertClientDpop, assertDpopProofUnused, verifyDpopProof, type DpopReplayCache } from './dpop.js';
 import { invalidRequest, OAuthError } from './errors.js';
@@ -13,6 +14,8 @@ export interface TokenRequest {
   /** Names of query string parameters: none are allowed (RFC 6749 §2.3.1, §3.2). */
   queryParameters: string[];
   params: RequestParams;
+  /** Source address of the request (brute-force protection). */
+  address: string;
   /** Every value of the DPoP header (RFC 9449), or undefined when there is none. */
   dpop: readonly string[] | undefined;
   /** The URL the request was made to: the issuer and the endpoint path, no query (a DPoP proof's htu). */
@@ -35,6 +38,8 @@ export interface TokenEndpointDeps {
   clock: Clock;
   clientAuth: ClientAuthDeps;
   dpopProofs: DpopReplayCache;
+  /** Counts failed client authentications (RFC 6749 §2.3.1). */
+  guard: BruteForceGuard;
 }
 
 /** The token endpoint (RFC 6749 §3.2): validates, authenticates the client, dispatches to the grant type. */
@@ -51,7 +56,7 @@ export async function handleTokenRequest(req: TokenRequest, deps: TokenEndpointD
   const dpop = req.dpop === undefined ? null : await verifyDpopProof({ values: req.dpop, method: 'POST', url: req.endpointUrl, nowMs });
   if (dpop) assertDpopProofUnused(dpop, deps.dpopProofs, nowMs, 'check');
   const client = await authenticateClient(
-    { authorization: req.authorization, params, tenant: req.tenant, realm: req.issuer, nowMs },
+    { authorization: req.authorization, params, tenant: req.tenant, realm: req.issuer, nowMs, address: req.address, guard: deps.guard },
     deps.clientAuth,
   );
   if (!client.entry.client.grantTypes.includes(grantType.name)) {

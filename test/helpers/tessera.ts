@@ -66,6 +66,9 @@ export async function startTessera(options: StartOptions = {}): Promise<TestTess
     TESSERA_ADMIN_PORT: String(adminPort),
     TESSERA_ADMIN_TOKEN: adminToken,
     TESSERA_LOG_LEVEL: 'info',
+    // Every suite calls from 127.0.0.1: the default lockout (10 failures a minute per address)
+    // would couple unrelated tests. Counting stays on; test/security/brute-force.test.ts sets its own limits.
+    TESSERA_BRUTE_FORCE_MAX_FAILURES: '1000',
     ...options.env,
   });
   const logs: string[] = [];

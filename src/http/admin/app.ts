@@ -3,9 +3,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import { registerAdminAuth } from './auth.js';
+import { clientErrorHandler } from '../client-error.js';
 import { registerAdminBodyParsers } from './body.js';
 import { registerTenantScope } from './context.js';
-import { Problem, sendProblem } from './problem.js';
+import { registerAdminUrlChecks } from './input.js';
+import { Problem, problemDocument, sendProblem } from './problem.js';
 import { adminTokenRoutes } from './routes/admin-tokens.js';
 import { apiRoutes } from './routes/apis.js';
 import { auditRoutes } from './routes/audit.js';
@@ -25,6 +27,13 @@ const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
 };
 
+/** Titles and details of the answers to requests Node's HTTP parser refused. */
+const RAW_TITLES: Record<number, string> = { 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+const RAW_DETAILS: Record<number, string> = {
+  408: 'the request took too long to arrive',
+  431: 'the request header fields are too large (16 KiB at most)',
+};
+
 /**
  * The admin listener: the REST API of DESIGN §4 under `/tenants/{tenant}` and, for the default
  * tenant, at the root; RFC 9457 problems; `/openapi.json` generated from the route schemas.
@@ -34,11 +43,21 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
     loggerInstance: deps.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     bodyLimit: ADMIN_BODY_LIMIT,
     return503OnClosing: true,
+    // Room for a client id of 128 characters (CLIENT_ID_PATTERN); longer path segments are 414.
+    routerOptions: { maxParamLength: 256 },
+    // Bad percent-encoding, over-long path segments: answered before any hook runs, so the headers are set here.
+    frameworkErrors: (err, request, reply) => sendProblem(err, request, reply.headers({ ...SECURITY_HEADERS, 'cache-control': 'no-store' })),
+    clientErrorHandler: clientErrorHandler((status) => ({
+      contentType: 'application/problem+json',
+      body: JSON.stringify(problemDocument(new Problem(status, RAW_TITLES[status] ?? 'Bad Request', RAW_DETAILS[status] ?? 'the request is malformed'))),
+      headers: { ...SECURITY_HEADERS, 'cache-control': 'no-store' },
+    })),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerAdminBodyParsers(app);
   registerAdminAuth(app, deps);
+  registerAdminUrlChecks(app);
   app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
   app.setNotFoundHandler((request, reply) => sendProblem(new Problem(404, 'Not Found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
   // A POST or PATCH without a body means "no fields": validated as {}.

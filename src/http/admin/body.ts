@@ -1,5 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { jsonNestedDeeperThan, MAX_JSON_DEPTH } from '../../lib/json-depth.js';
+import { controlCharacterAt } from './input.js';
 import { Problem } from './problem.js';
+
+type Done = (err: Error | null, body?: unknown) => void;
 
 /**
  * Admin bodies are JSON. A body sent as form-urlencoded or with no type is read as JSON when it
@@ -7,16 +11,28 @@ import { Problem } from './problem.js';
  */
 export function registerAdminBodyParsers(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('text/plain');
+  /** JSON with at most MAX_JSON_DEPTH levels and no control character in any key or string; `onError` maps parse errors. */
+  const parseChecked = (request: FastifyRequest, text: string, done: Done, onError: (err: Error) => Error) => {
+    if (jsonNestedDeeperThan(text, MAX_JSON_DEPTH)) {
+      return done(new Problem(400, 'Bad Request', `the request body is nested too deeply (${MAX_JSON_DEPTH} levels at most)`), undefined);
+    }
+    parseJson(request, text, (err, value) => {
+      if (err) return done(onError(err), undefined);
+      const at = controlCharacterAt(value);
+      if (at !== undefined) {
+        return done(new Problem(400, 'Bad Request', 'the request body contains a control character', [{ pointer: at, detail: 'contains a control character' }]), undefined);
+      }
+      done(null, value);
+    });
+  };
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => parseChecked(request, String(body), done, (err) => err));
   app.addContentTypeParser(['application/x-www-form-urlencoded', '*'], { parseAs: 'string' }, (request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
     if (!text.trimStart().startsWith('{')) {
       return done(new Problem(415, 'Unsupported Media Type', 'send a JSON object (Content-Type: application/json)'), undefined);
     }
-    parseJson(request, text, (err, value) => {
-      if (err) return done(new Problem(400, 'Bad Request', 'the request body is not valid JSON'), undefined);
-      done(null, value);
-    });
+    parseChecked(request, text, done, () => new Problem(400, 'Bad Request', 'the request body is not valid JSON'));
   });
 }

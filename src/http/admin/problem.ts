@@ -22,10 +22,13 @@ const TYPES: Record<number, string> = {
   403: 'forbidden',
   404: 'not-found',
   405: 'method-not-allowed',
+  408: 'request-timeout',
   409: 'conflict',
   413: 'content-too-large',
+  414: 'uri-too-long',
   415: 'unsupported-media-type',
   422: 'invalid-input',
+  431: 'request-header-fields-too-large',
   500: 'internal-error',
   503: 'unavailable',
 };
@@ -65,6 +68,10 @@ export function toProblem(err: unknown): Problem {
     return new Problem(400, 'Bad Request', `the request ${fe.validationContext ?? 'input'} is invalid`, validationErrors(fe));
   }
   switch (fe?.code) {
+    case 'FST_ERR_BAD_URL':
+      return new Problem(400, 'Bad Request', 'the request URL is malformed (bad percent-encoding)');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new Problem(414, 'URI Too Long', 'a path segment of the request URL is too long');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new Problem(413, 'Content Too Large', 'the request body is too large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -79,6 +86,18 @@ export function toProblem(err: unknown): Problem {
   return new Problem(500, 'Internal Server Error', 'an unexpected error occurred; it has been logged');
 }
 
+/** The RFC 9457 document of `problem`; `instance` is the request path when there is one. */
+export function problemDocument(problem: Problem, instance?: string): Record<string, unknown> {
+  return {
+    type: `urn:tessera:problem:${TYPES[problem.status] ?? 'error'}`,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    ...(instance !== undefined ? { instance } : {}),
+    ...(problem.errors && problem.errors.length > 0 ? { errors: problem.errors } : {}),
+  };
+}
+
 export function sendProblem(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const problem = toProblem(err);
   if (problem.status >= 500) request.log.error({ err }, 'admin request failed');
@@ -86,12 +105,5 @@ export function sendProblem(err: unknown, request: FastifyRequest, reply: Fastif
     .code(problem.status)
     .headers(problem.headers)
     .type('application/problem+json')
-    .send({
-      type: `urn:tessera:problem:${TYPES[problem.status] ?? 'error'}`,
-      title: problem.title,
-      status: problem.status,
-      detail: problem.detail,
-      instance: request.url.split('?')[0],
-      ...(problem.errors && problem.errors.length > 0 ? { errors: problem.errors } : {}),
-    });
+    .send(problemDocument(problem, request.url.split('?')[0]));
 }

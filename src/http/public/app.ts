@@ -6,13 +6,20 @@ import { authorizationServerMetadata } from '../../protocol/discovery.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { parseRequestBody } from '../../protocol/params.js';
 import { handleTokenRequest } from '../../protocol/token-endpoint.js';
-import { sendOAuthError } from './errors.js';
 import { registerRevocationRoutes } from './revocation-routes.js';
+import { clientErrorHandler } from '../client-error.js';
+import { PUBLIC_HEADERS, sendOAuthError } from './errors.js';
 
 /** Largest accepted request body on the public listener. */
 export const PUBLIC_BODY_LIMIT = 64 * 1024;
 
 const TENANT_ID = new RegExp(TENANT_ID_PATTERN);
+
+/** Descriptions of the answers to requests Node's HTTP parser refused. */
+const RAW_DESCRIPTIONS: Record<number, string> = {
+  408: 'The request took too long to arrive.',
+  431: 'The request header fields are too large.',
+};
 
 interface ResolvedTenant {
   state: TenantState;
@@ -37,14 +44,24 @@ function notFound(): OAuthError {
  * listens; `serve` does.
  */
 export function buildPublicApp(deps: Deps): FastifyInstance {
-  const { readModel, issuers, clock, grantTypes, clientAuth, dpopProofs } = deps;
+  const { readModel, issuers, clock, grantTypes, clientAuth, dpopProofs, bruteForce } = deps;
   const app = Fastify({
     loggerInstance: deps.logger.child({ listener: 'public' }) as FastifyBaseLogger,
     bodyLimit: PUBLIC_BODY_LIMIT,
     trustProxy: false,
     return503OnClosing: true,
+    // Bad percent-encoding, over-long path parameters: RFC 6749 errors like any other.
+    frameworkErrors: (err, request, reply) => sendOAuthError(err, request, reply),
+    clientErrorHandler: clientErrorHandler((status) => ({
+      contentType: 'application/json',
+      body: JSON.stringify(new OAuthError('invalid_request', RAW_DESCRIPTIONS[status] ?? 'The request is malformed.', { status }).toJSON()),
+      headers: PUBLIC_HEADERS,
+    })),
   });
 
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err, request, reply) => sendOAuthError(err, request, reply));
@@ -80,19 +97,17 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
         params,
         dpop: headerValues(request, 'dpop'),
         endpointUrl,
+        address: request.ip,
       },
-      { grantTypes, clock, clientAuth, dpopProofs },
+      { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce },
     );
     if (client.secretId !== null) deps.secretUsage.record(state.settings.tenant.id, client.secretId);
     request.log.info({ client_id: client.entry.client.clientId, tenant: state.settings.tenant.id }, 'token issued');
     return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(response);
   };
 
-  const methodNotAllowed = async (_request: FastifyRequest, reply: FastifyReply) =>
-    reply
-      .code(405)
-      .headers({ allow: 'POST', 'cache-control': 'no-store' })
-      .send({ error: 'invalid_request', error_description: 'Use POST.' });
+  const methodNotAllowed = async (request: FastifyRequest, reply: FastifyReply) =>
+    sendOAuthError(new OAuthError('invalid_request', 'Use POST.', { status: 405, headers: { allow: 'POST' } }), request, reply);
 
   const routes = async (scope: FastifyInstance) => {
     scope.post('/oauth2/token', token);

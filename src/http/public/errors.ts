@@ -8,6 +8,10 @@ function fromFastify(err: FastifyError): OAuthError | undefined {
       return new OAuthError('invalid_request', 'The request body is too large (64 KiB at most).', { status: 413 });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new OAuthError('invalid_request', 'Unsupported content type.', { status: 415 });
+    case 'FST_ERR_BAD_URL':
+      return new OAuthError('invalid_request', 'The request URL is malformed.', { detail: err.message });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new OAuthError('invalid_request', 'The request URL is too long.', { status: 414 });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -19,6 +23,9 @@ function fromFastify(err: FastifyError): OAuthError | undefined {
   }
 }
 
+/** Headers of every public error: never cached (RFC 6749 §5.1), never sniffed as anything but JSON. */
+export const PUBLIC_HEADERS: Readonly<Record<string, string>> = { 'cache-control': 'no-store', pragma: 'no-cache', 'x-content-type-options': 'nosniff' };
+
 /** The public listener speaks RFC 6749 §5.2 only: `{error, error_description}`, never a stack. */
 export function sendOAuthError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const oauth = err instanceof OAuthError ? err : ((err as FastifyError)?.code ? fromFastify(err as FastifyError) : undefined) ?? toOAuthError(err);
@@ -26,7 +33,7 @@ export function sendOAuthError(err: unknown, request: FastifyRequest, reply: Fas
   else request.log.info({ error: oauth.code, detail: oauth.message }, 'request refused');
   return reply
     .code(oauth.status)
-    .headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...oauth.headers })
+    .headers({ ...PUBLIC_HEADERS, ...oauth.headers })
     .type('application/json')
     .send(oauth.toJSON());
 }

@@ -6,6 +6,8 @@ import { handleIntrospectionRequest } from '../../protocol/introspection.js';
 import { parseRequestBody } from '../../protocol/params.js';
 import { ifNoneMatchMatches, revocationFeed } from '../../protocol/revocation-feed.js';
 import { handleRevocationRequest } from '../../protocol/revocation.js';
+import { OAuthError } from '../../protocol/errors.js';
+import { sendOAuthError } from './errors.js';
 
 /** How long a verifier may reuse the feed before asking again (with If-None-Match). */
 export const REVOCATION_FEED_CACHE_CONTROL = 'public, max-age=15';
@@ -18,11 +20,11 @@ async function endpointRequest(request: FastifyRequest, resolve: TenantResolver)
   const { state, issuer } = resolve(request);
   const params = await parseRequestBody(request.headers['content-type'], (request.body as Buffer | undefined) ?? Buffer.alloc(0));
   const query = request.url.includes('?') ? [...new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1)).keys()] : [];
-  return { tenant: state, issuer, authorization: request.headers.authorization, queryParameters: query, params };
+  return { tenant: state, issuer, authorization: request.headers.authorization, address: request.ip, queryParameters: query, params };
 }
 
-const methodNotAllowed = async (_request: FastifyRequest, reply: FastifyReply) =>
-  reply.code(405).header('allow', 'POST').send({ error: 'invalid_request', error_description: 'Use POST.' });
+const methodNotAllowed = async (request: FastifyRequest, reply: FastifyReply) =>
+  sendOAuthError(new OAuthError('invalid_request', 'Use POST.', { status: 405, headers: { allow: 'POST' } }), request, reply);
 
 /**
  * Introspection (RFC 7662), revocation (RFC 7009) and the revocation feed, under one issuer's
@@ -33,7 +35,7 @@ export function registerRevocationRoutes(scope: FastifyInstance, deps: Deps, res
 
   scope.post('/oauth2/introspect', async (request, reply) => {
     const req = await endpointRequest(request, resolve);
-    const { response, client, inactiveReason } = await handleIntrospectionRequest(req, { clock, clientAuth: deps.clientAuth });
+    const { response, client, inactiveReason } = await handleIntrospectionRequest(req, { clock, clientAuth: deps.clientAuth, guard: deps.bruteForce });
     request.log.info(
       { client_id: client.entry.client.clientId, tenant: req.tenant.settings.tenant.id, active: response.active, detail: inactiveReason },
       'token introspected',
@@ -43,7 +45,7 @@ export function registerRevocationRoutes(scope: FastifyInstance, deps: Deps, res
 
   scope.post('/oauth2/revoke', async (request, reply) => {
     const req = await endpointRequest(request, resolve);
-    const { client, revoke, reason } = await handleRevocationRequest(req, { clock, clientAuth: deps.clientAuth });
+    const { client, revoke, reason } = await handleRevocationRequest(req, { clock, clientAuth: deps.clientAuth, guard: deps.bruteForce });
     const clientId = client.entry.client.clientId;
     const tenantId = req.tenant.settings.tenant.id;
     if (revoke) await deps.services.revocations.revokeToken({ id: `client:${clientId}` }, tenantId, revoke);

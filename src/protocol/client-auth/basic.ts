@@ -17,6 +17,8 @@ export function parseBasicCredentials(header: string, realm: string): { clientId
     const clientId = formDecode(decoded.slice(0, colon));
     const secret = formDecode(decoded.slice(colon + 1));
     if (!clientId || !secret) throw fail('malformed Basic credentials: empty id or secret');
+    // RFC 6749 Appendix A.1, A.2: client ids and secrets are VSCHAR; never a control character.
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(clientId + secret)) throw fail('malformed Basic credentials: control character');
     return { clientId, secret };
   } catch (err) {
     if (err instanceof URIError) throw fail('malformed Basic credentials: bad percent-encoding');

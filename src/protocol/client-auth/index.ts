@@ -1,5 +1,7 @@
 import type { ClientEntry, TenantState } from '../../domain/read-model/tenant-state.js';
-import { invalidClient, invalidRequest } from '../errors.js';
+import { decodeJwt } from 'jose';
+import type { AuthAttempt, BruteForceGuard } from '../brute-force.js';
+import { invalidClient, invalidRequest, OAuthError } from '../errors.js';
 import type { RequestParams } from '../params.js';
 import { parseBasicCredentials } from './basic.js';
 import { assertionAudiences, authenticatePrivateKeyJwt, type PrivateKeyJwtDeps } from './private-key-jwt.js';
@@ -27,6 +29,10 @@ export interface ClientAuthInput {
   nowMs: number;
   /** Values a client assertion's `aud` may hold; by default the issuer (`realm`) and its token endpoint. */
   audiences?: readonly string[];
+  /** Source address of the request, counted by `guard`. */
+  address: string;
+  /** Counts failed authentications and refuses locked clients and addresses (RFC 6749 §2.3.1). */
+  guard: BruteForceGuard;
 }
 
 /** What client authentication needs besides the request: private_key_jwt's keys and jti store. */
@@ -42,12 +48,45 @@ function methodsUsed(input: ClientAuthInput): ClientAuthMethod[] {
 }
 
 /**
- * Authenticates the client of a token request (RFC 6749 §2.3; DESIGN §3): exactly one method,
- * and every failure — unknown client, wrong or expired secret, disabled client, inactive service
- * account, wrong method, any bad client assertion (RFC 7523 §3) — gives the same public
- * invalid_client; secrets are checked at the same cost whether or not the client exists.
+ * Authenticates the client of a request to any client-authenticating endpoint (token,
+ * introspection, revocation; RFC 6749 §2.3; DESIGN §3): exactly one method, and every failure —
+ * unknown client, wrong or expired secret, disabled client, inactive service account, wrong
+ * method, any bad client assertion (RFC 7523 §3) — gives the same public invalid_client;
+ * secrets are checked at the same cost whether or not the client exists. Brute-force protection
+ * (RFC 6749 §2.3.1): a locked address or client id is refused with 429 before its credentials
+ * are looked at, and every invalid_client counts as a failure of the address and client id.
  */
 export async function authenticateClient(input: ClientAuthInput, deps: ClientAuthDeps): Promise<AuthenticatedClient> {
+  const attempt: AuthAttempt = { tenantId: input.tenant.settings.tenant.id, address: input.address };
+  input.guard.assertAllowed(attempt);
+  try {
+    // `await` inside the try, so that a method that verifies asynchronously is counted too.
+    return await verifyClient(input, deps, (clientId) => {
+      attempt.clientId = clientId;
+      input.guard.assertAllowed(attempt);
+    });
+  } catch (err) {
+    if (err instanceof OAuthError && err.code === 'invalid_client') input.guard.recordFailure(attempt);
+    throw err;
+  }
+}
+
+/** The client an assertion claims to be (its unverified `sub`, else `iss`), for brute-force counting only. */
+function claimedAssertionClient(assertion: string | undefined): string | undefined {
+  if (assertion === undefined) return undefined;
+  try {
+    const { sub, iss } = decodeJwt(assertion);
+    return typeof sub === 'string' ? sub : typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Verifies the credentials of one method. `identified` is called with the client id the
+ * credentials name as soon as it is known, before anything is verified (it throws when locked).
+ */
+async function verifyClient(input: ClientAuthInput, deps: ClientAuthDeps, identified: (clientId: string) => void): Promise<AuthenticatedClient> {
   const methods = methodsUsed(input);
   if (methods.length > 1) throw invalidRequest('Use exactly one client authentication method.');
   const method = methods[0];
@@ -55,6 +94,8 @@ export async function authenticateClient(input: ClientAuthInput, deps: ClientAut
   const fail = (detail: string) => invalidClient(detail, usedBasic, input.realm);
   if (method === undefined) throw fail('no client authentication in the request');
   if (method === 'private_key_jwt') {
+    const claimed = claimedAssertionClient(input.params.get('client_assertion')) ?? input.params.get('client_id');
+    if (claimed !== undefined) identified(claimed);
     const audiences = input.audiences ?? assertionAudiences(input.realm);
     const entry = await authenticatePrivateKeyJwt({ params: input.params, tenant: input.tenant, audiences, nowMs: input.nowMs, fail }, deps);
     return { entry, method, secretId: null };
@@ -73,6 +114,8 @@ export async function authenticateClient(input: ClientAuthInput, deps: ClientAut
     clientId = bodyId;
     secret = input.params.get('client_secret')!;
   }
+
+  identified(clientId);
 
   const entry = input.tenant.clients.get(clientId);
   const secretId = matchSecret(entry, secret, input.nowMs);

@@ -1,0 +1,67 @@
+import { request } from 'node:http';
+import type { HttpResult } from './tessera.js';
+
+export interface RawRequest {
+  method?: string;
+  headers?: Record<string, string | number>;
+  body?: string | Buffer;
+  /** Source address, e.g. 127.0.0.2 (all of 127/8 is loopback on Linux): a caller of its own. */
+  localAddress?: string;
+}
+
+/**
+ * One request through node:http, which sends what fetch would refuse or normalise (any method,
+ * oversized headers, a chosen source address); a connection the server closes without an answer
+ * is status 0.
+ */
+export function rawRequest(url: string, options: RawRequest = {}): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        // A body always states its length: without it Node sends a GET's or HEAD's body as a pipelined next request.
+        headers: { ...(options.body !== undefined ? { 'content-length': Buffer.byteLength(options.body) } : {}), ...options.headers },
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+          let body: unknown;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            body = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers, text, body });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') resolve({ status: 0, headers: new Headers(), text: '', body: undefined });
+      else reject(err);
+    });
+    req.end(options.body);
+  });
+}
+
+/** POSTs a form to `url` from a chosen loopback source address. */
+export function postFormFrom(
+  localAddress: string,
+  url: string,
+  params: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
+  const body = new URLSearchParams(params).toString();
+  return rawRequest(url, {
+    method: 'POST',
+    localAddress,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...headers },
+    body,
+  });
+}
