@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { manualClock } from '../helpers/admin.js';
+import { describeEachDialect } from '../helpers/dialects.js';
 import { createClient } from '../helpers/fixtures.js';
 import { basic, decodeJwt, startTessera, type TestTessera } from '../helpers/tessera.js';
 
-describe('scheduled signing key rotation', () => {
+describeEachDialect('scheduled signing key rotation', (dialect) => {
   const clock = manualClock('2026-11-01T00:00:00.000Z');
   const t0 = clock.now();
   let t: TestTessera;
@@ -19,7 +20,7 @@ describe('scheduled signing key rotation', () => {
   };
 
   before(async () => {
-    t = await startTessera({ clock, env: { TESSERA_KEY_ROTATION_INTERVAL: '1000', TESSERA_KEY_PUBLISH_AHEAD: '100' } });
+    t = await startTessera({ dialect, clock, env: { TESSERA_KEY_ROTATION_INTERVAL: '1000', TESSERA_KEY_PUBLISH_AHEAD: '100' } });
     client = await createClient(t, { audience: ['https://api.test'] });
   });
   after(() => t.close());
@@ -97,11 +98,11 @@ describe('scheduled signing key rotation', () => {
   });
 });
 
-describe('client secret last use', () => {
+describeEachDialect('client secret last use', (dialect) => {
   const clock = manualClock('2026-11-02T10:00:00.000Z');
   let t: TestTessera;
   before(async () => {
-    t = await startTessera({ clock });
+    t = await startTessera({ dialect, clock });
   });
   after(() => t.close());
 

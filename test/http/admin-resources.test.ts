@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { assertProblem, created, manualClock, ok, tokenRequest, walkPages } from '../helpers/admin.js';
+import { describeEachDialect } from '../helpers/dialects.js';
 import { createClient, createOk } from '../helpers/fixtures.js';
 import { decodeJwt, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
 
@@ -38,10 +39,10 @@ function auditEvents(t: TestTessera, query: string, tenant?: string): Promise<an
   return t.admin('GET', `${tenant ? `/tenants/${tenant}` : ''}/audit-events?limit=200${query ? `&${query}` : ''}`).then((r) => ok(r).items);
 }
 
-describe('admin API: service accounts', () => {
+describeEachDialect('admin API: service accounts', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
   });
   after(() => t.close());
 
@@ -174,10 +175,10 @@ describe('admin API: service accounts', () => {
   });
 });
 
-describe('admin API: clients', () => {
+describeEachDialect('admin API: clients', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
   });
   after(() => t.close());
 
@@ -361,11 +362,11 @@ describe('admin API: clients', () => {
   });
 });
 
-describe('admin API: client secret rotation (injected clock)', () => {
+describeEachDialect('admin API: client secret rotation (injected clock)', (dialect) => {
   const clock = manualClock();
   let t: TestTessera;
   before(async () => {
-    t = await startTessera({ clock });
+    t = await startTessera({ dialect, clock });
   });
   after(() => t.close());
 
@@ -468,10 +469,10 @@ describe('admin API: client secret rotation (injected clock)', () => {
   });
 });
 
-describe('admin API: APIs and grants', () => {
+describeEachDialect('admin API: APIs and grants', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
   });
   after(() => t.close());
 
@@ -698,11 +699,11 @@ describe('admin API: APIs and grants', () => {
   });
 });
 
-describe('admin API: signing keys (injected clock)', () => {
+describeEachDialect('admin API: signing keys (injected clock)', (dialect) => {
   const clock = manualClock();
   let t: TestTessera;
   before(async () => {
-    t = await startTessera({ clock });
+    t = await startTessera({ dialect, clock });
   });
   after(() => t.close());
 
@@ -779,10 +780,10 @@ describe('admin API: signing keys (injected clock)', () => {
   });
 });
 
-describe('admin API: tenants and admin tokens', () => {
+describeEachDialect('admin API: tenants and admin tokens', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
   });
   after(() => t.close());
 
@@ -936,11 +937,11 @@ describe('admin API: tenants and admin tokens', () => {
   });
 });
 
-describe('admin API: pagination', () => {
+describeEachDialect('admin API: pagination', (dialect) => {
   let t: TestTessera;
   const made: Record<string, string[]> = { sa: [], clients: [], apis: [], grants: [], tenants: [], tokens: [] };
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
     for (let i = 0; i < 7; i++) {
       made.sa!.push((await createOk(t, '/service-accounts', { user_name: `page-sa-${i}` })).id);
       made.clients!.push((await createClient(t, { client_id: `page-client-${i}` })).clientId);
@@ -1025,7 +1026,7 @@ describe('admin API: pagination', () => {
   });
 });
 
-describe('admin API: audit log', () => {
+describeEachDialect('admin API: audit log', (dialect) => {
   let t: TestTessera;
   let auditor: { id: string; token: string };
   const secrets: string[] = [];
@@ -1035,6 +1036,7 @@ describe('admin API: audit log', () => {
     // Every reading of this clock is 1 ms later, so "newest first" is one well-defined order.
     const clock = manualClock();
     t = await startTessera({
+      dialect,
       clock: {
         now: () => {
           clock.advance(1);
@@ -1158,10 +1160,10 @@ describe('admin API: audit log', () => {
   });
 });
 
-describe('admin API: authentication, body rules and public documents', () => {
+describeEachDialect('admin API: authentication, body rules and public documents', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
   });
   after(() => t.close());
 
@@ -1292,10 +1294,10 @@ describe('admin API: authentication, body rules and public documents', () => {
   });
 });
 
-describe('admin API: TESSERA_ADMIN_AUTH=loopback', () => {
+describeEachDialect('admin API: TESSERA_ADMIN_AUTH=loopback', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera({ env: { TESSERA_ADMIN_AUTH: 'loopback' } });
+    t = await startTessera({ dialect, env: { TESSERA_ADMIN_AUTH: 'loopback' } });
   });
   after(() => t.close());
 
@@ -1336,10 +1338,10 @@ describe('admin API: TESSERA_ADMIN_AUTH=loopback', () => {
   });
 });
 
-describe('admin API: body reading, limited tokens and audit detail', () => {
+describeEachDialect('admin API: body reading, limited tokens and audit detail', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
   });
   after(() => t.close());
 
