@@ -110,6 +110,23 @@ describeEachDialect('admin API: service accounts', (dialect) => {
     assertProblem(await t.admin('DELETE', instance), { status: 404, detail, instance });
   });
 
+  it('searches the same on every store: any case, and % _ \\ as plain characters', async () => {
+    const make = async (user_name: string, display_name = '') => created(await t.admin('POST', '/service-accounts', { user_name, display_name })).id as string;
+    const pct = await make('rate-100%-job', 'Quota Keeper');
+    const digits = await make('rate-1000-job');
+    const under = await make('snake_case_job');
+    const noUnder = await make('snakeXcase');
+    const slash = await make('back\\slash');
+    const noSlash = await make('backslash');
+    const search = async (q: string) => ok(await t.admin('GET', `/service-accounts?search=${encodeURIComponent(q)}`)).items.map((s: any) => s.id);
+    assert.deepEqual(await search('QUOTA keep'), [pct], 'display name, any case');
+    assert.deepEqual((await search('RATE-100')).sort(), [pct, digits].sort(), 'user name, any case');
+    assert.deepEqual(await search('100%'), [pct], '% matches itself only');
+    assert.deepEqual(await search('snake_case'), [under], '_ matches itself only');
+    assert.deepEqual(await search('k\\s'), [slash], '\\ matches itself only');
+    for (const id of [pct, digits, under, noUnder, slash, noSlash]) assert.equal((await t.admin('DELETE', `/service-accounts/${id}`)).status, 204);
+  });
+
   it('answers 404 for an unknown id', async () => {
     assertProblem(await t.admin('GET', '/service-accounts/sa_nope'), {
       status: 404,
