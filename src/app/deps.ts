@@ -76,7 +76,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
   const clock = options.clock ?? systemClock;
   const store = openStore(config.databaseUrl);
   try {
-    const applied = await migrateToLatest(store.db);
+    const applied = await migrateToLatest(store.db, store.dialect);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     const kek = resolveKeyEncryptionKey(config, store.sqlitePath);
     const changes = new LocalChangeFeed();

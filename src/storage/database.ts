@@ -2,7 +2,22 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  SelectQueryNode,
+  SqliteDialect,
+  sql,
+  type KyselyPlugin,
+  type LogEvent,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
+import { isConnectionFailure } from './errors.js';
+import type { StoreHealth } from './health.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -17,6 +32,13 @@ export interface Store {
   close(): Promise<void>;
 }
 
+export interface StoreOptions {
+  /** PostgreSQL: connections in the pool (default 10). */
+  poolSize?: number;
+  /** Told about every query's outcome, so that connection failures mark the store unavailable. */
+  health?: StoreHealth;
+}
+
 /** Parses `sqlite:PATH` or `postgres://…` into the dialect and its location. */
 export function parseDatabaseUrl(url: string): { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string } {
   if (url.startsWith('sqlite:')) {
@@ -28,8 +50,33 @@ export function parseDatabaseUrl(url: string): { dialect: 'sqlite'; path: string
   throw new Error('expected sqlite:PATH or postgres://…');
 }
 
+/** How long opening a PostgreSQL connection may take before the attempt counts as failed. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+/** Connection settings shared by the pool and the change feed's own connection. */
+export function postgresClientConfig(url: string): pg.ClientConfig {
+  // keepAlive: a connection to a server that vanished without closing it is noticed.
+  return { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, application_name: 'tessera' };
+}
+
+/**
+ * SQLite has no `SELECT … FOR UPDATE`: it serialises writers on its own (one write transaction
+ * at a time per file). Repositories ask for row locks portably; on SQLite this drops them.
+ */
+class WithoutRowLocks implements KyselyPlugin {
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    const node = args.node;
+    if (!SelectQueryNode.is(node) || !node.endModifiers?.length) return node;
+    return { ...node, endModifiers: node.endModifiers.filter((m) => m.modifier !== 'ForUpdate') };
+  }
+
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
+
 /** Opens the store named by a database URL (SQLite in WAL mode, or a PostgreSQL pool). */
-export function openStore(url: string, options: { poolSize?: number } = {}): Store {
+export function openStore(url: string, options: StoreOptions = {}): Store {
   const parsed = parseDatabaseUrl(url);
   if (parsed.dialect === 'sqlite') {
     mkdirSync(dirname(parsed.path), { recursive: true });
@@ -38,7 +85,7 @@ export function openStore(url: string, options: { poolSize?: number } = {}): Sto
     database.pragma('synchronous = FULL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), plugins: [new WithoutRowLocks()] });
     return {
       db,
       dialect: 'sqlite',
@@ -49,10 +96,32 @@ export function openStore(url: string, options: { poolSize?: number } = {}): Sto
       close: () => db.destroy(),
     };
   }
-  const pool = new pg.Pool({ connectionString: parsed.url, max: options.poolSize ?? 10 });
-  // An idle client losing its connection must not crash the process.
-  pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const health = options.health;
+  const pool = new pg.Pool({ ...postgresClientConfig(parsed.url), max: options.poolSize ?? 10 });
+  // An idle connection that breaks is dropped by the pool, which reports it here; without a
+  // listener the 'error' event would end the process.
+  pool.on('error', (err) => health?.queryFailed(err));
+  // A connection in use that breaks emits 'error' too: the query running on it fails, which is
+  // how the caller learns of it; the event itself must not end the process.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const observed = {
+    connect: async () => {
+      try {
+        return await pool.connect();
+      } catch (err) {
+        health?.queryFailed(err);
+        throw err;
+      }
+    },
+    end: () => pool.end(),
+  };
+  // Every query reports to the health: a lost connection marks the store down, any answer from
+  // the server (even a refusal such as a unique violation) marks it up.
+  const log = (event: LogEvent) => {
+    if (event.level === 'error' && isConnectionFailure(event.error)) health?.queryFailed(event.error);
+    else health?.querySucceeded();
+  };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: observed }), log });
   return {
     db,
     dialect: 'postgres',

@@ -13,9 +13,35 @@ export class StoreUnavailable extends Error {
   override readonly name = 'StoreUnavailable';
 }
 
+/** Socket errors of a connection that could not be made or was lost. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+
+/**
+ * PostgreSQL SQLSTATEs that mean "no usable server right now": class 08 (connection exception),
+ * 57P01-57P03 (shutting down, crashed, starting up) and 53300 (too many connections).
+ */
+const UNAVAILABLE_STATES = /^(08...|57P0[123]|53300)$/;
+
+/** Errors of the pg driver that carry no code: the connection ended or could not be made in time. */
+const DRIVER_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable)/;
+
+/** True when `err` says the database cannot be reached, rather than that it refused a statement. */
+export function isConnectionFailure(err: unknown): boolean {
+  if (err instanceof StoreUnavailable) return true;
+  if (!(err instanceof Error)) return false;
+  const { code, syscall } = err as { code?: unknown; syscall?: unknown };
+  if (typeof code === 'string') {
+    if (NETWORK_CODES.has(code) || UNAVAILABLE_STATES.test(code)) return true;
+    // A Unix socket path with no server behind it.
+    if (code === 'ENOENT' && syscall === 'connect') return true;
+  }
+  if (err instanceof AggregateError && err.errors.some(isConnectionFailure)) return true;
+  return DRIVER_MESSAGES.test(err.message);
+}
+
 /** Translates driver errors (better-sqlite3, pg) into the storage layer's own errors. */
 export function translateDriverError(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
+  if (!(err instanceof Error) || err instanceof StoreUnavailable) return err;
   const code = (err as { code?: unknown }).code;
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505') {
     return new UniqueViolation(err.message, { cause: err });
@@ -23,9 +49,7 @@ export function translateDriverError(err: unknown): unknown {
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503') {
     return new ForeignKeyViolation(err.message, { cause: err });
   }
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01' || code === '57P03' || code === 'ETIMEDOUT') {
-    return new StoreUnavailable(err.message, { cause: err });
-  }
+  if (isConnectionFailure(err)) return new StoreUnavailable(err.message, { cause: err });
   return err;
 }
 

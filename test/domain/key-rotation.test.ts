@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { manualClock } from '../helpers/admin.js';
+import { DIALECTS, describeEachDialect } from '../helpers/dialects.js';
 import { createClient } from '../helpers/fixtures.js';
 import { basic, decodeJwt, startTessera, type TestTessera } from '../helpers/tessera.js';
 
-describe('scheduled signing key rotation', () => {
+describeEachDialect('scheduled signing key rotation', (dialect) => {
   const clock = manualClock('2026-11-01T00:00:00.000Z');
   const t0 = clock.now();
   let t: TestTessera;
@@ -19,7 +20,7 @@ describe('scheduled signing key rotation', () => {
   };
 
   before(async () => {
-    t = await startTessera({ clock, env: { TESSERA_KEY_ROTATION_INTERVAL: '1000', TESSERA_KEY_PUBLISH_AHEAD: '100' } });
+    t = await startTessera({ dialect, clock, env: { TESSERA_KEY_ROTATION_INTERVAL: '1000', TESSERA_KEY_PUBLISH_AHEAD: '100' } });
     client = await createClient(t, { audience: ['https://api.test'] });
   });
   after(() => t.close());
@@ -97,11 +98,11 @@ describe('scheduled signing key rotation', () => {
   });
 });
 
-describe('client secret last use', () => {
+describeEachDialect('client secret last use', (dialect) => {
   const clock = manualClock('2026-11-02T10:00:00.000Z');
   let t: TestTessera;
   before(async () => {
-    t = await startTessera({ clock });
+    t = await startTessera({ dialect, clock });
   });
   after(() => t.close());
 
@@ -117,3 +118,36 @@ describe('client secret last use', () => {
     assert.equal(await t.server.deps.secretUsage.flush(), 0, 'nothing pending');
   });
 });
+
+if (DIALECTS.includes('postgres')) {
+  describe('[postgres] scheduled rotation in several processes at once', () => {
+    const clock = manualClock('2026-11-03T00:00:00.000Z');
+    const t0 = clock.now();
+    const at = (seconds: number) => clock.advance(t0 + seconds * 1000 - clock.now());
+    const env = { TESSERA_KEY_ROTATION_INTERVAL: '1000', TESSERA_KEY_PUBLISH_AHEAD: '100' };
+    let servers: TestTessera[] = [];
+    before(async () => {
+      const first = await startTessera({ dialect: 'postgres', clock, env });
+      const shared = { ...env, TESSERA_DATABASE_URL: first.config.databaseUrl, TESSERA_SECRET: first.config.secret! };
+      servers = [first, await startTessera({ dialect: 'postgres', clock, env: shared }), await startTessera({ dialect: 'postgres', clock, env: shared })];
+    });
+    after(() => Promise.all(servers.map((s) => s.close())));
+
+    /** Every process ticks twice, all at once, as their maintenance loops may. */
+    const tickAll = async () => (await Promise.all([...servers, ...servers].map((s) => s.server.deps.keyRotation.tick()))).flat();
+    const statuses = async () => ((await servers[0]!.admin('GET', '/keys')).body.items as any[]).map((k) => k.status).sort();
+    const systemEvents = async () =>
+      ((await servers[0]!.admin('GET', '/audit-events?actor=system&target_type=signing_key')).body.items as any[]).map((e) => e.action);
+
+    it('publishes one next key and activates it once, however many processes tick together', async () => {
+      at(900);
+      assert.ok((await tickAll()).length <= 1);
+      assert.deepEqual(await statuses(), ['active', 'next'], 'one next key');
+      assert.deepEqual(await systemEvents(), ['key.publish_next']);
+      at(1000);
+      assert.ok((await tickAll()).length <= 1);
+      assert.deepEqual(await statuses(), ['active', 'retired'], 'one active key');
+      assert.deepEqual(await systemEvents(), ['key.activate', 'key.publish_next']);
+    });
+  });
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import {
   GUIDE_000_BASIC,
@@ -8,16 +8,17 @@ import {
   GUIDE_001_CREATE_SERVICE_ACCOUNT,
   GUIDE_001_TOKEN,
 } from '../fixtures/guides.js';
+import { describeEachDialect } from '../helpers/dialects.js';
 import { sh } from '../helpers/shell.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
 
 const host = (url: string) => url.replace(/^http:\/\//, '');
 
-describe('guide 000 (Machine to Machine, Hydra style), word for word with curl', () => {
+describeEachDialect('guide 000 (Machine to Machine, Hydra style), word for word with curl', (dialect) => {
   let t: TestTessera;
   before(async () => {
     // The guide creates its client without an admin token: loopback mode allows exactly that.
-    t = await startTessera({ env: { TESSERA_ADMIN_AUTH: 'loopback' } });
+    t = await startTessera({ dialect, env: { TESSERA_ADMIN_AUTH: 'loopback' } });
   });
   after(() => t.close());
 
@@ -47,10 +48,10 @@ describe('guide 000 (Machine to Machine, Hydra style), word for word with curl',
   });
 });
 
-describe('guide 000 with the default admin authentication', () => {
+describeEachDialect('guide 000 with the default admin authentication', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
   });
   after(() => t.close());
 
@@ -63,12 +64,12 @@ describe('guide 000 with the default admin authentication', () => {
 });
 
 for (const tenant of ['default', 'acme']) {
-  describe(`guide 001 (service account, API, grant; Crossid style) on tenant ${tenant}, word for word with curl`, () => {
+  describeEachDialect(`guide 001 (service account, API, grant; Crossid style) on tenant ${tenant}, word for word with curl`, (dialect) => {
     let t: TestTessera;
     let adminBase: string;
     let publicBase: string;
     before(async () => {
-      t = await startTessera();
+      t = await startTessera({ dialect });
       if (tenant !== 'default') assert.equal((await t.admin('POST', '/tenants', { id: tenant })).status, 201);
       adminBase = tenant === 'default' ? t.adminUrl : `${t.adminUrl}/tenants/${tenant}`;
       publicBase = tenant === 'default' ? t.publicUrl : `${t.publicUrl}/t/${tenant}`;

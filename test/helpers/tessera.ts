@@ -6,7 +6,9 @@ import { loadConfig, type Config } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
 import { startServer, type RunningServer } from '../../src/app/server.js';
 import type { Clock } from '../../src/lib/clock.js';
+import type { TestDialect } from './dialects.js';
 import { freePort } from './ports.js';
+import { sharedPostgres } from './postgres.js';
 
 export interface HttpResult {
   status: number;
@@ -30,6 +32,7 @@ async function toResult(response: Response): Promise<HttpResult> {
 export interface TestTessera {
   readonly server: RunningServer;
   readonly config: Config;
+  readonly dialect: TestDialect;
   readonly dataDir: string;
   /** Base URL of the public listener, also the default tenant's issuer. */
   readonly publicUrl: string;
@@ -47,6 +50,8 @@ export interface TestTessera {
 }
 
 export interface StartOptions {
+  /** The store: a fresh SQLite file in `dataDir` (default), or a fresh database on the file's PostgreSQL server. */
+  dialect?: TestDialect;
   dataDir?: string;
   env?: Record<string, string>;
   clock?: Clock;
@@ -54,13 +59,21 @@ export interface StartOptions {
   keepData?: boolean;
 }
 
-/** Starts a real Tessera on 127.0.0.1 with a fresh SQLite file, as `serve` would. */
+/** The store settings of a fresh test store of `dialect`. */
+export async function storeEnv(dialect: TestDialect, dataDir: string): Promise<Record<string, string>> {
+  if (dialect === 'sqlite') return { TESSERA_DATABASE_URL: `sqlite:${join(dataDir, 'tessera.db')}` };
+  const url = await (await sharedPostgres()).createDatabase();
+  return { TESSERA_DATABASE_URL: url, TESSERA_SECRET: randomBytes(32).toString('hex') };
+}
+
+/** Starts a real Tessera on 127.0.0.1 with a fresh store (SQLite file or PostgreSQL database), as `serve` would. */
 export async function startTessera(options: StartOptions = {}): Promise<TestTessera> {
+  const dialect = options.dialect ?? 'sqlite';
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tessera-test-'));
   const [publicPort, adminPort] = [await freePort(), await freePort()];
   const adminToken = options.env?.TESSERA_ADMIN_TOKEN ?? `test-admin-token-${randomBytes(16).toString('hex')}`;
   const config = loadConfig({
-    TESSERA_DATABASE_URL: `sqlite:${join(dataDir, 'tessera.db')}`,
+    ...(await storeEnv(dialect, dataDir)),
     TESSERA_PUBLIC_URL: `http://127.0.0.1:${publicPort}`,
     TESSERA_PUBLIC_PORT: String(publicPort),
     TESSERA_ADMIN_PORT: String(adminPort),
@@ -79,6 +92,7 @@ export async function startTessera(options: StartOptions = {}): Promise<TestTess
   return {
     server,
     config,
+    dialect,
     dataDir,
     publicUrl,
     adminUrl,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { assertProblem, created, manualClock, ok, tokenRequest, walkPages } from '../helpers/admin.js';
+import { describeEachDialect } from '../helpers/dialects.js';
 import { createClient, createOk } from '../helpers/fixtures.js';
 import { decodeJwt, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
 
@@ -38,10 +39,10 @@ function auditEvents(t: TestTessera, query: string, tenant?: string): Promise<an
   return t.admin('GET', `${tenant ? `/tenants/${tenant}` : ''}/audit-events?limit=200${query ? `&${query}` : ''}`).then((r) => ok(r).items);
 }
 
-describe('admin API: service accounts', () => {
+describeEachDialect('admin API: service accounts', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
   });
   after(() => t.close());
 
@@ -109,6 +110,23 @@ describe('admin API: service accounts', () => {
     assertProblem(await t.admin('DELETE', instance), { status: 404, detail, instance });
   });
 
+  it('searches the same on every store: any case, and % _ \\ as plain characters', async () => {
+    const make = async (user_name: string, display_name = '') => created(await t.admin('POST', '/service-accounts', { user_name, display_name })).id as string;
+    const pct = await make('rate-100%-job', 'Quota Keeper');
+    const digits = await make('rate-1000-job');
+    const under = await make('snake_case_job');
+    const noUnder = await make('snakeXcase');
+    const slash = await make('back\\slash');
+    const noSlash = await make('backslash');
+    const search = async (q: string) => ok(await t.admin('GET', `/service-accounts?search=${encodeURIComponent(q)}`)).items.map((s: any) => s.id);
+    assert.deepEqual(await search('QUOTA keep'), [pct], 'display name, any case');
+    assert.deepEqual((await search('RATE-100')).sort(), [pct, digits].sort(), 'user name, any case');
+    assert.deepEqual(await search('100%'), [pct], '% matches itself only');
+    assert.deepEqual(await search('snake_case'), [under], '_ matches itself only');
+    assert.deepEqual(await search('k\\s'), [slash], '\\ matches itself only');
+    for (const id of [pct, digits, under, noUnder, slash, noSlash]) assert.equal((await t.admin('DELETE', `/service-accounts/${id}`)).status, 204);
+  });
+
   it('answers 404 for an unknown id', async () => {
     assertProblem(await t.admin('GET', '/service-accounts/sa_nope'), {
       status: 404,
@@ -174,10 +192,10 @@ describe('admin API: service accounts', () => {
   });
 });
 
-describe('admin API: clients', () => {
+describeEachDialect('admin API: clients', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
   });
   after(() => t.close());
 
@@ -364,11 +382,11 @@ describe('admin API: clients', () => {
   });
 });
 
-describe('admin API: client secret rotation (injected clock)', () => {
+describeEachDialect('admin API: client secret rotation (injected clock)', (dialect) => {
   const clock = manualClock();
   let t: TestTessera;
   before(async () => {
-    t = await startTessera({ clock });
+    t = await startTessera({ dialect, clock });
   });
   after(() => t.close());
 
@@ -471,10 +489,10 @@ describe('admin API: client secret rotation (injected clock)', () => {
   });
 });
 
-describe('admin API: APIs and grants', () => {
+describeEachDialect('admin API: APIs and grants', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
   });
   after(() => t.close());
 
@@ -702,11 +720,11 @@ describe('admin API: APIs and grants', () => {
   });
 });
 
-describe('admin API: signing keys (injected clock)', () => {
+describeEachDialect('admin API: signing keys (injected clock)', (dialect) => {
   const clock = manualClock();
   let t: TestTessera;
   before(async () => {
-    t = await startTessera({ clock });
+    t = await startTessera({ dialect, clock });
   });
   after(() => t.close());
 
@@ -783,10 +801,10 @@ describe('admin API: signing keys (injected clock)', () => {
   });
 });
 
-describe('admin API: tenants and admin tokens', () => {
+describeEachDialect('admin API: tenants and admin tokens', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
   });
   after(() => t.close());
 
@@ -940,11 +958,11 @@ describe('admin API: tenants and admin tokens', () => {
   });
 });
 
-describe('admin API: pagination', () => {
+describeEachDialect('admin API: pagination', (dialect) => {
   let t: TestTessera;
   const made: Record<string, string[]> = { sa: [], clients: [], apis: [], grants: [], tenants: [], tokens: [] };
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
     for (let i = 0; i < 7; i++) {
       made.sa!.push((await createOk(t, '/service-accounts', { user_name: `page-sa-${i}` })).id);
       made.clients!.push((await createClient(t, { client_id: `page-client-${i}` })).clientId);
@@ -1029,7 +1047,7 @@ describe('admin API: pagination', () => {
   });
 });
 
-describe('admin API: audit log', () => {
+describeEachDialect('admin API: audit log', (dialect) => {
   let t: TestTessera;
   let auditor: { id: string; token: string };
   const secrets: string[] = [];
@@ -1039,6 +1057,7 @@ describe('admin API: audit log', () => {
     // Every reading of this clock is 1 ms later, so "newest first" is one well-defined order.
     const clock = manualClock();
     t = await startTessera({
+      dialect,
       clock: {
         now: () => {
           clock.advance(1);
@@ -1162,10 +1181,10 @@ describe('admin API: audit log', () => {
   });
 });
 
-describe('admin API: authentication, body rules and public documents', () => {
+describeEachDialect('admin API: authentication, body rules and public documents', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
   });
   after(() => t.close());
 
@@ -1296,10 +1315,10 @@ describe('admin API: authentication, body rules and public documents', () => {
   });
 });
 
-describe('admin API: TESSERA_ADMIN_AUTH=loopback', () => {
+describeEachDialect('admin API: TESSERA_ADMIN_AUTH=loopback', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera({ env: { TESSERA_ADMIN_AUTH: 'loopback' } });
+    t = await startTessera({ dialect, env: { TESSERA_ADMIN_AUTH: 'loopback' } });
   });
   after(() => t.close());
 
@@ -1340,10 +1359,10 @@ describe('admin API: TESSERA_ADMIN_AUTH=loopback', () => {
   });
 });
 
-describe('admin API: body reading, limited tokens and audit detail', () => {
+describeEachDialect('admin API: body reading, limited tokens and audit detail', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
   });
   after(() => t.close());
 

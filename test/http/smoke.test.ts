@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachDialect } from '../helpers/dialects.js';
 import { createClient } from '../helpers/fixtures.js';
 import { basic, startTessera, type TestTessera } from '../helpers/tessera.js';
 
-describe('smoke: a client gets a token', () => {
+describeEachDialect('smoke: a client gets a token', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
   });
   after(() => t.close());
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { assertProblem, created, ok, tokenRequest } from '../helpers/admin.js';
+import { describeEachDialect, type TestDialect } from '../helpers/dialects.js';
 import { createClient, createOk } from '../helpers/fixtures.js';
 import { decodeJwt, startTessera, type TestTessera } from '../helpers/tessera.js';
 
@@ -32,8 +33,8 @@ async function seed(t: TestTessera, tenant: string): Promise<Owned> {
   return { tenant, prefix, sa, client, secret, api, grant };
 }
 
-async function startWithTenants(): Promise<TestTessera> {
-  const t = await startTessera();
+async function startWithTenants(dialect: TestDialect): Promise<TestTessera> {
+  const t = await startTessera({ dialect });
   created(await t.admin('POST', '/tenants', { id: 'acme' }));
   created(await t.admin('POST', '/tenants', { id: 'other' }));
   return t;
@@ -46,12 +47,12 @@ async function listIds(t: TestTessera, path: string): Promise<string[]> {
   return body.items.map((x: any) => x.id ?? x.client_id ?? x.kid);
 }
 
-describe('tenant isolation: admin API, per entity', () => {
+describeEachDialect('tenant isolation: admin API, per entity', (dialect) => {
   let t: TestTessera;
   let acme: Owned;
   let dflt: Owned;
   before(async () => {
-    t = await startWithTenants();
+    t = await startWithTenants(dialect);
     acme = await seed(t, 'acme');
     dflt = await seed(t, 'default');
   });
@@ -273,12 +274,12 @@ describe('tenant isolation: admin API, per entity', () => {
   });
 });
 
-describe('tenant isolation: token endpoint, JWKS and discovery', () => {
+describeEachDialect('tenant isolation: token endpoint, JWKS and discovery', (dialect) => {
   let t: TestTessera;
   let acme: Owned;
   let dflt: Owned;
   before(async () => {
-    t = await startWithTenants();
+    t = await startWithTenants(dialect);
     acme = await seed(t, 'acme');
     dflt = await seed(t, 'default');
   });
@@ -373,11 +374,11 @@ describe('tenant isolation: token endpoint, JWKS and discovery', () => {
   });
 });
 
-describe('tenant isolation: a tenant-limited admin token', () => {
+describeEachDialect('tenant isolation: a tenant-limited admin token', (dialect) => {
   let t: TestTessera;
   let limited: { id: string; token: string; tenant: string };
   before(async () => {
-    t = await startWithTenants();
+    t = await startWithTenants(dialect);
     await seed(t, 'default');
     limited = created(await t.admin('POST', '/admin-tokens?reason=delegate', { name: 'acme-ops', tenant: 'acme' }));
   });

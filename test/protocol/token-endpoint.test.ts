@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { describeEachDialect } from '../helpers/dialects.js';
 import { createClient, createOk } from '../helpers/fixtures.js';
 import { basic, decodeJwt, startTessera, type TestTessera } from '../helpers/tessera.js';
 
 const AUD = 'https://orders.test/';
 const INVALID_CLIENT = { error: 'invalid_client', error_description: 'Client authentication failed.' };
 
-describe('token endpoint: client_credentials', () => {
+describeEachDialect('token endpoint: client_credentials', (dialect) => {
   let t: TestTessera;
   let client: { clientId: string; secret: string };
   const cc = { grant_type: 'client_credentials' };
 
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
     client = await createClient(t, { client_id: 'orders-job', audience: [AUD], scope: 'orders:read orders:write' });
   });
   after(() => t.close());
@@ -206,14 +207,14 @@ describe('token endpoint: client_credentials', () => {
   });
 });
 
-describe('token endpoint: targets, scopes and lifetimes', () => {
+describeEachDialect('token endpoint: targets, scopes and lifetimes', (dialect) => {
   let t: TestTessera;
   const cc = { grant_type: 'client_credentials' };
   let orders: any;
   let billing: any;
 
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
     orders = await createOk(t, '/apis', {
       name: 'Orders',
       identifier: 'https://orders.test',
@@ -345,10 +346,10 @@ describe('token endpoint: targets, scopes and lifetimes', () => {
   });
 });
 
-describe('token endpoint: signing algorithms per tenant', () => {
+describeEachDialect('token endpoint: signing algorithms per tenant', (dialect) => {
   let t: TestTessera;
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ dialect });
   });
   after(() => t.close());
 

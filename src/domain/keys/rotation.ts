@@ -40,9 +40,11 @@ export class KeyRotation {
     const intervalMs = this.schedule.intervalSeconds * 1000;
     const aheadMs = Math.min(this.schedule.publishAheadSeconds * 1000, intervalMs);
     const changed = await transact(this.ctx.db, async (trx) => {
-      const now = this.ctx.clock.now();
-      const tenant = await tenantsRepo.get(trx, tenantId);
+      // Every process ticks: the row lock makes concurrent ticks of one tenant take turns, and
+      // the later one then sees the keys the earlier one wrote and has nothing left to do.
+      const tenant = await tenantsRepo.getForUpdate(trx, tenantId);
       if (!tenant) return false;
+      const now = this.ctx.clock.now();
       const keys = await signingKeysRepo.all(trx, tenantId);
       const active = keys.find((k) => k.status === 'active');
       const next = keys.find((k) => k.status === 'next');

@@ -50,9 +50,10 @@ export async function createKey(ctx: DomainContext, trx: Executor, tenantId: str
 /**
  * Makes a new key of `alg` the tenant's signing key at once (emergency rotation, or a new
  * algorithm) and retires the current one. A key published as next is dropped: after an
- * emergency, only fresh key material is trusted. Runs in `trx`.
+ * emergency, only fresh key material is trusted. Runs in `trx`, holding the tenant's row lock.
  */
 export async function activateNewKey(ctx: DomainContext, trx: Executor, tenantId: string, alg: SigningAlg): Promise<SigningKey> {
+  await tenantsRepo.getForUpdate(trx, tenantId);
   await retireActiveKeys(trx, tenantId, ctx.clock.now());
   await signingKeysRepo.deleteNext(trx, tenantId);
   return createKey(ctx, trx, tenantId, alg, 'active');
@@ -92,6 +93,8 @@ export class KeysService {
   async withdraw(actor: Actor, tenantId: string, kid: string): Promise<void> {
     await this.#tenant(tenantId);
     await transact(this.ctx.db, async (trx) => {
+      // Taking turns with the scheduled rotation, which might be activating this very key.
+      await tenantsRepo.getForUpdate(trx, tenantId);
       const key = (await signingKeysRepo.all(trx, tenantId)).find((k) => k.kid === kid);
       if (!key) throw new NotFoundError('signing key', kid);
       if (key.status === 'active') throw new ConflictError('the active key signs tokens; rotate first, then withdraw it');

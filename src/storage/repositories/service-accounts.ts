@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable, type SqlBool } from 'kysely';
 import type { ServiceAccount } from '../../domain/service-accounts/model.js';
 import type { ServiceAccountsTable } from '../schema.js';
 import { bool, type Executor } from './executor.js';
@@ -30,9 +30,11 @@ export const serviceAccountsRepo = {
     let q = db.selectFrom('service_accounts').selectAll().where('tenant_id', '=', tenantId).orderBy('id').limit(page.limit + 1);
     if (page.after) q = q.where('id', '>', page.after);
     if (search) {
-      const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      // Portable substring match: case-insensitive (ASCII) on both stores (SQLite's LIKE folds
+      // case, PostgreSQL's does not), and `%`, `_` and `\` in the search are literal characters.
+      const like = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       q = q.where((eb) =>
-        eb.or([eb('user_name', 'like', eb.val(like)), eb('display_name', 'like', eb.val(like))]),
+        eb.or([sql<SqlBool>`lower(user_name) like ${like} escape '\\'`, sql<SqlBool>`lower(display_name) like ${like} escape '\\'`]),
       );
     }
     return toPage(await q.execute(), page.limit, (r) => r.id, toServiceAccount);

@@ -20,6 +20,14 @@ export const tenantsRepo = {
     const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toTenant(row);
   },
+  /**
+   * Reads the tenant and locks its row until the transaction `db` ends (`SELECT … FOR UPDATE` on
+   * PostgreSQL; SQLite serialises writers anyway): writers of the tenant's keys take turns.
+   */
+  async getForUpdate(db: Executor, id: string): Promise<Tenant | undefined> {
+    const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    return row && toTenant(row);
+  },
   async list(db: Executor, page: PageRequest, only?: string): Promise<Page<Tenant>> {
     let q = db.selectFrom('tenants').selectAll().orderBy('id').limit(page.limit + 1);
     if (page.after) q = q.where('id', '>', page.after);
