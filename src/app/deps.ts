@@ -17,7 +17,9 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
 import { openStore, type Store } from '../storage/database.js';
+import { StoreHealth } from '../storage/health.js';
 import { migrateToLatest } from '../storage/migrations/index.js';
+import { PostgresChangeFeed } from '../storage/postgres-change-feed.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import { resolveKeyEncryptionKey } from './secret.js';
@@ -39,6 +41,8 @@ export interface Deps {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly store: Store;
+  /** Whether the database can be counted on right now (and since when not). */
+  readonly storeHealth: StoreHealth;
   readonly changes: ChangeFeed;
   readonly readModel: ReadModel;
   readonly services: Services;
@@ -49,6 +53,9 @@ export interface Deps {
   close(): Promise<void>;
 }
 
+/** How often each process reloads its whole read model, as a safety net behind the change feed. */
+export const READ_MODEL_RESYNC_MS = 60_000;
+
 export interface DepsOptions {
   clock?: Clock;
   logger?: Logger;
@@ -58,12 +65,28 @@ export interface DepsOptions {
 export async function createDeps(config: Config, options: DepsOptions = {}): Promise<Deps> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const store = openStore(config.databaseUrl);
+  const storeHealth = new StoreHealth(clock);
+  storeHealth.onChange((available, cause) => {
+    if (available) logger.info('the database is available again');
+    else logger.warn({ err: cause }, 'the database is unavailable');
+  });
+  const store = openStore(config.databaseUrl, { poolSize: config.databasePoolSize, health: storeHealth });
   try {
-    const applied = await migrateToLatest(store.db, store.dialect);
+    const applied = await store.exclusively('migrations', () => migrateToLatest(store.db));
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     const kek = resolveKeyEncryptionKey(config, store.sqlitePath);
-    const changes = new LocalChangeFeed();
+    // With PostgreSQL other processes share the database: changes go to them through it.
+    const changes: ChangeFeed =
+      store.dialect === 'postgres'
+        ? new PostgresChangeFeed({
+            url: config.databaseUrl,
+            db: store.db,
+            health: storeHealth,
+            logger: logger.child({ component: 'change-feed' }),
+            resync: () => readModel.loadAll(),
+            resyncIntervalMs: READ_MODEL_RESYNC_MS,
+          })
+        : new LocalChangeFeed();
     const ctx: DomainContext = { db: store.db, clock, changes, kek };
     const readModel = new ReadModel(ctx);
     changes.subscribe((change) => readModel.apply(change));
@@ -72,6 +95,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       logger,
       clock,
       store,
+      storeHealth,
       changes,
       readModel,
       services: {
@@ -88,7 +112,10 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       issuers: new Issuers(config.publicUrl, config.tenantHost),
       keyRotation: new KeyRotation(ctx, { intervalSeconds: config.keyRotationInterval, publishAheadSeconds: config.keyPublishAhead }),
       secretUsage: new SecretUsage(store.db, clock),
-      close: () => store.close(),
+      close: async () => {
+        await changes.close();
+        await store.close();
+      },
     };
   } catch (err) {
     await store.close();

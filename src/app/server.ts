@@ -28,14 +28,17 @@ function startMaintenance(deps: Deps): { stop(): void } {
   const round = async () => {
     if (running) return;
     running = true;
-    for (const [name, task] of tasks) {
-      try {
-        await task();
-      } catch (err) {
-        deps.logger.warn({ err, task: name }, 'maintenance task failed');
+    try {
+      for (const [name, task] of tasks) {
+        try {
+          await task();
+        } catch (err) {
+          deps.logger.warn({ err, task: name }, 'maintenance task failed');
+        }
       }
+    } finally {
+      running = false;
     }
-    running = false;
   };
   void round();
   const timer = setInterval(() => void round(), MAINTENANCE_INTERVAL_MS);
@@ -55,7 +58,10 @@ export async function startServer(config: Config, options: DepsOptions = {}): Pr
   const deps = await createDeps(config, options);
   const apps: FastifyInstance[] = [];
   try {
-    const { generatedAdminToken } = await bootstrap(deps);
+    // Listening first: a change another process makes while this one loads is not missed.
+    await deps.changes.start();
+    // Processes starting together on an empty database: one bootstraps, the others find it done.
+    const { generatedAdminToken } = await deps.store.exclusively('bootstrap', () => bootstrap(deps));
     await loadReadModel(deps);
     const publicApp = buildPublicApp(deps);
     apps.push(publicApp);

@@ -14,6 +14,9 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
   ['--log-level <level>', 'logLevel', 'pino level (TESSERA_LOG_LEVEL)'],
   ['--key-rotation-interval <seconds>', 'keyRotationInterval', 'scheduled signing key rotation, 0 = off (TESSERA_KEY_ROTATION_INTERVAL)'],
   ['--key-publish-ahead <seconds>', 'keyPublishAhead', 'publish the next key this long before it signs (TESSERA_KEY_PUBLISH_AHEAD)'],
+  ['--database-pool-size <n>', 'databasePoolSize', 'PostgreSQL connections per process (TESSERA_DATABASE_POOL_SIZE)'],
+  ['--outage-grace <seconds>', 'outageGrace', 'keep serving known clients this long while the database is down (TESSERA_OUTAGE_GRACE)'],
+  ['--trust-proxy <value>', 'trustProxy', 'true | false | hop count | addresses and CIDRs of your proxies (TESSERA_TRUST_PROXY)'],
 ];
 
 export function registerServe(program: Command): void {
