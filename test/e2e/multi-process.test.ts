@@ -51,7 +51,7 @@ describe('[postgres] two processes on one database', { skip, timeout: 120_000 },
     await Promise.all([a, b].filter(Boolean).map(stopTessera));
   });
 
-  it('a client created through A gets a token from B; disabled through B, A refuses it within a second', async () => {
+  it('a client created through A gets a token from B; disabled through B, A refuses it within a second', async (t) => {
     const created = await call(a, adminToken, 'POST', '/clients', { audience: ['https://multi.api/'], scope: 'read' });
     assert.equal(created.status, 201);
     const { client_id: id, client_secret: secret } = created.body;
@@ -61,7 +61,8 @@ describe('[postgres] two processes on one database', { skip, timeout: 120_000 },
     assert.equal((await tokenFrom(a, id, secret)).status, 200);
 
     assert.equal((await call(b, adminToken, 'PATCH', `/clients/${id}`, { active: false })).status, 200);
-    await eventually('A refuses the client disabled through B', async () => (await tokenFrom(a, id, secret)).status === 401, { withinMs: FRESHNESS_MS });
+    const ms = await eventually('A refuses the client disabled through B', async () => (await tokenFrom(a, id, secret)).status === 401, { withinMs: FRESHNESS_MS });
+    t.diagnostic(`A refused the disabled client ${Math.round(ms)} ms after B answered the change`);
     assert.deepEqual((await tokenFrom(a, id, secret)).body, { error: 'invalid_client', error_description: 'Client authentication failed.' });
   });
 
@@ -90,12 +91,13 @@ describe('[postgres] two processes on one database', { skip, timeout: 120_000 },
     assert.equal((await tokenFrom(a, id, secret, target)).body.error, 'invalid_target');
   });
 
-  it("a key rotated on A is in B's JWKS, and signs B's tokens, within a second", async () => {
+  it("a key rotated on A is in B's JWKS, and signs B's tokens, within a second", async (t) => {
     const { client_id: id, client_secret: secret } = (await call(a, adminToken, 'POST', '/clients', { audience: ['https://multi.api/'] })).body;
     const rotated = await call(a, adminToken, 'POST', '/keys/rotate');
     assert.equal(rotated.status, 201);
     const kid = rotated.body.kid as string;
-    await eventually("B's JWKS shows the new key", async () => (await jwksKids(b)).includes(kid), { withinMs: FRESHNESS_MS });
+    const ms = await eventually("B's JWKS shows the new key", async () => (await jwksKids(b)).includes(kid), { withinMs: FRESHNESS_MS });
+    t.diagnostic(`B published the new key ${Math.round(ms)} ms after A answered the rotation`);
     await eventually('B signs with the new key', async () => {
       const res = await tokenFrom(b, id, secret);
       return res.status === 200 && decodeJwt(res.body.access_token).header.kid === kid;

@@ -5,7 +5,7 @@ import type { Deps } from '../../app/deps.js';
 import { registerAdminAuth } from './auth.js';
 import { registerAdminBodyParsers } from './body.js';
 import { registerTenantScope } from './context.js';
-import { Problem, sendProblem } from './problem.js';
+import { ADMIN_RETRY_AFTER, Problem, sendProblem } from './problem.js';
 import { adminTokenRoutes } from './routes/admin-tokens.js';
 import { apiRoutes } from './routes/apis.js';
 import { auditRoutes } from './routes/audit.js';
@@ -59,12 +59,15 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   app.get('/health/alive', { config: { access: 'public' }, schema: { hide: true } }, async () => ({ status: 'alive' }));
+  // Ready: the database answers and, with PostgreSQL, this process hears other processes' changes.
   app.get('/health/ready', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
+    const unavailable = () => reply.code(503).header('retry-after', String(ADMIN_RETRY_AFTER)).send({ status: 'unavailable', detail: 'the database does not answer' });
+    if (!deps.storeHealth.available) return unavailable();
     try {
       await deps.store.ping();
       return { status: 'ready' };
     } catch {
-      return reply.code(503).send({ status: 'unavailable', detail: 'the database does not answer' });
+      return unavailable();
     }
   });
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());

@@ -2,9 +2,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Deps } from '../../app/deps.js';
 import type { TenantState } from '../../domain/read-model/tenant-state.js';
 import { DEFAULT_TENANT, TENANT_ID_PATTERN } from '../../domain/tenants/model.js';
+import { claimedClientId } from '../../protocol/client-auth/claimed.js';
 import { authorizationServerMetadata } from '../../protocol/discovery.js';
-import { OAuthError } from '../../protocol/errors.js';
-import { parseRequestBody } from '../../protocol/params.js';
+import { OAuthError, temporarilyUnavailable } from '../../protocol/errors.js';
+import { parseRequestBody, type RequestParams } from '../../protocol/params.js';
 import { handleTokenRequest } from '../../protocol/token-endpoint.js';
 import { sendOAuthError } from './errors.js';
 
@@ -13,6 +14,9 @@ export const PUBLIC_BODY_LIMIT = 64 * 1024;
 
 const TENANT_ID = new RegExp(TENANT_ID_PATTERN);
 
+/** Retry-After of a 503 answered while the database is unavailable, in seconds. */
+export const OUTAGE_RETRY_AFTER = 5;
+
 interface ResolvedTenant {
   state: TenantState;
   issuer: string;
@@ -20,6 +24,12 @@ interface ResolvedTenant {
 
 function notFound(): OAuthError {
   return new OAuthError('invalid_request', 'No such endpoint.', { status: 404 });
+}
+
+/** TESSERA_TRUST_PROXY as Fastify takes it (a hop count becomes the function Fastify would build). */
+function trustProxyOption(value: boolean | number | readonly string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof value === 'number') return (_address, hop) => hop < value;
+  return typeof value === 'boolean' ? value : [...value];
 }
 
 /**
@@ -31,7 +41,7 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger.child({ listener: 'public' }) as FastifyBaseLogger,
     bodyLimit: PUBLIC_BODY_LIMIT,
-    trustProxy: false,
+    trustProxy: trustProxyOption(deps.config.trustProxy),
     return503OnClosing: true,
   });
 
@@ -55,9 +65,27 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
     return { state, issuer: issuers.issuerOf(id) };
   };
 
+  /**
+   * While the database is unavailable the read model may be stale: clients it knows keep being
+   * served for TESSERA_OUTAGE_GRACE seconds, then nobody is. A client it does not know may exist
+   * by now, so it is told to retry rather than that it does not exist.
+   */
+  const refuseDuringOutage = (state: TenantState, authorization: string | undefined, params: RequestParams) => {
+    const since = deps.storeHealth.downSinceMs;
+    if (since === null) return;
+    if (clock.now() - since >= deps.config.outageGrace * 1000) {
+      throw temporarilyUnavailable(OUTAGE_RETRY_AFTER, 'the database has been unavailable for longer than TESSERA_OUTAGE_GRACE');
+    }
+    const clientId = claimedClientId(authorization, params);
+    if (clientId !== undefined && !state.clients.has(clientId)) {
+      throw temporarilyUnavailable(OUTAGE_RETRY_AFTER, `the database is unavailable and client ${clientId} is not in memory`);
+    }
+  };
+
   const token = async (request: FastifyRequest, reply: FastifyReply) => {
     const { state, issuer } = resolve(request);
     const params = await parseRequestBody(request.headers['content-type'], (request.body as Buffer | undefined) ?? Buffer.alloc(0));
+    refuseDuringOutage(state, request.headers.authorization, params);
     const query = request.url.includes('?') ? [...new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1)).keys()] : [];
     const { response, client } = await handleTokenRequest(
       { tenant: state, issuer, authorization: request.headers.authorization, queryParameters: query, params },

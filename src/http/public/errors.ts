@@ -22,7 +22,8 @@ function fromFastify(err: FastifyError): OAuthError | undefined {
 /** The public listener speaks RFC 6749 §5.2 only: `{error, error_description}`, never a stack. */
 export function sendOAuthError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const oauth = err instanceof OAuthError ? err : ((err as FastifyError)?.code ? fromFastify(err as FastifyError) : undefined) ?? toOAuthError(err);
-  if (oauth.status >= 500) request.log.error({ err }, 'request failed');
+  if (oauth.code === 'temporarily_unavailable') request.log.warn({ error: oauth.code, detail: oauth.message }, 'request refused');
+  else if (oauth.status >= 500) request.log.error({ err }, 'request failed');
   else request.log.info({ error: oauth.code, detail: oauth.message }, 'request refused');
   return reply
     .code(oauth.status)
