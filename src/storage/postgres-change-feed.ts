@@ -125,6 +125,7 @@ export class PostgresChangeFeed implements ChangeFeed {
         this.#outbox.shift();
       }
     });
+    // Never rejects: a failed send stays in the outbox for the next heartbeat.
     return this.#flushing;
   }
 

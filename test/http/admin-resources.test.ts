@@ -1184,6 +1184,15 @@ describeEachDialect('admin API: authentication, body rules and public documents'
   });
   after(() => t.close());
 
+  it('refuses a NUL character anywhere in the request with 400, the same on every store', async () => {
+    const detail = 'the request contains a NUL character';
+    for (const path of ['/clients/abc%00', '/service-accounts/sa%00', '/apis/x%00', '/grants/g%00', '/audit-events?target_id=a%00', '/grants?client_id=a%00']) {
+      assertProblem(await t.admin('GET', path), { status: 400, detail, instance: path.split('?')[0]! });
+    }
+    assertProblem(await t.admin('POST', '/grants', { client_id: 'a\u0000', api_id: 'x', scopes: ['read'] }), { status: 400, detail, instance: '/grants' });
+    assertProblem(await t.admin('PATCH', '/clients/any', { client_name: 'ok', audience: ['https://a/\u0000'] }), { status: 400, detail, instance: '/clients/any' });
+  });
+
   it('answers 401 with WWW-Authenticate: Bearer without a token, with an unknown token, with another scheme', async () => {
     const cases: [string | null, Record<string, string>, string][] = [
       [null, {}, 'send an admin token: Authorization: Bearer <token> (or start Tessera with TESSERA_ADMIN_AUTH=loopback)'],

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import { registerAdminAuth } from './auth.js';
-import { registerAdminBodyParsers } from './body.js';
+import { containsNul, registerAdminBodyParsers } from './body.js';
 import { registerTenantScope } from './context.js';
 import { ADMIN_RETRY_AFTER, Problem, sendProblem } from './problem.js';
 import { adminTokenRoutes } from './routes/admin-tokens.js';
@@ -43,6 +43,8 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
   // A POST or PATCH without a body means "no fields": validated as {}.
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && (request.method === 'POST' || request.method === 'PATCH')) request.body = {};
+    // PostgreSQL text cannot hold NUL: refused alike on every store, before any lookup.
+    if (request.url.includes('%00') || containsNul(request.body)) throw new Problem(400, 'Bad Request', 'the request contains a NUL character');
   });
   app.addHook('onSend', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
