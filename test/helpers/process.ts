@@ -14,8 +14,18 @@ export interface TesseraProcess {
   readonly exited: Promise<number | string>;
 }
 
-/** Runs `tessera serve` as its own process and waits until it is ready. */
+/** Runs `tessera serve` as its own process and waits until it is ready (on other ports if one was taken meanwhile). */
 export async function spawnTessera(env: Record<string, string>): Promise<TesseraProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnOnce(env);
+    } catch (err) {
+      if (attempt >= 5 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function spawnOnce(env: Record<string, string>): Promise<TesseraProcess> {
   const [publicPort, adminPort] = [await freePort(), await freePort()];
   const child = spawn(process.execPath, [MAIN, 'serve'], {
     // Info level at least: readiness is read from the "Tessera is ready" log line.
