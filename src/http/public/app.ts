@@ -2,20 +2,16 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Deps } from '../../app/deps.js';
 import type { TenantState } from '../../domain/read-model/tenant-state.js';
 import { DEFAULT_TENANT, TENANT_ID_PATTERN } from '../../domain/tenants/model.js';
-import { claimedClientId } from '../../protocol/client-auth/claimed.js';
 import { authorizationServerMetadata } from '../../protocol/discovery.js';
 import { OAuthError, temporarilyUnavailable } from '../../protocol/errors.js';
-import { parseRequestBody, type RequestParams } from '../../protocol/params.js';
+import { parseRequestBody } from '../../protocol/params.js';
 import { handleTokenRequest } from '../../protocol/token-endpoint.js';
-import { sendOAuthError } from './errors.js';
+import { OUTAGE_RETRY_AFTER, sendOAuthError } from './errors.js';
 
 /** Largest accepted request body on the public listener. */
 export const PUBLIC_BODY_LIMIT = 64 * 1024;
 
 const TENANT_ID = new RegExp(TENANT_ID_PATTERN);
-
-/** Retry-After of a 503 answered while the database is unavailable, in seconds. */
-export const OUTAGE_RETRY_AFTER = 5;
 
 interface ResolvedTenant {
   state: TenantState;
@@ -66,31 +62,33 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
   };
 
   /**
-   * While the database is unavailable the read model may be stale: clients it knows keep being
-   * served for TESSERA_OUTAGE_GRACE seconds, then nobody is. A client it does not know may exist
-   * by now, so it is told to retry rather than that it does not exist.
+   * While the database is unavailable the read model may be stale. Clients it holds keep getting
+   * tokens for TESSERA_OUTAGE_GRACE seconds, then nobody does. A client that fails to
+   * authenticate meanwhile (unknown here: it may exist by now) is told to retry, not refused;
+   * whether the client is known or its secret wrong, the answer is the same, so an outage does
+   * not reveal which clients exist.
    */
-  const refuseDuringOutage = (state: TenantState, authorization: string | undefined, params: RequestParams) => {
+  const outage = (): 'none' | 'grace' | 'over' => {
     const since = deps.storeHealth.downSinceMs;
-    if (since === null) return;
-    if (clock.now() - since >= deps.config.outageGrace * 1000) {
-      throw temporarilyUnavailable(OUTAGE_RETRY_AFTER, 'the database has been unavailable for longer than TESSERA_OUTAGE_GRACE');
-    }
-    const clientId = claimedClientId(authorization, params);
-    if (clientId !== undefined && !state.clients.has(clientId)) {
-      throw temporarilyUnavailable(OUTAGE_RETRY_AFTER, `the database is unavailable and client ${clientId} is not in memory`);
-    }
+    if (since === null) return 'none';
+    return clock.now() - since < deps.config.outageGrace * 1000 ? 'grace' : 'over';
   };
 
   const token = async (request: FastifyRequest, reply: FastifyReply) => {
     const { state, issuer } = resolve(request);
+    const during = outage();
+    if (during === 'over') throw temporarilyUnavailable(OUTAGE_RETRY_AFTER, 'the database has been unavailable for longer than TESSERA_OUTAGE_GRACE');
     const params = await parseRequestBody(request.headers['content-type'], (request.body as Buffer | undefined) ?? Buffer.alloc(0));
-    refuseDuringOutage(state, request.headers.authorization, params);
     const query = request.url.includes('?') ? [...new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1)).keys()] : [];
     const { response, client } = await handleTokenRequest(
       { tenant: state, issuer, authorization: request.headers.authorization, queryParameters: query, params },
       { grantTypes, clock },
-    );
+    ).catch((err: unknown) => {
+      if (during === 'grace' && err instanceof OAuthError && err.code === 'invalid_client') {
+        throw temporarilyUnavailable(OUTAGE_RETRY_AFTER, `the database is unavailable; client authentication failed: ${err.message}`);
+      }
+      throw err;
+    });
     if (client.secretId !== null) deps.secretUsage.record(state.settings.tenant.id, client.secretId);
     request.log.info({ client_id: client.entry.client.clientId, tenant: state.settings.tenant.id }, 'token issued');
     return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(response);
