@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseDatabaseUrl } from '../storage/database.js';
 
 /** Validated, frozen settings of one Tessera process (DESIGN §1). */
@@ -25,6 +26,18 @@ export interface Config {
   readonly bruteForceMaxFailures: number;
   /** Seconds: the window failures are counted in, and how long a lockout lasts. */
   readonly bruteForceWindow: number;
+  /** PostgreSQL: connections in each process's pool. */
+  readonly databasePoolSize: number;
+  /**
+   * Seconds the token endpoint keeps serving the clients it has in memory while the database is
+   * unavailable; then it answers 503 to everyone until the database is back.
+   */
+  readonly outageGrace: number;
+  /**
+   * Which proxies in front of the public listener are believed about the client address
+   * (X-Forwarded-For): none (false), all (true), a hop count, or addresses and CIDR ranges.
+   */
+  readonly trustProxy: boolean | number | readonly string[];
 }
 
 /** Settings as flags of `tessera serve`; each overrides its environment variable. */
@@ -51,6 +64,9 @@ const VARIABLES: Record<keyof Config, string> = {
   keyPublishAhead: 'TESSERA_KEY_PUBLISH_AHEAD',
   bruteForceMaxFailures: 'TESSERA_BRUTE_FORCE_MAX_FAILURES',
   bruteForceWindow: 'TESSERA_BRUTE_FORCE_WINDOW',
+  databasePoolSize: 'TESSERA_DATABASE_POOL_SIZE',
+  outageGrace: 'TESSERA_OUTAGE_GRACE',
+  trustProxy: 'TESSERA_TRUST_PROXY',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -58,6 +74,31 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 function seconds(name: string, value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 10 * 365 * 86_400) throw new ConfigError(`${name} must be a number of seconds, got ${JSON.stringify(value)}`);
   return Number(value);
+}
+
+function poolSize(value: string): number {
+  const n = Number(value);
+  // The migration lock holds one connection while the migrations run on another.
+  if (!/^\d+$/.test(value) || n < 2 || n > 1000) throw new ConfigError(`TESSERA_DATABASE_POOL_SIZE must be a number of connections from 2 to 1000, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function trustProxy(value: string): boolean | number | string[] {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value) && Number(value) <= 100) return Number(value);
+  const entries = value.split(',').map((e) => e.trim());
+  const valid = (entry: string) => {
+    const [address, prefix, ...rest] = entry.split('/');
+    const family = isIP(address ?? '');
+    if (family === 0 || rest.length > 0) return false;
+    return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  };
+  if (!entries.every(valid)) {
+    throw new ConfigError(
+      `TESSERA_TRUST_PROXY must be true, false, a number of proxy hops, or IP addresses and CIDR ranges separated by commas, got ${JSON.stringify(value)}`,
+    );
+  }
+  return entries;
 }
 
 function port(name: string, value: string): number {
@@ -134,6 +175,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     keyPublishAhead: seconds('TESSERA_KEY_PUBLISH_AHEAD', get('keyPublishAhead') ?? String(86_400)),
     bruteForceMaxFailures: integer('TESSERA_BRUTE_FORCE_MAX_FAILURES', get('bruteForceMaxFailures') ?? '10', 0, 1000, ' (0 turns brute-force protection off)'),
     bruteForceWindow: integer('TESSERA_BRUTE_FORCE_WINDOW', get('bruteForceWindow') ?? '60', 1, 86_400, ' seconds'),
+    databasePoolSize: poolSize(get('databasePoolSize') ?? '10'),
+    outageGrace: seconds('TESSERA_OUTAGE_GRACE', get('outageGrace') ?? '300'),
+    trustProxy: trustProxy(get('trustProxy') ?? 'false'),
   });
 }
 

@@ -23,7 +23,9 @@ import { BruteForceGuard, type Lockout } from '../protocol/brute-force.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
 import { openStore, type Store } from '../storage/database.js';
+import { StoreHealth } from '../storage/health.js';
 import { migrateToLatest } from '../storage/migrations/index.js';
+import { PostgresChangeFeed } from '../storage/postgres-change-feed.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import { resolveKeyEncryptionKey } from './secret.js';
@@ -46,6 +48,8 @@ export interface Deps {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly store: Store;
+  /** Whether the database can be counted on right now (and since when not). */
+  readonly storeHealth: StoreHealth;
   readonly changes: ChangeFeed;
   readonly readModel: ReadModel;
   readonly services: Services;
@@ -64,6 +68,8 @@ export interface Deps {
 
 /** Bounds of a jwks_uri fetch. */
 export const JWKS_FETCH_LIMITS = { timeoutMs: 3000, maxBytes: 64 * 1024 } as const;
+/** How often each process reloads its whole read model, as a safety net behind the change feed. */
+export const READ_MODEL_RESYNC_MS = 60_000;
 
 export interface DepsOptions {
   clock?: Clock;
@@ -74,12 +80,28 @@ export interface DepsOptions {
 export async function createDeps(config: Config, options: DepsOptions = {}): Promise<Deps> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const store = openStore(config.databaseUrl);
+  const storeHealth = new StoreHealth(clock);
+  storeHealth.onChange((available, cause) => {
+    if (available) logger.info('the database is available again');
+    else logger.warn({ err: cause }, 'the database is unavailable');
+  });
+  const store = openStore(config.databaseUrl, { poolSize: config.databasePoolSize, health: storeHealth });
   try {
-    const applied = await migrateToLatest(store.db, store.dialect);
+    const applied = await store.exclusively('migrations', () => migrateToLatest(store.db));
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     const kek = resolveKeyEncryptionKey(config, store.sqlitePath);
-    const changes = new LocalChangeFeed();
+    // With PostgreSQL other processes share the database: changes go to them through it.
+    const changes: ChangeFeed =
+      store.dialect === 'postgres'
+        ? new PostgresChangeFeed({
+            url: config.databaseUrl,
+            db: store.db,
+            health: storeHealth,
+            logger: logger.child({ component: 'change-feed' }),
+            resync: () => readModel.loadAll(),
+            resyncIntervalMs: READ_MODEL_RESYNC_MS,
+          })
+        : new LocalChangeFeed();
     const ctx: DomainContext = { db: store.db, clock, changes, kek };
     const readModel = new ReadModel(ctx);
     changes.subscribe((change) => readModel.apply(change));
@@ -94,6 +116,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       logger,
       clock,
       store,
+      storeHealth,
       changes,
       readModel,
       services: {
@@ -117,7 +140,10 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         jtis: new ClientAssertionJtis(ctx),
       },
       dpopProofs: new ExpiringSet(),
-      close: () => store.close(),
+      close: async () => {
+        await changes.close();
+        await store.close();
+      },
     };
   } catch (err) {
     await store.close();

@@ -64,7 +64,10 @@ export async function startServer(config: Config, options: DepsOptions = {}): Pr
   const deps = await createDeps(config, options);
   const apps: FastifyInstance[] = [];
   try {
-    const { generatedAdminToken } = await bootstrap(deps);
+    // Listening first: a change another process makes while this one loads is not missed.
+    await deps.changes.start();
+    // Processes starting together on an empty database: one bootstraps, the others find it done.
+    const { generatedAdminToken } = await deps.store.exclusively('bootstrap', () => bootstrap(deps));
     await loadReadModel(deps);
     const publicApp = buildPublicApp(deps);
     apps.push(publicApp);

@@ -20,12 +20,15 @@ export function registerAdminToken(program: Command): void {
       const deps = await createDeps(config, { logger: createLogger('warn') });
       try {
         const actor = { id: 'cli', reason: 'tessera admin-token create' };
-        try {
-          await deps.services.tenants.get(DEFAULT_TENANT);
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err;
-          await deps.services.tenants.create(actor, { id: DEFAULT_TENANT, name: 'Default' });
-        }
+        // Taking turns with servers that may be bootstrapping the same empty database.
+        await deps.store.exclusively('bootstrap', async () => {
+          try {
+            await deps.services.tenants.get(DEFAULT_TENANT);
+          } catch (err) {
+            if (!(err instanceof NotFoundError)) throw err;
+            await deps.services.tenants.create(actor, { id: DEFAULT_TENANT, name: 'Default' });
+          }
+        });
         const { token, value } = await deps.services.adminTokens.create(actor, { name: options.name, tenantId: options.tenant ?? null });
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ id: token.id, name: token.name, tenant: token.tenantId, token: value, created_at: token.createdAt })}\n`);

@@ -12,7 +12,7 @@ export function registerMigrate(program: Command): void {
       const config = loadConfig(process.env, options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
       const store = openStore(config.databaseUrl);
       try {
-        const applied = await migrateToLatest(store.db, store.dialect);
+        const applied = await store.exclusively('migrations', () => migrateToLatest(store.db));
         process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
       } finally {
         await store.close();

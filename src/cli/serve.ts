@@ -16,6 +16,9 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
   ['--key-publish-ahead <seconds>', 'keyPublishAhead', 'publish the next key this long before it signs (TESSERA_KEY_PUBLISH_AHEAD)'],
   ['--brute-force-max-failures <n>', 'bruteForceMaxFailures', 'failed client authentications per client id or address before a lockout; 0 = off (TESSERA_BRUTE_FORCE_MAX_FAILURES, default 10)'],
   ['--brute-force-window <seconds>', 'bruteForceWindow', 'window of those failures and length of a lockout (TESSERA_BRUTE_FORCE_WINDOW, default 60)'],
+  ['--database-pool-size <n>', 'databasePoolSize', 'PostgreSQL connections per process (TESSERA_DATABASE_POOL_SIZE)'],
+  ['--outage-grace <seconds>', 'outageGrace', 'keep serving known clients this long while the database is down (TESSERA_OUTAGE_GRACE)'],
+  ['--trust-proxy <value>', 'trustProxy', 'true | false | hop count | addresses and CIDRs of your proxies (TESSERA_TRUST_PROXY)'],
 ];
 
 export function registerServe(program: Command): void {

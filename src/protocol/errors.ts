@@ -81,3 +81,11 @@ export function toOAuthError(err: unknown): OAuthError {
     detail: err instanceof Error ? err.message : String(err),
   });
 }
+
+/** RFC 6749 §5.2 (as extended for the token endpoint): the server cannot answer now; retry after `retryAfterSeconds`. */
+export function temporarilyUnavailable(retryAfterSeconds: number, detail: string): OAuthError {
+  return new OAuthError('temporarily_unavailable', 'The authorization server is temporarily unavailable; retry later.', {
+    detail,
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  });
+}

@@ -29,8 +29,19 @@ export interface Store {
   /** For SQLite: the absolute path of the database file. */
   readonly sqlitePath?: string;
   ping(): Promise<void>;
+  /**
+   * Runs `work` while no other process runs work under the same lock: a PostgreSQL advisory lock
+   * held by one pooled connection while `work` uses others. SQLite serialises writers by itself.
+   */
+  exclusively<T>(lock: ExclusiveLock, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/** What processes starting together must do one at a time. */
+export type ExclusiveLock = 'migrations' | 'bootstrap';
+
+/** PostgreSQL advisory lock keys: "tessera" in ASCII, then 1 or 2. */
+const LOCK_KEYS: Record<ExclusiveLock, string> = { migrations: '8386093285548597505', bootstrap: '8386093285548597506' };
 
 export interface StoreOptions {
   /** PostgreSQL: connections in the pool (default 10). */
@@ -93,6 +104,7 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
       ping: async () => {
         await sql`select 1`.execute(db);
       },
+      exclusively: (_lock, work) => work(),
       close: () => db.destroy(),
     };
   }
@@ -128,6 +140,16 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+    exclusively: (lock, work) =>
+      db.connection().execute(async (locked) => {
+        await sql`select pg_advisory_lock(${LOCK_KEYS[lock]}::bigint)`.execute(locked);
+        try {
+          return await work();
+        } finally {
+          // If the connection broke meanwhile, the lock went with its session.
+          await sql`select pg_advisory_unlock(${LOCK_KEYS[lock]}::bigint)`.execute(locked).catch(() => {});
+        }
+      }),
     close: () => db.destroy(),
   };
 }

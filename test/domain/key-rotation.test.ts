@@ -125,11 +125,12 @@ if (DIALECTS.includes('postgres')) {
     const t0 = clock.now();
     const at = (seconds: number) => clock.advance(t0 + seconds * 1000 - clock.now());
     const env = { TESSERA_KEY_ROTATION_INTERVAL: '1000', TESSERA_KEY_PUBLISH_AHEAD: '100' };
-    let servers: TestTessera[] = [];
+    const servers: TestTessera[] = [];
     before(async () => {
       const first = await startTessera({ dialect: 'postgres', clock, env });
+      servers.push(first);
       const shared = { ...env, TESSERA_DATABASE_URL: first.config.databaseUrl, TESSERA_SECRET: first.config.secret! };
-      servers = [first, await startTessera({ dialect: 'postgres', clock, env: shared }), await startTessera({ dialect: 'postgres', clock, env: shared })];
+      for (let i = 0; i < 2; i++) servers.push(await startTessera({ dialect: 'postgres', clock, env: shared }));
     });
     after(() => Promise.all(servers.map((s) => s.close())));
 

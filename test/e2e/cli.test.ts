@@ -87,10 +87,16 @@ describe('CLI: serve, migrate, admin-token create', () => {
       ['TESSERA_PUBLIC_PORT', 'http'],
       ['TESSERA_DATABASE_URL', 'mysql://x'],
       ['TESSERA_KEY_ROTATION_INTERVAL', '30d'],
+      ['TESSERA_OUTAGE_GRACE', '5m'],
+      ['TESSERA_TRUST_PROXY', '10.0.0.0/33'],
+      ['TESSERA_DATABASE_POOL_SIZE', '1'],
     ] as const) {
       const res = await runCli(['serve'], { ...env, [variable]: value });
       assert.equal(res.code, 2, `${variable}: ${res.stderr}`);
       assert.match(res.stderr, new RegExp(variable));
     }
+    const flag = await runCli(['serve', '--outage-grace', 'soon'], env);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /TESSERA_OUTAGE_GRACE must be a number of seconds, got "soon"/);
   });
 });

@@ -97,8 +97,8 @@ export async function startPostgres(): Promise<PostgresServer> {
   giveToPostgres(base);
   const data = join(base, 'data');
   await run('cp', ['-a', await template(bin), data]);
-  const port = await freePort();
-  const options = [
+  let port = await freePort();
+  const options = () => [
     `-p ${port}`,
     '-c listen_addresses=127.0.0.1',
     `-c unix_socket_directories=${base}`,
@@ -111,7 +111,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   const pgCtl = (...args: string[]) => pgCommand(bin, 'pg_ctl', ['-D', data, ...args]);
   const log = join(base, 'server.log');
   const start = async () => {
-    const [cmd, args] = pgCtl('-l', log, '-o', options, '-w', '-t', '60', 'start');
+    const [cmd, args] = pgCtl('-l', log, '-o', options(), '-w', '-t', '60', 'start');
     try {
       await run(cmd, args);
     } catch (err) {
@@ -119,11 +119,22 @@ export async function startPostgres(): Promise<PostgresServer> {
       throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${tail}`);
     }
   };
-  await start();
+  // The free port may be taken before the server binds it: try others.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (err) {
+      if (attempt >= 5 || !/Address already in use/.test((err as Error).message)) throw err;
+      port = await freePort();
+    }
+  }
   let databases = 0;
   let destroyed = false;
   return {
-    port,
+    get port() {
+      return port;
+    },
     async createDatabase() {
       const name = `tessera_${++databases}_${randomBytes(4).toString('hex')}`;
       const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });

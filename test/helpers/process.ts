@@ -14,8 +14,18 @@ export interface TesseraProcess {
   readonly exited: Promise<number | string>;
 }
 
-/** Runs `tessera serve` as its own process and waits until it is ready. */
+/** Runs `tessera serve` as its own process and waits until it is ready (on other ports if one was taken meanwhile). */
 export async function spawnTessera(env: Record<string, string>): Promise<TesseraProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnOnce(env);
+    } catch (err) {
+      if (attempt >= 5 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function spawnOnce(env: Record<string, string>): Promise<TesseraProcess> {
   const [publicPort, adminPort] = [await freePort(), await freePort()];
   const child = spawn(process.execPath, [MAIN, 'serve'], {
     // Info level at least: readiness is read from the "Tessera is ready" log line.
@@ -43,6 +53,24 @@ export async function spawnTessera(env: Record<string, string>): Promise<Tessera
     });
   });
   return { child, publicUrl: `http://127.0.0.1:${publicPort}`, adminUrl: `http://127.0.0.1:${adminPort}`, output, exited };
+}
+
+/** Starts `count` processes at once; if any fails to start, stops the others and throws. */
+export async function spawnTesseras(count: number, env: Record<string, string>): Promise<TesseraProcess[]> {
+  const results = await Promise.allSettled(Array.from({ length: count }, () => spawnTessera(env)));
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.map(stopTessera));
+    throw failed.reason;
+  }
+  return started;
+}
+
+/** Stops a `tessera serve` process with SIGTERM and waits for it to end; answers its exit code. */
+export async function stopTessera(proc: TesseraProcess): Promise<number | string> {
+  if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGTERM');
+  return proc.exited;
 }
 
 /** Runs the CLI to completion. */

@@ -70,23 +70,27 @@ export async function storeEnv(dialect: TestDialect, dataDir: string): Promise<R
 export async function startTessera(options: StartOptions = {}): Promise<TestTessera> {
   const dialect = options.dialect ?? 'sqlite';
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tessera-test-'));
-  const [publicPort, adminPort] = [await freePort(), await freePort()];
   const adminToken = options.env?.TESSERA_ADMIN_TOKEN ?? `test-admin-token-${randomBytes(16).toString('hex')}`;
-  const config = loadConfig({
-    ...(await storeEnv(dialect, dataDir)),
-    TESSERA_PUBLIC_URL: `http://127.0.0.1:${publicPort}`,
-    TESSERA_PUBLIC_PORT: String(publicPort),
-    TESSERA_ADMIN_PORT: String(adminPort),
-    TESSERA_ADMIN_TOKEN: adminToken,
-    TESSERA_LOG_LEVEL: 'info',
-    // Every suite calls from 127.0.0.1: the default lockout (10 failures a minute per address)
-    // would couple unrelated tests. Counting stays on; test/security/brute-force.test.ts sets its own limits.
-    TESSERA_BRUTE_FORCE_MAX_FAILURES: '1000',
-    ...options.env,
-  });
+  const store = await storeEnv(dialect, dataDir);
   const logs: string[] = [];
-  const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
-  const server = await startServer(config, { logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const start = async () => {
+    const [publicPort, adminPort] = [await freePort(), await freePort()];
+    const config = loadConfig({
+      ...store,
+      TESSERA_PUBLIC_URL: `http://127.0.0.1:${publicPort}`,
+      TESSERA_PUBLIC_PORT: String(publicPort),
+      TESSERA_ADMIN_PORT: String(adminPort),
+      TESSERA_ADMIN_TOKEN: adminToken,
+      TESSERA_LOG_LEVEL: 'info',
+      // Every suite calls from 127.0.0.1: the default lockout (10 failures a minute per address)
+      // would couple unrelated tests. Counting stays on; test/security/brute-force.test.ts sets its own limits.
+      TESSERA_BRUTE_FORCE_MAX_FAILURES: '1000',
+      ...options.env,
+    });
+    const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
+    return { config, server: await startServer(config, { logger, ...(options.clock ? { clock: options.clock } : {}) }) };
+  };
+  const { config, server } = await retryOnPortClash(start);
   const publicUrl = server.publicAddress;
   const adminUrl = server.adminAddress;
   return {
@@ -128,6 +132,20 @@ export async function startTessera(options: StartOptions = {}): Promise<TestTess
       if (!options.keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A port found free may be taken before the server binds it (by any outgoing connection's
+ * ephemeral port, for instance): start again on other ports.
+ */
+export async function retryOnPortClash<T>(start: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= attempts || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    }
+  }
 }
 
 /** `Authorization: Basic` per RFC 6749 §2.3.1 (form-urlencoded, then base64). */

@@ -1188,6 +1188,23 @@ describeEachDialect('admin API: authentication, body rules and public documents'
   });
   after(() => t.close());
 
+  it('refuses a NUL character anywhere in the request with 400, the same on every store', async () => {
+    for (const path of ['/clients/abc%00', '/service-accounts/sa%00', '/apis/x%00', '/grants/g%00', '/audit-events?target_id=a%00', '/grants?client_id=a%00']) {
+      const res = await t.admin('GET', path);
+      assert.equal(res.status, 400, `${path}: ${res.text}`);
+      assert.equal(res.body.detail, 'the request URL contains a control character', path);
+    }
+    for (const [method, path, body] of [
+      ['POST', '/grants', { client_id: 'a\u0000', api_id: 'x', scopes: ['read'] }],
+      ['PATCH', '/clients/any', { client_name: 'ok', audience: ['https://a/\u0000'] }],
+    ] as const) {
+      const res = await t.admin(method, path, body);
+      assert.equal(res.status, 400, `${path}: ${res.text}`);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    }
+  });
+
+
   it('answers 401 with WWW-Authenticate: Bearer without a token, with an unknown token, with another scheme', async () => {
     const cases: [string | null, Record<string, string>, string][] = [
       [null, {}, 'send an admin token: Authorization: Bearer <token> (or start Tessera with TESSERA_ADMIN_AUTH=loopback)'],

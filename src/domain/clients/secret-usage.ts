@@ -29,9 +29,15 @@ export class SecretUsage {
       list.push({ id: use.id, at: isoTime(use.atMs) });
       byTenant.set(use.tenantId, list);
     }
-    await this.db.transaction().execute(async (trx) => {
-      for (const [tenantId, uses] of byTenant) await clientsRepo.touchSecrets(trx, tenantId, uses);
-    });
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        for (const [tenantId, uses] of byTenant) await clientsRepo.touchSecrets(trx, tenantId, uses);
+      });
+    } catch (err) {
+      // Kept for the next flush (the database may be down), unless a newer use replaced it meanwhile.
+      for (const [key, use] of batch) if (!this.#pending.has(key)) this.#pending.set(key, use);
+      throw err;
+    }
     return batch.size;
   }
 }

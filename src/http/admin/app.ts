@@ -4,10 +4,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import { registerAdminAuth } from './auth.js';
 import { clientErrorHandler } from '../client-error.js';
-import { registerAdminBodyParsers } from './body.js';
+import { containsNul, registerAdminBodyParsers } from './body.js';
 import { registerTenantScope } from './context.js';
 import { registerAdminUrlChecks } from './input.js';
-import { Problem, problemDocument, sendProblem } from './problem.js';
+import { ADMIN_RETRY_AFTER, Problem, problemDocument, sendProblem } from './problem.js';
 import { adminTokenRoutes } from './routes/admin-tokens.js';
 import { apiRoutes } from './routes/apis.js';
 import { auditRoutes } from './routes/audit.js';
@@ -63,6 +63,8 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
   // A POST or PATCH without a body means "no fields": validated as {}.
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && (request.method === 'POST' || request.method === 'PATCH')) request.body = {};
+    // PostgreSQL text cannot hold NUL: refused alike on every store, before any lookup.
+    if (request.url.includes('%00') || containsNul(request.body)) throw new Problem(400, 'Bad Request', 'the request contains a NUL character');
   });
   app.addHook('onSend', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
@@ -79,12 +81,15 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   app.get('/health/alive', { config: { access: 'public' }, schema: { hide: true } }, async () => ({ status: 'alive' }));
+  // Ready: the database answers and, with PostgreSQL, this process hears other processes' changes.
   app.get('/health/ready', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
+    const unavailable = () => reply.code(503).header('retry-after', String(ADMIN_RETRY_AFTER)).send({ status: 'unavailable', detail: 'the database does not answer' });
+    if (!deps.storeHealth.available) return unavailable();
     try {
       await deps.store.ping();
       return { status: 'ready' };
     } catch {
-      return reply.code(503).send({ status: 'unavailable', detail: 'the database does not answer' });
+      return unavailable();
     }
   });
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());

@@ -36,3 +36,11 @@ export function registerAdminBodyParsers(app: FastifyInstance): void {
     parseChecked(request, text, done, () => new Problem(400, 'Bad Request', 'the request body is not valid JSON'));
   });
 }
+
+/** True when a parsed JSON value holds a NUL character in any string or key (PostgreSQL text cannot). */
+export function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\0') || containsNul(v));
+  return false;
+}

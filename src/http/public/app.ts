@@ -3,12 +3,12 @@ import type { Deps } from '../../app/deps.js';
 import type { TenantState } from '../../domain/read-model/tenant-state.js';
 import { DEFAULT_TENANT, TENANT_ID_PATTERN } from '../../domain/tenants/model.js';
 import { authorizationServerMetadata } from '../../protocol/discovery.js';
-import { OAuthError } from '../../protocol/errors.js';
+import { OAuthError, temporarilyUnavailable } from '../../protocol/errors.js';
 import { parseRequestBody } from '../../protocol/params.js';
 import { handleTokenRequest } from '../../protocol/token-endpoint.js';
 import { registerRevocationRoutes } from './revocation-routes.js';
 import { clientErrorHandler } from '../client-error.js';
-import { PUBLIC_HEADERS, sendOAuthError } from './errors.js';
+import { OUTAGE_RETRY_AFTER, PUBLIC_HEADERS, sendOAuthError } from './errors.js';
 
 /** Largest accepted request body on the public listener. */
 export const PUBLIC_BODY_LIMIT = 64 * 1024;
@@ -38,6 +38,12 @@ function notFound(): OAuthError {
   return new OAuthError('invalid_request', 'No such endpoint.', { status: 404 });
 }
 
+/** TESSERA_TRUST_PROXY as Fastify takes it (a hop count becomes the function Fastify would build). */
+function trustProxyOption(value: boolean | number | readonly string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof value === 'number') return (_address, hop) => hop < value;
+  return typeof value === 'boolean' ? value : [...value];
+}
+
 /**
  * The public listener: per-issuer token endpoint, introspection, revocation and its feed, JWKS
  * and discovery (DESIGN §3). Building never
@@ -48,7 +54,7 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger.child({ listener: 'public' }) as FastifyBaseLogger,
     bodyLimit: PUBLIC_BODY_LIMIT,
-    trustProxy: false,
+    trustProxy: trustProxyOption(deps.config.trustProxy),
     return503OnClosing: true,
     // Bad percent-encoding, over-long path parameters: RFC 6749 errors like any other.
     frameworkErrors: (err, request, reply) => sendOAuthError(err, request, reply),
@@ -82,8 +88,23 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
     return { state, issuer: issuers.issuerOf(id) };
   };
 
+  /**
+   * While the database is unavailable the read model may be stale. Clients it holds keep getting
+   * tokens for TESSERA_OUTAGE_GRACE seconds, then nobody does. A client that fails to
+   * authenticate meanwhile (unknown here: it may exist by now) is told to retry, not refused;
+   * whether the client is known or its secret wrong, the answer is the same, so an outage does
+   * not reveal which clients exist.
+   */
+  const outage = (): 'none' | 'grace' | 'over' => {
+    const since = deps.storeHealth.downSinceMs;
+    if (since === null) return 'none';
+    return clock.now() - since < deps.config.outageGrace * 1000 ? 'grace' : 'over';
+  };
+
   const token = async (request: FastifyRequest, reply: FastifyReply) => {
     const { state, issuer } = resolve(request);
+    const during = outage();
+    if (during === 'over') throw temporarilyUnavailable(OUTAGE_RETRY_AFTER, 'the database has been unavailable for longer than TESSERA_OUTAGE_GRACE');
     const params = await parseRequestBody(request.headers['content-type'], (request.body as Buffer | undefined) ?? Buffer.alloc(0));
     const query = request.url.includes('?') ? [...new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1)).keys()] : [];
     // The URL under the issuer this request was made to: a DPoP proof's htu (RFC 9449 §4.3).
@@ -100,7 +121,12 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
         address: request.ip,
       },
       { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce },
-    );
+    ).catch((err: unknown) => {
+      if (during === 'grace' && err instanceof OAuthError && err.code === 'invalid_client') {
+        throw temporarilyUnavailable(OUTAGE_RETRY_AFTER, `the database is unavailable; client authentication failed: ${err.message}`);
+      }
+      throw err;
+    });
     if (client.secretId !== null) deps.secretUsage.record(state.settings.tenant.id, client.secretId);
     request.log.info({ client_id: client.entry.client.clientId, tenant: state.settings.tenant.id }, 'token issued');
     return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(response);

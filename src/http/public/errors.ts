@@ -1,5 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { OAuthError, toOAuthError } from '../../protocol/errors.js';
+import { OAuthError, temporarilyUnavailable, toOAuthError } from '../../protocol/errors.js';
+import { isConnectionFailure } from '../../storage/errors.js';
+
+/** Retry-After of a 503 answered while the database is unavailable, in seconds. */
+export const OUTAGE_RETRY_AFTER = 5;
 
 /** Maps Fastify's own errors (body too large, bad media type, bad JSON) to OAuth errors. */
 function fromFastify(err: FastifyError): OAuthError | undefined {
@@ -28,8 +32,14 @@ export const PUBLIC_HEADERS: Readonly<Record<string, string>> = { 'cache-control
 
 /** The public listener speaks RFC 6749 §5.2 only: `{error, error_description}`, never a stack. */
 export function sendOAuthError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const oauth = err instanceof OAuthError ? err : ((err as FastifyError)?.code ? fromFastify(err as FastifyError) : undefined) ?? toOAuthError(err);
-  if (oauth.status >= 500) request.log.error({ err }, 'request failed');
+  const oauth =
+    err instanceof OAuthError
+      ? err
+      : isConnectionFailure(err)
+        ? temporarilyUnavailable(OUTAGE_RETRY_AFTER, `the database is unavailable: ${(err as Error).message}`)
+        : (((err as FastifyError)?.code ? fromFastify(err as FastifyError) : undefined) ?? toOAuthError(err));
+  if (oauth.code === 'temporarily_unavailable') request.log.warn({ error: oauth.code, detail: oauth.message }, 'request refused');
+  else if (oauth.status >= 500) request.log.error({ err }, 'request failed');
   else request.log.info({ error: oauth.code, detail: oauth.message }, 'request refused');
   return reply
     .code(oauth.status)

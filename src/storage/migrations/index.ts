@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_revocation.js';
 import * as m0003 from './0003_client_assertions.js';
@@ -12,28 +12,12 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_dpop': m0004,
 };
 
-/** PostgreSQL advisory lock key of Tessera's migrations ("tessera" in ASCII, then 1). */
-const MIGRATION_LOCK_KEY = '8386093285548597505';
-
 /**
- * Applies every pending migration. On PostgreSQL, processes starting together queue on an
- * advisory lock held around the whole run (including the creation of Kysely's own tables), so
- * one migrates and the others find nothing left to do. SQLite serialises writers by itself.
+ * Applies every pending migration. Run it inside `Store.exclusively('migrations', …)` so that
+ * processes starting together on PostgreSQL take turns (the first migrates, the others find
+ * nothing left to do).
  */
-export async function migrateToLatest(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promise<string[]> {
-  if (dialect === 'sqlite') return migrate(db);
-  // The lock is held by one pooled connection while the migrator works on others.
-  return db.connection().execute(async (locked) => {
-    await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY}::bigint)`.execute(locked);
-    try {
-      return await migrate(db);
-    } finally {
-      await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY}::bigint)`.execute(locked);
-    }
-  });
-}
-
-async function migrate(db: Kysely<any>): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {

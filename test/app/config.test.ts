@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/app/config.js';
+
+const pg = { TESSERA_DATABASE_URL: 'postgres://tessera@db.internal/tessera', TESSERA_SECRET: 'ab'.repeat(32) };
+
+describe('settings for several processes (config.ts)', () => {
+  it('defaults: a pool of 10, five minutes of outage grace, no proxy trusted', () => {
+    const config = loadConfig(pg);
+    assert.equal(config.databasePoolSize, 10);
+    assert.equal(config.outageGrace, 300);
+    assert.equal(config.trustProxy, false);
+  });
+
+  it('reads TESSERA_OUTAGE_GRACE and TESSERA_DATABASE_POOL_SIZE, flags first', () => {
+    assert.equal(loadConfig({ ...pg, TESSERA_OUTAGE_GRACE: '0' }).outageGrace, 0);
+    assert.equal(loadConfig({ ...pg, TESSERA_OUTAGE_GRACE: '30' }, { outageGrace: '90' }).outageGrace, 90);
+    assert.equal(loadConfig({ ...pg, TESSERA_DATABASE_POOL_SIZE: '25' }).databasePoolSize, 25);
+  });
+
+  it('reads TESSERA_TRUST_PROXY as true, false, a hop count, or addresses and CIDR ranges', () => {
+    const trust = (value: string) => loadConfig({ ...pg, TESSERA_TRUST_PROXY: value }).trustProxy;
+    assert.equal(trust('true'), true);
+    assert.equal(trust('false'), false);
+    assert.equal(trust('2'), 2);
+    assert.deepEqual(trust('10.0.0.0/8, 127.0.0.1,::1,fd00::/8'), ['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8']);
+  });
+
+  it('refuses wrong values, naming the variable', () => {
+    const cases: [string, string, RegExp][] = [
+      ['TESSERA_OUTAGE_GRACE', '-1', /^TESSERA_OUTAGE_GRACE must be a number of seconds, got "-1"$/],
+      ['TESSERA_OUTAGE_GRACE', '5m', /^TESSERA_OUTAGE_GRACE must be a number of seconds/],
+      ['TESSERA_DATABASE_POOL_SIZE', '1', /^TESSERA_DATABASE_POOL_SIZE must be a number of connections from 2 to 1000, got "1"$/],
+      ['TESSERA_DATABASE_POOL_SIZE', 'many', /^TESSERA_DATABASE_POOL_SIZE must be/],
+      ['TESSERA_TRUST_PROXY', 'yes', /^TESSERA_TRUST_PROXY must be true, false, a number of proxy hops, or IP addresses and CIDR ranges/],
+      ['TESSERA_TRUST_PROXY', '10.0.0.0/33', /^TESSERA_TRUST_PROXY must be/],
+      ['TESSERA_TRUST_PROXY', 'proxy.internal', /^TESSERA_TRUST_PROXY must be/],
+    ];
+    for (const [variable, value, message] of cases) {
+      assert.throws(() => loadConfig({ ...pg, [variable]: value }), (err: unknown) => err instanceof ConfigError && message.test(err.message), `${variable}=${value}`);
+    }
+  });
+
+  it('still requires TESSERA_SECRET with PostgreSQL', () => {
+    assert.throws(() => loadConfig({ TESSERA_DATABASE_URL: pg.TESSERA_DATABASE_URL }), /TESSERA_SECRET is required with PostgreSQL/);
+  });
+});
