@@ -1,7 +1,7 @@
-import { SignJWT } from 'jose';
+import { constants, sign, type SignKeyObjectInput } from 'node:crypto';
 import type { Client } from '../domain/clients/model.js';
 import type { Signer } from '../domain/read-model/tenant-state.js';
-import type { Tenant } from '../domain/tenants/model.js';
+import type { SigningAlg, Tenant } from '../domain/tenants/model.js';
 import { randomToken } from '../lib/random.js';
 import type { ResolvedTarget } from './target.js';
 
@@ -52,7 +52,27 @@ export function accessTokenClaims(input: {
   return claims;
 }
 
-/** Signs the claims as a JWT with header `typ: at+jwt` (RFC 9068 §2.1) and the key's `kid`. */
+/** How node:crypto signs each JWS algorithm (RFC 7518 §3): digest and key options. */
+const JWS_SIGNING: Record<SigningAlg, { digest: string | null; options: Omit<SignKeyObjectInput, 'key'> }> = {
+  RS256: { digest: 'sha256', options: {} },
+  PS256: { digest: 'sha256', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } },
+  ES256: { digest: 'sha256', options: { dsaEncoding: 'ieee-p1363' } },
+  EdDSA: { digest: null, options: {} },
+};
+
+/**
+ * Signs the claims as a compact JWS with header `typ: at+jwt` (RFC 9068 §2.1) and the key's
+ * `kid`. node:crypto's callback form signs on the thread pool, so RSA keeps every core busy and
+ * the event loop free.
+ */
 export function signAccessToken(signer: Signer, claims: AccessTokenClaims): Promise<string> {
-  return new SignJWT({ ...claims }).setProtectedHeader({ alg: signer.alg, typ: 'at+jwt', kid: signer.kid }).sign(signer.key);
+  const header = Buffer.from(JSON.stringify({ alg: signer.alg, typ: 'at+jwt', kid: signer.kid })).toString('base64url');
+  const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  const { digest, options } = JWS_SIGNING[signer.alg];
+  return new Promise((resolve, reject) => {
+    sign(digest, Buffer.from(input), { key: signer.key, ...options }, (err, signature) => {
+      if (err) reject(err);
+      else resolve(`${input}.${signature.toString('base64url')}`);
+    });
+  });
 }
