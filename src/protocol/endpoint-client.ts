@@ -2,7 +2,7 @@ import type { TenantState } from '../domain/read-model/tenant-state.js';
 import type { BruteForceGuard } from './brute-force.js';
 import { authenticateClient, type AuthenticatedClient, type ClientAuthDeps } from './client-auth/index.js';
 import { invalidRequest } from './errors.js';
-import type { RequestParams } from './params.js';
+import { assertNoQueryParameters, type RequestParams } from './params.js';
 
 /** A request to an endpoint where a client authenticates as at the token endpoint (introspection, revocation). */
 export interface ClientEndpointRequest {
@@ -26,7 +26,7 @@ export async function authenticateEndpointClient(
   nowMs: number,
   deps: { clientAuth: ClientAuthDeps; guard: BruteForceGuard },
 ): Promise<AuthenticatedClient> {
-  if (req.queryParameters.length > 0) throw invalidRequest('Send parameters in the request body, not in the query string.');
+  assertNoQueryParameters(req.queryParameters);
   req.params.assertSingle(new Set());
   return authenticateClient(
     { authorization: req.authorization, params: req.params, tenant: req.tenant, realm: req.issuer, nowMs, address: req.address, guard: deps.guard },

@@ -2,24 +2,17 @@ import { errors, jwtVerify, type JWTPayload } from 'jose';
 import type { TenantState } from '../domain/read-model/tenant-state.js';
 import { SIGNING_ALGS } from '../domain/tenants/model.js';
 import type { Clock } from '../lib/clock.js';
+import type { AccessTokenClaims } from './access-token.js';
 import type { AuthenticatedClient } from './client-auth/index.js';
 import type { BruteForceGuard } from './brute-force.js';
 import type { ClientAuthDeps } from './client-auth/index.js';
 import { authenticateEndpointClient, tokenParameter, type ClientEndpointRequest } from './endpoint-client.js';
 
-/** The claims of an access token that passed every check of `inspectAccessToken`. */
-export interface ActiveTokenClaims {
-  iss: string;
-  sub: string;
-  aud: string | string[];
-  exp: number;
-  iat: number;
-  jti: string;
-  client_id: string;
-  scope?: string;
-  /** RFC 7800 confirmation, e.g. `{jkt}` of a DPoP-bound token (RFC 9449 §6). */
-  cnf?: Record<string, unknown>;
-}
+/**
+ * The claims of an access token that passed every check of `inspectAccessToken`: those Tessera
+ * issues, with any RFC 7800 confirmation object (e.g. `{jkt}` of a DPoP-bound token, RFC 9449 §6).
+ */
+export type ActiveTokenClaims = Omit<AccessTokenClaims, 'cnf'> & { cnf?: Record<string, unknown> };
 
 export type TokenInspection = { active: true; claims: ActiveTokenClaims } | { active: false; reason: string };
 

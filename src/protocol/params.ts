@@ -45,6 +45,11 @@ export class RequestParams {
 }
 
 /** Collects parameters, refusing too many, too long, or any with a control character (DESIGN §3). */
+/** Client credentials and other parameters belong in the body, never the URL (RFC 6749 §2.3.1, §3.2). */
+export function assertNoQueryParameters(queryParameters: readonly string[]): void {
+  if (queryParameters.length > 0) throw invalidRequest('Send parameters in the request body, not in the query string.');
+}
+
 function collect(entries: Iterable<[string, string]>): RequestParams {
   const map = new Map<string, string[]>();
   let count = 0;

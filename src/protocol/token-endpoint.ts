@@ -5,7 +5,7 @@ import { authenticateClient, CLIENT_AUTH_PARAMETERS, type AuthenticatedClient, t
 import { assertClientDpop, assertDpopProofUnused, verifyDpopProof, type DpopReplayCache } from './dpop.js';
 import { invalidRequest, OAuthError } from './errors.js';
 import type { GrantTypeRegistry, TokenResponse } from './grant-types/registry.js';
-import { RequestParams } from './params.js';
+import { assertNoQueryParameters, RequestParams } from './params.js';
 
 export interface TokenRequest {
   tenant: TenantState;
@@ -44,7 +44,7 @@ export interface TokenEndpointDeps {
 
 /** The token endpoint (RFC 6749 §3.2): validates, authenticates the client, dispatches to the grant type. */
 export async function handleTokenRequest(req: TokenRequest, deps: TokenEndpointDeps): Promise<TokenOutcome> {
-  if (req.queryParameters.length > 0) throw invalidRequest('Send parameters in the request body, not in the query string.');
+  assertNoQueryParameters(req.queryParameters);
   const grantTypes = req.params.all('grant_type');
   if (grantTypes.length === 0) throw invalidRequest('The grant_type parameter is required.');
   const grantType = deps.grantTypes.get(grantTypes[0]!);

@@ -8,7 +8,7 @@ import { parseRequestBody } from '../../protocol/params.js';
 import { handleTokenRequest } from '../../protocol/token-endpoint.js';
 import { registerRevocationRoutes } from './revocation-routes.js';
 import { clientErrorHandler } from '../client-error.js';
-import { OUTAGE_RETRY_AFTER, PUBLIC_HEADERS, sendOAuthError } from './errors.js';
+import { methodNotAllowed, OUTAGE_RETRY_AFTER, PUBLIC_HEADERS, queryParameterNames, sendOAuthError } from './errors.js';
 
 /** Largest accepted request body on the public listener. */
 export const PUBLIC_BODY_LIMIT = 64 * 1024;
@@ -106,7 +106,7 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
     const during = outage();
     if (during === 'over') throw temporarilyUnavailable(OUTAGE_RETRY_AFTER, 'the database has been unavailable for longer than TESSERA_OUTAGE_GRACE');
     const params = await parseRequestBody(request.headers['content-type'], (request.body as Buffer | undefined) ?? Buffer.alloc(0));
-    const query = request.url.includes('?') ? [...new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1)).keys()] : [];
+    const query = queryParameterNames(request.url);
     // The URL under the issuer this request was made to: a DPoP proof's htu (RFC 9449 §4.3).
     const endpointUrl = `${issuer}${request.routeOptions.url?.endsWith('/oauth/token') ? '/oauth/token' : '/oauth2/token'}`;
     const { response, client } = await handleTokenRequest(
@@ -131,9 +131,6 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
     request.log.info({ client_id: client.entry.client.clientId, tenant: state.settings.tenant.id }, 'token issued');
     return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(response);
   };
-
-  const methodNotAllowed = async (request: FastifyRequest, reply: FastifyReply) =>
-    sendOAuthError(new OAuthError('invalid_request', 'Use POST.', { status: 405, headers: { allow: 'POST' } }), request, reply);
 
   const routes = async (scope: FastifyInstance) => {
     scope.post('/oauth2/token', token);

@@ -47,3 +47,14 @@ export function sendOAuthError(err: unknown, request: FastifyRequest, reply: Fas
     .type('application/json')
     .send(oauth.toJSON());
 }
+
+/** Names of the query string parameters of a request URL (the OAuth endpoints accept none). */
+export function queryParameterNames(url: string): string[] {
+  const at = url.indexOf('?');
+  return at < 0 ? [] : [...new URLSearchParams(url.slice(at + 1)).keys()];
+}
+
+/** 405 for anything but POST on the OAuth endpoints, as an RFC 6749 error. */
+export async function methodNotAllowed(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  return sendOAuthError(new OAuthError('invalid_request', 'Use POST.', { status: 405, headers: { allow: 'POST' } }), request, reply);
+}

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import type { TenantState } from '../../domain/read-model/tenant-state.js';
 import type { ClientEndpointRequest } from '../../protocol/endpoint-client.js';
@@ -6,8 +6,7 @@ import { handleIntrospectionRequest } from '../../protocol/introspection.js';
 import { parseRequestBody } from '../../protocol/params.js';
 import { ifNoneMatchMatches, revocationFeed } from '../../protocol/revocation-feed.js';
 import { handleRevocationRequest } from '../../protocol/revocation.js';
-import { OAuthError } from '../../protocol/errors.js';
-import { sendOAuthError } from './errors.js';
+import { methodNotAllowed, queryParameterNames } from './errors.js';
 
 /** How long a verifier may reuse the feed before asking again (with If-None-Match). */
 export const REVOCATION_FEED_CACHE_CONTROL = 'public, max-age=15';
@@ -19,12 +18,9 @@ const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 async function endpointRequest(request: FastifyRequest, resolve: TenantResolver): Promise<ClientEndpointRequest> {
   const { state, issuer } = resolve(request);
   const params = await parseRequestBody(request.headers['content-type'], (request.body as Buffer | undefined) ?? Buffer.alloc(0));
-  const query = request.url.includes('?') ? [...new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1)).keys()] : [];
+  const query = queryParameterNames(request.url);
   return { tenant: state, issuer, authorization: request.headers.authorization, address: request.ip, queryParameters: query, params };
 }
-
-const methodNotAllowed = async (request: FastifyRequest, reply: FastifyReply) =>
-  sendOAuthError(new OAuthError('invalid_request', 'Use POST.', { status: 405, headers: { allow: 'POST' } }), request, reply);
 
 /**
  * Introspection (RFC 7662), revocation (RFC 7009) and the revocation feed, under one issuer's
