@@ -22,6 +22,7 @@ import { fetchJson } from '../lib/fetch-json.js';
 import { BruteForceGuard, type Lockout } from '../protocol/brute-force.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
+import { TokenEvents } from '../protocol/token-events.js';
 import { openStore, type Store } from '../storage/database.js';
 import { StoreHealth } from '../storage/health.js';
 import { migrateToLatest } from '../storage/migrations/index.js';
@@ -63,6 +64,8 @@ export interface Deps {
   readonly dpopProofs: ExpiringSet;
   /** Failed client authentications per client id and address, in this process's memory. */
   readonly bruteForce: BruteForceGuard;
+  /** Every outcome of the token endpoint, for in-memory counters (metrics, console activity). */
+  readonly tokenEvents: TokenEvents;
   close(): Promise<void>;
 }
 
@@ -140,6 +143,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         jtis: new ClientAssertionJtis(ctx),
       },
       dpopProofs: new ExpiringSet(),
+      tokenEvents: new TokenEvents(),
       close: async () => {
         await changes.close();
         await store.close();

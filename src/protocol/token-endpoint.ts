@@ -3,9 +3,10 @@ import type { Clock } from '../lib/clock.js';
 import type { BruteForceGuard } from './brute-force.js';
 import { authenticateClient, CLIENT_AUTH_PARAMETERS, type AuthenticatedClient, type ClientAuthDeps } from './client-auth/index.js';
 import { assertClientDpop, assertDpopProofUnused, verifyDpopProof, type DpopReplayCache } from './dpop.js';
-import { invalidRequest, OAuthError } from './errors.js';
+import { invalidRequest, OAuthError, toOAuthError } from './errors.js';
 import type { GrantTypeRegistry, TokenResponse } from './grant-types/registry.js';
 import { assertNoQueryParameters, RequestParams } from './params.js';
+import type { TokenListener } from './token-events.js';
 
 export interface TokenRequest {
   tenant: TenantState;
@@ -40,10 +41,26 @@ export interface TokenEndpointDeps {
   dpopProofs: DpopReplayCache;
   /** Counts failed client authentications (RFC 6749 §2.3.1). */
   guard: BruteForceGuard;
+  /** Hears every issued token and every refusal. */
+  events: TokenListener;
 }
 
-/** The token endpoint (RFC 6749 §3.2): validates, authenticates the client, dispatches to the grant type. */
+/** The token endpoint (RFC 6749 §3.2): validates, authenticates the client, dispatches to the grant type; reports the outcome to `deps.events`. */
 export async function handleTokenRequest(req: TokenRequest, deps: TokenEndpointDeps): Promise<TokenOutcome> {
+  const tenantId = req.tenant.settings.tenant.id;
+  let named: string | undefined;
+  try {
+    const outcome = await issue(req, deps, (clientId) => (named = clientId));
+    deps.events.issued({ tenantId, clientId: outcome.client.entry.client.clientId, grantType: outcome.grantType });
+    return outcome;
+  } catch (err) {
+    const clientId = named !== undefined && req.tenant.clients.has(named) ? named : null;
+    deps.events.refused({ tenantId, clientId, error: toOAuthError(err).code });
+    throw err;
+  }
+}
+
+async function issue(req: TokenRequest, deps: TokenEndpointDeps, identified: (clientId: string) => void): Promise<TokenOutcome & { grantType: string }> {
   assertNoQueryParameters(req.queryParameters);
   const grantTypes = req.params.all('grant_type');
   if (grantTypes.length === 0) throw invalidRequest('The grant_type parameter is required.');
@@ -56,7 +73,7 @@ export async function handleTokenRequest(req: TokenRequest, deps: TokenEndpointD
   const dpop = req.dpop === undefined ? null : await verifyDpopProof({ values: req.dpop, method: 'POST', url: req.endpointUrl, nowMs });
   if (dpop) assertDpopProofUnused(dpop, deps.dpopProofs, nowMs, 'check');
   const client = await authenticateClient(
-    { authorization: req.authorization, params, tenant: req.tenant, realm: req.issuer, nowMs, address: req.address, guard: deps.guard },
+    { authorization: req.authorization, params, tenant: req.tenant, realm: req.issuer, nowMs, address: req.address, guard: deps.guard, identified },
     deps.clientAuth,
   );
   if (!client.entry.client.grantTypes.includes(grantType.name)) {
@@ -65,5 +82,5 @@ export async function handleTokenRequest(req: TokenRequest, deps: TokenEndpointD
   assertClientDpop(client.entry.client, dpop);
   if (dpop) assertDpopProofUnused(dpop, deps.dpopProofs, nowMs, 'record');
   const response = await grantType.handle({ params, client, tenant: req.tenant, issuer: req.issuer, clock: deps.clock, dpop });
-  return { response, client };
+  return { response, client, grantType: grantType.name };
 }

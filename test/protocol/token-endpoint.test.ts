@@ -205,6 +205,23 @@ describeEachDialect('token endpoint: client_credentials', (dialect) => {
     assert.equal(get.status, 405);
     assert.equal(get.headers.get('allow'), 'POST');
   });
+
+  it('reports every outcome to the token listeners, naming only clients the tenant has', async () => {
+    const seen: unknown[] = [];
+    t.server.deps.tokenEvents.add({ issued: (e) => seen.push({ issued: e }), refused: (e) => seen.push({ refused: e }) });
+    await t.form('/oauth2/token', cc, { authorization: basic(client.clientId, client.secret) });
+    await t.form('/oauth2/token', cc, { authorization: basic(client.clientId, 'wrong') });
+    await t.form('/oauth2/token', cc, { authorization: basic('made-up-client', 'wrong') });
+    await t.form('/oauth2/token', { ...cc, scope: 'orders:delete' }, { authorization: basic(client.clientId, client.secret) });
+    await t.form('/oauth2/token', { grant_type: 'password' }, { authorization: basic(client.clientId, client.secret) });
+    assert.deepEqual(seen, [
+      { issued: { tenantId: 'default', clientId: 'orders-job', grantType: 'client_credentials' } },
+      { refused: { tenantId: 'default', clientId: 'orders-job', error: 'invalid_client' } },
+      { refused: { tenantId: 'default', clientId: null, error: 'invalid_client' } },
+      { refused: { tenantId: 'default', clientId: 'orders-job', error: 'invalid_scope' } },
+      { refused: { tenantId: 'default', clientId: null, error: 'unsupported_grant_type' } },
+    ]);
+  });
 });
 
 describeEachDialect('token endpoint: targets, scopes and lifetimes', (dialect) => {

@@ -120,7 +120,7 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
         endpointUrl,
         address: request.ip,
       },
-      { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce },
+      { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce, events: deps.tokenEvents },
     ).catch((err: unknown) => {
       if (during === 'grace' && err instanceof OAuthError && err.code === 'invalid_client') {
         throw temporarilyUnavailable(OUTAGE_RETRY_AFTER, `the database is unavailable; client authentication failed: ${err.message}`);

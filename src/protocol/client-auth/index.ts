@@ -33,6 +33,8 @@ export interface ClientAuthInput {
   address: string;
   /** Counts failed authentications and refuses locked clients and addresses (RFC 6749 §2.3.1). */
   guard: BruteForceGuard;
+  /** Told the client id the credentials name as soon as it is known, before anything is verified. */
+  identified?: (clientId: string) => void;
 }
 
 /** What client authentication needs besides the request: private_key_jwt's keys and jti store. */
@@ -63,6 +65,7 @@ export async function authenticateClient(input: ClientAuthInput, deps: ClientAut
     // `await` inside the try, so that a method that verifies asynchronously is counted too.
     return await verifyClient(input, deps, (clientId) => {
       attempt.clientId = clientId;
+      input.identified?.(clientId);
       input.guard.assertAllowed(attempt);
     });
   } catch (err) {

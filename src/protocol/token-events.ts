@@ -1,0 +1,46 @@
+import type { OAuthErrorCode } from './errors.js';
+
+/** A token the token endpoint issued. */
+export interface TokenIssued {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly grantType: string;
+}
+
+/** A token request the token endpoint refused. */
+export interface TokenRefused {
+  readonly tenantId: string;
+  /**
+   * The client the request named, when the tenant has such a client (authenticated or not);
+   * null when it named none or an unknown one, so that made-up ids never become labels or rows.
+   */
+  readonly clientId: string | null;
+  /** The RFC 6749 §5.2 error code answered. */
+  readonly error: OAuthErrorCode;
+}
+
+/**
+ * Hears every outcome of the token endpoint, synchronously on the request path: a listener
+ * only counts in memory (metrics, the console's activity charts) and never writes or throws.
+ */
+export interface TokenListener {
+  issued(event: TokenIssued): void;
+  refused(event: TokenRefused): void;
+}
+
+/** Fans token outcomes out to every listener added. */
+export class TokenEvents implements TokenListener {
+  readonly #listeners: TokenListener[] = [];
+
+  add(listener: TokenListener): void {
+    this.#listeners.push(listener);
+  }
+
+  issued(event: TokenIssued): void {
+    for (const listener of this.#listeners) listener.issued(event);
+  }
+
+  refused(event: TokenRefused): void {
+    for (const listener of this.#listeners) listener.refused(event);
+  }
+}
