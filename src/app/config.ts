@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { parseDatabaseUrl } from '../storage/database.js';
 
 /** Validated, frozen settings of one Tessera process (DESIGN §1). */
@@ -38,6 +39,12 @@ export interface Config {
    * (X-Forwarded-For): none (false), all (true), a hop count, or addresses and CIDR ranges.
    */
   readonly trustProxy: boolean | number | readonly string[];
+  /**
+   * Processes serving the public listener (`tessera serve --workers N`, default one per core).
+   * With 1 a single process serves both listeners; with more, a primary process serves the admin
+   * listener and runs upkeep, and N worker processes share the public port.
+   */
+  readonly workers: number;
 }
 
 /** Settings as flags of `tessera serve`; each overrides its environment variable. */
@@ -67,7 +74,11 @@ const VARIABLES: Record<keyof Config, string> = {
   databasePoolSize: 'TESSERA_DATABASE_POOL_SIZE',
   outageGrace: 'TESSERA_OUTAGE_GRACE',
   trustProxy: 'TESSERA_TRUST_PROXY',
+  workers: 'TESSERA_WORKERS',
 };
+
+/** Most worker processes `--workers` accepts. */
+export const MAX_WORKERS = 64;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -99,6 +110,12 @@ function trustProxy(value: string): boolean | number | string[] {
     );
   }
   return entries;
+}
+
+/** `auto` (one per core) or a whole number of worker processes. */
+function workers(value: string): number {
+  if (value === 'auto') return Math.min(availableParallelism(), MAX_WORKERS);
+  return integer('TESSERA_WORKERS', value, 1, MAX_WORKERS, ' (or auto: one per core)');
 }
 
 function port(name: string, value: string): number {
@@ -178,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     databasePoolSize: poolSize(get('databasePoolSize') ?? '10'),
     outageGrace: seconds('TESSERA_OUTAGE_GRACE', get('outageGrace') ?? '300'),
     trustProxy: trustProxy(get('trustProxy') ?? 'false'),
+    workers: workers(get('workers') ?? 'auto'),
   });
 }
 

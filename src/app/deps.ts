@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { AdminTokensService } from '../domain/admin-tokens/service.js';
 import { ApisService } from '../domain/apis/service.js';
 import { AuditService } from '../domain/audit/service.js';
-import { LocalChangeFeed, type ChangeFeed } from '../domain/changes.js';
+import { LocalChangeFeed, RelayedChangeFeed, type Change, type ChangeFeed } from '../domain/changes.js';
 import { ClientAssertionJtis } from '../domain/clients/assertion-jtis.js';
 import { ClientKeys } from '../domain/clients/remote-keys.js';
 import { ClientsService } from '../domain/clients/service.js';
@@ -19,7 +19,7 @@ import { TenantsService } from '../domain/tenants/service.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { ExpiringSet } from '../lib/expiring-set.js';
 import { fetchJson } from '../lib/fetch-json.js';
-import { BruteForceGuard, type Lockout } from '../protocol/brute-force.js';
+import { BruteForceGuard, type AuthAttempt, type Lockout } from '../protocol/brute-force.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
 import { TokenEvents } from '../protocol/token-events.js';
@@ -66,7 +66,25 @@ export interface Deps {
   readonly bruteForce: BruteForceGuard;
   /** Every outcome of the token endpoint, for in-memory counters (metrics, console activity). */
   readonly tokenEvents: TokenEvents;
+  /** What the sibling processes of a cluster hand to this one (unused by a single process). */
+  readonly inbox: SiblingInbox;
   close(): Promise<void>;
+}
+
+/** How a process of a cluster (`tessera serve --workers N`) reaches its siblings: src/app/cluster.ts. */
+export interface ClusterPeers {
+  /** Shared by the cluster's processes: they hear each other directly, not through PostgreSQL. */
+  readonly id: string;
+  /** Hands a change to every sibling; resolves once they have applied it. */
+  relayChange(change: Change): Promise<void>;
+  /** Tells every sibling of a failed client authentication. */
+  relayAuthFailure(attempt: AuthAttempt): void;
+}
+
+/** Receives what sibling processes relay. */
+export interface SiblingInbox {
+  change(change: Change): Promise<void>;
+  authFailure(attempt: AuthAttempt): void;
 }
 
 /** Bounds of a jwks_uri fetch. */
@@ -77,6 +95,8 @@ export const READ_MODEL_RESYNC_MS = 60_000;
 export interface DepsOptions {
   clock?: Clock;
   logger?: Logger;
+  /** Set in a process of a cluster. */
+  cluster?: ClusterPeers;
 }
 
 /** Opens the store, runs migrations and wires every service. Loads nothing into memory yet. */
@@ -94,7 +114,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     const kek = resolveKeyEncryptionKey(config, store.sqlitePath);
     // With PostgreSQL other processes share the database: changes go to them through it.
-    const changes: ChangeFeed =
+    const shared: ChangeFeed =
       store.dialect === 'postgres'
         ? new PostgresChangeFeed({
             url: config.databaseUrl,
@@ -103,8 +123,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
             logger: logger.child({ component: 'change-feed' }),
             resync: () => readModel.loadAll(),
             resyncIntervalMs: READ_MODEL_RESYNC_MS,
+            ...(options.cluster ? { origin: options.cluster.id } : {}),
           })
         : new LocalChangeFeed();
+    const relayed = options.cluster ? new RelayedChangeFeed(shared, (change) => options.cluster!.relayChange(change)) : null;
+    const changes: ChangeFeed = relayed ?? shared;
     const ctx: DomainContext = { db: store.db, clock, changes, kek };
     const readModel = new ReadModel(ctx);
     changes.subscribe((change) => readModel.apply(change));
@@ -113,7 +136,12 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       clock,
       limits: { maxFailures: config.bruteForceMaxFailures, windowSeconds: config.bruteForceWindow },
       onLockout: (lockout) => recordLockout(lockout, audit, logger),
+      ...(options.cluster ? { onFailure: (attempt: AuthAttempt) => options.cluster!.relayAuthFailure(attempt) } : {}),
     });
+    const inbox: SiblingInbox = {
+      change: (change) => (relayed ? relayed.deliver(change) : Promise.resolve()),
+      authFailure: (attempt) => bruteForce.recordRelayedFailure(attempt),
+    };
     return {
       config,
       logger,
@@ -144,6 +172,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       },
       dpopProofs: new ExpiringSet(),
       tokenEvents: new TokenEvents(),
+      inbox,
       close: async () => {
         await changes.close();
         await store.close();

@@ -18,14 +18,39 @@ export interface RunningServer {
 /** How often background upkeep runs (key rotation, secret use flush, purge of expired revocations). */
 export const MAINTENANCE_INTERVAL_MS = 60_000;
 
-/** Periodic upkeep, one task at a time; a failed task is logged and retried on the next round. */
-function startMaintenance(deps: Deps): { stop(): Promise<void> } {
-  const tasks: [string, () => Promise<unknown>][] = [
-    ['key rotation', () => deps.keyRotation.tick()],
-    ['secret use flush', () => deps.secretUsage.flush()],
-    ['revocation purge', () => deps.services.revocations.purgeExpired()],
-    ['client assertion jti purge', () => deps.clientAuth.jtis.purgeExpired()],
-  ];
+/** What one process serves: both listeners, or one side of a cluster (src/app/cluster.ts). */
+export interface ServerRole {
+  /** Serves the public listener (false in a cluster's primary). */
+  readonly public: boolean;
+  /** Serves the admin listener and runs the upkeep the whole deployment shares (false in a cluster's workers). */
+  readonly admin: boolean;
+}
+
+export const SINGLE_PROCESS: ServerRole = { public: true, admin: true };
+
+export interface ServerOptions extends DepsOptions {
+  role?: ServerRole;
+  /**
+   * Called once the read model is loaded, before any listener opens: a cluster's primary starts
+   * its workers there (so that the admin listener's readiness means they serve too), and a
+   * worker applies the changes relayed to it while it was loading.
+   */
+  beforeListening?: (deps: Deps) => Promise<void>;
+}
+
+/**
+ * Periodic upkeep, one task at a time; a failed task is logged and retried on the next round.
+ * Every process flushes what it counted in memory; the shared upkeep runs where the admin listener does.
+ */
+function startMaintenance(deps: Deps, role: ServerRole): { stop(): Promise<void> } {
+  const tasks: [string, () => Promise<unknown>][] = [['secret use flush', () => deps.secretUsage.flush()]];
+  if (role.admin) {
+    tasks.unshift(['key rotation', () => deps.keyRotation.tick()]);
+    tasks.push(
+      ['revocation purge', () => deps.services.revocations.purgeExpired()],
+      ['client assertion jti purge', () => deps.clientAuth.jtis.purgeExpired()],
+    );
+  }
   let running: Promise<void> | null = null;
   const round = () => {
     running ??= (async () => {
@@ -59,27 +84,40 @@ function addressOf(app: FastifyInstance): string {
   return `http://${host}:${address.port}`;
 }
 
-/** Starts Tessera: migrations, bootstrap, read model, then both listeners. */
-export async function startServer(config: Config, options: DepsOptions = {}): Promise<RunningServer> {
-  const deps = await createDeps(config, options);
+/**
+ * Starts Tessera: migrations, bootstrap, read model, then the listeners of its role (both, for a
+ * single process). Addresses of a listener this process does not serve are empty.
+ */
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const { role = SINGLE_PROCESS, beforeListening, ...depsOptions } = options;
+  const deps = await createDeps(config, depsOptions);
   const apps: FastifyInstance[] = [];
   try {
     // Listening first: a change another process makes while this one loads is not missed.
     await deps.changes.start();
     // Processes starting together on an empty database: one bootstraps, the others find it done.
-    const { generatedAdminToken } = await deps.store.exclusively('bootstrap', () => bootstrap(deps));
+    const { generatedAdminToken } = role.admin ? await deps.store.exclusively('bootstrap', () => bootstrap(deps)) : { generatedAdminToken: undefined };
     await loadReadModel(deps);
-    const publicApp = buildPublicApp(deps);
-    apps.push(publicApp);
-    const adminApp = await buildAdminApp(deps);
-    apps.push(adminApp);
-    await publicApp.listen({ host: config.publicHost, port: config.publicPort });
-    await adminApp.listen({ host: config.adminHost, port: config.adminPort });
-    const maintenance = startMaintenance(deps);
+    await beforeListening?.(deps);
+    let publicAddress = '';
+    let adminAddress = '';
+    if (role.public) {
+      const publicApp = buildPublicApp(deps);
+      apps.push(publicApp);
+      await publicApp.listen({ host: config.publicHost, port: config.publicPort });
+      publicAddress = addressOf(publicApp);
+    }
+    if (role.admin) {
+      const adminApp = await buildAdminApp(deps);
+      apps.push(adminApp);
+      await adminApp.listen({ host: config.adminHost, port: config.adminPort });
+      adminAddress = addressOf(adminApp);
+    }
+    const maintenance = startMaintenance(deps, role);
     return {
       deps,
-      publicAddress: addressOf(publicApp),
-      adminAddress: addressOf(adminApp),
+      publicAddress,
+      adminAddress,
       generatedAdminToken,
       close: async () => {
         await maintenance.stop();

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type ConfigFlags } from '../app/config.js';
+import { isClusterWorker, onClusterStop, startClusterPrimary, startClusterWorker } from '../app/cluster.js';
+import { createLogger } from '../app/logger.js';
 import { startServer } from '../app/server.js';
 
 const FLAGS: [string, keyof ConfigFlags, string][] = [
@@ -19,6 +21,7 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
   ['--database-pool-size <n>', 'databasePoolSize', 'PostgreSQL connections per process (TESSERA_DATABASE_POOL_SIZE)'],
   ['--outage-grace <seconds>', 'outageGrace', 'keep serving known clients this long while the database is down (TESSERA_OUTAGE_GRACE)'],
   ['--trust-proxy <value>', 'trustProxy', 'true | false | hop count | addresses and CIDRs of your proxies (TESSERA_TRUST_PROXY)'],
+  ['--workers <n>', 'workers', 'processes serving the public listener: auto (one per core, the default) or 1 to 64 (TESSERA_WORKERS)'],
 ];
 
 export function registerServe(program: Command): void {
@@ -26,15 +29,33 @@ export function registerServe(program: Command): void {
   for (const [flag, , help] of FLAGS) cmd.option(flag, help);
   cmd.addHelpText(
     'after',
-    '\nSecrets (TESSERA_ADMIN_TOKEN, TESSERA_SECRET) are read from the environment only, never from flags.\n\nExample:\n  TESSERA_PUBLIC_URL=https://auth.example.com tessera serve --public-host 0.0.0.0',
+    '\nSecrets (TESSERA_ADMIN_TOKEN, TESSERA_SECRET) are read from the environment only, never from flags.\n' +
+      '\nWith --workers N above 1, a primary process serves the admin listener and N worker processes share the public port.\n' +
+      '\nExamples:\n  TESSERA_PUBLIC_URL=https://auth.example.com tessera serve --public-host 0.0.0.0\n  tessera serve --workers 1      # one process for both listeners',
   );
   cmd.action(async (options: Record<string, string>) => {
     const flags: ConfigFlags = {};
     for (const [, key] of FLAGS) if (options[key] !== undefined) flags[key] = options[key];
     const config = loadConfig(process.env, flags);
-    const server = await startServer(config);
+    if (isClusterWorker()) {
+      const worker = await startClusterWorker(config, createLogger(config.logLevel).child({ worker: process.pid }));
+      let stopping = false;
+      const stop = async (why: string) => {
+        if (stopping) return;
+        stopping = true;
+        worker.deps.logger.debug({ why }, 'worker stopping');
+        await worker.close();
+        process.exit(0);
+      };
+      onClusterStop((why) => void stop(why));
+      // Ctrl-C reaches every process of the group: the primary stops the workers in order.
+      process.on('SIGINT', () => {});
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      return;
+    }
+    const server = config.workers > 1 ? await startClusterPrimary(config) : await startServer(config);
     const { logger } = server.deps;
-    logger.info({ public: server.publicAddress, admin: server.adminAddress, issuer: config.publicUrl }, 'Tessera is ready');
+    logger.info({ public: server.publicAddress, admin: server.adminAddress, issuer: config.publicUrl, workers: config.workers }, 'Tessera is ready');
     if (server.generatedAdminToken) {
       process.stdout.write(
         `\n  First start: an admin token was generated. It is shown this once; keep it safe.\n\n    ${server.generatedAdminToken}\n\n` +

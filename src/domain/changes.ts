@@ -48,3 +48,43 @@ export function parseChange(value: unknown): Change | undefined {
   const { kind, tenantId } = value as { kind?: unknown; tenantId?: unknown };
   return typeof kind === 'string' && typeof tenantId === 'string' ? (value as Change) : undefined;
 }
+
+/**
+ * A feed shared by the processes of one cluster (`tessera serve --workers N`): a change
+ * published here goes through `inner` (this process, and other machines with PostgreSQL), then
+ * `relay` hands it to the sibling processes and resolves once they have applied it, so an admin
+ * write answered by the primary is already visible to every worker. Changes relayed from a
+ * sibling arrive through `deliver`, which applies them here only.
+ */
+export class RelayedChangeFeed implements ChangeFeed {
+  readonly #listeners: ChangeListener[] = [];
+
+  constructor(
+    private readonly inner: ChangeFeed,
+    private readonly relay: (change: Change) => Promise<void>,
+  ) {
+    inner.subscribe((change) => this.deliver(change));
+  }
+
+  subscribe(listener: ChangeListener): void {
+    this.#listeners.push(listener);
+  }
+
+  async publish(change: Change): Promise<void> {
+    await this.inner.publish(change);
+    await this.relay(change);
+  }
+
+  /** Applies a change a sibling process made (or `inner` heard of) to this process's listeners. */
+  async deliver(change: Change): Promise<void> {
+    for (const listener of this.#listeners) await listener(change);
+  }
+
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

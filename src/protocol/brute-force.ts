@@ -120,13 +120,19 @@ export class BruteForceGuard {
   readonly #clock: Clock;
   readonly #limits: BruteForceLimits;
   readonly #onLockout: (lockout: Lockout) => void;
+  readonly #onFailure: (attempt: AuthAttempt) => void;
   readonly #clients: FailureLog;
   readonly #addresses: FailureLog;
 
-  constructor(options: { clock: Clock; limits: BruteForceLimits; onLockout?: (lockout: Lockout) => void }) {
+  /**
+   * `onLockout` hears each lockout this process's own failures cause; `onFailure` hears each
+   * failure recorded here (a cluster relays it to the sibling processes' guards).
+   */
+  constructor(options: { clock: Clock; limits: BruteForceLimits; onLockout?: (lockout: Lockout) => void; onFailure?: (attempt: AuthAttempt) => void }) {
     this.#clock = options.clock;
     this.#limits = options.limits;
     this.#onLockout = options.onLockout ?? (() => {});
+    this.#onFailure = options.onFailure ?? (() => {});
     const { maxFailures, windowSeconds, capacity = DEFAULT_CAPACITY } = options.limits;
     this.#clients = new FailureLog(maxFailures, windowSeconds * 1000, capacity);
     this.#addresses = new FailureLog(maxFailures, windowSeconds * 1000, capacity);
@@ -151,16 +157,30 @@ export class BruteForceGuard {
   /** Counts one failed authentication against the address and, when the credentials named one, the client id. */
   recordFailure(attempt: AuthAttempt): void {
     if (!this.enabled) return;
+    this.#count(attempt, this.#onLockout);
+    this.#onFailure(attempt);
+  }
+
+  /**
+   * Counts a failure another process of the cluster saw, so that every worker locks at the same
+   * total; the lockout is reported by the process whose own failure crossed the limit.
+   */
+  recordRelayedFailure(attempt: AuthAttempt): void {
+    if (!this.enabled) return;
+    this.#count(attempt, () => {});
+  }
+
+  #count(attempt: AuthAttempt, onLockout: (lockout: Lockout) => void): void {
     const now = this.#clock.now();
     const { maxFailures: failures, windowSeconds } = this.#limits;
     const address = addressKey(attempt.address);
     if (this.#addresses.fail(address, now)) {
-      this.#onLockout({ kind: 'address', tenantId: null, target: `address:${address}`, failures, windowSeconds });
+      onLockout({ kind: 'address', tenantId: null, target: `address:${address}`, failures, windowSeconds });
     }
     if (attempt.clientId === undefined) return;
     const key = clientKey(attempt.clientId);
     if (this.#clients.fail(`${attempt.tenantId} ${key}`, now)) {
-      this.#onLockout({ kind: 'client', tenantId: attempt.tenantId, target: key, failures, windowSeconds });
+      onLockout({ kind: 'client', tenantId: attempt.tenantId, target: key, failures, windowSeconds });
     }
   }
 

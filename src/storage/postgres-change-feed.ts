@@ -40,6 +40,11 @@ export interface PostgresChangeFeedOptions {
   readonly heartbeatMs?: number;
   /** Reconnection delays: doubling from `initial` up to `max` (default 100 ms to 1 s). */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /**
+   * Who this feed speaks for (default: a random id of its own). The processes of one cluster
+   * share it: they hand changes to each other directly, so they ignore each other's NOTIFYs.
+   */
+  readonly origin?: string;
 }
 
 /**
@@ -51,7 +56,7 @@ export interface PostgresChangeFeedOptions {
  * available. A periodic full reload is the safety net for anything else.
  */
 export class PostgresChangeFeed implements ChangeFeed {
-  readonly #origin = randomUUID();
+  readonly #origin: string;
   readonly #listeners: ChangeListener[] = [];
   /** Payloads whose NOTIFY failed, sent again in order on the next heartbeat. */
   readonly #outbox: string[] = [];
@@ -67,7 +72,9 @@ export class PostgresChangeFeed implements ChangeFeed {
   #resyncing: Promise<boolean> | null = null;
   #checking = false;
 
-  constructor(private readonly options: PostgresChangeFeedOptions) {}
+  constructor(private readonly options: PostgresChangeFeedOptions) {
+    this.#origin = options.origin ?? randomUUID();
+  }
 
   subscribe(listener: ChangeListener): void {
     this.#listeners.push(listener);

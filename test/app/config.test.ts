@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/app/config.js';
 
@@ -38,6 +39,16 @@ describe('settings for several processes (config.ts)', () => {
     ];
     for (const [variable, value, message] of cases) {
       assert.throws(() => loadConfig({ ...pg, [variable]: value }), (err: unknown) => err instanceof ConfigError && message.test(err.message), `${variable}=${value}`);
+    }
+  });
+
+  it('runs one worker per core unless TESSERA_WORKERS or --workers says otherwise', () => {
+    assert.equal(loadConfig(pg).workers, availableParallelism());
+    assert.equal(loadConfig({ ...pg, TESSERA_WORKERS: 'auto' }).workers, availableParallelism());
+    assert.equal(loadConfig({ ...pg, TESSERA_WORKERS: '1' }).workers, 1);
+    assert.equal(loadConfig({ ...pg, TESSERA_WORKERS: '8' }, { workers: '3' }).workers, 3);
+    for (const wrong of ['0', '65', 'many', '-2', '1.5']) {
+      assert.throws(() => loadConfig({ ...pg, TESSERA_WORKERS: wrong }), (err: Error) => err instanceof ConfigError && /TESSERA_WORKERS/.test(err.message), wrong);
     }
   });
 

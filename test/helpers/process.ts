@@ -14,7 +14,10 @@ export interface TesseraProcess {
   readonly exited: Promise<number | string>;
 }
 
-/** Runs `tessera serve` as its own process and waits until it is ready (on other ports if one was taken meanwhile). */
+/**
+ * Runs `tessera serve` as its own process and waits until it is ready (on other ports if one was
+ * taken meanwhile). One process unless `env` sets TESSERA_WORKERS (test/e2e/cluster.test.ts does).
+ */
 export async function spawnTessera(env: Record<string, string>): Promise<TesseraProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -29,7 +32,14 @@ async function spawnOnce(env: Record<string, string>): Promise<TesseraProcess> {
   const [publicPort, adminPort] = [await freePort(), await freePort()];
   const child = spawn(process.execPath, [MAIN, 'serve'], {
     // Info level at least: readiness is read from the "Tessera is ready" log line.
-    env: { PATH: process.env.PATH ?? '', TESSERA_PUBLIC_PORT: String(publicPort), TESSERA_ADMIN_PORT: String(adminPort), ...env, TESSERA_LOG_LEVEL: 'info' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      TESSERA_PUBLIC_PORT: String(publicPort),
+      TESSERA_ADMIN_PORT: String(adminPort),
+      TESSERA_WORKERS: '1',
+      ...env,
+      TESSERA_LOG_LEVEL: 'info',
+    },
   });
   const output: string[] = [];
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));

@@ -1,0 +1,282 @@
+import cluster, { type Worker } from 'node:cluster';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { parseChange, type Change } from '../domain/changes.js';
+import type { AuthAttempt } from '../protocol/brute-force.js';
+import type { Config } from './config.js';
+import type { ClusterPeers, Deps } from './deps.js';
+import { createLogger } from './logger.js';
+import { startServer, type RunningServer } from './server.js';
+
+/**
+ * `tessera serve --workers N` (N > 1): one primary process serves the admin listener and runs
+ * the shared upkeep (key rotation, purges); N worker processes share the public port (node:cluster
+ * hands each new connection to the next worker) and each keeps its own read model.
+ *
+ * Changes travel over the cluster's IPC channel: a change made in one process is applied by every
+ * other before the write that made it is answered (an admin write is visible to every worker at
+ * once), and a failed client authentication is counted by every worker (one brute-force limit for
+ * the whole cluster). With PostgreSQL, other machines still hear changes by LISTEN/NOTIFY; the
+ * processes of one cluster share an origin id and ignore each other's notifications.
+ */
+
+/** What the processes of a cluster say to each other; `tessera` tells them apart from other IPC traffic. */
+type Message =
+  | { readonly tessera: 'change'; readonly id: number; readonly change: Change }
+  | { readonly tessera: 'change-applied'; readonly id: number }
+  | { readonly tessera: 'auth-failure'; readonly attempt: AuthAttempt }
+  | { readonly tessera: 'ready'; readonly publicAddress: string }
+  | { readonly tessera: 'stop' };
+
+/** A sibling that has not applied a relayed change within this time is logged and no longer waited for. */
+export const RELAY_TIMEOUT_MS = 2_000;
+/** How long workers get to start, and to stop gracefully. */
+const WORKER_START_TIMEOUT_MS = 60_000;
+const WORKER_STOP_TIMEOUT_MS = 10_000;
+/** Delay before replacing a worker that died. */
+const RESPAWN_DELAY_MS = 1_000;
+/** The environment variable that gives workers the cluster's id. */
+const CLUSTER_ID_VARIABLE = 'TESSERA_CLUSTER_ID';
+
+function asMessage(value: unknown): Message | undefined {
+  if (typeof value !== 'object' || value === null || typeof (value as { tessera?: unknown }).tessera !== 'string') return undefined;
+  const message = value as Message;
+  if (message.tessera === 'change' && parseChange(message.change) === undefined) return undefined;
+  return message;
+}
+
+/** Changes sent to some processes, each resolved when all of them answered `change-applied` (or they left, or time ran out). */
+class PendingChanges {
+  #nextId = 1;
+  readonly #pending = new Map<number, { waitingFor: Set<number>; done: () => void }>();
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Sends `change` to `workers` and resolves once each has applied it. */
+  send(change: Change, workers: readonly Worker[]): Promise<void> {
+    if (workers.length === 0) return Promise.resolve();
+    const id = this.#nextId++;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        const late = [...(this.#pending.get(id)?.waitingFor ?? [])];
+        this.#pending.delete(id);
+        this.logger.warn({ change, worker_ids: late }, 'workers did not apply a change in time');
+        resolve();
+      }, RELAY_TIMEOUT_MS);
+      const done = () => {
+        clearTimeout(timer);
+        this.#pending.delete(id);
+        resolve();
+      };
+      this.#pending.set(id, { waitingFor: new Set(workers.map((w) => w.id)), done });
+      for (const worker of workers) worker.send({ tessera: 'change', id, change } satisfies Message);
+    });
+  }
+
+  /** `workerId` applied change `id` (or, with `id` undefined, left: it applies nothing more). */
+  applied(workerId: number, id?: number): void {
+    for (const [key, entry] of this.#pending) {
+      if (id !== undefined && key !== id) continue;
+      entry.waitingFor.delete(workerId);
+      if (entry.waitingFor.size === 0) entry.done();
+    }
+  }
+}
+
+/** Runs the primary of a cluster of `config.workers` workers; resolves once every worker serves and the admin listener is open. */
+export async function startClusterPrimary(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const clusterId = randomUUID();
+  const workers = new Map<number, Worker>();
+  const pending = new PendingChanges(logger);
+  let deps: Deps | undefined;
+  let publicAddress = '';
+  let stopping = false;
+
+  const others = (exceptId?: number) => [...workers.values()].filter((w) => w.id !== exceptId && w.isConnected());
+
+  const onMessage = async (worker: Worker, raw: unknown) => {
+    const message = asMessage(raw);
+    if (!message) return;
+    switch (message.tessera) {
+      case 'change':
+        // A worker's change (a revocation): apply it here and in every other worker, then answer.
+        await deps?.inbox.change(message.change).catch((err: unknown) => logger.warn({ err }, 'could not apply a relayed change'));
+        await pending.send(message.change, others(worker.id));
+        if (worker.isConnected()) worker.send({ tessera: 'change-applied', id: message.id } satisfies Message);
+        break;
+      case 'change-applied':
+        pending.applied(worker.id, message.id);
+        break;
+      case 'auth-failure':
+        for (const other of others(worker.id)) other.send(message);
+        break;
+      default:
+        break;
+    }
+  };
+
+  /** Forks one worker; resolves with it once it serves, rejects if it dies first. */
+  const fork = (): Promise<Worker> =>
+    new Promise((resolve, reject) => {
+      const worker = cluster.fork({ [CLUSTER_ID_VARIABLE]: clusterId });
+      // Relayed to from the start: a change made while it loads is applied once it has loaded.
+      workers.set(worker.id, worker);
+      const timer = setTimeout(() => reject(new Error(`worker ${worker.id} did not start within ${WORKER_START_TIMEOUT_MS / 1000} s`)), WORKER_START_TIMEOUT_MS);
+      const onReady = (raw: unknown) => {
+        const message = asMessage(raw);
+        if (message?.tessera !== 'ready') return;
+        clearTimeout(timer);
+        worker.off('message', onReady);
+        publicAddress = message.publicAddress;
+        resolve(worker);
+      };
+      // Sending to a worker that has just died fails with EPIPE: its exit is handled below.
+      worker.on('error', (err) => logger.debug({ err, worker_id: worker.id }, 'could not reach a worker'));
+      worker.on('message', onReady);
+      worker.on('message', (raw: unknown) => void onMessage(worker, raw));
+      worker.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        workers.delete(worker.id);
+        pending.applied(worker.id);
+        reject(new Error(`worker ${worker.id} exited (${signal ?? code}) before it was ready`));
+        if (stopping) return;
+        logger.error({ worker_id: worker.id, pid: worker.process.pid, code, signal }, 'a worker stopped; starting another');
+        setTimeout(() => {
+          if (!stopping) fork().catch((err: unknown) => logger.error({ err }, 'could not replace a worker'));
+        }, RESPAWN_DELAY_MS).unref();
+      });
+    });
+
+  const stopWorkers = async () => {
+    stopping = true;
+    await Promise.all(
+      [...workers.values()].map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            const timer = setTimeout(() => worker.process.kill('SIGKILL'), WORKER_STOP_TIMEOUT_MS);
+            worker.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            if (worker.isConnected()) worker.send({ tessera: 'stop' } satisfies Message);
+            else worker.process.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
+
+  const peers: ClusterPeers = {
+    id: clusterId,
+    relayChange: (change) => pending.send(change, others()),
+    // The primary serves no token endpoint: it records no failures of its own.
+    relayAuthFailure: () => {},
+  };
+  try {
+    const server = await startServer(config, {
+      logger,
+      cluster: peers,
+      role: { public: false, admin: true },
+      beforeListening: async (loaded) => {
+        deps = loaded;
+        await Promise.all(Array.from({ length: config.workers }, fork));
+      },
+    });
+    return {
+      ...server,
+      publicAddress,
+      close: async () => {
+        await stopWorkers();
+        await server.close();
+      },
+    };
+  } catch (err) {
+    await stopWorkers();
+    throw err;
+  }
+}
+
+/** Runs one worker of a cluster: the public listener, its own read model, changes and failures relayed through the primary. */
+export async function startClusterWorker(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const clusterId = process.env[CLUSTER_ID_VARIABLE];
+  if (!clusterId || !process.send) throw new Error('a cluster worker must be started by the primary');
+  const send = (message: Message) => {
+    if (process.connected) process.send!(message);
+  };
+  let deps: Deps | undefined;
+  /** Changes relayed before this worker had loaded; applied before it serves. */
+  const early: Change[] = [];
+  let nextId = 1;
+  const waiting = new Map<number, () => void>();
+
+  process.on('message', (raw: unknown) => {
+    const message = asMessage(raw);
+    if (!message) return;
+    switch (message.tessera) {
+      case 'change':
+        if (!deps) {
+          early.push(message.change);
+          send({ tessera: 'change-applied', id: message.id });
+          return;
+        }
+        void deps.inbox
+          .change(message.change)
+          .catch((err: unknown) => logger.warn({ err }, 'could not apply a relayed change'))
+          .finally(() => send({ tessera: 'change-applied', id: message.id }));
+        break;
+      case 'change-applied':
+        waiting.get(message.id)?.();
+        break;
+      case 'auth-failure':
+        deps?.inbox.authFailure(message.attempt);
+        break;
+      default:
+        break;
+    }
+  });
+
+  const peers: ClusterPeers = {
+    id: clusterId,
+    relayChange: (change) =>
+      new Promise<void>((resolve) => {
+        if (!process.connected) return resolve();
+        const id = nextId++;
+        const timer = setTimeout(() => {
+          waiting.delete(id);
+          logger.warn({ change }, 'the other processes did not apply a change in time');
+          resolve();
+        }, RELAY_TIMEOUT_MS * 2);
+        waiting.set(id, () => {
+          clearTimeout(timer);
+          waiting.delete(id);
+          resolve();
+        });
+        send({ tessera: 'change', id, change });
+      }),
+    relayAuthFailure: (attempt) => send({ tessera: 'auth-failure', attempt: { ...attempt } }),
+  };
+  const server = await startServer(config, {
+    logger,
+    cluster: peers,
+    role: { public: true, admin: false },
+    beforeListening: async (loaded) => {
+      deps = loaded;
+      for (const change of early.splice(0)) await loaded.inbox.change(change);
+    },
+  });
+  send({ tessera: 'ready', publicAddress: server.publicAddress });
+  return server;
+}
+
+/** Whether this process is a worker forked by a cluster primary. */
+export function isClusterWorker(): boolean {
+  return cluster.isWorker;
+}
+
+/** Makes a worker stop when its primary asks (or disappears): `stop` closes the server, then exits. */
+export function onClusterStop(stop: (why: string) => void): void {
+  process.on('message', (raw: unknown) => {
+    if (asMessage(raw)?.tessera === 'stop') stop('primary');
+  });
+  process.on('disconnect', () => stop('primary gone'));
+}

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { GUIDE_000_CREATE_CLIENT, GUIDE_000_TOKEN, GUIDE_000_BASIC } from '../fixtures/guides.js';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { eventually } from '../helpers/eventually.js';
+import { spawnTessera, stopTessera, type TesseraProcess } from '../helpers/process.js';
+import { sh } from '../helpers/shell.js';
+import { basic, storeEnv } from '../helpers/tessera.js';
+
+const WORKERS = 2;
+
+interface Answer {
+  status: number;
+  body: any;
+}
+
+/**
+ * POSTs a form on a connection of its own (`Connection: close`): node:cluster hands each new
+ * connection to the next worker, so consecutive calls reach every worker in turn.
+ */
+function postOnNewConnection(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Answer> {
+  const body = new URLSearchParams(form).toString();
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent: false, headers: { connection: 'close', 'content-type': 'application/x-www-form-urlencoded', ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Process ids of the workers, from their log lines. */
+function workerPids(proc: TesseraProcess): Set<number> {
+  const pids = new Set<number>();
+  for (const match of proc.output.join('').matchAll(/"worker":(\d+)/g)) pids.add(Number(match[1]));
+  return pids;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describeEachDialect('tessera serve --workers 2', (dialect) => {
+  const adminToken = `cluster-${randomBytes(16).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-cluster-'));
+  let proc: TesseraProcess;
+  const admin = async (method: string, path: string, body?: unknown): Promise<Answer> => {
+    const res = await fetch(`${proc.adminUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  /** One token request per worker and then some, each on a new connection. */
+  const everyWorker = (form: Record<string, string>, headers: Record<string, string> = {}) =>
+    Promise.all(Array.from({ length: WORKERS * 2 }, () => postOnNewConnection(`${proc.publicUrl}/oauth2/token`, form, headers)));
+
+  before(async () => {
+    const env = { ...(await storeEnv(dialect, dataDir)), TESSERA_ADMIN_TOKEN: adminToken, TESSERA_ADMIN_AUTH: 'loopback' };
+    // Trusting X-Forwarded-For lets the brute-force test fail from an address of its own.
+    proc = await spawnTessera({ ...env, TESSERA_WORKERS: String(WORKERS), TESSERA_BRUTE_FORCE_MAX_FAILURES: '6', TESSERA_TRUST_PROXY: 'true' });
+  });
+  after(async () => {
+    if (proc) await stopTessera(proc);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts a primary and two workers that share the public port', () => {
+    assert.equal(workerPids(proc).size, WORKERS, proc.output.join(''));
+    assert.match(proc.output.join(''), /"workers":2,"msg":"Tessera is ready"/);
+  });
+
+  it('runs guide 000 word for word: the client the primary created gets tokens from every worker at once', async () => {
+    const clientId = Buffer.from(GUIDE_000_BASIC, 'base64').toString().split(':')[0]!;
+    const host = (url: string) => url.replace(/^http:\/\//, '');
+    const created = JSON.parse(await sh(GUIDE_000_CREATE_CLIENT.replace('<ADMIN_ENDPOINT>', host(proc.adminUrl)).replace('<YOUR_CLIENT_ID>', clientId)));
+    const ownBasic = Buffer.from(`${clientId}:${created.client_secret}`).toString('base64');
+    const answers = await Promise.all(
+      Array.from({ length: WORKERS * 2 }, async () => JSON.parse(await sh(GUIDE_000_TOKEN.replace('<PUBLIC_ENDPOINT>', host(proc.publicUrl)).replace(GUIDE_000_BASIC, ownBasic)))),
+    );
+    for (const answer of answers) assert.equal(answer.token_type, 'Bearer', JSON.stringify(answer));
+  });
+
+  it('applies admin changes in every worker before answering the write', async () => {
+    const created = await admin('POST', '/clients', { client_id: 'fleet', audience: ['https://fleet.api/'], scope: 'read' });
+    assert.equal(created.status, 201);
+    const secret = created.body.client_secret as string;
+    for (const answer of await everyWorker({ grant_type: 'client_credentials' }, { authorization: basic('fleet', secret) })) assert.equal(answer.status, 200);
+
+    assert.equal((await admin('PATCH', '/clients/fleet', { active: false })).status, 200);
+    for (const answer of await everyWorker({ grant_type: 'client_credentials' }, { authorization: basic('fleet', secret) })) {
+      assert.equal(answer.status, 401, 'a disabled client is refused by every worker, with no delay');
+    }
+    assert.equal((await admin('PATCH', '/clients/fleet', { active: true })).status, 200);
+    const rotated = await admin('POST', '/clients/fleet/secrets', {});
+    assert.equal(rotated.status, 201);
+    for (const answer of await everyWorker({ grant_type: 'client_credentials' }, { authorization: basic('fleet', rotated.body.client_secret) })) {
+      assert.equal(answer.status, 200);
+    }
+  });
+
+  it('a revocation made through one worker is seen by every other before it is answered', async () => {
+    const created = await admin('POST', '/clients', { client_id: 'revoker', audience: ['https://fleet.api/'], scope: 'read' });
+    const auth = { authorization: basic('revoker', created.body.client_secret) };
+    const issued = await postOnNewConnection(`${proc.publicUrl}/oauth2/token`, { grant_type: 'client_credentials' }, auth);
+    const accessToken = issued.body.access_token as string;
+    const revoked = await postOnNewConnection(`${proc.publicUrl}/oauth2/revoke`, { token: accessToken }, auth);
+    assert.equal(revoked.status, 200);
+    const answers = await Promise.all(
+      Array.from({ length: WORKERS * 2 }, () => postOnNewConnection(`${proc.publicUrl}/oauth2/introspect`, { token: accessToken }, auth)),
+    );
+    for (const answer of answers) assert.deepEqual(answer.body, { active: false });
+  });
+
+  it('counts failed authentications across workers: one limit for the whole cluster', async () => {
+    const created = await admin('POST', '/clients', { client_id: 'guarded', audience: ['https://fleet.api/'], scope: 'read' });
+    // Six failures spread over both workers lock the client id (TESSERA_BRUTE_FORCE_MAX_FAILURES=6),
+    // where a count per worker would allow eleven.
+    for (let i = 0; i < 6; i++) {
+      const answer = await postOnNewConnection(
+        `${proc.publicUrl}/oauth2/token`,
+        { grant_type: 'client_credentials' },
+        { authorization: basic('guarded', `wrong-${i}`), 'x-forwarded-for': '203.0.113.9' },
+      );
+      assert.equal(answer.status, 401);
+    }
+    await eventually(
+      'every worker refuses the locked client, right secret or not, from any address',
+      async () => {
+        const answers = await everyWorker(
+          { grant_type: 'client_credentials' },
+          { authorization: basic('guarded', created.body.client_secret), 'x-forwarded-for': '203.0.113.10' },
+        );
+        return answers.every((a) => a.status === 429);
+      },
+      { withinMs: 1_000 },
+    );
+  });
+
+  it('replaces a worker that dies, and keeps serving meanwhile', async () => {
+    const before = workerPids(proc);
+    const victim = [...before][0]!;
+    process.kill(victim, 'SIGKILL');
+    const created = await admin('POST', '/clients', { client_id: 'survivor', audience: ['https://fleet.api/'], scope: 'read' }).catch((err) => {
+      throw new Error(proc.output.join('').split('\n').filter((l) => !l.includes('request')).slice(-10).join('\n'), { cause: err });
+    });
+    assert.equal(created.status, 201, 'the admin listener keeps answering');
+    await eventually('a new worker has started', async () => workerPids(proc).size === WORKERS + 1, { withinMs: 15_000 });
+    const answers = await everyWorker({ grant_type: 'client_credentials' }, { authorization: basic('survivor', created.body.client_secret) });
+    for (const answer of answers) assert.equal(answer.status, 200, 'the replacement loaded the clients created while it was away');
+  });
+
+  it('stops every process on SIGTERM, exiting 0', async () => {
+    const pids = [...workerPids(proc)];
+    const code = await stopTessera(proc);
+    assert.equal(code, 0, proc.output.join('').split('\n').filter((l) => !l.includes('"request')).slice(-6).join('\n'));
+    await eventually('no worker is left', async () => pids.every((pid) => !alive(pid)), { withinMs: 5_000 });
+  });
+});
