@@ -1,8 +1,8 @@
 // npm run bench — Tessera's token endpoint under load, side by side with node-oidc-provider.
 // A script, never a test. See docs/benchmarks.md for the method.
 //
-//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k] [--rounds 3] [--duration 10]
-//                      [--warmup 3] [--connections 64] [--no-peer]
+//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres] [--rounds 3] [--duration 10]
+//                      [--warmup 3] [--connections 64] [--no-peer] [--workers N]
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]] : acc), []),
 );
-const SCENARIOS = (args.scenarios ?? 'rs256,es256,eddsa,clients100k').split(',');
+const SCENARIOS = (args.scenarios ?? 'rs256,es256,eddsa,clients100k,postgres').split(',');
 const ROUNDS = Number(args.rounds ?? 3);
 const DURATION = Number(args.duration ?? 10);
 const WARMUP = Number(args.warmup ?? 3);
@@ -80,36 +80,64 @@ async function stop(child) {
   await exited;
 }
 
-/** CPU seconds used so far and peak resident memory (MB) of a process, from /proc. */
-function procStats(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpu = (Number(fields[11]) + Number(fields[12])) / 100;
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpu, peakMb: hwm ? Number(hwm[1]) / 1024 : 0 };
+/** A process and its descendants (Tessera's workers), from /proc. */
+function processTree(pid) {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    try {
+      const children = readFileSync(`/proc/${pids[i]}/task/${pids[i]}/children`, 'utf8').trim();
+      if (children) pids.push(...children.split(' ').map(Number));
+    } catch {}
+  }
+  return pids;
 }
 
-function wrk(url, { credentials, duration, path = '/oauth2/token', script = true }) {
-  const argv = ['-t2', `-c${CONNECTIONS}`, `-d${duration}s`, '--latency'];
-  if (script) argv.push('-s', join(root, 'bench/token.lua'));
-  argv.push(`${url}${script ? '' : path}`);
-  const out = execFileSync('wrk', argv, { env: { ...process.env, BENCH_CREDENTIALS: credentials ?? '', BENCH_PATH: path }, encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (!script) {
-    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
-    return { rps };
+/** CPU seconds used so far by a process and its descendants, and the largest peak resident memory (MB) of any of them. */
+function procStats(pid) {
+  let cpu = 0;
+  let peakMb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpu += (Number(fields[11]) + Number(fields[12])) / 100;
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      peakMb = Math.max(peakMb, hwm ? Number(hwm[1]) / 1024 : 0);
+    } catch {}
   }
+  return { cpu, peakMb, processes: processTree(pid).length };
+}
+
+/** Drives `url` with bench/token.lua (POST, Basic credentials rotated from the file); wrk counts every answer of 400 or more. */
+function wrk(url, { credentials, duration, path = '/oauth2/token' }) {
+  const argv = ['-t2', `-c${CONNECTIONS}`, `-d${duration}s`, '--latency', '-s', join(root, 'bench/token.lua'), url];
+  const out = execFileSync('wrk', argv, { env: { ...process.env, BENCH_CREDENTIALS: credentials ?? '', BENCH_PATH: path }, encoding: 'utf8', maxBuffer: 1 << 24 });
   const m = /BENCH_RESULT requests=(\d+) non200=(\d+) errors=(\d+) p50_us=(\d+) p99_us=(\d+) duration_us=(\d+)/.exec(out);
   if (!m) throw new Error(`wrk printed no result:\n${out}`);
   const [, requests, non200, errors, p50, p99, durationUs] = m.map(Number);
   return { rps: requests / (durationUs / 1e6), non200, errors, p50ms: p50 / 1000, p99ms: p99 / 1000 };
 }
 
+/** One request checked in full before measuring: 200, and a token in the body. */
+async function checkOne(target) {
+  const [id, secret] = readFileSync(target.credentials, 'utf8').split('\n')[0].split(':');
+  const res = await fetch(`${target.url}${target.path}`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  const body = await res.json().catch(() => ({}));
+  if (res.status !== 200 || typeof body.access_token !== 'string') throw new Error(`${target.name} answered ${res.status} ${JSON.stringify(body)}`);
+}
+
 async function measure(target) {
+  await checkOne(target);
   wrk(target.url, { credentials: target.credentials, duration: WARMUP, path: target.path });
   const before = procStats(target.child.pid);
+  const startedMs = Date.now();
   const r = wrk(target.url, { credentials: target.credentials, duration: DURATION, path: target.path });
   const after = procStats(target.child.pid);
-  return { ...r, cpuCores: (after.cpu - before.cpu) / DURATION, peakMb: after.peakMb };
+  return { ...r, cpuCores: (after.cpu - before.cpu) / ((Date.now() - startedMs) / 1000), peakMb: after.peakMb, processes: after.processes };
 }
 
 async function adminCall(adminUrl, method, path, body) {
@@ -123,10 +151,12 @@ async function adminCall(adminUrl, method, path, body) {
   return json;
 }
 
-async function startTessera(dataDir) {
+async function startTessera(dataDir, databaseUrl) {
   const [publicPort, adminPort] = [await freePort(), await freePort()];
   const env = {
-    TESSERA_DATABASE_URL: `sqlite:${join(dataDir, 'tessera.db')}`,
+    TESSERA_DATABASE_URL: databaseUrl ?? `sqlite:${join(dataDir, 'tessera.db')}`,
+    ...(databaseUrl ? { TESSERA_SECRET: randomBytes(32).toString('hex') } : {}),
+    ...(args.workers ? { TESSERA_WORKERS: args.workers } : {}),
     TESSERA_PUBLIC_PORT: String(publicPort),
     TESSERA_ADMIN_PORT: String(adminPort),
     TESSERA_ADMIN_TOKEN: ADMIN_TOKEN,
@@ -175,9 +205,21 @@ async function seedClients(dataDir, count) {
   return lines;
 }
 
-async function tesseraTarget(alg, clients) {
+/** A PostgreSQL server of its own for the postgres scenario (the test suite's helper: Debian's binaries, run as user postgres). */
+let postgres = null;
+async function postgresDatabase() {
+  if (!postgres) {
+    const { startPostgres } = await import(join(root, 'dist/test/helpers/postgres.js'));
+    log('starting PostgreSQL…');
+    postgres = await startPostgres();
+  }
+  return postgres.createDatabase();
+}
+
+async function tesseraTarget(alg, clients, store) {
   const dataDir = mkdtempSync(join(work, `tessera-${alg}-`));
-  let server = await startTessera(dataDir);
+  const databaseUrl = store === 'postgres' ? await postgresDatabase() : undefined;
+  let server = await startTessera(dataDir, databaseUrl);
   if (alg !== 'RS256') await adminCall(server.adminUrl, 'PATCH', '/tenants/default', { signing_alg: alg });
   let lines;
   if (clients === 1) {
@@ -224,19 +266,23 @@ async function main() {
   const rsa = JSON.parse(execFileSync(process.execPath, [join(root, 'bench/ceilings.mjs'), 'rsa', '5'], { encoding: 'utf8' }));
   const httpPort = await freePort();
   const httpChild = await start(process.execPath, [join(root, 'bench/ceilings.mjs'), 'http', String(httpPort)], { ready: 'CEILING_READY' });
-  wrk(`http://127.0.0.1:${httpPort}`, { duration: WARMUP, script: false, path: '/' });
-  const bare = wrk(`http://127.0.0.1:${httpPort}`, { duration: DURATION, script: false, path: '/' });
+  // The same requests as the token endpoint gets (bench/token.lua), so wrk costs the same on both.
+  const anyCredentials = join(work, 'ceiling-credentials.txt');
+  writeFileSync(anyCredentials, `ceiling:${randomBytes(32).toString('base64url')}\n`);
+  wrk(`http://127.0.0.1:${httpPort}`, { credentials: anyCredentials, duration: WARMUP, path: '/oauth2/token' });
+  const bare = wrk(`http://127.0.0.1:${httpPort}`, { credentials: anyCredentials, duration: DURATION, path: '/oauth2/token' });
   await stop(httpChild);
 
   const rows = [];
   let failed = false;
   for (const scenario of SCENARIOS) {
-    const alg = { rs256: 'RS256', es256: 'ES256', eddsa: 'EdDSA', clients100k: 'ES256' }[scenario];
+    const alg = { rs256: 'RS256', es256: 'ES256', eddsa: 'EdDSA', clients100k: 'ES256', postgres: 'ES256' }[scenario];
     if (!alg) throw new Error(`unknown scenario ${scenario}`);
     const clients = scenario === 'clients100k' ? 100_000 : 1;
-    log(`scenario ${scenario}: ${alg}, ${clients} client(s)`);
-    const targets = [await tesseraTarget(alg, clients)];
-    if (peerDir && clients === 1) targets.unshift(await peerTarget(alg, peerDir));
+    const store = scenario === 'postgres' ? 'postgres' : 'sqlite';
+    log(`scenario ${scenario}: ${alg}, ${clients} client(s), ${store}`);
+    const targets = [await tesseraTarget(alg, clients, store)];
+    if (peerDir && clients === 1 && store === 'sqlite') targets.unshift(await peerTarget(alg, peerDir));
     const results = new Map(targets.map((t) => [t.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const target of targets) {
@@ -258,6 +304,7 @@ async function main() {
         p99: median(rs.map((r) => r.p99ms)),
         cpu: median(rs.map((r) => r.cpuCores)),
         peakMb: Math.max(...rs.map((r) => r.peakMb)),
+        processes: Math.max(...rs.map((r) => r.processes)),
         non200: rs.reduce((a, r) => a + r.non200 + r.errors, 0),
       });
       await stop(target.child);
@@ -268,15 +315,17 @@ async function main() {
   out.push(`Tessera token endpoint benchmark — ${ROUNDS} rounds of ${DURATION} s (+${WARMUP} s warm-up), ${CONNECTIONS} connections, keep-alive, wrk -t2`);
   out.push(`node ${process.version}, ${rsa.cores} cores`);
   out.push('');
-  out.push('| scenario | server | tokens/s (median) | range | p50 ms | p99 ms | CPU cores | peak RSS MB | failed requests |');
-  out.push('|---|---|---:|---|---:|---:|---:|---:|---:|');
+  out.push('| scenario | server | processes | tokens/s (median) | range | p50 ms | p99 ms | CPU cores | peak RSS MB (largest process) | failed requests |');
+  out.push('|---|---|---:|---:|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    out.push(`| ${r.scenario} | ${r.target} | ${fmt(r.rps)} | ${fmt(r.min)}–${fmt(r.max)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpu, 2)} | ${fmt(r.peakMb)} | ${r.non200} |`);
+    out.push(
+      `| ${r.scenario} | ${r.target} | ${r.processes} | ${fmt(r.rps)} | ${fmt(r.min)}–${fmt(r.max)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpu, 2)} | ${fmt(r.peakMb)} | ${r.non200} |`,
+    );
   }
   out.push('');
   out.push('Ceilings (same run):');
   out.push(`- RSA-2048 signatures/s, node:crypto on ${rsa.cores} cores: ${rsa.rsa2048_signs_per_s}`);
-  out.push(`- bare node:http answering fixed JSON: ${fmt(bare.rps)} requests/s`);
+  out.push(`- bare node:http (one process) answering fixed JSON to the same requests: ${fmt(bare.rps)} requests/s`);
   out.push('');
   out.push('Ratios:');
   const get = (scenario, target) => rows.find((r) => r.scenario === scenario && r.target === target);
@@ -294,6 +343,8 @@ async function main() {
   }
   const many = get('clients100k', 'tessera');
   const one = get('es256', 'tessera');
+  const onPostgres = get('postgres', 'tessera');
+  if (onPostgres && one) out.push(`- postgres: Tessera ${fmt(onPostgres.rps)} tokens/s on PostgreSQL, ${fmt((100 * onPostgres.rps) / one.rps, 1)}% of the SQLite ES256 figure (the token path reads only memory)`);
   if (many && one) out.push(`- 100,000 clients: ${fmt((100 * many.rps) / one.rps, 1)}% of the one-client ES256 figure (target ≥ 90%), peak RSS ${fmt(many.peakMb)} MB (target < 300)`);
   out.push('');
   out.push(failed ? 'RESULT: FAILED — some requests were not answered 200' : 'RESULT: every response was 200');
@@ -303,6 +354,7 @@ async function main() {
 
 const cleanup = () => {
   for (const c of children) c.kill('SIGKILL');
+  postgres?.destroy();
   rmSync(work, { recursive: true, force: true });
 };
 process.on('SIGINT', () => {

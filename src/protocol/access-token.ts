@@ -1,6 +1,5 @@
 import { constants, sign, type SignKeyObjectInput } from 'node:crypto';
-import type { Client } from '../domain/clients/model.js';
-import type { Signer } from '../domain/read-model/tenant-state.js';
+import type { ClientRecord, Signer } from '../domain/read-model/tenant-state.js';
 import type { SigningAlg, Tenant } from '../domain/tenants/model.js';
 import { randomToken } from '../lib/random.js';
 import type { ResolvedTarget } from './target.js';
@@ -20,7 +19,7 @@ export interface AccessTokenClaims {
 }
 
 /** Lifetime in seconds: the shortest of the client's and the targeted APIs' own, else the tenant's. */
-export function accessTokenLifetime(tenant: Tenant, client: Client, target: ResolvedTarget): number {
+export function accessTokenLifetime(tenant: Tenant, client: ClientRecord, target: ResolvedTarget): number {
   const own = [client.accessTokenTtl, ...target.audiences.map((a) => a.api?.accessTokenTtl ?? null)].filter(
     (v): v is number => v !== null,
   );
@@ -30,7 +29,7 @@ export function accessTokenLifetime(tenant: Tenant, client: Client, target: Reso
 /** Builds the claims of RFC 9068 §2.2 (`sub` is the service account when the client has one), and `cnf` of RFC 9449 §6. */
 export function accessTokenClaims(input: {
   issuer: string;
-  client: Client;
+  client: ClientRecord;
   target: ResolvedTarget;
   nowSeconds: number;
   lifetime: number;
@@ -52,25 +51,52 @@ export function accessTokenClaims(input: {
   return claims;
 }
 
-/** How node:crypto signs each JWS algorithm (RFC 7518 §3): digest and key options. */
-const JWS_SIGNING: Record<SigningAlg, { digest: string | null; options: Omit<SignKeyObjectInput, 'key'> }> = {
-  RS256: { digest: 'sha256', options: {} },
-  PS256: { digest: 'sha256', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } },
-  ES256: { digest: 'sha256', options: { dsaEncoding: 'ieee-p1363' } },
-  EdDSA: { digest: null, options: {} },
+/**
+ * How node:crypto signs each JWS algorithm (RFC 7518 §3): digest, key options, and where.
+ * RSA signatures take about a millisecond: they go to the thread pool (node:crypto's callback
+ * form), which keeps the event loop answering while every core signs. ECDSA and EdDSA take tens
+ * of microseconds, less than the hand-off would cost: they are signed in line.
+ */
+const JWS_SIGNING: Record<SigningAlg, { digest: string | null; options: Omit<SignKeyObjectInput, 'key'>; offload: boolean }> = {
+  RS256: { digest: 'sha256', options: {}, offload: true },
+  PS256: { digest: 'sha256', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, offload: true },
+  ES256: { digest: 'sha256', options: { dsaEncoding: 'ieee-p1363' }, offload: false },
+  EdDSA: { digest: null, options: {}, offload: false },
 };
 
-/**
- * Signs the claims as a compact JWS with header `typ: at+jwt` (RFC 9068 §2.1) and the key's
- * `kid`. node:crypto's callback form signs on the thread pool, so RSA keeps every core busy and
- * the event loop free.
- */
+/** What signing needs of a key, prepared once per key: the encoded protected header and the key options. */
+interface PreparedSigner {
+  readonly header: string;
+  readonly digest: string | null;
+  readonly key: SignKeyObjectInput;
+  readonly offload: boolean;
+}
+
+const prepared = new WeakMap<Signer, PreparedSigner>();
+
+function prepare(signer: Signer): PreparedSigner {
+  let ready = prepared.get(signer);
+  if (!ready) {
+    const { digest, options, offload } = JWS_SIGNING[signer.alg];
+    ready = {
+      header: Buffer.from(JSON.stringify({ alg: signer.alg, typ: 'at+jwt', kid: signer.kid })).toString('base64url'),
+      digest,
+      key: { key: signer.key, ...options },
+      offload,
+    };
+    prepared.set(signer, ready);
+  }
+  return ready;
+}
+
+/** Signs the claims as a compact JWS with header `typ: at+jwt` (RFC 9068 §2.1) and the key's `kid`. */
 export function signAccessToken(signer: Signer, claims: AccessTokenClaims): Promise<string> {
-  const header = Buffer.from(JSON.stringify({ alg: signer.alg, typ: 'at+jwt', kid: signer.kid })).toString('base64url');
+  const { header, digest, key, offload } = prepare(signer);
   const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  const { digest, options } = JWS_SIGNING[signer.alg];
+  const data = Buffer.from(input);
+  if (!offload) return Promise.resolve(`${input}.${sign(digest, data, key).toString('base64url')}`);
   return new Promise((resolve, reject) => {
-    sign(digest, Buffer.from(input), { key: signer.key, ...options }, (err, signature) => {
+    sign(digest, data, key, (err, signature) => {
       if (err) reject(err);
       else resolve(`${input}.${signature.toString('base64url')}`);
     });

@@ -1,5 +1,5 @@
 import { calculateJwkThumbprint, decodeProtectedHeader, errors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
-import type { Client } from '../domain/clients/model.js';
+import type { ClientRecord } from '../domain/read-model/tenant-state.js';
 import { ASYMMETRIC_JWS_ALGS, isAsymmetricJwsAlg, jwkFitsAlg, PRIVATE_JWK_MEMBERS, publicJwkProblem } from '../lib/public-jwk.js';
 import { invalidDpopProof, invalidRequest } from './errors.js';
 import type { ResolvedTarget } from './target.js';
@@ -122,7 +122,7 @@ export function assertDpopProofUnused(proof: DpopProof, cache: DpopReplayCache, 
 }
 
 /** RFC 9449 §5.2: a client registered with `dpop_bound_access_tokens` must send a proof. */
-export function assertClientDpop(client: Client, proof: DpopProof | null): void {
+export function assertClientDpop(client: ClientRecord, proof: DpopProof | null): void {
   if (client.dpopBoundAccessTokens && proof === null) {
     throw invalidRequest('This client must send a DPoP proof: its access tokens are DPoP-bound.', `client ${client.clientId} requires DPoP`);
   }

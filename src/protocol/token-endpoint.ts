@@ -28,10 +28,16 @@ export interface TokenOutcome {
   client: AuthenticatedClient;
 }
 
+/** Per grant type's declared parameters: the names a request of it may carry. */
+const kept = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 /** Keeps only grant_type, client authentication and the parameters the grant declared. */
 function strip(params: RequestParams, declared: readonly string[]): RequestParams {
-  const keep = new Set<string>(['grant_type', ...CLIENT_AUTH_PARAMETERS, ...declared]);
-  return new RequestParams(new Map(params.names().filter((n) => keep.has(n)).map((n) => [n, params.all(n)])));
+  let keep = kept.get(declared);
+  if (!keep) kept.set(declared, (keep = new Set<string>(['grant_type', ...CLIENT_AUTH_PARAMETERS, ...declared])));
+  const names = params.names();
+  if (names.every((n) => keep.has(n))) return params;
+  return new RequestParams(new Map(names.filter((n) => keep.has(n)).map((n) => [n, params.all(n)])));
 }
 
 export interface TokenEndpointDeps {

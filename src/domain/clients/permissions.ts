@@ -25,7 +25,7 @@ export interface PermissionSources {
  * (a) the client's own audience list × its own scope list, and (b) its grants and its service
  * account's grants. Where the audience is a registered API, only scopes the API defines count.
  */
-export function computePermissions(client: Client, sources: PermissionSources): Permissions {
+export function computePermissions(client: Pick<Client, 'audience' | 'scope'>, sources: PermissionSources): Permissions {
   const collected = new Map<string, { api: Api | null; scopes: string[] }>();
   const add = (audience: string, api: Api | null, scopes: readonly string[]) => {
     const entry = collected.get(audience) ?? { api, scopes: [] };

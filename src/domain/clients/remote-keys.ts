@@ -58,7 +58,7 @@ export class ClientKeys {
   }
 
   /** The client's keys; `refresh` asks for a new fetch of its jwks_uri (e.g. for an unknown kid). Throws when none can be had. */
-  async keysOf(client: Client, options: { refresh?: boolean } = {}): Promise<readonly JWK[]> {
+  async keysOf(client: Pick<Client, 'tenantId' | 'clientId' | 'jwks' | 'jwksUri'>, options: { refresh?: boolean } = {}): Promise<readonly JWK[]> {
     if (client.jwks !== null) return client.jwks.keys;
     if (client.jwksUri === null) return [];
     const id = `${client.tenantId}\u0000${client.clientId}`;

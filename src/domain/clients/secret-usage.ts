@@ -1,6 +1,10 @@
+import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import { isoTime, type Clock } from '../../lib/clock.js';
 import { clientsRepo } from '../../storage/repositories/clients.js';
 import type { Executor } from '../../storage/repositories/executor.js';
+
+/** Secrets updated per transaction: the embedded store writes synchronously, so a large flush goes in slices between requests. */
+const FLUSH_SLICE = 500;
 
 /**
  * When each client secret was last used. Recorded in memory on the token path (a Map write, no
@@ -30,9 +34,12 @@ export class SecretUsage {
       byTenant.set(use.tenantId, list);
     }
     try {
-      await this.db.transaction().execute(async (trx) => {
-        for (const [tenantId, uses] of byTenant) await clientsRepo.touchSecrets(trx, tenantId, uses);
-      });
+      for (const [tenantId, uses] of byTenant) {
+        for (let i = 0; i < uses.length; i += FLUSH_SLICE) {
+          if (i > 0) await yieldToRequests();
+          await this.db.transaction().execute((trx) => clientsRepo.touchSecrets(trx, tenantId, uses.slice(i, i + FLUSH_SLICE)));
+        }
+      }
     } catch (err) {
       // Kept for the next flush (the database may be down), unless a newer use replaced it meanwhile.
       for (const [key, use] of batch) if (!this.#pending.has(key)) this.#pending.set(key, use);

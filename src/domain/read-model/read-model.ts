@@ -16,9 +16,45 @@ import { spentCutoffsBeforeMs } from '../revocations/model.js';
 import { Revocations } from './revocations.js';
 import { TenantState, type ClientEntry, type Signer, type TenantSettings } from './tenant-state.js';
 
-function toEntry(client: Client): ClientEntry {
+/** Clients read from the database at a time when a tenant is loaded. */
+const CLIENT_PAGE = 2_000;
+
+/** Equal lists and strings of different clients, kept once (most clients share their grant types, audience and scope). */
+class Interned {
+  readonly #values = new Map<string, readonly string[] | string>();
+
+  list(values: readonly string[]): readonly string[] {
+    const key = `[${values.join('\n')}`;
+    let out = this.#values.get(key) as readonly string[] | undefined;
+    if (!out) this.#values.set(key, (out = Object.freeze([...values])));
+    return out;
+  }
+
+  string(value: string): string {
+    let out = this.#values.get(value) as string | undefined;
+    if (out === undefined) this.#values.set(value, (out = value));
+    return out;
+  }
+}
+
+/** The compact record of a client the public endpoints read (tenant-state.ts `ClientRecord`). */
+function toEntry(client: Client, interned: Interned): ClientEntry {
   return {
-    client,
+    client: {
+      tenantId: interned.string(client.tenantId),
+      clientId: client.clientId,
+      clientType: client.clientType,
+      grantTypes: interned.list(client.grantTypes) as string[],
+      audience: interned.list(client.audience) as string[],
+      scope: interned.string(client.scope),
+      tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
+      jwks: client.jwks,
+      jwksUri: client.jwksUri,
+      serviceAccountId: client.serviceAccountId,
+      accessTokenTtl: client.accessTokenTtl,
+      active: client.active,
+      dpopBoundAccessTokens: client.dpopBoundAccessTokens,
+    },
     secrets: client.secrets.map((s) => ({
       id: s.id,
       digest: Buffer.from(s.digest, 'hex'),
@@ -47,6 +83,8 @@ function index(grants: Grant[], key: (g: Grant) => string | null): Map<string, G
 export class ReadModel {
   readonly #tenants = new Map<string, TenantState>();
   readonly #queues = new Map<string, Promise<void>>();
+  /** Started afresh by every full load, so that values no client uses any more are let go. */
+  #interned = new Interned();
 
   constructor(private readonly ctx: DomainContext) {}
 
@@ -60,6 +98,7 @@ export class ReadModel {
 
   /** Loads every tenant (at start, and as a safety net). */
   async loadAll(): Promise<void> {
+    this.#interned = new Interned();
     const ids = await tenantsRepo.listIds(this.ctx.db);
     for (const gone of [...this.#tenants.keys()].filter((id) => !ids.includes(id))) this.#tenants.delete(gone);
     for (const id of ids) await this.#enqueue(id, () => this.#applyTenant(id, true));
@@ -92,7 +131,7 @@ export class ReadModel {
     const state = this.#tenants.get(tenantId);
     if (!state) return;
     const client = await clientsRepo.get(this.ctx.db, tenantId, clientId);
-    if (client) state.setClient(toEntry(client));
+    if (client) state.setClient(toEntry(client, this.#interned));
     else state.removeClient(clientId);
   }
 
@@ -108,7 +147,12 @@ export class ReadModel {
       return;
     }
     state = new TenantState(settings);
-    for (const client of await clientsRepo.all(this.ctx.db, tenantId)) state.setClient(toEntry(client));
+    for (let after: string | null = null; ; ) {
+      const page = await clientsRepo.page(this.ctx.db, tenantId, after, CLIENT_PAGE);
+      for (const client of page) state.setClient(toEntry(client, this.#interned));
+      if (page.length < CLIENT_PAGE) break;
+      after = page[page.length - 1]!.clientId;
+    }
     state.revocations = await this.#loadRevocations(tenantId);
     this.#tenants.set(tenantId, state);
   }

@@ -9,8 +9,32 @@ import type { SigningAlg, Tenant } from '../tenants/model.js';
 import { Revocations } from './revocations.js';
 
 /** A client as the token endpoint needs it: secrets as digest bytes, expiry as epoch ms. */
+/**
+ * What the public endpoints need of a client, and nothing more (no name, no timestamps, no
+ * secret records): the read model holds one per client of every tenant, so it stays small, and
+ * equal lists are shared between clients.
+ */
+export type ClientRecord = Readonly<
+  Pick<
+    Client,
+    | 'tenantId'
+    | 'clientId'
+    | 'clientType'
+    | 'grantTypes'
+    | 'audience'
+    | 'scope'
+    | 'tokenEndpointAuthMethod'
+    | 'jwks'
+    | 'jwksUri'
+    | 'serviceAccountId'
+    | 'accessTokenTtl'
+    | 'active'
+    | 'dpopBoundAccessTokens'
+  >
+>;
+
 export interface ClientEntry {
-  readonly client: Client;
+  readonly client: ClientRecord;
   readonly secrets: readonly { readonly id: string; readonly digest: Buffer; readonly expiresAtMs: number | null }[];
 }
 
@@ -44,6 +68,8 @@ export class TenantState {
   revocations: Revocations = Revocations.EMPTY;
   #settings: TenantSettings;
   #permissions = new Map<string, Permissions>();
+  /** Permissions of clients no grant names, shared by every client with the same audience and scope. */
+  #ownPermissions = new Map<string, Permissions>();
   #keySet: JWTVerifyGetKey | null = null;
 
   constructor(settings: TenantSettings) {
@@ -57,6 +83,7 @@ export class TenantState {
   replaceSettings(settings: TenantSettings): void {
     this.#settings = settings;
     this.#permissions = new Map();
+    this.#ownPermissions = new Map();
     this.#keySet = null;
   }
 
@@ -70,18 +97,28 @@ export class TenantState {
     this.#permissions.delete(clientId);
   }
 
-  /** The client's permissions, computed once and kept until the client or the settings change. */
-  permissions(client: Client): Permissions {
+  /**
+   * The client's permissions, computed once and kept until the client or the settings change.
+   * Clients that hold no grants (of their own or through their service account) share them by
+   * audience and scope, so a hundred thousand alike clients cost one computation.
+   */
+  permissions(client: ClientRecord): Permissions {
     let perms = this.#permissions.get(client.clientId);
-    if (!perms) {
-      const s = this.#settings;
-      const grants = [
-        ...(s.grantsByClient.get(client.clientId) ?? []),
-        ...(client.serviceAccountId ? (s.grantsByServiceAccount.get(client.serviceAccountId) ?? []) : []),
-      ];
-      perms = computePermissions(client, { apisById: s.apisById, apisByIdentifier: s.apisByIdentifier, grants });
+    if (perms) return perms;
+    const s = this.#settings;
+    const grants = [
+      ...(s.grantsByClient.get(client.clientId) ?? []),
+      ...(client.serviceAccountId ? (s.grantsByServiceAccount.get(client.serviceAccountId) ?? []) : []),
+    ];
+    const sources = { apisById: s.apisById, apisByIdentifier: s.apisByIdentifier, grants };
+    if (grants.length > 0) {
+      perms = computePermissions(client, sources);
       this.#permissions.set(client.clientId, perms);
+      return perms;
     }
+    const key = `${client.scope}\n${client.audience.join('\n')}`;
+    perms = this.#ownPermissions.get(key);
+    if (!perms) this.#ownPermissions.set(key, (perms = computePermissions(client, sources)));
     return perms;
   }
 

@@ -1,6 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, errors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
-import type { Client } from '../../domain/clients/model.js';
-import type { ClientEntry, TenantState } from '../../domain/read-model/tenant-state.js';
+import type { ClientEntry, ClientRecord, TenantState } from '../../domain/read-model/tenant-state.js';
 import { ASYMMETRIC_JWS_ALGS, isAsymmetricJwsAlg, jwkFitsAlg, type AsymmetricJwsAlg } from '../../lib/public-jwk.js';
 import type { OAuthError } from '../errors.js';
 import type { RequestParams } from '../params.js';
@@ -22,7 +21,7 @@ const MAX_JTI_LENGTH = 255;
 
 /** Where a client's verification keys come from (inline jwks, or its jwks_uri, cached). */
 export interface ClientKeySource {
-  keysOf(client: Client, options?: { refresh?: boolean }): Promise<readonly JWK[]>;
+  keysOf(client: ClientRecord, options?: { refresh?: boolean }): Promise<readonly JWK[]>;
 }
 
 /** Remembers used assertion jtis across processes; `remember` answers false for a replay. */

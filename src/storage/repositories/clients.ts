@@ -101,11 +101,24 @@ export const clientsRepo = {
     return toPage(rows, page.limit, (r) => r.client_id, (r) => toClient(r, secrets.get(r.client_id) ?? []));
   },
   /** Every client of a tenant with its secrets, in two queries (read model load). */
-  async all(db: Executor, tenantId: string): Promise<Client[]> {
-    const rows = await db.selectFrom('clients').selectAll().where('tenant_id', '=', tenantId).execute();
-    const secretRows = await db.selectFrom('client_secrets').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
+  /**
+   * The tenant's clients in client id order, `limit` at a time after `after` (null: from the
+   * start), with their secrets: the read model loads a large tenant page by page, so that it
+   * never holds every row at once.
+   */
+  async page(db: Executor, tenantId: string, after: string | null, limit: number): Promise<Client[]> {
+    let query = db.selectFrom('clients').selectAll().where('tenant_id', '=', tenantId);
+    if (after !== null) query = query.where('client_id', '>', after);
+    const rows = await query.orderBy('client_id').limit(limit).execute();
+    if (rows.length === 0) return [];
+    let secretsQuery = db
+      .selectFrom('client_secrets')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('client_id', '<=', rows[rows.length - 1]!.client_id);
+    if (after !== null) secretsQuery = secretsQuery.where('client_id', '>', after);
     const secrets = new Map<string, ClientSecret[]>();
-    for (const s of secretRows) {
+    for (const s of await secretsQuery.orderBy('id').execute()) {
       const list = secrets.get(s.client_id) ?? [];
       list.push(toSecret(s));
       secrets.set(s.client_id, list);
@@ -168,7 +181,7 @@ export const clientsRepo = {
     return Number(r.numDeletedRows) > 0;
   },
   /** Records when secrets were last used (batched flush, never per token request). */
-  async touchSecrets(db: Executor, tenantId: string, uses: { id: string; at: string }[]): Promise<void> {
+  async touchSecrets(db: Executor, tenantId: string, uses: readonly { id: string; at: string }[]): Promise<void> {
     for (const u of uses) {
       await db
         .updateTable('client_secrets')
