@@ -196,7 +196,8 @@ async function main(env) {
 
   try {
     const response = await callApi(tokens, apiUrl);
-    print('api', { url: apiUrl, status: response.status, body: await response.text() });
+    const text = await response.text();
+    print('api', { url: apiUrl, status: response.status, body: response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text });
   } catch (err) {
     print('api', { url: apiUrl, error: await describeError(err) });
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import * as oidc from 'openid-client';
 import { tokenRequest } from '../helpers/admin.js';
 import { eventually } from '../helpers/eventually.js';
 import {
@@ -174,6 +175,21 @@ describe('real clients: openid-client, express-oauth2-jwt-bearer and jose agains
     assert.notEqual(await source.getToken(), cached);
   });
 
+  it('DPoP: openid-client gets a key-bound token that express-oauth2-jwt-bearer accepts with a proof only; the bearer-only jose API refuses it', async () => {
+    const config = await oidc.discovery(new URL(t.publicUrl), job.clientId, job.secret, oidc.ClientSecretBasic(job.secret), { execute: [oidc.allowInsecureRequests] });
+    const DPoP = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
+    const response = await oidc.clientCredentialsGrant(config, { audience: ORDERS, scope: 'orders:read' }, { DPoP });
+    assert.equal(response.token_type, 'dpop');
+    assert.equal(typeof decodeJwt(response.access_token).payload.cnf.jkt, 'string');
+
+    const withProof = await oidc.fetchProtectedResource(config, response.access_token, new URL(`${apis.express.url}/orders`), 'GET', undefined, undefined, { DPoP });
+    assert.equal(withProof.status, 200);
+    for (const api of [apis.express, apis.jose]) {
+      const asBearer = await answer(await orders(api, `Bearer ${response.access_token}`));
+      assert.deepEqual([asBearer.status, asBearer.error], [401, 'invalid_token']);
+    }
+  });
+
   it('runs as programs: node examples/api-jose/index.mjs, then node examples/service-openid-client/index.mjs', async () => {
     const apiProcess = runExample('api-jose', { TESSERA_ISSUER: t.publicUrl, API_AUDIENCE: ORDERS, PORT: '0', REVOCATION_FEED_INTERVAL: '1' });
     try {
@@ -191,7 +207,7 @@ describe('real clients: openid-client, express-oauth2-jwt-bearer and jose agains
       assert.equal(steps.token.cached, true);
       assert.equal(steps.token.claims.aud, ORDERS);
       assert.equal(steps.api.status, 200);
-      assert.equal(JSON.parse(steps.api.body).client_id, job.clientId);
+      assert.equal(steps.api.body.client_id, job.clientId);
       assert.equal(steps.introspect.result.active, true);
       assert.deepEqual(steps['introspect after revoke'].result, { active: false });
 
