@@ -17,6 +17,9 @@ import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 
 const ORDERS = [{ id: 'ord_1', item: 'tessera', quantity: 3 }];
 
+/** Tessera serves its JWKS with Cache-Control: max-age=60. */
+const JWKS_MAX_AGE_MS = 60_000;
+
 /** Tessera's feed allows shared caches to keep it this long (Cache-Control: max-age=15); polling faster gains nothing. */
 const DEFAULT_FEED_INTERVAL_MS = 15_000;
 
@@ -84,8 +87,10 @@ export function createRevocationFeed({ issuer, intervalMs = DEFAULT_FEED_INTERVA
  * Tessera always sets, and, with a feed, not revoked. Answers the payload or throws an HttpError.
  */
 export function createVerifier({ issuer, audience, feed }) {
-  // Fetched on first use, cached, and fetched again when a token names an unknown kid (key rotation).
-  const jwks = createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`));
+  // Fetched on first use and again when a token names an unknown kid (a new key). Kept 60 s, as
+  // Tessera's Cache-Control says, so a key withdrawn from the JWKS (leaked) stops verifying within
+  // a minute; jose's default would keep it 10 minutes.
+  const jwks = createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`), { cacheMaxAge: JWKS_MAX_AGE_MS });
 
   return async function verify(authorization) {
     // RFC 6750 §3.1: a request with no credentials gets a challenge without an error code.
