@@ -96,7 +96,7 @@ export function createVerifier({ issuer, audience, feed }) {
     // RFC 6750 §3.1: a request with no credentials gets a challenge without an error code.
     if (!authorization) throw new HttpError(401, undefined, 'An access token is required.');
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization);
-    if (!match) throw new HttpError(401, 'invalid_request', 'Send the token as Authorization: Bearer <token>.');
+    if (!match) throw new HttpError(400, 'invalid_request', 'Send the token as Authorization: Bearer <token>.');
     let payload;
     try {
       ({ payload } = await jwtVerify(match[1], jwks, {
