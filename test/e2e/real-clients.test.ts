@@ -164,6 +164,20 @@ describe('real clients: openid-client, express-oauth2-jwt-bearer and jose agains
     assert.equal((await orders(apis.express, `Bearer ${token}`)).status, 200);
   });
 
+  it("the jose API honours a client's cut-off from the feed: every token it held is refused", async () => {
+    const other = await createClient(t, { client_id: 'orders-job-2' });
+    await createOk(t, '/grants', { client_id: other.clientId, api_identifier: ORDERS, scopes: ['orders:read'] });
+    const token = await issueToken(t, other, { audience: ORDERS });
+    assert.equal((await orders(apis.jose, `Bearer ${token}`)).status, 200);
+
+    assert.equal((await t.admin('POST', `/clients/${other.clientId}/revoke-tokens?reason=test`)).status, 200);
+    await eventually(
+      'the jose API refuses the token issued before the cut-off',
+      async () => (await answer(await orders(apis.jose, `Bearer ${token}`))).error === 'invalid_token',
+      { withinMs: 5000 },
+    );
+  });
+
   it("the service's callApi gets a new token once when the API answers 401 to the cached one", async () => {
     const source = service.createTokenSource({ issuer: t.publicUrl, clientId: job.clientId, clientSecret: job.secret, audience: ORDERS });
     const cached = await source.getToken();
