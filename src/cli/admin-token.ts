@@ -6,7 +6,16 @@ import { NotFoundError } from '../domain/errors.js';
 import { DEFAULT_TENANT } from '../domain/tenants/model.js';
 
 export function registerAdminToken(program: Command): void {
-  const group = program.command('admin-token').description('admin tokens, written straight to the database (bootstrap and recovery)');
+  const group = program
+    .command('admin-token')
+    .description('admin tokens, written straight to the database: no server or token needed (bootstrap and recovery)')
+    .addHelpText(
+      'after',
+      '\n"tessera admin-token create" opens the database itself (TESSERA_DATABASE_URL): use it on the\n' +
+        "server's machine when no admin token is at hand. \"tessera admin-tokens create|list|delete\" goes\n" +
+        'through the admin API of a running server and needs an admin token.\n\n' +
+        'Examples:\n  $ tessera admin-token create --name recovery\n  $ tessera admin-token create --name ci-pipeline --tenant acme --database-url postgres://tessera@db/tessera\n',
+    );
   group
     .command('create')
     .description('create an admin token and print it once')
