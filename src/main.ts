@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from './app/config.js';
 import { InvalidError } from './domain/errors.js';
 import { registerAdminToken } from './cli/admin-token.js';
 import { registerAdminTokens } from './cli/admin-tokens.js';
@@ -66,6 +65,8 @@ async function main(argv: string[]): Promise<void> {
       process.stderr.write(`tessera: ${err.message}\n${err.lines.map((l) => `${l}\n`).join('')}`);
       process.exit(err.exitCode);
     }
+    // Only a command that has loaded the configuration module can have thrown its error.
+    const { ConfigError } = await import('./app/config.js');
     if (err instanceof ConfigError || err instanceof InvalidError) {
       process.stderr.write(`tessera: ${err.message}\n`);
       process.exit(EXIT.usage);

@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../app/config.js';
-import { createDeps } from '../app/deps.js';
-import { createLogger } from '../app/logger.js';
 import { NotFoundError } from '../domain/errors.js';
 import { DEFAULT_TENANT } from '../domain/tenants/model.js';
 
@@ -25,6 +22,12 @@ export function registerAdminToken(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  tessera admin-token create --name ci-pipeline --tenant acme')
     .action(async (options: { name: string; tenant?: string; databaseUrl?: string; json?: boolean }) => {
+      // Loaded here, not at the top: the admin commands start without the server and storage modules.
+      const [{ loadConfig }, { createDeps }, { createLogger }] = await Promise.all([
+        import('../app/config.js'),
+        import('../app/deps.js'),
+        import('../app/logger.js'),
+      ]);
       const config = loadConfig(process.env, options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
       const deps = await createDeps(config, { logger: createLogger('warn') });
       try {

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig, type ConfigFlags } from '../app/config.js';
-import { startServer } from '../app/server.js';
+import type { ConfigFlags } from '../app/config.js';
 
 const FLAGS: [string, keyof ConfigFlags, string][] = [
   ['--database-url <url>', 'databaseUrl', 'sqlite:PATH or postgres://… (TESSERA_DATABASE_URL)'],
@@ -29,6 +28,8 @@ export function registerServe(program: Command): void {
     '\nSecrets (TESSERA_ADMIN_TOKEN, TESSERA_SECRET) are read from the environment only, never from flags.\n\nExample:\n  TESSERA_PUBLIC_URL=https://auth.example.com tessera serve --public-host 0.0.0.0',
   );
   cmd.action(async (options: Record<string, string>) => {
+    // Loaded here, not at the top: the admin commands start without the server and storage modules.
+    const [{ loadConfig }, { startServer }] = await Promise.all([import('../app/config.js'), import('../app/server.js')]);
     const flags: ConfigFlags = {};
     for (const [, key] of FLAGS) if (options[key] !== undefined) flags[key] = options[key];
     const config = loadConfig(process.env, flags);
