@@ -110,8 +110,9 @@ export function registerToken(program: Command): void {
     .addHelpText(
       'after',
       `${examples([
-        'TOKEN=$(tessera token --issuer http://localhost:4444 --client-id my-api4 --client-secret "$SECRET" --audience https://localhost:5001/)',
-        'TESSERA_CLIENT_SECRET=… tessera token --issuer http://localhost:4444/t/acme --client-id billing --scope read --decode',
+        'export TESSERA_CLIENT_SECRET="$(cat /run/secrets/my-api4)"',
+        'tessera token --issuer http://localhost:4444 --client-id my-api4 --audience https://localhost:5001/ --decode',
+        'TOKEN=$(tessera token --issuer http://localhost:4444/t/acme --client-id billing --scope read)',
         'tessera token --issuer http://localhost:4444 --client-id my-api4 --auth post --json',
       ])}\nThe token endpoint is found in {issuer}/.well-known/oauth-authorization-server, else {issuer}/oauth2/token is used.\n${EXIT_CODES_HELP}\n`,
     )
