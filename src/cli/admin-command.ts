@@ -3,7 +3,7 @@ import { AdminClient, type Query } from './admin-client.js';
 import { EXIT_CODES_HELP, usageError } from './errors.js';
 import { block, json, table, type Column } from './output.js';
 
-/** The options every admin command shares (see `connectionOptions`). */
+/** The options every admin command shares (`--tenant` and `--reason` where they apply). */
 export interface CommonOptions {
   endpoint: string;
   token?: string;
