@@ -1,31 +1,78 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from './app/config.js';
 import { InvalidError } from './domain/errors.js';
 import { registerAdminToken } from './cli/admin-token.js';
+import { registerAdminTokens } from './cli/admin-tokens.js';
+import { registerApis } from './cli/apis.js';
+import { registerAudit } from './cli/audit.js';
+import { registerClients } from './cli/clients.js';
+import { CliError, EXIT } from './cli/errors.js';
+import { registerGrants } from './cli/grants.js';
+import { registerKeys } from './cli/keys.js';
 import { registerMigrate } from './cli/migrate.js';
 import { registerServe } from './cli/serve.js';
+import { registerServiceAccounts } from './cli/service-accounts.js';
+import { registerTenants } from './cli/tenants.js';
+import { registerToken } from './cli/token.js';
 
-/** Exit codes: 0 success, 1 failure, 2 wrong usage or configuration. */
+const HELP = `
+Admin commands (clients, service-accounts, apis, grants, keys, tenants, admin-tokens,
+audit-events) call the admin API of a running server: --endpoint or TESSERA_ADMIN_URL
+(default http://127.0.0.1:4445), --token or TESSERA_ADMIN_TOKEN. "tessera token" calls the
+public token endpoint as a client. serve, migrate and admin-token work on the database directly.
+
+Exit codes:
+  0  success
+  1  the server refused or failed the request (its problem detail is printed), or another failure
+  2  wrong usage: unknown command or option, missing or malformed value, bad configuration
+  3  the server could not be reached (connection refused, unknown host, timeout)
+  4  authentication or authorization refused (admin API 401/403, token endpoint invalid_client)
+
+Examples:
+  $ tessera serve
+  $ export TESSERA_ADMIN_TOKEN=tsr_at_…
+  $ tessera clients create --name billing --audience https://api.example.com/ --scope read
+  $ tessera token --issuer http://localhost:4444 --client-id billing --decode
+
+Every command has --help. Reference: docs/cli.md.
+`;
+
+/** Exit codes: see HELP (and docs/cli.md). */
 async function main(argv: string[]): Promise<void> {
   const program = new Command('tessera')
     .description('Tessera: an OAuth 2.0 authorization server for machine-to-machine identity')
     .version('0.1.0')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', HELP);
   registerServe(program);
   registerMigrate(program);
   registerAdminToken(program);
+  registerClients(program);
+  registerServiceAccounts(program);
+  registerApis(program);
+  registerGrants(program);
+  registerKeys(program);
+  registerTenants(program);
+  registerAdminTokens(program);
+  registerAudit(program);
+  registerToken(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
+    if (err instanceof CliError) {
+      process.stderr.write(`tessera: ${err.message}\n${err.lines.map((l) => `${l}\n`).join('')}`);
+      process.exit(err.exitCode);
+    }
+    // Only a command that has loaded the configuration module can have thrown its error.
+    const { ConfigError } = await import('./app/config.js');
     if (err instanceof ConfigError || err instanceof InvalidError) {
       process.stderr.write(`tessera: ${err.message}\n`);
-      process.exit(2);
+      process.exit(EXIT.usage);
     }
     process.stderr.write(`tessera: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    process.exit(EXIT.refused);
   }
 }
 

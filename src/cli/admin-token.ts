@@ -1,12 +1,18 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../app/config.js';
-import { createDeps } from '../app/deps.js';
-import { createLogger } from '../app/logger.js';
 import { NotFoundError } from '../domain/errors.js';
 import { DEFAULT_TENANT } from '../domain/tenants/model.js';
 
 export function registerAdminToken(program: Command): void {
-  const group = program.command('admin-token').description('admin tokens, written straight to the database (bootstrap and recovery)');
+  const group = program
+    .command('admin-token')
+    .description('admin tokens, written straight to the database: no server or token needed (bootstrap and recovery)')
+    .addHelpText(
+      'after',
+      '\n"tessera admin-token create" opens the database itself (TESSERA_DATABASE_URL): use it on the\n' +
+        "server's machine when no admin token is at hand. \"tessera admin-tokens create|list|delete\" goes\n" +
+        'through the admin API of a running server and needs an admin token.\n\n' +
+        'Examples:\n  $ tessera admin-token create --name recovery\n  $ tessera admin-token create --name ci-pipeline --tenant acme --database-url postgres://tessera@db/tessera\n',
+    );
   group
     .command('create')
     .description('create an admin token and print it once')
@@ -16,6 +22,12 @@ export function registerAdminToken(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  tessera admin-token create --name ci-pipeline --tenant acme')
     .action(async (options: { name: string; tenant?: string; databaseUrl?: string; json?: boolean }) => {
+      // Loaded here, not at the top: the admin commands start without the server and storage modules.
+      const [{ loadConfig }, { createDeps }, { createLogger }] = await Promise.all([
+        import('../app/config.js'),
+        import('../app/deps.js'),
+        import('../app/logger.js'),
+      ]);
       const config = loadConfig(process.env, options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
       const deps = await createDeps(config, { logger: createLogger('warn') });
       try {

@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../app/config.js';
-import { openStore } from '../storage/database.js';
-import { migrateToLatest } from '../storage/migrations/index.js';
 
 export function registerMigrate(program: Command): void {
   program
@@ -9,6 +6,12 @@ export function registerMigrate(program: Command): void {
     .description('apply pending database migrations (also done at every start)')
     .option('--database-url <url>', 'sqlite:PATH or postgres://… (TESSERA_DATABASE_URL)')
     .action(async (options: { databaseUrl?: string }) => {
+      // Loaded here, not at the top: the admin commands start without the storage modules.
+      const [{ loadConfig }, { openStore }, { migrateToLatest }] = await Promise.all([
+        import('../app/config.js'),
+        import('../storage/database.js'),
+        import('../storage/migrations/index.js'),
+      ]);
       const config = loadConfig(process.env, options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
       const store = openStore(config.databaseUrl);
       try {

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig, type ConfigFlags } from '../app/config.js';
-import { isClusterWorker, onClusterStop, startClusterPrimary, startClusterWorker } from '../app/cluster.js';
-import { createLogger } from '../app/logger.js';
-import { startServer } from '../app/server.js';
+import type { ConfigFlags } from '../app/config.js';
 
 const FLAGS: [string, keyof ConfigFlags, string][] = [
   ['--database-url <url>', 'databaseUrl', 'sqlite:PATH or postgres://… (TESSERA_DATABASE_URL)'],
@@ -34,6 +31,13 @@ export function registerServe(program: Command): void {
       '\nExamples:\n  TESSERA_PUBLIC_URL=https://auth.example.com tessera serve --public-host 0.0.0.0\n  tessera serve --workers 1      # one process for both listeners',
   );
   cmd.action(async (options: Record<string, string>) => {
+    // Loaded here, not at the top: the admin commands start without the server and storage modules.
+    const [{ loadConfig }, { startServer }, { isClusterWorker, onClusterStop, startClusterPrimary, startClusterWorker }, { createLogger }] = await Promise.all([
+      import('../app/config.js'),
+      import('../app/server.js'),
+      import('../app/cluster.js'),
+      import('../app/logger.js'),
+    ]);
     const flags: ConfigFlags = {};
     for (const [, key] of FLAGS) if (options[key] !== undefined) flags[key] = options[key];
     const config = loadConfig(process.env, flags);

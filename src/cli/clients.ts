@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import type { Static } from '@sinclair/typebox';
+import { Option, type Command } from 'commander';
+import type { Client, ClientCreated, SecretCreated } from '../http/schemas/clients.js';
+import type { TokenCutoff } from '../http/schemas/revocations.js';
+import { segment } from './admin-client.js';
+import { adminCommand, adminGroup, changes, clears, defined, deleteCommand, getCommand, listCommand, orNull, repeatable, wholeNumber } from './admin-command.js';
+import { usageError } from './errors.js';
+import { field } from './output.js';
+
+type ClientOut = Static<typeof Client>;
+
+/** Printed on stderr beside a secret shown once. */
+export const SECRET_NOTE = 'Store the client secret now: it will not be shown again.';
+
+interface MetadataOptions {
+  name?: string;
+  type?: string;
+  audience?: string[] | false;
+  scope?: string[] | false;
+  grantType?: string[];
+  responseType?: string[];
+  authMethod?: string | false;
+  serviceAccountId?: string | false;
+  ttl?: number | false;
+  active?: boolean;
+  dpop?: boolean;
+  jwksUri?: string | false;
+  jwks?: string | false;
+}
+
+/**
+ * The client metadata options of create and update (RFC 7591 names in the help). Update also
+ * takes `--no-…` to clear a field; `--no-active` disables the client on both.
+ */
+const metadataOptions = (update: boolean) => [
+  new Option('--name <name>', 'client_name'),
+  new Option('--type <type>', 'client_type').choices(['machine_to_machine', 'spa', 'native']),
+  new Option('--audience <audience>', 'an audience the client may ask for itself (repeatable)').argParser(repeatable),
+  ...clears(update, '--no-audience', 'no audiences of its own'),
+  new Option('--scope <scope>', 'a scope the client may ask for with its own audiences (repeatable, or space-separated)').argParser(repeatable),
+  ...clears(update, '--no-scope', 'no scopes of its own'),
+  new Option('--grant-type <type>', 'grant_types entry (repeatable; default client_credentials)').argParser(repeatable),
+  new Option('--response-type <type>', 'response_types entry (repeatable)').argParser(repeatable),
+  new Option('--auth-method <method>', 'token_endpoint_auth_method: the only secret method accepted').choices(['client_secret_basic', 'client_secret_post']),
+  ...clears(update, '--no-auth-method', 'accept both secret methods'),
+  new Option('--service-account-id <id>', 'the service account the client acts for'),
+  ...clears(update, '--no-service-account-id', 'act for no service account'),
+  new Option('--ttl <seconds>', "access_token_ttl: this client's token lifetime").argParser(wholeNumber),
+  ...clears(update, '--no-ttl', "use the API's or the tenant's lifetime"),
+  ...(update ? [new Option('--active', 'enable the client')] : []),
+  new Option('--no-active', 'disable the client: it fails authentication'),
+  new Option('--dpop', 'dpop_bound_access_tokens: every token request must carry a DPoP proof'),
+  ...clears(update, '--no-dpop', 'DPoP proofs optional'),
+  new Option('--jwks-uri <url>', 'where its public keys are, for private_key_jwt'),
+  ...clears(update, '--no-jwks-uri', 'remove jwks_uri'),
+  new Option('--jwks <file>', 'a JSON file holding its JWK Set, for private_key_jwt'),
+  ...clears(update, '--no-jwks', 'remove jwks'),
+];
+
+/** Options → RFC 7591 metadata; options not given are left out. */
+function metadata(o: MetadataOptions): Record<string, unknown> {
+  return defined({
+    client_name: o.name,
+    client_type: o.type,
+    audience: o.audience === false ? [] : o.audience,
+    scope: o.scope === false ? '' : o.scope?.join(' '),
+    grant_types: o.grantType,
+    response_types: o.responseType,
+    token_endpoint_auth_method: orNull(o.authMethod),
+    service_account_id: orNull(o.serviceAccountId),
+    access_token_ttl: orNull(o.ttl),
+    active: o.active,
+    dpop_bound_access_tokens: o.dpop,
+    jwks_uri: orNull(o.jwksUri),
+    jwks: typeof o.jwks === 'string' ? readJson(o.jwks) : orNull(o.jwks),
+  });
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw usageError(`--jwks ${path}: ${(err as Error).message}`);
+  }
+}
+
+const path = (id: string) => `/clients/${segment(id)}`;
+
+export function registerClients(program: Command): void {
+  const group = adminGroup(program, 'clients', 'OAuth clients (admin API)', [
+    'tessera clients create --name billing --audience https://api.example.com/ --scope read',
+    'tessera clients list --all',
+    'tessera clients rotate-secret billing-7f3k --expires-in 3600 --reason "yearly rotation"',
+  ]);
+
+  adminCommand<MetadataOptions & { clientId?: string }>(
+    group,
+    {
+      name: 'create',
+      description: 'register a client; prints its secret once',
+      mutation: true,
+      options: [new Option('--client-id <id>', 'client_id (generated when absent)'), ...metadataOptions(false)],
+      examples: [
+        'tessera clients create --client-id my-api4 --audience https://localhost:5001/ --scope read:secrets',
+        'tessera clients create --name "Periodic Cleanup" --service-account-id sa_01m8232r9qy73jxrj3dnad6hrs',
+        'tessera clients create --name ci --json > client.json',
+      ],
+    },
+    async (ctx, _args, options) => {
+      const created = await ctx.api.post<Static<typeof ClientCreated>>(ctx.api.tenantPath('/clients'), {
+        ...defined({ client_id: options.clientId }),
+        ...metadata(options),
+      });
+      ctx.show(created);
+      if (created.client_secret !== undefined) ctx.note(SECRET_NOTE);
+    },
+  );
+
+  listCommand<ClientOut, { serviceAccountId?: string }>(group, {
+    description: 'list clients',
+    path: '/clients',
+    options: [new Option('--service-account-id <id>', 'only the clients acting for this service account')],
+    query: (o) => ({ service_account_id: o.serviceAccountId }),
+    columns: [field('client_id'), field('client_name', 'NAME'), field('client_type', 'TYPE'), field('service_account_id', 'SERVICE_ACCOUNT'), field('audience'), field('scope'), field('active')],
+    examples: ['tessera clients list', 'tessera clients list --tenant acme --all --json'],
+  });
+
+  getCommand(group, { arg: 'client_id', path, description: 'show a client (never its secrets)', examples: ['tessera clients get my-api4'] });
+
+  adminCommand<MetadataOptions>(
+    group,
+    {
+      name: 'update <client_id>',
+      description: 'change a client; lists given replace the old ones',
+      mutation: true,
+      options: metadataOptions(true),
+      examples: ['tessera clients update my-api4 --scope read:secrets --scope write:secrets', 'tessera clients update my-api4 --no-active --reason "leaked"'],
+    },
+    async (ctx, [id], options) => {
+      const updated = await ctx.api.patch<ClientOut>(ctx.api.tenantPath(path(id!)), changes(metadata(options)));
+      ctx.show(updated);
+    },
+  );
+
+  deleteCommand(group, {
+    name: 'delete <client_id>',
+    path: ([id]) => path(id!),
+    deleted: ([id]) => `client ${id}`,
+    description: 'delete a client with its secrets and grants',
+    examples: ['tessera clients delete my-api4 --reason decommissioned'],
+  });
+
+  adminCommand<{ expiresIn?: number }>(
+    group,
+    {
+      name: 'rotate-secret <client_id>',
+      description: 'add a new secret and print it once; --expires-in puts an expiry on the old ones',
+      mutation: true,
+      options: [new Option('--expires-in <seconds>', 'the existing secrets expire this many seconds from now').argParser(wholeNumber)],
+      examples: ['tessera clients rotate-secret my-api4 --expires-in 3600', 'tessera clients rotate-secret my-api4 --json | jq -r .client_secret'],
+    },
+    async (ctx, [id], options) => {
+      const secret = await ctx.api.post<Static<typeof SecretCreated>>(ctx.api.tenantPath(`${path(id!)}/secrets`), defined({ expires_in: options.expiresIn }));
+      ctx.show(secret);
+      ctx.note(SECRET_NOTE);
+    },
+  );
+
+  deleteCommand(group, {
+    name: 'delete-secret <client_id> <secret_id>',
+    path: ([id, secretId]) => `${path(id!)}/secrets/${segment(secretId!)}`,
+    deleted: ([id, secretId]) => `secret ${secretId} of client ${id}`,
+    description: 'remove one secret of a client (secret ids from "clients get")',
+    examples: ['tessera clients delete-secret my-api4 sec_01m8232kj2rab7y6tnqrvv2ys1'],
+  });
+
+  adminCommand(
+    group,
+    {
+      name: 'revoke-tokens <client_id>',
+      description: 'revoke every token the client holds now (introspection and the revocation feed)',
+      mutation: true,
+      examples: ['tessera clients revoke-tokens my-api4 --reason "secret leaked"'],
+    },
+    async (ctx, [id]) => {
+      const cutoff = await ctx.api.post<Static<typeof TokenCutoff>>(ctx.api.tenantPath(`${path(id!)}/revoke-tokens`));
+      ctx.show(cutoff);
+    },
+  );
+}
+

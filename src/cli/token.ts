@@ -1,0 +1,127 @@
+import { Option, type Command } from 'commander';
+import { examples, repeatable } from './admin-command.js';
+import { CliError, EXIT, EXIT_CODES_HELP } from './errors.js';
+import { httpUrl, send } from './http.js';
+import { block, json } from './output.js';
+
+interface TokenOptions {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  scope?: string[];
+  audience?: string[];
+  resource?: string[];
+  auth: 'basic' | 'post';
+  decode?: boolean;
+  json?: boolean;
+}
+
+/** RFC 6749 §5.1. */
+interface TokenResponse {
+  access_token: string;
+  token_type?: string;
+  expires_in?: number;
+  scope?: string;
+}
+
+/** Claims that are NumericDates (RFC 7519 §2), shown with a date for people. */
+const DATE_CLAIMS = new Set(['exp', 'iat', 'nbf', 'auth_time']);
+
+/**
+ * The token endpoint of `issuer`: from its RFC 8414 metadata (which must name the same issuer,
+ * RFC 8414 §3.3), else `{issuer}/oauth2/token` when there is no metadata.
+ */
+async function tokenEndpoint(issuer: string): Promise<URL> {
+  const answer = await send(httpUrl(`${issuer}/.well-known/oauth-authorization-server`, '--issuer'), { headers: { accept: 'application/json' } });
+  const metadata = answer.json as { issuer?: unknown; token_endpoint?: unknown } | undefined;
+  if (answer.status !== 200 || typeof metadata?.token_endpoint !== 'string') return httpUrl(`${issuer}/oauth2/token`, '--issuer');
+  if (metadata.issuer !== issuer) {
+    throw new CliError(EXIT.refused, `the metadata at ${issuer}/.well-known/oauth-authorization-server names issuer "${String(metadata.issuer)}", not "${issuer}": use --issuer ${String(metadata.issuer)}`);
+  }
+  return httpUrl(metadata.token_endpoint, 'token_endpoint of the metadata');
+}
+
+/** RFC 6749 §2.3.1: id and secret form-urlencoded, then base64. */
+function basicCredentials(clientId: string, secret: string): string {
+  const encode = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${encode(clientId)}:${encode(secret)}`).toString('base64')}`;
+}
+
+/** A client_credentials request (RFC 6749 §4.4); an error answer (§5.2) becomes exit 4 for invalid_client, else 1. */
+async function requestToken(o: TokenOptions): Promise<TokenResponse> {
+  const form = new URLSearchParams({ grant_type: 'client_credentials' });
+  const scope = (o.scope ?? []).join(' ').trim();
+  if (scope) form.set('scope', scope);
+  for (const audience of o.audience ?? []) form.append('audience', audience);
+  for (const resource of o.resource ?? []) form.append('resource', resource);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  if (o.auth === 'basic') headers.authorization = basicCredentials(o.clientId, o.clientSecret);
+  else {
+    form.set('client_id', o.clientId);
+    form.set('client_secret', o.clientSecret);
+  }
+  const answer = await send(await tokenEndpoint(o.issuer), { method: 'POST', headers, body: form.toString() });
+  const body = answer.json as Partial<TokenResponse> & { error?: string; error_description?: string };
+  if (answer.status === 200 && typeof body?.access_token === 'string') return body as TokenResponse;
+  if (typeof body?.error !== 'string') throw new CliError(EXIT.refused, `the token endpoint answered HTTP ${answer.status}`);
+  const message = body.error_description ? `${body.error}: ${body.error_description}` : body.error;
+  throw new CliError(body.error === 'invalid_client' ? EXIT.denied : EXIT.refused, message);
+}
+
+/** The header and claims of a JWT (RFC 7519 §7.2 steps 1–6, without verifying the signature). */
+export function decodeJwt(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
+  const parts = token.split('.');
+  const part = (i: number) => JSON.parse(Buffer.from(parts[i]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  try {
+    if (parts.length !== 3) throw new Error('not three parts');
+    return { header: part(0), claims: part(1) };
+  } catch {
+    throw new CliError(EXIT.refused, 'the access token is not a JWT: nothing to decode');
+  }
+}
+
+/** NumericDates also as UTC times, for people. */
+const withDates = (claims: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(claims).map(([name, value]) =>
+      DATE_CLAIMS.has(name) && typeof value === 'number' ? [name, `${value} (${new Date(value * 1000).toISOString().replace('.000Z', 'Z')})`] : [name, value],
+    ),
+  );
+
+const indent = (text: string) => text.replace(/^(?=.)/gm, '  ');
+
+export function registerToken(program: Command): void {
+  program
+    .command('token')
+    .description('get an access token as a client (client_credentials) from the public endpoint; --decode shows its claims')
+    .addOption(new Option('--issuer <url>', "the tenant's issuer, e.g. http://localhost:4444 or http://localhost:4444/t/acme").makeOptionMandatory())
+    .addOption(new Option('--client-id <id>', 'the client').makeOptionMandatory())
+    .addOption(
+      new Option('--client-secret <secret>', "the client's secret (better from the environment: it stays out of the shell history and process list)")
+        .env('TESSERA_CLIENT_SECRET')
+        .makeOptionMandatory(),
+    )
+    .addOption(new Option('--scope <scope>', 'scopes wanted (repeatable, or space-separated)').argParser(repeatable))
+    .addOption(new Option('--audience <audience>', 'an audience wanted (repeatable)').argParser(repeatable))
+    .addOption(new Option('--resource <uri>', 'a resource indicator, RFC 8707 (repeatable)').argParser(repeatable))
+    .addOption(new Option('--auth <method>', 'basic: client_secret_basic; post: client_secret_post').choices(['basic', 'post']).default('basic'))
+    .option('--decode', 'print the header and claims of the token (not verified: for looking only)')
+    .option('--json', 'print the whole token response (with --decode, plus "header" and "claims")')
+    .addHelpText(
+      'after',
+      `${examples([
+        'export TESSERA_CLIENT_SECRET="$(cat /run/secrets/my-api4)"',
+        'tessera token --issuer http://localhost:4444 --client-id my-api4 --audience https://localhost:5001/ --decode',
+        'TOKEN=$(tessera token --issuer http://localhost:4444/t/acme --client-id billing --scope read)',
+        'tessera token --issuer http://localhost:4444 --client-id my-api4 --auth post --json',
+      ])}\nThe token endpoint is found in {issuer}/.well-known/oauth-authorization-server, else {issuer}/oauth2/token is used.\n${EXIT_CODES_HELP}\n`,
+    )
+    .action(async (o: TokenOptions) => {
+      const issuer = httpUrl(o.issuer, '--issuer').href.replace(/\/+$/, '');
+      const response = await requestToken({ ...o, issuer });
+      const decoded = o.decode ? decodeJwt(response.access_token) : undefined;
+      if (o.json) process.stdout.write(json(decoded ? { ...response, ...decoded } : response));
+      else if (decoded) process.stdout.write(`${block(response)}\nheader\n${indent(block(decoded.header))}\nclaims\n${indent(block(withDates(decoded.claims)))}`);
+      else process.stdout.write(`${response.access_token}\n`);
+    });
+}
