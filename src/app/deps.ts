@@ -26,6 +26,7 @@ import { TokenEvents } from '../protocol/token-events.js';
 import { openStore, type Store } from '../storage/database.js';
 import { StoreHealth } from '../storage/health.js';
 import { migrateToLatest } from '../storage/migrations/index.js';
+import { auditLog } from '../observability/audit-log.js';
 import { PostgresChangeFeed } from '../storage/postgres-change-feed.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
@@ -105,7 +106,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
             resyncIntervalMs: READ_MODEL_RESYNC_MS,
           })
         : new LocalChangeFeed();
-    const ctx: DomainContext = { db: store.db, clock, changes, kek };
+    const ctx: DomainContext = { db: store.db, clock, changes, kek, auditTrail: auditLog(logger) };
     const readModel = new ReadModel(ctx);
     changes.subscribe((change) => readModel.apply(change));
     const audit = new AuditService(ctx);
