@@ -27,6 +27,7 @@ import { openStore, type Store } from '../storage/database.js';
 import { StoreHealth } from '../storage/health.js';
 import { migrateToLatest } from '../storage/migrations/index.js';
 import { auditLog } from '../observability/audit-log.js';
+import { Metrics, type MetricsOptions } from '../observability/metrics.js';
 import { PostgresChangeFeed } from '../storage/postgres-change-feed.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
@@ -67,6 +68,8 @@ export interface Deps {
   readonly bruteForce: BruteForceGuard;
   /** Every outcome of the token endpoint, for in-memory counters (metrics, console activity). */
   readonly tokenEvents: TokenEvents;
+  /** Prometheus metrics of this process (`/metrics` on the admin listener). */
+  readonly metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -78,6 +81,8 @@ export const READ_MODEL_RESYNC_MS = 60_000;
 export interface DepsOptions {
   clock?: Clock;
   logger?: Logger;
+  /** How `/metrics` renders (by default this process's registry alone). */
+  metrics?: MetricsOptions;
 }
 
 /** Opens the store, runs migrations and wires every service. Loads nothing into memory yet. */
@@ -109,6 +114,9 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const ctx: DomainContext = { db: store.db, clock, changes, kek, auditTrail: auditLog(logger) };
     const readModel = new ReadModel(ctx);
     changes.subscribe((change) => readModel.apply(change));
+    const metrics = new Metrics({ clock, readModel, storeHealth, store }, options.metrics);
+    const tokenEvents = new TokenEvents();
+    tokenEvents.add(metrics);
     const audit = new AuditService(ctx);
     const bruteForce = new BruteForceGuard({
       clock,
@@ -144,7 +152,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         jtis: new ClientAssertionJtis(ctx),
       },
       dpopProofs: new ExpiringSet(),
-      tokenEvents: new TokenEvents(),
+      tokenEvents,
+      metrics,
       close: async () => {
         await changes.close();
         await store.close();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { RequestDurations } from '../observability/metrics.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,11 +44,18 @@ export function observabilityOptions(): { genReqId: (raw: IncomingMessage) => st
   return { genReqId: requestIdOf, logController: new RequestLog() };
 }
 
-/** Answers every request's id in `X-Request-Id`. Register before any route. */
-export function registerObservability(app: FastifyInstance): void {
+/**
+ * Answers every request's id in `X-Request-Id`, and times every request by its route pattern.
+ * Register before any route.
+ */
+export function registerObservability(app: FastifyInstance, durations: RequestDurations): void {
   app.decorateRequest('logFields', null);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    durations.observe(request.routeOptions.url, request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 }

@@ -58,7 +58,7 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  registerObservability(app);
+  registerObservability(app, deps.metrics.requestDurations('admin'));
   registerAdminBodyParsers(app);
   registerAdminAuth(app, deps);
   registerAdminUrlChecks(app);
@@ -95,6 +95,11 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
     } catch {
       return unavailable();
     }
+  });
+  // Prometheus scrapes (text format 0.0.4); left out of the OpenAPI document like the health checks.
+  app.get('/metrics', { config: { access: 'metrics' }, schema: { hide: true } }, async (_request, reply) => {
+    const page = await deps.metrics.render();
+    return reply.type(page.contentType).send(page.body);
   });
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -67,7 +67,7 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
     })),
   });
 
-  registerObservability(app);
+  registerObservability(app, deps.metrics.requestDurations('public'));
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
   });
