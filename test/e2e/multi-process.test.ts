@@ -114,7 +114,10 @@ describe('[postgres] two processes on one database', { skip, timeout: 120_000 },
         headers: { authorization: basic(id, secret), 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ token: issued.body.access_token }).toString(),
       });
-    assert.equal(((await (await form(b, '/oauth2/introspect')).json()) as { active: boolean }).active, true);
+    // The client was created through A a moment ago: B knows it once the change has reached it.
+    await eventually('B introspects the token as active', async () => {
+      return ((await (await form(b, '/oauth2/introspect')).json()) as { active?: boolean }).active === true;
+    }, { withinMs: FRESHNESS_MS });
     assert.equal((await form(a, '/oauth2/revoke')).status, 200);
     const { jti } = decodeJwt(issued.body.access_token).payload as { jti: string };
     await eventually('B introspects the revoked token as inactive', async () => {
