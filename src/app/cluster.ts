@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import { parseChange, type Change } from '../domain/changes.js';
 import type { AuthAttempt } from '../protocol/brute-force.js';
 import type { Config } from './config.js';
@@ -26,7 +27,12 @@ type Message =
   | { readonly tessera: 'change-applied'; readonly id: number }
   | { readonly tessera: 'auth-failure'; readonly attempt: AuthAttempt }
   | { readonly tessera: 'ready'; readonly publicAddress: string }
+  | { readonly tessera: 'metrics-request'; readonly id: number }
+  | { readonly tessera: 'metrics'; readonly id: number; readonly metrics: WorkerMetrics }
   | { readonly tessera: 'stop' };
+
+/** A worker's registry as prom-client's AggregatorRegistry takes it. */
+type WorkerMetrics = MetricObjectWithValues<MetricValue<string>>[];
 
 /** A sibling that has not applied a relayed change within this time is logged and no longer waited for. */
 export const RELAY_TIMEOUT_MS = 2_000;
@@ -83,6 +89,45 @@ class PendingChanges {
   }
 }
 
+/**
+ * `/metrics` of the primary: its own registry (admin listener) and every worker's (token
+ * endpoint), asked over IPC and summed per series by prom-client's AggregatorRegistry (gauges
+ * declare how they combine). A worker that does not answer within the relay timeout is left out.
+ */
+class ClusterMetrics {
+  #nextId = 1;
+  readonly #waiting = new Map<number, (metrics: WorkerMetrics) => void>();
+
+  constructor(private readonly workers: () => readonly Worker[]) {}
+
+  async render(local: Registry): Promise<{ contentType: string; body: string }> {
+    const fromWorkers = await Promise.all(this.workers().map((worker) => this.#ask(worker)));
+    const all = [await local.getMetricsAsJSON(), ...fromWorkers.filter((m): m is WorkerMetrics => m !== null)];
+    const merged = AggregatorRegistry.aggregate(all as Parameters<typeof AggregatorRegistry.aggregate>[0]);
+    return { contentType: merged.contentType, body: await merged.metrics() };
+  }
+
+  answered(id: number, metrics: WorkerMetrics): void {
+    this.#waiting.get(id)?.(metrics);
+  }
+
+  #ask(worker: Worker): Promise<WorkerMetrics | null> {
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(id);
+        resolve(null);
+      }, RELAY_TIMEOUT_MS);
+      this.#waiting.set(id, (metrics) => {
+        clearTimeout(timer);
+        this.#waiting.delete(id);
+        resolve(metrics);
+      });
+      worker.send({ tessera: 'metrics-request', id } satisfies Message);
+    });
+  }
+}
+
 /** Runs the primary of a cluster of `config.workers` workers; resolves once every worker serves and the admin listener is open. */
 export async function startClusterPrimary(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const clusterId = randomUUID();
@@ -93,6 +138,7 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
   let stopping = false;
 
   const others = (exceptId?: number) => [...workers.values()].filter((w) => w.id !== exceptId && w.isConnected());
+  const metrics = new ClusterMetrics(() => others());
 
   const onMessage = async (worker: Worker, raw: unknown) => {
     const message = asMessage(raw);
@@ -109,6 +155,9 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
         break;
       case 'auth-failure':
         for (const other of others(worker.id)) other.send(message);
+        break;
+      case 'metrics':
+        metrics.answered(message.id, message.metrics);
         break;
       default:
         break;
@@ -176,6 +225,7 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
     const server = await startServer(config, {
       logger,
       cluster: peers,
+      metrics: { render: (local) => metrics.render(local) },
       role: { public: false, admin: true },
       beforeListening: async (loaded) => {
         deps = loaded;
@@ -229,6 +279,9 @@ export async function startClusterWorker(config: Config, logger: Logger = create
         break;
       case 'auth-failure':
         deps?.inbox.authFailure(message.attempt);
+        break;
+      case 'metrics-request':
+        if (deps) void deps.metrics.registry.getMetricsAsJSON().then((metrics) => send({ tessera: 'metrics', id: message.id, metrics: metrics as WorkerMetrics }));
         break;
       default:
         break;

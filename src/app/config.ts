@@ -12,6 +12,8 @@ export interface Config {
   readonly adminHost: string;
   readonly adminPort: number;
   readonly adminToken: string | undefined;
+  /** A bearer token that may read `/metrics` and nothing else (for a Prometheus scraper). */
+  readonly metricsToken: string | undefined;
   /** TESSERA_SECRET: 64 hex characters, or undefined to use the generated file (SQLite only). */
   readonly secret: string | undefined;
   readonly logLevel: string;
@@ -63,6 +65,7 @@ const VARIABLES: Record<keyof Config, string> = {
   adminHost: 'TESSERA_ADMIN_HOST',
   adminPort: 'TESSERA_ADMIN_PORT',
   adminToken: 'TESSERA_ADMIN_TOKEN',
+  metricsToken: 'TESSERA_METRICS_TOKEN',
   secret: 'TESSERA_SECRET',
   logLevel: 'TESSERA_LOG_LEVEL',
   tenantHost: 'TESSERA_TENANT_HOST',
@@ -157,6 +160,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   }
   const adminToken = get('adminToken');
   if (adminToken !== undefined && adminToken.length < 32) throw new ConfigError('TESSERA_ADMIN_TOKEN must be at least 32 characters');
+  const metricsToken = get('metricsToken');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{32,512}$/.test(metricsToken)) {
+    // What a Bearer header can carry (the admin API reads at most 512 characters).
+    throw new ConfigError('TESSERA_METRICS_TOKEN must be 32 to 512 printable ASCII characters, without spaces');
+  }
   const secret = get('secret');
   if (secret !== undefined && !/^[0-9a-fA-F]{64}$/.test(secret)) {
     throw new ConfigError('TESSERA_SECRET must be 32 random bytes written as 64 hex characters (e.g. `openssl rand -hex 32`)');
@@ -184,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     adminHost,
     adminPort: port('TESSERA_ADMIN_PORT', get('adminPort') ?? '4445'),
     adminToken,
+    metricsToken,
     secret,
     logLevel,
     tenantHost,

@@ -19,6 +19,8 @@ import { TenantsService } from '../domain/tenants/service.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { ExpiringSet } from '../lib/expiring-set.js';
 import { fetchJson } from '../lib/fetch-json.js';
+import { auditLog } from '../observability/audit-log.js';
+import { Metrics, type MetricsOptions } from '../observability/metrics.js';
 import { BruteForceGuard, type AuthAttempt, type Lockout } from '../protocol/brute-force.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
@@ -68,6 +70,8 @@ export interface Deps {
   readonly tokenEvents: TokenEvents;
   /** What the sibling processes of a cluster hand to this one (unused by a single process). */
   readonly inbox: SiblingInbox;
+  /** Prometheus metrics of this process (`/metrics` on the admin listener). */
+  readonly metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -97,6 +101,8 @@ export interface DepsOptions {
   logger?: Logger;
   /** Set in a process of a cluster. */
   cluster?: ClusterPeers;
+  /** How `/metrics` renders (by default this process's registry alone). */
+  metrics?: MetricsOptions;
 }
 
 /** Opens the store, runs migrations and wires every service. Loads nothing into memory yet. */
@@ -128,9 +134,12 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         : new LocalChangeFeed();
     const relayed = options.cluster ? new RelayedChangeFeed(shared, (change) => options.cluster!.relayChange(change)) : null;
     const changes: ChangeFeed = relayed ?? shared;
-    const ctx: DomainContext = { db: store.db, clock, changes, kek };
+    const ctx: DomainContext = { db: store.db, clock, changes, kek, auditTrail: auditLog(logger) };
     const readModel = new ReadModel(ctx);
     changes.subscribe((change) => readModel.apply(change));
+    const metrics = new Metrics({ clock, readModel, storeHealth, store }, options.metrics);
+    const tokenEvents = new TokenEvents();
+    tokenEvents.add(metrics);
     const audit = new AuditService(ctx);
     const bruteForce = new BruteForceGuard({
       clock,
@@ -171,8 +180,9 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         jtis: new ClientAssertionJtis(ctx),
       },
       dpopProofs: new ExpiringSet(),
-      tokenEvents: new TokenEvents(),
+      tokenEvents,
       inbox,
+      metrics,
       close: async () => {
         await changes.close();
         await store.close();

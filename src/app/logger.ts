@@ -1,15 +1,24 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 
-/** Paths that may carry secrets: never written to the log. */
+/**
+ * Fields that would hold a secret if anything logged them: replaced by `[redacted]`. Only fixed
+ * paths: pino applies them when the top-level key is present, at no cost to other lines, while
+ * wildcard paths (`*.client_secret`) cost about 10 µs on every line, i.e. on every request.
+ * Request headers and bodies never reach a line: the `req` serializer below keeps the method,
+ * the path without its query string and the address only.
+ */
 export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers.dpop',
-  '*.client_secret',
-  '*.client_assertion',
-  '*.token',
-  '*.access_token',
-  '*.password',
+  'authorization',
+  'cookie',
+  'dpop',
+  'client_secret',
+  'client_assertion',
+  'token',
+  'access_token',
+  'password',
+  ...['headers', 'body', 'params', 'query'].flatMap((parent) =>
+    ['authorization', 'cookie', 'dpop', 'client_secret', 'client_assertion', 'token', 'access_token', 'password'].map((field) => `${parent}.${field}`),
+  ),
 ];
 
 /** The process logger (pino), with secrets redacted. */
@@ -19,9 +28,9 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       serializers: {
-        // Paths only: a query string may carry credentials that must never reach the log.
-        req: (req: { method: string; url: string; id: string; ip?: string }) => ({
-          id: req.id,
+        // An allow-list: no headers (credentials), no body, no query string (credentials sent
+        // there are refused, but would otherwise be logged). The request id is on every line as `reqId`.
+        req: (req: { method: string; url: string; ip?: string }) => ({
           method: req.method,
           path: req.url.split('?')[0],
           remoteAddress: req.ip,

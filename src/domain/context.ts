@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../lib/clock.js';
 import type { Database } from '../storage/schema.js';
+import type { AuditTrail } from './audit/model.js';
 import type { ChangeFeed } from './changes.js';
 
 /** What every domain service needs, built once by the composition root. */
@@ -10,4 +11,6 @@ export interface DomainContext {
   readonly changes: ChangeFeed;
   /** Key-encryption key for signing keys at rest (TESSERA_SECRET). */
   readonly kek: Buffer;
+  /** Told of every audit event once committed (the composition root writes it to the log). */
+  readonly auditTrail: AuditTrail;
 }

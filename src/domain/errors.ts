@@ -41,4 +41,6 @@ export interface Actor {
   /** e.g. `admin-token:at_…`, `cli`, `system`. */
   readonly id: string;
   readonly reason?: string | undefined;
+  /** The request that acts (its X-Request-Id), so that the audit log line names it; never stored. */
+  readonly requestId?: string | undefined;
 }

@@ -29,12 +29,25 @@ export interface Store {
   /** For SQLite: the absolute path of the database file. */
   readonly sqlitePath?: string;
   ping(): Promise<void>;
+  /** PostgreSQL: the connection pool right now; undefined for SQLite (one in-process connection, no pool). */
+  pool(): PoolStats | undefined;
   /**
    * Runs `work` while no other process runs work under the same lock: a PostgreSQL advisory lock
    * held by one pooled connection while `work` uses others. SQLite serialises writers by itself.
    */
   exclusively<T>(lock: ExclusiveLock, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** A connection pool at one moment. */
+export interface PoolStats {
+  /** The most connections the pool opens. */
+  readonly max: number;
+  /** Connections open, in use or idle. */
+  readonly open: number;
+  readonly idle: number;
+  /** Queries waiting for a connection. */
+  readonly waiting: number;
 }
 
 /** What processes starting together must do one at a time. */
@@ -104,12 +117,14 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
       ping: async () => {
         await sql`select 1`.execute(db);
       },
+      pool: () => undefined,
       exclusively: (_lock, work) => work(),
       close: () => db.destroy(),
     };
   }
   const health = options.health;
-  const pool = new pg.Pool({ ...postgresClientConfig(parsed.url), max: options.poolSize ?? 10 });
+  const max = options.poolSize ?? 10;
+  const pool = new pg.Pool({ ...postgresClientConfig(parsed.url), max });
   // An idle connection that breaks is dropped by the pool, which reports it here; without a
   // listener the 'error' event would end the process.
   pool.on('error', (err) => health?.queryFailed(err));
@@ -140,6 +155,7 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+    pool: () => ({ max, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     exclusively: (lock, work) =>
       db.connection().execute(async (locked) => {
         await sql`select pg_advisory_lock(${LOCK_KEYS[lock]}::bigint)`.execute(locked);

@@ -36,6 +36,8 @@ describe('settings for several processes (config.ts)', () => {
       ['TESSERA_TRUST_PROXY', 'yes', /^TESSERA_TRUST_PROXY must be true, false, a number of proxy hops, or IP addresses and CIDR ranges/],
       ['TESSERA_TRUST_PROXY', '10.0.0.0/33', /^TESSERA_TRUST_PROXY must be/],
       ['TESSERA_TRUST_PROXY', 'proxy.internal', /^TESSERA_TRUST_PROXY must be/],
+      ['TESSERA_METRICS_TOKEN', 'short', /^TESSERA_METRICS_TOKEN must be 32 to 512 printable ASCII characters, without spaces$/],
+      ['TESSERA_METRICS_TOKEN', `${'a'.repeat(20)} ${'b'.repeat(20)}`, /^TESSERA_METRICS_TOKEN must be/],
     ];
     for (const [variable, value, message] of cases) {
       assert.throws(() => loadConfig({ ...pg, [variable]: value }), (err: unknown) => err instanceof ConfigError && message.test(err.message), `${variable}=${value}`);
@@ -50,6 +52,11 @@ describe('settings for several processes (config.ts)', () => {
     for (const wrong of ['0', '65', 'many', '-2', '1.5']) {
       assert.throws(() => loadConfig({ ...pg, TESSERA_WORKERS: wrong }), (err: Error) => err instanceof ConfigError && /TESSERA_WORKERS/.test(err.message), wrong);
     }
+  });
+
+  it('reads TESSERA_METRICS_TOKEN from the environment only', () => {
+    assert.equal(loadConfig(pg).metricsToken, undefined);
+    assert.equal(loadConfig({ ...pg, TESSERA_METRICS_TOKEN: 'm'.repeat(32) }).metricsToken, 'm'.repeat(32));
   });
 
   it('still requires TESSERA_SECRET with PostgreSQL', () => {

@@ -9,6 +9,7 @@ import { GUIDE_000_CREATE_CLIENT, GUIDE_000_TOKEN, GUIDE_000_BASIC } from '../fi
 import { describeEachDialect } from '../helpers/dialects.js';
 import { eventually } from '../helpers/eventually.js';
 import { spawnTessera, stopTessera, type TesseraProcess } from '../helpers/process.js';
+import { parsePrometheus, valueOf } from '../helpers/prometheus.js';
 import { sh } from '../helpers/shell.js';
 import { basic, storeEnv } from '../helpers/tessera.js';
 
@@ -111,6 +112,16 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
     for (const answer of await everyWorker({ grant_type: 'client_credentials' }, { authorization: basic('fleet', rotated.body.client_secret) })) {
       assert.equal(answer.status, 200);
     }
+  });
+
+  it('/metrics on the primary adds up what every worker counted', async () => {
+    const res = await fetch(`${proc.adminUrl}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } });
+    assert.equal(res.status, 200);
+    const page = parsePrometheus(await res.text());
+    // The previous test: 4 tokens, 4 refusals while disabled, 4 tokens after rotation, spread over both workers.
+    assert.equal(valueOf(page, 'tessera_tokens_issued_total', { tenant: 'default', client_id: 'fleet', grant_type: 'client_credentials' }), 8);
+    assert.equal(valueOf(page, 'tessera_token_requests_refused_total', { tenant: 'default', client_id: 'fleet', error: 'invalid_client' }), 4);
+    assert.equal(valueOf(page, 'tessera_http_request_duration_seconds_count', { listener: 'public', method: 'POST', route: '/oauth2/token', status_code: '200' }) !== undefined, true);
   });
 
   it('a revocation made through one worker is seen by every other before it is answered', async () => {

@@ -114,7 +114,7 @@ describe('[postgres] two processes on one database', { skip, timeout: 120_000 },
         headers: { authorization: basic(id, secret), 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ token: issued.body.access_token }).toString(),
       });
-    // B learns of the client created through A within a second: until then it cannot authenticate it.
+    // The client was created through A a moment ago: B knows it once the change has reached it.
     await eventually('B introspects the token as active', async () => {
       return ((await (await form(b, '/oauth2/introspect')).json()) as { active?: boolean }).active === true;
     }, { withinMs: FRESHNESS_MS });

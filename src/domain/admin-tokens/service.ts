@@ -4,8 +4,7 @@ import { randomToken, timeOrderedId } from '../../lib/random.js';
 import { adminTokensRepo } from '../../storage/repositories/admin-tokens.js';
 import type { Page, PageRequest } from '../../storage/repositories/paging.js';
 import { tenantsRepo } from '../../storage/repositories/tenants.js';
-import { transact } from '../../storage/transaction.js';
-import { recordAudit } from '../audit/record.js';
+import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { InvalidError, NotFoundError, type Actor } from '../errors.js';
 import type { AdminToken } from './model.js';
@@ -37,12 +36,12 @@ export class AdminTokensService {
       digest: sha256Hex(value),
       createdAt: isoTime(nowMs),
     };
-    await transact(this.ctx.db, async (trx) => {
+    await transactAudited(this.ctx, async (trx, audit) => {
       if (token.tenantId !== null && !(await tenantsRepo.get(trx, token.tenantId))) {
         throw new InvalidError(`no tenant ${JSON.stringify(token.tenantId)}`, [{ pointer: '/tenant', detail: 'no such tenant' }]);
       }
       await adminTokensRepo.insert(trx, token);
-      await recordAudit(trx, this.ctx.clock, {
+      await audit.record({
         tenantId: token.tenantId,
         actor,
         action: 'admin_token.create',
@@ -62,11 +61,11 @@ export class AdminTokensService {
   }
 
   async delete(actor: Actor, id: string, limitTo?: string): Promise<void> {
-    await transact(this.ctx.db, async (trx) => {
+    await transactAudited(this.ctx, async (trx, audit) => {
       const token = await adminTokensRepo.get(trx, id);
       if (!token || (limitTo !== undefined && token.tenantId !== limitTo)) throw new NotFoundError('admin token', id);
       await adminTokensRepo.delete(trx, id);
-      await recordAudit(trx, this.ctx.clock, {
+      await audit.record({
         tenantId: token.tenantId,
         actor,
         action: 'admin_token.delete',

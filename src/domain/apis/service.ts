@@ -4,8 +4,7 @@ import { UniqueViolation } from '../../storage/errors.js';
 import { apisRepo } from '../../storage/repositories/apis.js';
 import { grantsRepo } from '../../storage/repositories/grants.js';
 import type { Page, PageRequest } from '../../storage/repositories/paging.js';
-import { transact } from '../../storage/transaction.js';
-import { recordAudit } from '../audit/record.js';
+import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError } from '../errors.js';
 import { SCOPE_TOKEN, type Api, type ApiScope } from './model.js';
@@ -66,9 +65,9 @@ export class ApisService {
       updatedAt: isoTime(nowMs),
     };
     try {
-      await transact(this.ctx.db, async (trx) => {
+      await transactAudited(this.ctx, async (trx, audit) => {
         await apisRepo.insert(trx, api);
-        await recordAudit(trx, this.ctx.clock, {
+        await audit.record({
           tenantId,
           actor,
           action: 'api.create',
@@ -97,7 +96,7 @@ export class ApisService {
     if (normalised && normalised.errors.length > 0) throw new InvalidError('the API is not valid', normalised.errors);
     let updated: Api;
     try {
-      updated = await transact(this.ctx.db, async (trx) => {
+      updated = await transactAudited(this.ctx, async (trx, audit) => {
         const api = await apisRepo.get(trx, tenantId, id);
         if (!api) throw new NotFoundError('API', id);
         const next: Api = {
@@ -117,7 +116,7 @@ export class ApisService {
             if (kept.length !== grant.scopes.length) await grantsRepo.updateScopes(trx, tenantId, grant.id, kept);
           }
         }
-        await recordAudit(trx, this.ctx.clock, {
+        await audit.record({
           tenantId,
           actor,
           action: 'api.update',
@@ -143,11 +142,11 @@ export class ApisService {
 
   /** Deletes an API and every grant on it. */
   async delete(actor: Actor, tenantId: string, id: string): Promise<void> {
-    await transact(this.ctx.db, async (trx) => {
+    await transactAudited(this.ctx, async (trx, audit) => {
       const api = await apisRepo.get(trx, tenantId, id);
       if (!api) throw new NotFoundError('API', id);
       await apisRepo.delete(trx, tenantId, id);
-      await recordAudit(trx, this.ctx.clock, {
+      await audit.record({
         tenantId,
         actor,
         action: 'api.delete',

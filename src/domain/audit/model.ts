@@ -9,3 +9,9 @@ export interface AuditEvent {
   reason: string | null;
   details: Record<string, unknown>;
 }
+
+/** Hears every audit event once it is recorded for good: after its transaction has committed, never for one rolled back. */
+export interface AuditTrail {
+  /** `requestId`: the admin request that made the change, when there is one. */
+  committed(event: AuditEvent, requestId: string | undefined): void;
+}

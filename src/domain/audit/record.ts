@@ -1,9 +1,14 @@
+import type { Transaction } from 'kysely';
 import type { Clock } from '../../lib/clock.js';
 import { isoTime } from '../../lib/clock.js';
 import { timeOrderedId } from '../../lib/random.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 import { auditEventsRepo } from '../../storage/repositories/audit-events.js';
+import type { Database } from '../../storage/schema.js';
+import { transact } from '../../storage/transaction.js';
+import type { DomainContext } from '../context.js';
 import type { Actor } from '../errors.js';
+import type { AuditEvent } from './model.js';
 
 /** Keys whose values are secret: credentials, digests, key material (JWK private members). */
 const SECRET_KEY = /(^|_)(secret|password|digest|token|assertion)$|private|^(d|p|q|dp|dq|qi|k)$/i;
@@ -28,10 +33,10 @@ export interface AuditInput {
   details?: Record<string, unknown>;
 }
 
-/** Writes one audit event inside the caller's transaction. */
-export async function recordAudit(trx: Executor, clock: Clock, input: AuditInput): Promise<void> {
+/** Writes one audit event with `db` (a transaction or the pool) and answers it. */
+export async function recordAudit(db: Executor, clock: Clock, input: AuditInput): Promise<AuditEvent> {
   const now = clock.now();
-  await auditEventsRepo.insert(trx, {
+  const event: AuditEvent = {
     id: timeOrderedId('ev_', now),
     tenantId: input.tenantId,
     occurredAt: isoTime(now),
@@ -41,5 +46,32 @@ export async function recordAudit(trx: Executor, clock: Clock, input: AuditInput
     targetId: input.targetId,
     reason: input.actor.reason ?? null,
     details: redact(input.details ?? {}) as Record<string, unknown>,
-  });
+  };
+  await auditEventsRepo.insert(db, event);
+  return event;
+}
+
+/** Records audit events inside one transaction. */
+export interface AuditRecorder {
+  record(input: AuditInput): Promise<void>;
+}
+
+/**
+ * Runs `work` in one transaction (`transact`) with an audit recorder: its events commit with the
+ * work or not at all, and the audit trail hears them once the transaction has committed.
+ */
+export async function transactAudited<T>(
+  ctx: Pick<DomainContext, 'db' | 'clock' | 'auditTrail'>,
+  work: (trx: Transaction<Database>, audit: AuditRecorder) => Promise<T>,
+): Promise<T> {
+  const recorded: [AuditEvent, string | undefined][] = [];
+  const result = await transact(ctx.db, (trx) =>
+    work(trx, {
+      record: async (input) => {
+        recorded.push([await recordAudit(trx, ctx.clock, input), input.actor.requestId]);
+      },
+    }),
+  );
+  for (const [event, requestId] of recorded) ctx.auditTrail.committed(event, requestId);
+  return result;
 }

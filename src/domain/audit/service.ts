@@ -8,8 +8,9 @@ export class AuditService {
   constructor(private readonly ctx: DomainContext) {}
 
   /** Writes one event on its own, for what happens outside any admin mutation (e.g. a brute-force lockout). */
-  record(input: AuditInput): Promise<void> {
-    return recordAudit(this.ctx.db, this.ctx.clock, input);
+  async record(input: AuditInput): Promise<void> {
+    const event = await recordAudit(this.ctx.db, this.ctx.clock, input);
+    this.ctx.auditTrail.committed(event, input.actor.requestId);
   }
 
   /** Newest first. */

@@ -6,9 +6,8 @@ import { clientsRepo } from '../../storage/repositories/clients.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 import type { Page, PageRequest } from '../../storage/repositories/paging.js';
 import { serviceAccountsRepo } from '../../storage/repositories/service-accounts.js';
-import { transact } from '../../storage/transaction.js';
 import { splitScope } from '../apis/model.js';
-import { recordAudit } from '../audit/record.js';
+import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { ConflictError, InvalidError, NotFoundError, type Actor } from '../errors.js';
 import { isConfidential, type Client, type ClientSecret, type ClientType, type TokenEndpointAuthMethod } from './model.js';
@@ -110,11 +109,11 @@ export class ClientsService {
     const issued = usesSecret(client) ? issueSecret(clientId, nowMs) : null;
     if (issued) client.secrets.push(issued.record);
     try {
-      await transact(this.ctx.db, async (trx) => {
+      await transactAudited(this.ctx, async (trx, audit) => {
         await this.#validate(trx, client);
         await clientsRepo.insert(trx, client);
         if (issued) await clientsRepo.insertSecret(trx, tenantId, issued.record);
-        await recordAudit(trx, this.ctx.clock, {
+        await audit.record({
           tenantId,
           actor,
           action: 'client.create',
@@ -133,7 +132,7 @@ export class ClientsService {
   }
 
   async update(actor: Actor, tenantId: string, clientId: string, patch: ClientPatch): Promise<Client> {
-    const updated = await transact(this.ctx.db, async (trx) => {
+    const updated = await transactAudited(this.ctx, async (trx, audit) => {
       const client = await clientsRepo.get(trx, tenantId, clientId);
       if (!client) throw new NotFoundError('client', clientId);
       const next: Client = {
@@ -155,7 +154,7 @@ export class ClientsService {
       };
       await this.#validate(trx, next);
       await clientsRepo.update(trx, next);
-      await recordAudit(trx, this.ctx.clock, {
+      await audit.record({
         tenantId,
         actor,
         action: 'client.update',
@@ -171,9 +170,9 @@ export class ClientsService {
 
   /** Deletes the client with its secrets and grants. */
   async delete(actor: Actor, tenantId: string, clientId: string): Promise<void> {
-    await transact(this.ctx.db, async (trx) => {
+    await transactAudited(this.ctx, async (trx, audit) => {
       if (!(await clientsRepo.delete(trx, tenantId, clientId))) throw new NotFoundError('client', clientId);
-      await recordAudit(trx, this.ctx.clock, { tenantId, actor, action: 'client.delete', targetType: 'client', targetId: clientId });
+      await audit.record({ tenantId, actor, action: 'client.delete', targetType: 'client', targetId: clientId });
     });
     await this.ctx.changes.publish({ kind: 'client', tenantId, clientId });
     await this.ctx.changes.publish({ kind: 'tenant', tenantId });
@@ -186,14 +185,14 @@ export class ClientsService {
   async addSecret(actor: Actor, tenantId: string, clientId: string, expiresIn?: number): Promise<SecretShownOnce> {
     const nowMs = this.ctx.clock.now();
     const issued = issueSecret(clientId, nowMs);
-    await transact(this.ctx.db, async (trx) => {
+    await transactAudited(this.ctx, async (trx, audit) => {
       const client = await clientsRepo.get(trx, tenantId, clientId);
       if (!client) throw new NotFoundError('client', clientId);
       if (!isConfidential(client.clientType)) throw new ConflictError(`a ${client.clientType} client is public and has no secrets`);
       if (!usesSecret(client)) throw new ConflictError('a private_key_jwt client authenticates with its keys and has no secrets');
       if (expiresIn !== undefined) await clientsRepo.expireSecrets(trx, tenantId, clientId, isoTime(nowMs + expiresIn * 1000));
       await clientsRepo.insertSecret(trx, tenantId, issued.record);
-      await recordAudit(trx, this.ctx.clock, {
+      await audit.record({
         tenantId,
         actor,
         action: 'client.secret.create',
@@ -207,10 +206,10 @@ export class ClientsService {
   }
 
   async deleteSecret(actor: Actor, tenantId: string, clientId: string, secretId: string): Promise<void> {
-    await transact(this.ctx.db, async (trx) => {
+    await transactAudited(this.ctx, async (trx, audit) => {
       if (!(await clientsRepo.get(trx, tenantId, clientId))) throw new NotFoundError('client', clientId);
       if (!(await clientsRepo.deleteSecret(trx, tenantId, clientId, secretId))) throw new NotFoundError('client secret', secretId);
-      await recordAudit(trx, this.ctx.clock, {
+      await audit.record({
         tenantId,
         actor,
         action: 'client.secret.delete',

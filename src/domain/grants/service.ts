@@ -6,9 +6,8 @@ import { clientsRepo } from '../../storage/repositories/clients.js';
 import { grantsRepo, type GrantFilter } from '../../storage/repositories/grants.js';
 import type { Page, PageRequest } from '../../storage/repositories/paging.js';
 import { serviceAccountsRepo } from '../../storage/repositories/service-accounts.js';
-import { transact } from '../../storage/transaction.js';
 import type { Api } from '../apis/model.js';
-import { recordAudit } from '../audit/record.js';
+import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError } from '../errors.js';
 import type { Grant } from './model.js';
@@ -46,7 +45,7 @@ export class GrantsService {
     if (fields.length > 0) throw new InvalidError('the grant is not valid', fields);
     const nowMs = this.ctx.clock.now();
     try {
-      const result = await transact(this.ctx.db, async (trx) => {
+      const result = await transactAudited(this.ctx, async (trx, audit) => {
         const api = input.apiId
           ? await apisRepo.get(trx, tenantId, input.apiId)
           : await apisRepo.getByIdentifier(trx, tenantId, input.apiIdentifier!);
@@ -74,7 +73,7 @@ export class GrantsService {
           createdAt: isoTime(nowMs),
         };
         await grantsRepo.insert(trx, grant);
-        await recordAudit(trx, this.ctx.clock, {
+        await audit.record({
           tenantId,
           actor,
           action: 'grant.create',
@@ -95,11 +94,11 @@ export class GrantsService {
   }
 
   async delete(actor: Actor, tenantId: string, id: string): Promise<void> {
-    await transact(this.ctx.db, async (trx) => {
+    await transactAudited(this.ctx, async (trx, audit) => {
       const grant = await grantsRepo.get(trx, tenantId, id);
       if (!grant) throw new NotFoundError('grant', id);
       await grantsRepo.delete(trx, tenantId, id);
-      await recordAudit(trx, this.ctx.clock, {
+      await audit.record({
         tenantId,
         actor,
         action: 'grant.delete',

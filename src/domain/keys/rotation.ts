@@ -1,8 +1,7 @@
 import { isoTime } from '../../lib/clock.js';
 import { signingKeysRepo } from '../../storage/repositories/signing-keys.js';
 import { tenantsRepo } from '../../storage/repositories/tenants.js';
-import { transact } from '../../storage/transaction.js';
-import { recordAudit } from '../audit/record.js';
+import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { createKey, retireActiveKeys } from './service.js';
 
@@ -39,7 +38,7 @@ export class KeyRotation {
   async #tickTenant(tenantId: string): Promise<boolean> {
     const intervalMs = this.schedule.intervalSeconds * 1000;
     const aheadMs = Math.min(this.schedule.publishAheadSeconds * 1000, intervalMs);
-    const changed = await transact(this.ctx.db, async (trx) => {
+    const changed = await transactAudited(this.ctx, async (trx, audit) => {
       // Every process ticks: the row lock makes concurrent ticks of one tenant take turns, and
       // the later one then sees the keys the earlier one wrote and has nothing left to do.
       const tenant = await tenantsRepo.getForUpdate(trx, tenantId);
@@ -53,12 +52,12 @@ export class KeyRotation {
       if (next && now >= due && now >= Date.parse(next.createdAt) + aheadMs) {
         await retireActiveKeys(trx, tenantId, now);
         await signingKeysRepo.setStatus(trx, tenantId, next.kid, { status: 'active', activatedAt: isoTime(now) });
-        await recordAudit(trx, this.ctx.clock, { tenantId, actor: SYSTEM, action: 'key.activate', targetType: 'signing_key', targetId: next.kid });
+        await audit.record({ tenantId, actor: SYSTEM, action: 'key.activate', targetType: 'signing_key', targetId: next.kid });
         return true;
       }
       if (!next && now >= due - aheadMs) {
         const key = await createKey(this.ctx, trx, tenantId, tenant.signingAlg, 'next');
-        await recordAudit(trx, this.ctx.clock, {
+        await audit.record({
           tenantId,
           actor: SYSTEM,
           action: 'key.publish_next',

@@ -2,8 +2,7 @@ import { isoTime } from '../../lib/clock.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 import { signingKeysRepo } from '../../storage/repositories/signing-keys.js';
 import { tenantsRepo } from '../../storage/repositories/tenants.js';
-import { transact } from '../../storage/transaction.js';
-import { recordAudit } from '../audit/record.js';
+import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { ConflictError, NotFoundError, type Actor } from '../errors.js';
 import { MAX_TOKEN_TTL, type SigningAlg } from '../tenants/model.js';
@@ -70,9 +69,9 @@ export class KeysService {
   /** Manual (emergency) rotation: the new key signs at once. */
   async rotate(actor: Actor, tenantId: string): Promise<SigningKey> {
     const tenant = await this.#tenant(tenantId);
-    const key = await transact(this.ctx.db, async (trx) => {
+    const key = await transactAudited(this.ctx, async (trx, audit) => {
       const k = await activateNewKey(this.ctx, trx, tenantId, tenant.signingAlg);
-      await recordAudit(trx, this.ctx.clock, {
+      await audit.record({
         tenantId,
         actor,
         action: 'key.rotate',
@@ -92,14 +91,14 @@ export class KeysService {
    */
   async withdraw(actor: Actor, tenantId: string, kid: string): Promise<void> {
     await this.#tenant(tenantId);
-    await transact(this.ctx.db, async (trx) => {
+    await transactAudited(this.ctx, async (trx, audit) => {
       // Taking turns with the scheduled rotation, which might be activating this very key.
       await tenantsRepo.getForUpdate(trx, tenantId);
       const key = (await signingKeysRepo.all(trx, tenantId)).find((k) => k.kid === kid);
       if (!key) throw new NotFoundError('signing key', kid);
       if (key.status === 'active') throw new ConflictError('the active key signs tokens; rotate first, then withdraw it');
       await signingKeysRepo.delete(trx, tenantId, kid);
-      await recordAudit(trx, this.ctx.clock, { tenantId, actor, action: 'key.withdraw', targetType: 'signing_key', targetId: kid, details: { status: key.status } });
+      await audit.record({ tenantId, actor, action: 'key.withdraw', targetType: 'signing_key', targetId: kid, details: { status: key.status } });
     });
     await this.ctx.changes.publish({ kind: 'tenant', tenantId });
   }

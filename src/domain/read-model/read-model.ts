@@ -85,8 +85,30 @@ export class ReadModel {
   readonly #queues = new Map<string, Promise<void>>();
   /** Started afresh by every full load, so that values no client uses any more are let go. */
   #interned = new Interned();
+  #loadedAtMs: number | null = null;
+  #syncedAtMs: number | null = null;
+  #missedSinceMs: number | null = null;
+  #failures = 0;
 
   constructor(private readonly ctx: DomainContext) {}
+
+  /** When every tenant was last loaded in full (epoch ms), or null before the first load. */
+  get loadedAtMs(): number | null {
+    return this.#loadedAtMs;
+  }
+
+  /** When the model last took in the database's state: a full load or a change applied. */
+  get syncedAtMs(): number | null {
+    return this.#syncedAtMs;
+  }
+
+  /**
+   * Since when the model may lack a change because applying it, or a full load, failed (epoch ms);
+   * null when nothing failed since the last full load.
+   */
+  get missedSinceMs(): number | null {
+    return this.#missedSinceMs;
+  }
 
   tenant(id: string): TenantState | undefined {
     return this.#tenants.get(id);
@@ -102,10 +124,41 @@ export class ReadModel {
     const ids = await tenantsRepo.listIds(this.ctx.db);
     for (const gone of [...this.#tenants.keys()].filter((id) => !ids.includes(id))) this.#tenants.delete(gone);
     for (const id of ids) await this.#enqueue(id, () => this.#applyTenant(id, true));
+    const failuresBefore = this.#failures;
+    try {
+      const ids = await tenantsRepo.listIds(this.ctx.db);
+      for (const gone of [...this.#tenants.keys()].filter((id) => !ids.includes(id))) this.#tenants.delete(gone);
+      for (const id of ids) await this.#enqueue(id, () => this.#applyTenant(id, true));
+    } catch (err) {
+      this.#missed();
+      throw err;
+    }
+    const now = this.ctx.clock.now();
+    this.#loadedAtMs = now;
+    this.#syncedAtMs = now;
+    // A change that failed while this load ran may concern a tenant it had already read: keep it.
+    if (this.#failures === failuresBefore) this.#missedSinceMs = null;
   }
 
   /** Applies one change, after any change of the same tenant still being applied. */
   apply(change: Change): Promise<void> {
+    return this.#applyOne(change).then(
+      () => {
+        this.#syncedAtMs = this.ctx.clock.now();
+      },
+      (err: unknown) => {
+        this.#missed();
+        throw err;
+      },
+    );
+  }
+
+  #missed(): void {
+    this.#failures += 1;
+    this.#missedSinceMs ??= this.ctx.clock.now();
+  }
+
+  #applyOne(change: Change): Promise<void> {
     return this.#enqueue(change.tenantId, () => {
       switch (change.kind) {
         case 'client':

@@ -3,7 +3,7 @@ import { clientsRepo } from '../../storage/repositories/clients.js';
 import { revokedTokensRepo } from '../../storage/repositories/revoked-tokens.js';
 import { tokenCutoffsRepo } from '../../storage/repositories/token-cutoffs.js';
 import { transact } from '../../storage/transaction.js';
-import { recordAudit } from '../audit/record.js';
+import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { NotFoundError, type Actor } from '../errors.js';
 import { spentCutoffsBeforeMs, type TokenCutoff } from './model.js';
@@ -26,7 +26,7 @@ export class RevocationsService {
   /** Records one token's jti as revoked until it expires (RFC 7009 §2.1). A jti revoked twice keeps its first record. */
   async revokeToken(actor: Actor, tenantId: string, token: TokenToRevoke): Promise<void> {
     const now = this.ctx.clock.now();
-    const added = await transact(this.ctx.db, async (trx) => {
+    const added = await transactAudited(this.ctx, async (trx, audit) => {
       const inserted = await revokedTokensRepo.insert(trx, {
         tenantId,
         jti: token.jti,
@@ -35,7 +35,7 @@ export class RevocationsService {
         revokedAt: isoTime(now),
       });
       if (inserted) {
-        await recordAudit(trx, this.ctx.clock, {
+        await audit.record({
           tenantId,
           actor,
           action: 'token.revoke',
@@ -55,13 +55,13 @@ export class RevocationsService {
    */
   async revokeClientTokens(actor: Actor, tenantId: string, clientId: string): Promise<TokenCutoff> {
     const now = this.ctx.clock.now();
-    const cutoff = await transact(this.ctx.db, async (trx) => {
+    const cutoff = await transactAudited(this.ctx, async (trx, audit) => {
       if (!(await clientsRepo.get(trx, tenantId, clientId))) throw new NotFoundError('client', clientId);
       const previous = await tokenCutoffsRepo.get(trx, tenantId, clientId);
       const cutoffAt = previous && Date.parse(previous.cutoffAt) > now ? previous.cutoffAt : isoTime(now);
       const next: TokenCutoff = { tenantId, clientId, cutoffAt };
       await tokenCutoffsRepo.upsert(trx, next);
-      await recordAudit(trx, this.ctx.clock, {
+      await audit.record({
         tenantId,
         actor,
         action: 'client.tokens.revoke',

@@ -4,8 +4,7 @@ import { UniqueViolation } from '../../storage/errors.js';
 import { clientsRepo } from '../../storage/repositories/clients.js';
 import type { Page, PageRequest } from '../../storage/repositories/paging.js';
 import { serviceAccountsRepo } from '../../storage/repositories/service-accounts.js';
-import { transact } from '../../storage/transaction.js';
-import { recordAudit } from '../audit/record.js';
+import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { ConflictError, NotFoundError, type Actor } from '../errors.js';
 import type { ServiceAccount } from './model.js';
@@ -47,9 +46,9 @@ export class ServiceAccountsService {
       updatedAt: isoTime(nowMs),
     };
     try {
-      await transact(this.ctx.db, async (trx) => {
+      await transactAudited(this.ctx, async (trx, audit) => {
         await serviceAccountsRepo.insert(trx, sa);
-        await recordAudit(trx, this.ctx.clock, {
+        await audit.record({
           tenantId,
           actor,
           action: 'service_account.create',
@@ -69,7 +68,7 @@ export class ServiceAccountsService {
   async update(actor: Actor, tenantId: string, id: string, patch: ServiceAccountPatch): Promise<ServiceAccount> {
     let updated: ServiceAccount;
     try {
-      updated = await transact(this.ctx.db, async (trx) => {
+      updated = await transactAudited(this.ctx, async (trx, audit) => {
         const sa = await serviceAccountsRepo.get(trx, tenantId, id);
         if (!sa) throw new NotFoundError('service account', id);
         const next: ServiceAccount = {
@@ -80,7 +79,7 @@ export class ServiceAccountsService {
           updatedAt: isoTime(this.ctx.clock.now()),
         };
         await serviceAccountsRepo.update(trx, next);
-        await recordAudit(trx, this.ctx.clock, {
+        await audit.record({
           tenantId,
           actor,
           action: 'service_account.update',
@@ -100,7 +99,7 @@ export class ServiceAccountsService {
 
   /** Deletes a service account and its grants; refused while clients still act for it. */
   async delete(actor: Actor, tenantId: string, id: string): Promise<void> {
-    await transact(this.ctx.db, async (trx) => {
+    await transactAudited(this.ctx, async (trx, audit) => {
       const sa = await serviceAccountsRepo.get(trx, tenantId, id);
       if (!sa) throw new NotFoundError('service account', id);
       const clients = await clientsRepo.countForServiceAccount(trx, tenantId, id);
@@ -108,7 +107,7 @@ export class ServiceAccountsService {
         throw new ConflictError(`${clients} client(s) act for this service account; delete them or move them to another account first`);
       }
       await serviceAccountsRepo.delete(trx, tenantId, id);
-      await recordAudit(trx, this.ctx.clock, {
+      await audit.record({
         tenantId,
         actor,
         action: 'service_account.delete',

@@ -2,8 +2,7 @@ import { isoTime } from '../../lib/clock.js';
 import { UniqueViolation } from '../../storage/errors.js';
 import type { PageRequest, Page } from '../../storage/repositories/paging.js';
 import { tenantsRepo } from '../../storage/repositories/tenants.js';
-import { transact } from '../../storage/transaction.js';
-import { recordAudit } from '../audit/record.js';
+import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { ConflictError, NotFoundError, type Actor } from '../errors.js';
 import { activateNewKey } from '../keys/service.js';
@@ -47,10 +46,10 @@ export class TenantsService {
       updatedAt: now,
     };
     try {
-      await transact(this.ctx.db, async (trx) => {
+      await transactAudited(this.ctx, async (trx, audit) => {
         await tenantsRepo.insert(trx, tenant);
         const key = await activateNewKey(this.ctx, trx, tenant.id, tenant.signingAlg);
-        await recordAudit(trx, this.ctx.clock, {
+        await audit.record({
           tenantId: tenant.id,
           actor,
           action: 'tenant.create',
@@ -69,7 +68,7 @@ export class TenantsService {
 
   /** Changes settings; a new signing algorithm rotates to a key of that algorithm at once. */
   async update(actor: Actor, id: string, patch: TenantPatch): Promise<Tenant> {
-    const updated = await transact(this.ctx.db, async (trx) => {
+    const updated = await transactAudited(this.ctx, async (trx, audit) => {
       const tenant = await tenantsRepo.get(trx, id);
       if (!tenant) throw new NotFoundError('tenant', id);
       const next: Tenant = {
@@ -85,7 +84,7 @@ export class TenantsService {
         const key = await activateNewKey(this.ctx, trx, id, next.signingAlg);
         details.kid = key.kid;
       }
-      await recordAudit(trx, this.ctx.clock, { tenantId: id, actor, action: 'tenant.update', targetType: 'tenant', targetId: id, details });
+      await audit.record({ tenantId: id, actor, action: 'tenant.update', targetType: 'tenant', targetId: id, details });
       return next;
     });
     await this.ctx.changes.publish({ kind: 'tenant', tenantId: id });
@@ -95,10 +94,10 @@ export class TenantsService {
   /** Deletes a tenant and everything it owns; the audit log keeps its events. */
   async delete(actor: Actor, id: string): Promise<void> {
     if (id === DEFAULT_TENANT) throw new ConflictError('the default tenant cannot be deleted');
-    await transact(this.ctx.db, async (trx) => {
+    await transactAudited(this.ctx, async (trx, audit) => {
       if (!(await tenantsRepo.delete(trx, id))) throw new NotFoundError('tenant', id);
       // Installation-wide: the tenant's own log is unreachable once it is gone.
-      await recordAudit(trx, this.ctx.clock, { tenantId: null, actor, action: 'tenant.delete', targetType: 'tenant', targetId: id });
+      await audit.record({ tenantId: null, actor, action: 'tenant.delete', targetType: 'tenant', targetId: id });
     });
     await this.ctx.changes.publish({ kind: 'tenant', tenantId: id });
   }

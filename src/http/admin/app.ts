@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import { registerAdminAuth } from './auth.js';
 import { clientErrorHandler } from '../client-error.js';
+import { observabilityOptions, registerObservability } from '../observability.js';
 import { containsNul, registerAdminBodyParsers } from './body.js';
 import { registerTenantScope } from './context.js';
 import { registerAdminUrlChecks } from './input.js';
@@ -41,12 +42,14 @@ const RAW_DETAILS: Record<number, string> = {
 export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
+    ...observabilityOptions(),
     bodyLimit: ADMIN_BODY_LIMIT,
     return503OnClosing: true,
     // Room for a client id of 128 characters (CLIENT_ID_PATTERN); longer path segments are 414.
     routerOptions: { maxParamLength: 256 },
     // Bad percent-encoding, over-long path segments: answered before any hook runs, so the headers are set here.
-    frameworkErrors: (err, request, reply) => sendProblem(err, request, reply.headers({ ...SECURITY_HEADERS, 'cache-control': 'no-store' })),
+    frameworkErrors: (err, request, reply) =>
+      sendProblem(err, request, reply.headers({ ...SECURITY_HEADERS, 'cache-control': 'no-store', 'x-request-id': request.id })),
     clientErrorHandler: clientErrorHandler((status) => ({
       contentType: 'application/problem+json',
       body: JSON.stringify(problemDocument(new Problem(status, RAW_TITLES[status] ?? 'Bad Request', RAW_DETAILS[status] ?? 'the request is malformed'))),
@@ -55,6 +58,7 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  registerObservability(app, deps.metrics.requestDurations('admin'));
   registerAdminBodyParsers(app);
   registerAdminAuth(app, deps);
   registerAdminUrlChecks(app);
@@ -91,6 +95,11 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
     } catch {
       return unavailable();
     }
+  });
+  // Prometheus scrapes (text format 0.0.4); left out of the OpenAPI document like the health checks.
+  app.get('/metrics', { config: { access: 'metrics' }, schema: { hide: true } }, async (_request, reply) => {
+    const page = await deps.metrics.render();
+    return reply.type(page.contentType).send(page.body);
   });
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import { isLoopbackHost } from '../../app/config.js';
+import { digestsEqual, sha256 } from '../../lib/digest.js';
 import { Problem } from './problem.js';
 
 /** Who calls the admin API. */
@@ -11,8 +12,11 @@ export interface AdminPrincipal {
   readonly tenantId: string | null;
 }
 
-/** Per-route access policy: `public` needs no token, `global` a token not limited to a tenant. */
-export type RouteAccess = 'public' | 'global' | 'tenant';
+/**
+ * Per-route access policy: `public` needs no token, `global` a token not limited to a tenant,
+ * `metrics` the same or TESSERA_METRICS_TOKEN.
+ */
+export type RouteAccess = 'public' | 'global' | 'tenant' | 'metrics';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,6 +52,8 @@ function trustedLoopbackCaller(request: FastifyRequest): boolean {
   );
 }
 
+const BEARER = /^Bearer\s+([\x21-\x7e]{1,512})\s*$/i;
+
 async function principalOf(request: FastifyRequest, deps: Deps): Promise<AdminPrincipal> {
   const header = request.headers.authorization;
   if (header === undefined) {
@@ -56,21 +62,34 @@ async function principalOf(request: FastifyRequest, deps: Deps): Promise<AdminPr
     }
     throw unauthorized('send an admin token: Authorization: Bearer <token> (or start Tessera with TESSERA_ADMIN_AUTH=loopback)');
   }
-  const match = /^Bearer\s+([\x21-\x7e]{1,512})\s*$/i.exec(header);
+  const match = BEARER.exec(header);
   if (!match) throw unauthorized('the Authorization header must be Bearer <admin token>');
   const token = await deps.services.adminTokens.authenticate(match[1]!);
   if (!token) throw unauthorized('the admin token is not valid');
   return { actorId: `admin-token:${token.id}`, tenantId: token.tenantId };
 }
 
+/** Whether the request presents TESSERA_METRICS_TOKEN (compared as digests, in constant time). */
+function metricsTokenCheck(token: string | undefined): (request: FastifyRequest) => boolean {
+  if (token === undefined) return () => false;
+  const expected = sha256(token);
+  return (request) => {
+    const match = BEARER.exec(request.headers.authorization ?? '');
+    return match !== null && digestsEqual(sha256(match[1]!), expected);
+  };
+}
+
 /** Authenticates every admin request by the route's `config.access` policy. */
 export function registerAdminAuth(app: FastifyInstance, deps: Deps): void {
+  const presentsMetricsToken = metricsTokenCheck(deps.config.metricsToken);
   app.decorateRequest('admin', null);
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config?.access ?? 'tenant';
     if (access === 'public') return;
+    // The scraper's token reads the metrics and nothing else (request.admin stays null).
+    if (access === 'metrics' && presentsMetricsToken(request)) return;
     request.admin = await principalOf(request, deps);
-    if (access === 'global' && request.admin.tenantId !== null) {
+    if ((access === 'global' || access === 'metrics') && request.admin.tenantId !== null) {
       throw new Problem(403, 'Forbidden', `this admin token is limited to tenant ${request.admin.tenantId}`);
     }
   });

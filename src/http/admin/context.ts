@@ -30,7 +30,7 @@ export function registerTenantScope(scope: FastifyInstance, deps: Deps): void {
 
 /** The actor of a mutation: the caller and its `?reason=`. */
 export function actorOf(request: FastifyRequest): Actor {
-  return { id: request.admin?.actorId ?? 'anonymous', reason: (request.query as { reason?: string } | undefined)?.reason };
+  return { id: request.admin?.actorId ?? 'anonymous', reason: (request.query as { reason?: string } | undefined)?.reason, requestId: request.id };
 }
 
 /** `limit` and the opaque `cursor` of a list request. */

@@ -40,7 +40,8 @@ export function sendOAuthError(err: unknown, request: FastifyRequest, reply: Fas
         : (((err as FastifyError)?.code ? fromFastify(err as FastifyError) : undefined) ?? toOAuthError(err));
   if (oauth.code === 'temporarily_unavailable') request.log.warn({ error: oauth.code, detail: oauth.message }, 'request refused');
   else if (oauth.status >= 500) request.log.error({ err }, 'request failed');
-  else request.log.info({ error: oauth.code, detail: oauth.message }, 'request refused');
+  // Refusals are routine (a wrong secret, a bad scope): told on the request's one log line.
+  else request.logFields = { ...request.logFields, error: oauth.code, detail: oauth.message };
   return reply
     .code(oauth.status)
     .headers({ ...PUBLIC_HEADERS, ...oauth.headers })

@@ -44,7 +44,7 @@ export function registerRevocationRoutes(scope: FastifyInstance, deps: Deps, res
     const { client, revoke, reason } = await handleRevocationRequest(req, { clock, clientAuth: deps.clientAuth, guard: deps.bruteForce });
     const clientId = client.entry.client.clientId;
     const tenantId = req.tenant.settings.tenant.id;
-    if (revoke) await deps.services.revocations.revokeToken({ id: `client:${clientId}` }, tenantId, revoke);
+    if (revoke) await deps.services.revocations.revokeToken({ id: `client:${clientId}`, requestId: request.id }, tenantId, revoke);
     request.log.info({ client_id: clientId, tenant: tenantId, revoked: revoke?.jti ?? null, detail: reason }, 'revocation request');
     // RFC 7009 §2.2: 200 whether or not there was anything to revoke; the body is empty.
     return reply.code(200).headers(NO_STORE).send();
