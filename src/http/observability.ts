@@ -22,6 +22,9 @@ export function requestIdOf(raw: IncomingMessage): string {
   return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** Levels at which `request completed` (info) is written. */
+const LOGS_INFO = new Set(['info', 'debug', 'trace']);
+
 /**
  * One log line per request instead of Fastify's two: `request completed` at info, with the
  * method, path, client address, status, duration and the route's `logFields`; `incoming request`
@@ -33,6 +36,8 @@ export class RequestLog extends LogController {
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    // Nothing is built for a line the level drops (the benchmarks, and quiet deployments, run at warn).
+    if (!error && !LOGS_INFO.has(reply.log.level)) return;
     const line = { req: request, res: reply, responseTime: reply.elapsedTime, ...request.logFields };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
     else reply.log.info(line, 'request completed');
