@@ -16,6 +16,7 @@ import { RevocationsService } from '../domain/revocations/service.js';
 import { ServiceAccountsService } from '../domain/service-accounts/service.js';
 import { Issuers } from '../domain/tenants/issuers.js';
 import { TenantsService } from '../domain/tenants/service.js';
+import { TokenActivity } from '../domain/token-activity/activity.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { ExpiringSet } from '../lib/expiring-set.js';
 import { fetchJson } from '../lib/fetch-json.js';
@@ -66,6 +67,8 @@ export interface Deps {
   readonly bruteForce: BruteForceGuard;
   /** Every outcome of the token endpoint, for in-memory counters (metrics, console activity). */
   readonly tokenEvents: TokenEvents;
+  /** Token endpoint outcomes per tenant, minute and client: counted in memory, flushed once a minute. */
+  readonly tokenActivity: TokenActivity;
   close(): Promise<void>;
 }
 
@@ -109,6 +112,9 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const readModel = new ReadModel(ctx);
     changes.subscribe((change) => readModel.apply(change));
     const audit = new AuditService(ctx);
+    const tokenEvents = new TokenEvents();
+    const tokenActivity = new TokenActivity(store.db, clock);
+    tokenEvents.add(tokenActivity);
     const bruteForce = new BruteForceGuard({
       clock,
       limits: { maxFailures: config.bruteForceMaxFailures, windowSeconds: config.bruteForceWindow },
@@ -143,7 +149,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         jtis: new ClientAssertionJtis(ctx),
       },
       dpopProofs: new ExpiringSet(),
-      tokenEvents: new TokenEvents(),
+      tokenEvents,
+      tokenActivity,
       close: async () => {
         await changes.close();
         await store.close();

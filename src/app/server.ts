@@ -15,7 +15,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** How often background upkeep runs (key rotation, secret use flush, purge of expired revocations). */
+/** How often background upkeep runs (key rotation, secret use and token activity flushes, purge of expired revocations). */
 export const MAINTENANCE_INTERVAL_MS = 60_000;
 
 /** Periodic upkeep, one task at a time; a failed task is logged and retried on the next round. */
@@ -23,6 +23,7 @@ function startMaintenance(deps: Deps): { stop(): Promise<void> } {
   const tasks: [string, () => Promise<unknown>][] = [
     ['key rotation', () => deps.keyRotation.tick()],
     ['secret use flush', () => deps.secretUsage.flush()],
+    ['token activity flush', () => deps.tokenActivity.flush()],
     ['revocation purge', () => deps.services.revocations.purgeExpired()],
     ['client assertion jti purge', () => deps.clientAuth.jtis.purgeExpired()],
   ];
@@ -85,6 +86,7 @@ export async function startServer(config: Config, options: DepsOptions = {}): Pr
         await maintenance.stop();
         await Promise.all(apps.map((a) => a.close()));
         await deps.secretUsage.flush().catch((err: unknown) => deps.logger.warn({ err }, 'could not record secret use'));
+        await deps.tokenActivity.flush().catch((err: unknown) => deps.logger.warn({ err }, 'could not record token activity'));
         await deps.close();
       },
     };

@@ -17,6 +17,7 @@ import { keyRoutes } from './routes/keys.js';
 import { revocationRoutes } from './routes/revocations.js';
 import { serviceAccountRoutes } from './routes/service-accounts.js';
 import { tenantRoutes } from './routes/tenants.js';
+import { tokenActivityRoutes } from './routes/token-activity.js';
 
 export const ADMIN_BODY_LIMIT = 256 * 1024;
 
@@ -105,6 +106,7 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
     await scope.register(keyRoutes(deps), opts);
     await scope.register(revocationRoutes(deps), opts);
     await scope.register(auditRoutes(deps), opts);
+    await scope.register(tokenActivityRoutes(deps), opts);
   };
   await app.register(tenantScoped, { withTenant: false });
   await app.register(tenantScoped, { prefix: '/tenants/:tenant', withTenant: true });
