@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import { registerAdminAuth } from './auth.js';
 import { clientErrorHandler } from '../client-error.js';
+import { registerConsole } from './console.js';
 import { containsNul, registerAdminBodyParsers } from './body.js';
 import { registerTenantScope } from './context.js';
 import { registerAdminUrlChecks } from './input.js';
@@ -14,6 +15,7 @@ import { auditRoutes } from './routes/audit.js';
 import { clientRoutes } from './routes/clients.js';
 import { grantRoutes } from './routes/grants.js';
 import { keyRoutes } from './routes/keys.js';
+import { playgroundRoutes } from './routes/playground.js';
 import { revocationRoutes } from './routes/revocations.js';
 import { serviceAccountRoutes } from './routes/service-accounts.js';
 import { tenantRoutes } from './routes/tenants.js';
@@ -39,7 +41,12 @@ const RAW_DETAILS: Record<number, string> = {
  * The admin listener: the REST API of DESIGN §4 under `/tenants/{tenant}` and, for the default
  * tenant, at the root; RFC 9457 problems; `/openapi.json` generated from the route schemas.
  */
-export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
+export interface AdminAppOptions {
+  /** The built console (default: dist/console). */
+  consoleDir?: string;
+}
+
+export async function buildAdminApp(deps: Deps, options: AdminAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     bodyLimit: ADMIN_BODY_LIMIT,
@@ -68,7 +75,8 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
     if (request.url.includes('%00') || containsNul(request.body)) throw new Problem(400, 'Bad Request', 'the request contains a NUL character');
   });
   app.addHook('onSend', async (_request, reply) => {
-    reply.headers(SECURITY_HEADERS);
+    // The console's pages set their own policy; every other answer gets `default-src 'none'`.
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) reply.header(name, value);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
@@ -93,6 +101,7 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
       return unavailable();
     }
   });
+  registerConsole(app, options.consoleDir);
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   const tenantScoped = async (scope: FastifyInstance, { withTenant }: { withTenant: boolean }) => {
@@ -107,6 +116,7 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
     await scope.register(revocationRoutes(deps), opts);
     await scope.register(auditRoutes(deps), opts);
     await scope.register(tokenActivityRoutes(deps), opts);
+    await scope.register(playgroundRoutes(deps), opts);
   };
   await app.register(tenantScoped, { withTenant: false });
   await app.register(tenantScoped, { prefix: '/tenants/:tenant', withTenant: true });
