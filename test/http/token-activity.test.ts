@@ -59,6 +59,10 @@ describeEachDialect('token activity: counted in memory, flushed once a minute, a
     const onlyB = ok(await t.admin('GET', '/token-activity?client_id=job-b'));
     assert.deepEqual(onlyB.clients.map((c: any) => c.client_id), ['job-b']);
     assert.deepEqual(onlyB.totals, { issued: 1, auth_failures: 0, other_refusals: 1 });
+    // `last`: the range ends with the current minute and covers that many seconds.
+    const lastHour = ok(await t.admin('GET', '/token-activity?last=3600'));
+    assert.equal(lastHour.from, new Date(Date.parse(START) + MINUTE - 3600_000).toISOString());
+    assert.deepEqual(lastHour.totals, report.totals);
   });
 
   it('adds flushes up: later minutes, and several processes counting the same minute', async () => {
@@ -156,6 +160,12 @@ describeEachDialect('token activity: counted in memory, flushed once a minute, a
       errors: [{ pointer: '/bucket', detail: 'the range holds more than 1440 buckets of this size' }],
     });
     assert.equal((await q('bucket=90')).status, 400);
+    assertProblem(await q('last=3600&from=2030-01-01T00:00:00Z'), {
+      status: 400,
+      detail: 'give from or last, not both',
+      instance: '/token-activity',
+      errors: [{ pointer: '/last', detail: 'cannot be used with from' }],
+    });
     assert.equal((await q('from=yesterday')).status, 400);
     assert.equal((await q('client=x')).status, 400);
     assert.equal((await t.admin('GET', '/token-activity', undefined, { token: null })).status, 401);

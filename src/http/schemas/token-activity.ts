@@ -31,7 +31,10 @@ export const TokenActivity = Type.Object(
 
 export const TokenActivityQuery = Type.Object(
   {
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'default: 24 hours before `to`' })),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'default: `last` seconds before `to`' })),
+    last: Type.Optional(
+      Type.Integer({ minimum: 60, maximum: 31 * 86_400, description: 'instead of from: the range covers this many seconds up to `to` (default 86400)' }),
+    ),
     to: Type.Optional(Type.String({ format: 'date-time', description: 'default: the end of the current minute' })),
     bucket: Type.Optional(
       Type.Integer({ minimum: 60, maximum: 86_400, multipleOf: 60, description: 'bucket length in seconds; default: the smallest that gives at most 1440 buckets' }),
