@@ -47,19 +47,22 @@ export function ScopeEditor({ scopes, onChange, errors }: { scopes: ScopeRow[]; 
   );
 }
 
-/** Field errors of `/scopes/{i}/…` by row. */
-export function scopeErrors(fields: { pointer: string; detail: string }[] | undefined): Record<number, string> {
+/** The rows sent: those with a value (see scopesBody). */
+const sent = (rows: ScopeRow[]) => rows.map((r, i) => ({ r, i })).filter(({ r }) => r.value.trim() !== '');
+
+/** The problem's field errors of `/scopes/{i}/…`, by row of the editor (empty rows are not sent). */
+export function scopeErrors(fields: { pointer: string; detail: string }[] | undefined, rows: ScopeRow[]): Record<number, string> {
+  const kept = sent(rows);
   const out: Record<number, string> = {};
   for (const f of fields ?? []) {
     const m = /^\/scopes\/(\d+)/.exec(f.pointer);
-    if (m) out[Number(m[1])] = f.detail;
+    const row = m ? kept[Number(m[1])] : undefined;
+    if (row) out[row.i] = f.detail;
   }
   return out;
 }
 
 /** The rows to send: empty rows dropped, descriptions only when given. */
 export function scopesBody(rows: ScopeRow[]): { value: string; description?: string }[] {
-  return rows
-    .filter((r) => r.value.trim() !== '')
-    .map((r) => (r.description.trim() ? { value: r.value.trim(), description: r.description.trim() } : { value: r.value.trim() }));
+  return sent(rows).map(({ r }) => (r.description.trim() ? { value: r.value.trim(), description: r.description.trim() } : { value: r.value.trim() }));
 }

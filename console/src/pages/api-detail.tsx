@@ -84,7 +84,7 @@ export function ApiDetail({ apiId }: { apiId: string }) {
             error={problem?.fields.access_token_ttl}
             hint="Empty: the tenant's default."
           />
-          <ScopeEditor scopes={scopes} onChange={setScopes} errors={scopeErrors(problem?.problem?.errors)} />
+          <ScopeEditor scopes={scopes} onChange={setScopes} errors={scopeErrors(problem?.problem?.errors, scopes)} />
           <p className="hint">A scope removed here is removed from the grants that held it.</p>
           <ReasonField value={reason} onChange={setReason} />
           <ErrorMessage error={action.error} />

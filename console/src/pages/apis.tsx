@@ -113,7 +113,7 @@ function AddApi({ onClose }: { onClose(): void }) {
           error={problem?.fields.access_token_ttl}
           hint="Empty: the tenant's default."
         />
-        <ScopeEditor scopes={scopes} onChange={setScopes} errors={scopeErrors(problem?.problem?.errors)} />
+        <ScopeEditor scopes={scopes} onChange={setScopes} errors={scopeErrors(problem?.problem?.errors, scopes)} />
         <ReasonField value={reason} onChange={setReason} />
         <ErrorMessage error={action.error} />
         <div className="actions">
