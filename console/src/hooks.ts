@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type RefObject } from 'react';
 import type { AdminApi } from './api';
+import { hasNavigated } from './router';
 import type { Tenant } from './types';
 
 /** What every page gets: the API of the current tenant, and that tenant. */
@@ -67,12 +68,17 @@ export function useAction(): { busy: boolean; error: unknown; run<T>(work: () =>
   return { busy, error, run, clear: useCallback(() => setError(null), []) };
 }
 
-/** Sets the document title and moves focus to the page heading when a page opens. */
+/**
+ * Sets the document title and, when the operator moved here from another page, moves focus to
+ * the page heading (so screen readers announce the new page; on first load the skip link stays first).
+ */
 export function usePageTitle(title: string): RefObject<HTMLHeadingElement | null> {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${title} · Tessera console`;
-    heading.current?.focus();
   }, [title]);
+  useEffect(() => {
+    if (hasNavigated()) heading.current?.focus();
+  }, []);
   return heading;
 }

@@ -5,11 +5,18 @@ function current(): string[] {
   return location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
 }
 
+/** Whether the operator has moved between pages since the console loaded (then focus follows the page). */
+let moved = false;
+export const hasNavigated = () => moved;
+
 /** Hash routing: the page is always /console/, so a reload never leaves the console. */
 export function useRoute(): string[] {
   const [route, setRoute] = useState(current);
   useEffect(() => {
-    const changed = () => setRoute(current());
+    const changed = () => {
+      moved = true;
+      setRoute(current());
+    };
     window.addEventListener('hashchange', changed);
     return () => window.removeEventListener('hashchange', changed);
   }, []);

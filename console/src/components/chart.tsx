@@ -37,7 +37,7 @@ export function BarChart({ label, buckets, series }: { label: string; buckets: D
   const nonEmpty = buckets.map((b, i) => ({ b, i })).filter(({ i }) => series.some((s) => (s.values[i] ?? 0) > 0));
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={titleId} preserveAspectRatio="none">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={titleId}>
         <title id={titleId}>{label}</title>
         {[0, 0.5, 1].map((f) => (
           <g key={f}>
