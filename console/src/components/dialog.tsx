@@ -1,7 +1,6 @@
 import { useId, useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useAction } from '../hooks';
-import { ErrorMessage } from './feedback';
-import { ReasonField } from './fields';
+import { FormEnd } from './page';
 
 /**
  * A modal dialog on the native <dialog>: focus stays inside, Escape closes it, and focus
@@ -71,16 +70,15 @@ export function ConfirmDialog({
         })}
       >
         <div className="dialog-body">{children}</div>
-        <ReasonField value={reason} onChange={setReason} />
-        <ErrorMessage error={action.error} />
-        <div className="actions">
-          <button type="button" className="button-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className={danger ? 'button-danger' : 'button-primary'} disabled={action.busy} aria-busy={action.busy}>
-            {action.busy ? 'Working…' : confirmLabel}
-          </button>
-        </div>
+        <FormEnd
+          reason={{ value: reason, onChange: setReason }}
+          error={action.error}
+          busy={action.busy}
+          label={confirmLabel}
+          busyLabel="Working…"
+          danger={danger ?? false}
+          onCancel={onClose}
+        />
       </form>
     </Dialog>
   );

@@ -1,24 +1,19 @@
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api';
+import { ApiFields, apiBody, type ApiDraft } from '../components/api-fields';
 import { ConfirmDialog, onSubmit } from '../components/dialog';
 import { ErrorMessage, Loading, Notice } from '../components/feedback';
-import { ReasonField, TextField } from '../components/fields';
-import { ScopeEditor, scopeErrors, scopesBody, type ScopeRow } from '../components/scope-editor';
-import { optionalInteger } from '../format';
-import { useAction, useConsole, useLoad, usePageTitle } from '../hooks';
+import { FormEnd, PageHead } from '../components/page';
+import { useAction, useConsole, useLoad } from '../hooks';
 import { href, navigate } from '../router';
 import type { Api } from '../types';
 
-/** One API: name, token lifetime and the scopes editor; delete. */
+/** One API: name, identifier, token lifetime and the scopes editor; delete. */
 export function ApiDetail({ apiId }: { apiId: string }) {
   const { api } = useConsole();
   const path = api.t(`/apis/${encodeURIComponent(apiId)}`);
   const loaded = useLoad(() => api.get<Api>(path), [api, path]);
-  const heading = usePageTitle(loaded.data?.name || 'API');
-  const [name, setName] = useState('');
-  const [identifier, setIdentifier] = useState('');
-  const [ttl, setTtl] = useState('');
-  const [scopes, setScopes] = useState<ScopeRow[]>([]);
+  const [draft, setDraft] = useState<ApiDraft>({ name: '', identifier: '', ttl: '', scopes: [] });
   const [reason, setReason] = useState('');
   const [saved, setSaved] = useState(false);
   const [deleting, setDeleting] = useState(false);
@@ -26,27 +21,22 @@ export function ApiDetail({ apiId }: { apiId: string }) {
   useEffect(() => {
     const a = loaded.data;
     if (!a) return;
-    setName(a.name);
-    setIdentifier(a.identifier);
-    setTtl(a.access_token_ttl === null ? '' : String(a.access_token_ttl));
-    setScopes(a.scopes.map((s) => ({ value: s.value, description: s.description })));
+    setDraft({
+      name: a.name,
+      identifier: a.identifier,
+      ttl: a.access_token_ttl === null ? '' : String(a.access_token_ttl),
+      scopes: a.scopes.map((s) => ({ value: s.value, description: s.description })),
+    });
   }, [loaded.data]);
-  const problem = action.error instanceof ApiError ? action.error : null;
   return (
     <>
-      <p className="breadcrumb">
-        <a href={href('applications/apis')}>APIs</a>
-      </p>
-      <div className="page-head">
-        <h1 ref={heading} tabIndex={-1}>
-          {loaded.data?.name || loaded.data?.identifier || 'API'}
-        </h1>
+      <PageHead section={<a href={href('applications/apis')}>APIs</a>} title={loaded.data?.name || loaded.data?.identifier || 'API'}>
         {loaded.data ? (
           <button type="button" className="button-danger" onClick={() => setDeleting(true)}>
             Delete API
           </button>
         ) : null}
-      </div>
+      </PageHead>
       <ErrorMessage error={loaded.error} />
       {loaded.loading && !loaded.data ? <Loading /> : null}
       {loaded.data ? (
@@ -55,45 +45,21 @@ export function ApiDetail({ apiId }: { apiId: string }) {
           onSubmit={onSubmit(() =>
             void action.run(async () => {
               setSaved(false);
-              await api.patch<Api>(
-                path,
-                { name, identifier: identifier.trim(), scopes: scopesBody(scopes), access_token_ttl: optionalInteger(ttl) ?? null },
-                reason,
-              );
+              await api.patch<Api>(path, apiBody(draft), reason);
               setSaved(true);
               loaded.reload();
             }),
           )}
         >
-          <TextField label="Name" value={name} onChange={setName} error={problem?.fields.name} />
-          <TextField
-            label="Identifier"
-            value={identifier}
-            onChange={setIdentifier}
-            required
-            error={problem?.fields.identifier}
-            hint="Changing it changes the audience of new tokens: APIs verifying the old one will refuse them."
+          <ApiFields
+            draft={draft}
+            onChange={setDraft}
+            problem={action.error instanceof ApiError ? action.error : null}
+            identifierHint="Changing it changes the audience of new tokens: APIs verifying the old one will refuse them."
           />
-          <TextField
-            label="Token lifetime in seconds (optional)"
-            type="number"
-            min={60}
-            max={86400}
-            value={ttl}
-            onChange={setTtl}
-            error={problem?.fields.access_token_ttl}
-            hint="Empty: the tenant's default."
-          />
-          <ScopeEditor scopes={scopes} onChange={setScopes} errors={scopeErrors(problem?.problem?.errors, scopes)} />
           <p className="hint">A scope removed here is removed from the grants that held it.</p>
-          <ReasonField value={reason} onChange={setReason} />
-          <ErrorMessage error={action.error} />
           {saved ? <Notice>Saved.</Notice> : null}
-          <div className="actions">
-            <button type="submit" className="button-primary" disabled={action.busy} aria-busy={action.busy}>
-              {action.busy ? 'Saving…' : 'Save'}
-            </button>
-          </div>
+          <FormEnd reason={{ value: reason, onChange: setReason }} error={action.error} busy={action.busy} label="Save" busyLabel="Saving…" />
         </form>
       ) : null}
       {deleting && loaded.data ? (

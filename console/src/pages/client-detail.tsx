@@ -2,11 +2,13 @@ import { useState } from 'react';
 import { CopyField, curlTokenCommand } from '../components/copy';
 import { ConfirmDialog, Dialog, onSubmit } from '../components/dialog';
 import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/feedback';
-import { ReasonField, SelectField } from '../components/fields';
+import { SelectField } from '../components/fields';
+import { FormEnd, PageHead } from '../components/page';
 import { formatSeconds, formatTime } from '../format';
-import { useAction, useConsole, useLoad, usePageTitle } from '../hooks';
+import { useAction, useConsole, useLoad } from '../hooks';
 import { href, navigate } from '../router';
 import type { Client, Grant, SecretCreated, ServiceAccount } from '../types';
+import { Table } from '../components/table';
 
 /** How long the current secrets keep working after a rotation (`expires_in`). */
 const OVERLAPS = [
@@ -30,19 +32,12 @@ export function ClientDetail({ clientId }: { clientId: string }) {
     ];
     return { client, account, grants };
   }, [api, path]);
-  const heading = usePageTitle(data.data?.client.client_name || clientId);
   const [dialog, setDialog] = useState<'rotate' | 'toggle' | 'delete' | { secret: string } | null>(null);
   const c = data.data?.client;
 
   return (
     <>
-      <p className="breadcrumb">
-        <a href={href('applications/m2m')}>Machine to Machine</a>
-      </p>
-      <div className="page-head">
-        <h1 ref={heading} tabIndex={-1}>
-          {c ? c.client_name || c.client_id : clientId}
-        </h1>
+      <PageHead section={<a href={href('applications/m2m')}>Machine to Machine</a>} title={c ? c.client_name || c.client_id : clientId}>
         {c ? (
           <div className="row-actions">
             <button type="button" className="button-primary" onClick={() => setDialog('rotate')}>
@@ -56,7 +51,7 @@ export function ClientDetail({ clientId }: { clientId: string }) {
             </button>
           </div>
         ) : null}
-      </div>
+      </PageHead>
       <ErrorMessage error={data.error} />
       {data.loading && !data.data ? <Loading /> : null}
       {c && data.data ? (
@@ -97,37 +92,23 @@ export function ClientDetail({ clientId }: { clientId: string }) {
               </p>
             </Empty>
           ) : (
-            <table className="table">
-              <caption className="sr-only">Secrets</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Secret id</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
+            <Table caption="Secrets" columns={['Secret id', 'Created', 'Expires', 'Last used']} actions>
+              {c.client_secrets.map((s) => (
+                <tr key={s.id}>
+                  <th scope="row">
+                    <code>{s.id}</code>
                   </th>
+                  <td>{formatTime(s.created_at)}</td>
+                  <td>{s.expires_at ? formatTime(s.expires_at) : 'never'}</td>
+                  <td>{formatTime(s.last_used_at)}</td>
+                  <td className="row-actions">
+                    <button type="button" className="button-danger button-small" onClick={() => setDialog({ secret: s.id })}>
+                      Delete<span className="sr-only"> secret {s.id}</span>
+                    </button>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {c.client_secrets.map((s) => (
-                  <tr key={s.id}>
-                    <th scope="row">
-                      <code>{s.id}</code>
-                    </th>
-                    <td>{formatTime(s.created_at)}</td>
-                    <td>{s.expires_at ? formatTime(s.expires_at) : 'never'}</td>
-                    <td>{formatTime(s.last_used_at)}</td>
-                    <td className="row-actions">
-                      <button type="button" className="button-danger button-small" onClick={() => setDialog({ secret: s.id })}>
-                        Delete<span className="sr-only"> secret {s.id}</span>
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+              </Table>
           )}
           <h2>Access</h2>
           {data.data.grants.length === 0 ? (
@@ -233,16 +214,7 @@ function RotateSecret({ client, onClose, onRotated }: { client: Client; onClose(
       >
         <p>A new secret is added. Deploy it, then let the old one expire: during the overlap both work.</p>
         <SelectField label="Overlap" value={overlap} onChange={setOverlap} options={OVERLAPS} />
-        <ReasonField value={reason} onChange={setReason} />
-        <ErrorMessage error={action.error} />
-        <div className="actions">
-          <button type="button" className="button-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button-primary" disabled={action.busy} aria-busy={action.busy}>
-            {action.busy ? 'Rotating…' : 'Rotate'}
-          </button>
-        </div>
+        <FormEnd reason={{ value: reason, onChange: setReason }} error={action.error} busy={action.busy} label="Rotate" busyLabel="Rotating…" onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -1,13 +1,14 @@
 import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/feedback';
 import { formatTime } from '../format';
-import { useConsole, useLoad, usePageTitle } from '../hooks';
+import { PageHead } from '../components/page';
+import { useConsole, useLoad } from '../hooks';
 import { href } from '../router';
 import type { Client, ServiceAccount } from '../types';
+import { Table } from '../components/table';
 
 /** Applications → Machine to Machine: the tenant's clients, and the wizard that adds one. */
 export function Clients() {
   const { api } = useConsole();
-  const heading = usePageTitle('Machine to Machine');
   const data = useLoad(
     async () => {
       const [clients, accounts] = await Promise.all([api.all<Client>(api.t('/clients')), api.all<ServiceAccount>(api.t('/service-accounts'))]);
@@ -17,18 +18,15 @@ export function Clients() {
   );
   return (
     <>
-      <div className="page-head">
-        <div>
-          <p className="breadcrumb">Applications</p>
-          <h1 ref={heading} tabIndex={-1}>
-            Machine to Machine
-          </h1>
-          <p className="lead">Integrations that authenticate with their own client id and secret (OAuth 2.0 client credentials).</p>
-        </div>
+      <PageHead
+        section="Applications"
+        title="Machine to Machine"
+        lead="Integrations that authenticate with their own client id and secret (OAuth 2.0 client credentials)."
+      >
         <a className="button button-primary" href={href('applications/m2m/new')}>
           Add integration
         </a>
-      </div>
+      </PageHead>
       <ErrorMessage error={data.error} />
       {data.loading && !data.data ? <Loading /> : null}
       {data.data && data.data.clients.length === 0 ? (
@@ -40,37 +38,24 @@ export function Clients() {
         </Empty>
       ) : null}
       {data.data && data.data.clients.length > 0 ? (
-        <table className="table">
-          <caption className="sr-only">Clients</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Client id</th>
-              <th scope="col">Service account</th>
-              <th scope="col">Status</th>
-              <th scope="col">Secrets</th>
-              <th scope="col">Created</th>
+        <Table caption="Clients" columns={['Name', 'Client id', 'Service account', 'Status', 'Secrets', 'Created']}>
+          {data.data.clients.map((c) => (
+            <tr key={c.client_id}>
+              <th scope="row">
+                <a href={href(`applications/m2m/${encodeURIComponent(c.client_id)}`)}>{c.client_name || c.client_id}</a>
+              </th>
+              <td>
+                <code>{c.client_id}</code>
+              </td>
+              <td>{c.service_account_id ? (data.data!.accounts.get(c.service_account_id)?.user_name ?? c.service_account_id) : '—'}</td>
+              <td>
+                <StatusBadge active={c.active} on="Enabled" off="Disabled" />
+              </td>
+              <td>{c.client_secrets.length}</td>
+              <td>{formatTime(c.created_at)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {data.data.clients.map((c) => (
-              <tr key={c.client_id}>
-                <th scope="row">
-                  <a href={href(`applications/m2m/${encodeURIComponent(c.client_id)}`)}>{c.client_name || c.client_id}</a>
-                </th>
-                <td>
-                  <code>{c.client_id}</code>
-                </td>
-                <td>{c.service_account_id ? (data.data!.accounts.get(c.service_account_id)?.user_name ?? c.service_account_id) : '—'}</td>
-                <td>
-                  <StatusBadge active={c.active} on="Enabled" off="Disabled" />
-                </td>
-                <td>{c.client_secrets.length}</td>
-                <td>{formatTime(c.created_at)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+          </Table>
       ) : null}
     </>
   );

@@ -2,8 +2,10 @@ import { useState } from 'react';
 import { BarChart } from '../components/chart';
 import { Empty, ErrorMessage, Loading } from '../components/feedback';
 import { SelectField } from '../components/fields';
-import { useConsole, useLoad, usePageTitle } from '../hooks';
+import { PageHead } from '../components/page';
+import { useConsole, useLoad } from '../hooks';
 import type { Client, TokenActivity } from '../types';
+import { Table } from '../components/table';
 
 const RANGES = [
   { value: '3600', label: 'Last hour', bucket: 60 },
@@ -34,7 +36,6 @@ function dense(report: TokenActivity, clientId: string | null | undefined) {
 /** Dashboard: tokens issued and failed authentications over time, for the tenant and per client. */
 export function Dashboard() {
   const { api } = useConsole();
-  const heading = usePageTitle('Dashboard');
   const [range, setRange] = useState('86400');
   const [client, setClient] = useState('');
   const chosen = RANGES.find((r) => r.value === range)!;
@@ -52,18 +53,15 @@ export function Dashboard() {
   const totals = report ? (selected === undefined ? report.totals : report.clients.find((c) => c.client_id === selected)?.totals) : undefined;
   return (
     <>
-      <div className="page-head">
-        <div>
-          <p className="breadcrumb">Overview</p>
-          <h1 ref={heading} tabIndex={-1}>
-            Dashboard
-          </h1>
-          <p className="lead">What the token endpoint answered. Each Tessera process counts in memory and stores its counts once a minute.</p>
-        </div>
+      <PageHead
+        section="Overview"
+        title="Dashboard"
+        lead="What the token endpoint answered. Each Tessera process counts in memory and stores its counts once a minute."
+      >
         <button type="button" className="button-secondary" onClick={data.reload} disabled={data.loading} aria-busy={data.loading}>
           {data.loading ? 'Refreshing…' : 'Refresh'}
         </button>
-      </div>
+      </PageHead>
       <div className="toolbar">
         <SelectField label="Period" value={range} onChange={setRange} options={RANGES} />
         <SelectField
@@ -105,27 +103,16 @@ export function Dashboard() {
               <p>Counts appear here within a minute of the requests. Try the Playground, or the token request the integration wizard shows.</p>
             </Empty>
           ) : (
-            <table className="table">
-              <caption className="sr-only">Token requests per client</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Client</th>
-                  <th scope="col">Tokens issued</th>
-                  <th scope="col">Failed authentications</th>
-                  <th scope="col">Other refusals</th>
+            <Table caption="Token requests per client" columns={['Client', 'Tokens issued', 'Failed authentications', 'Other refusals']}>
+              {report.clients.map((c) => (
+                <tr key={c.client_id ?? ''}>
+                  <th scope="row">{name(c.client_id)}</th>
+                  <td>{c.totals.issued}</td>
+                  <td>{c.totals.auth_failures}</td>
+                  <td>{c.totals.other_refusals}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {report.clients.map((c) => (
-                  <tr key={c.client_id ?? ''}>
-                    <th scope="row">{name(c.client_id)}</th>
-                    <td>{c.totals.issued}</td>
-                    <td>{c.totals.auth_failures}</td>
-                    <td>{c.totals.other_refusals}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+              </Table>
           )}
         </>
       ) : null}

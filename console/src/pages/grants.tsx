@@ -2,11 +2,13 @@ import { useState } from 'react';
 import { ApiError } from '../api';
 import { ConfirmDialog, Dialog, onSubmit } from '../components/dialog';
 import { Empty, ErrorMessage, Loading } from '../components/feedback';
-import { ReasonField, SelectField } from '../components/fields';
+import { SelectField } from '../components/fields';
+import { FormEnd, PageHead } from '../components/page';
 import { ScopeCheckboxes } from '../components/scopes';
 import { formatTime } from '../format';
-import { useAction, useConsole, useLoad, usePageTitle } from '../hooks';
+import { useAction, useConsole, useLoad } from '../hooks';
 import type { Api, Client, Grant, ServiceAccount } from '../types';
+import { Table } from '../components/table';
 
 interface Directory {
   grants: Grant[];
@@ -18,7 +20,6 @@ interface Directory {
 /** Grants: which client or service account holds which scopes of which API; add, remove. */
 export function Grants() {
   const { api } = useConsole();
-  const heading = usePageTitle('Grants');
   const data = useLoad(async (): Promise<Directory> => {
     const [grants, apis, clients, accounts] = await Promise.all([
       api.all<Grant>(api.t('/grants')),
@@ -36,18 +37,11 @@ export function Grants() {
       : `Service account ${d.accounts.find((a) => a.id === g.service_account_id)?.user_name ?? g.service_account_id}`;
   return (
     <>
-      <div className="page-head">
-        <div>
-          <p className="breadcrumb">Access</p>
-          <h1 ref={heading} tabIndex={-1}>
-            Grants
-          </h1>
-          <p className="lead">A grant gives a client, or a service account and so every client acting for it, scopes of one API.</p>
-        </div>
+      <PageHead section="Access" title="Grants" lead="A grant gives a client, or a service account and so every client acting for it, scopes of one API.">
         <button type="button" className="button-primary" onClick={() => setAdding(true)} disabled={!data.data}>
           Add grant
         </button>
-      </div>
+      </PageHead>
       <ErrorMessage error={data.error} />
       {data.loading && !data.data ? <Loading /> : null}
       {data.data?.grants.length === 0 ? (
@@ -58,37 +52,23 @@ export function Grants() {
         </Empty>
       ) : null}
       {data.data && data.data.grants.length > 0 ? (
-        <table className="table">
-          <caption className="sr-only">Grants</caption>
-          <thead>
-            <tr>
-              <th scope="col">Holder</th>
-              <th scope="col">API</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
+        <Table caption="Grants" columns={['Holder', 'API', 'Scopes', 'Created']} actions>
+          {data.data.grants.map((g) => (
+            <tr key={g.id}>
+              <th scope="row">{holder(g, data.data!)}</th>
+              <td>
+                <code>{g.api_identifier}</code>
+              </td>
+              <td>{g.scopes.join(' ') || '—'}</td>
+              <td>{formatTime(g.created_at)}</td>
+              <td className="row-actions">
+                <button type="button" className="button-danger button-small" onClick={() => setRemoving(g)}>
+                  Remove<span className="sr-only"> grant of {holder(g, data.data!)} on {g.api_identifier}</span>
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {data.data.grants.map((g) => (
-              <tr key={g.id}>
-                <th scope="row">{holder(g, data.data!)}</th>
-                <td>
-                  <code>{g.api_identifier}</code>
-                </td>
-                <td>{g.scopes.join(' ') || '—'}</td>
-                <td>{formatTime(g.created_at)}</td>
-                <td className="row-actions">
-                  <button type="button" className="button-danger button-small" onClick={() => setRemoving(g)}>
-                    Remove<span className="sr-only"> grant of {holder(g, data.data!)} on {g.api_identifier}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+          </Table>
       ) : null}
       {adding && data.data ? <AddGrant directory={data.data} onClose={() => setAdding(false)} onAdded={data.reload} /> : null}
       {removing ? (
@@ -169,16 +149,7 @@ function AddGrant({ directory, onClose, onAdded }: { directory: Directory; onClo
           options={[{ value: '', label: directory.apis.length === 0 ? 'None yet' : 'Choose…' }, ...directory.apis.map((a) => ({ value: a.id, label: a.name ? `${a.name} (${a.identifier})` : a.identifier }))]}
         />
         {chosenApi ? <ScopeCheckboxes api={chosenApi} selected={scopes} onChange={setScopes} error={fields.scopes} /> : null}
-        <ReasonField value={reason} onChange={setReason} />
-        <ErrorMessage error={action.error} />
-        <div className="actions">
-          <button type="button" className="button-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button-primary" disabled={action.busy} aria-busy={action.busy}>
-            {action.busy ? 'Granting…' : 'Grant'}
-          </button>
-        </div>
+        <FormEnd reason={{ value: reason, onChange: setReason }} error={action.error} busy={action.busy} label="Grant" busyLabel="Granting…" onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -2,8 +2,10 @@ import { useState } from 'react';
 import { ConfirmDialog } from '../components/dialog';
 import { Empty, ErrorMessage, Loading } from '../components/feedback';
 import { formatTime } from '../format';
-import { useConsole, useLoad, usePageTitle } from '../hooks';
+import { PageHead } from '../components/page';
+import { useConsole, useLoad } from '../hooks';
 import type { SigningKey } from '../types';
+import { Table } from '../components/table';
 
 const STATUS_TEXT: Record<SigningKey['status'], string> = {
   next: 'Next — published, signs after the scheduled rotation',
@@ -14,18 +16,15 @@ const STATUS_TEXT: Record<SigningKey['status'], string> = {
 /** Keys: the tenant's JWKS with each key's status; rotate now. */
 export function Keys() {
   const { api, tenant } = useConsole();
-  const heading = usePageTitle('Keys');
   const list = useLoad(() => api.all<SigningKey>(api.t('/keys')), [api]);
   const [rotating, setRotating] = useState(false);
   return (
     <>
-      <div className="page-head">
-        <div>
-          <p className="breadcrumb">Security</p>
-          <h1 ref={heading} tabIndex={-1}>
-            Keys
-          </h1>
-          <p className="lead">
+      <PageHead
+        section="Security"
+        title="Keys"
+        lead={
+          <>
             The signing keys of this tenant, as published in its JWKS{tenant ? (
               <>
                 {' '}
@@ -33,49 +32,36 @@ export function Keys() {
               </>
             ) : null}
             .
-          </p>
-        </div>
+          </>
+        }
+      >
         <button type="button" className="button-primary" onClick={() => setRotating(true)}>
           Rotate now
         </button>
-      </div>
+      </PageHead>
       <ErrorMessage error={list.error} />
       {list.loading && !list.data ? <Loading /> : null}
       {list.data?.length === 0 ? <Empty title="This tenant has no signing key yet." /> : null}
       {list.data && list.data.length > 0 ? (
-        <table className="table">
-          <caption className="sr-only">Signing keys, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Key id (kid)</th>
-              <th scope="col">Algorithm</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Activated</th>
-              <th scope="col">Retired</th>
-              <th scope="col">Published until</th>
+        <Table caption="Signing keys, newest first" columns={['Key id (kid)', 'Algorithm', 'Status', 'Created', 'Activated', 'Retired', 'Published until']}>
+          {list.data.map((k) => (
+            <tr key={k.kid}>
+              <th scope="row">
+                <code>{k.kid}</code>
+              </th>
+              <td>{k.alg}</td>
+              <td>
+                <span className={`badge badge-${k.status}`} title={STATUS_TEXT[k.status]}>
+                  {k.status}
+                </span>
+              </td>
+              <td>{formatTime(k.created_at)}</td>
+              <td>{formatTime(k.activated_at)}</td>
+              <td>{formatTime(k.retired_at)}</td>
+              <td>{k.publish_until ? formatTime(k.publish_until) : k.status === 'retired' ? '—' : 'while in use'}</td>
             </tr>
-          </thead>
-          <tbody>
-            {list.data.map((k) => (
-              <tr key={k.kid}>
-                <th scope="row">
-                  <code>{k.kid}</code>
-                </th>
-                <td>{k.alg}</td>
-                <td>
-                  <span className={`badge badge-${k.status}`} title={STATUS_TEXT[k.status]}>
-                    {k.status}
-                  </span>
-                </td>
-                <td>{formatTime(k.created_at)}</td>
-                <td>{formatTime(k.activated_at)}</td>
-                <td>{formatTime(k.retired_at)}</td>
-                <td>{k.publish_until ? formatTime(k.publish_until) : k.status === 'retired' ? '—' : 'while in use'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+          </Table>
       ) : null}
       {rotating ? (
         <ConfirmDialog

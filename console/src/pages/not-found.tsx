@@ -1,13 +1,10 @@
-import { usePageTitle } from '../hooks';
+import { PageHead } from '../components/page';
 import { href } from '../router';
 
 export function NotFound() {
-  const heading = usePageTitle('Not found');
   return (
     <>
-      <h1 ref={heading} tabIndex={-1}>
-        No such page
-      </h1>
+      <PageHead title="No such page" />
       <p>
         This address names no page of the console. Go to the <a href={href('')}>dashboard</a>.
       </p>

@@ -1,14 +1,13 @@
 import { useState } from 'react';
 import { onSubmit } from '../components/dialog';
-import { ErrorMessage } from '../components/feedback';
 import { SelectField, TextField } from '../components/fields';
-import { useAction, useConsole, useLoad, usePageTitle } from '../hooks';
+import { FormEnd, PageHead } from '../components/page';
+import { useAction, useConsole, useLoad } from '../hooks';
 import type { Client, PlaygroundToken } from '../types';
 
 /** Playground: request a token with a client's credentials and read its decoded header and claims. */
 export function Playground() {
   const { api, tenant } = useConsole();
-  const heading = usePageTitle('Playground');
   const clients = useLoad(() => api.all<Client>(api.t('/clients')), [api]);
   const [clientId, setClientId] = useState('');
   const [secret, setSecret] = useState('');
@@ -20,14 +19,16 @@ export function Playground() {
   const exp = typeof claims?.exp === 'number' ? new Date(claims.exp * 1000) : null;
   return (
     <>
-      <p className="breadcrumb">Tools</p>
-      <h1 ref={heading} tabIndex={-1}>
-        Playground
-      </h1>
-      <p className="lead">
-        Ask {tenant ? <code>{tenant.issuer}/oauth2/token</code> : 'the token endpoint'} for a token as a client would (client credentials, secret in the
-        body), and read what the token says. It is a real request: it counts on the dashboard.
-      </p>
+      <PageHead
+        section="Tools"
+        title="Playground"
+        lead={
+          <>
+            Ask {tenant ? <code>{tenant.issuer}/oauth2/token</code> : 'the token endpoint'} for a token as a client would (client credentials, secret in
+            the body), and read what the token says. It is a real request: it counts on the dashboard.
+          </>
+        }
+      />
       <form
         className="card"
         onSubmit={onSubmit(() =>
@@ -57,12 +58,7 @@ export function Playground() {
         <TextField label="Client secret" type="password" value={secret} onChange={setSecret} required hint="Never stored: sent once, with this request." />
         <TextField label="Scope (optional)" value={scope} onChange={setScope} hint="Space-separated. Empty: everything the client may get." />
         <TextField label="Audience (optional)" value={audience} onChange={setAudience} hint="An API identifier. Empty: Tessera picks the one API that fits." />
-        <ErrorMessage error={action.error} />
-        <div className="actions">
-          <button type="submit" className="button-primary" disabled={action.busy} aria-busy={action.busy}>
-            {action.busy ? 'Requesting…' : 'Request token'}
-          </button>
-        </div>
+        <FormEnd error={action.error} busy={action.busy} label="Request token" busyLabel="Requesting…" />
       </form>
       {action.busy ? (
         <p role="status" aria-live="polite" className="loading">

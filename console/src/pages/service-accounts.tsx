@@ -2,43 +2,37 @@ import { useState } from 'react';
 import { ApiError } from '../api';
 import { ConfirmDialog, Dialog, onSubmit } from '../components/dialog';
 import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/feedback';
-import { CheckboxField, ReasonField, TextField } from '../components/fields';
+import { CheckboxField, TextField } from '../components/fields';
 import { ActionsMenu } from '../components/menu';
+import { FormEnd, PageHead } from '../components/page';
+import { LoadMore, usePaged } from '../components/paged';
 import { formatTime } from '../format';
-import { useAction, useConsole, useLoad, usePageTitle } from '../hooks';
+import { useAction, useConsole } from '../hooks';
 import type { Page, ServiceAccount } from '../types';
+import { Table } from '../components/table';
 
 /** Directory → Service Accounts: list, search, add, activate or deactivate, delete. */
 export function ServiceAccounts() {
   const { api } = useConsole();
-  const heading = usePageTitle('Service Accounts');
   const [search, setSearch] = useState('');
   const [applied, setApplied] = useState('');
-  const [more, setMore] = useState<ServiceAccount[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const list = useLoad(async () => {
-    const page = await api.get<Page<ServiceAccount>>(api.t('/service-accounts'), { search: applied, limit: 50 });
-    setMore([]);
-    setCursor(page.next_cursor);
-    return page.items;
-  }, [api, applied]);
+  const list = usePaged(
+    (cursor) => api.get<Page<ServiceAccount>>(api.t('/service-accounts'), { search: applied, limit: 50, cursor }),
+    [api, applied],
+  );
   const [adding, setAdding] = useState(false);
   const [confirm, setConfirm] = useState<{ sa: ServiceAccount; kind: 'delete' | 'toggle' } | null>(null);
-  const loadMore = useAction();
-  const items = [...(list.data ?? []), ...more];
+  const items = list.items ?? [];
 
   return (
     <>
-      <div className="page-head">
-        <div>
-          <p className="breadcrumb">Directory</p>
-          <h1 ref={heading} tabIndex={-1}>
-            Service Accounts
-          </h1>
-          <p className="lead">Accounts for services rather than people. A client acting for one gets its id as the token's subject.</p>
-        </div>
+      <PageHead
+        section="Directory"
+        title="Service Accounts"
+        lead="Accounts for services rather than people. A client acting for one gets its id as the token's subject."
+      >
         <ActionsMenu items={[{ label: 'Add', onSelect: () => setAdding(true) }]} />
-      </div>
+      </PageHead>
       <form className="toolbar" role="search" onSubmit={onSubmit(() => setApplied(search.trim()))}>
         <TextField label="Search by user name or display name" type="search" value={search} onChange={setSearch} />
         <button type="submit" className="button-secondary">
@@ -57,64 +51,32 @@ export function ServiceAccounts() {
         </Empty>
       ) : null}
       {items.length > 0 ? (
-        <table className="table">
-          <caption className="sr-only">Service accounts</caption>
-          <thead>
-            <tr>
-              <th scope="col">User name</th>
-              <th scope="col">Display name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Id</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
+        <Table caption="Service accounts" columns={['User name', 'Display name', 'Status', 'Id', 'Created']} actions>
+          {items.map((sa) => (
+            <tr key={sa.id}>
+              <th scope="row">{sa.user_name}</th>
+              <td>{sa.display_name || '—'}</td>
+              <td>
+                <StatusBadge active={sa.active} />
+              </td>
+              <td>
+                <code>{sa.id}</code>
+              </td>
+              <td>{formatTime(sa.created_at)}</td>
+              <td className="row-actions">
+                <button type="button" className="button-secondary button-small" onClick={() => setConfirm({ sa, kind: 'toggle' })}>
+                  {sa.active ? 'Deactivate' : 'Activate'}
+                  <span className="sr-only"> {sa.user_name}</span>
+                </button>
+                <button type="button" className="button-danger button-small" onClick={() => setConfirm({ sa, kind: 'delete' })}>
+                  Delete<span className="sr-only"> {sa.user_name}</span>
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {items.map((sa) => (
-              <tr key={sa.id}>
-                <th scope="row">{sa.user_name}</th>
-                <td>{sa.display_name || '—'}</td>
-                <td>
-                  <StatusBadge active={sa.active} />
-                </td>
-                <td>
-                  <code>{sa.id}</code>
-                </td>
-                <td>{formatTime(sa.created_at)}</td>
-                <td className="row-actions">
-                  <button type="button" className="button-secondary button-small" onClick={() => setConfirm({ sa, kind: 'toggle' })}>
-                    {sa.active ? 'Deactivate' : 'Activate'}
-                    <span className="sr-only"> {sa.user_name}</span>
-                  </button>
-                  <button type="button" className="button-danger button-small" onClick={() => setConfirm({ sa, kind: 'delete' })}>
-                    Delete<span className="sr-only"> {sa.user_name}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+          </Table>
       ) : null}
-      {cursor ? (
-        <button
-          type="button"
-          className="button-secondary"
-          disabled={loadMore.busy}
-          aria-busy={loadMore.busy}
-          onClick={() =>
-            void loadMore.run(async () => {
-              const page = await api.get<Page<ServiceAccount>>(api.t('/service-accounts'), { search: applied, limit: 50, cursor });
-              setMore((m) => [...m, ...page.items]);
-              setCursor(page.next_cursor);
-            })
-          }
-        >
-          {loadMore.busy ? 'Loading…' : 'Load more'}
-        </button>
-      ) : null}
-      <ErrorMessage error={loadMore.error} />
+      <LoadMore list={list} />
       {adding ? <AddServiceAccount onClose={() => setAdding(false)} onAdded={list.reload} /> : null}
       {confirm?.kind === 'toggle' ? (
         <ConfirmDialog
@@ -174,16 +136,7 @@ function AddServiceAccount({ onClose, onAdded }: { onClose(): void; onAdded(): v
         <TextField label="User name" value={userName} onChange={setUserName} required autoFocus error={fields.user_name} hint="No spaces; unique in the tenant." />
         <TextField label="Display name" value={displayName} onChange={setDisplayName} error={fields.display_name} />
         <CheckboxField label="Active" checked={active} onChange={setActive} hint="Only an active account's clients get tokens." error={fields.active} />
-        <ReasonField value={reason} onChange={setReason} />
-        <ErrorMessage error={action.error} />
-        <div className="actions">
-          <button type="button" className="button-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button-primary" disabled={action.busy} aria-busy={action.busy}>
-            {action.busy ? 'Adding…' : 'Add'}
-          </button>
-        </div>
+        <FormEnd reason={{ value: reason, onChange: setReason }} error={action.error} busy={action.busy} label="Add" busyLabel="Adding…" onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -2,10 +2,12 @@ import { useState } from 'react';
 import { ApiError } from '../api';
 import { Dialog, onSubmit } from '../components/dialog';
 import { Empty, ErrorMessage, Loading } from '../components/feedback';
-import { ReasonField, SelectField, TextField } from '../components/fields';
+import { SelectField, TextField } from '../components/fields';
+import { FormEnd, PageHead } from '../components/page';
 import { formatSeconds, formatTime, optionalInteger } from '../format';
-import { useAction, useConsole, useLoad, usePageTitle } from '../hooks';
+import { useAction, useConsole, useLoad } from '../hooks';
 import type { Tenant, TenantCreate } from '../types';
+import { Table } from '../components/table';
 
 type SigningAlg = NonNullable<TenantCreate['signing_alg']>;
 const ALGS: { value: SigningAlg; label: string }[] = [
@@ -18,7 +20,6 @@ const ALGS: { value: SigningAlg; label: string }[] = [
 /** Tenants: list, create, settings (signing algorithm, default token lifetime), switch. */
 export function Tenants() {
   const { api, tenantsChanged, switchTenant } = useConsole();
-  const heading = usePageTitle('Tenants');
   const list = useLoad(() => api.all<Tenant>('/tenants'), [api]);
   const [editing, setEditing] = useState<Tenant | 'new' | null>(null);
   const changed = () => {
@@ -27,65 +28,42 @@ export function Tenants() {
   };
   return (
     <>
-      <div className="page-head">
-        <div>
-          <p className="breadcrumb">Settings</p>
-          <h1 ref={heading} tabIndex={-1}>
-            Tenants
-          </h1>
-          <p className="lead">Each tenant is its own issuer: its clients, APIs and keys are invisible to every other tenant.</p>
-        </div>
+      <PageHead section="Settings" title="Tenants" lead="Each tenant is its own issuer: its clients, APIs and keys are invisible to every other tenant.">
         <button type="button" className="button-primary" onClick={() => setEditing('new')}>
           Create tenant
         </button>
-      </div>
+      </PageHead>
       <ErrorMessage error={list.error} />
       {list.loading && !list.data ? <Loading /> : null}
       {list.data?.length === 0 ? <Empty title="No tenant is visible to this admin token." /> : null}
       {list.data && list.data.length > 0 ? (
-        <table className="table">
-          <caption className="sr-only">Tenants</caption>
-          <thead>
-            <tr>
-              <th scope="col">Id</th>
-              <th scope="col">Name</th>
-              <th scope="col">Issuer</th>
-              <th scope="col">Signing algorithm</th>
-              <th scope="col">Default token lifetime</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
+        <Table caption="Tenants" columns={['Id', 'Name', 'Issuer', 'Signing algorithm', 'Default token lifetime', 'Created']} actions>
+          {list.data.map((t) => (
+            <tr key={t.id} aria-current={t.id === api.tenant ? 'true' : undefined}>
+              <th scope="row">
+                <code>{t.id}</code>
+                {t.id === api.tenant ? <span className="badge badge-ok">current</span> : null}
               </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.map((t) => (
-              <tr key={t.id} aria-current={t.id === api.tenant ? 'true' : undefined}>
-                <th scope="row">
-                  <code>{t.id}</code>
-                  {t.id === api.tenant ? <span className="badge badge-ok">current</span> : null}
-                </th>
-                <td>{t.name}</td>
-                <td>
-                  <code>{t.issuer}</code>
-                </td>
-                <td>{t.signing_alg}</td>
-                <td>{formatSeconds(t.access_token_ttl)}</td>
-                <td>{formatTime(t.created_at)}</td>
-                <td className="row-actions">
-                  <button type="button" className="button-secondary button-small" onClick={() => setEditing(t)}>
-                    Settings<span className="sr-only"> of {t.id}</span>
+              <td>{t.name}</td>
+              <td>
+                <code>{t.issuer}</code>
+              </td>
+              <td>{t.signing_alg}</td>
+              <td>{formatSeconds(t.access_token_ttl)}</td>
+              <td>{formatTime(t.created_at)}</td>
+              <td className="row-actions">
+                <button type="button" className="button-secondary button-small" onClick={() => setEditing(t)}>
+                  Settings<span className="sr-only"> of {t.id}</span>
+                </button>
+                {t.id !== api.tenant ? (
+                  <button type="button" className="button-secondary button-small" onClick={() => switchTenant(t.id)}>
+                    Switch to<span className="sr-only"> {t.id}</span>
                   </button>
-                  {t.id !== api.tenant ? (
-                    <button type="button" className="button-secondary button-small" onClick={() => switchTenant(t.id)}>
-                      Switch to<span className="sr-only"> {t.id}</span>
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+          </Table>
       ) : null}
       {editing ? <TenantSettings tenant={editing === 'new' ? null : editing} onClose={() => setEditing(null)} onSaved={changed} /> : null}
     </>
@@ -127,16 +105,14 @@ function TenantSettings({ tenant, onClose, onSaved }: { tenant: Tenant | null; o
           hint={tenant ? 'Changing it rotates to a new key of that algorithm at once.' : undefined}
         />
         <TextField label="Default token lifetime in seconds" type="number" min={60} max={86400} value={ttl} onChange={setTtl} error={fields.access_token_ttl} />
-        <ReasonField value={reason} onChange={setReason} />
-        <ErrorMessage error={action.error} />
-        <div className="actions">
-          <button type="button" className="button-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button-primary" disabled={action.busy} aria-busy={action.busy}>
-            {action.busy ? 'Saving…' : tenant ? 'Save' : 'Create tenant'}
-          </button>
-        </div>
+        <FormEnd
+          reason={{ value: reason, onChange: setReason }}
+          error={action.error}
+          busy={action.busy}
+          label={tenant ? 'Save' : 'Create tenant'}
+          busyLabel="Saving…"
+          onCancel={onClose}
+        />
       </form>
     </Dialog>
   );

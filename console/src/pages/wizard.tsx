@@ -7,7 +7,8 @@ import { CheckboxField, ReasonField, SelectField, TextField } from '../component
 import { ScopeCheckboxes } from '../components/scopes';
 import { optionalInteger } from '../format';
 import { grantScopes } from '../grant-ops';
-import { useAction, useConsole, useLoad, usePageTitle } from '../hooks';
+import { PageHead } from '../components/page';
+import { useAction, useConsole, useLoad } from '../hooks';
 import { href } from '../router';
 import type { Api, ClientCreated, ServiceAccount } from '../types';
 
@@ -27,7 +28,6 @@ interface Result {
  */
 export function Wizard() {
   const { api, tenant } = useConsole();
-  const heading = usePageTitle('Add Machine to Machine integration');
   const data = useLoad(
     async () => {
       const [accounts, apis] = await Promise.all([api.all<ServiceAccount>(api.t('/service-accounts')), api.all<Api>(api.t('/apis'))]);
@@ -93,12 +93,7 @@ export function Wizard() {
   if (result) return <Done result={result} issuer={tenant?.issuer ?? ''} />;
   return (
     <>
-      <p className="breadcrumb">
-        <a href={href('applications/m2m')}>Machine to Machine</a>
-      </p>
-      <h1 ref={heading} tabIndex={-1}>
-        Add integration
-      </h1>
+      <PageHead section={<a href={href('applications/m2m')}>Machine to Machine</a>} title="Add integration" />
       <ol className="stepper" aria-label="Steps">
         {STEPS.map((s, i) => (
           <li key={s} aria-current={i === step ? 'step' : undefined} className={i < step ? 'done' : ''}>
@@ -221,17 +216,11 @@ export function Wizard() {
 }
 
 function Done({ result, issuer }: { result: Result; issuer: string }) {
-  const heading = usePageTitle('Integration created');
   const { client } = result;
   const secret = client.client_secret ?? '';
   return (
     <>
-      <p className="breadcrumb">
-        <a href={href('applications/m2m')}>Machine to Machine</a>
-      </p>
-      <h1 ref={heading} tabIndex={-1}>
-        Integration created
-      </h1>
+      <PageHead section={<a href={href('applications/m2m')}>Machine to Machine</a>} title="Integration created" />
       <div className="card">
         <p className="alert alert-warn" role="status">
           Copy the client secret now: it is shown this once. Tessera keeps only its digest.
