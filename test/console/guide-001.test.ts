@@ -220,6 +220,9 @@ describe('console: guide 001 done entirely in the browser, then its curl token r
     await page.getByRole('dialog', { name: 'Activate periodicCleanup' }).getByRole('button', { name: 'Activate' }).click();
     await page.getByRole('row', { name: /periodicCleanup.*Active/ }).waitFor();
     await eventually('the active account gets tokens', async () => (await tokenStatus(clientId, secret)) === 200, { withinMs: 2000 });
+    await go(page, 'Machine to Machine');
+    await page.getByRole('row', { name: /Periodic Cleanup.*periodicCleanup.*Enabled/ }).waitFor();
+    await b.screenshot('machine-to-machine');
   });
 
   it('reached every page without a script error or a CSP violation', () => {
