@@ -186,8 +186,10 @@ describe('console: guide 001 done entirely in the browser, then its curl token r
     assert.notEqual(newSecret, secret);
     await b.screenshot('rotate-secret');
     await shown.getByRole('button', { name: 'Done' }).click();
-    await page.getByRole('row', { name: /never/ }).waitFor();
+    // Two secrets now: the old one with its expiry, the new one without.
+    await page.getByRole('row', { name: /Delete secret/ }).nth(1).waitFor();
     assert.equal(await page.getByRole('row', { name: /Delete secret/ }).count(), 2);
+    assert.equal(await page.getByRole('row', { name: /never/ }).count(), 1);
 
     assert.equal((await guideToken(clientId, newSecret)).scope, 'write');
     assert.equal((await guideToken(clientId, secret)).scope, 'write');
