@@ -16,6 +16,7 @@ import { RevocationsService } from '../domain/revocations/service.js';
 import { ServiceAccountsService } from '../domain/service-accounts/service.js';
 import { Issuers } from '../domain/tenants/issuers.js';
 import { TenantsService } from '../domain/tenants/service.js';
+import { TokenActivity } from '../domain/token-activity/activity.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { ExpiringSet } from '../lib/expiring-set.js';
 import { fetchJson } from '../lib/fetch-json.js';
@@ -72,6 +73,8 @@ export interface Deps {
   readonly inbox: SiblingInbox;
   /** Prometheus metrics of this process (`/metrics` on the admin listener). */
   readonly metrics: Metrics;
+  /** Token endpoint outcomes per tenant, minute and client: counted in memory, flushed once a minute. */
+  readonly tokenActivity: TokenActivity;
   close(): Promise<void>;
 }
 
@@ -141,6 +144,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const tokenEvents = new TokenEvents();
     tokenEvents.add(metrics);
     const audit = new AuditService(ctx);
+    const tokenActivity = new TokenActivity(store.db, clock);
+    tokenEvents.add(tokenActivity);
     const bruteForce = new BruteForceGuard({
       clock,
       limits: { maxFailures: config.bruteForceMaxFailures, windowSeconds: config.bruteForceWindow },
@@ -183,6 +188,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       tokenEvents,
       inbox,
       metrics,
+      tokenActivity,
       close: async () => {
         await changes.close();
         await store.close();

@@ -15,7 +15,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** How often background upkeep runs (key rotation, secret use flush, purge of expired revocations). */
+/** How often background upkeep runs (key rotation, secret use and token activity flushes, purge of expired revocations). */
 export const MAINTENANCE_INTERVAL_MS = 60_000;
 
 /** What one process serves: both listeners, or one side of a cluster (src/app/cluster.ts). */
@@ -43,7 +43,10 @@ export interface ServerOptions extends DepsOptions {
  * Every process flushes what it counted in memory; the shared upkeep runs where the admin listener does.
  */
 function startMaintenance(deps: Deps, role: ServerRole): { stop(): Promise<void> } {
-  const tasks: [string, () => Promise<unknown>][] = [['secret use flush', () => deps.secretUsage.flush()]];
+  const tasks: [string, () => Promise<unknown>][] = [
+    ['secret use flush', () => deps.secretUsage.flush()],
+    ['token activity flush', () => deps.tokenActivity.flush()],
+  ];
   if (role.admin) {
     tasks.unshift(['key rotation', () => deps.keyRotation.tick()]);
     tasks.push(
@@ -123,6 +126,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         await maintenance.stop();
         await Promise.all(apps.map((a) => a.close()));
         await deps.secretUsage.flush().catch((err: unknown) => deps.logger.warn({ err }, 'could not record secret use'));
+        await deps.tokenActivity.flush().catch((err: unknown) => deps.logger.warn({ err }, 'could not record token activity'));
         await deps.close();
       },
     };

@@ -128,6 +128,17 @@ export interface ClientAssertionJtisTable {
   expires_at: string;
 }
 
+/** Token endpoint outcomes of one client (or '' for no known client) in one minute, summed over processes. */
+export interface TokenActivityTable {
+  tenant_id: string;
+  /** Minutes since the Unix epoch. */
+  minute: number;
+  client_id: string;
+  issued: number;
+  auth_failures: number;
+  other_refusals: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   service_accounts: ServiceAccountsTable;
@@ -141,4 +152,5 @@ export interface Database {
   revoked_tokens: RevokedTokensTable;
   token_cutoffs: TokenCutoffsTable;
   client_assertion_jtis: ClientAssertionJtisTable;
+  token_activity: TokenActivityTable;
 }

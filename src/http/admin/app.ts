@@ -5,6 +5,7 @@ import type { Deps } from '../../app/deps.js';
 import { registerAdminAuth } from './auth.js';
 import { clientErrorHandler } from '../client-error.js';
 import { observabilityOptions, registerObservability } from '../observability.js';
+import { registerConsole } from './console.js';
 import { containsNul, registerAdminBodyParsers } from './body.js';
 import { registerTenantScope } from './context.js';
 import { registerAdminUrlChecks } from './input.js';
@@ -15,9 +16,11 @@ import { auditRoutes } from './routes/audit.js';
 import { clientRoutes } from './routes/clients.js';
 import { grantRoutes } from './routes/grants.js';
 import { keyRoutes } from './routes/keys.js';
+import { playgroundRoutes } from './routes/playground.js';
 import { revocationRoutes } from './routes/revocations.js';
 import { serviceAccountRoutes } from './routes/service-accounts.js';
 import { tenantRoutes } from './routes/tenants.js';
+import { tokenActivityRoutes } from './routes/token-activity.js';
 
 export const ADMIN_BODY_LIMIT = 256 * 1024;
 
@@ -39,7 +42,12 @@ const RAW_DETAILS: Record<number, string> = {
  * The admin listener: the REST API of DESIGN §4 under `/tenants/{tenant}` and, for the default
  * tenant, at the root; RFC 9457 problems; `/openapi.json` generated from the route schemas.
  */
-export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
+export interface AdminAppOptions {
+  /** The built console (default: dist/console). */
+  consoleDir?: string;
+}
+
+export async function buildAdminApp(deps: Deps, options: AdminAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     ...observabilityOptions(),
@@ -71,7 +79,8 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
     if (request.url.includes('%00') || containsNul(request.body)) throw new Problem(400, 'Bad Request', 'the request contains a NUL character');
   });
   app.addHook('onSend', async (_request, reply) => {
-    reply.headers(SECURITY_HEADERS);
+    // The console's pages set their own policy; every other answer gets `default-src 'none'`.
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) reply.header(name, value);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
@@ -101,6 +110,7 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
     const page = await deps.metrics.render();
     return reply.type(page.contentType).send(page.body);
   });
+  registerConsole(app, options.consoleDir);
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   const tenantScoped = async (scope: FastifyInstance, { withTenant }: { withTenant: boolean }) => {
@@ -114,6 +124,8 @@ export async function buildAdminApp(deps: Deps): Promise<FastifyInstance> {
     await scope.register(keyRoutes(deps), opts);
     await scope.register(revocationRoutes(deps), opts);
     await scope.register(auditRoutes(deps), opts);
+    await scope.register(tokenActivityRoutes(deps), opts);
+    await scope.register(playgroundRoutes(deps), opts);
   };
   await app.register(tenantScoped, { withTenant: false });
   await app.register(tenantScoped, { prefix: '/tenants/:tenant', withTenant: true });

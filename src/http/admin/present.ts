@@ -7,6 +7,9 @@ import { cutoffSeconds, type TokenCutoff } from '../../domain/revocations/model.
 import type { SigningKey } from '../../domain/keys/model.js';
 import type { ServiceAccount } from '../../domain/service-accounts/model.js';
 import type { Tenant } from '../../domain/tenants/model.js';
+import type { ActivityReport } from '../../domain/token-activity/activity.js';
+import { MINUTE_MS, UNKNOWN_CLIENT, type ActivityCounts } from '../../domain/token-activity/model.js';
+import { isoTime } from '../../lib/clock.js';
 
 // Domain records → admin API JSON (snake_case). Response schemas then allow-list the fields.
 
@@ -100,4 +103,18 @@ export const presentTokenCutoff = (c: TokenCutoff) => ({
   client_id: c.clientId,
   cutoff_at: c.cutoffAt,
   cutoff: cutoffSeconds(Date.parse(c.cutoffAt)),
+});
+
+const presentCounts = (c: ActivityCounts) => ({ issued: c.issued, auth_failures: c.authFailures, other_refusals: c.otherRefusals });
+
+export const presentTokenActivity = (r: ActivityReport) => ({
+  from: isoTime(r.fromMs),
+  to: isoTime(r.toMs),
+  bucket: r.bucketSeconds,
+  totals: presentCounts(r.totals),
+  clients: r.clients.map((c) => ({
+    client_id: c.clientId === UNKNOWN_CLIENT ? null : c.clientId,
+    totals: presentCounts(c.totals),
+    points: c.points.map((p) => ({ at: isoTime(p.minute * MINUTE_MS), ...presentCounts(p) })),
+  })),
 });

@@ -3,6 +3,7 @@ import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_revocation.js';
 import * as m0003 from './0003_client_assertions.js';
 import * as m0004 from './0004_dpop.js';
+import * as m0005 from './0005_token_activity.js';
 
 /** Every migration, in order. Listed statically so a bundle or a clone never depends on a directory scan. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_revocation': m0002,
   '0003_client_assertions': m0003,
   '0004_dpop': m0004,
+  '0005_token_activity': m0005,
 };
 
 /**

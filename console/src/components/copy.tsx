@@ -1,0 +1,47 @@
+import { useId, useState } from 'react';
+
+/** Copies `value` to the clipboard and says so; where the clipboard is refused, asks to copy by hand. */
+export function CopyButton({ value, what }: { value: string; what: string }) {
+  const [said, setSaid] = useState('');
+  const copy = () => {
+    navigator.clipboard.writeText(value).then(
+      () => setSaid(`${what} copied to the clipboard`),
+      () => setSaid(`The browser refused the clipboard: select the ${what.toLowerCase()} and copy it by hand`),
+    );
+  };
+  return (
+    <>
+      <button type="button" className="button-secondary button-small" aria-label={`Copy ${what.toLowerCase()}`} onClick={copy}>
+        Copy
+      </button>
+      <span className="copy-said" role="status" aria-live="polite">
+        {said}
+      </span>
+    </>
+  );
+}
+
+/** A value shown once (a secret, a command): read-only, selectable, with a copy button. */
+export function CopyField({ label, value, multiline }: { label: string; value: string; multiline?: boolean }) {
+  const id = useId();
+  return (
+    <div className="field copy-field">
+      <label htmlFor={id}>{label}</label>
+      <div className="copy-row">
+        {multiline ? (
+          <textarea id={id} readOnly value={value} rows={value.split('\n').length} spellCheck={false} onFocus={(e) => e.target.select()} />
+        ) : (
+          <input id={id} readOnly value={value} spellCheck={false} onFocus={(e) => e.target.select()} />
+        )}
+        <CopyButton value={value} what={label} />
+      </div>
+    </div>
+  );
+}
+
+/** The guide's token request (guide 001, multipart form with the secret in the body), ready to run. */
+export function curlTokenCommand(issuer: string, clientId: string, secret: string, scope: string): string {
+  const lines = [`curl -X POST ${issuer}/oauth2/token`, '  -F grant_type=client_credentials', `  -F client_id=${clientId}`, `  -F client_secret=${secret}`];
+  if (scope) lines.push(`  -F scope='${scope}'`);
+  return lines.join(' \\\n');
+}

@@ -1,0 +1,221 @@
+import { useState } from 'react';
+import { CopyField, curlTokenCommand } from '../components/copy';
+import { ConfirmDialog, Dialog, onSubmit } from '../components/dialog';
+import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/feedback';
+import { SelectField } from '../components/fields';
+import { FormEnd, PageHead } from '../components/page';
+import { formatSeconds, formatTime } from '../format';
+import { useAction, useConsole, useLoad } from '../hooks';
+import { href, navigate } from '../router';
+import type { Client, Grant, SecretCreated, ServiceAccount } from '../types';
+import { Table } from '../components/table';
+
+/** How long the current secrets keep working after a rotation (`expires_in`). */
+const OVERLAPS = [
+  { value: '3600', label: 'Keep the current secrets working for 1 hour' },
+  { value: '86400', label: 'Keep the current secrets working for 1 day' },
+  { value: '604800', label: 'Keep the current secrets working for 7 days' },
+  { value: '0', label: 'Stop the current secrets now' },
+  { value: 'never', label: 'Keep the current secrets until I delete them' },
+];
+
+/** One machine-to-machine client: its secrets (rotation with an overlap), enable or disable, delete. */
+export function ClientDetail({ clientId }: { clientId: string }) {
+  const { api } = useConsole();
+  const path = api.t(`/clients/${encodeURIComponent(clientId)}`);
+  const data = useLoad(async () => {
+    const client = await api.get<Client>(path);
+    const account = client.service_account_id ? await api.get<ServiceAccount>(api.t(`/service-accounts/${encodeURIComponent(client.service_account_id)}`)).catch(() => null) : null;
+    const grants = [
+      ...(await api.all<Grant>(api.t('/grants'), { client_id: client.client_id })),
+      ...(client.service_account_id ? await api.all<Grant>(api.t('/grants'), { service_account_id: client.service_account_id }) : []),
+    ];
+    return { client, account, grants };
+  }, [api, path]);
+  const [dialog, setDialog] = useState<'rotate' | 'toggle' | 'delete' | { secret: string } | null>(null);
+  const c = data.data?.client;
+
+  return (
+    <>
+      <PageHead section={<a href={href('applications/m2m')}>Machine to Machine</a>} title={c ? c.client_name || c.client_id : clientId}>
+        {c ? (
+          <div className="row-actions">
+            <button type="button" className="button-primary" onClick={() => setDialog('rotate')}>
+              Rotate secret
+            </button>
+            <button type="button" className="button-secondary" onClick={() => setDialog('toggle')}>
+              {c.active ? 'Disable' : 'Enable'}
+            </button>
+            <button type="button" className="button-danger" onClick={() => setDialog('delete')}>
+              Delete
+            </button>
+          </div>
+        ) : null}
+      </PageHead>
+      <ErrorMessage error={data.error} />
+      {data.loading && !data.data ? <Loading /> : null}
+      {c && data.data ? (
+        <>
+          <dl className="summary card">
+            <dt>Client ID</dt>
+            <dd>
+              <code>{c.client_id}</code>
+            </dd>
+            <dt>Status</dt>
+            <dd>
+              <StatusBadge active={c.active} on="Enabled" off="Disabled" />
+            </dd>
+            <dt>Service account</dt>
+            <dd>
+              {data.data.account ? (
+                <>
+                  {data.data.account.user_name} <StatusBadge active={data.data.account.active} />
+                </>
+              ) : (
+                (c.service_account_id ?? '—')
+              )}
+            </dd>
+            <dt>Type</dt>
+            <dd>{c.client_type}</dd>
+            <dt>Token lifetime</dt>
+            <dd>{c.access_token_ttl ? formatSeconds(c.access_token_ttl) : 'default'}</dd>
+            <dt>Own audience and scope</dt>
+            <dd>{c.audience.length > 0 ? `${c.audience.join(', ')}: ${c.scope || '(no scope)'}` : '—'}</dd>
+            <dt>Created</dt>
+            <dd>{formatTime(c.created_at)}</dd>
+          </dl>
+          <h2>Secrets</h2>
+          {c.client_secrets.length === 0 ? (
+            <Empty title="This client has no secret.">
+              <p>
+                <strong>Rotate secret</strong> adds one.
+              </p>
+            </Empty>
+          ) : (
+            <Table caption="Secrets" columns={['Secret id', 'Created', 'Expires', 'Last used']} actions>
+              {c.client_secrets.map((s) => (
+                <tr key={s.id}>
+                  <th scope="row">
+                    <code>{s.id}</code>
+                  </th>
+                  <td>{formatTime(s.created_at)}</td>
+                  <td>{s.expires_at ? formatTime(s.expires_at) : 'never'}</td>
+                  <td>{formatTime(s.last_used_at)}</td>
+                  <td className="row-actions">
+                    <button type="button" className="button-danger button-small" onClick={() => setDialog({ secret: s.id })}>
+                      Delete<span className="sr-only"> secret {s.id}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+              </Table>
+          )}
+          <h2>Access</h2>
+          {data.data.grants.length === 0 ? (
+            <Empty title="No grants yet.">
+              <p>
+                Give this client or its service account scopes of an API on the <a href={href('grants')}>Grants</a> page.
+              </p>
+            </Empty>
+          ) : (
+            <ul className="plain">
+              {data.data.grants.map((g) => (
+                <li key={g.id}>
+                  <code>{g.api_identifier}</code>: {g.scopes.join(' ') || '(no scope)'} {g.client_id ? '(this client)' : '(through the service account)'}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      ) : null}
+      {dialog === 'rotate' && c ? <RotateSecret client={c} onClose={() => setDialog(null)} onRotated={data.reload} /> : null}
+      {dialog === 'toggle' && c ? (
+        <ConfirmDialog
+          title={`${c.active ? 'Disable' : 'Enable'} ${c.client_name || c.client_id}`}
+          confirmLabel={c.active ? 'Disable' : 'Enable'}
+          danger={c.active}
+          onClose={() => setDialog(null)}
+          onConfirm={async (reason) => {
+            await api.patch(path, { active: !c.active }, reason);
+            data.reload();
+          }}
+        >
+          <p>{c.active ? 'The token endpoint refuses this client at once (invalid_client).' : 'The client can get tokens again.'}</p>
+        </ConfirmDialog>
+      ) : null}
+      {dialog === 'delete' && c ? (
+        <ConfirmDialog
+          title={`Delete ${c.client_name || c.client_id}`}
+          confirmLabel="Delete"
+          danger
+          onClose={() => setDialog(null)}
+          onConfirm={async (reason) => {
+            await api.delete(path, reason);
+            navigate('applications/m2m');
+          }}
+        >
+          <p>The client, its secrets and its own grants are deleted. Its service account stays.</p>
+        </ConfirmDialog>
+      ) : null}
+      {dialog !== null && typeof dialog === 'object' ? (
+        <ConfirmDialog
+          title="Delete secret"
+          confirmLabel="Delete secret"
+          danger
+          onClose={() => setDialog(null)}
+          onConfirm={async (reason) => {
+            await api.delete(`${path}/secrets/${encodeURIComponent(dialog.secret)}`, reason);
+            data.reload();
+          }}
+        >
+          <p>
+            Secret <code>{dialog.secret}</code> stops working at once.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+    </>
+  );
+}
+
+function RotateSecret({ client, onClose, onRotated }: { client: Client; onClose(): void; onRotated(): void }) {
+  const { api, tenant } = useConsole();
+  const [overlap, setOverlap] = useState('3600');
+  const [reason, setReason] = useState('');
+  const [created, setCreated] = useState<SecretCreated | null>(null);
+  const action = useAction();
+  if (created) {
+    const ends = client.client_secrets.length > 0 && overlap !== 'never' ? new Date(Date.now() + Number(overlap) * 1000) : null;
+    return (
+      <Dialog title="New client secret" onClose={onClose} wide>
+        <p className="alert alert-warn" role="status">
+          Copy the new secret now: it is shown this once.
+          {ends ? ` The previous secrets stop working ${overlap === '0' ? 'now' : `at ${ends.toLocaleString()}`}.` : ''}
+        </p>
+        <CopyField label="Client secret" value={created.client_secret} />
+        <CopyField label="Token request (curl)" value={curlTokenCommand(tenant?.issuer ?? '', client.client_id, created.client_secret, '')} multiline />
+        <div className="actions">
+          <button type="button" className="button-primary" onClick={onClose}>
+            Done
+          </button>
+        </div>
+      </Dialog>
+    );
+  }
+  return (
+    <Dialog title="Rotate secret" onClose={onClose}>
+      <form
+        onSubmit={onSubmit(() =>
+          void action.run(async () => {
+            const body = overlap === 'never' ? {} : { expires_in: Number(overlap) };
+            setCreated(await api.post<SecretCreated>(api.t(`/clients/${encodeURIComponent(client.client_id)}/secrets`), body, reason));
+            onRotated();
+          }),
+        )}
+      >
+        <p>A new secret is added. Deploy it, then let the old one expire: during the overlap both work.</p>
+        <SelectField label="Overlap" value={overlap} onChange={setOverlap} options={OVERLAPS} />
+        <FormEnd reason={{ value: reason, onChange: setReason }} error={action.error} busy={action.busy} label="Rotate" busyLabel="Rotating…" onCancel={onClose} />
+      </form>
+    </Dialog>
+  );
+}

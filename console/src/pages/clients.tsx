@@ -1,0 +1,62 @@
+import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/feedback';
+import { formatTime } from '../format';
+import { PageHead } from '../components/page';
+import { useConsole, useLoad } from '../hooks';
+import { href } from '../router';
+import type { Client, ServiceAccount } from '../types';
+import { Table } from '../components/table';
+
+/** Applications → Machine to Machine: the tenant's clients, and the wizard that adds one. */
+export function Clients() {
+  const { api } = useConsole();
+  const data = useLoad(
+    async () => {
+      const [clients, accounts] = await Promise.all([api.all<Client>(api.t('/clients')), api.all<ServiceAccount>(api.t('/service-accounts'))]);
+      return { clients, accounts: new Map(accounts.map((a) => [a.id, a])) };
+    },
+    [api],
+  );
+  return (
+    <>
+      <PageHead
+        section="Applications"
+        title="Machine to Machine"
+        lead="Integrations that authenticate with their own client id and secret (OAuth 2.0 client credentials)."
+      >
+        <a className="button button-primary" href={href('applications/m2m/new')}>
+          Add integration
+        </a>
+      </PageHead>
+      <ErrorMessage error={data.error} />
+      {data.loading && !data.data ? <Loading /> : null}
+      {data.data && data.data.clients.length === 0 ? (
+        <Empty title="No machine-to-machine integrations yet.">
+          <p>
+            <strong>Add integration</strong> walks you through it: a service account, a name, the APIs and scopes it may use; it ends by showing the
+            client id and secret.
+          </p>
+        </Empty>
+      ) : null}
+      {data.data && data.data.clients.length > 0 ? (
+        <Table caption="Clients" columns={['Name', 'Client id', 'Service account', 'Status', 'Secrets', 'Created']}>
+          {data.data.clients.map((c) => (
+            <tr key={c.client_id}>
+              <th scope="row">
+                <a href={href(`applications/m2m/${encodeURIComponent(c.client_id)}`)}>{c.client_name || c.client_id}</a>
+              </th>
+              <td>
+                <code>{c.client_id}</code>
+              </td>
+              <td>{c.service_account_id ? (data.data!.accounts.get(c.service_account_id)?.user_name ?? c.service_account_id) : '—'}</td>
+              <td>
+                <StatusBadge active={c.active} on="Enabled" off="Disabled" />
+              </td>
+              <td>{c.client_secrets.length}</td>
+              <td>{formatTime(c.created_at)}</td>
+            </tr>
+          ))}
+          </Table>
+      ) : null}
+    </>
+  );
+}

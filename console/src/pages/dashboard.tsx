@@ -1,0 +1,121 @@
+import { useState } from 'react';
+import { BarChart } from '../components/chart';
+import { Empty, ErrorMessage, Loading } from '../components/feedback';
+import { SelectField } from '../components/fields';
+import { PageHead } from '../components/page';
+import { useConsole, useLoad } from '../hooks';
+import type { Client, TokenActivity } from '../types';
+import { Table } from '../components/table';
+
+const RANGES = [
+  { value: '3600', label: 'Last hour', bucket: 60 },
+  { value: '86400', label: 'Last 24 hours', bucket: 900 },
+  { value: '604800', label: 'Last 7 days', bucket: 3600 },
+];
+
+/** Every bucket of the report, empty ones included, with each series' values. */
+function dense(report: TokenActivity, clientId: string | null | undefined) {
+  const from = Date.parse(report.from);
+  const n = Math.round((Date.parse(report.to) - from) / (report.bucket * 1000));
+  const buckets = Array.from({ length: n }, (_, i) => new Date(from + i * report.bucket * 1000));
+  const issued = new Array<number>(n).fill(0);
+  const failed = new Array<number>(n).fill(0);
+  for (const c of report.clients) {
+    if (clientId !== undefined && c.client_id !== clientId) continue;
+    for (const p of c.points) {
+      const i = Math.round((Date.parse(p.at) - from) / (report.bucket * 1000));
+      if (i >= 0 && i < n) {
+        issued[i]! += p.issued;
+        failed[i]! += p.auth_failures;
+      }
+    }
+  }
+  return { buckets, issued, failed };
+}
+
+/** Dashboard: tokens issued and failed authentications over time, for the tenant and per client. */
+export function Dashboard() {
+  const { api } = useConsole();
+  const [range, setRange] = useState('86400');
+  const [client, setClient] = useState('');
+  const chosen = RANGES.find((r) => r.value === range)!;
+  const data = useLoad(async () => {
+    const [report, clients] = await Promise.all([
+      api.get<TokenActivity>(api.t('/token-activity'), { last: range, bucket: chosen.bucket }),
+      api.all<Client>(api.t('/clients')),
+    ]);
+    return { report, names: new Map(clients.map((c) => [c.client_id, c.client_name || c.client_id])) };
+  }, [api, range]);
+  const name = (id: string | null) => (id === null ? 'Unknown client' : (data.data?.names.get(id) ?? `${id} (deleted)`));
+  const report = data.data?.report;
+  const selected = client === '' ? undefined : client === '\u0000' ? null : client;
+  const series = report ? dense(report, selected) : null;
+  const totals = report ? (selected === undefined ? report.totals : report.clients.find((c) => c.client_id === selected)?.totals) : undefined;
+  return (
+    <>
+      <PageHead
+        section="Overview"
+        title="Dashboard"
+        lead="What the token endpoint answered. Each Tessera process counts in memory and stores its counts once a minute."
+      >
+        <button type="button" className="button-secondary" onClick={data.reload} disabled={data.loading} aria-busy={data.loading}>
+          {data.loading ? 'Refreshing…' : 'Refresh'}
+        </button>
+      </PageHead>
+      <div className="toolbar">
+        <SelectField label="Period" value={range} onChange={setRange} options={RANGES} />
+        <SelectField
+          label="Client"
+          value={client}
+          onChange={setClient}
+          options={[
+            { value: '', label: 'All clients' },
+            ...(report?.clients ?? []).map((c) => ({ value: c.client_id ?? '\u0000', label: name(c.client_id) })),
+          ]}
+        />
+      </div>
+      <ErrorMessage error={data.error} />
+      {data.loading && !data.data ? <Loading label="Loading the activity…" /> : null}
+      {report && series ? (
+        <>
+          <ul className="stats" aria-label="Totals for the period">
+            <li className="stat">
+              <span className="stat-value">{totals?.issued ?? 0}</span> <span className="stat-label">tokens issued</span>
+            </li>
+            <li className="stat">
+              <span className="stat-value">{totals?.auth_failures ?? 0}</span> <span className="stat-label">failed authentications</span>
+            </li>
+            <li className="stat">
+              <span className="stat-value">{totals?.other_refusals ?? 0}</span> <span className="stat-label">other refusals</span>
+            </li>
+          </ul>
+          <BarChart
+            label={`Tokens issued and failed authentications, ${chosen.label.toLowerCase()}, ${selected === undefined ? 'all clients' : name(selected)}`}
+            buckets={series.buckets}
+            series={[
+              { label: 'Tokens issued', className: 'series-issued', values: series.issued },
+              { label: 'Failed authentications', className: 'series-failed', values: series.failed },
+            ]}
+          />
+          <h2>Per client</h2>
+          {report.clients.length === 0 ? (
+            <Empty title="No token requests in this period.">
+              <p>Counts appear here within a minute of the requests. Try the Playground, or the token request the integration wizard shows.</p>
+            </Empty>
+          ) : (
+            <Table caption="Token requests per client" columns={['Client', 'Tokens issued', 'Failed authentications', 'Other refusals']}>
+              {report.clients.map((c) => (
+                <tr key={c.client_id ?? ''}>
+                  <th scope="row">{name(c.client_id)}</th>
+                  <td>{c.totals.issued}</td>
+                  <td>{c.totals.auth_failures}</td>
+                  <td>{c.totals.other_refusals}</td>
+                </tr>
+              ))}
+              </Table>
+          )}
+        </>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,255 @@
+import { useRef, useState } from 'react';
+import { messageOf } from '../api';
+import { CopyField, curlTokenCommand } from '../components/copy';
+import { onSubmit } from '../components/dialog';
+import { Empty, ErrorMessage, Loading } from '../components/feedback';
+import { CheckboxField, ReasonField, SelectField, TextField } from '../components/fields';
+import { ScopeCheckboxes } from '../components/scopes';
+import { optionalInteger } from '../format';
+import { grantScopes } from '../grant-ops';
+import { PageHead } from '../components/page';
+import { useAction, useConsole, useLoad } from '../hooks';
+import { href } from '../router';
+import type { Api, ClientCreated, ServiceAccount } from '../types';
+
+const STEPS = ['Service account', 'Client', 'APIs and scopes', 'Review'] as const;
+
+interface Result {
+  client: ClientCreated;
+  scope: string;
+  /** Grants that could not be made: the client exists, the operator adds them on the Grants page. */
+  grantErrors: string[];
+}
+
+/**
+ * Applications → Machine to Machine → Add integration: picks or creates the service account,
+ * names the client, chooses APIs and scopes (granted to the service account), and ends by
+ * showing the client id and secret once, with a ready-made token request.
+ */
+export function Wizard() {
+  const { api, tenant } = useConsole();
+  const data = useLoad(
+    async () => {
+      const [accounts, apis] = await Promise.all([api.all<ServiceAccount>(api.t('/service-accounts')), api.all<Api>(api.t('/apis'))]);
+      return { accounts, apis };
+    },
+    [api],
+  );
+  const [step, setStep] = useState(0);
+  const [mode, setMode] = useState<'existing' | 'new'>('existing');
+  const [accountId, setAccountId] = useState('');
+  const [userName, setUserName] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [active, setActive] = useState(true);
+  const [clientName, setClientName] = useState('');
+  const [ttl, setTtl] = useState('');
+  const [scopes, setScopes] = useState<Record<string, string[]>>({});
+  const [reason, setReason] = useState('');
+  const [stepError, setStepError] = useState<string | null>(null);
+  const [result, setResult] = useState<Result | null>(null);
+  const created = useRef<{ accountId?: string }>({});
+  const action = useAction();
+  const stepHeading = useRef<HTMLHeadingElement>(null);
+
+  const accounts = data.data?.accounts ?? [];
+  const apis = data.data?.apis ?? [];
+  const useNew = mode === 'new' || accounts.length === 0;
+  const chosen = Object.entries(scopes).filter(([, s]) => s.length > 0);
+
+  const go = (to: number) => {
+    setStepError(null);
+    if (to > step) {
+      if (step === 0 && !useNew && !accountId) return setStepError('Choose a service account, or create a new one.');
+      if (step === 0 && useNew && !userName.trim()) return setStepError('Give the new service account a user name.');
+      if (step === 1 && !clientName.trim()) return setStepError('Give the client a name.');
+    }
+    setStep(to);
+    requestAnimationFrame(() => stepHeading.current?.focus());
+  };
+
+  const create = () =>
+    action.run(async () => {
+      let saId = useNew ? created.current.accountId : accountId;
+      if (!saId) {
+        const sa = await api.post<ServiceAccount>(api.t('/service-accounts'), { user_name: userName.trim(), display_name: displayName, active }, reason);
+        saId = created.current.accountId = sa.id;
+      }
+      const client = await api.post<ClientCreated>(
+        api.t('/clients'),
+        { client_name: clientName.trim(), client_type: 'machine_to_machine', service_account_id: saId, access_token_ttl: optionalInteger(ttl) },
+        reason,
+      );
+      const grantErrors: string[] = [];
+      for (const [apiId, values] of chosen) {
+        try {
+          await grantScopes(api, { service_account_id: saId }, apiId, values, reason);
+        } catch (err) {
+          grantErrors.push(`${apis.find((a) => a.id === apiId)?.identifier ?? apiId}: ${messageOf(err)}`);
+        }
+      }
+      setResult({ client, scope: chosen[0]?.[1].join(' ') ?? '', grantErrors });
+    });
+
+  if (result) return <Done result={result} issuer={tenant?.issuer ?? ''} />;
+  return (
+    <>
+      <PageHead section={<a href={href('applications/m2m')}>Machine to Machine</a>} title="Add integration" />
+      <ol className="stepper" aria-label="Steps">
+        {STEPS.map((s, i) => (
+          <li key={s} aria-current={i === step ? 'step' : undefined} className={i < step ? 'done' : ''}>
+            <span className="step-number">{i + 1}</span> {s}
+          </li>
+        ))}
+      </ol>
+      <ErrorMessage error={data.error} />
+      {data.loading && !data.data ? <Loading /> : null}
+      {data.data ? (
+        <form className="card wizard" onSubmit={onSubmit(() => (step < STEPS.length - 1 ? go(step + 1) : void create()))}>
+          <h2 ref={stepHeading} tabIndex={-1}>
+            {`Step ${step + 1} of ${STEPS.length}: ${STEPS[step]}`}
+          </h2>
+          {step === 0 ? (
+            <>
+              <p>The integration acts for a service account: its id becomes the subject (sub) of the tokens.</p>
+              {accounts.length > 0 ? (
+                <fieldset className="radios">
+                  <legend>Service account</legend>
+                  <label className="check">
+                    <input type="radio" name="mode" checked={mode === 'existing'} onChange={() => setMode('existing')} /> Use an existing service account
+                  </label>
+                  <label className="check">
+                    <input type="radio" name="mode" checked={mode === 'new'} onChange={() => setMode('new')} /> Create a new service account
+                  </label>
+                </fieldset>
+              ) : (
+                <p className="hint">There is no service account yet: create one here.</p>
+              )}
+              {useNew ? (
+                <>
+                  <TextField label="User name" value={userName} onChange={setUserName} required hint="No spaces; unique in the tenant." />
+                  <TextField label="Display name" value={displayName} onChange={setDisplayName} />
+                  <CheckboxField label="Active" checked={active} onChange={setActive} />
+                </>
+              ) : (
+                <SelectField
+                  label="Existing service account"
+                  value={accountId}
+                  onChange={setAccountId}
+                  options={[
+                    { value: '', label: 'Choose…' },
+                    ...accounts.map((a) => ({ value: a.id, label: `${a.user_name}${a.display_name ? ` (${a.display_name})` : ''}${a.active ? '' : ' — inactive'}` })),
+                  ]}
+                />
+              )}
+            </>
+          ) : null}
+          {step === 1 ? (
+            <>
+              <TextField label="Client name" value={clientName} onChange={setClientName} required hint="For people: shown in the console and the audit log." />
+              <TextField
+                label="Token lifetime in seconds (optional)"
+                type="number"
+                min={60}
+                max={86400}
+                value={ttl}
+                onChange={setTtl}
+                hint={`Empty: the API's or the tenant's lifetime (${tenant?.access_token_ttl ?? 3600} s).`}
+              />
+            </>
+          ) : null}
+          {step === 2 ? (
+            apis.length === 0 ? (
+              <Empty title="No APIs yet.">
+                <p>
+                  You can finish now and grant access later on the <a href={href('grants')}>Grants</a> page, once the API is registered under{' '}
+                  <a href={href('applications/apis')}>APIs</a>.
+                </p>
+              </Empty>
+            ) : (
+              <>
+                <p>The scopes you tick are granted to the service account, so every client acting for it may ask for them.</p>
+                {apis.map((a) => (
+                  <ScopeCheckboxes key={a.id} api={a} selected={scopes[a.id] ?? []} onChange={(s) => setScopes((all) => ({ ...all, [a.id]: s }))} />
+                ))}
+              </>
+            )
+          ) : null}
+          {step === 3 ? (
+            <>
+              <dl className="summary">
+                <dt>Service account</dt>
+                <dd>{useNew ? `${userName} (new${active ? '' : ', inactive'})` : (accounts.find((a) => a.id === accountId)?.user_name ?? accountId)}</dd>
+                <dt>Client name</dt>
+                <dd>{clientName}</dd>
+                <dt>Token lifetime</dt>
+                <dd>{ttl ? `${ttl} s` : 'default'}</dd>
+                <dt>APIs and scopes</dt>
+                <dd>
+                  {chosen.length === 0
+                    ? 'none yet'
+                    : chosen.map(([id, s]) => `${apis.find((a) => a.id === id)?.identifier ?? id}: ${s.join(' ')}`).join('; ')}
+                </dd>
+              </dl>
+              <ReasonField value={reason} onChange={setReason} />
+            </>
+          ) : null}
+          {stepError ? (
+            <p className="field-error" role="alert">
+              {stepError}
+            </p>
+          ) : null}
+          <ErrorMessage error={action.error} />
+          <div className="actions">
+            {step > 0 ? (
+              <button type="button" className="button-secondary" onClick={() => go(step - 1)}>
+                Back
+              </button>
+            ) : null}
+            <button type="submit" className="button-primary" disabled={action.busy} aria-busy={action.busy}>
+              {step < STEPS.length - 1 ? 'Next' : action.busy ? 'Creating…' : 'Create integration'}
+            </button>
+          </div>
+        </form>
+      ) : null}
+    </>
+  );
+}
+
+function Done({ result, issuer }: { result: Result; issuer: string }) {
+  const { client } = result;
+  const secret = client.client_secret ?? '';
+  return (
+    <>
+      <PageHead section={<a href={href('applications/m2m')}>Machine to Machine</a>} title="Integration created" />
+      <div className="card">
+        <p className="alert alert-warn" role="status">
+          Copy the client secret now: it is shown this once. Tessera keeps only its digest.
+        </p>
+        <CopyField label="Client ID" value={client.client_id} />
+        <CopyField label="Client secret" value={secret} />
+        <CopyField label="Token request (curl)" value={curlTokenCommand(issuer, client.client_id, secret, result.scope)} multiline />
+        {result.grantErrors.length > 0 ? (
+          <div className="alert alert-error" role="alert">
+            <strong>The client was created, but some access could not be granted</strong>
+            <ul>
+              {result.grantErrors.map((e) => (
+                <li key={e}>{e}</li>
+              ))}
+            </ul>
+            <p>
+              Add it on the <a href={href('grants')}>Grants</a> page.
+            </p>
+          </div>
+        ) : null}
+        <div className="actions">
+          <a className="button button-secondary" href={href(`applications/m2m/${encodeURIComponent(client.client_id)}`)}>
+            Open the integration
+          </a>
+          <a className="button button-primary" href={href('applications/m2m')}>
+            Done
+          </a>
+        </div>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,56 @@
+// The admin API's shapes, taken from the server's TypeBox route schemas (types only: nothing of
+// the server is bundled). A change to a schema breaks the console's build, not its users.
+import type { Static } from '@sinclair/typebox';
+import type { AdminToken as AdminTokenSchema } from '../../src/http/schemas/admin-tokens.js';
+import type { Api as ApiSchema, ApiCreate as ApiCreateSchema, ApiPatch as ApiPatchSchema } from '../../src/http/schemas/apis.js';
+import type { AuditEvent as AuditEventSchema } from '../../src/http/schemas/audit.js';
+import type {
+  Client as ClientSchema,
+  ClientCreate as ClientCreateSchema,
+  ClientCreated as ClientCreatedSchema,
+  ClientPatch as ClientPatchSchema,
+  SecretCreate as SecretCreateSchema,
+  SecretCreated as SecretCreatedSchema,
+} from '../../src/http/schemas/clients.js';
+import type { Problem as ProblemSchema } from '../../src/http/schemas/common.js';
+import type { Grant as GrantSchema, GrantCreate as GrantCreateSchema } from '../../src/http/schemas/grants.js';
+import type { SigningKey as SigningKeySchema } from '../../src/http/schemas/keys.js';
+import type { PlaygroundToken as PlaygroundTokenSchema, PlaygroundTokenRequest as PlaygroundTokenRequestSchema } from '../../src/http/schemas/playground.js';
+import type {
+  ServiceAccount as ServiceAccountSchema,
+  ServiceAccountCreate as ServiceAccountCreateSchema,
+  ServiceAccountPatch as ServiceAccountPatchSchema,
+} from '../../src/http/schemas/service-accounts.js';
+import type { Tenant as TenantSchema, TenantCreate as TenantCreateSchema, TenantPatch as TenantPatchSchema } from '../../src/http/schemas/tenants.js';
+import type { TokenActivity as TokenActivitySchema } from '../../src/http/schemas/token-activity.js';
+
+export type AdminToken = Static<typeof AdminTokenSchema>;
+export type Api = Static<typeof ApiSchema>;
+export type ApiCreate = Static<typeof ApiCreateSchema>;
+export type ApiPatch = Static<typeof ApiPatchSchema>;
+export type AuditEvent = Static<typeof AuditEventSchema>;
+export type Client = Static<typeof ClientSchema>;
+export type ClientCreate = Static<typeof ClientCreateSchema>;
+export type ClientCreated = Static<typeof ClientCreatedSchema>;
+export type ClientPatch = Static<typeof ClientPatchSchema>;
+export type SecretCreate = Static<typeof SecretCreateSchema>;
+export type SecretCreated = Static<typeof SecretCreatedSchema>;
+export type Problem = Static<typeof ProblemSchema>;
+export type Grant = Static<typeof GrantSchema>;
+export type GrantCreate = Static<typeof GrantCreateSchema>;
+export type SigningKey = Static<typeof SigningKeySchema>;
+export type PlaygroundToken = Static<typeof PlaygroundTokenSchema>;
+export type PlaygroundTokenRequest = Static<typeof PlaygroundTokenRequestSchema>;
+export type ServiceAccount = Static<typeof ServiceAccountSchema>;
+export type ServiceAccountCreate = Static<typeof ServiceAccountCreateSchema>;
+export type ServiceAccountPatch = Static<typeof ServiceAccountPatchSchema>;
+export type Tenant = Static<typeof TenantSchema>;
+export type TenantCreate = Static<typeof TenantCreateSchema>;
+export type TenantPatch = Static<typeof TenantPatchSchema>;
+export type TokenActivity = Static<typeof TokenActivitySchema>;
+
+/** Every list of the admin API. */
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}

@@ -1,0 +1,140 @@
+import type { Clock } from '../../lib/clock.js';
+import type { TokenIssued, TokenListener, TokenRefused } from '../../protocol/token-events.js';
+import { translated } from '../../storage/errors.js';
+import type { Executor } from '../../storage/repositories/executor.js';
+import { tokenActivityRepo } from '../../storage/repositories/token-activity.js';
+import { transact } from '../../storage/transaction.js';
+import { InvalidError } from '../errors.js';
+import { addCounts, MINUTE_MS, UNKNOWN_CLIENT, zeroCounts, type ActivityCounts, type ActivityRow, type ClientActivity } from './model.js';
+
+/** How long the counts are kept: rows older than this are purged. */
+export const ACTIVITY_RETENTION_DAYS = 30;
+/** The longest range one query may cover. */
+export const MAX_ACTIVITY_RANGE_MS = 31 * 24 * 3600_000;
+/** The most buckets one query may answer per client. */
+export const MAX_ACTIVITY_BUCKETS = 1440;
+/** Bucket sizes chosen when the caller names none: the smallest that keeps within MAX_ACTIVITY_BUCKETS. */
+const BUCKET_CHOICES_S = [60, 300, 900, 1800, 3600, 10_800, 21_600, 43_200, 86_400];
+/** How often the flush also purges old rows. */
+const PURGE_EVERY_MS = 3600_000;
+
+export interface ActivityQuery {
+  fromMs: number;
+  toMs: number;
+  /** A multiple of 60 seconds; chosen from the range when absent. */
+  bucketSeconds?: number | undefined;
+  clientId?: string | undefined;
+}
+
+export interface ActivityReport {
+  /** The range answered, widened to whole buckets. */
+  fromMs: number;
+  toMs: number;
+  bucketSeconds: number;
+  totals: ActivityCounts;
+  /** Busiest first. */
+  clients: ClientActivity[];
+}
+
+/**
+ * Counts what the token endpoint answers, per tenant, minute and client, in this process's
+ * memory (a Map update on the token path, no I/O), and adds the counts to the database once a
+ * minute (`flush`, run by the maintenance loop): issuing a token never writes.
+ */
+export class TokenActivity implements TokenListener {
+  #pending = new Map<string, ActivityRow>();
+  #lastPurgeMs = -Infinity;
+
+  constructor(
+    private readonly db: Executor,
+    private readonly clock: Clock,
+  ) {}
+
+  issued(event: TokenIssued): void {
+    this.#count(event.tenantId, event.clientId).issued += 1;
+  }
+
+  refused(event: TokenRefused): void {
+    const row = this.#count(event.tenantId, event.clientId ?? UNKNOWN_CLIENT);
+    if (event.error === 'invalid_client') row.authFailures += 1;
+    else row.otherRefusals += 1;
+  }
+
+  #count(tenantId: string, clientId: string): ActivityRow {
+    const minute = Math.floor(this.clock.now() / MINUTE_MS);
+    const key = `${tenantId}\u0000${minute}\u0000${clientId}`;
+    let row = this.#pending.get(key);
+    if (row === undefined) {
+      row = { tenantId, minute, clientId, ...zeroCounts() };
+      this.#pending.set(key, row);
+    }
+    return row;
+  }
+
+  /**
+   * Adds what was counted since the last flush to the stored counts (in one transaction) and,
+   * once an hour, purges counts older than the retention. Returns how many rows it added to.
+   */
+  async flush(): Promise<number> {
+    const batch = this.#pending;
+    this.#pending = new Map();
+    let written = 0;
+    if (batch.size > 0) {
+      try {
+        written = await transact(this.db, (trx) => tokenActivityRepo.add(trx, [...batch.values()]));
+      } catch (err) {
+        // Kept for the next flush (the database may be down), added to what was counted meanwhile.
+        for (const [key, row] of batch) {
+          const now = this.#pending.get(key);
+          if (now) addCounts(now, row);
+          else this.#pending.set(key, row);
+        }
+        throw err;
+      }
+    }
+    const nowMs = this.clock.now();
+    if (nowMs - this.#lastPurgeMs >= PURGE_EVERY_MS) {
+      const oldest = Math.floor(nowMs / MINUTE_MS) - ACTIVITY_RETENTION_DAYS * 24 * 60;
+      await translated(() => tokenActivityRepo.deleteBefore(this.db, oldest));
+      this.#lastPurgeMs = nowMs;
+    }
+    return written;
+  }
+
+  /** The tenant's stored counts over a range, per client and bucket. */
+  async report(tenantId: string, query: ActivityQuery): Promise<ActivityReport> {
+    const { fromMs, toMs } = query;
+    if (!(toMs > fromMs)) throw new InvalidError('the range is empty', [{ pointer: '/to', detail: 'must be after from' }]);
+    if (toMs - fromMs > MAX_ACTIVITY_RANGE_MS) {
+      throw new InvalidError('the range is too long', [{ pointer: '/from', detail: `the range may cover ${MAX_ACTIVITY_RANGE_MS / 86_400_000} days at most` }]);
+    }
+    const bucketSeconds = query.bucketSeconds ?? BUCKET_CHOICES_S.find((s) => (toMs - fromMs) / (s * 1000) <= MAX_ACTIVITY_BUCKETS)!;
+    if (bucketSeconds % 60 !== 0 || bucketSeconds <= 0) {
+      throw new InvalidError('the bucket is not valid', [{ pointer: '/bucket', detail: 'must be a whole number of minutes, in seconds' }]);
+    }
+    const bucketMinutes = bucketSeconds / 60;
+    const fromMinute = Math.floor(fromMs / MINUTE_MS / bucketMinutes) * bucketMinutes;
+    const toMinute = Math.ceil(toMs / MINUTE_MS / bucketMinutes) * bucketMinutes;
+    if ((toMinute - fromMinute) / bucketMinutes > MAX_ACTIVITY_BUCKETS) {
+      throw new InvalidError('too many buckets', [{ pointer: '/bucket', detail: `the range holds more than ${MAX_ACTIVITY_BUCKETS} buckets of this size` }]);
+    }
+    const rows = await translated(() => tokenActivityRepo.buckets(this.db, tenantId, { fromMinute, toMinute, bucketMinutes, clientId: query.clientId }));
+    const totals = zeroCounts();
+    const byClient = new Map<string, ClientActivity>();
+    for (const row of rows) {
+      let client = byClient.get(row.clientId);
+      if (!client) {
+        client = { clientId: row.clientId, totals: zeroCounts(), points: [] };
+        byClient.set(row.clientId, client);
+      }
+      const point = { minute: row.minute, issued: row.issued, authFailures: row.authFailures, otherRefusals: row.otherRefusals };
+      client.points.push(point);
+      addCounts(client.totals, point);
+      addCounts(totals, point);
+    }
+    const clients = [...byClient.values()].sort(
+      (a, b) => b.totals.issued - a.totals.issued || b.totals.authFailures - a.totals.authFailures || a.clientId.localeCompare(b.clientId),
+    );
+    return { fromMs: fromMinute * MINUTE_MS, toMs: toMinute * MINUTE_MS, bucketSeconds, totals, clients };
+  }
+}

@@ -1,0 +1,66 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Deps } from '../../../app/deps.js';
+import { toOAuthError } from '../../../protocol/errors.js';
+import { RequestParams } from '../../../protocol/params.js';
+import { handleTokenRequest } from '../../../protocol/token-endpoint.js';
+import { pathParams } from '../../schemas/common.js';
+import { PlaygroundToken, PlaygroundTokenRequest } from '../../schemas/playground.js';
+import { Problem } from '../problem.js';
+
+/** The JSON of one base64url JWT segment. */
+const segment = (jwt: string, i: number): Record<string, unknown> => JSON.parse(Buffer.from(jwt.split('.')[i] ?? '', 'base64url').toString('utf8'));
+
+/**
+ * The console's token playground: a client_credentials request (`client_secret_post`) run
+ * through the tenant's token endpoint in this process, answered with the decoded token. The
+ * console cannot call the public listener itself: its policy allows this origin only.
+ */
+export const playgroundRoutes =
+  (deps: Deps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  async (app, { withTenant }) => {
+    app.post(
+      '/playground/token',
+      {
+        schema: {
+          tags: ['playground'],
+          summary: "Request a token as a client (client_secret_post) through the tenant's token endpoint; answers the decoded header and claims",
+          params: pathParams(withTenant, {}),
+          body: PlaygroundTokenRequest,
+          response: { 200: PlaygroundToken },
+        },
+      },
+      async (request) => {
+        const tenant = deps.readModel.tenant(request.tenantId);
+        if (!tenant) throw new Problem(503, 'Service Unavailable', 'the tenant is not loaded yet; retry shortly');
+        const b = request.body;
+        const params = new Map<string, string[]>([
+          ['grant_type', ['client_credentials']],
+          ['client_id', [b.client_id]],
+          ['client_secret', [b.client_secret]],
+        ]);
+        if (b.scope !== undefined && b.scope !== '') params.set('scope', [b.scope]);
+        if (b.audience !== undefined) params.set('audience', [b.audience]);
+        const issuer = deps.issuers.issuerOf(request.tenantId);
+        try {
+          const { response, client } = await handleTokenRequest(
+            {
+              tenant,
+              issuer,
+              authorization: undefined,
+              queryParameters: [],
+              params: new RequestParams(params),
+              dpop: undefined,
+              endpointUrl: `${issuer}/oauth2/token`,
+              address: request.ip,
+            },
+            { grantTypes: deps.grantTypes, clock: deps.clock, clientAuth: deps.clientAuth, dpopProofs: deps.dpopProofs, guard: deps.bruteForce, events: deps.tokenEvents },
+          );
+          if (client.secretId !== null) deps.secretUsage.record(request.tenantId, client.secretId);
+          return { status: 200, response: { ...response }, header: segment(response.access_token, 0), claims: segment(response.access_token, 1) };
+        } catch (err) {
+          const oauth = toOAuthError(err);
+          return { status: oauth.status, response: oauth.toJSON(), header: null, claims: null };
+        }
+      },
+    );
+  };

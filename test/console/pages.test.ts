@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { tokenRequest } from '../helpers/admin.js';
+import { assertNoProblems, go, openConsoleBrowser, signIn, type ConsoleBrowser } from '../helpers/browser.js';
+import { createClient, createOk } from '../helpers/fixtures.js';
+import { decodeJwt, startTessera, type TestTessera } from '../helpers/tessera.js';
+
+const AUD = 'https://reports.example.com';
+
+describe('console: tenants, grants, keys, audit log, playground, dashboard', () => {
+  let t: TestTessera;
+  let b: ConsoleBrowser;
+  let client: { clientId: string; secret: string };
+
+  before(async () => {
+    t = await startTessera();
+    b = await openConsoleBrowser();
+    await createOk(t, '/apis', { name: 'Reports', identifier: AUD, scopes: [{ value: 'read', description: 'Read reports' }, { value: 'export' }] });
+    await createOk(t, '/service-accounts', { user_name: 'nightly-report' });
+    client = await createClient(t, { client_name: 'Report job' });
+    await signIn(b.page, t.adminUrl, t.adminToken);
+  });
+  after(async () => {
+    await b?.close();
+    await t?.close();
+  });
+
+  const read = () => tokenRequest(t, '/oauth2/token', client.clientId, client.secret, { scope: 'read' });
+
+  it('Tenants: creates a tenant with its settings; the switcher switches to it and back', async () => {
+    const { page } = b;
+    await go(page, 'Tenants');
+    await page.getByRole('button', { name: 'Create tenant' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create tenant' });
+    await dialog.getByLabel('Tenant id').fill('Acme');
+    await dialog.getByLabel('Name').fill('Acme Corp');
+    await dialog.getByLabel('Signing algorithm').selectOption('ES256');
+    await dialog.getByRole('button', { name: 'Create tenant' }).click();
+    // Upper case is refused by the schema: shown under the field.
+    await dialog.locator('.field-error').first().waitFor();
+    assert.equal(await dialog.getByLabel('Tenant id').getAttribute('aria-invalid'), 'true');
+    await dialog.getByLabel('Tenant id').fill('acme');
+    await dialog.getByRole('button', { name: 'Create tenant' }).click();
+    await page.getByRole('row', { name: /acme.*Acme Corp/ }).waitFor();
+
+    await page.getByRole('button', { name: 'Settings of acme' }).click();
+    const settings = page.getByRole('dialog', { name: 'Settings of acme' });
+    await settings.getByLabel('Default token lifetime in seconds').fill('600');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('row', { name: /acme.*ES256.*10 minutes/ }).waitFor();
+    await b.screenshot('tenants');
+    assert.equal((await t.admin('GET', '/tenants/acme')).body.access_token_ttl, 600);
+
+    await page.getByLabel('Tenant', { exact: true }).selectOption('acme');
+    await go(page, 'Keys');
+    await page.getByRole('row', { name: /ES256.*active/ }).waitFor();
+    assert.equal(await page.getByRole('row', { name: /RS256/ }).count(), 0, 'the keys of acme, not of default');
+    assert.match((await page.evaluate<string | null>("sessionStorage.getItem('tessera.console.session')")) ?? '', /"tenant":"acme"/);
+    await page.getByLabel('Tenant', { exact: true }).selectOption('default');
+    await page.getByRole('row', { name: /RS256.*active/ }).waitFor();
+  });
+
+  it('Grants: adds a grant that the token endpoint honours, and removes it', async () => {
+    const { page } = b;
+    assert.equal((await read()).status, 400, 'no grant yet');
+    await go(page, 'Grants');
+    await page.getByText('No grants yet.').waitFor();
+    await page.getByRole('button', { name: 'Add grant' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add grant' });
+    await dialog.getByLabel('Holder type').selectOption('client');
+    await dialog.getByLabel('Client', { exact: true }).selectOption({ label: `Report job (${client.clientId})` });
+    await dialog.getByLabel('API', { exact: true }).selectOption({ label: `Reports (${AUD})` });
+    await dialog.getByRole('checkbox', { name: /^read/ }).check();
+    await dialog.getByLabel('Reason (optional)').fill('reports need read');
+    await dialog.getByRole('button', { name: 'Grant' }).click();
+    await page.getByRole('row', { name: /Client Report job.*reports\.example\.com.*read/ }).waitFor();
+    await b.screenshot('grants');
+    const ok = await read();
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(decodeJwt(ok.body.access_token).payload.aud, AUD);
+
+    await page.getByRole('button', { name: /^Remove grant of Client Report job/ }).click();
+    await page.getByRole('dialog', { name: 'Remove grant' }).getByRole('button', { name: 'Remove' }).click();
+    await page.getByText('No grants yet.').waitFor();
+    assert.equal((await read()).status, 400);
+    // Granted again for the pages that follow.
+    await createOk(t, '/grants', { client_id: client.clientId, api_identifier: AUD, scopes: ['read'] });
+  });
+
+  it('Keys: rotating now makes a new active key that signs the next token, the old one retired', async () => {
+    const { page } = b;
+    await go(page, 'Keys');
+    const before = (await t.admin('GET', '/keys')).body.items.find((k: any) => k.status === 'active').kid;
+    await page.getByRole('row', { name: new RegExp(`${before}.*active`) }).waitFor();
+    await page.getByRole('button', { name: 'Rotate now' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rotate the signing key now' });
+    await dialog.getByLabel('Reason (optional)').fill('suspected key leak');
+    await dialog.getByRole('button', { name: 'Rotate now' }).click();
+    await page.getByRole('row', { name: new RegExp(`${before}.*retired`) }).waitFor();
+    const after = (await t.admin('GET', '/keys')).body.items.find((k: any) => k.status === 'active').kid;
+    assert.notEqual(after, before);
+    await page.getByRole('row', { name: new RegExp(`${after}.*active`) }).waitFor();
+    await b.screenshot('keys');
+    const token = await read();
+    assert.equal(decodeJwt(token.body.access_token).header.kid, after);
+  });
+
+  it('Audit log: filters by action and shows the reason', async () => {
+    const { page } = b;
+    await go(page, 'Audit log');
+    await page.getByRole('row', { name: /tenant\.create/ }).first().waitFor();
+    await page.getByLabel('Action').fill('key.rotate');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    // The unfiltered rows stay on screen until the filtered page arrives.
+    await page.getByRole('row', { name: /grant\.create/ }).first().waitFor({ state: 'detached' });
+    await page.getByRole('row', { name: /key\.rotate.*suspected key leak/ }).waitFor();
+    assert.equal(await page.getByRole('row', { name: /tenant\.create/ }).count(), 0);
+    await b.screenshot('audit-log');
+    await page.getByLabel('Action').fill('grant.delete');
+    await page.getByLabel('Actor').fill('admin-token:nobody');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('No event matches this filter.').waitFor();
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByRole('row', { name: /grant\.create.*reports need read/ }).waitFor();
+  });
+
+  it("Playground: requests a token with the client's credentials and shows its decoded header and claims", async () => {
+    const { page } = b;
+    await go(page, 'Playground');
+    await page.getByLabel('Client', { exact: true }).selectOption({ label: `Report job (${client.clientId})` });
+    await page.getByLabel('Client secret').fill('not-the-secret');
+    await page.getByRole('button', { name: 'Request token' }).click();
+    await page.getByRole('heading', { name: 'Refused (HTTP 401)' }).waitFor();
+    await page.getByLabel('Client secret').fill(client.secret);
+    await page.getByLabel('Scope (optional)').fill('read');
+    await page.getByRole('button', { name: 'Request token' }).click();
+    await page.getByRole('heading', { name: 'Token issued' }).waitFor();
+    const claims = JSON.parse((await page.getByLabel('Decoded claims').textContent()) ?? '{}');
+    assert.equal(claims.client_id, client.clientId);
+    assert.equal(claims.aud, AUD);
+    assert.equal(claims.scope, 'read');
+    assert.equal(claims.iss, t.publicUrl);
+    const header = JSON.parse((await page.getByLabel('Decoded header').textContent()) ?? '{}');
+    assert.equal(header.typ, 'at+jwt');
+    await b.screenshot('playground');
+  });
+
+  it('Dashboard: shows the tokens issued and the failed authentications once the counts are flushed', async () => {
+    const { page } = b;
+    for (let i = 0; i < 4; i++) assert.equal((await read()).status, 200);
+    assert.equal((await tokenRequest(t, '/oauth2/token', client.clientId, 'wrong')).status, 401);
+    assert.equal((await tokenRequest(t, '/oauth2/token', 'made-up-client', 'wrong')).status, 401);
+    await t.server.deps.tokenActivity.flush();
+    const totals = (await t.admin('GET', '/token-activity')).body.totals;
+    assert.ok(totals.issued >= 6, JSON.stringify(totals));
+    await go(page, 'Dashboard');
+    await page.getByRole('list', { name: 'Totals for the period' }).getByText(`${totals.issued} tokens issued`).waitFor();
+    await page.getByText(`${totals.auth_failures} failed authentications`).waitFor();
+    await page.getByRole('row', { name: new RegExp(`Report job ${totals.issued - 0}`) }).first().waitFor();
+    await page.getByRole('row', { name: /Unknown client 0 1 0/ }).waitFor();
+    await page.getByRole('img', { name: /Tokens issued and failed authentications/ }).waitFor();
+    await page.getByLabel('Client', { exact: true }).selectOption({ label: 'Unknown client' });
+    await page.getByRole('list', { name: 'Totals for the period' }).getByText('0 tokens issued').waitFor();
+    await page.getByLabel('Client', { exact: true }).selectOption({ label: 'All clients' });
+    await b.screenshot('dashboard');
+  });
+
+  it('is usable from the keyboard: the skip link comes first and moves focus to the content', async () => {
+    const { page } = b;
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate<string | null>('document.activeElement.textContent'), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate<string | null>('document.activeElement.id'), 'main');
+  });
+
+  it('signs out: the token leaves the tab, and the sign-in page says so', async () => {
+    const { page } = b;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You are signed out.').waitFor();
+    await page.getByLabel('Admin token').waitFor();
+    assert.equal(await page.evaluate<number>('sessionStorage.length'), 0);
+    assert.deepEqual(await page.context().cookies(), []);
+  });
+
+  it('reached every page without a script error or a CSP violation', () => {
+    assertNoProblems(b);
+  });
+});

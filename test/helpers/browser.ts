@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium (`apt-get install -y chromium`); TESSERA_TEST_CHROMIUM names another binary. */
+export const CHROMIUM = process.env.TESSERA_TEST_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Where each page's screenshot goes (kept by CI as a test artifact). */
+export const SCREENSHOTS = join(process.cwd(), 'test-artifacts', 'console');
+
+export interface ConsoleBrowser {
+  readonly browser: Browser;
+  readonly page: Page;
+  /** What the page reported that a test must never see: script errors, CSP violations, failed API calls it did not expect. */
+  readonly problems: string[];
+  /** Saves a full-page screenshot as test-artifacts/console/{name}.png. */
+  screenshot(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One headless Chromium and one page, for a whole test file. */
+export async function openConsoleBrowser(): Promise<ConsoleBrowser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or name another with TESSERA_TEST_CHROMIUM`);
+  }
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-dev-shm-usage'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB', timezoneId: 'UTC' });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) problems.push(`CSP: ${msg.text()}`);
+  });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    browser,
+    page,
+    problems,
+    async screenshot(name) {
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    },
+    close: () => browser.close(),
+  };
+}
+
+/** Signs in on the console's sign-in page with `token`, and waits for the dashboard. */
+export async function signIn(page: Page, adminUrl: string, token: string): Promise<void> {
+  await page.goto(`${adminUrl}/console/`);
+  await page.getByLabel('Admin token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+}
+
+/** Follows a link of the main navigation and waits for the page heading. */
+export async function go(page: Page, link: string, heading = link): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
+}
+
+/** Fails with what the page reported, if anything. */
+export function assertNoProblems(b: ConsoleBrowser): void {
+  assert.deepEqual(b.problems, []);
+}
