@@ -5,7 +5,8 @@
 //                      [--warmup 3] [--connections 64] [--no-peer] [--workers N]
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -73,8 +74,12 @@ function start(command, argv, { env = {}, cwd = root, ready }) {
   });
 }
 
+/** Processes stopped on purpose (their exit is not reported). */
+const stopping = new WeakSet();
+
 async function stop(child) {
   if (!child || child.exitCode !== null) return;
+  stopping.add(child);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
@@ -110,24 +115,47 @@ function procStats(pid) {
 
 /** Drives `url` with bench/token.lua (POST, Basic credentials rotated from the file); wrk counts every answer of 400 or more. */
 function wrk(url, { credentials, duration, path = '/oauth2/token' }) {
+  // The Basic values are encoded here once, not in Lua by each wrk thread (slow for 100,000 lines).
+  const basic = `${credentials}.basic`;
+  if (!existsSync(basic)) {
+    const lines = readFileSync(credentials, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(basic, `${lines.map((l) => Buffer.from(l).toString('base64')).join('\n')}\n`);
+  }
   const argv = ['-t2', `-c${CONNECTIONS}`, `-d${duration}s`, '--latency', '-s', join(root, 'bench/token.lua'), url];
-  const out = execFileSync('wrk', argv, { env: { ...process.env, BENCH_CREDENTIALS: credentials ?? '', BENCH_PATH: path }, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const out = execFileSync('wrk', argv, { env: { ...process.env, BENCH_BASIC: basic, BENCH_PATH: path }, encoding: 'utf8', maxBuffer: 1 << 24 });
   const m = /BENCH_RESULT requests=(\d+) non200=(\d+) errors=(\d+) p50_us=(\d+) p99_us=(\d+) duration_us=(\d+)/.exec(out);
   if (!m) throw new Error(`wrk printed no result:\n${out}`);
   const [, requests, non200, errors, p50, p99, durationUs] = m.map(Number);
   return { rps: requests / (durationUs / 1e6), non200, errors, p50ms: p50 / 1000, p99ms: p99 / 1000 };
 }
 
-/** One request checked in full before measuring: 200, and a token in the body. */
-async function checkOne(target) {
+/** One request checked in full before measuring, on a connection of its own: 200, and a token in the body. */
+function checkOne(target) {
   const [id, secret] = readFileSync(target.credentials, 'utf8').split('\n')[0].split(':');
-  const res = await fetch(`${target.url}${target.path}`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials',
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${target.url}${target.path}`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => {
+          let body = {};
+          try {
+            body = JSON.parse(text);
+          } catch {}
+          if (res.statusCode !== 200 || typeof body.access_token !== 'string') reject(new Error(`${target.name} answered ${res.statusCode} ${text}`));
+          else resolve();
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end('grant_type=client_credentials');
   });
-  const body = await res.json().catch(() => ({}));
-  if (res.status !== 200 || typeof body.access_token !== 'string') throw new Error(`${target.name} answered ${res.status} ${JSON.stringify(body)}`);
 }
 
 async function measure(target) {
@@ -165,7 +193,14 @@ async function startTessera(dataDir, databaseUrl) {
   // Readiness from the admin health endpoint (logs are quiet at warn).
   const child = spawn(process.execPath, [join(root, 'dist/src/main.js'), 'serve'], { cwd: root, env: { PATH: process.env.PATH, ...env } });
   children.add(child);
-  child.on('exit', () => children.delete(child));
+  // Its log (warnings and errors only) is kept, and shown if it stops during the run.
+  const logFile = join(dataDir, 'tessera.log');
+  child.stdout.on('data', (chunk) => appendFileSync(logFile, chunk));
+  child.stderr.on('data', (chunk) => appendFileSync(logFile, chunk));
+  child.on('exit', (code, signal) => {
+    children.delete(child);
+    if (!stopping.has(child)) log(`Tessera stopped (${signal ?? code}); its log:\n${existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-4000) : '(empty)'}`);
+  });
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   for (let i = 0; ; i++) {
     try {
@@ -263,14 +298,19 @@ async function main() {
   const peerDir = WITH_PEER ? installPeer() : null;
 
   log('measuring ceilings…');
-  const rsa = JSON.parse(execFileSync(process.execPath, [join(root, 'bench/ceilings.mjs'), 'rsa', '5'], { encoding: 'utf8' }));
+  // Each ceiling is measured ROUNDS times too: the ratios use the medians, the ranges are printed.
+  const rsaRuns = Array.from({ length: ROUNDS }, () => JSON.parse(execFileSync(process.execPath, [join(root, 'bench/ceilings.mjs'), 'rsa', '5'], { encoding: 'utf8' })));
+  const rsa = { cores: rsaRuns[0].cores, rsa2048_signs_per_s: median(rsaRuns.map((r) => r.rsa2048_signs_per_s)) };
+  const rsaRange = `${Math.min(...rsaRuns.map((r) => r.rsa2048_signs_per_s))}–${Math.max(...rsaRuns.map((r) => r.rsa2048_signs_per_s))}`;
   const httpPort = await freePort();
   const httpChild = await start(process.execPath, [join(root, 'bench/ceilings.mjs'), 'http', String(httpPort)], { ready: 'CEILING_READY' });
   // The same requests as the token endpoint gets (bench/token.lua), so wrk costs the same on both.
   const anyCredentials = join(work, 'ceiling-credentials.txt');
   writeFileSync(anyCredentials, `ceiling:${randomBytes(32).toString('base64url')}\n`);
   wrk(`http://127.0.0.1:${httpPort}`, { credentials: anyCredentials, duration: WARMUP, path: '/oauth2/token' });
-  const bare = wrk(`http://127.0.0.1:${httpPort}`, { credentials: anyCredentials, duration: DURATION, path: '/oauth2/token' });
+  const bareRuns = Array.from({ length: ROUNDS }, () => wrk(`http://127.0.0.1:${httpPort}`, { credentials: anyCredentials, duration: DURATION, path: '/oauth2/token' }).rps);
+  const bare = { rps: median(bareRuns) };
+  const bareRange = `${fmt(Math.min(...bareRuns))}–${fmt(Math.max(...bareRuns))}`;
   await stop(httpChild);
 
   const rows = [];
@@ -324,8 +364,8 @@ async function main() {
   }
   out.push('');
   out.push('Ceilings (same run):');
-  out.push(`- RSA-2048 signatures/s, node:crypto on ${rsa.cores} cores: ${rsa.rsa2048_signs_per_s}`);
-  out.push(`- bare node:http (one process) answering fixed JSON to the same requests: ${fmt(bare.rps)} requests/s`);
+  out.push(`- RSA-2048 signatures/s, node:crypto on ${rsa.cores} cores: ${rsa.rsa2048_signs_per_s} (median of ${ROUNDS}; range ${rsaRange})`);
+  out.push(`- bare node:http (one process) answering fixed JSON to the same requests: ${fmt(bare.rps)} requests/s (median of ${ROUNDS}; range ${bareRange})`);
   out.push('');
   out.push('Ratios:');
   const get = (scenario, target) => rows.find((r) => r.scenario === scenario && r.target === target);
@@ -365,6 +405,7 @@ try {
   process.exitCode = await main();
 } catch (err) {
   log(String(err?.stack ?? err));
+  if (err?.cause) log(`cause: ${String(err.cause?.stack ?? err.cause)}`);
   process.exitCode = 1;
 } finally {
   cleanup();

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type { Clock } from '../../lib/clock.js';
 import type { TokenIssued, TokenListener, TokenRefused } from '../../protocol/token-events.js';
 import { translated } from '../../storage/errors.js';
@@ -15,6 +16,8 @@ export const MAX_ACTIVITY_RANGE_MS = 31 * 24 * 3600_000;
 export const MAX_ACTIVITY_BUCKETS = 1440;
 /** Bucket sizes chosen when the caller names none: the smallest that keeps within MAX_ACTIVITY_BUCKETS. */
 const BUCKET_CHOICES_S = [60, 300, 900, 1800, 3600, 10_800, 21_600, 43_200, 86_400];
+/** Rows added per transaction. */
+const FLUSH_SLICE = 500;
 /** How often the flush also purges old rows. */
 const PURGE_EVERY_MS = 3600_000;
 
@@ -76,15 +79,19 @@ export class TokenActivity implements TokenListener {
    * once an hour, purges counts older than the retention. Returns how many rows it added to.
    */
   async flush(): Promise<number> {
-    const batch = this.#pending;
+    const batch = [...this.#pending];
     this.#pending = new Map();
     let written = 0;
-    if (batch.size > 0) {
+    // In slices, each its own transaction: the embedded store writes synchronously, so a busy
+    // minute (a hundred thousand clients) is added between requests rather than in one long stall.
+    for (let i = 0; i < batch.length; i += FLUSH_SLICE) {
+      if (i > 0) await yieldToRequests();
+      const slice = batch.slice(i, i + FLUSH_SLICE);
       try {
-        written = await transact(this.db, (trx) => tokenActivityRepo.add(trx, [...batch.values()]));
+        written += await transact(this.db, (trx) => tokenActivityRepo.add(trx, slice.map(([, row]) => row)));
       } catch (err) {
-        // Kept for the next flush (the database may be down), added to what was counted meanwhile.
-        for (const [key, row] of batch) {
+        // What was not added is kept for the next flush (the database may be down), added to what was counted meanwhile.
+        for (const [key, row] of batch.slice(i)) {
           const now = this.#pending.get(key);
           if (now) addCounts(now, row);
           else this.#pending.set(key, row);
