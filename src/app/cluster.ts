@@ -16,8 +16,8 @@ import { startServer, type RunningServer } from './server.js';
  *
  * Changes travel over the cluster's IPC channel: a change made in one process is applied by every
  * other before the write that made it is answered (an admin write is visible to every worker at
- * once), and a failed client authentication is counted by every worker (one brute-force limit for
- * the whole cluster). With PostgreSQL, other machines still hear changes by LISTEN/NOTIFY; the
+ * once), a failed client authentication is counted by every worker (one brute-force limit for
+ * the whole cluster), and a DPoP proof used in one worker is known to all (a replay is refused). With PostgreSQL, other machines still hear changes by LISTEN/NOTIFY; the
  * processes of one cluster share an origin id and ignore each other's notifications.
  */
 
@@ -26,6 +26,7 @@ type Message =
   | { readonly tessera: 'change'; readonly id: number; readonly change: Change }
   | { readonly tessera: 'change-applied'; readonly id: number }
   | { readonly tessera: 'auth-failure'; readonly attempt: AuthAttempt }
+  | { readonly tessera: 'dpop-proof'; readonly key: string; readonly forgetAtMs: number }
   | { readonly tessera: 'ready'; readonly publicAddress: string }
   | { readonly tessera: 'metrics-request'; readonly id: number }
   | { readonly tessera: 'metrics'; readonly id: number; readonly metrics: WorkerMetrics }
@@ -154,6 +155,7 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
         pending.applied(worker.id, message.id);
         break;
       case 'auth-failure':
+      case 'dpop-proof':
         for (const other of others(worker.id)) other.send(message);
         break;
       case 'metrics':
@@ -218,8 +220,9 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
   const peers: ClusterPeers = {
     id: clusterId,
     relayChange: (change) => pending.send(change, others()),
-    // The primary serves no token endpoint: it records no failures of its own.
+    // The primary's only token requests are the console playground's: they count here only.
     relayAuthFailure: () => {},
+    relayDpopProof: () => {},
   };
   try {
     const server = await startServer(config, {
@@ -280,6 +283,9 @@ export async function startClusterWorker(config: Config, logger: Logger = create
       case 'auth-failure':
         deps?.inbox.authFailure(message.attempt);
         break;
+      case 'dpop-proof':
+        deps?.inbox.dpopProof(message.key, message.forgetAtMs);
+        break;
       case 'metrics-request':
         if (deps) void deps.metrics.registry.getMetricsAsJSON().then((metrics) => send({ tessera: 'metrics', id: message.id, metrics: metrics as WorkerMetrics }));
         break;
@@ -307,6 +313,7 @@ export async function startClusterWorker(config: Config, logger: Logger = create
         send({ tessera: 'change', id, change });
       }),
     relayAuthFailure: (attempt) => send({ tessera: 'auth-failure', attempt: { ...attempt } }),
+    relayDpopProof: (key, forgetAtMs) => send({ tessera: 'dpop-proof', key, forgetAtMs }),
   };
   const server = await startServer(config, {
     logger,

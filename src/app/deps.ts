@@ -23,6 +23,7 @@ import { fetchJson } from '../lib/fetch-json.js';
 import { auditLog } from '../observability/audit-log.js';
 import { Metrics, type MetricsOptions } from '../observability/metrics.js';
 import { BruteForceGuard, type AuthAttempt, type Lockout } from '../protocol/brute-force.js';
+import type { DpopReplayCache } from '../protocol/dpop.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
 import { TokenEvents } from '../protocol/token-events.js';
@@ -63,8 +64,8 @@ export interface Deps {
   readonly secretUsage: SecretUsage;
   /** private_key_jwt: clients' keys (jwks_uri cached per process) and the shared jti store. */
   readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis };
-  /** DPoP proofs seen within their window (RFC 9449 §11.1): per process, in memory. */
-  readonly dpopProofs: ExpiringSet;
+  /** DPoP proofs seen within their window (RFC 9449 §11.1): in memory, shared by the processes of a cluster. */
+  readonly dpopProofs: DpopReplayCache;
   /** Failed client authentications per client id and address, in this process's memory. */
   readonly bruteForce: BruteForceGuard;
   /** Every outcome of the token endpoint, for in-memory counters (metrics, console activity). */
@@ -86,12 +87,15 @@ export interface ClusterPeers {
   relayChange(change: Change): Promise<void>;
   /** Tells every sibling of a failed client authentication. */
   relayAuthFailure(attempt: AuthAttempt): void;
+  /** Tells every sibling of a DPoP proof used here (its replay key, kept until `forgetAtMs`). */
+  relayDpopProof(key: string, forgetAtMs: number): void;
 }
 
 /** Receives what sibling processes relay. */
 export interface SiblingInbox {
   change(change: Change): Promise<void>;
   authFailure(attempt: AuthAttempt): void;
+  dpopProof(key: string, forgetAtMs: number): void;
 }
 
 /** Bounds of a jwks_uri fetch. */
@@ -152,9 +156,23 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       onLockout: (lockout) => recordLockout(lockout, audit, logger),
       ...(options.cluster ? { onFailure: (attempt: AuthAttempt) => options.cluster!.relayAuthFailure(attempt) } : {}),
     });
+    // DPoP proofs seen here, and (in a cluster) told to the siblings as they are used, so that a
+    // proof replayed to another worker is refused there too.
+    const dpopSeen = new ExpiringSet();
+    const dpopProofs: DpopReplayCache = options.cluster
+      ? {
+          has: (key, nowMs) => dpopSeen.has(key, nowMs),
+          add: (key, forgetAtMs, nowMs) => {
+            const fresh = dpopSeen.add(key, forgetAtMs, nowMs);
+            if (fresh) options.cluster!.relayDpopProof(key, forgetAtMs);
+            return fresh;
+          },
+        }
+      : dpopSeen;
     const inbox: SiblingInbox = {
       change: (change) => (relayed ? relayed.deliver(change) : Promise.resolve()),
       authFailure: (attempt) => bruteForce.recordRelayedFailure(attempt),
+      dpopProof: (key, forgetAtMs) => void dpopSeen.add(key, forgetAtMs, clock.now()),
     };
     return {
       config,
@@ -184,7 +202,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         keys: new ClientKeys({ clock, load: (uri) => fetchJson(uri, JWKS_FETCH_LIMITS) }),
         jtis: new ClientAssertionJtis(ctx),
       },
-      dpopProofs: new ExpiringSet(),
+      dpopProofs,
       tokenEvents,
       inbox,
       metrics,

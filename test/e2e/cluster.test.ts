@@ -11,6 +11,9 @@ import { eventually } from '../helpers/eventually.js';
 import { spawnTessera, stopTessera, type TesseraProcess } from '../helpers/process.js';
 import { parsePrometheus, valueOf } from '../helpers/prometheus.js';
 import { sh } from '../helpers/shell.js';
+import { dpopProof } from '../helpers/assertions.js';
+import { testKey } from '../helpers/keys.js';
+import { systemClock } from '../../src/lib/clock.js';
 import { basic, storeEnv } from '../helpers/tessera.js';
 
 const WORKERS = 2;
@@ -135,6 +138,20 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
       Array.from({ length: WORKERS * 2 }, () => postOnNewConnection(`${proc.publicUrl}/oauth2/introspect`, { token: accessToken }, auth)),
     );
     for (const answer of answers) assert.deepEqual(answer.body, { active: false });
+  });
+
+  it('a DPoP proof used at one worker is refused as a replay by every other', async () => {
+    const created = await admin('POST', '/clients', { client_id: 'dpop-user', audience: ['https://fleet.api/'], scope: 'read' });
+    const auth = { authorization: basic('dpop-user', created.body.client_secret) };
+    const key = await testKey('ES256');
+    // The issuer is TESSERA_PUBLIC_URL (not set here: its default), so the proof names that URL.
+    const proof = await dpopProof(key, systemClock, { htu: 'http://localhost:4444/oauth2/token' });
+    const first = await postOnNewConnection(`${proc.publicUrl}/oauth2/token`, { grant_type: 'client_credentials' }, { ...auth, dpop: proof });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.token_type, 'DPoP');
+    // New connections go to the workers in turn: the replays reach every worker.
+    const replays = await everyWorker({ grant_type: 'client_credentials' }, { ...auth, dpop: proof });
+    for (const replay of replays) assert.deepEqual([replay.status, replay.body.error], [400, 'invalid_dpop_proof']);
   });
 
   it('counts failed authentications across workers: one limit for the whole cluster', async () => {
