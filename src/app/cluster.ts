@@ -52,42 +52,47 @@ function asMessage(value: unknown): Message | undefined {
   return message;
 }
 
-/** Changes sent to some processes, each resolved when all of them answered `change-applied` (or they left, or time ran out). */
-class PendingChanges {
+/**
+ * Requests to other processes of the cluster, each answered by id: `ask` resolves with the
+ * answer, or with null when none came within `timeoutMs` or the process asked has left.
+ */
+class Replies<T> {
   #nextId = 1;
-  readonly #pending = new Map<number, { waitingFor: Set<number>; done: () => void }>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(private readonly timeoutMs: number = RELAY_TIMEOUT_MS) {}
 
-  /** Sends `change` to `workers` and resolves once each has applied it. */
-  send(change: Change, workers: readonly Worker[]): Promise<void> {
-    if (workers.length === 0) return Promise.resolve();
+  readonly #waiting = new Map<number, { from: number | null; done: (answer: T | null) => void }>();
+
+  /** Sends a request (`send` gets its id) to process `from` (a worker id, or null for the primary). */
+  ask(from: number | null, send: (id: number) => void): Promise<T | null> {
     const id = this.#nextId++;
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        const late = [...(this.#pending.get(id)?.waitingFor ?? [])];
-        this.#pending.delete(id);
-        this.logger.warn({ change, worker_ids: late }, 'workers did not apply a change in time');
-        resolve();
-      }, RELAY_TIMEOUT_MS);
-      const done = () => {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(null), this.timeoutMs);
+      const done = (answer: T | null) => {
         clearTimeout(timer);
-        this.#pending.delete(id);
-        resolve();
+        this.#waiting.delete(id);
+        resolve(answer);
       };
-      this.#pending.set(id, { waitingFor: new Set(workers.map((w) => w.id)), done });
-      for (const worker of workers) worker.send({ tessera: 'change', id, change } satisfies Message);
+      this.#waiting.set(id, { from, done });
+      send(id);
     });
   }
 
-  /** `workerId` applied change `id` (or, with `id` undefined, left: it applies nothing more). */
-  applied(workerId: number, id?: number): void {
-    for (const [key, entry] of this.#pending) {
-      if (id !== undefined && key !== id) continue;
-      entry.waitingFor.delete(workerId);
-      if (entry.waitingFor.size === 0) entry.done();
-    }
+  answer(id: number, answer: T): void {
+    this.#waiting.get(id)?.done(answer);
   }
+
+  /** Process `from` answers nothing more (it died): its requests resolve with null now. */
+  gone(from: number): void {
+    for (const entry of [...this.#waiting.values()]) if (entry.from === from) entry.done(null);
+  }
+}
+
+/** Hands a change to `workers` and resolves once each has applied it (or left, or timed out: logged). */
+async function relayToWorkers(change: Change, workers: readonly Worker[], applied: Replies<true>, logger: Logger): Promise<void> {
+  const answers = await Promise.all(workers.map((w) => applied.ask(w.id, (id) => w.send({ tessera: 'change', id, change } satisfies Message))));
+  const late = workers.filter((w, i) => answers[i] === null && !w.isDead()).map((w) => w.id);
+  if (late.length > 0) logger.warn({ change, worker_ids: late }, 'workers did not apply a change in time');
 }
 
 /**
@@ -95,51 +100,24 @@ class PendingChanges {
  * endpoint), asked over IPC and summed per series by prom-client's AggregatorRegistry (gauges
  * declare how they combine). A worker that does not answer within the relay timeout is left out.
  */
-class ClusterMetrics {
-  #nextId = 1;
-  readonly #waiting = new Map<number, (metrics: WorkerMetrics) => void>();
-
-  constructor(private readonly workers: () => readonly Worker[]) {}
-
-  async render(local: Registry): Promise<{ contentType: string; body: string }> {
-    const fromWorkers = await Promise.all(this.workers().map((worker) => this.#ask(worker)));
-    const all = [await local.getMetricsAsJSON(), ...fromWorkers.filter((m): m is WorkerMetrics => m !== null)];
-    const merged = AggregatorRegistry.aggregate(all as Parameters<typeof AggregatorRegistry.aggregate>[0]);
-    return { contentType: merged.contentType, body: await merged.metrics() };
-  }
-
-  answered(id: number, metrics: WorkerMetrics): void {
-    this.#waiting.get(id)?.(metrics);
-  }
-
-  #ask(worker: Worker): Promise<WorkerMetrics | null> {
-    const id = this.#nextId++;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#waiting.delete(id);
-        resolve(null);
-      }, RELAY_TIMEOUT_MS);
-      this.#waiting.set(id, (metrics) => {
-        clearTimeout(timer);
-        this.#waiting.delete(id);
-        resolve(metrics);
-      });
-      worker.send({ tessera: 'metrics-request', id } satisfies Message);
-    });
-  }
+async function clusterMetrics(local: Registry, workers: readonly Worker[], replies: Replies<WorkerMetrics>): Promise<{ contentType: string; body: string }> {
+  const fromWorkers = await Promise.all(workers.map((w) => replies.ask(w.id, (id) => w.send({ tessera: 'metrics-request', id } satisfies Message))));
+  const all = [await local.getMetricsAsJSON(), ...fromWorkers.filter((m): m is WorkerMetrics => m !== null)];
+  const merged = AggregatorRegistry.aggregate(all as Parameters<typeof AggregatorRegistry.aggregate>[0]);
+  return { contentType: merged.contentType, body: await merged.metrics() };
 }
 
 /** Runs the primary of a cluster of `config.workers` workers; resolves once every worker serves and the admin listener is open. */
 export async function startClusterPrimary(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const clusterId = randomUUID();
   const workers = new Map<number, Worker>();
-  const pending = new PendingChanges(logger);
+  const applied = new Replies<true>();
+  const metricsReplies = new Replies<WorkerMetrics>();
   let deps: Deps | undefined;
   let publicAddress = '';
   let stopping = false;
 
   const others = (exceptId?: number) => [...workers.values()].filter((w) => w.id !== exceptId && w.isConnected());
-  const metrics = new ClusterMetrics(() => others());
 
   const onMessage = async (worker: Worker, raw: unknown) => {
     const message = asMessage(raw);
@@ -148,18 +126,18 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
       case 'change':
         // A worker's change (a revocation): apply it here and in every other worker, then answer.
         await deps?.inbox.change(message.change).catch((err: unknown) => logger.warn({ err }, 'could not apply a relayed change'));
-        await pending.send(message.change, others(worker.id));
+        await relayToWorkers(message.change, others(worker.id), applied, logger);
         if (worker.isConnected()) worker.send({ tessera: 'change-applied', id: message.id } satisfies Message);
         break;
       case 'change-applied':
-        pending.applied(worker.id, message.id);
+        applied.answer(message.id, true);
         break;
       case 'auth-failure':
       case 'dpop-proof':
         for (const other of others(worker.id)) other.send(message);
         break;
       case 'metrics':
-        metrics.answered(message.id, message.metrics);
+        metricsReplies.answer(message.id, message.metrics);
         break;
       default:
         break;
@@ -188,7 +166,8 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
       worker.once('exit', (code, signal) => {
         clearTimeout(timer);
         workers.delete(worker.id);
-        pending.applied(worker.id);
+        applied.gone(worker.id);
+        metricsReplies.gone(worker.id);
         reject(new Error(`worker ${worker.id} exited (${signal ?? code}) before it was ready`));
         if (stopping) return;
         logger.error({ worker_id: worker.id, pid: worker.process.pid, code, signal }, 'a worker stopped; starting another');
@@ -219,7 +198,7 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
 
   const peers: ClusterPeers = {
     id: clusterId,
-    relayChange: (change) => pending.send(change, others()),
+    relayChange: (change) => relayToWorkers(change, others(), applied, logger),
     // The primary's only token requests are the console playground's: they count here only.
     relayAuthFailure: () => {},
     relayDpopProof: () => {},
@@ -228,7 +207,7 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
     const server = await startServer(config, {
       logger,
       cluster: peers,
-      metrics: { render: (local) => metrics.render(local) },
+      metrics: { render: (local) => clusterMetrics(local, others(), metricsReplies) },
       role: { public: false, admin: true },
       beforeListening: async (loaded) => {
         deps = loaded;
@@ -259,8 +238,8 @@ export async function startClusterWorker(config: Config, logger: Logger = create
   let deps: Deps | undefined;
   /** Changes relayed before this worker had loaded; applied before it serves. */
   const early: Change[] = [];
-  let nextId = 1;
-  const waiting = new Map<number, () => void>();
+  // The primary answers once the other workers have applied the change (each within RELAY_TIMEOUT_MS).
+  const applied = new Replies<true>(RELAY_TIMEOUT_MS * 2);
 
   process.on('message', (raw: unknown) => {
     const message = asMessage(raw);
@@ -278,7 +257,7 @@ export async function startClusterWorker(config: Config, logger: Logger = create
           .finally(() => send({ tessera: 'change-applied', id: message.id }));
         break;
       case 'change-applied':
-        waiting.get(message.id)?.();
+        applied.answer(message.id, true);
         break;
       case 'auth-failure':
         deps?.inbox.authFailure(message.attempt);
@@ -296,22 +275,11 @@ export async function startClusterWorker(config: Config, logger: Logger = create
 
   const peers: ClusterPeers = {
     id: clusterId,
-    relayChange: (change) =>
-      new Promise<void>((resolve) => {
-        if (!process.connected) return resolve();
-        const id = nextId++;
-        const timer = setTimeout(() => {
-          waiting.delete(id);
-          logger.warn({ change }, 'the other processes did not apply a change in time');
-          resolve();
-        }, RELAY_TIMEOUT_MS * 2);
-        waiting.set(id, () => {
-          clearTimeout(timer);
-          waiting.delete(id);
-          resolve();
-        });
-        send({ tessera: 'change', id, change });
-      }),
+    relayChange: async (change) => {
+      if (!process.connected) return;
+      const answer = await applied.ask(null, (id) => send({ tessera: 'change', id, change }));
+      if (answer === null) logger.warn({ change }, 'the other processes did not apply a change in time');
+    },
     relayAuthFailure: (attempt) => send({ tessera: 'auth-failure', attempt: { ...attempt } }),
     relayDpopProof: (key, forgetAtMs) => send({ tessera: 'dpop-proof', key, forgetAtMs }),
   };
