@@ -8,7 +8,7 @@ import { after, before, it } from 'node:test';
 import { GUIDE_000_CREATE_CLIENT, GUIDE_000_TOKEN, GUIDE_000_BASIC } from '../fixtures/guides.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { eventually } from '../helpers/eventually.js';
-import { spawnTessera, stopTessera, type TesseraProcess } from '../helpers/process.js';
+import { adminCall, spawnTessera, stopTessera, type TesseraProcess } from '../helpers/process.js';
 import { parsePrometheus, valueOf } from '../helpers/prometheus.js';
 import { sh } from '../helpers/shell.js';
 import { dpopProof } from '../helpers/assertions.js';
@@ -60,15 +60,7 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
   const adminToken = `cluster-${randomBytes(16).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-cluster-'));
   let proc: TesseraProcess;
-  const admin = async (method: string, path: string, body?: unknown): Promise<Answer> => {
-    const res = await fetch(`${proc.adminUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const admin = (method: string, path: string, body?: unknown): Promise<Answer> => adminCall(proc, adminToken, method, path, body);
   /** One token request per worker and then some, each on a new connection. */
   const everyWorker = (form: Record<string, string>, headers: Record<string, string> = {}) =>
     Promise.all(Array.from({ length: WORKERS * 2 }, () => postOnNewConnection(`${proc.publicUrl}/oauth2/token`, form, headers)));

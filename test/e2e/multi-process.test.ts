@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { DIALECTS } from '../helpers/dialects.js';
 import { eventually } from '../helpers/eventually.js';
-import { spawnTessera, spawnTesseras, stopTessera, type TesseraProcess } from '../helpers/process.js';
+import { adminCall as call, spawnTessera, spawnTesseras, stopTessera, type TesseraProcess } from '../helpers/process.js';
 import { sharedPostgres } from '../helpers/postgres.js';
 import { basic, decodeJwt } from '../helpers/tessera.js';
 
@@ -12,16 +12,6 @@ const skip = DIALECTS.includes('postgres') ? false : 'PostgreSQL is not in TESSE
 
 /** DESIGN §7: a change made through any process takes effect in every other within a second. */
 const FRESHNESS_MS = 1_000;
-
-async function call(proc: TesseraProcess, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${proc.adminUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 async function tokenFrom(proc: TesseraProcess, clientId: string, secret: string, params: Record<string, string> = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(`${proc.publicUrl}/oauth2/token`, {

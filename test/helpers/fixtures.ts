@@ -1,4 +1,7 @@
-import type { TestTessera } from './tessera.js';
+import assert from 'node:assert/strict';
+import { manualClock } from './admin.js';
+import { startTessera, type TestTessera } from './tessera.js';
+import type { ClientCredentials } from './tokens.js';
 
 /** Creates an M2M client through the admin API and returns its id and secret. */
 export async function createClient(
@@ -15,4 +18,16 @@ export async function createOk(t: TestTessera, path: string, body: unknown): Pro
   const res = await t.admin('POST', path, body);
   if (res.status !== 201) throw new Error(`POST ${path} failed: ${res.status} ${res.text}`);
   return res.body;
+}
+
+/**
+ * Tenant-isolation setup: a Tessera at `startIso` (manual clock) with tenant `acme`, and a client
+ * named `twin` with `audience` in both `default` and `acme`.
+ */
+export async function startWithTwinClients(startIso: string, audience: string): Promise<{ t: TestTessera; dflt: ClientCredentials; acme: ClientCredentials }> {
+  const t = await startTessera({ clock: manualClock(startIso) });
+  assert.equal((await t.admin('POST', '/tenants', { id: 'acme' })).status, 201);
+  const dflt = await createClient(t, { client_id: 'twin', audience: [audience] });
+  const acme = await createClient(t, { client_id: 'twin', audience: [audience] }, 'acme');
+  return { t, dflt, acme };
 }

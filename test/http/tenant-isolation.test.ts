@@ -47,14 +47,18 @@ async function listIds(t: TestTessera, path: string): Promise<string[]> {
   return body.items.map((x: any) => x.id ?? x.client_id ?? x.kid);
 }
 
+/** A Tessera with its tenants, each of `acme` and `default` seeded with one object of every kind. */
+async function startSeeded(dialect: TestDialect): Promise<{ t: TestTessera; acme: Owned; dflt: Owned }> {
+  const t = await startWithTenants(dialect);
+  return { t, acme: await seed(t, 'acme'), dflt: await seed(t, 'default') };
+}
+
 describeEachDialect('tenant isolation: admin API, per entity', (dialect) => {
   let t: TestTessera;
   let acme: Owned;
   let dflt: Owned;
   before(async () => {
-    t = await startWithTenants(dialect);
-    acme = await seed(t, 'acme');
-    dflt = await seed(t, 'default');
+    ({ t, acme, dflt } = await startSeeded(dialect));
   });
   after(() => t.close());
 
@@ -279,9 +283,7 @@ describeEachDialect('tenant isolation: token endpoint, JWKS and discovery', (dia
   let acme: Owned;
   let dflt: Owned;
   before(async () => {
-    t = await startWithTenants(dialect);
-    acme = await seed(t, 'acme');
-    dflt = await seed(t, 'default');
+    ({ t, acme, dflt } = await startSeeded(dialect));
   });
   after(() => t.close());
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { manualClock, ok, type ManualClock } from '../helpers/admin.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { clientAssertion, JWT_BEARER } from '../helpers/assertions.js';
-import { createClient } from '../helpers/fixtures.js';
+import { createClient, startWithTwinClients } from '../helpers/fixtures.js';
 import { testKey } from '../helpers/keys.js';
 import { introspect, issueToken, revoke, signWithTenantKey, type ClientCredentials } from '../helpers/tokens.js';
 import { basic, decodeJwt, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
@@ -298,10 +298,7 @@ describe('introspection: tenant isolation', () => {
   let acme: ClientCredentials;
 
   before(async () => {
-    t = await startTessera({ clock: manualClock(START) });
-    assert.equal((await t.admin('POST', '/tenants', { id: 'acme' })).status, 201);
-    dflt = await createClient(t, { client_id: 'twin', audience: [AUD] });
-    acme = await createClient(t, { client_id: 'twin', audience: [AUD] }, 'acme');
+    ({ t, dflt, acme } = await startWithTwinClients(START, AUD));
   });
   after(() => t.close());
 

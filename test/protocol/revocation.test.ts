@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertProblem, created, manualClock, ok, type ManualClock } from '../helpers/admin.js';
-import { createClient } from '../helpers/fixtures.js';
+import { createClient, startWithTwinClients } from '../helpers/fixtures.js';
 import { introspect, issueToken, revoke, type ClientCredentials } from '../helpers/tokens.js';
 import { basic, decodeJwt, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
 
@@ -301,10 +301,7 @@ describe('revocation: tenant isolation', () => {
   let acme: ClientCredentials;
 
   before(async () => {
-    t = await startTessera({ clock: manualClock(START) });
-    assert.equal((await t.admin('POST', '/tenants', { id: 'acme' })).status, 201);
-    dflt = await createClient(t, { client_id: 'twin', audience: [AUD] });
-    acme = await createClient(t, { client_id: 'twin', audience: [AUD] }, 'acme');
+    ({ t, dflt, acme } = await startWithTwinClients(START, AUD));
   });
   after(() => t.close());
 
