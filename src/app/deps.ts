@@ -24,6 +24,7 @@ import { auditLog } from '../observability/audit-log.js';
 import { Metrics, type MetricsOptions } from '../observability/metrics.js';
 import { BruteForceGuard, type AuthAttempt, type Lockout } from '../protocol/brute-force.js';
 import type { DpopReplayCache } from '../protocol/dpop.js';
+import type { TokenEndpointDeps } from '../protocol/token-endpoint.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
 import { TokenEvents } from '../protocol/token-events.js';
@@ -70,6 +71,8 @@ export interface Deps {
   readonly bruteForce: BruteForceGuard;
   /** Every outcome of the token endpoint, for in-memory counters (metrics, console activity). */
   readonly tokenEvents: TokenEvents;
+  /** What the OAuth endpoints need (grant types, client authentication, DPoP, brute force, events), put together once for every request. */
+  readonly tokenEndpoint: TokenEndpointDeps;
   /** What the sibling processes of a cluster hand to this one (unused by a single process). */
   readonly inbox: SiblingInbox;
   /** Prometheus metrics of this process (`/metrics` on the admin listener). */
@@ -149,7 +152,10 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     tokenEvents.add(metrics);
     const audit = new AuditService(ctx);
     const tokenActivity = new TokenActivity(store.db, clock);
-    tokenEvents.add(tokenActivity);
+    tokenEvents.add({
+      issued: (e) => tokenActivity.record(e.tenantId, e.clientId, 'issued'),
+      refused: (e) => tokenActivity.record(e.tenantId, e.clientId, e.error === 'invalid_client' ? 'auth_failure' : 'other_refusal'),
+    });
     const bruteForce = new BruteForceGuard({
       clock,
       limits: { maxFailures: config.bruteForceMaxFailures, windowSeconds: config.bruteForceWindow },
@@ -174,6 +180,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       authFailure: (attempt) => bruteForce.recordRelayedFailure(attempt),
       dpopProof: (key, forgetAtMs) => void dpopSeen.add(key, forgetAtMs, clock.now()),
     };
+    const grantTypes = new GrantTypeRegistry().register(clientCredentials);
+    const clientAuth = {
+      keys: new ClientKeys({ clock, load: (uri) => fetchJson(uri, JWKS_FETCH_LIMITS) }),
+      jtis: new ClientAssertionJtis(ctx),
+    };
     return {
       config,
       logger,
@@ -193,17 +204,15 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         audit,
         revocations: new RevocationsService(ctx),
       },
-      grantTypes: new GrantTypeRegistry().register(clientCredentials),
+      grantTypes,
       issuers: new Issuers(config.publicUrl, config.tenantHost),
       bruteForce,
       keyRotation: new KeyRotation(ctx, { intervalSeconds: config.keyRotationInterval, publishAheadSeconds: config.keyPublishAhead }),
       secretUsage: new SecretUsage(store.db, clock),
-      clientAuth: {
-        keys: new ClientKeys({ clock, load: (uri) => fetchJson(uri, JWKS_FETCH_LIMITS) }),
-        jtis: new ClientAssertionJtis(ctx),
-      },
+      clientAuth,
       dpopProofs,
       tokenEvents,
+      tokenEndpoint: { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce, events: tokenEvents },
       inbox,
       metrics,
       tokenActivity,

@@ -72,8 +72,8 @@ describeEachDialect('token activity: counted in memory, flushed once a minute, a
     // Two more "processes" on the same database count the same minute and flush in turn.
     const others = [new TokenActivity(t.server.deps.store.db, clock), new TokenActivity(t.server.deps.store.db, clock)];
     for (const other of others) {
-      other.issued({ tenantId: 'default', clientId: 'job-a', grantType: 'client_credentials' });
-      other.refused({ tenantId: 'default', clientId: null, error: 'invalid_client' });
+      other.record('default', 'job-a', 'issued');
+      other.record('default', null, 'auth_failure');
       assert.equal(await other.flush(), 2);
     }
     const fiveAfter = new Date(Date.parse(START) + 5 * MINUTE).toISOString();
@@ -118,14 +118,14 @@ describeEachDialect('token activity: counted in memory, flushed once a minute, a
       { transaction: () => ({ execute: async () => Promise.reject(new Error('the database is down')) }) } as unknown as typeof db,
       clock,
     );
-    failing.issued({ tenantId: 'default', clientId: 'job-b', grantType: 'client_credentials' });
+    failing.record('default', 'job-b', 'issued');
     await assert.rejects(failing.flush(), /the database is down/);
-    failing.issued({ tenantId: 'default', clientId: 'job-b', grantType: 'client_credentials' });
+    failing.record('default', 'job-b', 'issued');
     await assert.rejects(failing.flush(), /the database is down/);
     // The same counts, flushed through a working database, add up to two.
     const working = new TokenActivity(db, clock);
-    working.issued({ tenantId: 'default', clientId: 'job-b', grantType: 'client_credentials' });
-    working.issued({ tenantId: 'default', clientId: 'job-b', grantType: 'client_credentials' });
+    working.record('default', 'job-b', 'issued');
+    working.record('default', 'job-b', 'issued');
     const before = ok(await t.admin('GET', '/token-activity?client_id=job-b')).totals.issued;
     await working.flush();
     assert.equal(ok(await t.admin('GET', '/token-activity?client_id=job-b')).totals.issued, before + 2);

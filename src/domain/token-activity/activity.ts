@@ -1,12 +1,14 @@
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type { Clock } from '../../lib/clock.js';
-import type { TokenIssued, TokenListener, TokenRefused } from '../../protocol/token-events.js';
 import { translated } from '../../storage/errors.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 import { tokenActivityRepo } from '../../storage/repositories/token-activity.js';
 import { transact } from '../../storage/transaction.js';
 import { InvalidError } from '../errors.js';
 import { addCounts, MINUTE_MS, UNKNOWN_CLIENT, zeroCounts, type ActivityCounts, type ActivityRow, type ClientActivity } from './model.js';
+
+/** What the token endpoint answered: a token, a failed client authentication, or another refusal. */
+export type TokenOutcomeKind = 'issued' | 'auth_failure' | 'other_refusal';
 
 /** How long the counts are kept: rows older than this are purged. */
 export const ACTIVITY_RETENTION_DAYS = 30;
@@ -44,7 +46,7 @@ export interface ActivityReport {
  * memory (a Map update on the token path, no I/O), and adds the counts to the database once a
  * minute (`flush`, run by the maintenance loop): issuing a token never writes.
  */
-export class TokenActivity implements TokenListener {
+export class TokenActivity {
   #pending = new Map<string, ActivityRow>();
   #lastPurgeMs = -Infinity;
 
@@ -53,13 +55,14 @@ export class TokenActivity implements TokenListener {
     private readonly clock: Clock,
   ) {}
 
-  issued(event: TokenIssued): void {
-    this.#count(event.tenantId, event.clientId).issued += 1;
-  }
-
-  refused(event: TokenRefused): void {
-    const row = this.#count(event.tenantId, event.clientId ?? UNKNOWN_CLIENT);
-    if (event.error === 'invalid_client') row.authFailures += 1;
+  /**
+   * Counts one answer of the token endpoint for `clientId` (null: the request named no client of
+   * the tenant). The composition root feeds it the endpoint's outcomes.
+   */
+  record(tenantId: string, clientId: string | null, outcome: TokenOutcomeKind): void {
+    const row = this.#count(tenantId, clientId ?? UNKNOWN_CLIENT);
+    if (outcome === 'issued') row.issued += 1;
+    else if (outcome === 'auth_failure') row.authFailures += 1;
     else row.otherRefusals += 1;
   }
 

@@ -51,7 +51,7 @@ function trustProxyOption(value: boolean | number | readonly string[]): boolean 
  * listens; `serve` does.
  */
 export function buildPublicApp(deps: Deps): FastifyInstance {
-  const { readModel, issuers, clock, grantTypes, clientAuth, dpopProofs, bruteForce } = deps;
+  const { readModel, issuers, clock, grantTypes } = deps;
   const app = Fastify({
     loggerInstance: deps.logger.child({ listener: 'public' }) as FastifyBaseLogger,
     ...observabilityOptions(),
@@ -129,7 +129,7 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
         endpointUrl,
         address: request.ip,
       },
-      { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce, events: deps.tokenEvents },
+      deps.tokenEndpoint,
     ).catch((err: unknown) => {
       if (during === 'grace' && err instanceof OAuthError && err.code === 'invalid_client') {
         throw temporarilyUnavailable(OUTAGE_RETRY_AFTER, `the database is unavailable; client authentication failed: ${err.message}`);

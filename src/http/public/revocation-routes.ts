@@ -31,7 +31,7 @@ export function registerRevocationRoutes(scope: FastifyInstance, deps: Deps, res
 
   scope.post('/oauth2/introspect', async (request, reply) => {
     const req = await endpointRequest(request, resolve);
-    const { response, client, inactiveReason } = await handleIntrospectionRequest(req, { clock, clientAuth: deps.clientAuth, guard: deps.bruteForce });
+    const { response, client, inactiveReason } = await handleIntrospectionRequest(req, deps.tokenEndpoint);
     request.log.info(
       { client_id: client.entry.client.clientId, tenant: req.tenant.settings.tenant.id, active: response.active, detail: inactiveReason },
       'token introspected',
@@ -41,7 +41,7 @@ export function registerRevocationRoutes(scope: FastifyInstance, deps: Deps, res
 
   scope.post('/oauth2/revoke', async (request, reply) => {
     const req = await endpointRequest(request, resolve);
-    const { client, revoke, reason } = await handleRevocationRequest(req, { clock, clientAuth: deps.clientAuth, guard: deps.bruteForce });
+    const { client, revoke, reason } = await handleRevocationRequest(req, deps.tokenEndpoint);
     const clientId = client.entry.client.clientId;
     const tenantId = req.tenant.settings.tenant.id;
     if (revoke) await deps.services.revocations.revokeToken({ id: `client:${clientId}`, requestId: request.id }, tenantId, revoke);

@@ -53,7 +53,7 @@ export const playgroundRoutes =
               endpointUrl: `${issuer}/oauth2/token`,
               address: request.ip,
             },
-            { grantTypes: deps.grantTypes, clock: deps.clock, clientAuth: deps.clientAuth, dpopProofs: deps.dpopProofs, guard: deps.bruteForce, events: deps.tokenEvents },
+            deps.tokenEndpoint,
           );
           if (client.secretId !== null) deps.secretUsage.record(request.tenantId, client.secretId);
           return { status: 200, response: { ...response }, header: segment(response.access_token, 0), claims: segment(response.access_token, 1) };
