@@ -21,18 +21,19 @@ const CLIENT_PAGE = 500;
 
 /** Equal lists and strings of different clients, kept once (most clients share their grant types, audience and scope). */
 class Interned {
-  readonly #values = new Map<string, readonly string[] | string>();
+  readonly #lists = new Map<string, readonly string[]>();
+  readonly #strings = new Map<string, string>();
 
   list(values: readonly string[]): readonly string[] {
-    const key = `[${values.join('\n')}`;
-    let out = this.#values.get(key) as readonly string[] | undefined;
-    if (!out) this.#values.set(key, (out = Object.freeze([...values])));
+    const key = JSON.stringify(values);
+    let out = this.#lists.get(key);
+    if (!out) this.#lists.set(key, (out = Object.freeze([...values])));
     return out;
   }
 
   string(value: string): string {
-    let out = this.#values.get(value) as string | undefined;
-    if (out === undefined) this.#values.set(value, (out = value));
+    let out = this.#strings.get(value);
+    if (out === undefined) this.#strings.set(value, (out = value));
     return out;
   }
 }

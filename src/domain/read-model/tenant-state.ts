@@ -69,7 +69,7 @@ export class TenantState {
   #settings: TenantSettings;
   #permissions = new Map<string, Permissions>();
   /** Permissions of clients no grant names, shared by every client with the same audience and scope. */
-  #ownPermissions = new Map<string, Permissions>();
+  #ownPermissions = new Map<readonly string[], Map<string, Permissions>>();
   #keySet: JWTVerifyGetKey | null = null;
 
   constructor(settings: TenantSettings) {
@@ -103,22 +103,22 @@ export class TenantState {
    * audience and scope, so a hundred thousand alike clients cost one computation.
    */
   permissions(client: ClientRecord): Permissions {
-    let perms = this.#permissions.get(client.clientId);
-    if (perms) return perms;
+    const cached = this.#permissions.get(client.clientId);
+    if (cached) return cached;
     const s = this.#settings;
-    const grants = [
-      ...(s.grantsByClient.get(client.clientId) ?? []),
-      ...(client.serviceAccountId ? (s.grantsByServiceAccount.get(client.serviceAccountId) ?? []) : []),
-    ];
-    const sources = { apisById: s.apisById, apisByIdentifier: s.apisByIdentifier, grants };
-    if (grants.length > 0) {
-      perms = computePermissions(client, sources);
+    const own = s.grantsByClient.get(client.clientId) ?? [];
+    const viaAccount = (client.serviceAccountId ? s.grantsByServiceAccount.get(client.serviceAccountId) : undefined) ?? [];
+    const compute = () => computePermissions(client, { apisById: s.apisById, apisByIdentifier: s.apisByIdentifier, grants: [...own, ...viaAccount] });
+    if (own.length > 0 || viaAccount.length > 0) {
+      const perms = compute();
       this.#permissions.set(client.clientId, perms);
       return perms;
     }
-    const key = `${client.scope}\n${client.audience.join('\n')}`;
-    perms = this.#ownPermissions.get(key);
-    if (!perms) this.#ownPermissions.set(key, (perms = computePermissions(client, sources)));
+    // Keyed by the audience list itself (the read model shares equal lists) and the scope string.
+    let byScope = this.#ownPermissions.get(client.audience);
+    if (!byScope) this.#ownPermissions.set(client.audience, (byScope = new Map()));
+    let perms = byScope.get(client.scope);
+    if (!perms) byScope.set(client.scope, (perms = compute()));
     return perms;
   }
 
