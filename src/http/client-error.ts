@@ -21,18 +21,22 @@ export function clientErrorHandler(render: (status: number) => RawAnswer): (err:
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const { contentType, body, headers } = render(status);
     if (socket.writable) {
+      // The body goes only where the request line shows a method other than HEAD (RFC 9110
+      // §9.3.2: the answer to HEAD has none). The packet that failed is the whole request, or its
+      // tail when the request came in several reads (headers just over the limit usually do):
+      // then the method is unknown, and the status is sent without a body, which suits any method.
+      // (Fastify types rawPacket as a serialised Buffer; Node passes the Buffer itself.)
+      const packet: unknown = err.rawPacket;
+      const method = Buffer.isBuffer(packet) ? /^([A-Z]+) /.exec(packet.subarray(0, 16).toString('latin1'))?.[1] : undefined;
+      const sent = method !== undefined && method !== 'HEAD' ? body : '';
       const lines = [
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
         `content-type: ${contentType}`,
-        `content-length: ${Buffer.byteLength(body)}`,
+        `content-length: ${method === undefined ? 0 : Buffer.byteLength(body)}`,
         'connection: close',
         ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
       ];
-      // The answer to HEAD has no body (RFC 9110 §9.3.2); the packet that failed is usually the whole request.
-      // (Fastify types rawPacket as a serialised Buffer; Node passes the Buffer itself.)
-      const packet: unknown = err.rawPacket;
-      const head = Buffer.isBuffer(packet) && packet.subarray(0, 5).toString('latin1') === 'HEAD ';
-      socket.write(`${lines.join('\r\n')}\r\n\r\n${head ? '' : body}`);
+      socket.write(`${lines.join('\r\n')}\r\n\r\n${sent}`);
     }
     socket.destroy();
   };

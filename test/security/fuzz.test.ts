@@ -244,6 +244,12 @@ function assertNoSecrets(res: HttpResult, secrets: string[], where: string): voi
   assert.doesNotMatch(res.text, /\bat [^\s]+ \(?(file:|node:|\/)[^\s]*:\d+/, `${where}: a stack trace`);
 }
 
+/**
+ * Headers over 16 KiB that arrive in several reads are refused by Node's parser on a later read,
+ * where the request's method is unknown: the 431 then has no body (src/http/client-error.ts).
+ */
+const bodilessParserRefusal = (res: HttpResult) => res.status === 431 && res.text === '' && res.headers.get('content-length') === '0';
+
 function assertPublicAnswer(req: FuzzRequest, res: HttpResult): void {
   const where = `${req.method} ${req.path.slice(0, 120)} → ${res.status} ${res.text.slice(0, 200)}`;
   assert.ok(res.status < 500, where);
@@ -252,7 +258,7 @@ function assertPublicAnswer(req: FuzzRequest, res: HttpResult): void {
     return;
   }
   assert.equal(res.headers.get('x-content-type-options'), 'nosniff', where);
-  if (res.status >= 400 && req.method !== 'HEAD') {
+  if (res.status >= 400 && req.method !== 'HEAD' && !bodilessParserRefusal(res)) {
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/, where);
     assert.equal(res.headers.get('cache-control'), 'no-store', where);
     assert.ok(res.body && typeof res.body === 'object' && !Array.isArray(res.body), where);
@@ -273,7 +279,7 @@ function assertAdminAnswer(req: FuzzRequest, res: HttpResult): void {
     return;
   }
   for (const name of ADMIN_HEADERS) assert.ok(res.headers.get(name), `${where}: ${name}`);
-  if (res.status >= 400 && req.method !== 'HEAD') {
+  if (res.status >= 400 && req.method !== 'HEAD' && !bodilessParserRefusal(res)) {
     assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/, where);
     assert.match(res.body?.type ?? '', /^urn:tessera:problem:[a-z-]+$/, where);
     assert.equal(typeof res.body.title, 'string', where);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { assertProblem, created, ok } from '../helpers/admin.js';
 import { createClient } from '../helpers/fixtures.js';
@@ -29,6 +30,24 @@ function assertAdminSecurityHeaders(res: HttpResult): void {
 }
 
 const invalidRequest = (description: string) => ['invalid_request', description] as const;
+
+/** Writes a request in parts, a pause between them (so the server reads each alone), and returns everything answered until the connection closes. */
+function sendInParts(baseUrl: string, parts: string[]): Promise<string> {
+  const { port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(Number(port), '127.0.0.1', async () => {
+      for (const part of parts) {
+        if (socket.destroyed) break;
+        socket.write(part);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? undefined : reject(err)));
+  });
+}
 
 describe('input hardening: public listener', () => {
   let t: TestTessera;
@@ -155,6 +174,18 @@ describe('input hardening: public listener', () => {
     const head = await rawRequest(`${t.publicUrl}/.well-known/jwks.json`, { method: 'HEAD', headers: { 'x-padding': 'p'.repeat(17 * 1024) } });
     assert.equal(head.status, 431);
     assert.equal(head.text, '', 'no body in an answer to HEAD');
+    assert.equal((await t.form('/oauth2/token', CC, auth)).status, 200);
+  });
+
+  it('answers 431 without a body when the headers came in several reads (the method is then unknown: HEAD or not)', async () => {
+    for (const method of ['HEAD', 'GET']) {
+      const answer = await sendInParts(t.publicUrl, [`${method} /.well-known/jwks.json HTTP/1.1\r\nhost: x\r\nx-padding: ${'p'.repeat(10_000)}`, `${'p'.repeat(10_000)}\r\n\r\n`]);
+      const [head, body] = answer.split('\r\n\r\n');
+      assert.match(head!, /^HTTP\/1\.1 431 /, method);
+      assert.match(head!, /\r\ncontent-length: 0\r\n/, method);
+      assert.match(head!, /\r\nconnection: close\r\n/, method);
+      assert.equal(body, '', `${method}: nothing after the headers`);
+    }
     assert.equal((await t.form('/oauth2/token', CC, auth)).status, 200);
   });
 
