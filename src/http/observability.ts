@@ -10,6 +10,11 @@ declare module 'fastify' {
   }
 }
 
+/** Where a request's one log line (`request completed`) takes its extra fields from. */
+export interface LogFieldsHolder {
+  logFields: Record<string, unknown> | null;
+}
+
 /** An incoming X-Request-Id is kept when it looks like this: short, and harmless in a header and a log line. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -25,6 +30,11 @@ export function requestIdOf(raw: IncomingMessage): string {
 /** Levels at which `request completed` (info) is written. */
 const LOGS_INFO = new Set(['info', 'debug', 'trace']);
 
+/** Whether a logger at `level` writes the `request completed` line (nothing is built for a line the level drops). */
+export function logsRequestLines(level: string): boolean {
+  return LOGS_INFO.has(level);
+}
+
 /**
  * One log line per request instead of Fastify's two: `request completed` at info, with the
  * method, path, client address, status, duration and the route's `logFields`; `incoming request`
@@ -37,7 +47,7 @@ export class RequestLog extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     // Nothing is built for a line the level drops (the benchmarks, and quiet deployments, run at warn).
-    if (!error && !LOGS_INFO.has(reply.log.level)) return;
+    if (!error && !logsRequestLines(reply.log.level)) return;
     const line = { req: request, res: reply, responseTime: reply.elapsedTime, ...request.logFields };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
     else reply.log.info(line, 'request completed');

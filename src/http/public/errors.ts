@@ -1,6 +1,7 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError, temporarilyUnavailable, toOAuthError } from '../../protocol/errors.js';
 import { isConnectionFailure } from '../../storage/errors.js';
+import type { LogFieldsHolder } from '../observability.js';
 
 /** Retry-After of a 503 answered while the database is unavailable, in seconds. */
 export const OUTAGE_RETRY_AFTER = 5;
@@ -30,23 +31,33 @@ function fromFastify(err: FastifyError): OAuthError | undefined {
 /** Headers of every public error: never cached (RFC 6749 §5.1), never sniffed as anything but JSON. */
 export const PUBLIC_HEADERS: Readonly<Record<string, string>> = { 'cache-control': 'no-store', pragma: 'no-cache', 'x-content-type-options': 'nosniff' };
 
+/** What the public listener answers for `err`: an RFC 6749 §5.2 error, never a stack. */
+export function publicError(err: unknown): OAuthError {
+  if (err instanceof OAuthError) return err;
+  if (isConnectionFailure(err)) return temporarilyUnavailable(OUTAGE_RETRY_AFTER, `the database is unavailable: ${(err as Error).message}`);
+  return ((err as FastifyError)?.code ? fromFastify(err as FastifyError) : undefined) ?? toOAuthError(err);
+}
+
+/** The headers of a public error answer, besides its content type. */
+export function publicErrorHeaders(oauth: OAuthError): Record<string, string> {
+  return { ...PUBLIC_HEADERS, ...oauth.headers };
+}
+
+/**
+ * Logs a public error: an outage is a warning, a failure of ours an error with its cause;
+ * refusals are routine (a wrong secret, a bad scope), told on the request's one log line.
+ */
+export function logPublicError(oauth: OAuthError, err: unknown, log: () => Pick<FastifyBaseLogger, 'warn' | 'error'>, request: LogFieldsHolder): void {
+  if (oauth.code === 'temporarily_unavailable') log().warn({ error: oauth.code, detail: oauth.message }, 'request refused');
+  else if (oauth.status >= 500) log().error({ err }, 'request failed');
+  else request.logFields = { ...request.logFields, error: oauth.code, detail: oauth.message };
+}
+
 /** The public listener speaks RFC 6749 §5.2 only: `{error, error_description}`, never a stack. */
 export function sendOAuthError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const oauth =
-    err instanceof OAuthError
-      ? err
-      : isConnectionFailure(err)
-        ? temporarilyUnavailable(OUTAGE_RETRY_AFTER, `the database is unavailable: ${(err as Error).message}`)
-        : (((err as FastifyError)?.code ? fromFastify(err as FastifyError) : undefined) ?? toOAuthError(err));
-  if (oauth.code === 'temporarily_unavailable') request.log.warn({ error: oauth.code, detail: oauth.message }, 'request refused');
-  else if (oauth.status >= 500) request.log.error({ err }, 'request failed');
-  // Refusals are routine (a wrong secret, a bad scope): told on the request's one log line.
-  else request.logFields = { ...request.logFields, error: oauth.code, detail: oauth.message };
-  return reply
-    .code(oauth.status)
-    .headers({ ...PUBLIC_HEADERS, ...oauth.headers })
-    .type('application/json')
-    .send(oauth.toJSON());
+  const oauth = publicError(err);
+  logPublicError(oauth, err, () => request.log, request);
+  return reply.code(oauth.status).headers(publicErrorHeaders(oauth)).type('application/json').send(oauth.toJSON());
 }
 
 /** Names of the query string parameters of a request URL (the OAuth endpoints accept none). */

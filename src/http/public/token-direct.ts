@@ -1,0 +1,141 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RequestDurations } from '../../observability/metrics.js';
+import { logsRequestLines, requestIdOf, type LogFieldsHolder } from '../observability.js';
+import { clientAddress, type TrustProxy } from './client-address.js';
+import { logPublicError, PUBLIC_HEADERS, publicError, publicErrorHeaders } from './errors.js';
+import { headerValues, TENANT_ID, TOKEN_RESPONSE_HEADERS, type TokenHttpRequest, type TokenPath, type tokenRoute } from './token-route.js';
+
+/** Fastify's defaults for the server it would have made (https://fastify.dev/docs/latest/Reference/Server/). */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+/** The form content types the direct path takes; any other (JSON, multipart, odd parameters) goes through Fastify. */
+const FORM = new Set(['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded;charset=utf-8', 'application/x-www-form-urlencoded; charset=utf-8']);
+
+interface TokenRouteMatch {
+  pathTenant: string | undefined;
+  endpoint: TokenPath;
+  /** The route pattern, as request durations are labelled. */
+  pattern: string;
+}
+
+const ROOT: Record<string, TokenRouteMatch> = {
+  '/oauth2/token': { pathTenant: undefined, endpoint: '/oauth2/token', pattern: '/oauth2/token' },
+  '/oauth/token': { pathTenant: undefined, endpoint: '/oauth/token', pattern: '/oauth/token' },
+};
+
+/** `/oauth2/token`, `/oauth/token` or the same under `/t/{id}` with a well-formed id and no query string; else undefined. */
+function matchTokenRoute(url: string): TokenRouteMatch | undefined {
+  const root = ROOT[url];
+  if (root !== undefined || !url.startsWith('/t/')) return root;
+  const slash = url.indexOf('/', 3);
+  if (slash < 0) return undefined;
+  const endpoint = url.slice(slash);
+  if (endpoint !== '/oauth2/token' && endpoint !== '/oauth/token') return undefined;
+  const pathTenant = url.slice(3, slash);
+  return TENANT_ID.test(pathTenant) ? { pathTenant, endpoint, pattern: `/t/:tenant${endpoint}` } : undefined;
+}
+
+export interface DirectTokenPathOptions {
+  serve: ReturnType<typeof tokenRoute>;
+  logger: FastifyBaseLogger;
+  durations: RequestDurations;
+  trust: TrustProxy | false;
+  bodyLimit: number;
+}
+
+/**
+ * The public listener's HTTP server (Fastify's `serverFactory`). The token endpoint is most of
+ * the traffic, so a plain form POST to it is answered here, straight from Node's request, by the
+ * same route Fastify would run (tokenRoute) with the same answers, headers, request id, log line
+ * and duration metric: Fastify's request life cycle (routing, hooks, reply objects, a child
+ * logger per request) cost a quarter of each token's time. Everything else — other routes and
+ * methods, a query string, JSON or multipart bodies, a chunked or oversized body, and every
+ * request once the listener is closing — goes to Fastify.
+ */
+export function directTokenPath(options: DirectTokenPathOptions): { factory: (fastify: (req: IncomingMessage, res: ServerResponse) => void) => Server; closing(): void } {
+  const { serve, logger, durations, trust, bodyLimit } = options;
+  let closing = false;
+
+  /** What Fastify's route and hooks send with a token (errors take publicErrorHeaders, which has them all). */
+  const tokenHeaders = { ...TOKEN_RESPONSE_HEADERS, ...PUBLIC_HEADERS };
+  const answer = (res: ServerResponse, status: number, requestId: string, headers: Readonly<Record<string, string>>, body: string): void => {
+    const flat: string[] = ['x-request-id', requestId];
+    for (const name in headers) flat.push(name, headers[name]!);
+    flat.push('content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(body)));
+    res.writeHead(status, flat);
+    res.end(body);
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse, route: TokenRouteMatch, body: Buffer, started: number): void => {
+    const requestId = requestIdOf(req);
+    const headers = req.headers;
+    const call: TokenHttpRequest = {
+      pathTenant: route.pathTenant,
+      host: headers.host,
+      contentType: headers['content-type'],
+      body,
+      authorization: headers.authorization,
+      dpop: headers.dpop === undefined ? undefined : headerValues(req.rawHeaders, 'dpop'),
+      url: req.url!,
+      endpoint: route.endpoint,
+      address: clientAddress(req, trust),
+    };
+    const line: LogFieldsHolder = { logFields: null };
+    const done = (status: number) => {
+      durations.observe(route.pattern, 'POST', status, (performance.now() - started) / 1000);
+      if (!logsRequestLines(logger.level)) return;
+      const logged = { method: 'POST', url: call.url, ip: call.address };
+      logger.info({ reqId: requestId, req: logged, res: { statusCode: status }, responseTime: performance.now() - started, ...line.logFields }, 'request completed');
+    };
+    serve(call, line).then(
+      (response) => {
+        answer(res, 200, requestId, tokenHeaders, JSON.stringify(response));
+        done(200);
+      },
+      (err: unknown) => {
+        const oauth = publicError(err);
+        logPublicError(oauth, err, () => logger.child({ reqId: requestId }), line);
+        answer(res, oauth.status, requestId, publicErrorHeaders(oauth), JSON.stringify(oauth.toJSON()));
+        done(oauth.status);
+      },
+    );
+  };
+
+  const factory = (fastify: (req: IncomingMessage, res: ServerResponse) => void): Server => {
+    const server = createServer((req, res) => {
+      const route = req.method === 'POST' && !closing ? matchTokenRoute(req.url!) : undefined;
+      const headers = req.headers;
+      const length = headers['content-length'];
+      if (
+        route === undefined ||
+        length === undefined ||
+        headers['transfer-encoding'] !== undefined ||
+        !FORM.has(headers['content-type']?.toLowerCase() ?? '') ||
+        // Node's parser has checked it is a decimal number.
+        Number(length) > bodyLimit
+      ) {
+        fastify(req, res);
+        return;
+      }
+      const started = performance.now();
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => handle(req, res, route, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), started));
+      // An aborted request has nobody left to answer.
+      req.on('error', () => {});
+    });
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    server.requestTimeout = 0;
+    server.setTimeout(0);
+    return server;
+  };
+
+  return {
+    factory,
+    closing: () => {
+      closing = true;
+    },
+  };
+}

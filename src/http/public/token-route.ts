@@ -1,0 +1,121 @@
+import type { Deps } from '../../app/deps.js';
+import type { TenantState } from '../../domain/read-model/tenant-state.js';
+import { DEFAULT_TENANT, TENANT_ID_PATTERN } from '../../domain/tenants/model.js';
+import { OAuthError, temporarilyUnavailable } from '../../protocol/errors.js';
+import type { TokenResponse } from '../../protocol/grant-types/registry.js';
+import { parseRequestBody } from '../../protocol/params.js';
+import { handleTokenRequest } from '../../protocol/token-endpoint.js';
+import type { LogFieldsHolder } from '../observability.js';
+import { OUTAGE_RETRY_AFTER, queryParameterNames } from './errors.js';
+
+export const TENANT_ID = new RegExp(TENANT_ID_PATTERN);
+
+/** The two paths of the token endpoint under an issuer (`/oauth/token` is Auth0's). */
+export type TokenPath = '/oauth2/token' | '/oauth/token';
+
+export interface ResolvedTenant {
+  state: TenantState;
+  issuer: string;
+}
+
+export function notFound(): OAuthError {
+  return new OAuthError('invalid_request', 'No such endpoint.', { status: 404 });
+}
+
+/** The tenant a request addresses: `/t/{id}` in path mode, the Host header in host mode, else default. */
+export function tenantResolver(deps: Pick<Deps, 'readModel' | 'issuers'>): (pathTenant: string | undefined, host: string | undefined) => ResolvedTenant {
+  const { readModel, issuers } = deps;
+  return (pathTenant, host) => {
+    let id: string;
+    if (pathTenant !== undefined) {
+      if (issuers.hostMode || pathTenant === DEFAULT_TENANT || !TENANT_ID.test(pathTenant)) throw notFound();
+      id = pathTenant;
+    } else {
+      id = issuers.tenantOfHost(host) ?? DEFAULT_TENANT;
+    }
+    const state = readModel.tenant(id);
+    if (!state) throw notFound();
+    return { state, issuer: issuers.issuerOf(id) };
+  };
+}
+
+/** A token request as HTTP delivered it, whichever way it came in (Fastify's route or the direct path). */
+export interface TokenHttpRequest {
+  /** The `{id}` of a `/t/{id}/…` path; undefined for a request to the root. */
+  pathTenant: string | undefined;
+  host: string | undefined;
+  contentType: string | undefined;
+  body: Buffer;
+  authorization: string | undefined;
+  /** Every value of the DPoP header, one per header line, or undefined when there is none. */
+  dpop: string[] | undefined;
+  /** Path and query string as requested. */
+  url: string;
+  endpoint: TokenPath;
+  /** The client's address (the proxy's view of it when TESSERA_TRUST_PROXY says so). */
+  address: string;
+}
+
+/** The headers of a token response besides its content type (RFC 6749 §5.1). */
+export const TOKEN_RESPONSE_HEADERS: Readonly<Record<string, string>> = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
+/**
+ * The token endpoint over HTTP: the tenant, the outage rules, the body, then the protocol's
+ * handleTokenRequest. Throws what the client is to be told; records the secret's use and names
+ * the tenant and client on the request's log line.
+ */
+export function tokenRoute(deps: Deps, resolve: ReturnType<typeof tenantResolver>): (req: TokenHttpRequest, log: LogFieldsHolder) => Promise<TokenResponse> {
+  const { clock } = deps;
+
+  /**
+   * While the database is unavailable the read model may be stale. Clients it holds keep getting
+   * tokens for TESSERA_OUTAGE_GRACE seconds, then nobody does. A client that fails to
+   * authenticate meanwhile (unknown here: it may exist by now) is told to retry, not refused;
+   * whether the client is known or its secret wrong, the answer is the same, so an outage does
+   * not reveal which clients exist.
+   */
+  const outage = (): 'none' | 'grace' | 'over' => {
+    const since = deps.storeHealth.downSinceMs;
+    if (since === null) return 'none';
+    return clock.now() - since < deps.config.outageGrace * 1000 ? 'grace' : 'over';
+  };
+
+  return async (req, log) => {
+    const { state, issuer } = resolve(req.pathTenant, req.host);
+    const tenant = state.settings.tenant.id;
+    log.logFields = { tenant };
+    const during = outage();
+    if (during === 'over') throw temporarilyUnavailable(OUTAGE_RETRY_AFTER, 'the database has been unavailable for longer than TESSERA_OUTAGE_GRACE');
+    const params = await parseRequestBody(req.contentType, req.body);
+    const { response, client } = await handleTokenRequest(
+      {
+        tenant: state,
+        issuer,
+        authorization: req.authorization,
+        queryParameters: queryParameterNames(req.url),
+        params,
+        dpop: req.dpop,
+        // The URL under the issuer this request was made to: a DPoP proof's htu (RFC 9449 §4.3).
+        endpointUrl: `${issuer}${req.endpoint}`,
+        address: req.address,
+      },
+      deps.tokenEndpoint,
+    ).catch((err: unknown) => {
+      if (during === 'grace' && err instanceof OAuthError && err.code === 'invalid_client') {
+        throw temporarilyUnavailable(OUTAGE_RETRY_AFTER, `the database is unavailable; client authentication failed: ${err.message}`);
+      }
+      throw err;
+    });
+    if (client.secretId !== null) deps.secretUsage.record(tenant, client.secretId);
+    // On the request's one log line (`request completed`): a line of its own per token costs throughput.
+    log.logFields = { tenant, client_id: client.entry.client.clientId };
+    return response;
+  };
+}
+
+/** Every value of a header, one per header line (a DPoP proof must come alone, RFC 9449 §4.3). */
+export function headerValues(rawHeaders: readonly string[], name: string): string[] | undefined {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) values.push(rawHeaders[i + 1]!);
+  return values.length > 0 ? values : undefined;
+}
