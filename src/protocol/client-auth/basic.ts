@@ -2,6 +2,7 @@ import { invalidClient } from '../errors.js';
 
 /** Decodes one half of Basic credentials: form-urlencoded before base64 (RFC 6749 §2.3.1). */
 function formDecode(value: string): string {
+  if (!value.includes('%') && !value.includes('+')) return value;
   return decodeURIComponent(value.replace(/\+/g, ' '));
 }
 
