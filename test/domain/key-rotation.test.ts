@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { SecretUsage } from '../../src/domain/clients/secret-usage.js';
 import { manualClock } from '../helpers/admin.js';
 import { DIALECTS, describeEachDialect } from '../helpers/dialects.js';
 import { createClient } from '../helpers/fixtures.js';
@@ -116,6 +117,24 @@ describeEachDialect('client secret last use', (dialect) => {
     const after = await t.admin('GET', `/clients/${c.clientId}`);
     assert.deepEqual(after.body.client_secrets[0], { ...before.body.client_secrets[0], id: secretId, last_used_at: '2026-11-02T10:00:00.000Z' });
     assert.equal(await t.server.deps.secretUsage.flush(), 0, 'nothing pending');
+  });
+
+  it('keeps the uses of a failed flush for the next one, the newest use of each secret winning', async () => {
+    const c = await createClient(t, { audience: ['https://api.test'] });
+    const db = t.server.deps.store.db;
+    let down = true;
+    const flaky = { transaction: () => (down ? { execute: async () => Promise.reject(new Error('the database is down')) } : db.transaction()) } as unknown as typeof db;
+    const usage = new SecretUsage(flaky, clock);
+    const secretId = c.body.client_secrets[0].id as string;
+    usage.record('default', secretId);
+    await assert.rejects(usage.flush(), /the database is down/);
+    clock.advance(5_000);
+    usage.record('default', secretId);
+    await assert.rejects(usage.flush(), /the database is down/);
+    down = false;
+    assert.equal(await usage.flush(), 1);
+    assert.equal((await t.admin('GET', `/clients/${c.clientId}`)).body.client_secrets[0].last_used_at, '2026-11-02T10:00:05.000Z');
+    assert.equal(await usage.flush(), 0, 'nothing pending');
   });
 });
 

@@ -11,7 +11,8 @@ const FLUSH_SLICE = 500;
  * I/O) and flushed to the database in batches, so that issuing a token never writes.
  */
 export class SecretUsage {
-  #pending = new Map<string, { tenantId: string; id: string; atMs: number }>();
+  /** When each secret was last used, by tenant and secret id: no key string or object made per token. */
+  #pending = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly db: Executor,
@@ -19,7 +20,9 @@ export class SecretUsage {
   ) {}
 
   record(tenantId: string, secretId: string): void {
-    this.#pending.set(`${tenantId}\u0000${secretId}`, { tenantId, id: secretId, atMs: this.clock.now() });
+    let uses = this.#pending.get(tenantId);
+    if (uses === undefined) this.#pending.set(tenantId, (uses = new Map()));
+    uses.set(secretId, this.clock.now());
   }
 
   /** Writes what was recorded since the last flush; returns how many secrets it updated. */
@@ -27,24 +30,26 @@ export class SecretUsage {
     if (this.#pending.size === 0) return 0;
     const batch = this.#pending;
     this.#pending = new Map();
-    const byTenant = new Map<string, { id: string; at: string }[]>();
-    for (const use of batch.values()) {
-      const list = byTenant.get(use.tenantId) ?? [];
-      list.push({ id: use.id, at: isoTime(use.atMs) });
-      byTenant.set(use.tenantId, list);
-    }
+    let count = 0;
     try {
-      for (const [tenantId, uses] of byTenant) {
-        for (let i = 0; i < uses.length; i += FLUSH_SLICE) {
+      for (const [tenantId, uses] of batch) {
+        const list = [...uses].map(([id, atMs]) => ({ id, at: isoTime(atMs) }));
+        for (let i = 0; i < list.length; i += FLUSH_SLICE) {
           if (i > 0) await yieldToRequests();
-          await this.db.transaction().execute((trx) => clientsRepo.touchSecrets(trx, tenantId, uses.slice(i, i + FLUSH_SLICE)));
+          await this.db.transaction().execute((trx) => clientsRepo.touchSecrets(trx, tenantId, list.slice(i, i + FLUSH_SLICE)));
         }
+        batch.delete(tenantId);
+        count += list.length;
       }
     } catch (err) {
       // Kept for the next flush (the database may be down), unless a newer use replaced it meanwhile.
-      for (const [key, use] of batch) if (!this.#pending.has(key)) this.#pending.set(key, use);
+      for (const [tenantId, uses] of batch) {
+        let now = this.#pending.get(tenantId);
+        if (now === undefined) this.#pending.set(tenantId, (now = new Map()));
+        for (const [id, atMs] of uses) if (!now.has(id)) now.set(id, atMs);
+      }
       throw err;
     }
-    return batch.size;
+    return count;
   }
 }
