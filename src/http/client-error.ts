@@ -2,6 +2,9 @@ import type { ConnectionError } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 
+/** How long a refused connection is kept to read what the client still sends after the answer. */
+const LINGER_MS = 2_000;
+
 /** An answer written straight to the socket, in the listener's own error dialect. */
 export interface RawAnswer {
   readonly contentType: string;
@@ -21,13 +24,16 @@ export function clientErrorHandler(render: (status: number) => RawAnswer): (err:
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const { contentType, body, headers } = render(status);
     if (socket.writable) {
-      // The body goes only where the request line shows a method other than HEAD (RFC 9110
-      // §9.3.2: the answer to HEAD has none). The packet that failed is the whole request, or its
-      // tail when the request came in several reads (headers just over the limit usually do):
-      // then the method is unknown, and the status is sent without a body, which suits any method.
+      // The body goes only where the request is known not to be HEAD (RFC 9110 §9.3.2: the
+      // answer to HEAD has none): the failing read starts with its request line, or the method
+      // itself was refused (HEAD is a valid one). The failing read can also be the tail of a
+      // request that came in several reads (headers just over the limit usually do), or start
+      // with the rest of the previous request's body: then the method is unknown, and the status
+      // goes without a body, which suits any method.
       // (Fastify types rawPacket as a serialised Buffer; Node passes the Buffer itself.)
       const packet: unknown = err.rawPacket;
-      const method = Buffer.isBuffer(packet) ? /^([A-Z]+) /.exec(packet.subarray(0, 16).toString('latin1'))?.[1] : undefined;
+      const method =
+        err.code === 'HPE_INVALID_METHOD' ? 'invalid' : Buffer.isBuffer(packet) ? /^([A-Z]+) /.exec(packet.subarray(0, 16).toString('latin1'))?.[1] : undefined;
       const sent = method !== undefined && method !== 'HEAD' ? body : '';
       const lines = [
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
@@ -36,7 +42,14 @@ export function clientErrorHandler(render: (status: number) => RawAnswer): (err:
         'connection: close',
         ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
       ];
-      socket.write(`${lines.join('\r\n')}\r\n\r\n${sent}`);
+      // Ended, not destroyed: closing a socket with request bytes still unread sends a reset,
+      // and a reset makes the client drop the answer it has not read yet (a large body behind a
+      // bad request line). What else arrives is read and dropped until the client closes, or
+      // for LINGER_MS at most.
+      socket.end(`${lines.join('\r\n')}\r\n\r\n${sent}`);
+      const linger = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+      socket.once('close', () => clearTimeout(linger));
+      return;
     }
     socket.destroy();
   };

@@ -245,10 +245,11 @@ function assertNoSecrets(res: HttpResult, secrets: string[], where: string): voi
 }
 
 /**
- * Headers over 16 KiB that arrive in several reads are refused by Node's parser on a later read,
- * where the request's method is unknown: the 431 then has no body (src/http/client-error.ts).
+ * A request Node's parser refuses (400, 408, 431) is answered without a body when the read that
+ * failed does not show its method — headers over 16 KiB that came in several reads, or a request
+ * behind the rest of the previous one's body (src/http/client-error.ts): it might be HEAD.
  */
-const bodilessParserRefusal = (res: HttpResult) => res.status === 431 && res.text === '' && res.headers.get('content-length') === '0';
+const bodilessParserRefusal = (res: HttpResult) => [400, 408, 431].includes(res.status) && res.text === '' && res.headers.get('content-length') === '0';
 
 function assertPublicAnswer(req: FuzzRequest, res: HttpResult): void {
   const where = `${req.method} ${req.path.slice(0, 120)} → ${res.status} ${res.text.slice(0, 200)}`;

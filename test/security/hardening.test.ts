@@ -177,6 +177,22 @@ describe('input hardening: public listener', () => {
     assert.equal((await t.form('/oauth2/token', CC, auth)).status, 200);
   });
 
+  it('answers a refused method with its JSON body even behind the previous request on the connection', async () => {
+    const answer = await sendInParts(t.publicUrl, [`GET /.well-known/jwks.json HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\naaaaaFOO /oauth2/token HTTP/1.1\r\nhost: x\r\n\r\n`]);
+    const refused = answer.slice(answer.indexOf('HTTP/1.1 400 '));
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    assert.match(refused, /^HTTP\/1\.1 400 /);
+    assert.deepEqual(JSON.parse(refused.split('\r\n\r\n')[1]!), { error: 'invalid_request', error_description: 'The request is malformed.' });
+  });
+
+  it('answers a refused request line in full even when a large body follows it (no reset that loses the answer)', async () => {
+    for (let i = 0; i < 10; i++) {
+      const res = await rawRequest(`${t.publicUrl}/oauth2/token`, { method: 'FOO', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(256 * 1024) });
+      assertOAuthError(res, 400, 'invalid_request', 'The request is malformed.');
+    }
+    assert.equal((await t.form('/oauth2/token', CC, auth)).status, 200);
+  });
+
   it('answers 431 without a body when the headers came in several reads (the method is then unknown: HEAD or not)', async () => {
     for (const method of ['HEAD', 'GET']) {
       const answer = await sendInParts(t.publicUrl, [`${method} /.well-known/jwks.json HTTP/1.1\r\nhost: x\r\nx-padding: ${'p'.repeat(10_000)}`, `${'p'.repeat(10_000)}\r\n\r\n`]);
