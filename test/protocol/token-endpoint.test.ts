@@ -383,4 +383,28 @@ describeEachDialect('token endpoint: signing algorithms per tenant', (dialect) =
       assert.equal(protectedHeader.alg, alg);
     });
   }
+
+  it('gives each of many simultaneous requests its own token, signed in one batch (ES256 and EdDSA tenants at once)', async () => {
+    const callers: { tenant: string; alg: string; clientId: string; secret: string }[] = [];
+    for (const alg of ['ES256', 'EdDSA'] as const) {
+      const tenant = `batch-${alg.toLowerCase()}`;
+      assert.equal((await t.admin('POST', '/tenants', { id: tenant, signing_alg: alg })).status, 201);
+      for (let i = 0; i < 3; i++) callers.push({ tenant, alg, ...(await createClient(t, { audience: [`https://api.test/${i}`] }, tenant)) });
+    }
+    const requests = Array.from({ length: 60 }, (_, i) => callers[i % callers.length]!);
+    const answers = await Promise.all(
+      requests.map((c) => t.form(`/t/${c.tenant}/oauth2/token`, { grant_type: 'client_credentials' }, { authorization: basic(c.clientId, c.secret) })),
+    );
+    const jtis = new Set<string>();
+    for (const [i, res] of answers.entries()) {
+      const c = requests[i]!;
+      assert.equal(res.status, 200, res.text);
+      const issuer = `${t.publicUrl}/t/${c.tenant}`;
+      const { payload, protectedHeader } = await jwtVerify(res.body.access_token, createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`)), { issuer, typ: 'at+jwt' });
+      assert.equal(protectedHeader.alg, c.alg);
+      assert.equal(payload.client_id, c.clientId, 'the token of the client that asked');
+      jtis.add(String(payload.jti));
+    }
+    assert.equal(jtis.size, requests.length);
+  });
 });
