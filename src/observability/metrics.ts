@@ -5,7 +5,8 @@ import type { TokenIssued, TokenListener, TokenRefused } from '../protocol/token
 import type { Store } from '../storage/database.js';
 import type { StoreHealth } from '../storage/health.js';
 import { SeriesHistogram, type HistogramSeries } from './histogram.js';
-import { SeriesTree, type CountedSeries } from './series.js';
+import { CountTree } from '../lib/count-tree.js';
+import { SeriesTree } from './series.js';
 
 /** The answer to a scrape: the Prometheus text format and its content type. */
 export interface MetricsPage {
@@ -64,11 +65,10 @@ const epochSeconds = (ms: number | null) => (ms === null ? 0 : ms / 1000);
  */
 export class Metrics implements TokenListener {
   readonly registry = new Registry();
-  readonly #issued = new SeriesTree<string, string, string, CountedSeries>((tenant, client_id, grant_type) => ({
-    labels: { tenant, client_id, grant_type },
-    value: 0,
-  }));
-  readonly #refused = new SeriesTree<string, string, string, CountedSeries>((tenant, client_id, error) => ({ labels: { tenant, client_id, error }, value: 0 }));
+  /** Tokens issued by tenant, grant type and client. */
+  readonly #issued = new CountTree<string, string, string>();
+  /** Refusals by tenant, error and client. */
+  readonly #refused = new CountTree<string, string, string>();
   readonly #durations = new SeriesHistogram(
     'tessera_http_request_duration_seconds',
     'Time to answer an HTTP request, by listener, method, route pattern and status code.',
@@ -81,35 +81,35 @@ export class Metrics implements TokenListener {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.#durations.registerIn(this.registry);
-    const counted = (series: readonly CountedSeries[]) =>
+    const counted = (counts: CountTree<string, string, string>, labels: (tenant: string, b: string, clientId: string) => Record<string, string>) =>
       function (this: Counter) {
         this.reset();
-        for (const s of series) this.inc(s.labels, s.value);
+        for (const [tenant, b, clientId, n] of counts.entries()) this.inc(labels(tenant, b, clientId), n);
       };
     new Counter({
       name: 'tessera_tokens_issued_total',
       help: 'Access tokens issued, by tenant, client and grant type.',
       labelNames: ['tenant', 'client_id', 'grant_type'],
       registers,
-      collect: counted(this.#issued.all),
+      collect: counted(this.#issued, (tenant, grant_type, client_id) => ({ tenant, client_id, grant_type })),
     });
     new Counter({
       name: 'tessera_token_requests_refused_total',
       help: 'Token requests refused, by tenant, client (empty when the request named no client the tenant has) and OAuth error code.',
       labelNames: ['tenant', 'client_id', 'error'],
       registers,
-      collect: counted(this.#refused.all),
+      collect: counted(this.#refused, (tenant, error, client_id) => ({ tenant, client_id, error })),
     });
     this.#readModelGauges(sources, registers);
     this.#databaseGauges(sources, registers);
   }
 
   issued(event: TokenIssued): void {
-    this.#issued.get(event.tenantId, event.clientId, event.grantType).value += 1;
+    this.#issued.add(event.tenantId, event.grantType, event.clientId);
   }
 
   refused(event: TokenRefused): void {
-    this.#refused.get(event.tenantId, event.clientId ?? '', event.error).value += 1;
+    this.#refused.add(event.tenantId, event.error, event.clientId ?? '');
   }
 
   /** The recorder of one listener's request durations (build it once per listener). */

@@ -23,9 +23,3 @@ export class SeriesTree<A, B, C, T> {
     return value;
   }
 }
-
-/** A counted series: its labels and how many times it happened. */
-export interface CountedSeries {
-  readonly labels: Readonly<Record<string, string>>;
-  value: number;
-}

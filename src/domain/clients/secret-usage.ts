@@ -3,6 +3,9 @@ import { isoTime, type Clock } from '../../lib/clock.js';
 import { clientsRepo } from '../../storage/repositories/clients.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 
+/** 2025-01-01T00:00:00Z: uses are kept in seconds since then (the time of last use is told to the second). */
+const USE_EPOCH_S = 1_735_689_600;
+
 /** Secrets updated per transaction: the embedded store writes synchronously, so a large flush goes in slices between requests. */
 const FLUSH_SLICE = 500;
 
@@ -11,7 +14,11 @@ const FLUSH_SLICE = 500;
  * I/O) and flushed to the database in batches, so that issuing a token never writes.
  */
 export class SecretUsage {
-  /** When each secret was last used, by tenant and secret id: no key string or object made per token. */
+  /**
+   * When each secret was last used, by tenant and secret id, in seconds since USE_EPOCH_S: a small
+   * integer, which a Map holds without allocating (milliseconds since 1970 would be a heap number
+   * made on every token).
+   */
   #pending = new Map<string, Map<string, number>>();
 
   constructor(
@@ -22,7 +29,7 @@ export class SecretUsage {
   record(tenantId: string, secretId: string): void {
     let uses = this.#pending.get(tenantId);
     if (uses === undefined) this.#pending.set(tenantId, (uses = new Map()));
-    uses.set(secretId, this.clock.now());
+    uses.set(secretId, Math.floor(this.clock.now() / 1000) - USE_EPOCH_S);
   }
 
   /** Writes what was recorded since the last flush; returns how many secrets it updated. */
@@ -33,7 +40,7 @@ export class SecretUsage {
     let count = 0;
     try {
       for (const [tenantId, uses] of batch) {
-        const list = [...uses].map(([id, atMs]) => ({ id, at: isoTime(atMs) }));
+        const list = [...uses].map(([id, at]) => ({ id, at: isoTime((at + USE_EPOCH_S) * 1000) }));
         for (let i = 0; i < list.length; i += FLUSH_SLICE) {
           if (i > 0) await yieldToRequests();
           await this.db.transaction().execute((trx) => clientsRepo.touchSecrets(trx, tenantId, list.slice(i, i + FLUSH_SLICE)));
@@ -46,7 +53,7 @@ export class SecretUsage {
       for (const [tenantId, uses] of batch) {
         let now = this.#pending.get(tenantId);
         if (now === undefined) this.#pending.set(tenantId, (now = new Map()));
-        for (const [id, atMs] of uses) if (!now.has(id)) now.set(id, atMs);
+        for (const [id, at] of uses) if (!now.has(id)) now.set(id, at);
       }
       throw err;
     }

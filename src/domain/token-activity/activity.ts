@@ -4,6 +4,7 @@ import { translated } from '../../storage/errors.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 import { tokenActivityRepo } from '../../storage/repositories/token-activity.js';
 import { transact } from '../../storage/transaction.js';
+import { CountTree } from '../../lib/count-tree.js';
 import { InvalidError } from '../errors.js';
 import { addCounts, MINUTE_MS, UNKNOWN_CLIENT, zeroCounts, type ActivityCounts, type ActivityRow, type ClientActivity } from './model.js';
 
@@ -47,8 +48,10 @@ export interface ActivityReport {
  * minute (`flush`, run by the maintenance loop): issuing a token never writes.
  */
 export class TokenActivity {
-  /** Counts not yet flushed, by minute, tenant and client: found with three Map lookups, no key string built per token. */
-  #pending = new Map<number, Map<string, Map<string, ActivityRow>>>();
+  /** Counts not yet flushed, by minute, tenant and client: numbers in maps, nothing allocated per token. */
+  #issued = new CountTree<number, string, string>();
+  #authFailures = new CountTree<number, string, string>();
+  #otherRefusals = new CountTree<number, string, string>();
   #lastPurgeMs = -Infinity;
 
   constructor(
@@ -61,27 +64,32 @@ export class TokenActivity {
    * the tenant). The composition root feeds it the endpoint's outcomes.
    */
   record(tenantId: string, clientId: string | null, outcome: TokenOutcomeKind): void {
-    const row = this.#count(tenantId, clientId ?? UNKNOWN_CLIENT);
-    if (outcome === 'issued') row.issued += 1;
-    else if (outcome === 'auth_failure') row.authFailures += 1;
-    else row.otherRefusals += 1;
+    const counts = outcome === 'issued' ? this.#issued : outcome === 'auth_failure' ? this.#authFailures : this.#otherRefusals;
+    counts.add(Math.floor(this.clock.now() / MINUTE_MS), tenantId, clientId ?? UNKNOWN_CLIENT);
   }
 
-  #count(tenantId: string, clientId: string): ActivityRow {
-    return this.#row(Math.floor(this.clock.now() / MINUTE_MS), tenantId, clientId);
+  /** Takes the pending counts as rows (one per minute, tenant and client), leaving nothing pending. */
+  #takeRows(): ActivityRow[] {
+    const byKey = new Map<string, ActivityRow>();
+    const row = (minute: number, tenantId: string, clientId: string): ActivityRow => {
+      const key = `${minute}\u0000${tenantId}\u0000${clientId}`;
+      let found = byKey.get(key);
+      if (found === undefined) byKey.set(key, (found = { tenantId, minute, clientId, ...zeroCounts() }));
+      return found;
+    };
+    for (const [minute, tenantId, clientId, n] of this.#issued.take().entries()) row(minute, tenantId, clientId).issued += n;
+    for (const [minute, tenantId, clientId, n] of this.#authFailures.take().entries()) row(minute, tenantId, clientId).authFailures += n;
+    for (const [minute, tenantId, clientId, n] of this.#otherRefusals.take().entries()) row(minute, tenantId, clientId).otherRefusals += n;
+    return [...byKey.values()];
   }
 
-  #row(minute: number, tenantId: string, clientId: string): ActivityRow {
-    let byTenant = this.#pending.get(minute);
-    if (byTenant === undefined) this.#pending.set(minute, (byTenant = new Map()));
-    let byClient = byTenant.get(tenantId);
-    if (byClient === undefined) byTenant.set(tenantId, (byClient = new Map()));
-    let row = byClient.get(clientId);
-    if (row === undefined) {
-      row = { tenantId, minute, clientId, ...zeroCounts() };
-      byClient.set(clientId, row);
+  /** Puts back the counts of rows a flush could not add. */
+  #restore(rows: readonly ActivityRow[]): void {
+    for (const r of rows) {
+      if (r.issued > 0) this.#issued.add(r.minute, r.tenantId, r.clientId, r.issued);
+      if (r.authFailures > 0) this.#authFailures.add(r.minute, r.tenantId, r.clientId, r.authFailures);
+      if (r.otherRefusals > 0) this.#otherRefusals.add(r.minute, r.tenantId, r.clientId, r.otherRefusals);
     }
-    return row;
   }
 
   /**
@@ -89,9 +97,7 @@ export class TokenActivity {
    * once an hour, purges counts older than the retention. Returns how many rows it added to.
    */
   async flush(): Promise<number> {
-    const batch: ActivityRow[] = [];
-    for (const byTenant of this.#pending.values()) for (const byClient of byTenant.values()) batch.push(...byClient.values());
-    this.#pending = new Map();
+    const batch = this.#takeRows();
     let written = 0;
     // In slices, each its own transaction: the embedded store writes synchronously, so a busy
     // minute (a hundred thousand clients) is added between requests rather than in one long stall.
@@ -102,7 +108,7 @@ export class TokenActivity {
         written += await transact(this.db, (trx) => tokenActivityRepo.add(trx, slice));
       } catch (err) {
         // What was not added is kept for the next flush (the database may be down), added to what was counted meanwhile.
-        for (const row of batch.slice(i)) addCounts(this.#row(row.minute, row.tenantId, row.clientId), row);
+        this.#restore(batch.slice(i));
         throw err;
       }
     }
