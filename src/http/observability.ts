@@ -30,6 +30,11 @@ export function requestIdOf(raw: IncomingMessage): string {
 /** Levels at which `request completed` (info) is written. */
 const LOGS_INFO = new Set(['info', 'debug', 'trace']);
 
+/** Whether a logger at `level` writes the `incoming request` line (debug). */
+export function logsIncomingLines(level: string): boolean {
+  return level === 'debug' || level === 'trace';
+}
+
 /** Whether a logger at `level` writes the `request completed` line (nothing is built for a line the level drops). */
 export function logsRequestLines(level: string): boolean {
   return LOGS_INFO.has(level);

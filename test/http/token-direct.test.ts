@@ -49,7 +49,7 @@ describeEachDialect('token endpoint: the direct path and Fastify answer alike', 
 
   before(async () => {
     // Proxies on loopback are trusted: the client address comes from X-Forwarded-For.
-    t = await startTessera({ dialect, env: { TESSERA_TRUST_PROXY: '127.0.0.1' } });
+    t = await startTessera({ dialect, env: { TESSERA_TRUST_PROXY: '127.0.0.1', TESSERA_LOG_LEVEL: 'debug' } });
     ({ secret } = await createClient(t, { client_id: 'direct', audience: [AUD], scope: 'read write' }));
     url = `${t.publicUrl}/oauth2/token`;
   });
@@ -131,25 +131,30 @@ describeEachDialect('token endpoint: the direct path and Fastify answer alike', 
     }
   });
 
-  it('logs one line per token with the forwarded client address, as Fastify does', async () => {
+  it('logs each token request as Fastify does, with the forwarded client address: incoming (debug) and completed (info)', async () => {
     await viaForm({ 'x-request-id': 'direct-log-form', 'x-forwarded-for': '203.0.113.77' });
     await viaJson({ 'x-request-id': 'direct-log-json', 'x-forwarded-for': '203.0.113.77' });
-    const lineOf = (id: string) => {
-      const lines = t.logs.map((l) => JSON.parse(l)).filter((l) => l.reqId === id);
-      assert.equal(lines.length, 1, id);
-      return lines[0];
-    };
-    const [direct, fastify] = [lineOf('direct-log-form'), lineOf('direct-log-json')];
-    for (const line of [direct, fastify]) {
-      assert.equal(line.msg, 'request completed');
-      assert.equal(line.listener, 'public');
-      assert.deepEqual(line.req, { method: 'POST', path: '/oauth2/token', remoteAddress: '203.0.113.77' });
-      assert.deepEqual(line.res, { statusCode: 200 });
-      assert.equal(line.tenant, 'default');
-      assert.equal(line.client_id, 'direct');
-      assert.equal(typeof line.responseTime, 'number');
+    const linesOf = (id: string) => t.logs.map((l) => JSON.parse(l)).filter((l) => l.reqId === id);
+    const [direct, fastify] = [linesOf('direct-log-form'), linesOf('direct-log-json')];
+    for (const lines of [direct, fastify]) {
+      assert.deepEqual(
+        lines.map((l) => [l.level, l.msg]),
+        [
+          [20, 'incoming request'],
+          [30, 'request completed'],
+        ],
+      );
+      const [incoming, completed] = lines;
+      assert.deepEqual(incoming.req, { method: 'POST', path: '/oauth2/token', remoteAddress: '203.0.113.77' });
+      assert.equal(completed.listener, 'public');
+      assert.deepEqual(completed.req, { method: 'POST', path: '/oauth2/token', remoteAddress: '203.0.113.77' });
+      assert.deepEqual(completed.res, { statusCode: 200 });
+      assert.equal(completed.tenant, 'default');
+      assert.equal(completed.client_id, 'direct');
+      assert.equal(typeof completed.responseTime, 'number');
     }
-    assert.deepEqual(Object.keys(direct).sort(), Object.keys(fastify).sort());
+    assert.deepEqual(Object.keys(direct[1]).sort(), Object.keys(fastify[1]).sort());
+    assert.deepEqual(Object.keys(direct[0]).sort(), Object.keys(fastify[0]).sort());
   });
 
   it('keeps serving after a client stops halfway through a body', async () => {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RequestDurations } from '../../observability/metrics.js';
-import { logsRequestLines, requestIdOf, type LogFieldsHolder } from '../observability.js';
+import { logsIncomingLines, logsRequestLines, requestIdOf, type LogFieldsHolder } from '../observability.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
 import { logPublicError, PUBLIC_HEADERS, publicError, publicErrorHeaders } from './errors.js';
 import { headerValues, TENANT_ID, TOKEN_RESPONSE_HEADERS, type TokenHttpRequest, type TokenPath, type tokenRoute } from './token-route.js';
@@ -83,11 +83,12 @@ export function directTokenPath(options: DirectTokenPathOptions): { factory: (fa
       address: clientAddress(req, trust),
     };
     const line: LogFieldsHolder = { logFields: null };
+    const logged = () => ({ method: 'POST', url: call.url, ip: call.address });
+    if (logsIncomingLines(logger.level)) logger.debug({ reqId: requestId, req: logged() }, 'incoming request');
     const done = (status: number) => {
       durations.observe(route.pattern, 'POST', status, (performance.now() - started) / 1000);
       if (!logsRequestLines(logger.level)) return;
-      const logged = { method: 'POST', url: call.url, ip: call.address };
-      logger.info({ reqId: requestId, req: logged, res: { statusCode: status }, responseTime: performance.now() - started, ...line.logFields }, 'request completed');
+      logger.info({ reqId: requestId, req: logged(), res: { statusCode: status }, responseTime: performance.now() - started, ...line.logFields }, 'request completed');
     };
     serve(call, line).then(
       (response) => {
