@@ -91,9 +91,9 @@ function prepare(signer: Signer): PreparedSigner {
 }
 
 interface SignatureJob {
-  readonly input: string;
+  readonly data: Buffer;
   readonly prepared: PreparedSigner;
-  readonly resolve: (jws: string) => void;
+  readonly resolve: (signature: Buffer) => void;
   readonly reject: (err: unknown) => void;
 }
 
@@ -117,12 +117,11 @@ class SignatureBatch {
   }
 
   readonly #drain = (): void => {
-    const jobs = this.#jobs.length > MAX_BATCH ? this.#jobs.splice(0, MAX_BATCH) : this.#jobs;
-    if (jobs === this.#jobs) this.#jobs = [];
-    else setImmediate(this.#drain);
-    for (const { input, prepared, resolve, reject } of jobs) {
+    const jobs = this.#jobs.splice(0, MAX_BATCH);
+    if (this.#jobs.length > 0) setImmediate(this.#drain);
+    for (const { data, prepared, resolve, reject } of jobs) {
       try {
-        resolve(`${input}.${sign(prepared.digest, Buffer.from(input), prepared.key).toString('base64url')}`);
+        resolve(sign(prepared.digest, data, prepared.key));
       } catch (err) {
         reject(err);
       }
@@ -133,16 +132,13 @@ class SignatureBatch {
 const batch = new SignatureBatch();
 
 /** Signs the claims as a compact JWS with header `typ: at+jwt` (RFC 9068 §2.1) and the key's `kid`. */
-export function signAccessToken(signer: Signer, claims: AccessTokenClaims): Promise<string> {
-  const ready = prepare(signer);
-  const input = `${ready.header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  return new Promise((resolve, reject) => {
-    if (!ready.offload) batch.add({ input, prepared: ready, resolve, reject });
-    else {
-      sign(ready.digest, Buffer.from(input), ready.key, (err, signature) => {
-        if (err) reject(err);
-        else resolve(`${input}.${signature.toString('base64url')}`);
-      });
-    }
+export async function signAccessToken(signer: Signer, claims: AccessTokenClaims): Promise<string> {
+  const prepared = prepare(signer);
+  const input = `${prepared.header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  const data = Buffer.from(input);
+  const signature = await new Promise<Buffer>((resolve, reject) => {
+    if (prepared.offload) sign(prepared.digest, data, prepared.key, (err, signed) => (err ? reject(err) : resolve(signed)));
+    else batch.add({ data, prepared, resolve, reject });
   });
+  return `${input}.${signature.toString('base64url')}`;
 }

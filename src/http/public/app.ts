@@ -8,7 +8,7 @@ import { observabilityOptions, registerObservability } from '../observability.js
 import { trustProxy } from './client-address.js';
 import { methodNotAllowed, PUBLIC_HEADERS, sendOAuthError } from './errors.js';
 import { directTokenPath } from './token-direct.js';
-import { headerValues, notFound, tenantResolver, TOKEN_RESPONSE_HEADERS, tokenRoute, type ResolvedTenant, type TokenPath } from './token-route.js';
+import { headerValues, notFound, tenantResolver, tokenRoute, type ResolvedTenant, type TokenPath } from './token-route.js';
 
 /** Largest accepted request body on the public listener. */
 export const PUBLIC_BODY_LIMIT = 64 * 1024;
@@ -84,7 +84,7 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
       },
       request,
     );
-    return reply.headers(TOKEN_RESPONSE_HEADERS).send(response);
+    return reply.headers(PUBLIC_HEADERS).send(response);
   };
 
   const routes = async (scope: FastifyInstance) => {

@@ -28,7 +28,7 @@ function fromFastify(err: FastifyError): OAuthError | undefined {
   }
 }
 
-/** Headers of every public error: never cached (RFC 6749 §5.1), never sniffed as anything but JSON. */
+/** Headers of every token response and every public error: never cached (RFC 6749 §5.1), never sniffed as anything but JSON. */
 export const PUBLIC_HEADERS: Readonly<Record<string, string>> = { 'cache-control': 'no-store', pragma: 'no-cache', 'x-content-type-options': 'nosniff' };
 
 /** What the public listener answers for `err`: an RFC 6749 §5.2 error, never a stack. */

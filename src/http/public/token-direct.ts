@@ -5,7 +5,7 @@ import type { RequestDurations } from '../../observability/metrics.js';
 import { logsIncomingLines, logsRequestLines, requestIdOf, type LogFieldsHolder } from '../observability.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
 import { logPublicError, PUBLIC_HEADERS, publicError, publicErrorHeaders } from './errors.js';
-import { headerValues, TENANT_ID, TOKEN_RESPONSE_HEADERS, type TokenHttpRequest, type TokenPath, type tokenRoute } from './token-route.js';
+import { headerValues, TENANT_ID, type TokenHttpRequest, type TokenPath, type tokenRoute } from './token-route.js';
 
 /** Fastify's defaults for the server it would have made (https://fastify.dev/docs/latest/Reference/Server/). */
 const KEEP_ALIVE_TIMEOUT_MS = 72_000;
@@ -58,8 +58,6 @@ export function directTokenPath(options: DirectTokenPathOptions): { factory: (fa
   const { serve, logger, durations, trust, bodyLimit } = options;
   let closing = false;
 
-  /** What Fastify's route and hooks send with a token (errors take publicErrorHeaders, which has them all). */
-  const tokenHeaders = { ...TOKEN_RESPONSE_HEADERS, ...PUBLIC_HEADERS };
   const answer = (res: ServerResponse, status: number, requestId: string, headers: Readonly<Record<string, string>>, body: string): void => {
     const flat: string[] = ['x-request-id', requestId];
     for (const name in headers) flat.push(name, headers[name]!);
@@ -92,7 +90,7 @@ export function directTokenPath(options: DirectTokenPathOptions): { factory: (fa
     };
     serve(call, line).then(
       (response) => {
-        answer(res, 200, requestId, tokenHeaders, JSON.stringify(response));
+        answer(res, 200, requestId, PUBLIC_HEADERS, JSON.stringify(response));
         done(200);
       },
       (err: unknown) => {

@@ -56,9 +56,6 @@ export interface TokenHttpRequest {
   address: string;
 }
 
-/** The headers of a token response besides its content type (RFC 6749 §5.1). */
-export const TOKEN_RESPONSE_HEADERS: Readonly<Record<string, string>> = { 'cache-control': 'no-store', pragma: 'no-cache' };
-
 /**
  * The token endpoint over HTTP: the tenant, the outage rules, the body, then the protocol's
  * handleTokenRequest. Throws what the client is to be told; records the secret's use and names
