@@ -122,9 +122,6 @@ export class ReadModel {
   /** Loads every tenant (at start, and as a safety net). */
   async loadAll(): Promise<void> {
     this.#interned = new Interned();
-    const ids = await tenantsRepo.listIds(this.ctx.db);
-    for (const gone of [...this.#tenants.keys()].filter((id) => !ids.includes(id))) this.#tenants.delete(gone);
-    for (const id of ids) await this.#enqueue(id, () => this.#applyTenant(id, true));
     const failuresBefore = this.#failures;
     try {
       const ids = await tenantsRepo.listIds(this.ctx.db);
