@@ -1,14 +1,14 @@
 // npm run bench — Tessera's token endpoint under load, side by side with node-oidc-provider.
 // A script, never a test. See docs/benchmarks.md for the method.
 //
-//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres] [--rounds 3] [--duration 10]
-//                      [--warmup 3] [--connections 64] [--no-peer] [--workers N]
+//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres] [--rounds 5] [--duration 10]
+//                      [--warmup 3] [--first-warmup 10] [--connections 64] [--no-peer] [--workers N]
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,9 +17,10 @@ const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]] : acc), []),
 );
 const SCENARIOS = (args.scenarios ?? 'rs256,es256,eddsa,clients100k,postgres').split(',');
-const ROUNDS = Number(args.rounds ?? 3);
+const ROUNDS = Number(args.rounds ?? 5);
 const DURATION = Number(args.duration ?? 10);
 const WARMUP = Number(args.warmup ?? 3);
+const FIRST_WARMUP = Number(args['first-warmup'] ?? 10);
 const CONNECTIONS = Number(args.connections ?? 64);
 const WITH_PEER = args['no-peer'] !== 'true';
 const ADMIN_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
@@ -160,7 +161,9 @@ function checkOne(target) {
 
 async function measure(target) {
   await checkOne(target);
-  wrk(target.url, { credentials: target.credentials, duration: WARMUP, path: target.path });
+  // A server just started compiles its hot paths for several seconds: its first warm-up is longer.
+  wrk(target.url, { credentials: target.credentials, duration: target.warmedUp ? WARMUP : Math.max(WARMUP, FIRST_WARMUP), path: target.path });
+  target.warmedUp = true;
   const before = procStats(target.child.pid);
   const startedMs = Date.now();
   const r = wrk(target.url, { credentials: target.credentials, duration: DURATION, path: target.path });
@@ -291,69 +294,107 @@ function installPeer() {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+const range = (xs, d = 0) => `${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)}`;
+
+/** RSA-2048 signatures per second with node:crypto on every core (bench/ceilings.mjs), 5 s. */
+function rsaCeiling() {
+  return JSON.parse(execFileSync(process.execPath, [join(root, 'bench/ceilings.mjs'), 'rsa', '5'], { encoding: 'utf8' }));
+}
+
+/** The bare node:http server of the second ceiling, driven by the same requests as the token endpoint (bench/token.lua). */
+async function bareTarget() {
+  const port = await freePort();
+  const child = await start(process.execPath, [join(root, 'bench/ceilings.mjs'), 'http', String(port)], { ready: 'CEILING_READY' });
+  const credentials = join(work, 'ceiling-credentials.txt');
+  writeFileSync(credentials, `ceiling:${randomBytes(32).toString('base64url')}\n`);
+  return { name: 'bare node:http', child, url: `http://127.0.0.1:${port}`, path: '/oauth2/token', credentials, ceiling: true };
+}
+
+/**
+ * What each scenario measures, round by round. Every round measures each target in turn (the peer
+ * and Tessera alternate), and also what Tessera's figure is compared with — the ceiling, or
+ * Tessera's one-client SQLite figure — so each ratio is taken between measurements seconds apart:
+ * this machine's speed drifts by several percent within minutes, and ratios of figures measured at
+ * different times would carry that drift.
+ */
+const SCENARIO = {
+  rs256: { alg: 'RS256', ceiling: 'rsa' },
+  es256: { alg: 'ES256', ceiling: 'http' },
+  eddsa: { alg: 'EdDSA', ceiling: 'http' },
+  clients100k: { alg: 'ES256', clients: 100_000, baseline: 'one client' },
+  postgres: { alg: 'ES256', store: 'postgres', baseline: 'SQLite' },
+};
 
 async function main() {
   ensureWrk();
   if (!existsSync(join(root, 'dist/src/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   const peerDir = WITH_PEER ? installPeer() : null;
-
-  log('measuring ceilings…');
-  // Each ceiling is measured ROUNDS times too: the ratios use the medians, the ranges are printed.
-  const rsaRuns = Array.from({ length: ROUNDS }, () => JSON.parse(execFileSync(process.execPath, [join(root, 'bench/ceilings.mjs'), 'rsa', '5'], { encoding: 'utf8' })));
-  const rsa = { cores: rsaRuns[0].cores, rsa2048_signs_per_s: median(rsaRuns.map((r) => r.rsa2048_signs_per_s)) };
-  const rsaRange = `${Math.min(...rsaRuns.map((r) => r.rsa2048_signs_per_s))}–${Math.max(...rsaRuns.map((r) => r.rsa2048_signs_per_s))}`;
-  const httpPort = await freePort();
-  const httpChild = await start(process.execPath, [join(root, 'bench/ceilings.mjs'), 'http', String(httpPort)], { ready: 'CEILING_READY' });
-  // The same requests as the token endpoint gets (bench/token.lua), so wrk costs the same on both.
-  const anyCredentials = join(work, 'ceiling-credentials.txt');
-  writeFileSync(anyCredentials, `ceiling:${randomBytes(32).toString('base64url')}\n`);
-  wrk(`http://127.0.0.1:${httpPort}`, { credentials: anyCredentials, duration: WARMUP, path: '/oauth2/token' });
-  const bareRuns = Array.from({ length: ROUNDS }, () => wrk(`http://127.0.0.1:${httpPort}`, { credentials: anyCredentials, duration: DURATION, path: '/oauth2/token' }).rps);
-  const bare = { rps: median(bareRuns) };
-  const bareRange = `${fmt(Math.min(...bareRuns))}–${fmt(Math.max(...bareRuns))}`;
-  await stop(httpChild);
+  let cores = 0;
+  const ceilings = { rsa: [], http: [] };
 
   const rows = [];
+  const ratios = {};
   let failed = false;
   for (const scenario of SCENARIOS) {
-    const alg = { rs256: 'RS256', es256: 'ES256', eddsa: 'EdDSA', clients100k: 'ES256', postgres: 'ES256' }[scenario];
-    if (!alg) throw new Error(`unknown scenario ${scenario}`);
-    const clients = scenario === 'clients100k' ? 100_000 : 1;
-    const store = scenario === 'postgres' ? 'postgres' : 'sqlite';
+    const spec = SCENARIO[scenario];
+    if (!spec) throw new Error(`unknown scenario ${scenario}`);
+    const { alg, clients = 1, store = 'sqlite' } = spec;
     log(`scenario ${scenario}: ${alg}, ${clients} client(s), ${store}`);
-    const targets = [await tesseraTarget(alg, clients, store)];
-    if (peerDir && clients === 1 && store === 'sqlite') targets.unshift(await peerTarget(alg, peerDir));
+    // In each round: the peer, then what Tessera is compared with, then Tessera.
+    const tessera = await tesseraTarget(alg, clients, store);
+    const targets = [tessera];
+    if (spec.ceiling === 'http') targets.unshift(await bareTarget());
+    if (spec.baseline) targets.unshift({ ...(await tesseraTarget(alg, 1, 'sqlite')), name: `tessera (${spec.baseline})` });
+    if (peerDir && !spec.baseline) targets.unshift(await peerTarget(alg, peerDir));
     const results = new Map(targets.map((t) => [t.name, []]));
+    const perRound = [];
     for (let round = 0; round < ROUNDS; round++) {
+      let compared;
       for (const target of targets) {
+        if (target === tessera && spec.ceiling === 'rsa') {
+          const c = rsaCeiling();
+          cores = c.cores;
+          ceilings.rsa.push((compared = c.rsa2048_signs_per_s));
+          log(`  RSA-2048 ceiling round ${round + 1}: ${compared} signatures/s`);
+        }
         const r = await measure(target);
         if (r.non200 > 0 || r.errors > 0) failed = true;
-        log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} tokens/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
+        log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} ${target.ceiling ? 'requests' : 'tokens'}/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
         results.get(target.name).push(r);
+        if (target.ceiling) ceilings.http.push((compared = r.rps));
+        else if (target !== tessera && spec.baseline) compared = r.rps;
       }
+      perRound.push({ tessera: results.get('tessera').at(-1), compared, peer: results.get('node-oidc-provider')?.at(-1) });
     }
+    ratios[scenario] = {
+      compared: median(perRound.map((r) => r.tessera.rps / r.compared)),
+      comparedRange: perRound.map((r) => r.tessera.rps / r.compared),
+      peer: perRound[0].peer ? median(perRound.map((r) => r.tessera.rps / r.peer.rps)) : undefined,
+    };
     for (const target of targets) {
       const rs = results.get(target.name);
-      rows.push({
-        scenario,
-        target: target.name,
-        rps: median(rs.map((r) => r.rps)),
-        min: Math.min(...rs.map((r) => r.rps)),
-        max: Math.max(...rs.map((r) => r.rps)),
-        p50: median(rs.map((r) => r.p50ms)),
-        p99: median(rs.map((r) => r.p99ms)),
-        cpu: median(rs.map((r) => r.cpuCores)),
-        peakMb: Math.max(...rs.map((r) => r.peakMb)),
-        processes: Math.max(...rs.map((r) => r.processes)),
-        non200: rs.reduce((a, r) => a + r.non200 + r.errors, 0),
-      });
+      if (!target.ceiling) {
+        rows.push({
+          scenario,
+          target: target.name,
+          rps: median(rs.map((r) => r.rps)),
+          min: Math.min(...rs.map((r) => r.rps)),
+          max: Math.max(...rs.map((r) => r.rps)),
+          p50: median(rs.map((r) => r.p50ms)),
+          p99: median(rs.map((r) => r.p99ms)),
+          cpu: median(rs.map((r) => r.cpuCores)),
+          peakMb: Math.max(...rs.map((r) => r.peakMb)),
+          processes: Math.max(...rs.map((r) => r.processes)),
+          non200: rs.reduce((a, r) => a + r.non200 + r.errors, 0),
+        });
+      }
       await stop(target.child);
     }
   }
 
   const out = [];
   out.push(`Tessera token endpoint benchmark — ${ROUNDS} rounds of ${DURATION} s (+${WARMUP} s warm-up), ${CONNECTIONS} connections, keep-alive, wrk -t2`);
-  out.push(`node ${process.version}, ${rsa.cores} cores`);
+  out.push(`node ${process.version}, ${cores || availableParallelism()} cores`);
   out.push('');
   out.push('| scenario | server | processes | tokens/s (median) | range | p50 ms | p99 ms | CPU cores | peak RSS MB (largest process) | failed requests |');
   out.push('|---|---|---:|---:|---|---:|---:|---:|---:|---:|');
@@ -363,29 +404,30 @@ async function main() {
     );
   }
   out.push('');
-  out.push('Ceilings (same run):');
-  out.push(`- RSA-2048 signatures/s, node:crypto on ${rsa.cores} cores: ${rsa.rsa2048_signs_per_s} (median of ${ROUNDS}; range ${rsaRange})`);
-  out.push(`- bare node:http (one process) answering fixed JSON to the same requests: ${fmt(bare.rps)} requests/s (median of ${ROUNDS}; range ${bareRange})`);
+  out.push('Ceilings (same run, measured in the rounds of the scenarios compared with them):');
+  if (ceilings.rsa.length) out.push(`- RSA-2048 signatures/s, node:crypto on ${cores} cores: ${median(ceilings.rsa)} (median of ${ceilings.rsa.length}; range ${range(ceilings.rsa)})`);
+  if (ceilings.http.length) out.push(`- bare node:http (one process) answering fixed JSON to the same requests: ${fmt(median(ceilings.http))} requests/s (median of ${ceilings.http.length}; range ${range(ceilings.http)})`);
   out.push('');
-  out.push('Ratios:');
+  out.push('Ratios (median of the rounds\' ratios; range in brackets):');
   const get = (scenario, target) => rows.find((r) => r.scenario === scenario && r.target === target);
+  const pct = (r) => `${fmt(100 * r.compared, 1)}% (${range(r.comparedRange.map((x) => 100 * x), 1)})`;
+  const esPeer = get('es256', 'node-oidc-provider');
   for (const scenario of ['rs256', 'es256', 'eddsa']) {
     const t = get(scenario, 'tessera');
-    const p = get(scenario, 'node-oidc-provider');
+    const r = ratios[scenario];
     if (!t) continue;
     const parts = [`${scenario}: Tessera ${fmt(t.rps)} tokens/s`];
-    if (p) parts.push(`${fmt(t.rps / p.rps, 2)}× node-oidc-provider`);
-    if (scenario === 'rs256') parts.push(`${fmt((100 * t.rps) / rsa.rsa2048_signs_per_s, 1)}% of the RSA ceiling (target ≥ 85%)`);
-    else parts.push(`${fmt((100 * t.rps) / bare.rps, 1)}% of bare node:http (target ≥ 50%), p99 ${fmt(t.p99, 1)} ms (target < 15)`);
-    const es = get('es256', 'node-oidc-provider');
-    if (scenario !== 'rs256' && es) parts.push(`${fmt(t.rps / es.rps, 2)}× node-oidc-provider ES256 (target ≥ 3×)`);
+    if (r.peer) parts.push(`${fmt(r.peer, 2)}× node-oidc-provider`);
+    if (scenario === 'rs256') parts.push(`${pct(r)} of the RSA ceiling (target ≥ 85%)`);
+    else parts.push(`${pct(r)} of bare node:http (target ≥ 50%), p99 ${fmt(t.p99, 1)} ms (target < 15)`);
+    if (scenario !== 'rs256' && esPeer) parts.push(`${fmt(t.rps / esPeer.rps, 2)}× node-oidc-provider ES256 (target ≥ 3×)`);
     out.push(`- ${parts.join(', ')}`);
   }
-  const many = get('clients100k', 'tessera');
-  const one = get('es256', 'tessera');
-  const onPostgres = get('postgres', 'tessera');
-  if (onPostgres && one) out.push(`- postgres: Tessera ${fmt(onPostgres.rps)} tokens/s on PostgreSQL, ${fmt((100 * onPostgres.rps) / one.rps, 1)}% of the SQLite ES256 figure (the token path reads only memory)`);
-  if (many && one) out.push(`- 100,000 clients: ${fmt((100 * many.rps) / one.rps, 1)}% of the one-client ES256 figure (target ≥ 90%), peak RSS ${fmt(many.peakMb)} MB (target < 300)`);
+  if (ratios.postgres) out.push(`- postgres: Tessera ${fmt(get('postgres', 'tessera').rps)} tokens/s on PostgreSQL, ${pct(ratios.postgres)} of its SQLite figure in the same rounds (the token path reads only memory)`);
+  if (ratios.clients100k) {
+    const many = get('clients100k', 'tessera');
+    out.push(`- 100,000 clients: ${fmt(many.rps)} tokens/s, ${pct(ratios.clients100k)} of the one-client figure in the same rounds (target ≥ 90%), peak RSS ${fmt(many.peakMb)} MB (target < 300)`);
+  }
   out.push('');
   out.push(failed ? 'RESULT: FAILED — some requests were not answered 200' : 'RESULT: every response was 200');
   process.stdout.write(`${out.join('\n')}\n`);
