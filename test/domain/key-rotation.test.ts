@@ -123,7 +123,13 @@ describeEachDialect('client secret last use', (dialect) => {
     const c = await createClient(t, { audience: ['https://api.test'] });
     const db = t.server.deps.store.db;
     let down = true;
-    const flaky = { transaction: () => (down ? { execute: async () => Promise.reject(new Error('the database is down')) } : db.transaction()) } as unknown as typeof db;
+    // The flush writes with UPDATE statements only.
+    const flaky = {
+      updateTable: (table: 'client_secrets') => {
+        if (down) throw new Error('the database is down');
+        return db.updateTable(table);
+      },
+    } as unknown as typeof db;
     const usage = new SecretUsage(flaky, clock);
     const secretId = c.body.client_secrets[0].id as string;
     usage.record('default', secretId);
@@ -135,6 +141,25 @@ describeEachDialect('client secret last use', (dialect) => {
     assert.equal(await usage.flush(), 1);
     assert.equal((await t.admin('GET', `/clients/${c.clientId}`)).body.client_secrets[0].last_used_at, '2026-11-02T10:00:05.000Z');
     assert.equal(await usage.flush(), 0, 'nothing pending');
+  });
+
+  it('writes many secrets in slices, and never replaces a later use written by another process', async () => {
+    const c = await createClient(t, { audience: ['https://api.test'] });
+    const secretId = c.body.client_secrets[0].id as string;
+    const lastUsed = async () => (await t.admin('GET', `/clients/${c.clientId}`)).body.client_secrets[0].last_used_at;
+    const db = t.server.deps.store.db;
+    // Two processes' counts over the same database: this one saw the secret later than the other.
+    const here = new SecretUsage(db, clock);
+    const other = new SecretUsage(db, clock);
+    other.record('default', secretId);
+    clock.advance(30_000);
+    // 1,200 secrets used in this second (the real one last, in the third slice of 500).
+    for (let i = 0; i < 1_199; i++) here.record('default', `sec_missing_${i}`);
+    here.record('default', secretId);
+    assert.equal(await here.flush(), 1_200);
+    assert.equal(await lastUsed(), new Date(clock.now() - (clock.now() % 1000)).toISOString());
+    assert.equal(await other.flush(), 1);
+    assert.equal(await lastUsed(), new Date(clock.now() - (clock.now() % 1000)).toISOString(), 'an earlier use replaced a later one');
   });
 });
 

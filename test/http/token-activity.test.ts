@@ -115,7 +115,11 @@ describeEachDialect('token activity: counted in memory, flushed once a minute, a
   it('keeps the counts of a failed flush for the next one', async () => {
     const db = t.server.deps.store.db;
     const failing = new TokenActivity(
-      { transaction: () => ({ execute: async () => Promise.reject(new Error('the database is down')) }) } as unknown as typeof db,
+      {
+        selectFrom: () => {
+          throw new Error('the database is down');
+        },
+      } as unknown as typeof db,
       clock,
     );
     failing.record('default', 'job-b', 'issued');

@@ -3,7 +3,6 @@ import type { Clock } from '../../lib/clock.js';
 import { translated } from '../../storage/errors.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 import { tokenActivityRepo } from '../../storage/repositories/token-activity.js';
-import { transact } from '../../storage/transaction.js';
 import { CountTree } from '../../lib/count-tree.js';
 import { InvalidError } from '../errors.js';
 import { addCounts, MINUTE_MS, UNKNOWN_CLIENT, zeroCounts, type ActivityCounts, type ActivityRow, type ClientActivity } from './model.js';
@@ -20,7 +19,7 @@ export const MAX_ACTIVITY_BUCKETS = 1440;
 /** Bucket sizes chosen when the caller names none: the smallest that keeps within MAX_ACTIVITY_BUCKETS. */
 const BUCKET_CHOICES_S = [60, 300, 900, 1800, 3600, 10_800, 21_600, 43_200, 86_400];
 /** Rows added per transaction. */
-const FLUSH_SLICE = 500;
+const FLUSH_SLICE = 100;
 /** How often the flush also purges old rows. */
 const PURGE_EVERY_MS = 3600_000;
 
@@ -70,21 +69,33 @@ export class TokenActivity {
 
   /** Takes the pending counts as rows (one per minute, tenant and client), leaving nothing pending. */
   #takeRows(): ActivityRow[] {
-    const byKey = new Map<string, ActivityRow>();
-    const row = (minute: number, tenantId: string, clientId: string): ActivityRow => {
-      const key = `${minute}\u0000${tenantId}\u0000${clientId}`;
-      let found = byKey.get(key);
-      if (found === undefined) byKey.set(key, (found = { tenantId, minute, clientId, ...zeroCounts() }));
-      return found;
-    };
-    for (const [minute, tenantId, clientId, n] of this.#issued.take().entries()) row(minute, tenantId, clientId).issued += n;
-    for (const [minute, tenantId, clientId, n] of this.#authFailures.take().entries()) row(minute, tenantId, clientId).authFailures += n;
-    for (const [minute, tenantId, clientId, n] of this.#otherRefusals.take().entries()) row(minute, tenantId, clientId).otherRefusals += n;
-    return [...byKey.values()];
+    const issued = this.#issued.take();
+    const authFailures = this.#authFailures.take();
+    const otherRefusals = this.#otherRefusals.take();
+    // Each combination once, looked up in the other trees (no key strings: a busy minute has a
+    // hundred thousand combinations, and this runs between requests).
+    const rows: ActivityRow[] = [];
+    for (const [minute, tenantId, clientId, n] of issued.entries()) {
+      rows.push({ tenantId, minute, clientId, issued: n, authFailures: authFailures.get(minute, tenantId, clientId), otherRefusals: otherRefusals.get(minute, tenantId, clientId) });
+    }
+    for (const [minute, tenantId, clientId, n] of authFailures.entries()) {
+      if (issued.get(minute, tenantId, clientId) > 0) continue;
+      rows.push({ tenantId, minute, clientId, issued: 0, authFailures: n, otherRefusals: otherRefusals.get(minute, tenantId, clientId) });
+    }
+    for (const [minute, tenantId, clientId, n] of otherRefusals.entries()) {
+      if (issued.get(minute, tenantId, clientId) > 0 || authFailures.get(minute, tenantId, clientId) > 0) continue;
+      rows.push({ tenantId, minute, clientId, issued: 0, authFailures: 0, otherRefusals: n });
+    }
+    return rows;
   }
 
-  /** Puts back the counts of rows a flush could not add. */
-  #restore(rows: readonly ActivityRow[]): void {
+  /** Takes the pending counts as rows, leaving nothing pending (for a process that writes them). */
+  take(): ActivityRow[] {
+    return this.#takeRows();
+  }
+
+  /** Adds counts taken elsewhere (by another process, or by a flush that could not write them). */
+  merge(rows: readonly ActivityRow[]): void {
     for (const r of rows) {
       if (r.issued > 0) this.#issued.add(r.minute, r.tenantId, r.clientId, r.issued);
       if (r.authFailures > 0) this.#authFailures.add(r.minute, r.tenantId, r.clientId, r.authFailures);
@@ -93,22 +104,25 @@ export class TokenActivity {
   }
 
   /**
-   * Adds what was counted since the last flush to the stored counts (in one transaction) and,
+   * Adds what was counted since the last flush to the stored counts and,
    * once an hour, purges counts older than the retention. Returns how many rows it added to.
    */
   async flush(): Promise<number> {
     const batch = this.#takeRows();
     let written = 0;
-    // In slices, each its own transaction: the embedded store writes synchronously, so a busy
+    // In slices, each one INSERT of its own: the embedded store writes synchronously, so a busy
     // minute (a hundred thousand clients) is added between requests rather than in one long stall.
+    // No transaction around the tenants' check and the INSERT: in SQLite a transaction that reads
+    // first and then writes fails at once if another process (a worker flushing too) wrote
+    // meanwhile; a tenant deleted in between fails the slice, which is kept for the next flush.
     for (let i = 0; i < batch.length; i += FLUSH_SLICE) {
       if (i > 0) await yieldToRequests();
       const slice = batch.slice(i, i + FLUSH_SLICE);
       try {
-        written += await transact(this.db, (trx) => tokenActivityRepo.add(trx, slice));
+        written += await translated(() => tokenActivityRepo.add(this.db, slice));
       } catch (err) {
         // What was not added is kept for the next flush (the database may be down), added to what was counted meanwhile.
-        this.#restore(batch.slice(i));
+        this.merge(batch.slice(i));
         throw err;
       }
     }

@@ -181,14 +181,14 @@ export const clientsRepo = {
     return Number(r.numDeletedRows) > 0;
   },
   /** Records when secrets were last used (batched flush, never per token request). */
-  async touchSecrets(db: Executor, tenantId: string, uses: readonly { id: string; at: string }[]): Promise<void> {
-    for (const u of uses) {
-      await db
-        .updateTable('client_secrets')
-        .set({ last_used_at: u.at })
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', u.id)
-        .execute();
-    }
+  async touchSecrets(db: Executor, tenantId: string, ids: readonly string[], at: string): Promise<void> {
+    // One statement for many secrets; a time never replaces a later one (another process may have written it).
+    await db
+      .updateTable('client_secrets')
+      .set({ last_used_at: at })
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', ids)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
+      .execute();
   },
 };
