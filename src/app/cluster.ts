@@ -1,11 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import { parseChange, type Change } from '../domain/changes.js';
 import type { AuthAttempt } from '../protocol/brute-force.js';
 import type { Config } from './config.js';
-import type { ClusterPeers, Deps } from './deps.js';
+import type { ClusterPeers, Deps, UsageCounts } from './deps.js';
 import { createLogger } from './logger.js';
 import { startServer, type RunningServer } from './server.js';
 
@@ -30,10 +31,24 @@ type Message =
   | { readonly tessera: 'ready'; readonly publicAddress: string }
   | { readonly tessera: 'metrics-request'; readonly id: number }
   | { readonly tessera: 'metrics'; readonly id: number; readonly metrics: WorkerMetrics }
+  | { readonly tessera: 'usage'; readonly usage: UsageCounts }
   | { readonly tessera: 'stop' };
 
 /** A worker's registry as prom-client's AggregatorRegistry takes it. */
 type WorkerMetrics = MetricObjectWithValues<MetricValue<string>>[];
+
+/** Entries per usage message: a minute of a hundred thousand clients goes in pieces, each serialised between requests. */
+const USAGE_PIECE = 5_000;
+
+/** Usage in messages of at most USAGE_PIECE secrets or activity rows. */
+function usagePieces({ secrets, activity }: UsageCounts): UsageCounts[] {
+  const pieces: UsageCounts[] = [];
+  for (const [tenantId, uses] of secrets) {
+    for (let i = 0; i < uses.length; i += USAGE_PIECE) pieces.push({ secrets: [[tenantId, uses.slice(i, i + USAGE_PIECE)]], activity: [] });
+  }
+  for (let i = 0; i < activity.length; i += USAGE_PIECE) pieces.push({ secrets: [], activity: activity.slice(i, i + USAGE_PIECE) });
+  return pieces;
+}
 
 /** A sibling that has not applied a relayed change within this time is logged and no longer waited for. */
 export const RELAY_TIMEOUT_MS = 2_000;
@@ -139,6 +154,9 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
       case 'metrics':
         metricsReplies.answer(message.id, message.metrics);
         break;
+      case 'usage':
+        deps?.inbox.usage(message.usage);
+        break;
       default:
         break;
     }
@@ -183,12 +201,17 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
       [...workers.values()].map(
         (worker) =>
           new Promise<void>((resolve) => {
-            if (worker.isDead()) return resolve();
+            if (worker.isDead() && !worker.isConnected()) return resolve();
             const timer = setTimeout(() => worker.process.kill('SIGKILL'), WORKER_STOP_TIMEOUT_MS);
-            worker.once('exit', () => {
+            // Gone once it has exited and its channel is closed: what it sent last (its counts) has been read.
+            let left = (worker.isDead() ? 0 : 1) + (worker.isConnected() ? 1 : 0);
+            const gone = () => {
+              if (--left > 0) return;
               clearTimeout(timer);
               resolve();
-            });
+            };
+            if (!worker.isDead()) worker.once('exit', gone);
+            if (worker.isConnected()) worker.once('disconnect', gone);
             if (worker.isConnected()) worker.send({ tessera: 'stop' } satisfies Message);
             else worker.process.kill('SIGTERM');
           }),
@@ -282,6 +305,15 @@ export async function startClusterWorker(config: Config, logger: Logger = create
     },
     relayAuthFailure: (attempt) => send({ tessera: 'auth-failure', attempt: { ...attempt } }),
     relayDpopProof: (key, forgetAtMs) => send({ tessera: 'dpop-proof', key, forgetAtMs }),
+    handOverUsage: async (usage) => {
+      const pieces = usagePieces(usage);
+      for (let i = 0; i < pieces.length; i++) {
+        const sent = process.connected && (await new Promise<boolean>((resolve) => process.send!({ tessera: 'usage', usage: pieces[i]! } satisfies Message, undefined, {}, (err) => resolve(!err))));
+        if (!sent) return pieces.slice(i);
+        await setImmediate();
+      }
+      return [];
+    },
   };
   const server = await startServer(config, {
     logger,

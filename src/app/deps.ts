@@ -10,13 +10,14 @@ import type { DomainContext } from '../domain/context.js';
 import { GrantsService } from '../domain/grants/service.js';
 import { KeyRotation } from '../domain/keys/rotation.js';
 import { KeysService } from '../domain/keys/service.js';
-import { SecretUsage } from '../domain/clients/secret-usage.js';
+import { SecretUsage, type SecretUses } from '../domain/clients/secret-usage.js';
 import { ReadModel } from '../domain/read-model/read-model.js';
 import { RevocationsService } from '../domain/revocations/service.js';
 import { ServiceAccountsService } from '../domain/service-accounts/service.js';
 import { Issuers } from '../domain/tenants/issuers.js';
 import { TenantsService } from '../domain/tenants/service.js';
 import { TokenActivity } from '../domain/token-activity/activity.js';
+import type { ActivityRow } from '../domain/token-activity/model.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { ExpiringSet } from '../lib/expiring-set.js';
 import { fetchJson } from '../lib/fetch-json.js';
@@ -92,6 +93,18 @@ export interface ClusterPeers {
   relayAuthFailure(attempt: AuthAttempt): void;
   /** Tells every sibling of a DPoP proof used here (its replay key, kept until `forgetAtMs`). */
   relayDpopProof(key: string, forgetAtMs: number): void;
+  /**
+   * In a worker: hands what it counted (secret use, token activity) to the primary, which writes
+   * it, so that one process writes them, not one per worker contending for the embedded store's
+   * lock while serving tokens. Resolves with what could not be handed over (the primary is gone).
+   */
+  handOverUsage?(usage: UsageCounts): Promise<UsageCounts[]>;
+}
+
+/** What a process counts in memory and writes once a minute. */
+export interface UsageCounts {
+  secrets: SecretUses;
+  activity: ActivityRow[];
 }
 
 /** Receives what sibling processes relay. */
@@ -99,6 +112,8 @@ export interface SiblingInbox {
   change(change: Change): Promise<void>;
   authFailure(attempt: AuthAttempt): void;
   dpopProof(key: string, forgetAtMs: number): void;
+  /** Usage counted by a worker, to be written by this process. */
+  usage(usage: UsageCounts): void;
 }
 
 /** Bounds of a jwks_uri fetch. */
@@ -152,6 +167,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     tokenEvents.add(metrics);
     const audit = new AuditService(ctx);
     const tokenActivity = new TokenActivity(store.db, clock);
+    const secretUsage = new SecretUsage(store.db, clock);
     tokenEvents.add({
       issued: (e) => tokenActivity.record(e.tenantId, e.clientId, 'issued'),
       refused: (e) => tokenActivity.record(e.tenantId, e.clientId, e.error === 'invalid_client' ? 'auth_failure' : 'other_refusal'),
@@ -179,6 +195,10 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       change: (change) => (relayed ? relayed.deliver(change) : Promise.resolve()),
       authFailure: (attempt) => bruteForce.recordRelayedFailure(attempt),
       dpopProof: (key, forgetAtMs) => void dpopSeen.add(key, forgetAtMs, clock.now()),
+      usage: ({ secrets, activity }) => {
+        secretUsage.merge(secrets);
+        tokenActivity.merge(activity);
+      },
     };
     const grantTypes = new GrantTypeRegistry().register(clientCredentials);
     const clientAuth = {
@@ -208,7 +228,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       issuers: new Issuers(config.publicUrl, config.tenantHost),
       bruteForce,
       keyRotation: new KeyRotation(ctx, { intervalSeconds: config.keyRotationInterval, publishAheadSeconds: config.keyPublishAhead }),
-      secretUsage: new SecretUsage(store.db, clock),
+      secretUsage,
       clientAuth,
       dpopProofs,
       tokenEvents,

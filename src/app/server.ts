@@ -3,7 +3,7 @@ import { buildAdminApp } from '../http/admin/app.js';
 import { buildPublicApp } from '../http/public/app.js';
 import { bootstrap, loadReadModel } from './bootstrap.js';
 import type { Config } from './config.js';
-import { createDeps, type Deps, type DepsOptions } from './deps.js';
+import { createDeps, type ClusterPeers, type Deps, type DepsOptions } from './deps.js';
 
 export interface RunningServer {
   readonly deps: Deps;
@@ -42,11 +42,13 @@ export interface ServerOptions extends DepsOptions {
  * Periodic upkeep, one task at a time; a failed task is logged and retried on the next round.
  * Every process flushes what it counted in memory; the shared upkeep runs where the admin listener does.
  */
-function startMaintenance(deps: Deps, role: ServerRole): { stop(): Promise<void> } {
-  const tasks: [string, () => Promise<unknown>][] = [
-    ['secret use flush', () => deps.secretUsage.flush()],
-    ['token activity flush', () => deps.tokenActivity.flush()],
-  ];
+function startMaintenance(deps: Deps, role: ServerRole, cluster: ClusterPeers | undefined): { stop(): Promise<void> } {
+  const tasks: [string, () => Promise<unknown>][] = cluster?.handOverUsage
+    ? [['usage hand-over', () => handOverUsage(deps, cluster)]]
+    : [
+        ['secret use flush', () => deps.secretUsage.flush()],
+        ['token activity flush', () => deps.tokenActivity.flush()],
+      ];
   if (role.admin) {
     tasks.unshift(['key rotation', () => deps.keyRotation.tick()]);
     tasks.push(
@@ -78,6 +80,23 @@ function startMaintenance(deps: Deps, role: ServerRole): { stop(): Promise<void>
       await running;
     },
   };
+}
+
+/**
+ * A worker's secret use and token activity go to the primary, which writes them with its own: the
+ * embedded store has one write lock, and workers writing a busy minute (a hundred thousand
+ * clients) took turns on it while serving tokens, each wait blocking its event loop. What the
+ * primary cannot take (it is gone) is written here.
+ */
+async function handOverUsage(deps: Deps, cluster: ClusterPeers): Promise<void> {
+  const left = await cluster.handOverUsage!({ secrets: deps.secretUsage.take(), activity: deps.tokenActivity.take() });
+  if (left.length === 0) return;
+  for (const { secrets, activity } of left) {
+    deps.secretUsage.merge(secrets);
+    deps.tokenActivity.merge(activity);
+  }
+  await deps.secretUsage.flush();
+  await deps.tokenActivity.flush();
 }
 
 function addressOf(app: FastifyInstance): string {
@@ -116,7 +135,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       await adminApp.listen({ host: config.adminHost, port: config.adminPort });
       adminAddress = addressOf(adminApp);
     }
-    const maintenance = startMaintenance(deps, role);
+    const maintenance = startMaintenance(deps, role, depsOptions.cluster);
     return {
       deps,
       publicAddress,
@@ -125,8 +144,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       close: async () => {
         await maintenance.stop();
         await Promise.all(apps.map((a) => a.close()));
-        await deps.secretUsage.flush().catch((err: unknown) => deps.logger.warn({ err }, 'could not record secret use'));
-        await deps.tokenActivity.flush().catch((err: unknown) => deps.logger.warn({ err }, 'could not record token activity'));
+        if (depsOptions.cluster?.handOverUsage) {
+          await handOverUsage(deps, depsOptions.cluster).catch((err: unknown) => deps.logger.warn({ err }, 'could not record secret use and token activity'));
+        } else {
+          await deps.secretUsage.flush().catch((err: unknown) => deps.logger.warn({ err }, 'could not record secret use'));
+          await deps.tokenActivity.flush().catch((err: unknown) => deps.logger.warn({ err }, 'could not record token activity'));
+        }
         await deps.close();
       },
     };

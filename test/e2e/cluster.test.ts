@@ -15,6 +15,7 @@ import { dpopProof } from '../helpers/assertions.js';
 import { testKey } from '../helpers/keys.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { basic, storeEnv } from '../helpers/tessera.js';
+import { openStore } from '../../src/storage/database.js';
 
 const WORKERS = 2;
 
@@ -60,6 +61,7 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
   const adminToken = `cluster-${randomBytes(16).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-cluster-'));
   let proc: TesseraProcess;
+  let databaseUrl = '';
   const admin = (method: string, path: string, body?: unknown): Promise<Answer> => adminCall(proc, adminToken, method, path, body);
   /** One token request per worker and then some, each on a new connection. */
   const everyWorker = (form: Record<string, string>, headers: Record<string, string> = {}) =>
@@ -67,6 +69,7 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
 
   before(async () => {
     const env = { ...(await storeEnv(dialect, dataDir)), TESSERA_ADMIN_TOKEN: adminToken, TESSERA_ADMIN_AUTH: 'loopback' };
+    databaseUrl = (env as Record<string, string>).TESSERA_DATABASE_URL!;
     // Trusting X-Forwarded-For lets the brute-force test fail from an address of its own.
     proc = await spawnTessera({ ...env, TESSERA_WORKERS: String(WORKERS), TESSERA_BRUTE_FORCE_MAX_FAILURES: '6', TESSERA_TRUST_PROXY: 'true' });
   });
@@ -184,10 +187,38 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
     for (const answer of answers) assert.equal(answer.status, 200, 'the replacement loaded the clients created while it was away');
   });
 
+  it('counts tokens and refusals at every worker (written once the processes stop, below)', async () => {
+    const created = await admin('POST', '/clients', { client_id: 'counted', audience: ['https://fleet.api/'], scope: 'read' });
+    assert.equal(created.status, 201);
+    for (const answer of await everyWorker({ grant_type: 'client_credentials' }, { authorization: basic('counted', created.body.client_secret) })) assert.equal(answer.status, 200);
+    // From an address of its own, below the brute-force limit whatever the earlier tests did.
+    const failed = await everyWorker({ grant_type: 'client_credentials' }, { authorization: basic('counted', 'wrong'), 'x-forwarded-for': '203.0.113.77' });
+    for (const answer of failed) assert.equal(answer.status, 401, JSON.stringify(answer));
+  });
+
   it('stops every process on SIGTERM, exiting 0', async () => {
     const pids = [...workerPids(proc)];
     const code = await stopTessera(proc);
     assert.equal(code, 0, proc.output.join('').split('\n').filter((l) => !l.includes('"request')).slice(-6).join('\n'));
     await eventually('no worker is left', async () => pids.every((pid) => !alive(pid)), { withinMs: 5_000 });
+  });
+
+  it('the workers hand what they counted to the primary, which writes it (here, as they stop)', async () => {
+    const store = openStore(databaseUrl);
+    try {
+      const activity = await store.db
+        .selectFrom('token_activity')
+        .select((eb) => [eb.fn.sum<number | string>('issued').as('issued'), eb.fn.sum<number | string>('auth_failures').as('failures')])
+        .where('tenant_id', '=', 'default')
+        .where('client_id', '=', 'counted')
+        .executeTakeFirstOrThrow();
+      // 'counts tokens…': 4 tokens and 4 wrong secrets over both workers (a worker killed earlier took its counts with it).
+      assert.deepEqual({ issued: Number(activity.issued), failures: Number(activity.failures) }, { issued: 4, failures: 4 });
+      const secrets = await store.db.selectFrom('client_secrets').select('last_used_at').where('tenant_id', '=', 'default').where('client_id', '=', 'counted').execute();
+      assert.equal(secrets.length, 1);
+      for (const s of secrets) assert.notEqual(s.last_used_at, null, 'a secret used at the workers has no last use');
+    } finally {
+      await store.close();
+    }
   });
 });
