@@ -18,7 +18,9 @@ import { startServer, type RunningServer } from './server.js';
  * Changes travel over the cluster's IPC channel: a change made in one process is applied by every
  * other before the write that made it is answered (an admin write is visible to every worker at
  * once), a failed client authentication is counted by every worker (one brute-force limit for
- * the whole cluster), and a DPoP proof used in one worker is known to all (a replay is refused). With PostgreSQL, other machines still hear changes by LISTEN/NOTIFY; the
+ * the whole cluster), a DPoP proof used in one worker is known to all (a replay is refused), and
+ * each worker's minute of counts (secret use, token activity) goes to the primary, which writes
+ * them. With PostgreSQL, other machines still hear changes by LISTEN/NOTIFY; the
  * processes of one cluster share an origin id and ignore each other's notifications.
  */
 
