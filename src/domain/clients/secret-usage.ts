@@ -71,6 +71,9 @@ export class SecretUsage {
           else ids.push(id);
         }
         for (const [at, ids] of bySecond) {
+          // In key order: each statement then touches a few neighbouring pages of the table, not a
+          // hundred scattered ones (about six times cheaper for a hundred thousand secrets).
+          ids.sort();
           for (let i = 0; i < ids.length; i += FLUSH_SLICE) {
             if (count > 0) await yieldToRequests();
             await translated(() => clientsRepo.touchSecrets(this.db, tenantId, ids.slice(i, i + FLUSH_SLICE), isoTime((at + USE_EPOCH_S) * 1000)));
