@@ -200,24 +200,17 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
   const stopWorkers = async () => {
     stopping = true;
     await Promise.all(
-      [...workers.values()].map(
-        (worker) =>
-          new Promise<void>((resolve) => {
-            if (worker.isDead() && !worker.isConnected()) return resolve();
-            const timer = setTimeout(() => worker.process.kill('SIGKILL'), WORKER_STOP_TIMEOUT_MS);
-            // Gone once it has exited and its channel is closed: what it sent last (its counts) has been read.
-            let left = (worker.isDead() ? 0 : 1) + (worker.isConnected() ? 1 : 0);
-            const gone = () => {
-              if (--left > 0) return;
-              clearTimeout(timer);
-              resolve();
-            };
-            if (!worker.isDead()) worker.once('exit', gone);
-            if (worker.isConnected()) worker.once('disconnect', gone);
-            if (worker.isConnected()) worker.send({ tessera: 'stop' } satisfies Message);
-            else worker.process.kill('SIGTERM');
-          }),
-      ),
+      [...workers.values()].map(async (worker) => {
+        // Gone once it has exited and its channel is closed: what it sent last (its counts) has been read.
+        const event = (name: 'exit' | 'disconnect') => new Promise<void>((done) => worker.once(name, () => done()));
+        const gone = [...(worker.isDead() ? [] : [event('exit')]), ...(worker.isConnected() ? [event('disconnect')] : [])];
+        if (gone.length === 0) return;
+        const timer = setTimeout(() => worker.process.kill('SIGKILL'), WORKER_STOP_TIMEOUT_MS);
+        if (worker.isConnected()) worker.send({ tessera: 'stop' } satisfies Message);
+        else worker.process.kill('SIGTERM');
+        await Promise.all(gone);
+        clearTimeout(timer);
+      }),
     );
   };
 

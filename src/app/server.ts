@@ -40,15 +40,10 @@ export interface ServerOptions extends DepsOptions {
 
 /**
  * Periodic upkeep, one task at a time; a failed task is logged and retried on the next round.
- * Every process flushes what it counted in memory; the shared upkeep runs where the admin listener does.
+ * Every process writes what it counted in memory (a worker through the primary, usageTasks); the shared upkeep runs where the admin listener does.
  */
 function startMaintenance(deps: Deps, role: ServerRole, cluster: ClusterPeers | undefined): { stop(): Promise<void> } {
-  const tasks: [string, () => Promise<unknown>][] = cluster?.handOverUsage
-    ? [['usage hand-over', () => handOverUsage(deps, cluster)]]
-    : [
-        ['secret use flush', () => deps.secretUsage.flush()],
-        ['token activity flush', () => deps.tokenActivity.flush()],
-      ];
+  const tasks = usageTasks(deps, cluster);
   if (role.admin) {
     tasks.unshift(['key rotation', () => deps.keyRotation.tick()]);
     tasks.push(
@@ -82,14 +77,26 @@ function startMaintenance(deps: Deps, role: ServerRole, cluster: ClusterPeers | 
   };
 }
 
+type Task = [name: string, run: () => Promise<unknown>];
+
+/** What becomes of the secret use and token activity this process counted: every minute, and at close. */
+function usageTasks(deps: Deps, cluster: ClusterPeers | undefined): Task[] {
+  const handOver = cluster?.handOverUsage;
+  if (handOver) return [['secret use and token activity hand-over', () => handOverUsage(deps, handOver)]];
+  return [
+    ['secret use flush', () => deps.secretUsage.flush()],
+    ['token activity flush', () => deps.tokenActivity.flush()],
+  ];
+}
+
 /**
  * A worker's secret use and token activity go to the primary, which writes them with its own: the
  * embedded store has one write lock, and workers writing a busy minute (a hundred thousand
  * clients) took turns on it while serving tokens, each wait blocking its event loop. What the
  * primary cannot take (it is gone) is written here.
  */
-async function handOverUsage(deps: Deps, cluster: ClusterPeers): Promise<void> {
-  const left = await cluster.handOverUsage!({ secrets: deps.secretUsage.take(), activity: deps.tokenActivity.take() });
+async function handOverUsage(deps: Deps, handOver: NonNullable<ClusterPeers['handOverUsage']>): Promise<void> {
+  const left = await handOver({ secrets: deps.secretUsage.take(), activity: deps.tokenActivity.take() });
   if (left.length === 0) return;
   for (const { secrets, activity } of left) {
     deps.secretUsage.merge(secrets);
@@ -144,11 +151,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       close: async () => {
         await maintenance.stop();
         await Promise.all(apps.map((a) => a.close()));
-        if (depsOptions.cluster?.handOverUsage) {
-          await handOverUsage(deps, depsOptions.cluster).catch((err: unknown) => deps.logger.warn({ err }, 'could not record secret use and token activity'));
-        } else {
-          await deps.secretUsage.flush().catch((err: unknown) => deps.logger.warn({ err }, 'could not record secret use'));
-          await deps.tokenActivity.flush().catch((err: unknown) => deps.logger.warn({ err }, 'could not record token activity'));
+        for (const [name, run] of usageTasks(deps, depsOptions.cluster)) {
+          await run().catch((err: unknown) => deps.logger.warn({ err, task: name }, 'could not record usage at shutdown'));
         }
         await deps.close();
       },

@@ -51,7 +51,10 @@ export class SecretUsage {
     for (const [tenantId, list] of uses) {
       let now = this.#pending.get(tenantId);
       if (now === undefined) this.#pending.set(tenantId, (now = new Map()));
-      for (const [id, at] of list) if (!(at <= (now.get(id) ?? -1))) now.set(id, at);
+      for (const [id, at] of list) {
+        const known = now.get(id);
+        if (known === undefined || at > known) now.set(id, at);
+      }
     }
   }
 

@@ -18,8 +18,9 @@ export const MAX_ACTIVITY_RANGE_MS = 31 * 24 * 3600_000;
 export const MAX_ACTIVITY_BUCKETS = 1440;
 /** Bucket sizes chosen when the caller names none: the smallest that keeps within MAX_ACTIVITY_BUCKETS. */
 const BUCKET_CHOICES_S = [60, 300, 900, 1800, 3600, 10_800, 21_600, 43_200, 86_400];
-/** Rows added per transaction. */
+/** Rows added per INSERT. */
 const FLUSH_SLICE = 100;
+/** The table's key order: tenant, minute, client. */
 const byKey = (a: ActivityRow, b: ActivityRow): number =>
   a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : a.minute - b.minute || (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0);
 
@@ -70,8 +71,8 @@ export class TokenActivity {
     counts.add(Math.floor(this.clock.now() / MINUTE_MS), tenantId, clientId ?? UNKNOWN_CLIENT);
   }
 
-  /** Takes the pending counts as rows (one per minute, tenant and client), leaving nothing pending. */
-  #takeRows(): ActivityRow[] {
+  /** Takes the pending counts as rows (one per minute, tenant and client), leaving nothing pending: to write them, here or in another process. */
+  take(): ActivityRow[] {
     const issued = this.#issued.take();
     const authFailures = this.#authFailures.take();
     const otherRefusals = this.#otherRefusals.take();
@@ -92,11 +93,6 @@ export class TokenActivity {
     return rows;
   }
 
-  /** Takes the pending counts as rows, leaving nothing pending (for a process that writes them). */
-  take(): ActivityRow[] {
-    return this.#takeRows();
-  }
-
   /** Adds counts taken elsewhere (by another process, or by a flush that could not write them). */
   merge(rows: readonly ActivityRow[]): void {
     for (const r of rows) {
@@ -113,7 +109,7 @@ export class TokenActivity {
   async flush(): Promise<number> {
     // In key order (tenant, minute, client): each INSERT then adds to a few neighbouring pages of
     // the index, not to a hundred scattered ones (about three times cheaper for a busy minute).
-    const batch = this.#takeRows().sort(byKey);
+    const batch = this.take().sort(byKey);
     let written = 0;
     // In slices, each one INSERT of its own: the embedded store writes synchronously, so a busy
     // minute (a hundred thousand clients) is added between requests rather than in one long stall.
