@@ -235,7 +235,7 @@ async function seedClients(dataDir, count) {
       const id = `bench-${String(i).padStart(6, '0')}`;
       const secret = randomBytes(32).toString('base64url');
       insertClient.run(id, now, now);
-      insertSecret.run(`sec_bench_${i}`, id, createHash('sha256').update(secret).digest('hex'), now);
+      insertSecret.run(`sec_bench_${String(i).padStart(6, '0')}`, id, createHash('sha256').update(secret).digest('hex'), now);
       lines.push(`${id}:${secret}`);
     }
   })();

@@ -14,6 +14,7 @@ import {
   type PluginTransformResultArgs,
   type QueryResult,
   type RootOperationNode,
+  type SqliteDatabase,
   type UnknownRow,
 } from 'kysely';
 import { isConnectionFailure } from './errors.js';
@@ -99,6 +100,30 @@ class WithoutRowLocks implements KyselyPlugin {
   }
 }
 
+/** Statements kept prepared by the embedded store, by SQL text. */
+const STATEMENT_CACHE = 200;
+
+/**
+ * The SQLite connection as Kysely sees it, with its prepared statements kept by SQL text: Kysely
+ * prepares every query it runs, and preparing a statement costs better-sqlite3 about as much as
+ * running it (a flush of a busy minute runs the same hundred-row statement thousands of times).
+ * A statement busy in an iteration is never handed out twice.
+ */
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sqlText) {
+      let statement = cache.get(sqlText);
+      if (statement !== undefined && !statement.busy) return statement;
+      statement = database.prepare(sqlText);
+      if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
+      cache.set(sqlText, statement);
+      return statement;
+    },
+  };
+}
+
 /** Opens the store named by a database URL (SQLite in WAL mode, or a PostgreSQL pool). */
 export function openStore(url: string, options: StoreOptions = {}): Store {
   const parsed = parseDatabaseUrl(url);
@@ -109,7 +134,7 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
     database.pragma('synchronous = FULL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), plugins: [new WithoutRowLocks()] });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), plugins: [new WithoutRowLocks()] });
     return {
       db,
       dialect: 'sqlite',

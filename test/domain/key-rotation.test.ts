@@ -123,11 +123,11 @@ describeEachDialect('client secret last use', (dialect) => {
     const c = await createClient(t, { audience: ['https://api.test'] });
     const db = t.server.deps.store.db;
     let down = true;
-    // The flush writes with UPDATE statements only.
+    // The flush writes in transactions only.
     const flaky = {
-      updateTable: (table: 'client_secrets') => {
+      transaction: () => {
         if (down) throw new Error('the database is down');
-        return db.updateTable(table);
+        return db.transaction();
       },
     } as unknown as typeof db;
     const usage = new SecretUsage(flaky, clock);
@@ -143,23 +143,29 @@ describeEachDialect('client secret last use', (dialect) => {
     assert.equal(await usage.flush(), 0, 'nothing pending');
   });
 
-  it('writes many secrets in slices, and never replaces a later use written by another process', async () => {
+  it('writes many secrets in slices, each with its own time, and never replaces a later use written by another process', async () => {
     const c = await createClient(t, { audience: ['https://api.test'] });
+    const early = await createClient(t, { audience: ['https://api.test'] });
     const secretId = c.body.client_secrets[0].id as string;
-    const lastUsed = async () => (await t.admin('GET', `/clients/${c.clientId}`)).body.client_secrets[0].last_used_at;
+    const lastUsed = async (client: { clientId: string }) => (await t.admin('GET', `/clients/${client.clientId}`)).body.client_secrets[0].last_used_at;
+    const second = () => new Date(clock.now() - (clock.now() % 1000)).toISOString();
     const db = t.server.deps.store.db;
     // Two processes' counts over the same database: this one saw the secret later than the other.
     const here = new SecretUsage(db, clock);
     const other = new SecretUsage(db, clock);
     other.record('default', secretId);
-    clock.advance(30_000);
-    // 1,200 secrets used in this second (the real one last, in the third slice of 500).
+    clock.advance(20_000);
+    here.record('default', early.body.client_secrets[0].id);
+    const earlyAt = second();
+    clock.advance(10_000);
+    // 1,201 secrets in all, in several statements and transactions, written with their own times.
     for (let i = 0; i < 1_199; i++) here.record('default', `sec_missing_${i}`);
     here.record('default', secretId);
-    assert.equal(await here.flush(), 1_200);
-    assert.equal(await lastUsed(), new Date(clock.now() - (clock.now() % 1000)).toISOString());
+    assert.equal(await here.flush(), 1_201);
+    assert.equal(await lastUsed(c), second());
+    assert.equal(await lastUsed(early), earlyAt);
     assert.equal(await other.flush(), 1);
-    assert.equal(await lastUsed(), new Date(clock.now() - (clock.now() % 1000)).toISOString(), 'an earlier use replaced a later one');
+    assert.equal(await lastUsed(c), second(), 'an earlier use replaced a later one');
   });
 });
 

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import { isoTime, type Clock } from '../../lib/clock.js';
-import { translated } from '../../storage/errors.js';
+import { transact } from '../../storage/transaction.js';
 import { clientsRepo } from '../../storage/repositories/clients.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 
@@ -12,6 +12,12 @@ const USE_EPOCH_S = 1_735_689_600;
  * `tessera serve` share its write lock: a large flush goes in short statements, between requests.
  */
 const FLUSH_SLICE = 100;
+/**
+ * Statements per transaction: one commit (one fsync of the write-ahead log) for a thousand
+ * secrets rather than one per statement, while the write lock is held for a few milliseconds only
+ * (a worker recording a client assertion's jti waits for it).
+ */
+const SLICES_PER_TRANSACTION = 10;
 
 /** Uses of secrets by tenant: [secret id, seconds since 2025-01-01] pairs (what `take` hands over). */
 export type SecretUses = [tenantId: string, uses: [secretId: string, atSeconds: number][]][];
@@ -63,32 +69,31 @@ export class SecretUsage {
     if (this.#pending.size === 0) return 0;
     const batch = this.#pending;
     this.#pending = new Map();
-    let count = 0;
-    try {
-      for (const [tenantId, uses] of batch) {
-        // Secrets last used in the same second are written by one statement, a slice at a time.
-        const bySecond = new Map<number, string[]>();
-        for (const [id, at] of uses) {
-          const ids = bySecond.get(at);
-          if (ids === undefined) bySecond.set(at, [id]);
-          else ids.push(id);
-        }
-        for (const [at, ids] of bySecond) {
-          // In key order: each statement then touches a few neighbouring pages of the table, not a
-          // hundred scattered ones (about six times cheaper for a hundred thousand secrets).
-          ids.sort();
-          for (let i = 0; i < ids.length; i += FLUSH_SLICE) {
-            if (count > 0) await yieldToRequests();
-            await translated(() => clientsRepo.touchSecrets(this.db, tenantId, ids.slice(i, i + FLUSH_SLICE), isoTime((at + USE_EPOCH_S) * 1000)));
-            count += Math.min(FLUSH_SLICE, ids.length - i);
-          }
-        }
-        batch.delete(tenantId);
+    // In key order, a slice of neighbouring secrets per statement, each with its own time: a
+    // statement then touches a few neighbouring pages of the table (secret ids are time-ordered,
+    // so the rows lie in id order too), and a hundred thousand secrets rewrite each page about
+    // once rather than once per statement (measured: five times cheaper than grouping by second).
+    const slices: { tenantId: string; uses: [id: string, at: string][] }[] = [];
+    for (const [tenantId, uses] of batch) {
+      const sorted = [...uses].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      for (let i = 0; i < sorted.length; i += FLUSH_SLICE) {
+        slices.push({ tenantId, uses: sorted.slice(i, i + FLUSH_SLICE).map(([id, at]): [string, string] => [id, isoTime((at + USE_EPOCH_S) * 1000)]) });
       }
-    } catch (err) {
-      // Kept for the next flush (the database may be down), unless a newer use replaced it meanwhile.
-      this.merge([...batch].map(([tenantId, uses]) => [tenantId, [...uses]]));
-      throw err;
+    }
+    let count = 0;
+    for (let i = 0; i < slices.length; i += SLICES_PER_TRANSACTION) {
+      if (i > 0) await yieldToRequests();
+      const group = slices.slice(i, i + SLICES_PER_TRANSACTION);
+      try {
+        await transact(this.db, async (trx) => {
+          for (const { tenantId, uses } of group) await clientsRepo.touchSecrets(trx, tenantId, uses);
+        });
+      } catch (err) {
+        // Kept for the next flush (the database may be down), unless a newer use replaced it meanwhile.
+        this.merge(slices.slice(i).map(({ tenantId, uses }) => [tenantId, uses.map(([id, at]): [string, number] => [id, Date.parse(at) / 1000 - USE_EPOCH_S])]));
+        throw err;
+      }
+      for (const { uses } of group) count += uses.length;
     }
     return count;
   }

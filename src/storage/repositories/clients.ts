@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Client, ClientSecret, ClientType, TokenEndpointAuthMethod } from '../../domain/clients/model.js';
 import type { ClientSecretsTable, ClientsTable } from '../schema.js';
 import { bool, type Executor } from './executor.js';
@@ -181,14 +181,13 @@ export const clientsRepo = {
     return Number(r.numDeletedRows) > 0;
   },
   /** Records when secrets were last used (batched flush, never per token request). */
-  async touchSecrets(db: Executor, tenantId: string, ids: readonly string[], at: string): Promise<void> {
-    // One statement for many secrets; a time never replaces a later one (another process may have written it).
-    await db
-      .updateTable('client_secrets')
-      .set({ last_used_at: at })
-      .where('tenant_id', '=', tenantId)
-      .where('id', 'in', ids)
-      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
-      .execute();
+  async touchSecrets(db: Executor, tenantId: string, uses: readonly (readonly [id: string, at: string])[]): Promise<void> {
+    if (uses.length === 0) return;
+    // One statement for many secrets, each with its own time (a VALUES list joined on the key:
+    // both dialects name its columns column1, column2); a time never replaces a later one.
+    const values = sql.join(uses.map(([id, at]) => sql`(${id}, ${at})`));
+    await sql`update client_secrets set last_used_at = u.column2 from (values ${values}) as u
+      where client_secrets.tenant_id = ${tenantId} and client_secrets.id = u.column1
+        and (client_secrets.last_used_at is null or client_secrets.last_used_at < u.column2)`.execute(db);
   },
 };
