@@ -18,6 +18,7 @@ import {
   type UnknownRow,
 } from 'kysely';
 import { isConnectionFailure } from './errors.js';
+import { rememberDialect, SQLITE_SYNCHRONOUS } from './transaction.js';
 import type { StoreHealth } from './health.js';
 import type { Database } from './schema.js';
 
@@ -131,10 +132,11 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
     mkdirSync(dirname(parsed.path), { recursive: true });
     const database = new SQLite(parsed.path);
     database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = FULL');
+    database.pragma(`synchronous = ${SQLITE_SYNCHRONOUS}`);
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), plugins: [new WithoutRowLocks()] });
+    rememberDialect(db, 'sqlite');
     return {
       db,
       dialect: 'sqlite',
@@ -174,6 +176,7 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
     else health?.querySucceeded();
   };
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: observed }), log });
+  rememberDialect(db, 'postgres');
   return {
     db,
     dialect: 'postgres',

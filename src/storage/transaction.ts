@@ -1,8 +1,54 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { translated } from './errors.js';
+
+/** How the embedded store syncs its commits: every commit reaches the disk before it returns. */
+export const SQLITE_SYNCHRONOUS = 'FULL';
+
+/** The store each database handle was opened on (openStore tells), for what differs between them. */
+const dialects = new WeakMap<Kysely<Database>, 'sqlite' | 'postgres'>();
+
+export function rememberDialect(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): void {
+  dialects.set(db, dialect);
+}
 
 /** Runs `work` in one transaction: everything it writes commits together, or nothing does. */
 export function transact<T>(db: Kysely<Database>, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   return translated(() => db.transaction().execute(work));
+}
+
+/**
+ * Runs `work` in one transaction whose commit does not wait for the disk: for counts written in
+ * bulk once a minute (when each secret was last used, token activity), which a power failure may
+ * lose without harm — the store stays consistent, and a later synced commit makes them durable.
+ * Everything else keeps synced commits.
+ *
+ * SQLite: `synchronous = NORMAL` for this transaction only, on the one connection held from
+ * before it starts until after it is set back, so no other query runs in between. PostgreSQL:
+ * `synchronous_commit = off` for this transaction. A handle openStore did not open (an open
+ * transaction, a test's stand-in): an ordinary transaction.
+ */
+export function transactCounts<T>(db: Kysely<Database>, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  switch (dialects.get(db)) {
+    case 'sqlite':
+      return translated(() =>
+        db.connection().execute(async (connection) => {
+          await sql`pragma synchronous = NORMAL`.execute(connection);
+          try {
+            return await connection.transaction().execute(work);
+          } finally {
+            await sql.raw(`pragma synchronous = ${SQLITE_SYNCHRONOUS}`).execute(connection);
+          }
+        }),
+      );
+    case 'postgres':
+      return translated(() =>
+        db.transaction().execute(async (trx) => {
+          await sql`set local synchronous_commit = off`.execute(trx);
+          return work(trx);
+        }),
+      );
+    default:
+      return transact(db, work);
+  }
 }

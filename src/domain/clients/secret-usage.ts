@@ -1,6 +1,6 @@
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import { isoTime, type Clock } from '../../lib/clock.js';
-import { transact } from '../../storage/transaction.js';
+import { transactCounts } from '../../storage/transaction.js';
 import { clientsRepo } from '../../storage/repositories/clients.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 
@@ -13,9 +13,9 @@ const USE_EPOCH_S = 1_735_689_600;
  */
 const FLUSH_SLICE = 100;
 /**
- * Statements per transaction: one commit (one fsync of the write-ahead log) for a thousand
- * secrets rather than one per statement, while the write lock is held for a few milliseconds only
- * (a worker recording a client assertion's jti waits for it).
+ * Statements per transaction: a commit per thousand secrets rather than per hundred (the commits
+ * of counts do not wait for the disk, transactCounts), while the write lock is held a few
+ * milliseconds only (a worker recording a client assertion's jti waits for it).
  */
 const SLICES_PER_TRANSACTION = 10;
 
@@ -85,7 +85,7 @@ export class SecretUsage {
       if (i > 0) await yieldToRequests();
       const group = slices.slice(i, i + SLICES_PER_TRANSACTION);
       try {
-        await transact(this.db, async (trx) => {
+        await transactCounts(this.db, async (trx) => {
           for (const { tenantId, uses } of group) await clientsRepo.touchSecrets(trx, tenantId, uses);
         });
       } catch (err) {

@@ -1,7 +1,7 @@
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type { Clock } from '../../lib/clock.js';
 import { translated } from '../../storage/errors.js';
-import { transact } from '../../storage/transaction.js';
+import { transactCounts } from '../../storage/transaction.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 import { tokenActivityRepo } from '../../storage/repositories/token-activity.js';
 import { CountTree } from '../../lib/count-tree.js';
@@ -21,7 +21,7 @@ export const MAX_ACTIVITY_BUCKETS = 1440;
 const BUCKET_CHOICES_S = [60, 300, 900, 1800, 3600, 10_800, 21_600, 43_200, 86_400];
 /** Rows added per INSERT. */
 const FLUSH_SLICE = 100;
-/** INSERTs per transaction: one commit (one sync of the write-ahead log) per thousand rows, the write lock held a few milliseconds. */
+/** INSERTs per transaction: a commit per thousand rows (not waiting for the disk, transactCounts), the write lock held a few milliseconds. */
 const SLICES_PER_TRANSACTION = 10;
 /** The table's key order: tenant, minute, client. */
 const byKey = (a: ActivityRow, b: ActivityRow): number =>
@@ -127,14 +127,14 @@ export class TokenActivity {
     let written = 0;
     // A slice per INSERT and a few slices per transaction: the embedded store writes synchronously,
     // so a busy minute (a hundred thousand clients) is added between requests rather than in one
-    // long stall, with one commit per thousand rows. The transaction only writes: its first
+    // long stall. The transaction only writes: its first
     // statement takes the write lock (a transaction that read first could not take it in SQLite
     // once another process wrote meanwhile).
     for (let i = 0; i < batch.length; i += FLUSH_SLICE * SLICES_PER_TRANSACTION) {
       if (i > 0) await yieldToRequests();
       const group = batch.slice(i, i + FLUSH_SLICE * SLICES_PER_TRANSACTION);
       try {
-        await transact(this.db, async (trx) => {
+        await transactCounts(this.db, async (trx) => {
           for (let j = 0; j < group.length; j += FLUSH_SLICE) await tokenActivityRepo.add(trx, group.slice(j, j + FLUSH_SLICE));
         });
       } catch (err) {
