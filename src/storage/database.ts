@@ -18,7 +18,8 @@ import {
   type UnknownRow,
 } from 'kysely';
 import { isConnectionFailure } from './errors.js';
-import { rememberDialect, SQLITE_SYNCHRONOUS } from './transaction.js';
+import { rememberDialect } from './dialects.js';
+import { SQLITE_SYNCHRONOUS } from './transaction.js';
 import type { StoreHealth } from './health.js';
 import type { Database } from './schema.js';
 

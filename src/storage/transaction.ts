@@ -1,16 +1,10 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
+import { dialectOf, rememberDialect } from './dialects.js';
 import { translated } from './errors.js';
 
 /** How the embedded store syncs its commits: every commit reaches the disk before it returns. */
 export const SQLITE_SYNCHRONOUS = 'FULL';
-
-/** The store each database handle was opened on (openStore tells), for what differs between them. */
-const dialects = new WeakMap<Kysely<Database>, 'sqlite' | 'postgres'>();
-
-export function rememberDialect(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): void {
-  dialects.set(db, dialect);
-}
 
 /** Runs `work` in one transaction: everything it writes commits together, or nothing does. */
 export function transact<T>(db: Kysely<Database>, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
@@ -29,13 +23,16 @@ export function transact<T>(db: Kysely<Database>, work: (trx: Transaction<Databa
  * transaction, a test's stand-in): an ordinary transaction.
  */
 export function transactCounts<T>(db: Kysely<Database>, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-  switch (dialects.get(db)) {
+  switch (dialectOf(db)) {
     case 'sqlite':
       return translated(() =>
         db.connection().execute(async (connection) => {
           await sql`pragma synchronous = NORMAL`.execute(connection);
           try {
-            return await connection.transaction().execute(work);
+            return await connection.transaction().execute((trx) => {
+              rememberDialect(trx, 'sqlite');
+              return work(trx);
+            });
           } finally {
             await sql.raw(`pragma synchronous = ${SQLITE_SYNCHRONOUS}`).execute(connection);
           }
@@ -44,6 +41,7 @@ export function transactCounts<T>(db: Kysely<Database>, work: (trx: Transaction<
     case 'postgres':
       return translated(() =>
         db.transaction().execute(async (trx) => {
+          rememberDialect(trx, 'postgres');
           await sql`set local synchronous_commit = off`.execute(trx);
           return work(trx);
         }),

@@ -73,12 +73,10 @@ export class SecretUsage {
     // statement then touches a few neighbouring pages of the table (secret ids are time-ordered,
     // so the rows lie in id order too), and a hundred thousand secrets rewrite each page about
     // once rather than once per statement (measured: five times cheaper than grouping by second).
-    const slices: { tenantId: string; uses: [id: string, at: string][] }[] = [];
+    const slices: SecretUses = [];
     for (const [tenantId, uses] of batch) {
       const sorted = [...uses].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      for (let i = 0; i < sorted.length; i += FLUSH_SLICE) {
-        slices.push({ tenantId, uses: sorted.slice(i, i + FLUSH_SLICE).map(([id, at]): [string, string] => [id, isoTime((at + USE_EPOCH_S) * 1000)]) });
-      }
+      for (let i = 0; i < sorted.length; i += FLUSH_SLICE) slices.push([tenantId, sorted.slice(i, i + FLUSH_SLICE)]);
     }
     let count = 0;
     for (let i = 0; i < slices.length; i += SLICES_PER_TRANSACTION) {
@@ -86,14 +84,16 @@ export class SecretUsage {
       const group = slices.slice(i, i + SLICES_PER_TRANSACTION);
       try {
         await transactCounts(this.db, async (trx) => {
-          for (const { tenantId, uses } of group) await clientsRepo.touchSecrets(trx, tenantId, uses);
+          for (const [tenantId, uses] of group) {
+            await clientsRepo.touchSecrets(trx, tenantId, uses.map(([id, at]): [string, string] => [id, isoTime((at + USE_EPOCH_S) * 1000)]));
+          }
         });
       } catch (err) {
         // Kept for the next flush (the database may be down), unless a newer use replaced it meanwhile.
-        this.merge(slices.slice(i).map(({ tenantId, uses }) => [tenantId, uses.map(([id, at]): [string, number] => [id, Date.parse(at) / 1000 - USE_EPOCH_S])]));
+        this.merge(slices.slice(i));
         throw err;
       }
-      for (const { uses } of group) count += uses.length;
+      for (const [, uses] of group) count += uses.length;
     }
     return count;
   }

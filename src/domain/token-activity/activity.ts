@@ -127,9 +127,8 @@ export class TokenActivity {
     let written = 0;
     // A slice per INSERT and a few slices per transaction: the embedded store writes synchronously,
     // so a busy minute (a hundred thousand clients) is added between requests rather than in one
-    // long stall. The transaction only writes: its first
-    // statement takes the write lock (a transaction that read first could not take it in SQLite
-    // once another process wrote meanwhile).
+    // long stall. The transaction only writes: its first statement takes the write lock (a
+    // transaction that read first could not take it in SQLite once another process wrote meanwhile).
     for (let i = 0; i < batch.length; i += FLUSH_SLICE * SLICES_PER_TRANSACTION) {
       if (i > 0) await yieldToRequests();
       const group = batch.slice(i, i + FLUSH_SLICE * SLICES_PER_TRANSACTION);

@@ -1,7 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Client, ClientSecret, ClientType, TokenEndpointAuthMethod } from '../../domain/clients/model.js';
 import type { ClientSecretsTable, ClientsTable } from '../schema.js';
-import { bool, type Executor } from './executor.js';
+import { bool, executeBulk, valuesList, type Executor } from './executor.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
 function toSecret(row: Selectable<ClientSecretsTable>): ClientSecret {
@@ -185,9 +185,10 @@ export const clientsRepo = {
     if (uses.length === 0) return;
     // One statement for many secrets, each with its own time (a VALUES list joined on the key:
     // both dialects name its columns column1, column2); a time never replaces a later one.
-    const values = sql.join(uses.map(([id, at]) => sql`(${id}, ${at})`));
-    await sql`update client_secrets set last_used_at = u.column2 from (values ${values}) as u
-      where client_secrets.tenant_id = ${tenantId} and client_secrets.id = u.column1
-        and (client_secrets.last_used_at is null or client_secrets.last_used_at < u.column2)`.execute(db);
+    await executeBulk(db, 'touch secrets', [...uses.flat(), tenantId], () =>
+      sql`update client_secrets set last_used_at = u.column2 from (values ${valuesList(uses)}) as u
+        where client_secrets.tenant_id = ${tenantId} and client_secrets.id = u.column1
+          and (client_secrets.last_used_at is null or client_secrets.last_used_at < u.column2)`,
+    );
   },
 };

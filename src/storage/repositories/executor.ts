@@ -1,7 +1,38 @@
-import type { Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely';
+import { dialectOf } from '../dialects.js';
 import type { Database } from '../schema.js';
 
 /** A database handle or an open transaction: repositories never start transactions themselves. */
 export type Executor = Kysely<Database>;
 
 export const bool = (v: boolean): number => (v ? 1 : 0);
+
+/** SQL text of bulk statements, by store, statement and number of parameters. */
+const compiled = new Map<string, string>();
+
+/**
+ * Runs the statement `build` makes, whose parameters are `parameters` in order, compiling it once
+ * per store, statement and number of parameters: a minute's writes run the same hundred-row
+ * statement thousands of times, and building and compiling it with Kysely each time cost more
+ * than running it. (On a handle whose store is not known, it is compiled each time.)
+ */
+export async function executeBulk(db: Executor, statement: string, parameters: readonly unknown[], build: () => RawBuilder<unknown>): Promise<void> {
+  const dialect = dialectOf(db);
+  if (dialect === undefined) {
+    await build().execute(db);
+    return;
+  }
+  const key = `${dialect} ${statement} ${parameters.length}`;
+  let text = compiled.get(key);
+  if (text === undefined) {
+    const query = build().compile(db);
+    if (query.parameters.length !== parameters.length) throw new Error(`${statement}: the statement has ${query.parameters.length} parameters, not ${parameters.length}`);
+    compiled.set(key, (text = query.sql));
+  }
+  await db.executeQuery(CompiledQuery.raw(text, [...parameters]));
+}
+
+/** A VALUES list, `(?, ?), (?, ?)…`, of these rows as parameters. */
+export function valuesList(rows: readonly (readonly unknown[])[]): RawBuilder<unknown> {
+  return sql.join(rows.map((row) => sql`(${sql.join(row)})`));
+}
