@@ -98,10 +98,8 @@ function usageTasks(deps: Deps, cluster: ClusterPeers | undefined): Task[] {
 async function handOverUsage(deps: Deps, handOver: NonNullable<ClusterPeers['handOverUsage']>): Promise<void> {
   const left = await handOver({ secrets: deps.secretUsage.take(), activity: deps.tokenActivity.take() });
   if (left.length === 0) return;
-  for (const { secrets, activity } of left) {
-    deps.secretUsage.merge(secrets);
-    deps.tokenActivity.merge(activity);
-  }
+  // Taken back as the primary would have taken them.
+  for (const usage of left) deps.inbox.usage(usage);
   await deps.secretUsage.flush();
   await deps.tokenActivity.flush();
 }
