@@ -8,7 +8,7 @@ import type { AuthAttempt } from '../protocol/brute-force.js';
 import type { Config } from './config.js';
 import type { ClusterPeers, Deps, UsageCounts } from './deps.js';
 import { createLogger } from './logger.js';
-import { startServer, type RunningServer } from './server.js';
+import { handOverUsage, startServer, type RunningServer } from './server.js';
 
 /**
  * `tessera serve --workers N` (N > 1): one primary process serves the admin listener and runs
@@ -19,8 +19,8 @@ import { startServer, type RunningServer } from './server.js';
  * other before the write that made it is answered (an admin write is visible to every worker at
  * once), a failed client authentication is counted by every worker (one brute-force limit for
  * the whole cluster), a DPoP proof used in one worker is known to all (a replay is refused), and
- * each worker's minute of counts (secret use, token activity) goes to the primary, which writes
- * them. With PostgreSQL, other machines still hear changes by LISTEN/NOTIFY; the
+ * once a minute the primary asks every worker for its counts (secret use, token activity) and
+ * writes them with its own: one write of the minute's counts, holding every process's. With PostgreSQL, other machines still hear changes by LISTEN/NOTIFY; the
  * processes of one cluster share an origin id and ignore each other's notifications.
  */
 
@@ -33,27 +33,39 @@ type Message =
   | { readonly tessera: 'ready'; readonly publicAddress: string }
   | { readonly tessera: 'metrics-request'; readonly id: number }
   | { readonly tessera: 'metrics'; readonly id: number; readonly metrics: WorkerMetrics }
+  | { readonly tessera: 'usage-request'; readonly id: number }
   | { readonly tessera: 'usage'; readonly usage: UsageCounts }
+  | { readonly tessera: 'usage-handed-over'; readonly id: number }
   | { readonly tessera: 'stop' };
 
 /** A worker's registry as prom-client's AggregatorRegistry takes it. */
 type WorkerMetrics = MetricObjectWithValues<MetricValue<string>>[];
 
-/** Entries per usage message: a minute of a hundred thousand clients goes in pieces, each serialised between requests. */
-const USAGE_PIECE = 5_000;
+/** Entries per usage message (secrets, or clients' activity): a minute of a hundred thousand clients goes in pieces, each serialised between requests. */
+const USAGE_PIECE = 10_000;
 
-/** Usage in messages of at most USAGE_PIECE secrets or activity rows. */
+/** Usage in messages of at most USAGE_PIECE secrets or clients' activity. */
 function usagePieces({ secrets, activity }: UsageCounts): UsageCounts[] {
   const pieces: UsageCounts[] = [];
-  for (const [tenantId, uses] of secrets) {
-    for (let i = 0; i < uses.length; i += USAGE_PIECE) pieces.push({ secrets: [[tenantId, uses.slice(i, i + USAGE_PIECE)]], activity: [] });
+  for (const [tenantId, ids, times] of secrets) {
+    for (let i = 0; i < ids.length; i += USAGE_PIECE) pieces.push({ secrets: [[tenantId, ids.slice(i, i + USAGE_PIECE), times.slice(i, i + USAGE_PIECE)]], activity: [] });
   }
-  for (let i = 0; i < activity.length; i += USAGE_PIECE) pieces.push({ secrets: [], activity: activity.slice(i, i + USAGE_PIECE) });
+  for (const [tenantId, minute, clientIds, counts] of activity) {
+    for (let i = 0; i < clientIds.length; i += USAGE_PIECE) {
+      pieces.push({ secrets: [], activity: [[tenantId, minute, clientIds.slice(i, i + USAGE_PIECE), counts.slice(3 * i, 3 * (i + USAGE_PIECE))]] });
+    }
+  }
   return pieces;
 }
 
 /** A sibling that has not applied a relayed change within this time is logged and no longer waited for. */
 export const RELAY_TIMEOUT_MS = 2_000;
+/**
+ * How long the primary waits for a worker's minute of counts before writing without them (they
+ * are written with the next minute's): a hundred thousand clients' counts take a busy worker
+ * about a second to hand over.
+ */
+const USAGE_COLLECT_TIMEOUT_MS = 15_000;
 /** How long workers get to start, and to stop gracefully. */
 const WORKER_START_TIMEOUT_MS = 60_000;
 const WORKER_STOP_TIMEOUT_MS = 10_000;
@@ -113,6 +125,17 @@ async function relayToWorkers(change: Change, workers: readonly Worker[], applie
 }
 
 /**
+ * Asks every worker for the secret use and token activity it counted, and resolves once each has
+ * handed them over (the pieces come before the worker's answer on its channel) or left or timed
+ * out (logged: what it sends later is written with the next minute's counts).
+ */
+async function collectUsage(workers: readonly Worker[], handedOver: Replies<true>, logger: Logger): Promise<void> {
+  const answers = await Promise.all(workers.map((w) => handedOver.ask(w.id, (id) => w.send({ tessera: 'usage-request', id } satisfies Message))));
+  const late = workers.filter((w, i) => answers[i] === null && !w.isDead()).map((w) => w.id);
+  if (late.length > 0) logger.warn({ worker_ids: late }, "workers did not hand over their counts in time; they go with the next minute's");
+}
+
+/**
  * `/metrics` of the primary: its own registry (admin listener) and every worker's (token
  * endpoint), asked over IPC and summed per series by prom-client's AggregatorRegistry (gauges
  * declare how they combine). A worker that does not answer within the relay timeout is left out.
@@ -130,6 +153,7 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
   const workers = new Map<number, Worker>();
   const applied = new Replies<true>();
   const metricsReplies = new Replies<WorkerMetrics>();
+  const usageHandedOver = new Replies<true>(USAGE_COLLECT_TIMEOUT_MS);
   let deps: Deps | undefined;
   let publicAddress = '';
   let stopping = false;
@@ -158,6 +182,9 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
         break;
       case 'usage':
         deps?.inbox.usage(message.usage);
+        break;
+      case 'usage-handed-over':
+        usageHandedOver.answer(message.id, true);
         break;
       default:
         break;
@@ -188,6 +215,7 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
         workers.delete(worker.id);
         applied.gone(worker.id);
         metricsReplies.gone(worker.id);
+        usageHandedOver.gone(worker.id);
         reject(new Error(`worker ${worker.id} exited (${signal ?? code}) before it was ready`));
         if (stopping) return;
         logger.error({ worker_id: worker.id, pid: worker.process.pid, code, signal }, 'a worker stopped; starting another');
@@ -220,6 +248,7 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
     // The primary's only token requests are the console playground's: they count here only.
     relayAuthFailure: () => {},
     relayDpopProof: () => {},
+    collectUsage: () => collectUsage(others(), usageHandedOver, logger),
   };
   try {
     const server = await startServer(config, {
@@ -286,12 +315,18 @@ export async function startClusterWorker(config: Config, logger: Logger = create
       case 'metrics-request':
         if (deps) void deps.metrics.registry.getMetricsAsJSON().then((metrics) => send({ tessera: 'metrics', id: message.id, metrics: metrics as WorkerMetrics }));
         break;
+      case 'usage-request':
+        // The primary is about to write the minute's counts: hand this worker's over, then say so.
+        void (deps ? handOverUsage(deps, peers.handOverUsage) : Promise.resolve())
+          .catch((err: unknown) => logger.warn({ err }, 'could not hand over secret use and token activity'))
+          .finally(() => send({ tessera: 'usage-handed-over', id: message.id }));
+        break;
       default:
         break;
     }
   });
 
-  const peers: ClusterPeers = {
+  const peers: ClusterPeers & Required<Pick<ClusterPeers, 'handOverUsage'>> = {
     id: clusterId,
     relayChange: async (change) => {
       if (!process.connected) return;

@@ -16,8 +16,7 @@ import { RevocationsService } from '../domain/revocations/service.js';
 import { ServiceAccountsService } from '../domain/service-accounts/service.js';
 import { Issuers } from '../domain/tenants/issuers.js';
 import { TenantsService } from '../domain/tenants/service.js';
-import { TokenActivity } from '../domain/token-activity/activity.js';
-import type { ActivityRow } from '../domain/token-activity/model.js';
+import { TokenActivity, type ActivityTaken } from '../domain/token-activity/activity.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { ExpiringSet } from '../lib/expiring-set.js';
 import { fetchJson } from '../lib/fetch-json.js';
@@ -99,12 +98,17 @@ export interface ClusterPeers {
    * lock while serving tokens. Resolves with what could not be handed over (the primary is gone).
    */
   handOverUsage?(usage: UsageCounts): Promise<UsageCounts[]>;
+  /**
+   * In a primary: asks every worker for what it counted and resolves once each has handed it over
+   * (or left, or timed out), so that the minute's write holds every process's counts.
+   */
+  collectUsage?(): Promise<void>;
 }
 
 /** What a process counts in memory and writes once a minute. */
 export interface UsageCounts {
   secrets: SecretUses;
-  activity: ActivityRow[];
+  activity: ActivityTaken;
 }
 
 /** Receives what sibling processes relay. */

@@ -43,7 +43,7 @@ export interface ServerOptions extends DepsOptions {
  * Every process writes what it counted in memory (a worker through the primary, usageTasks); the shared upkeep runs where the admin listener does.
  */
 function startMaintenance(deps: Deps, role: ServerRole, cluster: ClusterPeers | undefined): { stop(): Promise<void> } {
-  const tasks = usageTasks(deps, cluster);
+  const tasks = usageTasks(deps, cluster, 'minute');
   if (role.admin) {
     tasks.unshift(['key rotation', () => deps.keyRotation.tick()]);
     tasks.push(
@@ -79,11 +79,18 @@ function startMaintenance(deps: Deps, role: ServerRole, cluster: ClusterPeers | 
 
 type Task = [name: string, run: () => Promise<unknown>];
 
-/** What becomes of the secret use and token activity this process counted: every minute, and at close. */
-function usageTasks(deps: Deps, cluster: ClusterPeers | undefined): Task[] {
+/**
+ * What becomes of the secret use and token activity this process counted, every minute and at
+ * close. A worker hands its counts to its primary when the primary asks for them (collectUsage,
+ * just before the primary writes the minute's counts), and at close; a primary collects its
+ * workers' counts, then writes them with its own; a single process writes its own.
+ */
+function usageTasks(deps: Deps, cluster: ClusterPeers | undefined, moment: 'minute' | 'close'): Task[] {
   const handOver = cluster?.handOverUsage;
-  if (handOver) return [['secret use and token activity hand-over', () => handOverUsage(deps, handOver)]];
+  if (handOver) return moment === 'close' ? [['secret use and token activity hand-over', () => handOverUsage(deps, handOver)]] : [];
+  const collect = cluster?.collectUsage;
   return [
+    ...(collect ? [["the workers' secret use and token activity", collect] satisfies Task] : []),
     ['secret use flush', () => deps.secretUsage.flush()],
     ['token activity flush', () => deps.tokenActivity.flush()],
   ];
@@ -95,7 +102,7 @@ function usageTasks(deps: Deps, cluster: ClusterPeers | undefined): Task[] {
  * clients) took turns on it while serving tokens, each wait blocking its event loop. What the
  * primary cannot take (it is gone) is written here.
  */
-async function handOverUsage(deps: Deps, handOver: NonNullable<ClusterPeers['handOverUsage']>): Promise<void> {
+export async function handOverUsage(deps: Deps, handOver: NonNullable<ClusterPeers['handOverUsage']>): Promise<void> {
   const left = await handOver({ secrets: deps.secretUsage.take(), activity: deps.tokenActivity.take() });
   if (left.length === 0) return;
   // Taken back as the primary would have taken them.
@@ -149,7 +156,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       close: async () => {
         await maintenance.stop();
         await Promise.all(apps.map((a) => a.close()));
-        for (const [name, run] of usageTasks(deps, depsOptions.cluster)) {
+        for (const [name, run] of usageTasks(deps, depsOptions.cluster, 'close')) {
           await run().catch((err: unknown) => deps.logger.warn({ err, task: name }, 'could not record usage at shutdown'));
         }
         await deps.close();

@@ -167,6 +167,32 @@ describeEachDialect('client secret last use', (dialect) => {
     assert.equal(await other.flush(), 1);
     assert.equal(await lastUsed(c), second(), 'an earlier use replaced a later one');
   });
+
+  it("hands its uses over as a worker does (take, sent as JSON), the later use of a secret winning in the process that writes them", async () => {
+    const [a, b] = [await createClient(t, { audience: ['https://api.test'] }), await createClient(t, { audience: ['https://api.test'] })];
+    const [secretA, secretB] = [a.body.client_secrets[0].id as string, b.body.client_secrets[0].id as string];
+    const lastUsed = async (client: { clientId: string }) => (await t.admin('GET', `/clients/${client.clientId}`)).body.client_secrets[0].last_used_at;
+    const db = t.server.deps.store.db;
+    const worker = new SecretUsage(db, clock);
+    const primary = new SecretUsage(db, clock);
+    primary.record('default', secretA);
+    const earlier = clock.now();
+    clock.advance(3_000);
+    worker.record('default', secretA);
+    worker.record('default', secretB);
+    const later = clock.now();
+    clock.advance(3_000);
+    const taken = worker.take();
+    assert.deepEqual(taken, [['default', [secretA, secretB], [Math.floor(later / 1000) - 1_735_689_600, Math.floor(later / 1000) - 1_735_689_600]]]);
+    assert.deepEqual(worker.take(), [], 'nothing left once taken');
+    primary.merge(JSON.parse(JSON.stringify(taken)));
+    // An older use merged after a later one does not replace it.
+    primary.merge([['default', [secretB], [Math.floor(earlier / 1000) - 1_735_689_600]]]);
+    assert.equal(await primary.flush(), 2);
+    assert.equal(await lastUsed(a), new Date(later - (later % 1000)).toISOString());
+    assert.equal(await lastUsed(b), new Date(later - (later % 1000)).toISOString());
+    assert.equal(await worker.flush(), 0);
+  });
 });
 
 if (DIALECTS.includes('postgres')) {

@@ -196,6 +196,33 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
     for (const answer of failed) assert.equal(answer.status, 401, JSON.stringify(answer));
   });
 
+  // Once is enough to show it (the collection does not depend on the store), and it waits for the primary's minute.
+  if (dialect === 'sqlite') {
+    it("every minute the primary collects what the workers counted and writes it, while they serve", async () => {
+      const created = await admin('POST', '/clients', { client_id: 'minute', audience: ['https://fleet.api/'], scope: 'read' });
+      assert.equal(created.status, 201);
+      for (const answer of await everyWorker({ grant_type: 'client_credentials' }, { authorization: basic('minute', created.body.client_secret) })) assert.equal(answer.status, 200);
+      const store = openStore(databaseUrl);
+      try {
+        const written = async () => {
+          const activity = await store.db
+            .selectFrom('token_activity')
+            .select((eb) => eb.fn.sum<number | string>('issued').as('issued'))
+            .where('tenant_id', '=', 'default')
+            .where('client_id', '=', 'minute')
+            .executeTakeFirst();
+          const secret = await store.db.selectFrom('client_secrets').select('last_used_at').where('tenant_id', '=', 'default').where('client_id', '=', 'minute').executeTakeFirstOrThrow();
+          return Number(activity?.issued ?? 0) === WORKERS * 2 && secret.last_used_at !== null;
+        };
+        // The primary writes a minute after the last time at most (plus the writing).
+        await eventually("the workers' counts in the database", written, { withinMs: 70_000, intervalMs: 500 });
+        assert.equal(proc.child.exitCode, null, 'written while the processes still serve');
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
   it('stops every process on SIGTERM, exiting 0', async () => {
     const pids = [...workerPids(proc)];
     const code = await stopTessera(proc);

@@ -135,6 +135,49 @@ describeEachDialect('token activity: counted in memory, flushed once a minute, a
     assert.equal(ok(await t.admin('GET', '/token-activity?client_id=job-b')).totals.issued, before + 2);
   });
 
+  it('hands its counts over as a worker does (take, sent as JSON), added up by the process that writes them', async () => {
+    clock.advance(10 * MINUTE);
+    const minute = Math.floor(clock.now() / MINUTE);
+    const db = t.server.deps.store.db;
+    const worker = new TokenActivity(db, clock);
+    const primary = new TokenActivity(db, clock);
+    worker.record('default', 'job-a', 'issued');
+    worker.record('default', 'job-a', 'issued');
+    worker.record('default', 'job-a', 'auth_failure');
+    worker.record('default', 'job-b', 'other_refusal');
+    worker.record('default', null, 'auth_failure');
+    primary.record('default', 'job-a', 'issued');
+    clock.advance(MINUTE);
+    worker.record('default', 'job-b', 'issued');
+    const taken = worker.take();
+    // Per tenant and minute: the clients, and three counts each (issued, auth failures, other refusals).
+    assert.deepEqual(taken, [
+      ['default', minute, ['job-a', '', 'job-b'], [2, 1, 0, 0, 1, 0, 0, 0, 1]],
+      ['default', minute + 1, ['job-b'], [1, 0, 0]],
+    ]);
+    assert.deepEqual(worker.take(), [], 'nothing left once taken');
+    primary.merge(JSON.parse(JSON.stringify(taken)));
+    assert.equal(await primary.flush(), 4);
+    const from = encodeURIComponent(new Date(minute * MINUTE).toISOString());
+    const to = encodeURIComponent(new Date((minute + 2) * MINUTE).toISOString());
+    const report = ok(await t.admin('GET', `/token-activity?from=${from}&to=${to}`));
+    assert.deepEqual(
+      report.clients.map((c: any) => [c.client_id, c.points.map((p: any) => [p.at, p.issued, p.auth_failures, p.other_refusals])]),
+      [
+        ['job-a', [[new Date(minute * MINUTE).toISOString(), 3, 1, 0]]],
+        [
+          'job-b',
+          [
+            [new Date(minute * MINUTE).toISOString(), 0, 0, 1],
+            [new Date((minute + 1) * MINUTE).toISOString(), 1, 0, 0],
+          ],
+        ],
+        [null, [[new Date(minute * MINUTE).toISOString(), 0, 1, 0]]],
+      ],
+    );
+    assert.equal(await worker.flush(), 0);
+  });
+
   it('purges counts older than 30 days', async () => {
     const later = manualClock(new Date(Date.parse(START) + 31 * 24 * 3600_000).toISOString());
     const purger = new TokenActivity(t.server.deps.store.db, later);

@@ -19,8 +19,11 @@ const FLUSH_SLICE = 100;
  */
 const SLICES_PER_TRANSACTION = 10;
 
-/** Uses of secrets by tenant: [secret id, seconds since 2025-01-01] pairs (what `take` hands over). */
-export type SecretUses = [tenantId: string, uses: [secretId: string, atSeconds: number][]][];
+/**
+ * Uses of secrets by tenant (what `take` hands over): the secrets' ids, and when each was last
+ * used in seconds since 2025-01-01, in two lists (no pair per secret to make, send and collect).
+ */
+export type SecretUses = [tenantId: string, secretIds: string[], atSeconds: number[]][];
 
 /**
  * When each client secret was last used. Recorded in memory on the token path (a Map write, no
@@ -45,21 +48,26 @@ export class SecretUsage {
     uses.set(secretId, Math.floor(this.clock.now() / 1000) - USE_EPOCH_S);
   }
 
-  /** Takes what was recorded since the last flush or take, leaving nothing pending (for a process that writes it). */
-  take(): SecretUses {
-    const taken: SecretUses = [...this.#pending].map(([tenantId, uses]) => [tenantId, [...uses]]);
+  /** What was recorded since the last flush or take, leaving nothing pending. */
+  #take(): Map<string, Map<string, number>> {
+    const taken = this.#pending;
     this.#pending = new Map();
     return taken;
   }
 
+  /** Takes what was recorded since the last flush or take, leaving nothing pending (for a process that writes it). */
+  take(): SecretUses {
+    return [...this.#take()].map(([tenantId, uses]) => [tenantId, [...uses.keys()], [...uses.values()]]);
+  }
+
   /** Adds uses recorded elsewhere (taken by another process); the later use of a secret wins. */
   merge(uses: SecretUses): void {
-    for (const [tenantId, list] of uses) {
+    for (const [tenantId, ids, times] of uses) {
       let now = this.#pending.get(tenantId);
       if (now === undefined) this.#pending.set(tenantId, (now = new Map()));
-      for (const [id, at] of list) {
-        const known = now.get(id);
-        if (known === undefined || at > known) now.set(id, at);
+      for (let i = 0; i < ids.length; i++) {
+        const known = now.get(ids[i]!);
+        if (known === undefined || times[i]! > known) now.set(ids[i]!, times[i]!);
       }
     }
   }
@@ -71,18 +79,29 @@ export class SecretUsage {
     // so the rows lie in id order too), and a hundred thousand secrets rewrite each page about
     // once rather than once per statement (measured: five times cheaper than grouping by second).
     const slices: SecretUses = [];
-    for (const [tenantId, uses] of this.take()) {
-      uses.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      for (let i = 0; i < uses.length; i += FLUSH_SLICE) slices.push([tenantId, uses.slice(i, i + FLUSH_SLICE)]);
+    for (const [tenantId, uses] of this.#take()) {
+      // Sorted by the engine's own string order (a comparator called from the sort costs twice as much).
+      const ids = [...uses.keys()].sort();
+      for (let i = 0; i < ids.length; i += FLUSH_SLICE) {
+        const slice = ids.slice(i, i + FLUSH_SLICE);
+        slices.push([tenantId, slice, slice.map((id) => uses.get(id)!)]);
+      }
     }
+    // The uses of a minute fall in a few dozen distinct seconds: each second's time is written out once.
+    const times = new Map<number, string>();
+    const timeOf = (at: number): string => {
+      let text = times.get(at);
+      if (text === undefined) times.set(at, (text = isoTime((at + USE_EPOCH_S) * 1000)));
+      return text;
+    };
     let count = 0;
     for (let i = 0; i < slices.length; i += SLICES_PER_TRANSACTION) {
       if (i > 0) await yieldToRequests();
       const group = slices.slice(i, i + SLICES_PER_TRANSACTION);
       try {
         await transactCounts(this.db, async (trx) => {
-          for (const [tenantId, uses] of group) {
-            await clientsRepo.touchSecrets(trx, tenantId, uses.map(([id, at]): [string, string] => [id, isoTime((at + USE_EPOCH_S) * 1000)]));
+          for (const [tenantId, ids, at] of group) {
+            await clientsRepo.touchSecrets(trx, tenantId, ids, at.map(timeOf));
           }
         });
       } catch (err) {
@@ -90,7 +109,7 @@ export class SecretUsage {
         this.merge(slices.slice(i));
         throw err;
       }
-      for (const [, uses] of group) count += uses.length;
+      for (const [, ids] of group) count += ids.length;
     }
     return count;
   }

@@ -1,7 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Client, ClientSecret, ClientType, TokenEndpointAuthMethod } from '../../domain/clients/model.js';
 import type { ClientSecretsTable, ClientsTable } from '../schema.js';
-import { bool, executeBulk, valuesList, type Executor } from './executor.js';
+import { bool, executeBulk, rowsOf, valuesList, type Executor } from './executor.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
 function toSecret(row: Selectable<ClientSecretsTable>): ClientSecret {
@@ -180,13 +180,15 @@ export const clientsRepo = {
       .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   },
-  /** Records when secrets were last used (batched flush, never per token request). */
-  async touchSecrets(db: Executor, tenantId: string, uses: readonly (readonly [id: string, at: string])[]): Promise<void> {
-    if (uses.length === 0) return;
+  /** Records when secrets were last used, `times[i]` for `ids[i]` (batched flush, never per token request). */
+  async touchSecrets(db: Executor, tenantId: string, ids: readonly string[], times: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const parameters: string[] = [];
+    for (let i = 0; i < ids.length; i++) parameters.push(ids[i]!, times[i]!);
     // One statement for many secrets, each with its own time (a VALUES list joined on the key:
     // both dialects name its columns column1, column2); a time never replaces a later one.
-    await executeBulk(db, 'touch secrets', [...uses.flat(), tenantId], () =>
-      sql`update client_secrets set last_used_at = u.column2 from (values ${valuesList(uses)}) as u
+    await executeBulk(db, 'touch secrets', [...parameters, tenantId], () =>
+      sql`update client_secrets set last_used_at = u.column2 from (values ${valuesList(rowsOf(parameters, 2))}) as u
         where client_secrets.tenant_id = ${tenantId} and client_secrets.id = u.column1
           and (client_secrets.last_used_at is null or client_secrets.last_used_at < u.column2)`,
     );

@@ -36,3 +36,10 @@ export async function executeBulk(db: Executor, statement: string, parameters: r
 export function valuesList(rows: readonly (readonly unknown[])[]): RawBuilder<unknown> {
   return sql.join(rows.map((row) => sql`(${sql.join(row)})`));
 }
+
+/** Parameters laid out row after row, cut back into rows of `width` (to build the statement once, executeBulk). */
+export function rowsOf(parameters: readonly unknown[], width: number): unknown[][] {
+  const rows: unknown[][] = [];
+  for (let i = 0; i < parameters.length; i += width) rows.push(parameters.slice(i, i + width));
+  return rows;
+}

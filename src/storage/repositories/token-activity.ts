@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { ActivityRow } from '../../domain/token-activity/model.js';
-import { executeBulk, valuesList, type Executor } from './executor.js';
+import { executeBulk, rowsOf, valuesList, type Executor } from './executor.js';
 
 /** Rows per INSERT: 6 parameters each, far below every dialect's limit. */
 const CHUNK = 500;
@@ -21,12 +21,13 @@ export const tokenActivityRepo = {
     for (let i = 0; i < rows.length; i += CHUNK) {
       // Plain SQL, compiled once per number of rows (executeBulk): building a VALUES list of a
       // hundred rows with the query builder cost more than SQLite's work to add them.
-      const tuples = rows.slice(i, i + CHUNK).map((r) => [r.tenantId, r.minute, r.clientId, r.issued, r.authFailures, r.otherRefusals]);
+      const parameters: unknown[] = [];
+      for (const r of rows.slice(i, i + CHUNK)) parameters.push(r.tenantId, r.minute, r.clientId, r.issued, r.authFailures, r.otherRefusals);
       await executeBulk(
         db,
         'add token activity',
-        tuples.flat(),
-        () => sql`insert into token_activity (tenant_id, minute, client_id, issued, auth_failures, other_refusals) values ${valuesList(tuples)}
+        parameters,
+        () => sql`insert into token_activity (tenant_id, minute, client_id, issued, auth_failures, other_refusals) values ${valuesList(rowsOf(parameters, 6))}
           on conflict (tenant_id, minute, client_id) do update set issued = token_activity.issued + excluded.issued,
             auth_failures = token_activity.auth_failures + excluded.auth_failures, other_refusals = token_activity.other_refusals + excluded.other_refusals`,
       );
