@@ -3,6 +3,7 @@ import { buildAdminApp } from '../http/admin/app.js';
 import { buildPublicApp } from '../http/public/app.js';
 import { bootstrap, loadReadModel } from './bootstrap.js';
 import type { Config } from './config.js';
+import { AT_ONCE, type Pace } from '../lib/pace.js';
 import { createDeps, type ClusterPeers, type Deps, type DepsOptions } from './deps.js';
 
 export interface RunningServer {
@@ -17,6 +18,12 @@ export interface RunningServer {
 
 /** How often background upkeep runs (key rotation, secret use and token activity flushes, purge of expired revocations). */
 export const MAINTENANCE_INTERVAL_MS = 60_000;
+/**
+ * How long each of the minute's two writes of counts (secret uses, then token activity) is spread
+ * over when it is large (a hundred thousand clients' counts): the same work, as PostgreSQL spreads
+ * its checkpoints, taken from the requests a little at a time rather than in a burst of seconds.
+ */
+export const COUNTS_WRITE_SPREAD_MS = 15_000;
 
 /** What one process serves: both listeners, or one side of a cluster (src/app/cluster.ts). */
 export interface ServerRole {
@@ -43,7 +50,9 @@ export interface ServerOptions extends DepsOptions {
  * Every process writes what it counted in memory (a worker through the primary, usageTasks); the shared upkeep runs where the admin listener does.
  */
 function startMaintenance(deps: Deps, role: ServerRole, cluster: ClusterPeers | undefined): { stop(): Promise<void> } {
-  const tasks = usageTasks(deps, cluster, 'minute');
+  // Stopping: a write of counts spread over the minute goes on at full speed.
+  const stopping = new AbortController();
+  const tasks = usageTasks(deps, cluster, { spreadMs: COUNTS_WRITE_SPREAD_MS, hurry: stopping.signal });
   if (role.admin) {
     tasks.unshift(['key rotation', () => deps.keyRotation.tick()]);
     tasks.push(
@@ -72,6 +81,7 @@ function startMaintenance(deps: Deps, role: ServerRole, cluster: ClusterPeers | 
   return {
     stop: async () => {
       clearInterval(timer);
+      stopping.abort();
       await running;
     },
   };
@@ -80,19 +90,21 @@ function startMaintenance(deps: Deps, role: ServerRole, cluster: ClusterPeers | 
 type Task = [name: string, run: () => Promise<unknown>];
 
 /**
- * What becomes of the secret use and token activity this process counted, every minute and at
- * close. A worker hands its counts to its primary when the primary asks for them (collectUsage,
- * just before the primary writes the minute's counts), and at close; a primary collects its
- * workers' counts, then writes them with its own; a single process writes its own.
+ * What becomes of the secret use and token activity this process counted: every minute (written
+ * at `pace`), and at close (`'close'`: written at once). A worker hands its counts to its primary
+ * when the primary asks for them (collectUsage, just before the primary writes the minute's
+ * counts), and at close; a primary collects its workers' counts, then writes them with its own; a
+ * single process writes its own.
  */
-function usageTasks(deps: Deps, cluster: ClusterPeers | undefined, moment: 'minute' | 'close'): Task[] {
+function usageTasks(deps: Deps, cluster: ClusterPeers | undefined, when: Pace | 'close'): Task[] {
   const handOver = cluster?.handOverUsage;
-  if (handOver) return moment === 'close' ? [['secret use and token activity hand-over', () => handOverUsage(deps, handOver)]] : [];
+  if (handOver) return when === 'close' ? [['secret use and token activity hand-over', () => handOverUsage(deps, handOver)]] : [];
   const collect = cluster?.collectUsage;
+  const pace = when === 'close' ? AT_ONCE : when;
   return [
     ...(collect ? [["the workers' secret use and token activity", collect] satisfies Task] : []),
-    ['secret use flush', () => deps.secretUsage.flush()],
-    ['token activity flush', () => deps.tokenActivity.flush()],
+    ['secret use flush', () => deps.secretUsage.flush(pace)],
+    ['token activity flush', () => deps.tokenActivity.flush(pace)],
   ];
 }
 

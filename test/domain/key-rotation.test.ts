@@ -168,6 +168,21 @@ describeEachDialect('client secret last use', (dialect) => {
     assert.equal(await lastUsed(c), second(), 'an earlier use replaced a later one');
   });
 
+  it('spreads a large write over the time asked, and goes on at full speed once told to hurry', { timeout: 20_000 }, async () => {
+    const db = t.server.deps.store.db;
+    const usage = new SecretUsage(db, clock);
+    // 2,500 secrets: three transactions of a thousand, the second due at a third of the spread.
+    for (let i = 0; i < 2_500; i++) usage.record('default', `sec_paced_${i}`);
+    const started = performance.now();
+    assert.equal(await usage.flush({ spreadMs: 600 }), 2_500);
+    assert.ok(performance.now() - started >= 399, 'the last transaction waited for two thirds of the spread');
+    for (let i = 0; i < 2_500; i++) usage.record('default', `sec_paced_${i}`);
+    const hurry = new AbortController();
+    const flushing = usage.flush({ spreadMs: 60_000, hurry: hurry.signal });
+    hurry.abort();
+    assert.equal(await flushing, 2_500);
+  });
+
   it("hands its uses over as a worker does (take, sent as JSON), the later use of a secret winning in the process that writes them", async () => {
     const [a, b] = [await createClient(t, { audience: ['https://api.test'] }), await createClient(t, { audience: ['https://api.test'] })];
     const [secretA, secretB] = [a.body.client_secrets[0].id as string, b.body.client_secrets[0].id as string];

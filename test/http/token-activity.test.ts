@@ -152,7 +152,7 @@ describeEachDialect('token activity: counted in memory, flushed once a minute, a
     const taken = worker.take();
     // Per tenant and minute: the clients, and three counts each (issued, auth failures, other refusals).
     assert.deepEqual(taken, [
-      ['default', minute, ['job-a', '', 'job-b'], [2, 1, 0, 0, 1, 0, 0, 0, 1]],
+      ['default', minute, ['job-a', 'job-b', ''], [2, 1, 0, 0, 0, 1, 0, 1, 0]],
       ['default', minute + 1, ['job-b'], [1, 0, 0]],
     ]);
     assert.deepEqual(worker.take(), [], 'nothing left once taken');

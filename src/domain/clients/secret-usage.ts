@@ -1,5 +1,5 @@
-import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import { isoTime, type Clock } from '../../lib/clock.js';
+import { AT_ONCE, keepPace, type Pace } from '../../lib/pace.js';
 import { transactCounts } from '../../storage/transaction.js';
 import { clientsRepo } from '../../storage/repositories/clients.js';
 import type { Executor } from '../../storage/repositories/executor.js';
@@ -72,8 +72,12 @@ export class SecretUsage {
     }
   }
 
-  /** Writes what was recorded since the last flush; returns how many secrets it updated. */
-  async flush(): Promise<number> {
+  /**
+   * Writes what was recorded since the last flush; returns how many secrets it updated. A large
+   * write may be spread over time (`pace`: the minute's write, so that it never takes a burst of
+   * the machine from the requests); a write of one transaction goes at once.
+   */
+  async flush(pace: Pace = AT_ONCE): Promise<number> {
     // In key order, a slice of neighbouring secrets per statement, each with its own time: a
     // statement then touches a few neighbouring pages of the table (secret ids are time-ordered,
     // so the rows lie in id order too), and a hundred thousand secrets rewrite each page about
@@ -95,8 +99,9 @@ export class SecretUsage {
       return text;
     };
     let count = 0;
+    const started = performance.now();
     for (let i = 0; i < slices.length; i += SLICES_PER_TRANSACTION) {
-      if (i > 0) await yieldToRequests();
+      if (i > 0) await keepPace(started, i, slices.length, pace);
       const group = slices.slice(i, i + SLICES_PER_TRANSACTION);
       try {
         await transactCounts(this.db, async (trx) => {

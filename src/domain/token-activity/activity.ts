@@ -1,10 +1,9 @@
-import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type { Clock } from '../../lib/clock.js';
 import { translated } from '../../storage/errors.js';
 import { transactCounts } from '../../storage/transaction.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 import { tokenActivityRepo } from '../../storage/repositories/token-activity.js';
-import { CountTree } from '../../lib/count-tree.js';
+import { AT_ONCE, keepPace, type Pace } from '../../lib/pace.js';
 import { InvalidError } from '../errors.js';
 import { addCounts, MINUTE_MS, UNKNOWN_CLIENT, zeroCounts, type ActivityCounts, type ActivityRow, type ClientActivity } from './model.js';
 
@@ -52,16 +51,51 @@ export interface ActivityReport {
   clients: ClientActivity[];
 }
 
+/** Where each outcome's count sits among a client's three. */
+const KIND: Record<TokenOutcomeKind, 0 | 1 | 2> = { issued: 0, auth_failure: 1, other_refusal: 2 };
+
+/**
+ * The counts of one tenant in one minute, laid out as they are handed over (ActivityTaken): the
+ * clients in the order first counted, and three counts each. Counting allocates nothing once a
+ * client has been seen, and taking them is handing the two lists over.
+ */
+class MinuteCounts {
+  readonly clientIds: string[] = [];
+  readonly counts: number[] = [];
+  /** Where each client's three counts start in `counts`. */
+  readonly #at = new Map<string, number>();
+
+  add(clientId: string, issued: number, authFailures: number, otherRefusals: number): void {
+    const at = this.#slot(clientId);
+    this.counts[at] += issued;
+    this.counts[at + 1] += authFailures;
+    this.counts[at + 2] += otherRefusals;
+  }
+
+  addOne(clientId: string, kind: 0 | 1 | 2): void {
+    this.counts[this.#slot(clientId) + kind] += 1;
+  }
+
+  #slot(clientId: string): number {
+    let at = this.#at.get(clientId);
+    if (at === undefined) {
+      at = this.counts.length;
+      this.#at.set(clientId, at);
+      this.clientIds.push(clientId);
+      this.counts.push(0, 0, 0);
+    }
+    return at;
+  }
+}
+
 /**
  * Counts what the token endpoint answers, per tenant, minute and client, in this process's
- * memory (a Map update on the token path, no I/O), and adds the counts to the database once a
- * minute (`flush`, run by the maintenance loop): issuing a token never writes.
+ * memory (a Map lookup and a number added on the token path, no I/O), and adds the counts to the
+ * database once a minute (`flush`, run by the maintenance loop): issuing a token never writes.
  */
 export class TokenActivity {
-  /** Counts not yet flushed, by minute, tenant and client: numbers in maps, nothing allocated per token. */
-  #issued = new CountTree<number, string, string>();
-  #authFailures = new CountTree<number, string, string>();
-  #otherRefusals = new CountTree<number, string, string>();
+  /** Counts not yet flushed, by minute and tenant. */
+  #pending = new Map<number, Map<string, MinuteCounts>>();
   #lastPurgeMs = -Infinity;
 
   constructor(
@@ -74,58 +108,40 @@ export class TokenActivity {
    * the tenant). The composition root feeds it the endpoint's outcomes.
    */
   record(tenantId: string, clientId: string | null, outcome: TokenOutcomeKind): void {
-    const counts = outcome === 'issued' ? this.#issued : outcome === 'auth_failure' ? this.#authFailures : this.#otherRefusals;
-    counts.add(Math.floor(this.clock.now() / MINUTE_MS), tenantId, clientId ?? UNKNOWN_CLIENT);
+    this.#counts(Math.floor(this.clock.now() / MINUTE_MS), tenantId).addOne(clientId ?? UNKNOWN_CLIENT, KIND[outcome]);
+  }
+
+  #counts(minute: number, tenantId: string): MinuteCounts {
+    let byTenant = this.#pending.get(minute);
+    if (byTenant === undefined) this.#pending.set(minute, (byTenant = new Map()));
+    let counts = byTenant.get(tenantId);
+    if (counts === undefined) byTenant.set(tenantId, (counts = new MinuteCounts()));
+    return counts;
   }
 
   /** Takes the pending counts, leaving nothing pending: to write them, here or in another process. */
   take(): ActivityTaken {
-    const issued = this.#issued.take();
-    const authFailures = this.#authFailures.take();
-    const otherRefusals = this.#otherRefusals.take();
-    const groups = new Map<number, Map<string, [clientIds: string[], counts: number[]]>>();
-    const add = (minute: number, tenantId: string, clientId: string, a: number, b: number, c: number) => {
-      let byTenant = groups.get(minute);
-      if (byTenant === undefined) groups.set(minute, (byTenant = new Map()));
-      let group = byTenant.get(tenantId);
-      if (group === undefined) byTenant.set(tenantId, (group = [[], []]));
-      group[0].push(clientId);
-      group[1].push(a, b, c);
-    };
-    // Each combination once, looked up in the other trees (no key strings: a busy minute has a
-    // hundred thousand combinations, and this runs between requests).
-    for (const [minute, tenantId, clientId, n] of issued.entries()) {
-      add(minute, tenantId, clientId, n, authFailures.get(minute, tenantId, clientId), otherRefusals.get(minute, tenantId, clientId));
-    }
-    for (const [minute, tenantId, clientId, n] of authFailures.entries()) {
-      if (issued.get(minute, tenantId, clientId) === 0) add(minute, tenantId, clientId, 0, n, otherRefusals.get(minute, tenantId, clientId));
-    }
-    for (const [minute, tenantId, clientId, n] of otherRefusals.entries()) {
-      if (issued.get(minute, tenantId, clientId) === 0 && authFailures.get(minute, tenantId, clientId) === 0) add(minute, tenantId, clientId, 0, 0, n);
-    }
     const taken: ActivityTaken = [];
-    for (const [minute, byTenant] of groups) for (const [tenantId, [clientIds, counts]] of byTenant) taken.push([tenantId, minute, clientIds, counts]);
+    for (const [minute, byTenant] of this.#pending) for (const [tenantId, { clientIds, counts }] of byTenant) taken.push([tenantId, minute, clientIds, counts]);
+    this.#pending = new Map();
     return taken;
   }
 
   /** Adds counts taken elsewhere (by another process). */
   merge(taken: ActivityTaken): void {
     for (const [tenantId, minute, clientIds, counts] of taken) {
-      for (let i = 0; i < clientIds.length; i++) this.#add(minute, tenantId, clientIds[i]!, counts[3 * i]!, counts[3 * i + 1]!, counts[3 * i + 2]!);
+      const into = this.#counts(minute, tenantId);
+      for (let i = 0; i < clientIds.length; i++) into.add(clientIds[i]!, counts[3 * i]!, counts[3 * i + 1]!, counts[3 * i + 2]!);
     }
-  }
-
-  #add(minute: number, tenantId: string, clientId: string, issued: number, authFailures: number, otherRefusals: number): void {
-    if (issued > 0) this.#issued.add(minute, tenantId, clientId, issued);
-    if (authFailures > 0) this.#authFailures.add(minute, tenantId, clientId, authFailures);
-    if (otherRefusals > 0) this.#otherRefusals.add(minute, tenantId, clientId, otherRefusals);
   }
 
   /**
    * Adds what was counted since the last flush to the stored counts and,
-   * once an hour, purges counts older than the retention. Returns how many rows it added to.
+   * once an hour, purges counts older than the retention. Returns how many rows it added to. A
+   * large write may be spread over time (`pace`: the minute's write, so that it never takes a
+   * burst of the machine from the requests); a write of one transaction goes at once.
    */
-  async flush(): Promise<number> {
+  async flush(pace: Pace = AT_ONCE): Promise<number> {
     const taken = this.take();
     let existing: Set<string>;
     try {
@@ -151,12 +167,13 @@ export class TokenActivity {
       }
     }
     let written = 0;
+    const started = performance.now();
     // A slice per INSERT and a few slices per transaction: the embedded store writes synchronously,
     // so a busy minute (a hundred thousand clients) is added between requests rather than in one
     // long stall. The transaction only writes: its first statement takes the write lock (a
     // transaction that read first could not take it in SQLite once another process wrote meanwhile).
     for (let i = 0; i < batch.length; i += FLUSH_SLICE * SLICES_PER_TRANSACTION) {
-      if (i > 0) await yieldToRequests();
+      if (i > 0) await keepPace(started, i, batch.length, pace);
       const group = batch.slice(i, i + FLUSH_SLICE * SLICES_PER_TRANSACTION);
       try {
         await transactCounts(this.db, async (trx) => {
@@ -164,7 +181,7 @@ export class TokenActivity {
         });
       } catch (err) {
         // What was not added is kept for the next flush (the database may be down), added to what was counted meanwhile.
-        for (const r of batch.slice(i)) this.#add(r.minute, r.tenantId, r.clientId, r.issued, r.authFailures, r.otherRefusals);
+        for (const r of batch.slice(i)) this.#counts(r.minute, r.tenantId).add(r.clientId, r.issued, r.authFailures, r.otherRefusals);
         throw err;
       }
       written += group.length;
