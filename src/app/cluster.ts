@@ -20,8 +20,9 @@ import { handOverUsage, startServer, type RunningServer } from './server.js';
  * once), a failed client authentication is counted by every worker (one brute-force limit for
  * the whole cluster), a DPoP proof used in one worker is known to all (a replay is refused), and
  * once a minute the primary asks every worker for its counts (secret use, token activity) and
- * writes them with its own: one write of the minute's counts, holding every process's. With PostgreSQL, other machines still hear changes by LISTEN/NOTIFY; the
- * processes of one cluster share an origin id and ignore each other's notifications.
+ * writes them with its own: one write of the minute's counts, holding every process's. With
+ * PostgreSQL, other machines still hear changes by LISTEN/NOTIFY; the processes of one cluster
+ * share an origin id and ignore each other's notifications.
  */
 
 /** What the processes of a cluster say to each other; `tessera` tells them apart from other IPC traffic. */

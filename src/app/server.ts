@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { buildAdminApp } from '../http/admin/app.js';
 import { buildPublicApp } from '../http/public/app.js';
+import { AT_ONCE, type Pace } from '../lib/pace.js';
 import { bootstrap, loadReadModel } from './bootstrap.js';
 import type { Config } from './config.js';
-import { AT_ONCE, type Pace } from '../lib/pace.js';
 import { createDeps, type ClusterPeers, type Deps, type DepsOptions } from './deps.js';
 
 export interface RunningServer {

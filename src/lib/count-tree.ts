@@ -5,7 +5,7 @@
  * the garbage collector would otherwise have to trace on every major collection.
  */
 export class CountTree<A, B, C> {
-  #root = new Map<A, Map<B, Map<C, number>>>();
+  readonly #root = new Map<A, Map<B, Map<C, number>>>();
   #size = 0;
 
   /** How many combinations hold a count. */
@@ -23,22 +23,8 @@ export class CountTree<A, B, C> {
     byB.set(c, (count ?? 0) + n);
   }
 
-  get(a: A, b: B, c: C): number {
-    return this.#root.get(a)?.get(b)?.get(c) ?? 0;
-  }
-
   /** Every combination and its count. */
   *entries(): IterableIterator<[A, B, C, number]> {
     for (const [a, byA] of this.#root) for (const [b, byB] of byA) for (const [c, n] of byB) yield [a, b, c, n];
-  }
-
-  /** Empties the tree and returns what it held. */
-  take(): CountTree<A, B, C> {
-    const taken = new CountTree<A, B, C>();
-    taken.#root = this.#root;
-    taken.#size = this.#size;
-    this.#root = new Map();
-    this.#size = 0;
-    return taken;
   }
 }
