@@ -1,23 +1,11 @@
 import { isoTime, type Clock } from '../../lib/clock.js';
-import { AT_ONCE, keepPace, type Pace } from '../../lib/pace.js';
-import { transactCounts } from '../../storage/transaction.js';
+import { AT_ONCE, type Pace } from '../../lib/pace.js';
 import { clientsRepo } from '../../storage/repositories/clients.js';
 import type { Executor } from '../../storage/repositories/executor.js';
+import { ROWS_PER_STATEMENT, writeCounts } from '../count-writes.js';
 
 /** 2025-01-01T00:00:00Z: uses are kept in seconds since then (the time of last use is told to the second). */
 const USE_EPOCH_S = 1_735_689_600;
-
-/**
- * Secrets updated per statement. The embedded store writes synchronously, and the processes of one
- * `tessera serve` share its write lock: a large flush goes in short statements, between requests.
- */
-const FLUSH_SLICE = 100;
-/**
- * Statements per transaction: a commit per thousand secrets rather than per hundred (the commits
- * of counts do not wait for the disk, transactCounts), while the write lock is held a few
- * milliseconds only (a worker recording a client assertion's jti waits for it).
- */
-const SLICES_PER_TRANSACTION = 10;
 
 /**
  * Uses of secrets by tenant (what `take` hands over): the secrets' ids, and when each was last
@@ -86,8 +74,8 @@ export class SecretUsage {
     for (const [tenantId, uses] of this.#take()) {
       // Sorted by the engine's own string order (a comparator called from the sort costs twice as much).
       const ids = [...uses.keys()].sort();
-      for (let i = 0; i < ids.length; i += FLUSH_SLICE) {
-        const slice = ids.slice(i, i + FLUSH_SLICE);
+      for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) {
+        const slice = ids.slice(i, i + ROWS_PER_STATEMENT);
         slices.push([tenantId, slice, slice.map((id) => uses.get(id)!)]);
       }
     }
@@ -98,24 +86,8 @@ export class SecretUsage {
       if (text === undefined) times.set(at, (text = isoTime((at + USE_EPOCH_S) * 1000)));
       return text;
     };
-    let count = 0;
-    const started = performance.now();
-    for (let i = 0; i < slices.length; i += SLICES_PER_TRANSACTION) {
-      if (i > 0) await keepPace(started, i, slices.length, pace);
-      const group = slices.slice(i, i + SLICES_PER_TRANSACTION);
-      try {
-        await transactCounts(this.db, async (trx) => {
-          for (const [tenantId, ids, at] of group) {
-            await clientsRepo.touchSecrets(trx, tenantId, ids, at.map(timeOf));
-          }
-        });
-      } catch (err) {
-        // Kept for the next flush (the database may be down), unless a newer use replaced it meanwhile.
-        this.merge(slices.slice(i));
-        throw err;
-      }
-      for (const [, ids] of group) count += ids.length;
-    }
-    return count;
+    // What was not written is kept for the next flush (the database may be down), unless a newer use replaced it meanwhile.
+    await writeCounts(this.db, slices, pace, (trx, [tenantId, ids, at]) => clientsRepo.touchSecrets(trx, tenantId, ids, at.map(timeOf)), (unwritten) => this.merge(unwritten));
+    return slices.reduce((count, [, ids]) => count + ids.length, 0);
   }
 }

@@ -1,9 +1,9 @@
 import type { Clock } from '../../lib/clock.js';
 import { translated } from '../../storage/errors.js';
-import { transactCounts } from '../../storage/transaction.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 import { tokenActivityRepo } from '../../storage/repositories/token-activity.js';
-import { AT_ONCE, keepPace, type Pace } from '../../lib/pace.js';
+import { AT_ONCE, type Pace } from '../../lib/pace.js';
+import { ROWS_PER_STATEMENT, writeCounts } from '../count-writes.js';
 import { InvalidError } from '../errors.js';
 import { addCounts, MINUTE_MS, UNKNOWN_CLIENT, zeroCounts, type ActivityCounts, type ActivityRow, type ClientActivity } from './model.js';
 
@@ -18,10 +18,6 @@ export const MAX_ACTIVITY_RANGE_MS = 31 * 24 * 3600_000;
 export const MAX_ACTIVITY_BUCKETS = 1440;
 /** Bucket sizes chosen when the caller names none: the smallest that keeps within MAX_ACTIVITY_BUCKETS. */
 const BUCKET_CHOICES_S = [60, 300, 900, 1800, 3600, 10_800, 21_600, 43_200, 86_400];
-/** Rows added per INSERT. */
-const FLUSH_SLICE = 100;
-/** INSERTs per transaction: a commit per thousand rows (not waiting for the disk, transactCounts), the write lock held a few milliseconds. */
-const SLICES_PER_TRANSACTION = 10;
 /**
  * Counts taken from memory, compactly: per tenant and minute, its clients and their counts, three
  * numbers per client (issued, auth failures, other refusals) in `counts`. A busy minute of a hundred
@@ -166,33 +162,19 @@ export class TokenActivity {
         batch.push({ tenantId, minute, clientId, issued: counts[i]!, authFailures: counts[i + 1]!, otherRefusals: counts[i + 2]! });
       }
     }
-    let written = 0;
-    const started = performance.now();
-    // A slice per INSERT and a few slices per transaction: the embedded store writes synchronously,
-    // so a busy minute (a hundred thousand clients) is added between requests rather than in one
-    // long stall. The transaction only writes: its first statement takes the write lock (a
-    // transaction that read first could not take it in SQLite once another process wrote meanwhile).
-    for (let i = 0; i < batch.length; i += FLUSH_SLICE * SLICES_PER_TRANSACTION) {
-      if (i > 0) await keepPace(started, i, batch.length, pace);
-      const group = batch.slice(i, i + FLUSH_SLICE * SLICES_PER_TRANSACTION);
-      try {
-        await transactCounts(this.db, async (trx) => {
-          for (let j = 0; j < group.length; j += FLUSH_SLICE) await tokenActivityRepo.add(trx, group.slice(j, j + FLUSH_SLICE));
-        });
-      } catch (err) {
-        // What was not added is kept for the next flush (the database may be down), added to what was counted meanwhile.
-        for (const r of batch.slice(i)) this.#counts(r.minute, r.tenantId).add(r.clientId, r.issued, r.authFailures, r.otherRefusals);
-        throw err;
-      }
-      written += group.length;
-    }
+    const statements: ActivityRow[][] = [];
+    for (let i = 0; i < batch.length; i += ROWS_PER_STATEMENT) statements.push(batch.slice(i, i + ROWS_PER_STATEMENT));
+    // What was not added is kept for the next flush (the database may be down), added to what was counted meanwhile.
+    await writeCounts(this.db, statements, pace, (trx, rows) => tokenActivityRepo.add(trx, rows), (unwritten) => {
+      for (const r of unwritten.flat()) this.#counts(r.minute, r.tenantId).add(r.clientId, r.issued, r.authFailures, r.otherRefusals);
+    });
     const nowMs = this.clock.now();
     if (nowMs - this.#lastPurgeMs >= PURGE_EVERY_MS) {
       const oldest = Math.floor(nowMs / MINUTE_MS) - ACTIVITY_RETENTION_DAYS * 24 * 60;
       await translated(() => tokenActivityRepo.deleteBefore(this.db, oldest));
       this.#lastPurgeMs = nowMs;
     }
-    return written;
+    return batch.length;
   }
 
   /** The tenant's stored counts over a range, per client and bucket. */
