@@ -20,10 +20,12 @@ export interface AccessTokenClaims {
 
 /** Lifetime in seconds: the shortest of the client's and the targeted APIs' own, else the tenant's. */
 export function accessTokenLifetime(tenant: Tenant, client: ClientRecord, target: ResolvedTarget): number {
-  const own = [client.accessTokenTtl, ...target.audiences.map((a) => a.api?.accessTokenTtl ?? null)].filter(
-    (v): v is number => v !== null,
-  );
-  return own.length > 0 ? Math.min(...own) : tenant.accessTokenTtl;
+  let shortest = client.accessTokenTtl;
+  for (const { api } of target.audiences) {
+    const ttl = api?.accessTokenTtl ?? null;
+    if (ttl !== null && (shortest === null || ttl < shortest)) shortest = ttl;
+  }
+  return shortest ?? tenant.accessTokenTtl;
 }
 
 /** Builds the claims of RFC 9068 §2.2 (`sub` is the service account when the client has one), and `cnf` of RFC 9449 §6. */
@@ -135,7 +137,8 @@ const batch = new SignatureBatch();
 export async function signAccessToken(signer: Signer, claims: AccessTokenClaims): Promise<string> {
   const prepared = prepare(signer);
   const input = `${prepared.header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  const data = Buffer.from(input);
+  // base64url is ASCII: written as latin1, one byte per character, without UTF-8 encoding.
+  const data = Buffer.from(input, 'latin1');
   const signature = await new Promise<Buffer>((resolve, reject) => {
     if (prepared.offload) sign(prepared.digest, data, prepared.key, (err, signed) => (err ? reject(err) : resolve(signed)));
     else batch.add({ data, prepared, resolve, reject });

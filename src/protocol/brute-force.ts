@@ -70,6 +70,11 @@ class FailureLog {
     private readonly capacity: number,
   ) {}
 
+  /** Whether any key may be locked (a lockout that has ended stays until looked up). */
+  get locking(): boolean {
+    return this.#locks.size > 0;
+  }
+
   /** Milliseconds until `key` is unlocked; 0 when it is not locked. */
   lockedFor(key: string, now: number): number {
     const until = this.#locks.get(key);
@@ -145,12 +150,14 @@ export class BruteForceGuard {
   /** Throws the 429 of {@link tooManyFailures} when the attempt's address, or its client id once known, is locked. */
   assertAllowed(attempt: AuthAttempt): void {
     if (!this.enabled) return;
-    const now = this.#clock.now();
-    const address = addressKey(attempt.address);
-    const addressMs = this.#addresses.lockedFor(address, now);
-    if (addressMs > 0) throw tooManyFailures(Math.ceil(addressMs / 1000), `address ${address} is locked`);
-    if (attempt.clientId === undefined) return;
-    const clientMs = this.#clients.lockedFor(`${attempt.tenantId} ${clientKey(attempt.clientId)}`, now);
+    // Keys are built and the time read only while something is locked, not on every request.
+    if (this.#addresses.locking) {
+      const address = addressKey(attempt.address);
+      const addressMs = this.#addresses.lockedFor(address, this.#clock.now());
+      if (addressMs > 0) throw tooManyFailures(Math.ceil(addressMs / 1000), `address ${address} is locked`);
+    }
+    if (attempt.clientId === undefined || !this.#clients.locking) return;
+    const clientMs = this.#clients.lockedFor(`${attempt.tenantId} ${clientKey(attempt.clientId)}`, this.#clock.now());
     if (clientMs > 0) throw tooManyFailures(Math.ceil(clientMs / 1000), `client ${attempt.clientId} of tenant ${attempt.tenantId} is locked`);
   }
 

@@ -27,7 +27,7 @@ export async function authenticateEndpointClient(
   deps: { clientAuth: ClientAuthDeps; guard: BruteForceGuard },
 ): Promise<AuthenticatedClient> {
   assertNoQueryParameters(req.queryParameters);
-  req.params.assertSingle(new Set());
+  req.params.assertSingle([]);
   return authenticateClient(
     { authorization: req.authorization, params: req.params, tenant: req.tenant, realm: req.issuer, nowMs, address: req.address, guard: deps.guard },
     deps.clientAuth,

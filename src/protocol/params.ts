@@ -37,19 +37,19 @@ export class RequestParams {
   }
 
   /** Rejects any parameter given more than once, except those allowed to repeat. RFC 6749 §3.2. */
-  assertSingle(repeatable: ReadonlySet<string>): void {
+  assertSingle(repeatable: readonly string[]): void {
     for (const [name, list] of this.values) {
-      if (list.length > 1 && !repeatable.has(name)) throw invalidRequest(`The ${name} parameter was given more than once.`);
+      if (list.length > 1 && !repeatable.includes(name)) throw invalidRequest(`The ${name} parameter was given more than once.`);
     }
   }
 }
 
-/** Collects parameters, refusing too many, too long, or any with a control character (DESIGN §3). */
 /** Client credentials and other parameters belong in the body, never the URL (RFC 6749 §2.3.1, §3.2). */
 export function assertNoQueryParameters(queryParameters: readonly string[]): void {
   if (queryParameters.length > 0) throw invalidRequest('Send parameters in the request body, not in the query string.');
 }
 
+/** Collects parameters, refusing too many, too long, or any with a control character (DESIGN §3). */
 function collect(entries: Iterable<[string, string]>): RequestParams {
   const map = new Map<string, string[]>();
   let count = 0;
@@ -65,6 +65,22 @@ function collect(entries: Iterable<[string, string]>): RequestParams {
     map.set(name, list);
   }
   return new RequestParams(map);
+}
+
+/**
+ * The name-value pairs of an `application/x-www-form-urlencoded` string (WHATWG URL §5.1). A
+ * string with no `%` and no `+` has nothing to decode: split, it gives what URLSearchParams
+ * gives, at a fraction of its cost (every token request's `grant_type=client_credentials`).
+ */
+export function formPairs(text: string): Iterable<[string, string]> {
+  if (text.includes('%') || text.includes('+')) return new URLSearchParams(text);
+  const pairs: [string, string][] = [];
+  for (const piece of text.split('&')) {
+    if (piece === '') continue;
+    const eq = piece.indexOf('=');
+    pairs.push(eq < 0 ? [piece, ''] : [piece.slice(0, eq), piece.slice(eq + 1)]);
+  }
+  return pairs;
 }
 
 function fromJson(body: string): RequestParams {
@@ -114,7 +130,7 @@ export async function parseRequestBody(contentType: string | undefined, body: Bu
   if (body.length === 0) return collect([]);
   switch (mediaType) {
     case 'application/x-www-form-urlencoded':
-      return collect(new URLSearchParams(body.toString('utf8')));
+      return collect(formPairs(body.toString('utf8')));
     case 'multipart/form-data':
       return fromMultipart(contentType!, body);
     case 'application/json':

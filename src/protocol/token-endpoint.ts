@@ -71,7 +71,7 @@ async function issue(req: TokenRequest, deps: TokenEndpointDeps, identified: (cl
   const grantTypes = req.params.all('grant_type');
   if (grantTypes.length === 0) throw invalidRequest('The grant_type parameter is required.');
   const grantType = deps.grantTypes.get(grantTypes[0]!);
-  req.params.assertSingle(new Set(grantType?.repeatable ?? []));
+  req.params.assertSingle(grantType?.repeatable ?? []);
   if (!grantType) throw new OAuthError('unsupported_grant_type', `The grant type ${grantTypes[0]} is not supported.`);
   const params = strip(req.params, grantType.parameters);
   const nowMs = deps.clock.now();
