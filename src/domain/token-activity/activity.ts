@@ -72,6 +72,15 @@ class MinuteCounts {
     this.counts[this.#slot(clientId) + kind] += 1;
   }
 
+  /** The rows of these counts in the table's key order within a tenant and minute: by client id. */
+  rows(tenantId: string, minute: number): ActivityRow[] {
+    // Sorted by the engine's own string order (a comparator called from the sort costs twice as much).
+    return [...this.clientIds].sort().map((clientId) => {
+      const at = this.#at.get(clientId)!;
+      return { tenantId, minute, clientId, issued: this.counts[at]!, authFailures: this.counts[at + 1]!, otherRefusals: this.counts[at + 2]! };
+    });
+  }
+
   #slot(clientId: string): number {
     let at = this.#at.get(clientId);
     if (at === undefined) {
@@ -82,6 +91,11 @@ class MinuteCounts {
     }
     return at;
   }
+}
+
+/** Minutes of counts as they are handed over: the two lists of each. */
+function handedOver(taken: readonly [tenantId: string, minute: number, counts: MinuteCounts][]): ActivityTaken {
+  return taken.map(([tenantId, minute, { clientIds, counts }]) => [tenantId, minute, clientIds, counts]);
 }
 
 /**
@@ -115,12 +129,17 @@ export class TokenActivity {
     return counts;
   }
 
-  /** Takes the pending counts, leaving nothing pending: to write them, here or in another process. */
-  take(): ActivityTaken {
-    const taken: ActivityTaken = [];
-    for (const [minute, byTenant] of this.#pending) for (const [tenantId, { clientIds, counts }] of byTenant) taken.push([tenantId, minute, clientIds, counts]);
+  /** The pending counts as [tenant, minute, counts], leaving nothing pending. */
+  #take(): [tenantId: string, minute: number, counts: MinuteCounts][] {
+    const taken: [string, number, MinuteCounts][] = [];
+    for (const [minute, byTenant] of this.#pending) for (const [tenantId, counts] of byTenant) taken.push([tenantId, minute, counts]);
     this.#pending = new Map();
     return taken;
+  }
+
+  /** Takes the pending counts, leaving nothing pending: to write them, here or in another process. */
+  take(): ActivityTaken {
+    return handedOver(this.#take());
   }
 
   /** Adds counts taken elsewhere (by another process). */
@@ -138,29 +157,22 @@ export class TokenActivity {
    * burst of the machine from the requests); a write of one transaction goes at once.
    */
   async flush(pace: Pace = AT_ONCE): Promise<number> {
-    const taken = this.take();
+    const taken = this.#take();
     let existing: Set<string>;
     try {
       // Counts of a tenant deleted meanwhile are dropped. (Deleted after this check, its rows fail
       // their transaction, and are dropped by the next flush's check.)
       existing = await translated(() => tokenActivityRepo.existingTenants(this.db, [...new Set(taken.map(([tenantId]) => tenantId))]));
     } catch (err) {
-      this.merge(taken);
+      this.merge(handedOver(taken));
       throw err;
     }
     // In key order (tenant, minute, client): each INSERT then adds to a few neighbouring pages of
     // the index, not to a hundred scattered ones (about three times cheaper for a busy minute).
     const batch: ActivityRow[] = [];
     taken.sort(([tenantA, minuteA], [tenantB, minuteB]) => (tenantA < tenantB ? -1 : tenantA > tenantB ? 1 : minuteA - minuteB));
-    for (const [tenantId, minute, clientIds, counts] of taken) {
-      if (!existing.has(tenantId)) continue;
-      // Sorted by the engine's own string order (a comparator called from the sort costs twice as much).
-      const at = new Map<string, number>();
-      clientIds.forEach((clientId, i) => at.set(clientId, 3 * i));
-      for (const clientId of [...clientIds].sort()) {
-        const i = at.get(clientId)!;
-        batch.push({ tenantId, minute, clientId, issued: counts[i]!, authFailures: counts[i + 1]!, otherRefusals: counts[i + 2]! });
-      }
+    for (const [tenantId, minute, counts] of taken) {
+      if (existing.has(tenantId)) for (const row of counts.rows(tenantId, minute)) batch.push(row);
     }
     const statements: ActivityRow[][] = [];
     for (let i = 0; i < batch.length; i += ROWS_PER_STATEMENT) statements.push(batch.slice(i, i + ROWS_PER_STATEMENT));
