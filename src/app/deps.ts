@@ -170,11 +170,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const tokenEvents = new TokenEvents();
     tokenEvents.add(metrics);
     const audit = new AuditService(ctx);
-    const tokenActivity = new TokenActivity(store.db, clock);
-    const secretUsage = new SecretUsage(store.db, clock);
+    const tokenActivity = new TokenActivity(store.db, clock, readModel.slots);
+    const secretUsage = new SecretUsage(store.db, clock, readModel.slots);
     tokenEvents.add({
-      issued: (e) => tokenActivity.record(e.tenantId, e.clientId, 'issued'),
-      refused: (e) => tokenActivity.record(e.tenantId, e.clientId, e.error === 'invalid_client' ? 'auth_failure' : 'other_refusal'),
+      issued: (e) => tokenActivity.record(e.tenantId, e.slot, 'issued'),
+      refused: (e) => tokenActivity.record(e.tenantId, e.slot, e.error === 'invalid_client' ? 'auth_failure' : 'other_refusal'),
     });
     const bruteForce = new BruteForceGuard({
       clock,

@@ -6,6 +6,7 @@ import type { Store } from '../storage/database.js';
 import type { StoreHealth } from '../storage/health.js';
 import { SeriesHistogram, type HistogramSeries } from './histogram.js';
 import { CountTree } from '../lib/count-tree.js';
+import { fitted } from '../lib/typed-arrays.js';
 import { SeriesTree } from './series.js';
 
 /** The answer to a scrape: the Prometheus text format and its content type. */
@@ -31,7 +32,7 @@ export interface MetricsOptions {
 /** What the scrape-time gauges read. */
 export interface MetricsSources {
   readonly clock: Clock;
-  readonly readModel: Pick<ReadModel, 'tenantIds' | 'tenant' | 'loadedAtMs' | 'syncedAtMs' | 'missedSinceMs'>;
+  readonly readModel: Pick<ReadModel, 'tenantIds' | 'tenant' | 'loadedAtMs' | 'syncedAtMs' | 'missedSinceMs' | 'slots'>;
   readonly storeHealth: Pick<StoreHealth, 'available' | 'downSinceMs'>;
   readonly store: Pick<Store, 'pool'>;
 }
@@ -60,13 +61,14 @@ const epochSeconds = (ms: number | null) => (ms === null ? 0 : ms / 1000);
 
 /**
  * Tessera's Prometheus metrics, in a registry of their own (not prom-client's global one). Hot
- * path counters are plain numbers in maps, copied into prom-client's metrics when scraped; the
- * read model and database gauges are computed when scraped.
+ * path counters are plain numbers (tokens issued in an array by client slot, refusals in maps),
+ * copied into prom-client's metrics when scraped; the read model and database gauges are computed
+ * when scraped.
  */
 export class Metrics implements TokenListener {
   readonly registry = new Registry();
-  /** Tokens issued by tenant, grant type and client. */
-  readonly #issued = new CountTree<string, string, string>();
+  /** Tokens issued by grant type, then by client slot (ClientSlots: the client and its tenant). */
+  readonly #issued = new Map<string, Float64Array>();
   /** Refusals by tenant, error and client. */
   readonly #refused = new CountTree<string, string, string>();
   readonly #durations = new SeriesHistogram(
@@ -81,31 +83,41 @@ export class Metrics implements TokenListener {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.#durations.registerIn(this.registry);
-    const counted = (counts: CountTree<string, string, string>, labels: (tenant: string, b: string, clientId: string) => Record<string, string>) =>
-      function (this: Counter) {
-        this.reset();
-        for (const [tenant, b, clientId, n] of counts.entries()) this.inc(labels(tenant, b, clientId), n);
-      };
+    const issued = this.#issued;
+    const slots = sources.readModel.slots;
     new Counter({
       name: 'tessera_tokens_issued_total',
       help: 'Access tokens issued, by tenant, client and grant type.',
       labelNames: ['tenant', 'client_id', 'grant_type'],
       registers,
-      collect: counted(this.#issued, (tenant, grant_type, client_id) => ({ tenant, client_id, grant_type })),
+      collect() {
+        this.reset();
+        for (const [grant_type, counts] of issued) {
+          for (let slot = 0; slot < counts.length; slot++) {
+            if (counts[slot]! > 0) this.inc({ tenant: slots.tenantOf(slot), client_id: slots.clientOf(slot), grant_type }, counts[slot]!);
+          }
+        }
+      },
     });
+    const refused = this.#refused;
     new Counter({
       name: 'tessera_token_requests_refused_total',
       help: 'Token requests refused, by tenant, client (empty when the request named no client the tenant has) and OAuth error code.',
       labelNames: ['tenant', 'client_id', 'error'],
       registers,
-      collect: counted(this.#refused, (tenant, error, client_id) => ({ tenant, client_id, error })),
+      collect() {
+        this.reset();
+        for (const [tenant, error, client_id, n] of refused.entries()) this.inc({ tenant, client_id, error }, n);
+      },
     });
     this.#readModelGauges(sources, registers);
     this.#databaseGauges(sources, registers);
   }
 
   issued(event: TokenIssued): void {
-    this.#issued.add(event.tenantId, event.grantType, event.clientId);
+    let counts = this.#issued.get(event.grantType);
+    if (counts === undefined || event.slot >= counts.length) this.#issued.set(event.grantType, (counts = fitted(counts ?? new Float64Array(0), event.slot)));
+    counts[event.slot]! += 1;
   }
 
   refused(event: TokenRefused): void {

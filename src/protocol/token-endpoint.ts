@@ -57,11 +57,12 @@ export async function handleTokenRequest(req: TokenRequest, deps: TokenEndpointD
   let named: string | undefined;
   try {
     const outcome = await issue(req, deps, (clientId) => (named = clientId));
-    deps.events.issued({ tenantId, clientId: outcome.client.entry.client.clientId, grantType: outcome.grantType });
+    const { entry } = outcome.client;
+    deps.events.issued({ tenantId, clientId: entry.client.clientId, slot: entry.slot, grantType: outcome.grantType });
     return outcome;
   } catch (err) {
-    const clientId = named !== undefined && req.tenant.clients.has(named) ? named : null;
-    deps.events.refused({ tenantId, clientId, error: toOAuthError(err).code });
+    const entry = named === undefined ? undefined : req.tenant.clients.get(named);
+    deps.events.refused({ tenantId, clientId: entry ? entry.client.clientId : null, slot: entry ? entry.slot : null, error: toOAuthError(err).code });
     throw err;
   }
 }

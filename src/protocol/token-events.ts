@@ -4,6 +4,8 @@ import type { OAuthErrorCode } from './errors.js';
 export interface TokenIssued {
   readonly tenantId: string;
   readonly clientId: string;
+  /** The client's slot (ClientSlots): what counters index by. */
+  readonly slot: number;
   readonly grantType: string;
 }
 
@@ -15,6 +17,8 @@ export interface TokenRefused {
    * null when it named none or an unknown one, so that made-up ids never become labels or rows.
    */
   readonly clientId: string | null;
+  /** The slot of that client (ClientSlots), null with it. */
+  readonly slot: number | null;
   /** The RFC 6749 §5.2 error code answered. */
   readonly error: OAuthErrorCode;
 }

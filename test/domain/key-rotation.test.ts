@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { SecretUsage } from '../../src/domain/clients/secret-usage.js';
+import { ClientSlots } from '../../src/domain/read-model/client-slots.js';
 import { manualClock } from '../helpers/admin.js';
 import { DIALECTS, describeEachDialect } from '../helpers/dialects.js';
 import { createClient } from '../helpers/fixtures.js';
@@ -101,6 +102,9 @@ describeEachDialect('scheduled signing key rotation', (dialect) => {
 
 describeEachDialect('client secret last use', (dialect) => {
   const clock = manualClock('2026-11-02T10:00:00.000Z');
+  /** Slots of the clients these tests record uses for by hand. */
+  const slots = new ClientSlots();
+  const slot = (clientId: string) => slots.slotOf('default', clientId);
   let t: TestTessera;
   before(async () => {
     t = await startTessera({ dialect, clock });
@@ -130,12 +134,12 @@ describeEachDialect('client secret last use', (dialect) => {
         return db.transaction();
       },
     } as unknown as typeof db;
-    const usage = new SecretUsage(flaky, clock);
+    const usage = new SecretUsage(flaky, clock, slots);
     const secretId = c.body.client_secrets[0].id as string;
-    usage.record('default', secretId);
+    usage.record(slot(c.clientId), secretId);
     await assert.rejects(usage.flush(), /the database is down/);
     clock.advance(5_000);
-    usage.record('default', secretId);
+    usage.record(slot(c.clientId), secretId);
     await assert.rejects(usage.flush(), /the database is down/);
     down = false;
     assert.equal(await usage.flush(), 1);
@@ -151,16 +155,16 @@ describeEachDialect('client secret last use', (dialect) => {
     const second = () => new Date(clock.now() - (clock.now() % 1000)).toISOString();
     const db = t.server.deps.store.db;
     // Two processes' counts over the same database: this one saw the secret later than the other.
-    const here = new SecretUsage(db, clock);
-    const other = new SecretUsage(db, clock);
-    other.record('default', secretId);
+    const here = new SecretUsage(db, clock, slots);
+    const other = new SecretUsage(db, clock, slots);
+    other.record(slot(c.clientId), secretId);
     clock.advance(20_000);
-    here.record('default', early.body.client_secrets[0].id);
+    here.record(slot(early.clientId), early.body.client_secrets[0].id);
     const earlyAt = second();
     clock.advance(10_000);
     // 1,201 secrets in all, in several statements and transactions, written with their own times.
-    for (let i = 0; i < 1_199; i++) here.record('default', `sec_missing_${i}`);
-    here.record('default', secretId);
+    for (let i = 0; i < 1_199; i++) here.record(slot(`missing-${i}`), `sec_missing_${i}`);
+    here.record(slot(c.clientId), secretId);
     assert.equal(await here.flush(), 1_201);
     assert.equal(await lastUsed(c), second());
     assert.equal(await lastUsed(early), earlyAt);
@@ -170,17 +174,33 @@ describeEachDialect('client secret last use', (dialect) => {
 
   it('spreads a large write over the time asked, and goes on at full speed once told to hurry', { timeout: 20_000 }, async () => {
     const db = t.server.deps.store.db;
-    const usage = new SecretUsage(db, clock);
+    const usage = new SecretUsage(db, clock, slots);
     // 2,500 secrets: three transactions of a thousand, the second due at a third of the spread.
-    for (let i = 0; i < 2_500; i++) usage.record('default', `sec_paced_${i}`);
+    for (let i = 0; i < 2_500; i++) usage.record(slot(`paced-${i}`), `sec_paced_${i}`);
     const started = performance.now();
     assert.equal(await usage.flush({ spreadMs: 600 }), 2_500);
     assert.ok(performance.now() - started >= 399, 'the last transaction waited for two thirds of the spread');
-    for (let i = 0; i < 2_500; i++) usage.record('default', `sec_paced_${i}`);
+    for (let i = 0; i < 2_500; i++) usage.record(slot(`paced-${i}`), `sec_paced_${i}`);
     const hurry = new AbortController();
     const flushing = usage.flush({ spreadMs: 60_000, hurry: hurry.signal });
     hurry.abort();
     assert.equal(await flushing, 2_500);
+  });
+
+  it('notes each secret a client used within the minute (a rotation: the old secret, then the new one)', async () => {
+    const c = await createClient(t, { audience: ['https://api.test'] });
+    const added = await t.admin('POST', `/clients/${c.clientId}/secrets`, {});
+    assert.equal(added.status, 201);
+    const token = (secret: string) => t.form('/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic(c.clientId, secret) });
+    const second = () => new Date(clock.now() - (clock.now() % 1000)).toISOString();
+    assert.equal((await token(c.secret)).status, 200);
+    const oldAt = second();
+    clock.advance(2_000);
+    assert.equal((await token(added.body.client_secret)).status, 200);
+    assert.equal((await token(added.body.client_secret)).status, 200);
+    assert.equal(await t.server.deps.secretUsage.flush(), 2);
+    const lastUsed = Object.fromEntries((await t.admin('GET', `/clients/${c.clientId}`)).body.client_secrets.map((s: any) => [s.id, s.last_used_at]));
+    assert.deepEqual(lastUsed, { [c.body.client_secrets[0].id]: oldAt, [added.body.id]: second() });
   });
 
   it("hands its uses over as a worker does (take, sent as JSON), the later use of a secret winning in the process that writes them", async () => {
@@ -188,13 +208,15 @@ describeEachDialect('client secret last use', (dialect) => {
     const [secretA, secretB] = [a.body.client_secrets[0].id as string, b.body.client_secrets[0].id as string];
     const lastUsed = async (client: { clientId: string }) => (await t.admin('GET', `/clients/${client.clientId}`)).body.client_secrets[0].last_used_at;
     const db = t.server.deps.store.db;
-    const worker = new SecretUsage(db, clock);
-    const primary = new SecretUsage(db, clock);
-    primary.record('default', secretA);
+    // Each process numbers the clients its own way: the uses cross by secret id.
+    const [workerSlots, primarySlots] = [new ClientSlots(), new ClientSlots()];
+    const worker = new SecretUsage(db, clock, workerSlots);
+    const primary = new SecretUsage(db, clock, primarySlots);
+    primary.record(primarySlots.slotOf('default', a.clientId), secretA);
     const earlier = clock.now();
     clock.advance(3_000);
-    worker.record('default', secretA);
-    worker.record('default', secretB);
+    worker.record(workerSlots.slotOf('default', a.clientId), secretA);
+    worker.record(workerSlots.slotOf('default', b.clientId), secretB);
     const later = clock.now();
     clock.advance(3_000);
     const taken = worker.take();

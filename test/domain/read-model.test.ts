@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { KyselyPlugin, RootOperationNode } from 'kysely';
 import { resolveKeyEncryptionKey } from '../../src/app/secret.js';
 import { LocalChangeFeed } from '../../src/domain/changes.js';
+import { ClientSlots } from '../../src/domain/read-model/client-slots.js';
 import { ReadModel } from '../../src/domain/read-model/read-model.js';
 import { createClient } from '../helpers/fixtures.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
@@ -50,5 +51,47 @@ describe('read model: a full load', () => {
     // One page of clients per tenant (fewer than a page each), and the tenant list once plus each tenant's row.
     assert.equal(clients.count(), 2, 'clients read more than once per tenant');
     assert.ok(tenants.count() <= 3, `tenants read ${tenants.count()} times`);
+  });
+
+  it('numbers each client once: the same slot, and the same id string, after a reload and an update', async () => {
+    const { deps } = t.server;
+    const model = new ReadModel({
+      db: deps.store.db,
+      clock: deps.clock,
+      changes: new LocalChangeFeed(),
+      kek: resolveKeyEncryptionKey(deps.config, deps.store.sqlitePath),
+      auditTrail: { committed: () => {} },
+    });
+    await model.loadAll();
+    const entries = () => [...model.tenant('default')!.clients.values(), ...model.tenant('acme')!.clients.values()];
+    const first = entries().map((e) => [e.client.tenantId, e.client.clientId, e.slot] as const);
+    assert.deepEqual(new Set(first.map(([, , slot]) => slot)).size, 4, 'a slot per client');
+    for (const [tenantId, clientId, slot] of first) {
+      assert.equal(model.slots.tenantOf(slot), tenantId);
+      assert.equal(model.slots.clientOf(slot), clientId);
+    }
+    const added = await createClient(t, { audience: ['https://api.test'] });
+    await model.loadAll();
+    await model.apply({ kind: 'client', tenantId: 'default', clientId: first[0]![1] });
+    const again = new Map(entries().map((e) => [`${e.client.tenantId}/${e.client.clientId}`, e]));
+    for (const [tenantId, clientId, slot] of first) {
+      const entry = again.get(`${tenantId}/${clientId}`)!;
+      assert.equal(entry.slot, slot, 'the slot changed with a reload');
+      assert.equal(entry.client.clientId, model.slots.clientOf(slot));
+    }
+    assert.equal(again.get(`default/${added.clientId}`)!.slot, 4, 'a new client takes the next slot');
+    assert.equal(model.slots.size, 5);
+  });
+});
+
+describe('client slots', () => {
+  it('gives each (tenant, client id) its own number, the next one, for good', () => {
+    const slots = new ClientSlots();
+    assert.equal(slots.slotOf('a', 'job'), 0);
+    assert.equal(slots.slotOf('b', 'job'), 1, 'the same client id in another tenant is another client');
+    assert.equal(slots.slotOf('a', 'job'), 0);
+    assert.equal(slots.slotOf('a', 'other'), 2);
+    assert.deepEqual([0, 1, 2].map((s) => [slots.tenantOf(s), slots.clientOf(s)]), [['a', 'job'], ['b', 'job'], ['a', 'other']]);
+    assert.equal(slots.size, 3);
   });
 });

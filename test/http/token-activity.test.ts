@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { ClientSlots } from '../../src/domain/read-model/client-slots.js';
 import { TokenActivity } from '../../src/domain/token-activity/activity.js';
 import { assertProblem, manualClock, ok, type ManualClock } from '../helpers/admin.js';
 import { describeEachDialect } from '../helpers/dialects.js';
@@ -10,6 +11,9 @@ const START = '2030-01-01T10:00:00.000Z';
 const AUD = 'https://activity.test';
 const cc = { grant_type: 'client_credentials' };
 const MINUTE = 60_000;
+/** Slots of the clients these tests count for by hand (in the order first named). */
+const slots = new ClientSlots();
+const slot = (clientId: string) => slots.slotOf('default', clientId);
 
 describeEachDialect('token activity: counted in memory, flushed once a minute, answered per client and bucket', (dialect) => {
   let t: TestTessera;
@@ -70,9 +74,9 @@ describeEachDialect('token activity: counted in memory, flushed once a minute, a
     assert.equal((await token(a)).status, 200);
     await t.server.deps.tokenActivity.flush();
     // Two more "processes" on the same database count the same minute and flush in turn.
-    const others = [new TokenActivity(t.server.deps.store.db, clock), new TokenActivity(t.server.deps.store.db, clock)];
+    const others = [new TokenActivity(t.server.deps.store.db, clock, slots), new TokenActivity(t.server.deps.store.db, clock, slots)];
     for (const other of others) {
-      other.record('default', 'job-a', 'issued');
+      other.record('default', slot('job-a'), 'issued');
       other.record('default', null, 'auth_failure');
       assert.equal(await other.flush(), 2);
     }
@@ -121,15 +125,16 @@ describeEachDialect('token activity: counted in memory, flushed once a minute, a
         },
       } as unknown as typeof db,
       clock,
+      slots,
     );
-    failing.record('default', 'job-b', 'issued');
+    failing.record('default', slot('job-b'), 'issued');
     await assert.rejects(failing.flush(), /the database is down/);
-    failing.record('default', 'job-b', 'issued');
+    failing.record('default', slot('job-b'), 'issued');
     await assert.rejects(failing.flush(), /the database is down/);
     // The same counts, flushed through a working database, add up to two.
-    const working = new TokenActivity(db, clock);
-    working.record('default', 'job-b', 'issued');
-    working.record('default', 'job-b', 'issued');
+    const working = new TokenActivity(db, clock, slots);
+    working.record('default', slot('job-b'), 'issued');
+    working.record('default', slot('job-b'), 'issued');
     const before = ok(await t.admin('GET', '/token-activity?client_id=job-b')).totals.issued;
     await working.flush();
     assert.equal(ok(await t.admin('GET', '/token-activity?client_id=job-b')).totals.issued, before + 2);
@@ -139,16 +144,20 @@ describeEachDialect('token activity: counted in memory, flushed once a minute, a
     clock.advance(10 * MINUTE);
     const minute = Math.floor(clock.now() / MINUTE);
     const db = t.server.deps.store.db;
-    const worker = new TokenActivity(db, clock);
-    const primary = new TokenActivity(db, clock);
-    worker.record('default', 'job-a', 'issued');
-    worker.record('default', 'job-a', 'issued');
-    worker.record('default', 'job-a', 'auth_failure');
-    worker.record('default', 'job-b', 'other_refusal');
+    // Each process numbers the clients its own way: the counts cross by client id.
+    const [workerSlots, primarySlots] = [new ClientSlots(), new ClientSlots()];
+    primarySlots.slotOf('default', 'job-b');
+    const worker = new TokenActivity(db, clock, workerSlots);
+    const primary = new TokenActivity(db, clock, primarySlots);
+    const inWorker = (clientId: string) => workerSlots.slotOf('default', clientId);
+    worker.record('default', inWorker('job-a'), 'issued');
+    worker.record('default', inWorker('job-a'), 'issued');
+    worker.record('default', inWorker('job-a'), 'auth_failure');
+    worker.record('default', inWorker('job-b'), 'other_refusal');
     worker.record('default', null, 'auth_failure');
-    primary.record('default', 'job-a', 'issued');
+    primary.record('default', primarySlots.slotOf('default', 'job-a'), 'issued');
     clock.advance(MINUTE);
-    worker.record('default', 'job-b', 'issued');
+    worker.record('default', inWorker('job-b'), 'issued');
     const taken = worker.take();
     // Per tenant and minute: the clients, and three counts each (issued, auth failures, other refusals).
     assert.deepEqual(taken, [
@@ -180,7 +189,7 @@ describeEachDialect('token activity: counted in memory, flushed once a minute, a
 
   it('purges counts older than 30 days', async () => {
     const later = manualClock(new Date(Date.parse(START) + 31 * 24 * 3600_000).toISOString());
-    const purger = new TokenActivity(t.server.deps.store.db, later);
+    const purger = new TokenActivity(t.server.deps.store.db, later, slots);
     await purger.flush();
     const all = ok(await t.admin('GET', `/token-activity?from=${encodeURIComponent(START)}&to=${encodeURIComponent(new Date(Date.parse(START) + 30 * 24 * 3600_000).toISOString())}`));
     assert.deepEqual(all.clients, []);

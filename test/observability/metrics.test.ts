@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AggregatorRegistry } from 'prom-client';
+import { ClientSlots } from '../../src/domain/read-model/client-slots.js';
 import { Metrics, type MetricsSources } from '../../src/observability/metrics.js';
 import { manualClock } from '../helpers/admin.js';
 import { parsePrometheus, valueOf } from '../helpers/prometheus.js';
@@ -8,7 +9,14 @@ import { parsePrometheus, valueOf } from '../helpers/prometheus.js';
 /** A process's metrics over a read model and store health whose state the test sets. */
 function metricsOver() {
   const clock = manualClock('2030-01-01T00:00:00.000Z');
-  const readModel = { tenantIds: () => ['default'], tenant: () => undefined, loadedAtMs: clock.now(), syncedAtMs: clock.now(), missedSinceMs: null as number | null };
+  const readModel = {
+    tenantIds: () => ['default'],
+    tenant: () => undefined,
+    loadedAtMs: clock.now(),
+    syncedAtMs: clock.now(),
+    missedSinceMs: null as number | null,
+    slots: new ClientSlots(),
+  };
   const storeHealth = { available: true, downSinceMs: null as number | null };
   const sources: MetricsSources = { clock, readModel, storeHealth, store: { pool: () => undefined } };
   return { clock, readModel, storeHealth, sources };
@@ -38,10 +46,14 @@ describe('metrics: scrape-time gauges and aggregation', () => {
   });
 
   it('renders through the renderer it was given (a cluster primary aggregates its workers)', async () => {
-    const workers = [new Metrics(metricsOver().sources), new Metrics(metricsOver().sources)];
-    workers[0]!.issued({ tenantId: 'default', clientId: 'a', grantType: 'client_credentials' });
-    workers[1]!.issued({ tenantId: 'default', clientId: 'a', grantType: 'client_credentials' });
-    workers[1]!.refused({ tenantId: 'default', clientId: null, error: 'invalid_client' });
+    const over = [metricsOver(), metricsOver()];
+    const workers = over.map(({ sources }) => new Metrics(sources));
+    // Each process numbers its clients its own way: the series are by client id.
+    over[1]!.readModel.slots.slotOf('default', 'b');
+    for (const [i, { readModel }] of over.entries()) {
+      workers[i]!.issued({ tenantId: 'default', clientId: 'a', slot: readModel.slots.slotOf('default', 'a'), grantType: 'client_credentials' });
+    }
+    workers[1]!.refused({ tenantId: 'default', clientId: null, slot: null, error: 'invalid_client' });
     workers[0]!.requestDurations('public').observe('/oauth2/token', 'POST', 200, 0.002);
     workers[1]!.requestDurations('public').observe('/oauth2/token', 'POST', 200, 0.02);
     const primary = new Metrics(metricsOver().sources, {

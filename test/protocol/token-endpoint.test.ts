@@ -214,12 +214,15 @@ describeEachDialect('token endpoint: client_credentials', (dialect) => {
     await t.form('/oauth2/token', cc, { authorization: basic('made-up-client', 'wrong') });
     await t.form('/oauth2/token', { ...cc, scope: 'orders:delete' }, { authorization: basic(client.clientId, client.secret) });
     await t.form('/oauth2/token', { grant_type: 'password' }, { authorization: basic(client.clientId, client.secret) });
+    // The client's slot: what the counters index by (the read model's number for it).
+    const slot = t.server.deps.readModel.tenant('default')!.clients.get('orders-job')!.slot;
+    assert.equal(t.server.deps.readModel.slots.clientOf(slot), 'orders-job');
     assert.deepEqual(seen, [
-      { issued: { tenantId: 'default', clientId: 'orders-job', grantType: 'client_credentials' } },
-      { refused: { tenantId: 'default', clientId: 'orders-job', error: 'invalid_client' } },
-      { refused: { tenantId: 'default', clientId: null, error: 'invalid_client' } },
-      { refused: { tenantId: 'default', clientId: 'orders-job', error: 'invalid_scope' } },
-      { refused: { tenantId: 'default', clientId: null, error: 'unsupported_grant_type' } },
+      { issued: { tenantId: 'default', clientId: 'orders-job', slot, grantType: 'client_credentials' } },
+      { refused: { tenantId: 'default', clientId: 'orders-job', slot, error: 'invalid_client' } },
+      { refused: { tenantId: 'default', clientId: null, slot: null, error: 'invalid_client' } },
+      { refused: { tenantId: 'default', clientId: 'orders-job', slot, error: 'invalid_scope' } },
+      { refused: { tenantId: 'default', clientId: null, slot: null, error: 'unsupported_grant_type' } },
     ]);
   });
 });

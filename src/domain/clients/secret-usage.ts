@@ -3,6 +3,8 @@ import { AT_ONCE, type Pace } from '../../lib/pace.js';
 import { clientsRepo } from '../../storage/repositories/clients.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 import { ROWS_PER_STATEMENT, writeCounts } from '../count-writes.js';
+import { fitted } from '../../lib/typed-arrays.js';
+import type { ClientSlots } from '../read-model/client-slots.js';
 
 /** 2025-01-01T00:00:00Z: uses are kept in seconds since then (the time of last use is told to the second). */
 const USE_EPOCH_S = 1_735_689_600;
@@ -14,50 +16,92 @@ const USE_EPOCH_S = 1_735_689_600;
 export type SecretUses = [tenantId: string, secretIds: string[], atSeconds: number[]][];
 
 /**
- * When each client secret was last used. Recorded in memory on the token path (a Map write, no
- * I/O) and flushed to the database in batches, so that issuing a token never writes.
+ * When each client secret was last used. Recorded in memory on the token path (a number written in
+ * an array at the client's slot, no I/O) and flushed to the database in batches, so that issuing a
+ * token never writes.
  */
 export class SecretUsage {
   /**
-   * When each secret was last used, by tenant and secret id, in seconds since USE_EPOCH_S: a small
-   * integer, which a Map holds without allocating (milliseconds since 1970 would be a heap number
-   * made on every token).
+   * Uses taken from elsewhere (other processes, a flush that failed) and uses the slots could not
+   * hold, by tenant and secret id, in seconds since USE_EPOCH_S: a small integer, which a Map holds
+   * without allocating (milliseconds since 1970 would be a heap number made on every use).
    */
   #pending = new Map<string, Map<string, number>>();
+  /** The token path's uses since the last take, by client slot (ClientSlots): the secret last used, and when. */
+  #bySlot: (string | undefined)[] = [];
+  #bySlotAt = new Float64Array(0);
 
   constructor(
     private readonly db: Executor,
     private readonly clock: Clock,
+    /** The clients' slots (the read model's): what the token path's uses are kept by. */
+    private readonly slots: ClientSlots,
   ) {}
 
-  record(tenantId: string, secretId: string): void {
-    let uses = this.#pending.get(tenantId);
-    if (uses === undefined) this.#pending.set(tenantId, (uses = new Map()));
-    uses.set(secretId, Math.floor(this.clock.now() / 1000) - USE_EPOCH_S);
+  /** Notes that the client of `slot` authenticated with the secret `secretId`, now. */
+  record(slot: number, secretId: string): void {
+    const at = Math.floor(this.clock.now() / 1000) - USE_EPOCH_S;
+    if (slot >= this.#bySlotAt.length) this.#grow(slot);
+    const previous = this.#bySlot[slot];
+    // A client using a second secret within the minute (a rotation): the first one's use goes aside.
+    if (previous !== undefined && previous !== secretId) this.#note(this.slots.tenantOf(slot), previous, this.#bySlotAt[slot]!);
+    this.#bySlot[slot] = secretId;
+    this.#bySlotAt[slot] = at;
   }
 
-  /** What was recorded since the last flush or take, leaving nothing pending. */
+  #grow(slot: number): void {
+    this.#bySlotAt = fitted(this.#bySlotAt, slot);
+    // Filled, not extended by assignment: an array with a long gap becomes a slow dictionary.
+    while (this.#bySlot.length < this.#bySlotAt.length) this.#bySlot.push(undefined);
+  }
+
+  /** Keeps a use in `#pending`, unless a later use of the secret is already there. */
+  #note(tenantId: string, secretId: string, at: number): void {
+    let uses = this.#pending.get(tenantId);
+    if (uses === undefined) this.#pending.set(tenantId, (uses = new Map()));
+    const known = uses.get(secretId);
+    if (known === undefined || at > known) uses.set(secretId, at);
+  }
+
+  /** Takes the token path's uses out of the slots: per tenant, the secrets' ids and times, in slot order. */
+  #takeSlots(): Map<string, [secretIds: string[], atSeconds: number[]]> {
+    const out = new Map<string, [string[], number[]]>();
+    const secrets = this.#bySlot;
+    for (let slot = 0; slot < secrets.length; slot++) {
+      const secretId = secrets[slot];
+      if (secretId === undefined) continue;
+      secrets[slot] = undefined;
+      const tenantId = this.slots.tenantOf(slot);
+      let uses = out.get(tenantId);
+      if (uses === undefined) out.set(tenantId, (uses = [[], []]));
+      uses[0].push(secretId);
+      uses[1].push(this.#bySlotAt[slot]!);
+    }
+    return out;
+  }
+
+  /** Everything recorded since the last flush or take, each secret once (its latest use), leaving nothing pending. */
   #take(): Map<string, Map<string, number>> {
+    for (const [tenantId, [ids, times]] of this.#takeSlots()) for (let i = 0; i < ids.length; i++) this.#note(tenantId, ids[i]!, times[i]!);
     const taken = this.#pending;
     this.#pending = new Map();
     return taken;
   }
 
-  /** Takes what was recorded since the last flush or take, leaving nothing pending (for a process that writes it). */
+  /**
+   * Takes what was recorded since the last flush or take, leaving nothing pending (for a process
+   * that writes it). A secret may be named twice (the later use wins where it is merged).
+   */
   take(): SecretUses {
-    return [...this.#take()].map(([tenantId, uses]) => [tenantId, [...uses.keys()], [...uses.values()]]);
+    const taken: SecretUses = [...this.#pending].map(([tenantId, uses]) => [tenantId, [...uses.keys()], [...uses.values()]]);
+    this.#pending = new Map();
+    for (const [tenantId, [ids, times]] of this.#takeSlots()) taken.push([tenantId, ids, times]);
+    return taken;
   }
 
   /** Adds uses recorded elsewhere (taken by another process); the later use of a secret wins. */
   merge(uses: SecretUses): void {
-    for (const [tenantId, ids, times] of uses) {
-      let now = this.#pending.get(tenantId);
-      if (now === undefined) this.#pending.set(tenantId, (now = new Map()));
-      for (let i = 0; i < ids.length; i++) {
-        const known = now.get(ids[i]!);
-        if (known === undefined || times[i]! > known) now.set(ids[i]!, times[i]!);
-      }
-    }
+    for (const [tenantId, ids, times] of uses) for (let i = 0; i < ids.length; i++) this.#note(tenantId, ids[i]!, times[i]!);
   }
 
   /**

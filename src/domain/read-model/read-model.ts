@@ -13,6 +13,7 @@ import type { Client } from '../clients/model.js';
 import type { Grant } from '../grants/model.js';
 import { openPrivateKey } from '../keys/crypto.js';
 import { spentCutoffsBeforeMs } from '../revocations/model.js';
+import { ClientSlots } from './client-slots.js';
 import { Revocations } from './revocations.js';
 import { TenantState, type ClientEntry, type Signer, type TenantSettings } from './tenant-state.js';
 
@@ -39,11 +40,14 @@ class Interned {
 }
 
 /** The compact record of a client the public endpoints read (tenant-state.ts `ClientRecord`). */
-function toEntry(client: Client, interned: Interned): ClientEntry {
+function toEntry(client: Client, interned: Interned, slots: ClientSlots): ClientEntry {
+  const slot = slots.slotOf(client.tenantId, client.clientId);
   return {
+    slot,
     client: {
       tenantId: interned.string(client.tenantId),
-      clientId: client.clientId,
+      // The slots' copy of the id: one string per client however often the client is reloaded.
+      clientId: slots.clientOf(slot),
       clientType: client.clientType,
       grantTypes: interned.list(client.grantTypes) as string[],
       audience: interned.list(client.audience) as string[],
@@ -84,6 +88,8 @@ function index(grants: Grant[], key: (g: Grant) => string | null): Map<string, G
 export class ReadModel {
   readonly #tenants = new Map<string, TenantState>();
   readonly #queues = new Map<string, Promise<void>>();
+  /** Every client's number for the token path's counters: kept across reloads. */
+  readonly slots = new ClientSlots();
   /** Started afresh by every full load, so that values no client uses any more are let go. */
   #interned = new Interned();
   #loadedAtMs: number | null = null;
@@ -182,7 +188,7 @@ export class ReadModel {
     const state = this.#tenants.get(tenantId);
     if (!state) return;
     const client = await clientsRepo.get(this.ctx.db, tenantId, clientId);
-    if (client) state.setClient(toEntry(client, this.#interned));
+    if (client) state.setClient(toEntry(client, this.#interned, this.slots));
     else state.removeClient(clientId);
   }
 
@@ -200,7 +206,7 @@ export class ReadModel {
     state = new TenantState(settings);
     for (let after: string | null = null; ; ) {
       const page = await clientsRepo.page(this.ctx.db, tenantId, after, CLIENT_PAGE);
-      for (const client of page) state.setClient(toEntry(client, this.#interned));
+      for (const client of page) state.setClient(toEntry(client, this.#interned, this.slots));
       if (page.length < CLIENT_PAGE) break;
       after = page[page.length - 1]!.clientId;
     }

@@ -35,6 +35,8 @@ export type ClientRecord = Readonly<
 
 export interface ClientEntry {
   readonly client: ClientRecord;
+  /** The client's number for the token path's counters (ClientSlots): the same across reloads. */
+  readonly slot: number;
   readonly secrets: readonly { readonly id: string; readonly digest: Buffer; readonly expiresAtMs: number | null }[];
 }
 

@@ -5,6 +5,8 @@ import { tokenActivityRepo } from '../../storage/repositories/token-activity.js'
 import { AT_ONCE, type Pace } from '../../lib/pace.js';
 import { ROWS_PER_STATEMENT, writeCounts } from '../count-writes.js';
 import { InvalidError } from '../errors.js';
+import { fitted } from '../../lib/typed-arrays.js';
+import type { ClientSlots } from '../read-model/client-slots.js';
 import { addCounts, MINUTE_MS, UNKNOWN_CLIENT, zeroCounts, type ActivityCounts, type ActivityRow, type ClientActivity } from './model.js';
 
 /** What the token endpoint answered: a token, a failed client authentication, or another refusal. */
@@ -50,103 +52,105 @@ export interface ActivityReport {
 /** Where each outcome's count sits among a client's three. */
 const KIND: Record<TokenOutcomeKind, 0 | 1 | 2> = { issued: 0, auth_failure: 1, other_refusal: 2 };
 
-/**
- * The counts of one tenant in one minute, laid out as they are handed over (ActivityTaken): the
- * clients in the order first counted, and three counts each. Counting allocates nothing once a
- * client has been seen, and taking them is handing the two lists over.
- */
-class MinuteCounts {
-  readonly clientIds: string[] = [];
-  readonly counts: number[] = [];
-  /** Where each client's three counts start in `counts`. */
-  readonly #at = new Map<string, number>();
-
-  add(clientId: string, issued: number, authFailures: number, otherRefusals: number): void {
-    const at = this.#slot(clientId);
-    this.counts[at] += issued;
-    this.counts[at + 1] += authFailures;
-    this.counts[at + 2] += otherRefusals;
-  }
-
-  addOne(clientId: string, kind: 0 | 1 | 2): void {
-    this.counts[this.#slot(clientId) + kind] += 1;
-  }
-
-  /** The rows of these counts in the table's key order within a tenant and minute: by client id. */
-  rows(tenantId: string, minute: number): ActivityRow[] {
-    // Sorted by the engine's own string order (a comparator called from the sort costs twice as much).
-    return [...this.clientIds].sort().map((clientId) => {
-      const at = this.#at.get(clientId)!;
-      return { tenantId, minute, clientId, issued: this.counts[at]!, authFailures: this.counts[at + 1]!, otherRefusals: this.counts[at + 2]! };
-    });
-  }
-
-  #slot(clientId: string): number {
-    let at = this.#at.get(clientId);
-    if (at === undefined) {
-      at = this.counts.length;
-      this.#at.set(clientId, at);
-      this.clientIds.push(clientId);
-      this.counts.push(0, 0, 0);
-    }
-    return at;
-  }
+/** The rows of one tenant's minute in the table's key order within it: by client id. */
+function rows([tenantId, minute, clientIds, counts]: ActivityTaken[number]): ActivityRow[] {
+  // Sorted by the engine's own string order (a comparator called from the sort costs twice as much).
+  const at = new Map(clientIds.map((clientId, i) => [clientId, 3 * i]));
+  return [...clientIds].sort().map((clientId) => {
+    const i = at.get(clientId)!;
+    return { tenantId, minute, clientId, issued: counts[i]!, authFailures: counts[i + 1]!, otherRefusals: counts[i + 2]! };
+  });
 }
 
-/** Minutes of counts as they are handed over: the two lists of each. */
-function handedOver(taken: readonly [tenantId: string, minute: number, counts: MinuteCounts][]): ActivityTaken {
-  return taken.map(([tenantId, minute, { clientIds, counts }]) => [tenantId, minute, clientIds, counts]);
+/**
+ * The counts of one minute, of every tenant: three numbers per client slot (ClientSlots). Counting
+ * is adding to a typed array at the slot, which reads one cache line however many clients there
+ * are (a Map by client id walked a table of megabytes with a hundred thousand clients).
+ */
+class MinuteCounts {
+  counts: Uint32Array;
+
+  constructor(slots: number) {
+    this.counts = new Uint32Array(3 * slots);
+  }
+
+  add(slot: number, issued: number, authFailures: number, otherRefusals: number): void {
+    const at = 3 * slot;
+    this.counts = fitted(this.counts, at + 2);
+    this.counts[at]! += issued;
+    this.counts[at + 1]! += authFailures;
+    this.counts[at + 2]! += otherRefusals;
+  }
+
+  addOne(slot: number, kind: 0 | 1 | 2): void {
+    const at = 3 * slot + kind;
+    if (at >= this.counts.length) this.counts = fitted(this.counts, 3 * slot + 2);
+    this.counts[at]! += 1;
+  }
+
+  /** The clients that have counts, per tenant: their ids and three counts each, in slot order. */
+  byTenant(slots: ClientSlots): Map<string, { clientIds: string[]; counts: number[] }> {
+    const out = new Map<string, { clientIds: string[]; counts: number[] }>();
+    const c = this.counts;
+    // (The array may end with a partial triple of zeros: `fitted` grows it by a length of its own.)
+    for (let slot = 0, at = 0; at + 2 < c.length; slot++, at += 3) {
+      if (c[at] === 0 && c[at + 1] === 0 && c[at + 2] === 0) continue;
+      const tenantId = slots.tenantOf(slot);
+      let tenant = out.get(tenantId);
+      if (tenant === undefined) out.set(tenantId, (tenant = { clientIds: [], counts: [] }));
+      tenant.clientIds.push(slots.clientOf(slot));
+      tenant.counts.push(c[at]!, c[at + 1]!, c[at + 2]!);
+    }
+    return out;
+  }
 }
 
 /**
  * Counts what the token endpoint answers, per tenant, minute and client, in this process's
- * memory (a Map lookup and a number added on the token path, no I/O), and adds the counts to the
+ * memory (a number added in an array on the token path, no I/O), and adds the counts to the
  * database once a minute (`flush`, run by the maintenance loop): issuing a token never writes.
  */
 export class TokenActivity {
-  /** Counts not yet flushed, by minute and tenant. */
-  #pending = new Map<number, Map<string, MinuteCounts>>();
+  /** Counts not yet flushed, by minute. */
+  #pending = new Map<number, MinuteCounts>();
   #lastPurgeMs = -Infinity;
 
   constructor(
     private readonly db: Executor,
     private readonly clock: Clock,
+    /** The clients' slots (the read model's): what the counts are kept by. */
+    private readonly slots: ClientSlots,
   ) {}
 
   /**
-   * Counts one answer of the token endpoint for `clientId` (null: the request named no client of
-   * the tenant). The composition root feeds it the endpoint's outcomes.
+   * Counts one answer of the token endpoint for the client of `slot` (null: the request named no
+   * client of the tenant). The composition root feeds it the endpoint's outcomes.
    */
-  record(tenantId: string, clientId: string | null, outcome: TokenOutcomeKind): void {
-    this.#counts(Math.floor(this.clock.now() / MINUTE_MS), tenantId).addOne(clientId ?? UNKNOWN_CLIENT, KIND[outcome]);
+  record(tenantId: string, slot: number | null, outcome: TokenOutcomeKind): void {
+    this.#counts(Math.floor(this.clock.now() / MINUTE_MS)).addOne(slot ?? this.slots.slotOf(tenantId, UNKNOWN_CLIENT), KIND[outcome]);
   }
 
-  #counts(minute: number, tenantId: string): MinuteCounts {
-    let byTenant = this.#pending.get(minute);
-    if (byTenant === undefined) this.#pending.set(minute, (byTenant = new Map()));
-    let counts = byTenant.get(tenantId);
-    if (counts === undefined) byTenant.set(tenantId, (counts = new MinuteCounts()));
+  #counts(minute: number): MinuteCounts {
+    let counts = this.#pending.get(minute);
+    if (counts === undefined) this.#pending.set(minute, (counts = new MinuteCounts(this.slots.size)));
     return counts;
-  }
-
-  /** The pending counts as [tenant, minute, counts], leaving nothing pending. */
-  #take(): [tenantId: string, minute: number, counts: MinuteCounts][] {
-    const taken: [string, number, MinuteCounts][] = [];
-    for (const [minute, byTenant] of this.#pending) for (const [tenantId, counts] of byTenant) taken.push([tenantId, minute, counts]);
-    this.#pending = new Map();
-    return taken;
   }
 
   /** Takes the pending counts, leaving nothing pending: to write them, here or in another process. */
   take(): ActivityTaken {
-    return handedOver(this.#take());
+    const taken: ActivityTaken = [];
+    for (const [minute, counts] of this.#pending) {
+      for (const [tenantId, { clientIds, counts: numbers }] of counts.byTenant(this.slots)) taken.push([tenantId, minute, clientIds, numbers]);
+    }
+    this.#pending = new Map();
+    return taken;
   }
 
   /** Adds counts taken elsewhere (by another process). */
   merge(taken: ActivityTaken): void {
     for (const [tenantId, minute, clientIds, counts] of taken) {
-      const into = this.#counts(minute, tenantId);
-      for (let i = 0; i < clientIds.length; i++) into.add(clientIds[i]!, counts[3 * i]!, counts[3 * i + 1]!, counts[3 * i + 2]!);
+      const into = this.#counts(minute);
+      for (let i = 0; i < clientIds.length; i++) into.add(this.slots.slotOf(tenantId, clientIds[i]!), counts[3 * i]!, counts[3 * i + 1]!, counts[3 * i + 2]!);
     }
   }
 
@@ -157,28 +161,26 @@ export class TokenActivity {
    * burst of the machine from the requests); a write of one transaction goes at once.
    */
   async flush(pace: Pace = AT_ONCE): Promise<number> {
-    const taken = this.#take();
+    const taken = this.take();
     let existing: Set<string>;
     try {
       // Counts of a tenant deleted meanwhile are dropped. (Deleted after this check, its rows fail
       // their transaction, and are dropped by the next flush's check.)
       existing = await translated(() => tokenActivityRepo.existingTenants(this.db, [...new Set(taken.map(([tenantId]) => tenantId))]));
     } catch (err) {
-      this.merge(handedOver(taken));
+      this.merge(taken);
       throw err;
     }
     // In key order (tenant, minute, client): each INSERT then adds to a few neighbouring pages of
     // the index, not to a hundred scattered ones (about three times cheaper for a busy minute).
     const batch: ActivityRow[] = [];
     taken.sort(([tenantA, minuteA], [tenantB, minuteB]) => (tenantA < tenantB ? -1 : tenantA > tenantB ? 1 : minuteA - minuteB));
-    for (const [tenantId, minute, counts] of taken) {
-      if (existing.has(tenantId)) for (const row of counts.rows(tenantId, minute)) batch.push(row);
-    }
+    for (const entry of taken) if (existing.has(entry[0])) for (const row of rows(entry)) batch.push(row);
     const statements: ActivityRow[][] = [];
     for (let i = 0; i < batch.length; i += ROWS_PER_STATEMENT) statements.push(batch.slice(i, i + ROWS_PER_STATEMENT));
     // What was not added is kept for the next flush (the database may be down), added to what was counted meanwhile.
     await writeCounts(this.db, statements, pace, (trx, rows) => tokenActivityRepo.add(trx, rows), (unwritten) => {
-      for (const r of unwritten.flat()) this.#counts(r.minute, r.tenantId).add(r.clientId, r.issued, r.authFailures, r.otherRefusals);
+      for (const r of unwritten.flat()) this.#counts(r.minute).add(this.slots.slotOf(r.tenantId, r.clientId), r.issued, r.authFailures, r.otherRefusals);
     });
     const nowMs = this.clock.now();
     if (nowMs - this.#lastPurgeMs >= PURGE_EVERY_MS) {

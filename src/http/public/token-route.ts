@@ -103,7 +103,7 @@ export function tokenRoute(deps: Deps, resolve: ReturnType<typeof tenantResolver
       }
       throw err;
     });
-    if (client.secretId !== null) deps.secretUsage.record(tenant, client.secretId);
+    if (client.secretId !== null) deps.secretUsage.record(client.entry.slot, client.secretId);
     // On the request's one log line (`request completed`): a line of its own per token costs throughput.
     log.logFields = { tenant, client_id: client.entry.client.clientId };
     return response;

@@ -55,7 +55,7 @@ export const playgroundRoutes =
             },
             deps.tokenEndpoint,
           );
-          if (client.secretId !== null) deps.secretUsage.record(request.tenantId, client.secretId);
+          if (client.secretId !== null) deps.secretUsage.record(client.entry.slot, client.secretId);
           return { status: 200, response: { ...response }, header: segment(response.access_token, 0), claims: segment(response.access_token, 1) };
         } catch (err) {
           const oauth = toOAuthError(err);
