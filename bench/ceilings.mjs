@@ -1,5 +1,8 @@
 // The two ceilings the benchmark compares against: RSA-2048 signatures per second with
-// node:crypto on every core, and a bare node:http server answering a fixed JSON body.
+// node:crypto on every core, and a bare node:http server answering a fixed JSON body. Also a
+// reference for RS256: the least a node:http server can do per RS256 token.
+import cluster from 'node:cluster';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -15,6 +18,31 @@ if (mode === 'http') {
       res.end(body);
     });
   }).listen(Number(process.argv[3]), '127.0.0.1', () => process.stdout.write('CEILING_READY\n'));
+} else if (mode === 'http-rs256') {
+  // One process per worker, as tessera serve: each reads the body, builds the claims of an access
+  // token, signs it with RSA-2048 on the thread pool and answers the token response. No client
+  // authentication, no checks, no metrics: what is left of a token server on node:http.
+  const workers = Number(process.argv[4] ?? availableParallelism());
+  if (cluster.isPrimary) {
+    let ready = 0;
+    for (let i = 0; i < workers; i++) cluster.fork().on('message', () => ++ready === workers && process.stdout.write('CEILING_READY\n'));
+  } else {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid: 'reference' })).toString('base64url');
+    createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const now = Math.floor(Date.now() / 1000);
+        const claims = { iss: 'http://127.0.0.1/', sub: 'bench', aud: 'https://api.bench/', client_id: 'bench', scope: 'read', iat: now, exp: now + 3600, jti: randomBytes(16).toString('base64url') };
+        const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+        sign('sha256', Buffer.from(input), privateKey, (err, signature) => {
+          const body = JSON.stringify({ access_token: `${input}.${signature.toString('base64url')}`, token_type: 'Bearer', expires_in: 3600, scope: 'read' });
+          res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        });
+      });
+    }).listen(Number(process.argv[3]), '127.0.0.1', () => process.send('listening'));
+  }
 } else if (mode === 'rsa') {
   const seconds = Number(process.argv[3] ?? 5);
   const code = `

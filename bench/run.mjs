@@ -310,6 +310,23 @@ async function bareTarget() {
   return { name: 'bare node:http', child, url: `http://127.0.0.1:${port}`, path: '/oauth2/token', credentials, ceiling: true };
 }
 
+const REFERENCE = 'node:http + RS256 (reference)';
+
+/**
+ * The RS256 reference: what is left of a token server on node:http (bench/ceilings.mjs http-rs256),
+ * one process per worker as Tessera, each answering every request with a fresh RS256 token signed
+ * on the thread pool, without authenticating or checking anything. It shows how close to the RSA
+ * ceiling any server on Node can come on this machine.
+ */
+async function referenceTarget() {
+  const port = await freePort();
+  const workers = String(args.workers ?? availableParallelism());
+  const child = await start(process.execPath, [join(root, 'bench/ceilings.mjs'), 'http-rs256', String(port), workers], { ready: 'CEILING_READY' });
+  const credentials = join(work, 'reference-credentials.txt');
+  writeFileSync(credentials, `reference:${randomBytes(32).toString('base64url')}\n`);
+  return { name: REFERENCE, child, url: `http://127.0.0.1:${port}`, path: '/oauth2/token', credentials };
+}
+
 /**
  * What each scenario measures, round by round. Every round measures each target in turn (the peer
  * and Tessera alternate), and also what Tessera's figure is compared with — the ceiling, or
@@ -318,7 +335,7 @@ async function bareTarget() {
  * different times would carry that drift.
  */
 const SCENARIO = {
-  rs256: { alg: 'RS256', ceiling: 'rsa' },
+  rs256: { alg: 'RS256', ceiling: 'rsa', reference: true },
   es256: { alg: 'ES256', ceiling: 'http' },
   eddsa: { alg: 'EdDSA', ceiling: 'http' },
   clients100k: { alg: 'ES256', clients: 100_000, baseline: 'one client' },
@@ -344,6 +361,7 @@ async function main() {
     const tessera = await tesseraTarget(alg, clients, store);
     const targets = [tessera];
     if (spec.ceiling === 'http') targets.unshift(await bareTarget());
+    if (spec.reference) targets.unshift(await referenceTarget());
     if (spec.baseline) targets.unshift({ ...(await tesseraTarget(alg, 1, 'sqlite')), name: `tessera (${spec.baseline})` });
     if (peerDir && !spec.baseline) targets.unshift(await peerTarget(alg, peerDir));
     const results = new Map(targets.map((t) => [t.name, []]));
@@ -364,12 +382,15 @@ async function main() {
         if (target.ceiling) ceilings.http.push((compared = r.rps));
         else if (target !== tessera && spec.baseline) compared = r.rps;
       }
-      perRound.push({ tessera: results.get('tessera').at(-1), compared, peer: results.get('node-oidc-provider')?.at(-1) });
+      perRound.push({ tessera: results.get('tessera').at(-1), compared, peer: results.get('node-oidc-provider')?.at(-1), reference: results.get(REFERENCE)?.at(-1) });
     }
     ratios[scenario] = {
       compared: median(perRound.map((r) => r.tessera.rps / r.compared)),
       comparedRange: perRound.map((r) => r.tessera.rps / r.compared),
       peer: perRound[0].peer ? median(perRound.map((r) => r.tessera.rps / r.peer.rps)) : undefined,
+      // The reference's share of the RSA ceiling of its round, and Tessera's share of the reference's figure.
+      reference: perRound[0].reference ? perRound.map((r) => r.reference.rps / r.compared) : undefined,
+      ofReference: perRound[0].reference ? perRound.map((r) => r.tessera.rps / r.reference.rps) : undefined,
     };
     for (const target of targets) {
       const rs = results.get(target.name);
@@ -418,7 +439,13 @@ async function main() {
     if (!t) continue;
     const parts = [`${scenario}: Tessera ${fmt(t.rps)} tokens/s`];
     if (r.peer) parts.push(`${fmt(r.peer, 2)}× node-oidc-provider`);
-    if (scenario === 'rs256') parts.push(`${pct(r)} of the RSA ceiling (target ≥ 85%)`);
+    if (scenario === 'rs256') {
+      parts.push(`${pct(r)} of the RSA ceiling (target ≥ 85%)`);
+      if (r.reference) {
+        const share = (xs) => `${fmt(100 * median(xs), 1)}% (${range(xs.map((x) => 100 * x), 1)})`;
+        parts.push(`the reference node:http server signing alike ${share(r.reference)} of it, Tessera ${share(r.ofReference)} of the reference`);
+      }
+    }
     else parts.push(`${pct(r)} of bare node:http (target ≥ 50%), p99 ${fmt(t.p99, 1)} ms (target < 15)`);
     if (scenario !== 'rs256' && esPeer) parts.push(`${fmt(t.rps / esPeer.rps, 2)}× node-oidc-provider ES256 (target ≥ 3×)`);
     out.push(`- ${parts.join(', ')}`);
