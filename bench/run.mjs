@@ -301,14 +301,20 @@ function rsaCeiling() {
   return JSON.parse(execFileSync(process.execPath, [join(root, 'bench/ceilings.mjs'), 'rsa', '5'], { encoding: 'utf8' }));
 }
 
-/** The bare node:http server of the second ceiling, driven by the same requests as the token endpoint (bench/token.lua). */
-async function bareTarget() {
+/**
+ * A server of bench/ceilings.mjs (`mode` and its arguments after the port), driven by the same
+ * requests as the token endpoint (bench/token.lua); it takes any credentials.
+ */
+async function ceilingsServer(name, mode, extraArgs, fields = {}) {
   const port = await freePort();
-  const child = await start(process.execPath, [join(root, 'bench/ceilings.mjs'), 'http', String(port)], { ready: 'CEILING_READY' });
-  const credentials = join(work, 'ceiling-credentials.txt');
-  writeFileSync(credentials, `ceiling:${randomBytes(32).toString('base64url')}\n`);
-  return { name: 'bare node:http', child, url: `http://127.0.0.1:${port}`, path: '/oauth2/token', credentials, ceiling: true };
+  const child = await start(process.execPath, [join(root, 'bench/ceilings.mjs'), mode, String(port), ...extraArgs], { ready: 'CEILING_READY' });
+  const credentials = join(work, `${mode}-credentials.txt`);
+  writeFileSync(credentials, `${mode}:${randomBytes(32).toString('base64url')}\n`);
+  return { name, child, url: `http://127.0.0.1:${port}`, path: '/oauth2/token', credentials, ...fields };
 }
+
+/** The bare node:http server of the second ceiling. */
+const bareTarget = () => ceilingsServer('bare node:http', 'http', [], { ceiling: true });
 
 const REFERENCE = 'node:http + RS256 (reference)';
 
@@ -318,14 +324,7 @@ const REFERENCE = 'node:http + RS256 (reference)';
  * on the thread pool, without authenticating or checking anything. It shows how close to the RSA
  * ceiling any server on Node can come on this machine.
  */
-async function referenceTarget() {
-  const port = await freePort();
-  const workers = String(args.workers ?? availableParallelism());
-  const child = await start(process.execPath, [join(root, 'bench/ceilings.mjs'), 'http-rs256', String(port), workers], { ready: 'CEILING_READY' });
-  const credentials = join(work, 'reference-credentials.txt');
-  writeFileSync(credentials, `reference:${randomBytes(32).toString('base64url')}\n`);
-  return { name: REFERENCE, child, url: `http://127.0.0.1:${port}`, path: '/oauth2/token', credentials };
-}
+const referenceTarget = () => ceilingsServer(REFERENCE, 'http-rs256', [String(args.workers ?? availableParallelism())]);
 
 /**
  * What each scenario measures, round by round. Every round measures each target in turn (the peer
