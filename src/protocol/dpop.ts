@@ -99,7 +99,7 @@ export async function verifyDpopProof(req: DpopRequest, verifier: JwtVerifier): 
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw invalidDpopProof('The DPoP proof must carry its public key in the jwk header.');
   if (PRIVATE_JWK_MEMBERS.some((m) => m in jwk)) throw invalidDpopProof('The jwk header of the DPoP proof must not contain private key material.');
   const problem = publicJwkLimitsProblem(jwk);
-  if (problem) throw invalidDpopProof(UNUSABLE_KEY, `${problem.member ?? 'jwk'} ${problem.detail}`);
+  if (problem) throw invalidDpopProof(UNUSABLE_KEY, `jwk${problem.member === null ? '' : ` ${problem.member}`}: ${problem.detail}`);
   if (!jwkFitsAlg(jwk as Record<string, unknown>, alg)) throw invalidDpopProof('The jwk header of the DPoP proof does not match its alg.');
 
   // The claims, read before the signature is checked: a proof they refuse costs no signature check.

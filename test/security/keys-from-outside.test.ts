@@ -146,6 +146,8 @@ describeEachDialect('keys from outside: refused before any key import or signatu
       assert.deepEqual(verifier.imported, [], `${name}: no key import`);
       assert.deepEqual(verifier.verified, [], `${name}: no signature check`);
     }
+    assert.ok(t.logs.some((l) => l.includes('"detail":"jwk e: an RSA key must use the public exponent 65537 (AQAB)"')), 'the log names the member and the rule');
+    assert.ok(t.logs.some((l) => l.includes('"detail":"jwk n: an RSA key must have 2048 to 4096 bits"')));
     // The same request with the real key is imported once, verified once and served.
     verifier.reset();
     const served = await withProof(await dpopProof(rsa, clock, { htu: tokenUrl }));
