@@ -229,6 +229,28 @@ describeEachDialect('keys from outside: refused before any key import or signatu
     assert.deepEqual(verifier.imported, [ec.publicJwk], 'only the usable key was ever imported');
   });
 
+  it('never uses an inline key stored before the limits existed, and still uses the others', async () => {
+    await createClient(t, { client_id: 'legacy-keys', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [rsa.publicJwk] }, audience: [AUD] });
+    // As an earlier version could have stored it: written to the database directly, then reloaded.
+    const legacy = rsaJwk(rsa, { e: integerOfBits(3000), kid: 'legacy' });
+    await t.server.deps.store.db
+      .updateTable('clients')
+      .set({ jwks: JSON.stringify({ keys: [legacy, rsa.publicJwk] }) })
+      .where('tenant_id', '=', 'default')
+      .where('client_id', '=', 'legacy-keys')
+      .execute();
+    await t.server.deps.readModel.apply({ kind: 'client', tenantId: 'default', clientId: 'legacy-keys' });
+    verifier.reset();
+    const assertion = (kid: string) => clientAssertion(rsa, clock, { clientId: 'legacy-keys', audience: t.publicUrl, header: { kid } });
+    const refused = await t.form('/oauth2/token', { ...CC, client_assertion_type: JWT_BEARER, client_assertion: await assertion('legacy') });
+    assert.deepEqual(refused.body, INVALID_CLIENT);
+    assert.ok(t.logs.some((l) => l.includes('no key of client legacy-keys matches kid \\"legacy\\"')), 'the stored key is not a candidate');
+    assert.deepEqual(verifier.imported, []);
+    const served = await t.form('/oauth2/token', { ...CC, client_assertion_type: JWT_BEARER, client_assertion: await assertion(rsa.kid) });
+    assert.equal(served.status, 200, served.text);
+    assert.deepEqual(verifier.imported, [rsa.publicJwk]);
+  });
+
   it('checks the claims of a client assertion before fetching its keys or checking its signature', async () => {
     const path = '/claims-first/jwks.json';
     keyServer.route(path, { keys: [rsa.publicJwk] });
