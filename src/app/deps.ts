@@ -20,6 +20,7 @@ import { TokenActivity, type ActivityTaken } from '../domain/token-activity/acti
 import { systemClock, type Clock } from '../lib/clock.js';
 import { ExpiringSet } from '../lib/expiring-set.js';
 import { fetchJson } from '../lib/fetch-json.js';
+import { joseJwtVerifier, type JwtVerifier } from '../lib/jwt-verifier.js';
 import { auditLog } from '../observability/audit-log.js';
 import { Metrics, type MetricsOptions } from '../observability/metrics.js';
 import { BruteForceGuard, type AuthAttempt, type Lockout } from '../protocol/brute-force.js';
@@ -64,7 +65,7 @@ export interface Deps {
   readonly keyRotation: KeyRotation;
   readonly secretUsage: SecretUsage;
   /** private_key_jwt: clients' keys (jwks_uri cached per process) and the shared jti store. */
-  readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis };
+  readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis; readonly verifier: JwtVerifier };
   /** DPoP proofs seen within their window (RFC 9449 §11.1): in memory, shared by the processes of a cluster. */
   readonly dpopProofs: DpopReplayCache;
   /** Failed client authentications per client id and address, in this process's memory. */
@@ -132,6 +133,8 @@ export interface DepsOptions {
   cluster?: ClusterPeers;
   /** How `/metrics` renders (by default this process's registry alone). */
   metrics?: MetricsOptions;
+  /** Imports keys from outside and checks JWT signatures (DPoP proofs, client assertions); jose's by default. */
+  jwtVerifier?: JwtVerifier;
 }
 
 /** Opens the store, runs migrations and wires every service. Loads nothing into memory yet. */
@@ -205,9 +208,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       },
     };
     const grantTypes = new GrantTypeRegistry().register(clientCredentials);
+    const verifier = options.jwtVerifier ?? joseJwtVerifier();
     const clientAuth = {
       keys: new ClientKeys({ clock, load: (uri) => fetchJson(uri, JWKS_FETCH_LIMITS) }),
       jtis: new ClientAssertionJtis(ctx),
+      verifier,
     };
     return {
       config,
@@ -236,7 +241,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       clientAuth,
       dpopProofs,
       tokenEvents,
-      tokenEndpoint: { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce, events: tokenEvents },
+      tokenEndpoint: { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce, verifier, events: tokenEvents },
       inbox,
       metrics,
       tokenActivity,
