@@ -23,6 +23,7 @@ import { fetchJson } from '../lib/fetch-json.js';
 import { auditLog } from '../observability/audit-log.js';
 import { Metrics, type MetricsOptions } from '../observability/metrics.js';
 import { BruteForceGuard, type AuthAttempt, type Lockout } from '../protocol/brute-force.js';
+import { loggedClientId } from '../protocol/client-auth/id-hint.js';
 import type { DpopReplayCache } from '../protocol/dpop.js';
 import type { TokenEndpointDeps } from '../protocol/token-endpoint.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
@@ -180,6 +181,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       clock,
       limits: { maxFailures: config.bruteForceMaxFailures, windowSeconds: config.bruteForceWindow },
       onLockout: (lockout) => recordLockout(lockout, audit, logger),
+      // A client of the tenant by its id; anything else (perhaps a secret sent as the id) by a hint.
+      describeClient: (tenantId, clientId) => loggedClientId(clientId, readModel.tenant(tenantId)?.clients.has(clientId) ?? false),
       ...(options.cluster ? { onFailure: (attempt: AuthAttempt) => options.cluster!.relayAuthFailure(attempt) } : {}),
     });
     // DPoP proofs seen here, and (in a cluster) told to the siblings as they are used, so that a
