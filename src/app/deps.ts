@@ -35,6 +35,7 @@ import { migrateToLatest } from '../storage/migrations/index.js';
 import { PostgresChangeFeed } from '../storage/postgres-change-feed.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
+import { privateDataPaths, warnAboutSharedData } from './private-data.js';
 import { resolveKeyEncryptionKey } from './secret.js';
 
 export interface Services {
@@ -149,6 +150,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const applied = await store.exclusively('migrations', () => migrateToLatest(store.db));
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     const kek = resolveKeyEncryptionKey(config, store.sqlitePath);
+    if (store.sqlitePath) warnAboutSharedData(privateDataPaths(store.sqlitePath, !config.secret), logger);
     // With PostgreSQL other processes share the database: changes go to them through it.
     const shared: ChangeFeed =
       store.dialect === 'postgres'
