@@ -24,6 +24,7 @@ import { joseJwtVerifier, type JwtVerifier } from '../lib/jwt-verifier.js';
 import { auditLog } from '../observability/audit-log.js';
 import { Metrics, type MetricsOptions } from '../observability/metrics.js';
 import { BruteForceGuard, type AuthAttempt, type Lockout } from '../protocol/brute-force.js';
+import { loggedClientId } from '../protocol/client-auth/id-hint.js';
 import type { DpopReplayCache } from '../protocol/dpop.js';
 import type { TokenEndpointDeps } from '../protocol/token-endpoint.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
@@ -35,6 +36,7 @@ import { migrateToLatest } from '../storage/migrations/index.js';
 import { PostgresChangeFeed } from '../storage/postgres-change-feed.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
+import { privateDataPaths, warnAboutSharedData } from './private-data.js';
 import { resolveKeyEncryptionKey } from './secret.js';
 
 export interface Services {
@@ -151,6 +153,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const applied = await store.exclusively('migrations', () => migrateToLatest(store.db));
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     const kek = resolveKeyEncryptionKey(config, store.sqlitePath);
+    if (store.sqlitePath) warnAboutSharedData(privateDataPaths(store.sqlitePath, !config.secret), logger);
     // With PostgreSQL other processes share the database: changes go to them through it.
     const shared: ChangeFeed =
       store.dialect === 'postgres'
@@ -183,6 +186,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       clock,
       limits: { maxFailures: config.bruteForceMaxFailures, windowSeconds: config.bruteForceWindow },
       onLockout: (lockout) => recordLockout(lockout, audit, logger),
+      // A client of the tenant by its id; anything else (perhaps a secret sent as the id) by a hint.
+      describeClient: (tenantId, clientId) => loggedClientId(clientId, readModel.tenant(tenantId)?.clients.has(clientId) ?? false),
       ...(options.cluster ? { onFailure: (attempt: AuthAttempt) => options.cluster!.relayAuthFailure(attempt) } : {}),
     });
     // DPoP proofs seen here, and (in a cluster) told to the siblings as they are used, so that a

@@ -4,6 +4,7 @@ import type { JwtVerifier } from '../../lib/jwt-verifier.js';
 import { ASYMMETRIC_JWS_ALGS, isAsymmetricJwsAlg, jwkFitsAlg, type AsymmetricJwsAlg } from '../../lib/public-jwk.js';
 import type { OAuthError } from '../errors.js';
 import type { RequestParams } from '../params.js';
+import { clientIdHint } from './id-hint.js';
 import { assertClientMayAuthenticate } from './usable.js';
 
 /** The client_assertion_type of a JWT client assertion (RFC 7523 §2.2). */
@@ -104,9 +105,13 @@ export async function authenticatePrivateKeyJwt(input: PrivateKeyJwtInput, deps:
   }
   const clientId = unverified.iss;
   if (typeof clientId !== 'string' || clientId === '') throw fail('client assertion without iss');
-  if (unverified.sub !== clientId) throw fail(`client assertion sub ${JSON.stringify(unverified.sub ?? null)} differs from iss ${clientId}`);
+  // Until the client is known, the ids it names are logged as hints only: any of them may be a secret sent in the wrong place.
+  if (unverified.sub !== clientId) {
+    const sub = typeof unverified.sub === 'string' ? clientIdHint(unverified.sub) : unverified.sub === undefined ? 'missing' : 'not a string';
+    throw fail(`client assertion sub ${sub} differs from iss ${clientIdHint(clientId)}`);
+  }
   const bodyId = params.get('client_id');
-  if (bodyId !== undefined && bodyId !== clientId) throw fail(`client_id ${bodyId} differs from the assertion's iss ${clientId}`);
+  if (bodyId !== undefined && bodyId !== clientId) throw fail(`client_id ${clientIdHint(bodyId)} differs from the assertion's iss ${clientIdHint(clientId)}`);
   const alg = header.alg;
   if (!isAsymmetricJwsAlg(alg)) throw fail(`client assertion alg ${JSON.stringify(alg ?? null)} is not allowed`);
 
@@ -115,7 +120,7 @@ export async function authenticatePrivateKeyJwt(input: PrivateKeyJwtInput, deps:
   if (claimsProblem) throw fail(`client assertion of ${clientId}: ${claimsProblem}`);
 
   const entry = input.tenant.clients.get(clientId);
-  if (!entry) throw fail(`unknown client ${clientId}`);
+  if (!entry) throw fail(`unknown client ${clientIdHint(clientId)}`);
   assertClientMayAuthenticate(entry, 'private_key_jwt', input.tenant, fail);
   const { client } = entry;
 
