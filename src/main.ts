@@ -68,7 +68,8 @@ async function main(argv: string[]): Promise<void> {
     // Only a command that has loaded the configuration module can have thrown its error.
     const { ConfigError } = await import('./app/config.js');
     if (err instanceof ConfigError || err instanceof InvalidError) {
-      process.stderr.write(`tessera: ${err.message}\n`);
+      const fields = err instanceof InvalidError ? err.fields.map((f) => `  ${f.pointer}: ${f.detail}\n`).join('') : '';
+      process.stderr.write(`tessera: ${err.message}\n${fields}`);
       process.exit(EXIT.usage);
     }
     process.stderr.write(`tessera: ${err instanceof Error ? err.message : String(err)}\n`);

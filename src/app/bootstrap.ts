@@ -8,9 +8,12 @@ import type { Deps } from './deps.js';
 const SYSTEM = { id: 'system', reason: 'bootstrap' };
 
 /**
- * First start with an empty store creates tenant `default` with its first signing key and an
- * admin token. TESSERA_ADMIN_TOKEN, when set, is registered (as a digest) instead of generating
- * one. Returns a generated token, which the caller prints once.
+ * Starts from a known state: tenant `default` exists (with its first signing key), and the
+ * environment's admin token is what TESSERA_ADMIN_TOKEN says. When it is set, its one record holds
+ * the current value's keyed digest (created, or replaced when the value changed; an earlier value
+ * stops working). When it is not set, that record is deleted; a store left without any admin token
+ * (an empty store, or one whose only token was the environment's) gets a generated one, which this
+ * returns for the caller to print once.
  */
 export async function bootstrap(deps: Deps): Promise<{ generatedAdminToken?: string }> {
   const { tenants, adminTokens } = deps.services;
@@ -21,8 +24,12 @@ export async function bootstrap(deps: Deps): Promise<{ generatedAdminToken?: str
     await tenants.create(SYSTEM, { id: DEFAULT_TENANT, name: 'Default' });
   }
   if (deps.config.adminToken) {
-    await adminTokens.ensure(SYSTEM, 'bootstrap (TESSERA_ADMIN_TOKEN)', deps.config.adminToken);
+    const change = await adminTokens.followEnvironment(SYSTEM, deps.config.adminToken);
+    if (change === 'replaced') deps.logger.warn('TESSERA_ADMIN_TOKEN changed: its earlier value no longer works');
     return {};
+  }
+  if ((await adminTokens.forgetEnvironment(SYSTEM)) === 'removed') {
+    deps.logger.warn('TESSERA_ADMIN_TOKEN is no longer set: the admin token it held has been deleted');
   }
   if ((await adminTokensRepo.count(deps.store.db)) === 0) {
     const { value } = await adminTokens.create(SYSTEM, { name: 'bootstrap' });

@@ -2,7 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import { Option, type Command } from 'commander';
 import type { AdminToken, AdminTokenCreated } from '../http/schemas/admin-tokens.js';
 import { segment } from './admin-client.js';
-import { adminCommand, adminGroup, defined, deleteCommand, listCommand } from './admin-command.js';
+import { adminCommand, adminGroup, defined, deleteCommand, listCommand, wholeNumber } from './admin-command.js';
 import { field } from './output.js';
 
 const installationWide = { tenantScoped: false } as const;
@@ -12,10 +12,10 @@ export function registerAdminTokens(program: Command): void {
     program,
     'admin-tokens',
     'admin tokens, through the admin API of a running server (needs an unrestricted token); "tessera admin-token create" writes one straight to the database instead',
-    ['tessera admin-tokens create --name ci-pipeline --tenant acme', 'tessera admin-tokens list', 'tessera admin-tokens delete at_01m8232r9qy73jxrj3dnad6hrs'],
+    ['tessera admin-tokens create --name ci-pipeline --tenant acme --expires-in 86400', 'tessera admin-tokens list', 'tessera admin-tokens delete at_01m8232r9qy73jxrj3dnad6hrs'],
   );
 
-  adminCommand<{ name: string; tenant?: string }>(
+  adminCommand<{ name: string; tenant?: string; expiresIn?: number }>(
     group,
     {
       ...installationWide,
@@ -25,13 +25,15 @@ export function registerAdminTokens(program: Command): void {
       options: [
         new Option('--name <name>', 'what the token is for').makeOptionMandatory(),
         new Option('--tenant <id>', 'limit the token to this tenant (default: unrestricted)'),
+        new Option('--expires-in <seconds>', 'the token stops working this many seconds from now (60-31536000; default: never)').argParser(wholeNumber),
       ],
       examples: ['tessera admin-tokens create --name ci-pipeline --tenant acme', 'export TESSERA_ADMIN_TOKEN=$(tessera admin-tokens create --name ops)'],
     },
     async (ctx, _args, o) => {
-      const created = await ctx.api.post<Static<typeof AdminTokenCreated>>('/admin-tokens', defined({ name: o.name, tenant: o.tenant }));
+      const created = await ctx.api.post<Static<typeof AdminTokenCreated>>('/admin-tokens', defined({ name: o.name, tenant: o.tenant, expires_in: o.expiresIn }));
       ctx.print(created, () => `${created.token}\n`);
-      ctx.note(`admin token ${created.id} (${created.name}${created.tenant ? `, tenant ${created.tenant}` : ''}): store it now; it will not be shown again.`);
+      const expiry = created.expires_at ? `, expires ${created.expires_at}` : '';
+      ctx.note(`admin token ${created.id} (${created.name}${created.tenant ? `, tenant ${created.tenant}` : ''}${expiry}): store it now; it will not be shown again.`);
     },
   );
 
@@ -39,7 +41,7 @@ export function registerAdminTokens(program: Command): void {
     ...installationWide,
     description: 'list admin tokens (never their values)',
     path: '/admin-tokens',
-    columns: [field('id'), field('name'), field('tenant'), field('created_at')],
+    columns: [field('id'), field('name'), field('tenant'), field('created_at'), field('expires_at')],
     examples: ['tessera admin-tokens list'],
   });
 
@@ -48,7 +50,7 @@ export function registerAdminTokens(program: Command): void {
     name: 'delete <id>',
     path: ([id]) => `/admin-tokens/${segment(id!)}`,
     deleted: ([id]) => `admin token ${id}`,
-    description: 'delete an admin token: it stops working at once',
+    description: 'delete an admin token: it stops working at once (the one of TESSERA_ADMIN_TOKEN returns at the next start while the variable is set)',
     examples: ['tessera admin-tokens delete at_01m8232r9qy73jxrj3dnad6hrs --reason "employee left"'],
   });
 }

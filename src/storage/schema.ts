@@ -92,6 +92,11 @@ export interface AdminTokensTable {
   name: string;
   digest: string;
   created_at: string;
+  /** 'sha256' or 'hmac-sha256' (migration 0006). */
+  digest_kind: string;
+  expires_at: string | null;
+  /** 'environment' for the record of TESSERA_ADMIN_TOKEN, else null. */
+  source: string | null;
 }
 
 export interface AuditEventsTable {

@@ -210,6 +210,17 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     assert.equal((await runCli(['clients', 'list', '--tenant', 'acme'], acmeOnly)).code, 4, 'a deleted token no longer works');
   });
 
+  it('admin-tokens create --expires-in: expires_at in the answer and the list; out of range is refused with the field error', async () => {
+    const created = await json('admin-tokens', 'create', '--name', 'short-lived', '--expires-in', '120');
+    assert.equal(Date.parse(created.expires_at) - Date.parse(created.created_at), 120_000);
+    const list = await ok0('admin-tokens', 'list');
+    assert.match(list.stdout, /^ID +NAME +TENANT +CREATED_AT +EXPIRES_AT$/m);
+    assert.match(list.stdout, new RegExp(`^${created.id} +short-lived +- +${created.created_at} +${created.expires_at}$`, 'm'));
+    const refused = await cli('admin-tokens', 'create', '--name', 'x', '--expires-in', '31536001');
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stderr, 'tessera: Unprocessable Content: the admin token is not valid\n  /expires_in: must be a whole number of seconds from 60 to 31536000\n');
+  });
+
   it('audit-events list shows the reasons given', async () => {
     const events = (await json('audit-events', 'list', '--target-id', clientId)).items;
     assert.deepEqual(

@@ -74,6 +74,26 @@ describe('CLI: serve, migrate, admin-token create', () => {
     assert.match(res.stderr, /TESSERA_SECRET is required with PostgreSQL/);
   });
 
+  it('admin-token create --expires-in: the token carries its expiry, the server accepts it; out of range is wrong usage', async () => {
+    const created = await runCli(['admin-token', 'create', '--name', 'short-lived', '--expires-in', '3600', '--json'], env);
+    assert.equal(created.code, 0, created.stderr);
+    const { token, created_at, expires_at } = JSON.parse(created.stdout);
+    assert.equal(Date.parse(expires_at) - Date.parse(created_at), 3_600_000);
+    const server = await spawnTessera(env);
+    try {
+      const res = await fetch(`${server.adminUrl}/admin-tokens`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.status, 200);
+      const listed = ((await res.json()) as { items: { name: string; expires_at: string | null }[] }).items.find((x) => x.name === 'short-lived');
+      assert.equal(listed?.expires_at, expires_at);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+    const tooShort = await runCli(['admin-token', 'create', '--name', 'x', '--expires-in', '59'], env);
+    assert.equal(tooShort.code, 2);
+    assert.equal(tooShort.stderr, 'tessera: the admin token is not valid\n  /expires_in: must be a whole number of seconds from 60 to 31536000\n');
+  });
+
   it('says plainly when admin-token create names an unknown tenant', async () => {
     const res = await runCli(['admin-token', 'create', '--name', 'x', '--tenant', 'nope'], env);
     assert.equal(res.code, 2);

@@ -1,10 +1,12 @@
 import { isoTime } from '../../lib/clock.js';
 import { sha256Hex } from '../../lib/digest.js';
+import { deriveKey, hmacSha256Hex } from '../../lib/keyed-digest.js';
 import { randomToken, timeOrderedId } from '../../lib/random.js';
-import { adminTokensRepo } from '../../storage/repositories/admin-tokens.js';
+import { adminTokensRepo, type PresentedDigests } from '../../storage/repositories/admin-tokens.js';
+import type { Executor } from '../../storage/repositories/executor.js';
 import type { Page, PageRequest } from '../../storage/repositories/paging.js';
 import { tenantsRepo } from '../../storage/repositories/tenants.js';
-import { transactAudited } from '../audit/record.js';
+import { transactAudited, type AuditRecorder } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { InvalidError, NotFoundError, type Actor } from '../errors.js';
 import type { AdminToken } from './model.js';
@@ -12,67 +14,149 @@ import type { AdminToken } from './model.js';
 /** Prefix of generated admin tokens, so that secret scanners can recognise a leaked one. */
 export const ADMIN_TOKEN_PREFIX = 'tsr_at_';
 export const MIN_ADMIN_TOKEN_LENGTH = 32;
+/** Bounds of `expires_in`, in seconds: a minute to a year. */
+export const ADMIN_TOKEN_EXPIRES_IN = { min: 60, max: 31_536_000 } as const;
+/** The name of the record of TESSERA_ADMIN_TOKEN. */
+export const ENVIRONMENT_TOKEN_NAME = 'bootstrap (TESSERA_ADMIN_TOKEN)';
+/** HKDF label of the key that digests operator-chosen tokens: a subkey of TESSERA_SECRET, never the key-encryption key itself. */
+const CHOSEN_DIGEST_INFO = 'tessera admin-token digest v1';
+
+/** What the bootstrap did to the record of TESSERA_ADMIN_TOKEN. */
+export type EnvironmentTokenChange = 'created' | 'replaced' | 'unchanged' | 'removed' | 'absent';
 
 export class AdminTokensService {
-  constructor(private readonly ctx: DomainContext) {}
+  /** Keys the digests of chosen values (RFC 2104 HMAC-SHA256). */
+  private readonly chosenDigestKey: Buffer;
 
-  /** The token a bearer value names, if any (looked up by SHA-256 digest). */
-  authenticate(value: string): Promise<AdminToken | undefined> {
-    return adminTokensRepo.findByDigest(this.ctx.db, sha256Hex(value));
+  constructor(private readonly ctx: DomainContext) {
+    this.chosenDigestKey = deriveKey(ctx.kek, CHOSEN_DIGEST_INFO);
+  }
+
+  /** The unexpired token a bearer value names, if any (looked up by its digest of either kind). */
+  async authenticate(value: string): Promise<AdminToken | undefined> {
+    const token = await adminTokensRepo.findByDigests(this.ctx.db, this.digestsOf(value));
+    if (!token || (token.expiresAt !== null && Date.parse(token.expiresAt) <= this.ctx.clock.now())) return undefined;
+    return token;
   }
 
   list(page: PageRequest, tenantId?: string): Promise<Page<AdminToken>> {
     return adminTokensRepo.list(this.ctx.db, page, tenantId);
   }
 
-  /** Creates a token; its value is returned here only and stored as a digest. */
-  async create(actor: Actor, input: { name: string; tenantId?: string | null | undefined; value?: string }): Promise<{ token: AdminToken; value: string }> {
-    const value = input.value ?? `${ADMIN_TOKEN_PREFIX}${randomToken(32)}`;
+  /** Generates a token (256 random bits); its value is returned here only and stored as a SHA-256 digest. */
+  async create(
+    actor: Actor,
+    input: { name: string; tenantId?: string | null | undefined; expiresIn?: number | undefined },
+  ): Promise<{ token: AdminToken; value: string }> {
+    const { expiresIn } = input;
+    if (expiresIn !== undefined && !(Number.isInteger(expiresIn) && expiresIn >= ADMIN_TOKEN_EXPIRES_IN.min && expiresIn <= ADMIN_TOKEN_EXPIRES_IN.max)) {
+      throw new InvalidError('the admin token is not valid', [
+        { pointer: '/expires_in', detail: `must be a whole number of seconds from ${ADMIN_TOKEN_EXPIRES_IN.min} to ${ADMIN_TOKEN_EXPIRES_IN.max}` },
+      ]);
+    }
+    const value = `${ADMIN_TOKEN_PREFIX}${randomToken(32)}`;
     const nowMs = this.ctx.clock.now();
     const token: AdminToken = {
       id: timeOrderedId('at_', nowMs),
       tenantId: input.tenantId ?? null,
       name: input.name,
       digest: sha256Hex(value),
+      digestKind: 'sha256',
+      source: null,
       createdAt: isoTime(nowMs),
+      expiresAt: expiresIn === undefined ? null : isoTime(nowMs + expiresIn * 1000),
     };
     await transactAudited(this.ctx, async (trx, audit) => {
       if (token.tenantId !== null && !(await tenantsRepo.get(trx, token.tenantId))) {
         throw new InvalidError(`no tenant ${JSON.stringify(token.tenantId)}`, [{ pointer: '/tenant', detail: 'no such tenant' }]);
       }
       await adminTokensRepo.insert(trx, token);
-      await audit.record({
-        tenantId: token.tenantId,
-        actor,
-        action: 'admin_token.create',
-        targetType: 'admin_token',
-        targetId: token.id,
-        details: { name: token.name, tenant: token.tenantId },
-      });
+      await recordCreated(audit, actor, token);
     });
     return { token, value };
   }
 
-  /** Registers a known value (TESSERA_ADMIN_TOKEN) unless it is registered already. */
-  async ensure(actor: Actor, name: string, value: string): Promise<boolean> {
-    if (await this.authenticate(value)) return false;
-    await this.create(actor, { name, value });
-    return true;
+  /**
+   * Makes the one record of TESSERA_ADMIN_TOKEN hold `value`'s keyed digest: created when there
+   * is none (also after a deletion through the API), its digest replaced when the value (or
+   * TESSERA_SECRET) changed, so that an earlier value stops working. Any further record of the
+   * environment (left by releases that added one per value) is deleted. Every change is audited.
+   */
+  async followEnvironment(actor: Actor, value: string): Promise<EnvironmentTokenChange> {
+    const digest = hmacSha256Hex(this.chosenDigestKey, value);
+    return transactAudited(this.ctx, async (trx, audit) => {
+      const records = await adminTokensRepo.listBySource(trx, 'environment');
+      const plain = sha256Hex(value);
+      const kept =
+        records.find((t) => t.digestKind === 'hmac-sha256' && t.digest === digest) ??
+        records.find((t) => t.digestKind === 'sha256' && t.digest === plain) ??
+        records[0];
+      for (const stale of records) if (stale !== kept) await deleteAudited(trx, audit, actor, stale);
+      if (kept === undefined) {
+        const nowMs = this.ctx.clock.now();
+        const token: AdminToken = {
+          id: timeOrderedId('at_', nowMs),
+          tenantId: null,
+          name: ENVIRONMENT_TOKEN_NAME,
+          digest,
+          digestKind: 'hmac-sha256',
+          source: 'environment',
+          createdAt: isoTime(nowMs),
+          expiresAt: null,
+        };
+        await adminTokensRepo.insert(trx, token);
+        await recordCreated(audit, actor, token);
+        return 'created';
+      }
+      if (kept.digestKind === 'hmac-sha256' && kept.digest === digest) return 'unchanged';
+      await adminTokensRepo.replaceDigest(trx, kept.id, digest, 'hmac-sha256');
+      await audit.record({
+        tenantId: null,
+        actor,
+        action: 'admin_token.update',
+        targetType: 'admin_token',
+        targetId: kept.id,
+        details: { name: kept.name, change: 'the value of TESSERA_ADMIN_TOKEN (or TESSERA_SECRET) changed: the earlier value no longer works' },
+      });
+      return 'replaced';
+    });
+  }
+
+  /** Deletes the record of TESSERA_ADMIN_TOKEN (the variable is no longer set), audited. */
+  async forgetEnvironment(actor: Actor): Promise<EnvironmentTokenChange> {
+    return transactAudited(this.ctx, async (trx, audit) => {
+      const records = await adminTokensRepo.listBySource(trx, 'environment');
+      for (const record of records) await deleteAudited(trx, audit, actor, record);
+      return records.length > 0 ? 'removed' : 'absent';
+    });
   }
 
   async delete(actor: Actor, id: string, limitTo?: string): Promise<void> {
     await transactAudited(this.ctx, async (trx, audit) => {
       const token = await adminTokensRepo.get(trx, id);
       if (!token || (limitTo !== undefined && token.tenantId !== limitTo)) throw new NotFoundError('admin token', id);
-      await adminTokensRepo.delete(trx, id);
-      await audit.record({
-        tenantId: token.tenantId,
-        actor,
-        action: 'admin_token.delete',
-        targetType: 'admin_token',
-        targetId: id,
-        details: { name: token.name },
-      });
+      await deleteAudited(trx, audit, actor, token);
     });
   }
+
+  /** The digests a presented value would have, one per kind. */
+  private digestsOf(value: string): PresentedDigests {
+    return { sha256: sha256Hex(value), 'hmac-sha256': hmacSha256Hex(this.chosenDigestKey, value) };
+  }
+}
+
+async function recordCreated(audit: AuditRecorder, actor: Actor, token: AdminToken): Promise<void> {
+  await audit.record({
+    tenantId: token.tenantId,
+    actor,
+    action: 'admin_token.create',
+    targetType: 'admin_token',
+    targetId: token.id,
+    details: { name: token.name, tenant: token.tenantId, ...(token.expiresAt !== null ? { expires_at: token.expiresAt } : {}) },
+  });
+}
+
+async function deleteAudited(trx: Executor, audit: AuditRecorder, actor: Actor, token: AdminToken): Promise<void> {
+  await adminTokensRepo.delete(trx, token.id);
+  await audit.record({ tenantId: token.tenantId, actor, action: 'admin_token.delete', targetType: 'admin_token', targetId: token.id, details: { name: token.name } });
 }

@@ -85,7 +85,7 @@ export const presentKey = (k: SigningKey) => ({
   public_jwk: { ...k.publicJwk, kty: k.publicJwk.kty ?? '', kid: k.kid, alg: k.alg, use: 'sig' },
 });
 
-export const presentAdminToken = (t: AdminToken) => ({ id: t.id, name: t.name, tenant: t.tenantId, created_at: t.createdAt });
+export const presentAdminToken = (t: AdminToken) => ({ id: t.id, name: t.name, tenant: t.tenantId, created_at: t.createdAt, expires_at: t.expiresAt });
 
 export const presentAuditEvent = (e: AuditEvent) => ({
   id: e.id,

@@ -1,8 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { Nullable, TenantId, Text, Timestamp } from './common.js';
 
+const ExpiresAt = Nullable(Type.String({ description: 'RFC 3339 UTC time from which the token is refused; null: it does not expire' }));
+
 export const AdminToken = Type.Object(
-  { id: Type.String(), name: Type.String(), tenant: Nullable(Type.String()), created_at: Timestamp },
+  { id: Type.String(), name: Type.String(), tenant: Nullable(Type.String()), created_at: Timestamp, expires_at: ExpiresAt },
   { $id: 'AdminToken' },
 );
 
@@ -12,9 +14,15 @@ export const AdminTokenCreated = Type.Object({
   token: Type.String({ description: 'shown once' }),
   tenant: Nullable(Type.String()),
   created_at: Timestamp,
+  expires_at: ExpiresAt,
 });
 
 export const AdminTokenCreate = Type.Object(
-  { name: Text(200, 1), tenant: Type.Optional(Nullable(TenantId)) },
+  {
+    name: Text(200, 1),
+    tenant: Type.Optional(Nullable(TenantId)),
+    // The range (60–31536000) is checked by the service, so that it is a 422 field error on /expires_in.
+    expires_in: Type.Optional(Type.Integer({ description: 'the token stops working this many seconds from now (60–31536000); omitted: it does not expire' })),
+  },
   { additionalProperties: false },
 );

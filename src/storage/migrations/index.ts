@@ -4,6 +4,7 @@ import * as m0002 from './0002_revocation.js';
 import * as m0003 from './0003_client_assertions.js';
 import * as m0004 from './0004_dpop.js';
 import * as m0005 from './0005_token_activity.js';
+import * as m0006 from './0006_admin_token_digests.js';
 
 /** Every migration, in order. Listed statically so a bundle or a clone never depends on a directory scan. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_client_assertions': m0003,
   '0004_dpop': m0004,
   '0005_token_activity': m0005,
+  '0006_admin_token_digests': m0006,
 };
 
 /**
@@ -27,4 +29,11 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(result.error)}`, { cause: result.error });
   }
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Applies the migrations up to and including `name` (tests build a database as an earlier release left it). */
+export async function migrateUpTo(db: Kysely<any>, name: string): Promise<void> {
+  if (!(name in MIGRATIONS)) throw new Error(`no migration ${name}`);
+  const result = await new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } }).migrateTo(name);
+  if (result.error) throw new Error(`migration to ${name} failed: ${String(result.error)}`, { cause: result.error });
 }

@@ -1,25 +1,51 @@
 import type { Selectable } from 'kysely';
-import type { AdminToken } from '../../domain/admin-tokens/model.js';
+import type { AdminToken, AdminTokenDigestKind, AdminTokenSource } from '../../domain/admin-tokens/model.js';
 import type { AdminTokensTable } from '../schema.js';
 import type { Executor } from './executor.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
 function toAdminToken(row: Selectable<AdminTokensTable>): AdminToken {
-  return { id: row.id, tenantId: row.tenant_id, name: row.name, digest: row.digest, createdAt: row.created_at };
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    name: row.name,
+    digest: row.digest,
+    digestKind: row.digest_kind as AdminTokenDigestKind,
+    source: row.source as AdminTokenSource,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
 }
+
+/** The digests of one presented value, one per kind: a row matches only the digest of its own kind. */
+export type PresentedDigests = Record<AdminTokenDigestKind, string>;
 
 /**
  * Admin tokens are installation-wide (a token may be limited to a tenant, or to none), so the
  * digest is unique on its own: it is how a presented token is found.
  */
 export const adminTokensRepo = {
-  async findByDigest(db: Executor, digest: string): Promise<AdminToken | undefined> {
-    const row = await db.selectFrom('admin_tokens').selectAll().where('digest', '=', digest).executeTakeFirst();
+  async findByDigests(db: Executor, digests: PresentedDigests): Promise<AdminToken | undefined> {
+    const row = await db
+      .selectFrom('admin_tokens')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('digest_kind', '=', 'sha256'), eb('digest', '=', digests.sha256)]),
+          eb.and([eb('digest_kind', '=', 'hmac-sha256'), eb('digest', '=', digests['hmac-sha256'])]),
+        ]),
+      )
+      .executeTakeFirst();
     return row && toAdminToken(row);
   },
   async get(db: Executor, id: string): Promise<AdminToken | undefined> {
     const row = await db.selectFrom('admin_tokens').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toAdminToken(row);
+  },
+  /** The tokens of one source, oldest first. */
+  async listBySource(db: Executor, source: NonNullable<AdminTokenSource>): Promise<AdminToken[]> {
+    const rows = await db.selectFrom('admin_tokens').selectAll().where('source', '=', source).orderBy('id').execute();
+    return rows.map(toAdminToken);
   },
   async list(db: Executor, page: PageRequest, tenantId?: string): Promise<Page<AdminToken>> {
     let q = db.selectFrom('admin_tokens').selectAll().orderBy('id').limit(page.limit + 1);
@@ -34,8 +60,21 @@ export const adminTokensRepo = {
   async insert(db: Executor, t: AdminToken): Promise<void> {
     await db
       .insertInto('admin_tokens')
-      .values({ id: t.id, tenant_id: t.tenantId, name: t.name, digest: t.digest, created_at: t.createdAt })
+      .values({
+        id: t.id,
+        tenant_id: t.tenantId,
+        name: t.name,
+        digest: t.digest,
+        digest_kind: t.digestKind,
+        source: t.source,
+        created_at: t.createdAt,
+        expires_at: t.expiresAt,
+      })
       .execute();
+  },
+  /** Gives a token a new digest (the environment's token when its value or TESSERA_SECRET changed). */
+  async replaceDigest(db: Executor, id: string, digest: string, digestKind: AdminTokenDigestKind): Promise<void> {
+    await db.updateTable('admin_tokens').set({ digest, digest_kind: digestKind }).where('id', '=', id).execute();
   },
   async delete(db: Executor, id: string): Promise<boolean> {
     const r = await db.deleteFrom('admin_tokens').where('id', '=', id).executeTakeFirst();
