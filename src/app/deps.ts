@@ -19,7 +19,6 @@ import { TenantsService } from '../domain/tenants/service.js';
 import { TokenActivity, type ActivityTaken } from '../domain/token-activity/activity.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { ExpiringSet } from '../lib/expiring-set.js';
-import { fetchJson } from '../lib/fetch-json.js';
 import { auditLog } from '../observability/audit-log.js';
 import { Metrics, type MetricsOptions } from '../observability/metrics.js';
 import { BruteForceGuard, type AuthAttempt, type Lockout } from '../protocol/brute-force.js';
@@ -34,6 +33,7 @@ import { migrateToLatest } from '../storage/migrations/index.js';
 import { PostgresChangeFeed } from '../storage/postgres-change-feed.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
+import { createDocumentFetcher, type ListenerAddress } from './outbound.js';
 import { resolveKeyEncryptionKey } from './secret.js';
 
 export interface Services {
@@ -63,6 +63,8 @@ export interface Deps {
   readonly issuers: Issuers;
   readonly keyRotation: KeyRotation;
   readonly secretUsage: SecretUsage;
+  /** Where the admin listener is (its port once bound): outbound fetches never go there. */
+  readonly adminListener: ListenerAddress;
   /** private_key_jwt: clients' keys (jwks_uri cached per process) and the shared jti store. */
   readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis };
   /** DPoP proofs seen within their window (RFC 9449 §11.1): in memory, shared by the processes of a cluster. */
@@ -120,8 +122,6 @@ export interface SiblingInbox {
   usage(usage: UsageCounts): void;
 }
 
-/** Bounds of a jwks_uri fetch. */
-export const JWKS_FETCH_LIMITS = { timeoutMs: 3000, maxBytes: 64 * 1024 } as const;
 /** How often each process reloads its whole read model, as a safety net behind the change feed. */
 export const READ_MODEL_RESYNC_MS = 60_000;
 
@@ -166,6 +166,9 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const ctx: DomainContext = { db: store.db, clock, changes, kek, auditTrail: auditLog(logger) };
     const readModel = new ReadModel(ctx);
     changes.subscribe((change) => readModel.apply(change));
+    const adminListener: ListenerAddress = { port: config.adminPort };
+    const documents = createDocumentFetcher(config, adminListener, logger.child({ component: 'outbound' }));
+    const clientKeys = new ClientKeys({ clock, load: (uri) => documents.fetchJson(uri) });
     const metrics = new Metrics({ clock, readModel, storeHealth, store }, options.metrics);
     const tokenEvents = new TokenEvents();
     tokenEvents.add(metrics);
@@ -206,7 +209,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     };
     const grantTypes = new GrantTypeRegistry().register(clientCredentials);
     const clientAuth = {
-      keys: new ClientKeys({ clock, load: (uri) => fetchJson(uri, JWKS_FETCH_LIMITS) }),
+      keys: clientKeys,
       jtis: new ClientAssertionJtis(ctx),
     };
     return {
@@ -220,7 +223,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       services: {
         tenants: new TenantsService(ctx),
         serviceAccounts: new ServiceAccountsService(ctx),
-        clients: new ClientsService(ctx),
+        clients: new ClientsService(ctx, documents),
         apis: new ApisService(ctx),
         grants: new GrantsService(ctx),
         keys: new KeysService(ctx),
@@ -233,6 +236,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       bruteForce,
       keyRotation: new KeyRotation(ctx, { intervalSeconds: config.keyRotationInterval, publishAheadSeconds: config.keyPublishAhead }),
       secretUsage,
+      adminListener,
       clientAuth,
       dpopProofs,
       tokenEvents,
