@@ -156,7 +156,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
             db: store.db,
             health: storeHealth,
             logger: logger.child({ component: 'change-feed' }),
-            resync: () => readModel.loadAll(),
+            resync: async (reason) => {
+              // Changes missed while the feed was down may have withdrawn keys: fetch them again.
+              if (reason !== 'periodic') clientKeys.forgetAll();
+              await readModel.loadAll();
+            },
             resyncIntervalMs: READ_MODEL_RESYNC_MS,
             ...(options.cluster ? { origin: options.cluster.id } : {}),
           })
@@ -166,9 +170,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const ctx: DomainContext = { db: store.db, clock, changes, kek, auditTrail: auditLog(logger) };
     const readModel = new ReadModel(ctx);
     changes.subscribe((change) => readModel.apply(change));
+    // A changed, deleted or re-created client's fetched keys go at once, in every process the change reaches.
     const adminListener: ListenerAddress = { port: config.adminPort };
     const documents = createDocumentFetcher(config, adminListener, logger.child({ component: 'outbound' }));
     const clientKeys = new ClientKeys({ clock, load: (uri) => documents.fetchJson(uri) });
+    changes.subscribe(async (change) => clientKeys.forget(change));
     const metrics = new Metrics({ clock, readModel, storeHealth, store }, options.metrics);
     const tokenEvents = new TokenEvents();
     tokenEvents.add(metrics);
