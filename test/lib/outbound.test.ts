@@ -144,6 +144,10 @@ describe('outbound: fetching', () => {
       res.end('"}');
     });
     server.route('/text', (_req, res) => res.writeHead(200).end('hello'));
+    server.route('/cut', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"keys":', () => res.socket?.destroy());
+    });
     server.route('/headers', (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.headers)));
   });
   after(() => server.close());
@@ -172,6 +176,7 @@ describe('outbound: fetching', () => {
     await refused(local().fetchJson(`${server.base}/chunked-big`), 'body over 1 KiB');
     await refused(local().fetchJson(`${server.base}/missing`), 'answered HTTP 404');
     await refused(local().fetchJson(`${server.base}/text`), 'body is not JSON');
+    await refused(local().fetchJson(`${server.base}/cut`), 'the answer was cut short');
   });
 
   it('gives up at its deadline, whether the headers or the body are late', async () => {

@@ -139,8 +139,8 @@ describeEachDialect('outbound fetches: where a jwks_uri may lead (DESIGN §10)',
     const loopback = await start(sameStore(allowed, { TESSERA_OUTBOUND_ALLOW: '127.0.0.1', TESSERA_ADMIN_AUTH: 'loopback', TESSERA_ADMIN_PORT: String(port) }));
     assert.equal(new URL(loopback.adminUrl).port, String(port));
     assertInvalidClient(await assertionTokenRequest(loopback, clock, 'reads-admin', key), 'the admin listener is not a key server');
-    assert.ok(loggedFailure(loopback, `http://127.0.0.1:${port}`, `127.0.0.1:${port} is this Tessera's admin listener`));
     const served = loopback.logs.map((line) => JSON.parse(line)).filter((entry) => entry.listener === 'admin' && entry.req?.path === '/tenants/default/clients');
     assert.deepEqual(served, [], 'the admin listener served no request for it');
+    assert.ok(loggedFailure(loopback, `http://127.0.0.1:${port}`, `127.0.0.1:${port} is this Tessera's admin listener`));
   });
 });

@@ -148,6 +148,7 @@ export class Outbound {
               fail('body is not JSON');
             }
           });
+          response.on('error', () => fail('the answer was cut short'));
           response.on('close', () => {
             if (!response.complete) fail('the answer was cut short');
           });
