@@ -12,8 +12,8 @@ export const OUTBOUND_MAX_BYTES = 256 * 1024;
 
 /**
  * Headers every outbound request carries, whatever the caller adds. Fetch metadata says the
- * request is made for someone else's URL: a listener that trusts local callers without a token
- * (Tessera's admin listener in loopback mode) refuses requests that carry it.
+ * request is made for someone else's URL, so a local service that trusts local callers without
+ * credentials, but not browsers, refuses it.
  */
 export const OUTBOUND_HEADERS: Readonly<Record<string, string>> = { 'sec-fetch-site': 'cross-site', 'user-agent': 'Tessera' };
 
