@@ -3,6 +3,11 @@
 //
 //   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres] [--rounds 5] [--duration 10]
 //                      [--warmup 3] [--first-warmup 10] [--connections 64] [--no-peer] [--workers N]
+//                      [--against DIR]
+//
+// --against DIR measures the Tessera built in another checkout (DIR/dist, e.g. a worktree of the
+// previous release: `git worktree add ../before v0.1 && (cd ../before && npm ci)`) in the same
+// rounds as this one, so a change's cost on the token path is a ratio within one run.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +28,8 @@ const WARMUP = Number(args.warmup ?? 3);
 const FIRST_WARMUP = Number(args['first-warmup'] ?? 10);
 const CONNECTIONS = Number(args.connections ?? 64);
 const WITH_PEER = args['no-peer'] !== 'true';
+const AGAINST = args.against;
+const AGAINST_NAME = AGAINST ? `tessera (${AGAINST})` : undefined;
 const ADMIN_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
 const work = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
 const children = new Set();
@@ -182,7 +189,7 @@ async function adminCall(adminUrl, method, path, body) {
   return json;
 }
 
-async function startTessera(dataDir, databaseUrl) {
+async function startTessera(dataDir, databaseUrl, build = root) {
   const [publicPort, adminPort] = [await freePort(), await freePort()];
   const env = {
     TESSERA_DATABASE_URL: databaseUrl ?? `sqlite:${join(dataDir, 'tessera.db')}`,
@@ -194,7 +201,7 @@ async function startTessera(dataDir, databaseUrl) {
     TESSERA_LOG_LEVEL: 'warn',
   };
   // Readiness from the admin health endpoint (logs are quiet at warn).
-  const child = spawn(process.execPath, [join(root, 'dist/src/main.js'), 'serve'], { cwd: root, env: { PATH: process.env.PATH, ...env } });
+  const child = spawn(process.execPath, [join(build, 'dist/src/main.js'), 'serve'], { cwd: build, env: { PATH: process.env.PATH, ...env } });
   children.add(child);
   // Its log (warnings and errors only) is kept, and shown if it stops during the run.
   const logFile = join(dataDir, 'tessera.log');
@@ -254,10 +261,10 @@ async function postgresDatabase() {
   return postgres.createDatabase();
 }
 
-async function tesseraTarget(alg, clients, store) {
+async function tesseraTarget(alg, clients, store, build = root) {
   const dataDir = mkdtempSync(join(work, `tessera-${alg}-`));
   const databaseUrl = store === 'postgres' ? await postgresDatabase() : undefined;
-  let server = await startTessera(dataDir, databaseUrl);
+  let server = await startTessera(dataDir, databaseUrl, build);
   if (alg !== 'RS256') await adminCall(server.adminUrl, 'PATCH', '/tenants/default', { signing_alg: alg });
   let lines;
   if (clients === 1) {
@@ -266,7 +273,7 @@ async function tesseraTarget(alg, clients, store) {
   } else {
     await stop(server.child);
     lines = await seedClients(dataDir, clients);
-    server = await startTessera(dataDir);
+    server = await startTessera(dataDir, undefined, build);
   }
   const credentials = join(dataDir, 'credentials.txt');
   writeFileSync(credentials, `${lines.join('\n')}\n`);
@@ -363,6 +370,7 @@ async function main() {
     if (spec.reference) targets.unshift(await referenceTarget());
     if (spec.baseline) targets.unshift({ ...(await tesseraTarget(alg, 1, 'sqlite')), name: `tessera (${spec.baseline})` });
     if (peerDir && !spec.baseline) targets.unshift(await peerTarget(alg, peerDir));
+    if (AGAINST) targets.unshift({ ...(await tesseraTarget(alg, clients, store, AGAINST)), name: AGAINST_NAME });
     const results = new Map(targets.map((t) => [t.name, []]));
     const perRound = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -379,9 +387,9 @@ async function main() {
         log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} ${target.ceiling ? 'requests' : 'tokens'}/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
         results.get(target.name).push(r);
         if (target.ceiling) ceilings.http.push((compared = r.rps));
-        else if (target !== tessera && spec.baseline) compared = r.rps;
+        else if (target !== tessera && spec.baseline && target.name !== AGAINST_NAME) compared = r.rps;
       }
-      perRound.push({ tessera: results.get('tessera').at(-1), compared, peer: results.get('node-oidc-provider')?.at(-1), reference: results.get(REFERENCE)?.at(-1) });
+      perRound.push({ tessera: results.get('tessera').at(-1), compared, peer: results.get('node-oidc-provider')?.at(-1), reference: results.get(REFERENCE)?.at(-1), against: AGAINST_NAME && results.get(AGAINST_NAME).at(-1) });
     }
     ratios[scenario] = {
       compared: median(perRound.map((r) => r.tessera.rps / r.compared)),
@@ -390,6 +398,7 @@ async function main() {
       // The reference's share of the RSA ceiling of its round, and Tessera's share of the reference's figure.
       reference: perRound[0].reference ? perRound.map((r) => r.reference.rps / r.compared) : undefined,
       ofReference: perRound[0].reference ? perRound.map((r) => r.tessera.rps / r.reference.rps) : undefined,
+      ofAgainst: AGAINST ? perRound.map((r) => r.tessera.rps / r.against.rps) : undefined,
     };
     for (const target of targets) {
       const rs = results.get(target.name);
@@ -453,6 +462,14 @@ async function main() {
   if (ratios.clients100k) {
     const many = get('clients100k', 'tessera');
     out.push(`- 100,000 clients: ${fmt(many.rps)} tokens/s, ${pct(ratios.clients100k)} of the one-client figure in the same rounds (target ≥ 90%), peak RSS ${fmt(many.peakMb)} MB (target < 300)`);
+  }
+  if (AGAINST) {
+    out.push('');
+    out.push(`This build against ${AGAINST} (same rounds; tokens/s of this build ÷ the other's, median and range):`);
+    for (const scenario of SCENARIOS) {
+      const xs = ratios[scenario].ofAgainst;
+      out.push(`- ${scenario}: ${fmt(100 * median(xs), 1)}% (${range(xs.map((x) => 100 * x), 1)})`);
+    }
   }
   out.push('');
   out.push(failed ? 'RESULT: FAILED — some requests were not answered 200' : 'RESULT: every response was 200');

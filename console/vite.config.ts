@@ -10,7 +10,7 @@ export default defineConfig({
   logLevel: 'warn',
   // `npx vite --config console/vite.config.ts` serves the console with hot reload at
   // http://localhost:5173/console/, calling the admin API of a Tessera on 127.0.0.1:4445.
-  server: { proxy: { '^/(tenants|audit-events)(/|$|\\?)': 'http://127.0.0.1:4445' } },
+  server: { proxy: { '^/(tenants|audit-events|admin-tokens)(/|$|\\?)': 'http://127.0.0.1:4445' } },
   build: {
     outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),
     emptyOutDir: true,

@@ -1,6 +1,7 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { AdminApi } from './api';
 import { Console, useLoad, type ConsoleContext } from './hooks';
+import { AdminTokens } from './pages/admin-tokens';
 import { ApiDetail } from './pages/api-detail';
 import { Apis } from './pages/apis';
 import { Audit } from './pages/audit';
@@ -39,7 +40,13 @@ const NAV: { group: string; items: { path: string; label: string }[] }[] = [
     ],
   },
   { group: 'Tools', items: [{ path: 'playground', label: 'Playground' }] },
-  { group: 'Settings', items: [{ path: 'tenants', label: 'Tenants' }] },
+  {
+    group: 'Settings',
+    items: [
+      { path: 'tenants', label: 'Tenants' },
+      { path: 'admin-tokens', label: 'Admin tokens' },
+    ],
+  },
 ];
 
 function Page({ route }: { route: string[] }) {
@@ -56,6 +63,7 @@ function Page({ route }: { route: string[] }) {
   if (first === 'audit') return <Audit />;
   if (first === 'playground') return <Playground />;
   if (first === 'tenants') return <Tenants />;
+  if (first === 'admin-tokens') return <AdminTokens />;
   return <NotFound />;
 }
 

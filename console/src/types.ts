@@ -1,7 +1,11 @@
 // The admin API's shapes, taken from the server's TypeBox route schemas (types only: nothing of
 // the server is bundled). A change to a schema breaks the console's build, not its users.
 import type { Static } from '@sinclair/typebox';
-import type { AdminToken as AdminTokenSchema } from '../../src/http/schemas/admin-tokens.js';
+import type {
+  AdminToken as AdminTokenSchema,
+  AdminTokenCreate as AdminTokenCreateSchema,
+  AdminTokenCreated as AdminTokenCreatedSchema,
+} from '../../src/http/schemas/admin-tokens.js';
 import type { Api as ApiSchema, ApiCreate as ApiCreateSchema, ApiPatch as ApiPatchSchema } from '../../src/http/schemas/apis.js';
 import type { AuditEvent as AuditEventSchema } from '../../src/http/schemas/audit.js';
 import type {
@@ -24,7 +28,12 @@ import type {
 import type { Tenant as TenantSchema, TenantCreate as TenantCreateSchema, TenantPatch as TenantPatchSchema } from '../../src/http/schemas/tenants.js';
 import type { TokenActivity as TokenActivitySchema } from '../../src/http/schemas/token-activity.js';
 
-export type AdminToken = Static<typeof AdminTokenSchema>;
+// Admin-token expiry (`expires_in` in, `expires_at` out) as the admin API's contract has it,
+// optional so that the console also works with a server that has neither; once the route
+// schemas carry them, these additions say nothing more than the schemas.
+export type AdminToken = Static<typeof AdminTokenSchema> & { expires_at?: string | null };
+export type AdminTokenCreate = Static<typeof AdminTokenCreateSchema> & { expires_in?: number };
+export type AdminTokenCreated = Static<typeof AdminTokenCreatedSchema> & { expires_at?: string | null };
 export type Api = Static<typeof ApiSchema>;
 export type ApiCreate = Static<typeof ApiCreateSchema>;
 export type ApiPatch = Static<typeof ApiPatchSchema>;

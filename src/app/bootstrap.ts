@@ -1,5 +1,6 @@
 import { DEFAULT_TENANT } from '../domain/tenants/model.js';
 import { NotFoundError } from '../domain/errors.js';
+import { SealedDataError } from '../lib/aead.js';
 import { settleHeapAfterLoad } from '../lib/heap.js';
 import { adminTokensRepo } from '../storage/repositories/admin-tokens.js';
 import type { Deps } from './deps.js';
@@ -30,16 +31,21 @@ export async function bootstrap(deps: Deps): Promise<{ generatedAdminToken?: str
   return {};
 }
 
-/** Loads the read model (then settles the heap, src/lib/heap.ts); a wrong TESSERA_SECRET shows here first, so say so plainly. */
+/**
+ * Loads the read model (then settles the heap, src/lib/heap.ts). A signing key that does not open
+ * shows here first: say plainly which one, and that the usual cause is a wrong TESSERA_SECRET.
+ */
 export async function loadReadModel(deps: Deps): Promise<void> {
   try {
     await deps.readModel.loadAll();
     settleHeapAfterLoad();
   } catch (err) {
-    if (err instanceof Error && /unable to authenticate|Unsupported state/i.test(err.message)) {
-      throw new Error('cannot decrypt the signing keys: TESSERA_SECRET (or data/tessera.secret) is not the one they were sealed with', {
-        cause: err,
-      });
+    if (err instanceof SealedDataError) {
+      const why =
+        err.reason === 'authentication-failed'
+          ? 'TESSERA_SECRET (or data/tessera.secret) is not the one it was sealed with, or its database row was altered or copied from another key'
+          : 'its database row was altered';
+      throw new Error(`cannot decrypt the ${err.message}: ${why}`, { cause: err });
     }
     throw err;
   }

@@ -19,9 +19,11 @@ import { TenantsService } from '../domain/tenants/service.js';
 import { TokenActivity, type ActivityTaken } from '../domain/token-activity/activity.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { ExpiringSet } from '../lib/expiring-set.js';
+import { joseJwtVerifier, type JwtVerifier } from '../lib/jwt-verifier.js';
 import { auditLog } from '../observability/audit-log.js';
 import { Metrics, type MetricsOptions } from '../observability/metrics.js';
 import { BruteForceGuard, type AuthAttempt, type Lockout } from '../protocol/brute-force.js';
+import { loggedClientId } from '../protocol/client-auth/id-hint.js';
 import type { DpopReplayCache } from '../protocol/dpop.js';
 import type { TokenEndpointDeps } from '../protocol/token-endpoint.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
@@ -34,6 +36,7 @@ import { PostgresChangeFeed } from '../storage/postgres-change-feed.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import { createDocumentFetcher, type ListenerAddress } from './outbound.js';
+import { privateDataPaths, warnAboutSharedData } from './private-data.js';
 import { resolveKeyEncryptionKey } from './secret.js';
 
 export interface Services {
@@ -66,7 +69,7 @@ export interface Deps {
   /** Where the admin listener is (its port once bound): outbound fetches never go there. */
   readonly adminListener: ListenerAddress;
   /** private_key_jwt: clients' keys (jwks_uri cached per process) and the shared jti store. */
-  readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis };
+  readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis; readonly verifier: JwtVerifier };
   /** DPoP proofs seen within their window (RFC 9449 §11.1): in memory, shared by the processes of a cluster. */
   readonly dpopProofs: DpopReplayCache;
   /** Failed client authentications per client id and address, in this process's memory. */
@@ -132,6 +135,8 @@ export interface DepsOptions {
   cluster?: ClusterPeers;
   /** How `/metrics` renders (by default this process's registry alone). */
   metrics?: MetricsOptions;
+  /** Imports keys from outside and checks JWT signatures (DPoP proofs, client assertions); jose's by default. */
+  jwtVerifier?: JwtVerifier;
 }
 
 /** Opens the store, runs migrations and wires every service. Loads nothing into memory yet. */
@@ -148,6 +153,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const applied = await store.exclusively('migrations', () => migrateToLatest(store.db));
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     const kek = resolveKeyEncryptionKey(config, store.sqlitePath);
+    if (store.sqlitePath) warnAboutSharedData(privateDataPaths(store.sqlitePath, !config.secret), logger);
     // With PostgreSQL other processes share the database: changes go to them through it.
     const shared: ChangeFeed =
       store.dialect === 'postgres'
@@ -189,6 +195,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       clock,
       limits: { maxFailures: config.bruteForceMaxFailures, windowSeconds: config.bruteForceWindow },
       onLockout: (lockout) => recordLockout(lockout, audit, logger),
+      // A client of the tenant by its id; anything else (perhaps a secret sent as the id) by a hint.
+      describeClient: (tenantId, clientId) => loggedClientId(clientId, readModel.tenant(tenantId)?.clients.has(clientId) ?? false),
       ...(options.cluster ? { onFailure: (attempt: AuthAttempt) => options.cluster!.relayAuthFailure(attempt) } : {}),
     });
     // DPoP proofs seen here, and (in a cluster) told to the siblings as they are used, so that a
@@ -214,9 +222,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       },
     };
     const grantTypes = new GrantTypeRegistry().register(clientCredentials);
+    const verifier = options.jwtVerifier ?? joseJwtVerifier();
     const clientAuth = {
       keys: clientKeys,
       jtis: new ClientAssertionJtis(ctx),
+      verifier,
     };
     return {
       config,
@@ -246,7 +256,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       clientAuth,
       dpopProofs,
       tokenEvents,
-      tokenEndpoint: { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce, events: tokenEvents },
+      tokenEndpoint: { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce, verifier, events: tokenEvents },
       inbox,
       metrics,
       tokenActivity,

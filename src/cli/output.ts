@@ -1,3 +1,5 @@
+import { NOT_PRINTABLE } from '../lib/printable.js';
+
 /** A column of a table: its header and how a row shows in it. */
 export interface Column<T> {
   readonly header: string;
@@ -9,8 +11,10 @@ export function field<T>(name: keyof T & string, header = name.toUpperCase()): C
   return { header, value: (row) => row[name] };
 }
 
-/** Control characters would let a value rewrite the terminal: show them as `?`. */
-const printable = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+const NOT_PRINTABLE_CHARACTER = new RegExp(`[${NOT_PRINTABLE}]`, 'g');
+
+/** Control characters would let a value rewrite the terminal, bidirectional overrides reorder it: show them as `?`. */
+const printable = (text: string) => text.replace(NOT_PRINTABLE_CHARACTER, '?');
 
 /** One value as text: `-` for null and empty, arrays joined with commas, objects as JSON. */
 export function cell(value: unknown): string {

@@ -1,4 +1,5 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import { keyMaterialProblem } from './jwk-key-material.js';
 
 /** The asymmetric JWS algorithms accepted from others (RFC 7518 §3.1, RFC 8037 §3.1). */
 export const ASYMMETRIC_JWS_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
@@ -38,11 +39,13 @@ export function jwkFitsAlg(jwk: Record<string, unknown>, alg: AsymmetricJwsAlg):
 }
 
 /**
- * Checks that a value is a public signing JWK usable with one of ASYMMETRIC_JWS_ALGS: no private
- * or symmetric members, a supported key type and curve, RSA of at least 2048 bits, and key
- * material that parses. Returns null when it is fine.
+ * The checks of a public signing JWK that cost nothing but arithmetic on its members (no key
+ * parsing, no signature): a JSON object without private or symmetric members, a supported key type
+ * and curve, `kid`, `use` and `alg` well-formed, and key material within keyMaterialProblem's
+ * limits (RSA e = 65537 and 2048–4096 bits; exact-size EC and OKP coordinates). Every JWK from
+ * outside passes here before anything costly is done with it. Returns null when it is fine.
  */
-export function publicJwkProblem(jwk: unknown): JwkProblem | null {
+export function publicJwkLimitsProblem(jwk: unknown): JwkProblem | null {
   if (!isRecord(jwk)) return { member: null, detail: 'must be a JSON object' };
   for (const member of PRIVATE_JWK_MEMBERS) {
     if (member in jwk) return { member, detail: 'holds private key material; register public keys only' };
@@ -58,10 +61,25 @@ export function publicJwkProblem(jwk: unknown): JwkProblem | null {
     if (!isAsymmetricJwsAlg(jwk.alg)) return { member: 'alg', detail: `must be one of ${ASYMMETRIC_JWS_ALGS.join(', ')} when present` };
     if (!jwkFitsAlg({ ...jwk, key_ops: undefined }, jwk.alg)) return { member: 'alg', detail: `does not match the key type ${String(jwk.kty)}` };
   }
+  return keyMaterialProblem(jwk);
+}
+
+/** Parses a public JWK, throwing when its material is not a valid key (node:crypto). */
+export function parsePublicJwk(jwk: Record<string, unknown>): void {
+  createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+}
+
+/**
+ * The gate of every public signing JWK that enters Tessera (client `jwks`, `jwks_uri` documents,
+ * any later key source): publicJwkLimitsProblem first, and only a key that passes it is handed to
+ * `parse` (by default node:crypto's parser) to check that its material is a valid key. Returns
+ * null when it is fine.
+ */
+export function publicJwkProblem(jwk: unknown, parse: (jwk: Record<string, unknown>) => void = parsePublicJwk): JwkProblem | null {
+  const problem = publicJwkLimitsProblem(jwk);
+  if (problem) return problem;
   try {
-    const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
-    const bits = key.asymmetricKeyDetails?.modulusLength;
-    if (jwk.kty === 'RSA' && (bits === undefined || bits < 2048)) return { member: 'n', detail: 'an RSA key must have at least 2048 bits' };
+    parse(jwk as Record<string, unknown>);
   } catch {
     return { member: null, detail: 'is not a valid public key' };
   }

@@ -1,5 +1,6 @@
 import type { Clock } from '../lib/clock.js';
 import { sha256Hex } from '../lib/digest.js';
+import { clientIdHint } from './client-auth/id-hint.js';
 import { OAuthError } from './errors.js';
 
 /** Limits of brute-force protection, from TESSERA_BRUTE_FORCE_*; `maxFailures` 0 turns it off. */
@@ -17,7 +18,7 @@ export interface Lockout {
   readonly kind: 'client' | 'address';
   /** The tenant of the client id; null for an address, which is locked on every tenant. */
   readonly tenantId: string | null;
-  /** The client id as presented (a digest when it is too long to be real), or `address:<ip>`. */
+  /** The client id as `describeClient` shows it (by default a hint, never a secret sent as an id), or `address:<ip>`. */
   readonly target: string;
   readonly failures: number;
   readonly windowSeconds: number;
@@ -126,18 +127,28 @@ export class BruteForceGuard {
   readonly #limits: BruteForceLimits;
   readonly #onLockout: (lockout: Lockout) => void;
   readonly #onFailure: (attempt: AuthAttempt) => void;
+  readonly #describeClient: (tenantId: string, clientId: string) => string;
   readonly #clients: FailureLog;
   readonly #addresses: FailureLog;
 
   /**
    * `onLockout` hears each lockout this process's own failures cause; `onFailure` hears each
-   * failure recorded here (a cluster relays it to the sibling processes' guards).
+   * failure recorded here (a cluster relays it to the sibling processes' guards);
+   * `describeClient` says how a client id appears in lockouts and refusals (a log line, an
+   * audit event): by default only its hint, as the id may be a secret sent in its place.
    */
-  constructor(options: { clock: Clock; limits: BruteForceLimits; onLockout?: (lockout: Lockout) => void; onFailure?: (attempt: AuthAttempt) => void }) {
+  constructor(options: {
+    clock: Clock;
+    limits: BruteForceLimits;
+    onLockout?: (lockout: Lockout) => void;
+    onFailure?: (attempt: AuthAttempt) => void;
+    describeClient?: (tenantId: string, clientId: string) => string;
+  }) {
     this.#clock = options.clock;
     this.#limits = options.limits;
     this.#onLockout = options.onLockout ?? (() => {});
     this.#onFailure = options.onFailure ?? (() => {});
+    this.#describeClient = options.describeClient ?? ((_tenantId, clientId) => clientIdHint(clientId));
     const { maxFailures, windowSeconds, capacity = DEFAULT_CAPACITY } = options.limits;
     this.#clients = new FailureLog(maxFailures, windowSeconds * 1000, capacity);
     this.#addresses = new FailureLog(maxFailures, windowSeconds * 1000, capacity);
@@ -158,7 +169,9 @@ export class BruteForceGuard {
     }
     if (attempt.clientId === undefined || !this.#clients.locking) return;
     const clientMs = this.#clients.lockedFor(`${attempt.tenantId} ${clientKey(attempt.clientId)}`, this.#clock.now());
-    if (clientMs > 0) throw tooManyFailures(Math.ceil(clientMs / 1000), `client ${attempt.clientId} of tenant ${attempt.tenantId} is locked`);
+    if (clientMs > 0) {
+      throw tooManyFailures(Math.ceil(clientMs / 1000), `client ${this.#describeClient(attempt.tenantId, attempt.clientId)} of tenant ${attempt.tenantId} is locked`);
+    }
   }
 
   /** Counts one failed authentication against the address and, when the credentials named one, the client id. */
@@ -185,9 +198,8 @@ export class BruteForceGuard {
       onLockout({ kind: 'address', tenantId: null, target: `address:${address}`, failures, windowSeconds });
     }
     if (attempt.clientId === undefined) return;
-    const key = clientKey(attempt.clientId);
-    if (this.#clients.fail(`${attempt.tenantId} ${key}`, now)) {
-      onLockout({ kind: 'client', tenantId: attempt.tenantId, target: key, failures, windowSeconds });
+    if (this.#clients.fail(`${attempt.tenantId} ${clientKey(attempt.clientId)}`, now)) {
+      onLockout({ kind: 'client', tenantId: attempt.tenantId, target: this.#describeClient(attempt.tenantId, attempt.clientId), failures, windowSeconds });
     }
   }
 

@@ -1,6 +1,7 @@
-import { calculateJwkThumbprint, decodeProtectedHeader, errors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, errors, type JWK, type JWTPayload } from 'jose';
 import type { ClientRecord } from '../domain/read-model/tenant-state.js';
-import { ASYMMETRIC_JWS_ALGS, isAsymmetricJwsAlg, jwkFitsAlg, PRIVATE_JWK_MEMBERS, publicJwkProblem } from '../lib/public-jwk.js';
+import type { JwtVerifier } from '../lib/jwt-verifier.js';
+import { ASYMMETRIC_JWS_ALGS, isAsymmetricJwsAlg, jwkFitsAlg, PRIVATE_JWK_MEMBERS, publicJwkLimitsProblem } from '../lib/public-jwk.js';
 import { invalidDpopProof, invalidRequest } from './errors.js';
 import type { ResolvedTarget } from './target.js';
 
@@ -14,6 +15,11 @@ export const DPOP_MAX_AGE_S = 60;
 export const DPOP_MAX_FUTURE_S = 5;
 
 const MAX_JTI_LENGTH = 255;
+
+/** Longest DPoP proof read, in characters: like any token endpoint parameter value; a proof with a 4096-bit RSA key needs about 2000. */
+export const MAX_DPOP_PROOF_LENGTH = 8192;
+
+const UNUSABLE_KEY = 'The jwk header of the DPoP proof is not a usable public key.';
 
 /** A verified DPoP proof: the key it binds tokens to, and how to recognise it if it comes again. */
 export interface DpopProof {
@@ -66,13 +72,17 @@ function describe(err: unknown): string {
 }
 
 /**
- * Checks a DPoP proof (RFC 9449 §4.3) except its replay: exactly one header; a JWT with
- * `typ: dpop+jwt`, an asymmetric `alg`, a public `jwk` that verifies it; `jti`, `htm` and `htu`
- * matching the request, `iat` within the window. Failures are `invalid_dpop_proof` (§5).
+ * Checks a DPoP proof (RFC 9449 §4.3) except its replay: exactly one header of at most
+ * MAX_DPOP_PROOF_LENGTH characters; a JWT with `typ: dpop+jwt`, an asymmetric `alg`, a public
+ * `jwk` within the key limits (publicJwkLimitsProblem) that verifies it; `jti`, `htm` and `htu`
+ * matching the request, `iat` within the window. Everything that can be checked without the
+ * signature is checked first, so a proof refused for any of those reasons never reaches
+ * `verifier` (key import, signature). Failures are `invalid_dpop_proof` (§5).
  */
-export async function verifyDpopProof(req: DpopRequest): Promise<DpopProof> {
+export async function verifyDpopProof(req: DpopRequest, verifier: JwtVerifier): Promise<DpopProof> {
   if (req.values.length !== 1) throw invalidDpopProof('Send exactly one DPoP header.', `${req.values.length} DPoP headers`);
   const proof = req.values[0]!;
+  if (proof.length > MAX_DPOP_PROOF_LENGTH) throw invalidDpopProof(`The DPoP proof is too long (${MAX_DPOP_PROOF_LENGTH} characters at most).`, `${proof.length} characters`);
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(proof);
@@ -88,19 +98,15 @@ export async function verifyDpopProof(req: DpopRequest): Promise<DpopProof> {
   const jwk = header.jwk as unknown;
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw invalidDpopProof('The DPoP proof must carry its public key in the jwk header.');
   if (PRIVATE_JWK_MEMBERS.some((m) => m in jwk)) throw invalidDpopProof('The jwk header of the DPoP proof must not contain private key material.');
-  const problem = publicJwkProblem(jwk);
-  if (problem) throw invalidDpopProof('The jwk header of the DPoP proof is not a usable public key.', problem.detail);
+  const problem = publicJwkLimitsProblem(jwk);
+  if (problem) throw invalidDpopProof(UNUSABLE_KEY, `jwk${problem.member === null ? '' : ` ${problem.member}`}: ${problem.detail}`);
   if (!jwkFitsAlg(jwk as Record<string, unknown>, alg)) throw invalidDpopProof('The jwk header of the DPoP proof does not match its alg.');
 
+  // The claims, read before the signature is checked: a proof they refuse costs no signature check.
   let claims: JWTPayload;
   try {
-    ({ payload: claims } = await jwtVerify(proof, await importJWK(jwk as JWK, alg), {
-      algorithms: [alg],
-      typ: 'dpop+jwt',
-      currentDate: new Date(req.nowMs),
-    }));
+    claims = decodeJwt(proof);
   } catch (err) {
-    if (err instanceof errors.JWSSignatureVerificationFailed) throw invalidDpopProof('The DPoP proof signature is invalid.');
     throw invalidDpopProof('The DPoP proof is invalid.', describe(err));
   }
   const { jti, iat } = claims;
@@ -111,6 +117,19 @@ export async function verifyDpopProof(req: DpopRequest): Promise<DpopProof> {
   const nowSeconds = Math.floor(req.nowMs / 1000);
   if (nowSeconds - iat > DPOP_MAX_AGE_S) throw invalidDpopProof('The DPoP proof is too old.', `iat ${iat}, now ${nowSeconds}`);
   if (iat - nowSeconds > DPOP_MAX_FUTURE_S) throw invalidDpopProof('The DPoP proof is issued in the future.', `iat ${iat}, now ${nowSeconds}`);
+
+  let key: Awaited<ReturnType<JwtVerifier['importKey']>>;
+  try {
+    key = await verifier.importKey(jwk as JWK, alg);
+  } catch (err) {
+    throw invalidDpopProof(UNUSABLE_KEY, describe(err));
+  }
+  try {
+    await verifier.verify(proof, key, { algorithms: [alg], typ: 'dpop+jwt', currentDate: new Date(req.nowMs) });
+  } catch (err) {
+    if (err instanceof errors.JWSSignatureVerificationFailed) throw invalidDpopProof('The DPoP proof signature is invalid.');
+    throw invalidDpopProof('The DPoP proof is invalid.', describe(err));
+  }
   const jkt = await calculateJwkThumbprint(jwk as JWK, 'sha256');
   return { jkt, replayKey: `${jkt}:${jti}`, forgetAtMs: (Math.floor(iat) + DPOP_MAX_AGE_S + 1) * 1000 };
 }

@@ -1,8 +1,9 @@
 import type { TenantState } from '../domain/read-model/tenant-state.js';
 import type { Clock } from '../lib/clock.js';
-import type { BruteForceGuard } from './brute-force.js';
+import type { JwtVerifier } from '../lib/jwt-verifier.js';
+import type { AuthAttempt, BruteForceGuard } from './brute-force.js';
 import { authenticateClient, CLIENT_AUTH_PARAMETERS, type AuthenticatedClient, type ClientAuthDeps } from './client-auth/index.js';
-import { assertClientDpop, assertDpopProofUnused, verifyDpopProof, type DpopReplayCache } from './dpop.js';
+import { assertClientDpop, assertDpopProofUnused, verifyDpopProof, type DpopProof, type DpopReplayCache } from './dpop.js';
 import { invalidRequest, OAuthError, toOAuthError } from './errors.js';
 import type { GrantTypeRegistry, TokenResponse } from './grant-types/registry.js';
 import { assertNoQueryParameters, RequestParams } from './params.js';
@@ -45,8 +46,10 @@ export interface TokenEndpointDeps {
   clock: Clock;
   clientAuth: ClientAuthDeps;
   dpopProofs: DpopReplayCache;
-  /** Counts failed client authentications (RFC 6749 §2.3.1). */
+  /** Counts failed client authentications (RFC 6749 §2.3.1), and refused DPoP proofs per address. */
   guard: BruteForceGuard;
+  /** Imports DPoP proof keys and checks their signatures, once every cheap check has passed. */
+  verifier: JwtVerifier;
   /** Hears every issued token and every refusal. */
   events: TokenListener;
 }
@@ -67,6 +70,24 @@ export async function handleTokenRequest(req: TokenRequest, deps: TokenEndpointD
   }
 }
 
+/**
+ * The request's DPoP proof, checked (RFC 9449 §4.3) and not seen before. A refused proof counts
+ * as a failure of the source address, like a failed client authentication, so an address that
+ * keeps sending bad proofs is locked out (429) before its proofs are looked at.
+ */
+async function checkedProof(req: TokenRequest, values: readonly string[], deps: TokenEndpointDeps, nowMs: number): Promise<DpopProof> {
+  const attempt: AuthAttempt = { tenantId: req.tenant.settings.tenant.id, address: req.address };
+  deps.guard.assertAllowed(attempt);
+  try {
+    const proof = await verifyDpopProof({ values, method: 'POST', url: req.endpointUrl, nowMs }, deps.verifier);
+    assertDpopProofUnused(proof, deps.dpopProofs, nowMs, 'check');
+    return proof;
+  } catch (err) {
+    if (err instanceof OAuthError && err.code === 'invalid_dpop_proof') deps.guard.recordFailure(attempt);
+    throw err;
+  }
+}
+
 async function issue(req: TokenRequest, deps: TokenEndpointDeps, identified: (clientId: string) => void): Promise<TokenOutcome & { grantType: string }> {
   assertNoQueryParameters(req.queryParameters);
   const grantTypes = req.params.all('grant_type');
@@ -77,8 +98,7 @@ async function issue(req: TokenRequest, deps: TokenEndpointDeps, identified: (cl
   const params = strip(req.params, grantType.parameters);
   const nowMs = deps.clock.now();
   // The proof is checked before the client (a replay is only looked for), and recorded once the client is known.
-  const dpop = req.dpop === undefined ? null : await verifyDpopProof({ values: req.dpop, method: 'POST', url: req.endpointUrl, nowMs });
-  if (dpop) assertDpopProofUnused(dpop, deps.dpopProofs, nowMs, 'check');
+  const dpop = req.dpop === undefined ? null : await checkedProof(req, req.dpop, deps, nowMs);
   const client = await authenticateClient(
     { authorization: req.authorization, params, tenant: req.tenant, realm: req.issuer, nowMs, address: req.address, guard: deps.guard, identified },
     deps.clientAuth,

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -17,6 +16,7 @@ import {
   type SqliteDatabase,
   type UnknownRow,
 } from 'kysely';
+import { createPrivateFile, makePrivateDirectory } from '../lib/private-files.js';
 import { isConnectionFailure } from './errors.js';
 import { rememberDialect } from './dialects.js';
 import { SQLITE_SYNCHRONOUS } from './transaction.js';
@@ -130,7 +130,11 @@ function withStatementCache(database: SQLite.Database): SqliteDatabase {
 export function openStore(url: string, options: StoreOptions = {}): Store {
   const parsed = parseDatabaseUrl(url);
   if (parsed.dialect === 'sqlite') {
-    mkdirSync(dirname(parsed.path), { recursive: true });
+    // The data directory 0700 and the database 0600 whatever the umask, when Tessera creates them
+    // (an empty file is an empty database). SQLite creates the -wal and -shm files with the
+    // database file's mode. Existing ones are left as they are; the server warns about them.
+    makePrivateDirectory(dirname(parsed.path));
+    createPrivateFile(parsed.path);
     const database = new SQLite(parsed.path);
     database.pragma('journal_mode = WAL');
     database.pragma(`synchronous = ${SQLITE_SYNCHRONOUS}`);

@@ -27,6 +27,8 @@ describe('CLI output', () => {
 
   it('never lets a value write control characters to the terminal', () => {
     assert.equal(cell('evil\u001b[2Jname\r\n'), 'evil?[2Jname??');
+    // Stored before free text refused them: C1, bidirectional overrides and isolates, line separators.
+    assert.equal(cell('a\u0085b\u202ec\u2066d\u2028e\u2029'), 'a?b?c?d?e?');
     assert.equal(cell({ a: 1 }), '{"a":1}');
   });
 });

@@ -146,8 +146,9 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
     const first = await postOnNewConnection(`${proc.publicUrl}/oauth2/token`, { grant_type: 'client_credentials' }, { ...auth, dpop: proof });
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.equal(first.body.token_type, 'DPoP');
-    // New connections go to the workers in turn: the replays reach every worker.
-    const replays = await everyWorker({ grant_type: 'client_credentials' }, { ...auth, dpop: proof });
+    // New connections go to the workers in turn: the replays reach every worker. Each refused proof
+    // counts against its source address, so they come from an address of their own.
+    const replays = await everyWorker({ grant_type: 'client_credentials' }, { ...auth, dpop: proof, 'x-forwarded-for': '203.0.113.20' });
     for (const replay of replays) assert.deepEqual([replay.status, replay.body.error], [400, 'invalid_dpop_proof']);
   });
 

@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
 import { startServer, type RunningServer } from '../../src/app/server.js';
 import type { Clock } from '../../src/lib/clock.js';
+import type { JwtVerifier } from '../../src/lib/jwt-verifier.js';
 import type { TestDialect } from './dialects.js';
 import { freePort } from './ports.js';
 import { sharedPostgres } from './postgres.js';
@@ -57,6 +58,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Keep the data directory after close (for restart tests). */
   keepData?: boolean;
+  /** Imports keys and checks JWT signatures in place of jose's (to count what reaches it). */
+  jwtVerifier?: JwtVerifier;
 }
 
 /** The store settings of a fresh test store of `dialect`. */
@@ -88,7 +91,8 @@ export async function startTessera(options: StartOptions = {}): Promise<TestTess
       ...options.env,
     });
     const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
-    return { config, server: await startServer(config, { logger, ...(options.clock ? { clock: options.clock } : {}) }) };
+    const injected = { ...(options.clock ? { clock: options.clock } : {}), ...(options.jwtVerifier ? { jwtVerifier: options.jwtVerifier } : {}) };
+    return { config, server: await startServer(config, { logger, ...injected }) };
   };
   const { config, server } = await retryOnPortClash(start);
   const publicUrl = server.publicAddress;

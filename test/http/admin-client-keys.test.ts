@@ -85,13 +85,14 @@ describe('admin API: private_key_jwt keys and DPoP settings', () => {
     const short = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
     const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' });
     const cases: [unknown, { pointer: string; detail: string }[]][] = [
-      [{ keys: [short] }, [{ pointer: '/jwks/keys/0/n', detail: 'an RSA key must have at least 2048 bits' }]],
+      [{ keys: [short] }, [{ pointer: '/jwks/keys/0/n', detail: 'an RSA key must have 2048 to 4096 bits' }]],
       [{ keys: [p384] }, [{ pointer: '/jwks/keys/0/kty', detail: 'must be an RSA, EC P-256 or OKP Ed25519 public key' }]],
       [{ keys: [{ ...ec.publicJwk, alg: 'RS256' }] }, [{ pointer: '/jwks/keys/0/alg', detail: 'does not match the key type EC' }]],
       [{ keys: [{ ...ec.publicJwk, alg: 'HS256' }] }, [{ pointer: '/jwks/keys/0/alg', detail: 'must be one of RS256, PS256, ES256, EdDSA when present' }]],
       [{ keys: [ec.publicJwk, { ...rsa.publicJwk, kid: ec.kid }] }, [{ pointer: '/jwks/keys/1/kid', detail: 'duplicate kid "ec-1"' }]],
       [{ keys: [] }, [{ pointer: '/jwks/keys', detail: 'must hold 1 to 20 keys' }]],
-      [{ keys: [{ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' }] }, [{ pointer: '/jwks/keys/0', detail: 'is not a valid public key' }]],
+      [{ keys: [{ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' }] }, [{ pointer: '/jwks/keys/0/x', detail: 'must be 43 base64url characters (32 octets) for P-256' }]],
+      [{ keys: [{ kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'A'.repeat(43) }] }, [{ pointer: '/jwks/keys/0', detail: 'is not a valid public key' }]],
     ];
     for (const [jwks, errors] of cases) {
       assertProblem(await t.admin('POST', '/clients', { ...pkjwt, jwks }), { status: 422, detail: INVALID, instance: '/clients', errors });

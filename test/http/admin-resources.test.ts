@@ -146,7 +146,12 @@ describeEachDialect('admin API: service accounts', (dialect) => {
       status: 400,
       detail: 'the request body is invalid',
       instance: '/service-accounts',
-      errors: [{ pointer: '/user_name', detail: 'must match pattern "^[^\\s\\u0000-\\u001f\\u007f]+$"' }],
+      errors: [
+        {
+          pointer: '/user_name',
+          detail: 'must be one word of printable text: no whitespace, control characters, line or paragraph separators, or bidirectional overrides and isolates',
+        },
+      ],
     });
     assertProblem(await t.admin('POST', '/api/v1/resources/cid/ServiceAccount', { displayName: 'No name' }), {
       status: 400,

@@ -216,7 +216,7 @@ describe('BruteForceGuard', () => {
     assert.throws(() => guard.assertAllowed(attempt('198.51.100.1', 'target')), (err: OAuthError) => err.status === 429);
     assert.deepEqual(
       lockouts.map((l) => l.target),
-      ['address:192.0.2.1', 'target'],
+      ['address:192.0.2.1', 'targ…(6 chars)'],
     );
   });
 

@@ -1,5 +1,5 @@
 import type { JSONWebKeySet, JWK } from 'jose';
-import { publicJwkProblem } from '../../lib/public-jwk.js';
+import { publicJwkLimitsProblem, publicJwkProblem } from '../../lib/public-jwk.js';
 import type { FieldError } from '../errors.js';
 
 /** At most this many keys in a client's inline JWK Set. */
@@ -29,6 +29,16 @@ export function jwksFieldErrors(jwks: JSONWebKeySet): FieldError[] {
     }
   });
   return errors;
+}
+
+/**
+ * The keys of a stored inline JWK Set that are within the key limits (publicJwkLimitsProblem):
+ * a key stored before the limits existed (an RSA exponent other than 65537, say) is never used to
+ * verify. The same set when every key is; by arithmetic only, so loading many clients stays cheap.
+ */
+export function keysWithinLimits(jwks: JSONWebKeySet): JSONWebKeySet {
+  const keys = jwks.keys.filter((key) => publicJwkLimitsProblem(key) === null);
+  return keys.length === jwks.keys.length ? jwks : { keys };
 }
 
 /**

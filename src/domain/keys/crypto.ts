@@ -1,6 +1,6 @@
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { open, seal } from '../../lib/aead.js';
+import { open, seal, SealedDataError } from '../../lib/aead.js';
 import type { SigningAlg } from '../tenants/model.js';
 
 /** A new key pair for `alg`: RSA 2048 for RS256/PS256, P-256 for ES256, Ed25519 for EdDSA. */
@@ -26,8 +26,18 @@ export function sealPrivateKey(kek: Buffer, tenantId: string, kid: string, priva
   return seal(kek, JSON.stringify(privateJwk), context(tenantId, kid));
 }
 
-/** Opens a sealed private key into a KeyObject ready to sign. */
+/**
+ * Opens a sealed private key into a KeyObject ready to sign. A key that does not open (another
+ * key-encryption key, a truncated tag, a sealed key copied from another row) throws a
+ * SealedDataError naming the key.
+ */
 export function openPrivateKey(kek: Buffer, tenantId: string, kid: string, sealed: string): KeyObject {
-  const jwk = JSON.parse(open(kek, sealed, context(tenantId, kid))) as JsonWebKey;
-  return createPrivateKey({ key: jwk, format: 'jwk' });
+  let opened: string;
+  try {
+    opened = open(kek, sealed, context(tenantId, kid));
+  } catch (err) {
+    if (!(err instanceof SealedDataError)) throw err;
+    throw new SealedDataError(err.reason, `signing key ${kid} of tenant ${tenantId} (${err.message})`, { cause: err });
+  }
+  return createPrivateKey({ key: JSON.parse(opened) as JsonWebKey, format: 'jwk' });
 }

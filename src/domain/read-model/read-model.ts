@@ -9,6 +9,7 @@ import { tokenCutoffsRepo } from '../../storage/repositories/token-cutoffs.js';
 import { isoTime } from '../../lib/clock.js';
 import type { Change } from '../changes.js';
 import type { DomainContext } from '../context.js';
+import { keysWithinLimits } from '../clients/keys.js';
 import type { Client } from '../clients/model.js';
 import type { Grant } from '../grants/model.js';
 import { openPrivateKey } from '../keys/crypto.js';
@@ -53,7 +54,7 @@ function toEntry(client: Client, interned: Interned, slots: ClientSlots): Client
       audience: interned.list(client.audience) as string[],
       scope: interned.string(client.scope),
       tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
-      jwks: client.jwks,
+      jwks: client.jwks === null ? null : keysWithinLimits(client.jwks),
       jwksUri: client.jwksUri,
       serviceAccountId: client.serviceAccountId,
       accessTokenTtl: client.accessTokenTtl,

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, ForbiddenError, InvalidError, NotFoundError, type FieldError } from '../../domain/errors.js';
 import { ForeignKeyViolation, StoreUnavailable, UniqueViolation, translateDriverError } from '../../storage/errors.js';
+import { PATTERN_DETAILS } from '../schemas/common.js';
 
 /** Retry-After of a 503 answered while the database is unavailable, in seconds. */
 export const ADMIN_RETRY_AFTER = 5;
@@ -42,8 +43,9 @@ function validationErrors(err: FastifyError): FieldError[] {
     const extra = v.keyword === 'additionalProperties' ? `/${String((v.params as { additionalProperty?: string }).additionalProperty)}` : '';
     const required = v.keyword === 'required' ? `/${String((v.params as { missingProperty?: string }).missingProperty)}` : '';
     const pointer = `${v.instancePath}${extra}${required}` || '/';
+    const pattern = v.keyword === 'pattern' ? PATTERN_DETAILS[String((v.params as { pattern?: string }).pattern)] : undefined;
     const detail =
-      v.keyword === 'additionalProperties' ? 'unknown property' : v.keyword === 'required' ? 'is required' : (v.message ?? 'is invalid');
+      v.keyword === 'additionalProperties' ? 'unknown property' : v.keyword === 'required' ? 'is required' : (pattern ?? v.message ?? 'is invalid');
     return { pointer, detail };
   });
   // A nullable field fails both branches of its anyOf: keep the message of the real branch.

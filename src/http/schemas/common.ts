@@ -1,10 +1,20 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { TENANT_ID_PATTERN } from '../../domain/tenants/model.js';
+import { NOT_PRINTABLE, PRINTABLE_TEXT } from '../../lib/printable.js';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-/** Printable text: no control characters. */
-export const Text = (max: number, min = 0) => Type.String({ minLength: min, maxLength: max, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
+/** Printable text (src/lib/printable.ts): no control characters, line or paragraph separators, or bidirectional overrides and isolates. */
+export const Text = (max: number, min = 0) => Type.String({ minLength: min, maxLength: max, pattern: PRINTABLE_TEXT });
+
+/** One word of printable text: no whitespace either (a SCIM userName). */
+export const WORD_PATTERN = `^[^\\s${NOT_PRINTABLE}]+$`;
+
+/** What a field error says when a string fails one of the patterns above, instead of the pattern itself. */
+export const PATTERN_DETAILS: Readonly<Record<string, string>> = {
+  [PRINTABLE_TEXT]: 'must be printable text: no control characters, line or paragraph separators, or bidirectional overrides and isolates',
+  [WORD_PATTERN]: 'must be one word of printable text: no whitespace, control characters, line or paragraph separators, or bidirectional overrides and isolates',
+};
 
 export const Timestamp = Type.String({ description: 'RFC 3339 UTC time' });
 

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { PageQuery, Text, Timestamp } from './common.js';
+import { PageQuery, Text, Timestamp, WORD_PATTERN } from './common.js';
 
-const UserName = Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\s\\u0000-\\u001f\\u007f]+$' });
+const UserName = Type.String({ minLength: 1, maxLength: 128, pattern: WORD_PATTERN });
 
 export const ServiceAccount = Type.Object(
   {

@@ -4,6 +4,7 @@ import type { AuthAttempt, BruteForceGuard } from '../brute-force.js';
 import { invalidClient, invalidRequest, OAuthError } from '../errors.js';
 import type { RequestParams } from '../params.js';
 import { parseBasicCredentials } from './basic.js';
+import { clientIdHint } from './id-hint.js';
 import { assertionAudiences, authenticatePrivateKeyJwt, type PrivateKeyJwtDeps } from './private-key-jwt.js';
 import { matchSecret } from './secret.js';
 import { assertClientMayAuthenticate } from './usable.js';
@@ -122,7 +123,8 @@ async function verifyClient(input: ClientAuthInput, deps: ClientAuthDeps, identi
 
   const entry = input.tenant.clients.get(clientId);
   const secretId = matchSecret(entry, secret, input.nowMs);
-  if (!entry) throw fail(`unknown client ${clientId}`);
+  // Unknown: perhaps a secret sent as the id. Only a hint of it is logged.
+  if (!entry) throw fail(`unknown client ${clientIdHint(clientId)}`);
   if (secretId === null) throw fail(`wrong or expired secret for client ${clientId}`);
   assertClientMayAuthenticate(entry, method, input.tenant, fail);
   return { entry, method, secretId };

@@ -1,0 +1,33 @@
+import type { JWK } from 'jose';
+import { joseJwtVerifier, type JwtVerifier } from '../../src/lib/jwt-verifier.js';
+
+/** A JwtVerifier that records what reaches it (the keys imported, the JWTs verified) and lets jose do the work. */
+export interface CountingVerifier extends JwtVerifier {
+  readonly imported: JWK[];
+  readonly verified: string[];
+  /** Forgets what was recorded so far. */
+  reset(): void;
+}
+
+/** A CountingVerifier over jose's verifier, for startTessera's `jwtVerifier`. */
+export function countingVerifier(): CountingVerifier {
+  const jose = joseJwtVerifier();
+  const imported: JWK[] = [];
+  const verified: string[] = [];
+  return {
+    imported,
+    verified,
+    importKey: (jwk, alg) => {
+      imported.push(jwk);
+      return jose.importKey(jwk, alg);
+    },
+    verify: (jwt, key, options) => {
+      verified.push(jwt);
+      return jose.verify(jwt, key, options);
+    },
+    reset: () => {
+      imported.length = 0;
+      verified.length = 0;
+    },
+  };
+}
