@@ -1,4 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createTlsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { embeddedIpv4, parseAddressRange } from '../../src/lib/outbound/addresses.js';
 import { AllowList } from '../../src/lib/outbound/allow-list.js';
@@ -204,5 +210,40 @@ describe('outbound: fetching', () => {
     const url = `${closed.base}/ok`;
     await closed.close();
     await refused(local().fetchJson(url), 'request failed (ECONNREFUSED)');
+  });
+});
+
+describe('outbound: https to a pinned address', () => {
+  it('sends the host name as SNI to the checked address and checks the certificate (a self-signed one is refused)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-tls-'));
+    const seen: string[] = [];
+    try {
+      // A certificate for the name, from a key server nobody trusts.
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=keys.pinned.test',
+        '-addext', 'subjectAltName=DNS:keys.pinned.test', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      const server = createTlsServer(
+        {
+          key: readFileSync(join(dir, 'key.pem')),
+          cert: readFileSync(join(dir, 'cert.pem')),
+          SNICallback: (name, done) => {
+            seen.push(name);
+            done(null);
+          },
+        },
+        (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[]}'),
+      );
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      try {
+        const o = outbound('keys.pinned.test', { resolve: async () => ['127.0.0.1'] });
+        await refused(o.fetchJson(`https://keys.pinned.test:${port}/jwks.json`), 'request failed (DEPTH_ZERO_SELF_SIGNED_CERT)');
+        assert.deepEqual(seen, ['keys.pinned.test'], 'the pinned connection named the host, not the address');
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
