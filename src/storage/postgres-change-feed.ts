@@ -16,14 +16,14 @@ const HEARTBEAT_TIMEOUT_MS = 5_000;
 /** NOTIFY payloads must stay under 8000 bytes; a larger change asks the others to reload everything. */
 const MAX_PAYLOAD = 7_900;
 
+/** Why the whole read model is reloaded: only `periodic` is a safety net that follows no lost or failed change. */
+export type ResyncReason = 'periodic' | 'reconnected' | 'requested by another process' | 'retry';
+
 /**
  * What travels on the channel: the change as JSON, with the sending process's id so that it can
  * ignore its own (it applied the change before sending). `resync` asks every process for a full
  * reload instead.
  */
-/** Why the whole read model is reloaded: only `periodic` is a safety net that follows no lost or failed change. */
-export type ResyncReason = 'periodic' | 'reconnected' | 'requested by another process' | 'retry';
-
 interface Envelope {
   readonly origin: string;
   readonly change?: unknown;
