@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import pg from 'pg';
 import type { Change } from '../../src/domain/changes.js';
 import { manualClock, type ManualClock } from '../helpers/admin.js';
 import { describeEachDialect } from '../helpers/dialects.js';
@@ -107,5 +108,29 @@ describeEachDialect('key caches: withdrawn jwks_uri keys stop working', (dialect
     } finally {
       await other.close();
     }
+  });
+
+  it('after the PostgreSQL change feed was lost, every fetched key set is dropped: the changes sent meanwhile were lost too', { skip: dialect === 'sqlite' && 'SQLite: no change feed' }, async () => {
+    await register('missed', [k1, k2]);
+    assert.equal((await token('missed', k1)).status, 200);
+    keyServer.route('/missed', { keys: [k2.publicJwk] });
+    // Whatever change was sent while the connection was down never arrives: only the loss and the recovery are seen.
+    const back = new Promise<void>((resolve) => {
+      let lost = false;
+      t.server.deps.storeHealth.onChange((available) => {
+        if (!available) lost = true;
+        else if (lost) resolve();
+      });
+    });
+    const killer = new pg.Client({ connectionString: t.config.databaseUrl });
+    await killer.connect();
+    try {
+      await killer.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'tessera' and pid <> pg_backend_pid()");
+    } finally {
+      await killer.end();
+    }
+    await back;
+    assertInvalidClient(await token('missed', k1), 'the withdrawn key, once the feed is back');
+    assert.equal((await token('missed', k2)).status, 200);
   });
 });
