@@ -1,5 +1,6 @@
-import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { parseAddressRange } from '../lib/outbound/addresses.js';
+import { AllowList } from '../lib/outbound/allow-list.js';
 import { parseDatabaseUrl } from '../storage/database.js';
 
 /** Validated, frozen settings of one Tessera process (DESIGN §1). */
@@ -47,6 +48,11 @@ export interface Config {
    * listener and runs upkeep, and N worker processes share the public port.
    */
   readonly workers: number;
+  /**
+   * Host names, IP addresses and CIDR ranges outbound fetches (a client's jwks_uri) may reach
+   * although they are not public, over http too (DESIGN §10); empty by default.
+   */
+  readonly outboundAllow: readonly string[];
 }
 
 /** Settings as flags of `tessera serve`; each overrides its environment variable. */
@@ -78,6 +84,7 @@ const VARIABLES: Record<keyof Config, string> = {
   outageGrace: 'TESSERA_OUTAGE_GRACE',
   trustProxy: 'TESSERA_TRUST_PROXY',
   workers: 'TESSERA_WORKERS',
+  outboundAllow: 'TESSERA_OUTBOUND_ALLOW',
 };
 
 /** Most worker processes `--workers` accepts. */
@@ -101,18 +108,21 @@ function trustProxy(value: string): boolean | number | string[] {
   if (value === 'true' || value === 'false') return value === 'true';
   if (/^\d+$/.test(value) && Number(value) <= 100) return Number(value);
   const entries = value.split(',').map((e) => e.trim());
-  const valid = (entry: string) => {
-    const [address, prefix, ...rest] = entry.split('/');
-    const family = isIP(address ?? '');
-    if (family === 0 || rest.length > 0) return false;
-    return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
-  };
-  if (!entries.every(valid)) {
+  if (!entries.every((entry) => parseAddressRange(entry) !== null)) {
     throw new ConfigError(
       `TESSERA_TRUST_PROXY must be true, false, a number of proxy hops, or IP addresses and CIDR ranges separated by commas, got ${JSON.stringify(value)}`,
     );
   }
   return entries;
+}
+
+/** Host names, IP addresses and CIDR ranges separated by commas; the error names the first wrong entry. */
+function outboundAllow(value: string): readonly string[] {
+  try {
+    return AllowList.parse(value).entries;
+  } catch (err) {
+    throw new ConfigError(`TESSERA_OUTBOUND_ALLOW must be host names, IP addresses and CIDR ranges separated by commas: ${(err as Error).message}`);
+  }
 }
 
 /** `auto` (one per core) or a whole number of worker processes. */
@@ -205,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     outageGrace: seconds('TESSERA_OUTAGE_GRACE', get('outageGrace') ?? '300'),
     trustProxy: trustProxy(get('trustProxy') ?? 'false'),
     workers: workers(get('workers') ?? 'auto'),
+    outboundAllow: outboundAllow(get('outboundAllow') ?? ''),
   });
 }
 

@@ -19,7 +19,6 @@ import { TenantsService } from '../domain/tenants/service.js';
 import { TokenActivity, type ActivityTaken } from '../domain/token-activity/activity.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { ExpiringSet } from '../lib/expiring-set.js';
-import { fetchJson } from '../lib/fetch-json.js';
 import { joseJwtVerifier, type JwtVerifier } from '../lib/jwt-verifier.js';
 import { auditLog } from '../observability/audit-log.js';
 import { Metrics, type MetricsOptions } from '../observability/metrics.js';
@@ -36,6 +35,7 @@ import { migrateToLatest } from '../storage/migrations/index.js';
 import { PostgresChangeFeed } from '../storage/postgres-change-feed.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
+import { createDocumentFetcher, type ListenerAddress } from './outbound.js';
 import { privateDataPaths, warnAboutSharedData } from './private-data.js';
 import { resolveKeyEncryptionKey } from './secret.js';
 
@@ -66,6 +66,8 @@ export interface Deps {
   readonly issuers: Issuers;
   readonly keyRotation: KeyRotation;
   readonly secretUsage: SecretUsage;
+  /** Where the admin listener is (its port once bound): outbound fetches never go there. */
+  readonly adminListener: ListenerAddress;
   /** private_key_jwt: clients' keys (jwks_uri cached per process) and the shared jti store. */
   readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis; readonly verifier: JwtVerifier };
   /** DPoP proofs seen within their window (RFC 9449 §11.1): in memory, shared by the processes of a cluster. */
@@ -123,8 +125,6 @@ export interface SiblingInbox {
   usage(usage: UsageCounts): void;
 }
 
-/** Bounds of a jwks_uri fetch. */
-export const JWKS_FETCH_LIMITS = { timeoutMs: 3000, maxBytes: 64 * 1024 } as const;
 /** How often each process reloads its whole read model, as a safety net behind the change feed. */
 export const READ_MODEL_RESYNC_MS = 60_000;
 
@@ -162,7 +162,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
             db: store.db,
             health: storeHealth,
             logger: logger.child({ component: 'change-feed' }),
-            resync: () => readModel.loadAll(),
+            resync: async (reason) => {
+              // Changes missed while the feed was down may have withdrawn keys: fetch them again.
+              if (reason !== 'periodic') clientKeys.forgetAll();
+              await readModel.loadAll();
+            },
             resyncIntervalMs: READ_MODEL_RESYNC_MS,
             ...(options.cluster ? { origin: options.cluster.id } : {}),
           })
@@ -172,6 +176,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const ctx: DomainContext = { db: store.db, clock, changes, kek, auditTrail: auditLog(logger) };
     const readModel = new ReadModel(ctx);
     changes.subscribe((change) => readModel.apply(change));
+    // A changed, deleted or re-created client's fetched keys go at once, in every process the change reaches.
+    const adminListener: ListenerAddress = { port: config.adminPort };
+    const documents = createDocumentFetcher(config, adminListener, logger.child({ component: 'outbound' }));
+    const clientKeys = new ClientKeys({ clock, load: (uri) => documents.fetchJson(uri) });
+    changes.subscribe(async (change) => clientKeys.forget(change));
     const metrics = new Metrics({ clock, readModel, storeHealth, store }, options.metrics);
     const tokenEvents = new TokenEvents();
     tokenEvents.add(metrics);
@@ -215,7 +224,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const grantTypes = new GrantTypeRegistry().register(clientCredentials);
     const verifier = options.jwtVerifier ?? joseJwtVerifier();
     const clientAuth = {
-      keys: new ClientKeys({ clock, load: (uri) => fetchJson(uri, JWKS_FETCH_LIMITS) }),
+      keys: clientKeys,
       jtis: new ClientAssertionJtis(ctx),
       verifier,
     };
@@ -230,7 +239,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       services: {
         tenants: new TenantsService(ctx),
         serviceAccounts: new ServiceAccountsService(ctx),
-        clients: new ClientsService(ctx),
+        clients: new ClientsService(ctx, documents),
         apis: new ApisService(ctx),
         grants: new GrantsService(ctx),
         keys: new KeysService(ctx),
@@ -243,6 +252,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       bruteForce,
       keyRotation: new KeyRotation(ctx, { intervalSeconds: config.keyRotationInterval, publishAheadSeconds: config.keyPublishAhead }),
       secretUsage,
+      adminListener,
       clientAuth,
       dpopProofs,
       tokenEvents,

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
 import { buildAdminApp } from '../http/admin/app.js';
 import { buildPublicApp } from '../http/public/app.js';
 import { AT_ONCE, type Pace } from '../lib/pace.js';
@@ -158,6 +159,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       apps.push(adminApp);
       await adminApp.listen({ host: config.adminHost, port: config.adminPort });
       adminAddress = addressOf(adminApp);
+      deps.adminListener.port = (adminApp.server.address() as AddressInfo).port;
     }
     const maintenance = startMaintenance(deps, role, depsOptions.cluster);
     return {

@@ -18,6 +18,7 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
   ['--database-pool-size <n>', 'databasePoolSize', 'PostgreSQL connections per process (TESSERA_DATABASE_POOL_SIZE)'],
   ['--outage-grace <seconds>', 'outageGrace', 'keep serving known clients this long while the database is down (TESSERA_OUTAGE_GRACE)'],
   ['--trust-proxy <value>', 'trustProxy', 'true | false | hop count | addresses and CIDRs of your proxies (TESSERA_TRUST_PROXY)'],
+  ['--outbound-allow <list>', 'outboundAllow', 'hosts, addresses and CIDR ranges jwks_uri fetches may reach although not public, http too (TESSERA_OUTBOUND_ALLOW, default none)'],
   ['--workers <n>', 'workers', 'processes serving the public listener: auto (one per core, the default) or 1 to 64 (TESSERA_WORKERS)'],
 ];
 

@@ -85,8 +85,3 @@ export function publicJwkProblem(jwk: unknown, parse: (jwk: Record<string, unkno
   }
   return null;
 }
-
-/** 127.0.0.0/8, ::1 and localhost, as URL host names (IPv6 in brackets). */
-export function isLoopbackHostname(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}

@@ -16,6 +16,9 @@ const HEARTBEAT_TIMEOUT_MS = 5_000;
 /** NOTIFY payloads must stay under 8000 bytes; a larger change asks the others to reload everything. */
 const MAX_PAYLOAD = 7_900;
 
+/** Why the whole read model is reloaded: only `periodic` is a safety net that follows no lost or failed change. */
+export type ResyncReason = 'periodic' | 'reconnected' | 'requested by another process' | 'retry';
+
 /**
  * What travels on the channel: the change as JSON, with the sending process's id so that it can
  * ignore its own (it applied the change before sending). `resync` asks every process for a full
@@ -33,8 +36,8 @@ export interface PostgresChangeFeedOptions {
   readonly db: Kysely<Database>;
   readonly health: StoreHealth;
   readonly logger: Pick<Logger, 'info' | 'warn' | 'debug'>;
-  /** Reloads the whole read model: after every reconnection, and every `resyncIntervalMs`. */
-  readonly resync: () => Promise<void>;
+  /** Reloads the whole read model: after every reconnection, and every `resyncIntervalMs` (`periodic`). */
+  readonly resync: (reason: ResyncReason) => Promise<void>;
   readonly resyncIntervalMs: number;
   /** How often the listening connection is checked and failed work retried (default 1 s). */
   readonly heartbeatMs?: number;
@@ -225,10 +228,10 @@ export class PostgresChangeFeed implements ChangeFeed {
   }
 
   /** One full reload at a time; answers whether it succeeded. */
-  #resync(reason: string): Promise<boolean> {
+  #resync(reason: ResyncReason): Promise<boolean> {
     this.#resyncing ??= (async () => {
       try {
-        await this.options.resync();
+        await this.options.resync(reason);
         this.#needsResync = false;
         this.options.logger.debug({ reason }, 'read model reloaded');
         return true;

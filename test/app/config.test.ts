@@ -27,6 +27,18 @@ describe('settings for several processes (config.ts)', () => {
     assert.deepEqual(trust('10.0.0.0/8, 127.0.0.1,::1,fd00::/8'), ['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8']);
   });
 
+  it('reads TESSERA_OUTBOUND_ALLOW (--outbound-allow) as host names, addresses and CIDR ranges; none by default', () => {
+    assert.deepEqual(loadConfig(pg).outboundAllow, []);
+    assert.deepEqual(loadConfig({ ...pg, TESSERA_OUTBOUND_ALLOW: 'keys.internal, 10.0.0.0/8,127.0.0.1,fd00::/8,[::1]' }).outboundAllow, [
+      'keys.internal',
+      '10.0.0.0/8',
+      '127.0.0.1',
+      'fd00::/8',
+      '[::1]',
+    ]);
+    assert.deepEqual(loadConfig({ ...pg, TESSERA_OUTBOUND_ALLOW: '10.0.0.0/8' }, { outboundAllow: '192.168.0.0/16' }).outboundAllow, ['192.168.0.0/16']);
+  });
+
   it('refuses wrong values, naming the variable', () => {
     const cases: [string, string, RegExp][] = [
       ['TESSERA_OUTAGE_GRACE', '-1', /^TESSERA_OUTAGE_GRACE must be a number of seconds, got "-1"$/],
@@ -36,6 +48,12 @@ describe('settings for several processes (config.ts)', () => {
       ['TESSERA_TRUST_PROXY', 'yes', /^TESSERA_TRUST_PROXY must be true, false, a number of proxy hops, or IP addresses and CIDR ranges/],
       ['TESSERA_TRUST_PROXY', '10.0.0.0/33', /^TESSERA_TRUST_PROXY must be/],
       ['TESSERA_TRUST_PROXY', 'proxy.internal', /^TESSERA_TRUST_PROXY must be/],
+      [
+        'TESSERA_OUTBOUND_ALLOW',
+        '10.0.0.0/8,https://keys.internal',
+        /^TESSERA_OUTBOUND_ALLOW must be host names, IP addresses and CIDR ranges separated by commas: "https:\/\/keys.internal" is not a host name, IP address or CIDR range$/,
+      ],
+      ['TESSERA_OUTBOUND_ALLOW', '10.0.0.0/33', /^TESSERA_OUTBOUND_ALLOW must be .*"10.0.0.0\/33" is not/],
       ['TESSERA_METRICS_TOKEN', 'short', /^TESSERA_METRICS_TOKEN must be 32 to 512 printable ASCII characters, without spaces$/],
       ['TESSERA_METRICS_TOKEN', `${'a'.repeat(20)} ${'b'.repeat(20)}`, /^TESSERA_METRICS_TOKEN must be/],
     ];

@@ -11,7 +11,8 @@ import { eventually } from '../helpers/eventually.js';
 import { adminCall, spawnTessera, stopTessera, type TesseraProcess } from '../helpers/process.js';
 import { parsePrometheus, valueOf } from '../helpers/prometheus.js';
 import { sh } from '../helpers/shell.js';
-import { dpopProof } from '../helpers/assertions.js';
+import { clientAssertion, dpopProof, JWT_BEARER } from '../helpers/assertions.js';
+import { startJwksServer } from '../helpers/jwks-server.js';
 import { testKey } from '../helpers/keys.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { basic, storeEnv } from '../helpers/tessera.js';
@@ -68,7 +69,8 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
     Promise.all(Array.from({ length: WORKERS * 2 }, () => postOnNewConnection(`${proc.publicUrl}/oauth2/token`, form, headers)));
 
   before(async () => {
-    const env = { ...(await storeEnv(dialect, dataDir)), TESSERA_ADMIN_TOKEN: adminToken, TESSERA_ADMIN_AUTH: 'loopback' };
+    // The key server of the jwks_uri test listens on 127.0.0.1: outbound fetches may go there.
+    const env = { ...(await storeEnv(dialect, dataDir)), TESSERA_ADMIN_TOKEN: adminToken, TESSERA_ADMIN_AUTH: 'loopback', TESSERA_OUTBOUND_ALLOW: '127.0.0.1' };
     databaseUrl = (env as Record<string, string>).TESSERA_DATABASE_URL!;
     // Trusting X-Forwarded-For lets the brute-force test fail from an address of its own.
     proc = await spawnTessera({ ...env, TESSERA_WORKERS: String(WORKERS), TESSERA_BRUTE_FORCE_MAX_FAILURES: '6', TESSERA_TRUST_PROXY: 'true' });
@@ -148,6 +150,40 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
     // counts against its source address, so they come from an address of their own.
     const replays = await everyWorker({ grant_type: 'client_credentials' }, { ...auth, dpop: proof, 'x-forwarded-for': '203.0.113.20' });
     for (const replay of replays) assert.deepEqual([replay.status, replay.body.error], [400, 'invalid_dpop_proof']);
+  });
+
+  it("drops a client's fetched jwks_uri keys in every worker when the client changes", async () => {
+    const keyServer = await startJwksServer();
+    try {
+      const [k1, k2] = [await testKey('ES256', 'fleet-1'), await testKey('ES256', 'fleet-2')];
+      keyServer.route('/fleet-keys', { keys: [k1.publicJwk, k2.publicJwk] });
+      const created = await admin('POST', '/clients', {
+        client_id: 'fleet-signer',
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks_uri: `${keyServer.base}/fleet-keys`,
+        audience: ['https://fleet.api/'],
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      /** One token request per worker and then some, each with an assertion of its own, from an address of its own (below the brute-force limit). */
+      const signedByEveryWorker = async (key: typeof k1) => {
+        const answers: Answer[] = [];
+        for (let i = 0; i < WORKERS * 2; i++) {
+          const assertion = await clientAssertion(key, systemClock, { clientId: 'fleet-signer', audience: 'http://localhost:4444' });
+          const form = { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: assertion };
+          answers.push(await postOnNewConnection(`${proc.publicUrl}/oauth2/token`, form, { 'x-forwarded-for': '203.0.113.50' }));
+        }
+        return answers;
+      };
+      for (const answer of await signedByEveryWorker(k1)) assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.equal(keyServer.hits.get('/fleet-keys'), WORKERS, 'each worker fetched the keys once');
+
+      keyServer.route('/fleet-keys', { keys: [k2.publicJwk] });
+      assert.equal((await admin('PATCH', '/clients/fleet-signer', { client_name: 'fleet-1 withdrawn' })).status, 200);
+      for (const answer of await signedByEveryWorker(k1)) assert.equal(answer.status, 401, 'the withdrawn key is refused by every worker, with no delay');
+      for (const answer of await signedByEveryWorker(k2)) assert.equal(answer.status, 200);
+    } finally {
+      await keyServer.close();
+    }
   });
 
   it('counts failed authentications across workers: one limit for the whole cluster', async () => {

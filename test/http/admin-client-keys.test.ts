@@ -14,7 +14,8 @@ describe('admin API: private_key_jwt keys and DPoP settings', () => {
   const pkjwt = { token_endpoint_auth_method: 'private_key_jwt' };
 
   before(async () => {
-    t = await startTessera();
+    // Local key servers are reached only when allowed (test/security/outbound-fetch.test.ts: without it).
+    t = await startTessera({ env: { TESSERA_OUTBOUND_ALLOW: '127.0.0.1,::1,localhost' } });
     rsa = await testKey('RS256', 'rsa-1');
     ec = await testKey('ES256', 'ec-1');
   });
@@ -39,7 +40,7 @@ describe('admin API: private_key_jwt keys and DPoP settings', () => {
     assert.equal(patched.jwks, null);
     assert.equal(patched.jwks_uri, 'https://keys.example.test/jwks.json');
     const local = ok(await t.admin('PATCH', '/clients/switcher', { jwks_uri: 'http://127.0.0.1:9/jwks' }));
-    assert.equal(local.jwks_uri, 'http://127.0.0.1:9/jwks', 'plain http is allowed for a loopback host');
+    assert.equal(local.jwks_uri, 'http://127.0.0.1:9/jwks', 'plain http is allowed for an address TESSERA_OUTBOUND_ALLOW lists');
     assertProblem(await t.admin('POST', '/clients/switcher/secrets', {}), {
       status: 409,
       detail: 'a private_key_jwt client authenticates with its keys and has no secrets',
@@ -119,10 +120,10 @@ describe('admin API: private_key_jwt keys and DPoP settings', () => {
     });
   });
 
-  it('accepts only absolute https jwks_uri values (http for loopback hosts)', async () => {
+  it('accepts only absolute https jwks_uri values (http for hosts TESSERA_OUTBOUND_ALLOW lists)', async () => {
     const cases: [string, string][] = [
-      ['http://keys.example.test/jwks.json', 'must be an https URL (http only for a loopback host)'],
-      ['ftp://127.0.0.1/jwks.json', 'must be an https URL (http only for a loopback host)'],
+      ['http://keys.example.test/jwks.json', 'http is only for hosts and addresses in TESSERA_OUTBOUND_ALLOW; use https'],
+      ['ftp://127.0.0.1/jwks.json', 'must be an https URL'],
       ['/relative/jwks.json', 'must be an absolute URL'],
       ['https://user:pass@keys.example.test/jwks.json', 'must not contain credentials'],
       ['https://keys.example.test/jwks.json#frag', 'must not contain a fragment'],

@@ -8,19 +8,11 @@ import { clientAssertion, JWT_BEARER, unsecuredJwt, type AssertionClaims } from 
 import { createClient } from '../helpers/fixtures.js';
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.js';
 import { testKey, type TestAlg, type TestKey } from '../helpers/keys.js';
-import { basic, decodeJwt, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
+import { assertInvalidClient, assertionTokenRequest, INVALID_CLIENT, registerJwksUriClient } from '../helpers/private-key-jwt.js';
+import { basic, decodeJwt, startTessera, type TestTessera } from '../helpers/tessera.js';
 
 const AUD = 'https://orders.test';
-const INVALID_CLIENT = { error: 'invalid_client', error_description: 'Client authentication failed.' };
 const ALGS: TestAlg[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
-
-/** Asserts the one public invalid_client answer: 401, the fixed body, no Basic challenge, no-store. */
-function assertInvalidClient(res: HttpResult, why: string): void {
-  assert.equal(res.status, 401, `${why}: ${res.text}`);
-  assert.deepEqual(res.body, INVALID_CLIENT, why);
-  assert.equal(res.headers.get('www-authenticate'), null, why);
-  assert.equal(res.headers.get('cache-control'), 'no-store', why);
-}
 
 describe('token endpoint: private_key_jwt (RFC 7523) with inline jwks', () => {
   let t: TestTessera;
@@ -222,7 +214,8 @@ describe('token endpoint: private_key_jwt with jwks_uri', () => {
 
   before(async () => {
     clock = manualClock();
-    t = await startTessera({ clock });
+    // The key server listens on 127.0.0.1: outbound fetches go there only when it is allowed.
+    t = await startTessera({ clock, env: { TESSERA_OUTBOUND_ALLOW: '127.0.0.1' } });
     keyServer = await startJwksServer();
     [k1, k2, k3] = [await testKey('RS256', 'k1'), await testKey('ES256', 'k2'), await testKey('EdDSA', 'k3')];
   });
@@ -231,14 +224,8 @@ describe('token endpoint: private_key_jwt with jwks_uri', () => {
     await keyServer.close();
   });
 
-  const request = async (clientId: string, key: TestKey) =>
-    t.form('/oauth2/token', {
-      grant_type: 'client_credentials',
-      client_assertion_type: JWT_BEARER,
-      client_assertion: await clientAssertion(key, clock, { clientId, audience: t.publicUrl }),
-    });
-  const register = (clientId: string, path: string) =>
-    createClient(t, { client_id: clientId, token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${keyServer.base}${path}`, audience: [AUD] });
+  const request = (clientId: string, key: TestKey) => assertionTokenRequest(t, clock, clientId, key);
+  const register = (clientId: string, path: string) => registerJwksUriClient(t, clientId, `${keyServer.base}${path}`);
 
   it('fetches on first use, caches, refetches once on an unknown kid (at most every 10 s) and after 5 minutes', async () => {
     const path = '/rotating/jwks.json';
@@ -271,15 +258,15 @@ describe('token endpoint: private_key_jwt with jwks_uri', () => {
     assert.equal(fetches(), 4, 'cached keys expire after 5 minutes');
   });
 
-  it('refuses when the jwks_uri fails: HTTP error, not a JWK Set, only private keys, over 64 KiB, redirect', async () => {
+  it('refuses when the jwks_uri fails: HTTP error, not a JWK Set, only private keys, over 256 KiB, redirect', async () => {
     keyServer.route('/error', (_req, res) => res.writeHead(500).end());
     keyServer.route('/not-jwks', { hello: 'world' });
     keyServer.route('/private', { keys: [k1.privateJwk] });
-    keyServer.route('/huge', { keys: [k1.publicJwk], padding: 'x'.repeat(70 * 1024) });
+    keyServer.route('/huge', { keys: [k1.publicJwk], padding: 'x'.repeat(300 * 1024) });
     keyServer.route('/chunked-huge', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write(`{"keys":[${JSON.stringify(k1.publicJwk)}],"padding":"`);
-      for (let i = 0; i < 70; i++) res.write('y'.repeat(1024));
+      for (let i = 0; i < 300; i++) res.write('y'.repeat(1024));
       res.end('"}');
     });
     keyServer.route('/redirect', (_req, res) => res.writeHead(302, { location: '/not-jwks' }).end());
@@ -287,9 +274,9 @@ describe('token endpoint: private_key_jwt with jwks_uri', () => {
       ['/error', 'answered HTTP 500'],
       ['/not-jwks', 'the document is not a JWK Set'],
       ['/private', 'the JWK Set holds no usable public signing key'],
-      ['/huge', 'exceeds 65536'],
-      ['/chunked-huge', 'body exceeds 65536 bytes'],
-      ['/redirect', 'request failed'],
+      ['/huge', 'body over 256 KiB'],
+      ['/chunked-huge', 'body over 256 KiB'],
+      ['/redirect', 'redirect not followed (HTTP 302)'],
     ];
     for (const [path, detail] of cases) {
       const id = `broken${path.replace(/\W/g, '-')}`;

@@ -109,7 +109,8 @@ describeEachDialect('keys from outside: refused before any key import or signatu
   before(async () => {
     clock = manualClock();
     verifier = countingVerifier();
-    t = await startTessera({ dialect, clock, jwtVerifier: verifier });
+    // The key server listens on 127.0.0.1: outbound fetches go there only when it is allowed.
+    t = await startTessera({ dialect, clock, jwtVerifier: verifier, env: { TESSERA_OUTBOUND_ALLOW: '127.0.0.1' } });
     keyServer = await startJwksServer();
     tokenUrl = `${t.publicUrl}/oauth2/token`;
     rsa = await testKey('RS256', 'rsa-real');

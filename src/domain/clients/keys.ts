@@ -1,5 +1,5 @@
 import type { JSONWebKeySet, JWK } from 'jose';
-import { isLoopbackHostname, publicJwkLimitsProblem, publicJwkProblem } from '../../lib/public-jwk.js';
+import { publicJwkLimitsProblem, publicJwkProblem } from '../../lib/public-jwk.js';
 import type { FieldError } from '../errors.js';
 
 /** At most this many keys in a client's inline JWK Set. */
@@ -42,8 +42,9 @@ export function keysWithinLimits(jwks: JSONWebKeySet): JSONWebKeySet {
 }
 
 /**
- * What is wrong with a `jwks_uri`, or null: an absolute https URL without credentials or
- * fragment; plain http only for a loopback host (a local key server, tests).
+ * What is wrong with a `jwks_uri` as written, or null: an absolute http(s) URL without credentials
+ * or fragment. Where it leads (https to public addresses, or what TESSERA_OUTBOUND_ALLOW names)
+ * is the document fetcher's check.
  */
 export function jwksUriProblem(uri: string): string | null {
   let url: URL;
@@ -52,8 +53,7 @@ export function jwksUriProblem(uri: string): string | null {
   } catch {
     return 'must be an absolute URL';
   }
-  const allowed = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHostname(url.hostname));
-  if (!allowed) return 'must be an https URL (http only for a loopback host)';
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an https URL';
   if (url.username !== '' || url.password !== '') return 'must not contain credentials';
   if (url.hash !== '' || uri.includes('#')) return 'must not contain a fragment';
   return null;

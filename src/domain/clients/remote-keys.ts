@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import type { Clock } from '../../lib/clock.js';
+import type { Change } from '../changes.js';
 import { publicJwkProblem } from '../../lib/public-jwk.js';
 import { MAX_CLIENT_KEYS } from './keys.js';
 import type { Client } from './model.js';
@@ -18,11 +19,22 @@ export interface ClientKeysOptions {
 
 interface Entry {
   readonly uri: string;
+  /** The URL as errors name it: without its query, which may carry a credential. */
+  readonly shown: string;
   keys: readonly JWK[] | null;
   fetchedAtMs: number;
   attemptedAtMs: number;
   error: string | null;
   inflight: Promise<void> | null;
+}
+
+function withoutQuery(uri: string): string {
+  try {
+    const url = new URL(uri);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return 'an invalid URL';
+  }
 }
 
 /**
@@ -39,12 +51,15 @@ export function usableKeys(doc: unknown): JWK[] {
 
 /**
  * The keys that verify a private_key_jwt client's assertions (RFC 7523 §2.2): its inline `jwks`,
- * or its `jwks_uri`'s, fetched on first use and cached for `maxAgeMs`. An unknown `kid` may ask
- * for a refresh, which is honoured at most once per `minIntervalMs` per client; a failed fetch is
- * remembered for that interval too, so a broken key server is not hammered. Per process.
+ * or its `jwks_uri`'s, fetched on first use and used for at most `maxAgeMs` after the fetch that
+ * found them. An unknown `kid` or a signature that does not verify may ask for a refresh, which
+ * is honoured at most once per `minIntervalMs` per client; a failed fetch is remembered for that
+ * interval too, so a broken key server is not hammered. Per process; `forget` drops a client's
+ * keys when it changes (the change feed calls it in every process).
  */
 export class ClientKeys {
-  readonly #entries = new Map<string, Entry>();
+  /** Per tenant, per client id. */
+  readonly #entries = new Map<string, Map<string, Entry>>();
   readonly #clock: Clock;
   readonly #load: JwksLoader;
   readonly #maxAgeMs: number;
@@ -58,21 +73,37 @@ export class ClientKeys {
   }
 
   /** The client's keys; `refresh` asks for a new fetch of its jwks_uri (e.g. for an unknown kid). Throws when none can be had. */
-  async keysOf(client: Pick<Client, 'tenantId' | 'clientId' | 'jwks' | 'jwksUri'>, options: { refresh?: boolean } = {}): Promise<readonly JWK[]> {
+  async keysOf(client: Pick<Client, 'tenantId' | 'clientId' | 'jwks' | 'jwksUri'>, options?: { refresh?: boolean }): Promise<readonly JWK[]> {
     if (client.jwks !== null) return client.jwks.keys;
     if (client.jwksUri === null) return [];
-    const id = `${client.tenantId}\u0000${client.clientId}`;
-    let entry = this.#entries.get(id);
+    let tenant = this.#entries.get(client.tenantId);
+    if (!tenant) this.#entries.set(client.tenantId, (tenant = new Map()));
+    let entry = tenant.get(client.clientId);
     if (!entry || entry.uri !== client.jwksUri) {
-      entry = { uri: client.jwksUri, keys: null, fetchedAtMs: 0, attemptedAtMs: Number.NEGATIVE_INFINITY, error: null, inflight: null };
-      this.#entries.set(id, entry);
+      const uri = client.jwksUri;
+      entry = { uri, shown: withoutQuery(uri), keys: null, fetchedAtMs: 0, attemptedAtMs: Number.NEGATIVE_INFINITY, error: null, inflight: null };
+      tenant.set(client.clientId, entry);
     }
     const now = this.#clock.now();
     const fresh = entry.keys !== null && now - entry.fetchedAtMs < this.#maxAgeMs;
     if (entry.inflight) await entry.inflight;
-    else if ((!fresh || options.refresh === true) && now - entry.attemptedAtMs >= this.#minIntervalMs) await this.#fetch(entry, now);
-    if (entry.keys === null) throw new Error(`jwks_uri ${entry.uri}: ${entry.error ?? 'not fetched'}`);
+    else if ((!fresh || options?.refresh === true) && now - entry.attemptedAtMs >= this.#minIntervalMs) await this.#fetch(entry, now);
+    if (entry.keys === null) throw new Error(`jwks_uri ${entry.shown}: ${entry.error ?? 'not fetched'}`);
+    // Keys past their age are not used, even while a refetch waits for its interval.
+    if (now - entry.fetchedAtMs >= this.#maxAgeMs) throw new Error(`jwks_uri ${entry.shown}: keys older than ${this.#maxAgeMs / 1000} s; ${entry.error ?? 'refetch not due yet'}`);
     return entry.keys;
+  }
+
+  /** Drops what was fetched for the clients a change concerns: one client, or every client of a tenant (a revocation concerns none). */
+  forget(change: Change): void {
+    if (change.kind === 'revocations') return;
+    if (change.kind === 'client') this.#entries.get(change.tenantId)?.delete(change.clientId);
+    else this.#entries.delete(change.tenantId);
+  }
+
+  /** Drops everything fetched (after changes may have been missed). */
+  forgetAll(): void {
+    this.#entries.clear();
   }
 
   #fetch(entry: Entry, now: number): Promise<void> {

@@ -9,7 +9,9 @@ import { serviceAccountsRepo } from '../../storage/repositories/service-accounts
 import { splitScope } from '../apis/model.js';
 import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
-import { ConflictError, InvalidError, NotFoundError, type Actor } from '../errors.js';
+import type { DocumentFetcher } from '../document-fetcher.js';
+import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError } from '../errors.js';
+import { jwksUriProblem } from './keys.js';
 import { isConfidential, type Client, type ClientSecret, type ClientType, type TokenEndpointAuthMethod } from './model.js';
 import { clientFieldErrors } from './rules.js';
 import { issueSecret } from './secrets.js';
@@ -69,7 +71,11 @@ function usesSecret(c: Client): boolean {
 }
 
 export class ClientsService {
-  constructor(private readonly ctx: DomainContext) {}
+  constructor(
+    private readonly ctx: DomainContext,
+    /** Checks a new jwks_uri as its fetches will be checked (DESIGN §10). */
+    private readonly documents: DocumentFetcher,
+  ) {}
 
   async get(tenantId: string, clientId: string): Promise<Client> {
     const client = await clientsRepo.get(this.ctx.db, tenantId, clientId);
@@ -108,9 +114,10 @@ export class ClientsService {
     };
     const issued = usesSecret(client) ? issueSecret(clientId, nowMs) : null;
     if (issued) client.secrets.push(issued.record);
+    const destination = await this.#jwksUriRefusal(input.jwksUri);
     try {
       await transactAudited(this.ctx, async (trx, audit) => {
-        await this.#validate(trx, client);
+        await this.#validate(trx, client, destination);
         await clientsRepo.insert(trx, client);
         if (issued) await clientsRepo.insertSecret(trx, tenantId, issued.record);
         await audit.record({
@@ -132,6 +139,7 @@ export class ClientsService {
   }
 
   async update(actor: Actor, tenantId: string, clientId: string, patch: ClientPatch): Promise<Client> {
+    const destination = await this.#jwksUriRefusal(patch.jwksUri);
     const updated = await transactAudited(this.ctx, async (trx, audit) => {
       const client = await clientsRepo.get(trx, tenantId, clientId);
       if (!client) throw new NotFoundError('client', clientId);
@@ -152,7 +160,7 @@ export class ClientsService {
         dpopBoundAccessTokens: patch.dpopBoundAccessTokens ?? client.dpopBoundAccessTokens,
         updatedAt: isoTime(this.ctx.clock.now()),
       };
-      await this.#validate(trx, next);
+      await this.#validate(trx, next, destination);
       await clientsRepo.update(trx, next);
       await audit.record({
         tenantId,
@@ -221,8 +229,18 @@ export class ClientsService {
     await this.ctx.changes.publish({ kind: 'client', tenantId, clientId });
   }
 
-  async #validate(trx: Executor, c: Client): Promise<void> {
-    const errors = clientFieldErrors(c);
+  /**
+   * A new jwks_uri is checked where its fetches will go (resolving its host) before the
+   * transaction opens, so that no lock waits on DNS; a URL the rules already refuse is not.
+   */
+  async #jwksUriRefusal(uri: string | null | undefined): Promise<FieldError[]> {
+    if (typeof uri !== 'string' || jwksUriProblem(uri) !== null) return [];
+    const refusal = await this.documents.refusal(uri);
+    return refusal === null ? [] : [{ pointer: '/jwks_uri', detail: refusal }];
+  }
+
+  async #validate(trx: Executor, c: Client, destination: FieldError[]): Promise<void> {
+    const errors = [...clientFieldErrors(c), ...destination];
     if (c.serviceAccountId !== null && !(await serviceAccountsRepo.get(trx, c.tenantId, c.serviceAccountId))) {
       errors.push({ pointer: '/service_account_id', detail: `service account ${JSON.stringify(c.serviceAccountId)} does not exist` });
     }

@@ -80,6 +80,54 @@ function describe(err: unknown): string {
   return err instanceof errors.JOSEError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
 }
 
+/** What an assertion's header asks of the client's keys, and how a failure is told. */
+interface WantedKey {
+  readonly kid: string | undefined;
+  readonly alg: AsymmetricJwsAlg;
+  readonly fail: PrivateKeyJwtInput['fail'];
+}
+
+const REFRESH = { refresh: true } as const;
+
+/** The client's keys that fit the assertion's kid and alg (refetched first if `refresh`); unavailable keys fail the authentication. */
+async function clientKeys(source: ClientKeySource, client: ClientRecord, wanted: WantedKey, refresh: boolean): Promise<JWK[]> {
+  try {
+    return candidateKeys(await source.keysOf(client, refresh ? REFRESH : undefined), wanted.kid, wanted.alg);
+  } catch (err) {
+    throw wanted.fail(`keys of client ${client.clientId} unavailable: ${describe(err)}`);
+  }
+}
+
+/** What checks an assertion's signature and claims, for one request. */
+interface Verifying {
+  readonly alg: AsymmetricJwsAlg;
+  readonly clientId: string;
+  readonly input: PrivateKeyJwtInput;
+  readonly verifier: JwtVerifier;
+}
+
+/** The assertion's payload verified with the first key whose signature matches, or undefined when none does; other failures throw. */
+async function verifiedPayload(assertion: string, keys: readonly JWK[], { alg, clientId, input, verifier }: Verifying): Promise<JWTPayload | undefined> {
+  for (const jwk of keys) {
+    try {
+      const { payload } = await verifier.verify(assertion, await verifier.importKey(jwk, alg), {
+        algorithms: [alg],
+        issuer: clientId,
+        subject: clientId,
+        audience: [...input.audiences],
+        requiredClaims: ['exp', 'jti'],
+        currentDate: new Date(input.nowMs),
+        clockTolerance: ASSERTION_CLOCK_TOLERANCE_S,
+      });
+      return payload;
+    } catch (err) {
+      if (err instanceof errors.JWSSignatureVerificationFailed) continue;
+      throw input.fail(`client assertion of ${clientId} refused: ${describe(err)}`);
+    }
+  }
+  return undefined;
+}
+
 /**
  * Authenticates a client with a JWT assertion (RFC 7523 §2.2 and §3; OpenID Connect Core §9):
  * `iss` = `sub` = the client, `aud` the issuer or its token endpoint, `exp` required and at most
@@ -125,33 +173,22 @@ export async function authenticatePrivateKeyJwt(input: PrivateKeyJwtInput, deps:
   const { client } = entry;
 
   const kid = typeof header.kid === 'string' ? header.kid : undefined;
-  let candidates: JWK[];
-  try {
-    candidates = candidateKeys(await deps.keys.keysOf(client), kid, alg);
-    // A key the cache does not know yet: the client may have rotated (rate-limited refetch).
-    if (candidates.length === 0 && client.jwksUri !== null) candidates = candidateKeys(await deps.keys.keysOf(client, { refresh: true }), kid, alg);
-  } catch (err) {
-    throw fail(`keys of client ${clientId} unavailable: ${describe(err)}`);
-  }
+  const wanted: WantedKey = { kid, alg, fail };
+  let candidates = await clientKeys(deps.keys, client, wanted, false);
+  // A key the cache does not know yet: the client may have rotated (rate-limited refetch).
+  if (candidates.length === 0 && client.jwksUri !== null) candidates = await clientKeys(deps.keys, client, wanted, true);
   if (candidates.length === 0) throw fail(`no key of client ${clientId} matches kid ${JSON.stringify(kid ?? null)} and alg ${alg}`);
 
-  let payload: JWTPayload | undefined;
-  for (const jwk of candidates) {
-    try {
-      ({ payload } = await deps.verifier.verify(assertion, await deps.verifier.importKey(jwk, alg), {
-        algorithms: [alg],
-        issuer: clientId,
-        subject: clientId,
-        audience: [...input.audiences],
-        requiredClaims: ['exp', 'jti'],
-        currentDate: new Date(input.nowMs),
-        clockTolerance: ASSERTION_CLOCK_TOLERANCE_S,
-      }));
-      break;
-    } catch (err) {
-      if (err instanceof errors.JWSSignatureVerificationFailed) continue;
-      throw fail(`client assertion of ${clientId} refused: ${describe(err)}`);
-    }
+  const verifying: Verifying = { alg, clientId, input, verifier: deps.verifier };
+  let payload = await verifiedPayload(assertion, candidates, verifying);
+  if (!payload && client.jwksUri !== null) {
+    // The key may have been replaced under the same kid: one rate-limited refetch, and only keys not tried yet.
+    const refetched = await clientKeys(deps.keys, client, wanted, true);
+    payload = await verifiedPayload(
+      assertion,
+      refetched.filter((k) => !candidates.includes(k)),
+      verifying,
+    );
   }
   if (!payload) throw fail(`client assertion of ${clientId}: signature verification failed`);
 
