@@ -242,7 +242,7 @@ if (DIALECTS.includes('postgres')) {
     before(async () => {
       const first = await startTessera({ dialect: 'postgres', clock, env });
       servers.push(first);
-      const shared = { ...env, TESSERA_DATABASE_URL: first.config.databaseUrl, TESSERA_SECRET: first.config.secret! };
+      const shared = { ...env, TESSERA_DATABASE_URL: first.config.databaseUrl, TESSERA_SECRET: first.config.secret!, TESSERA_ADMIN_TOKEN: first.adminToken };
       for (let i = 0; i < 2; i++) servers.push(await startTessera({ dialect: 'postgres', clock, env: shared }));
     });
     after(() => Promise.all(servers.map((s) => s.close())));
