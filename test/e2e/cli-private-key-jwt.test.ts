@@ -37,7 +37,8 @@ describeEachDialect('CLI: private_key_jwt clients and tessera token --private-ke
   };
 
   before(async () => {
-    t = await startTessera({ dialect });
+    // The key server is on 127.0.0.1: allowed by name where outbound fetches are limited to public addresses.
+    t = await startTessera({ dialect, env: { TESSERA_OUTBOUND_ALLOW: '127.0.0.1' } });
     keys = await startJwksServer();
     dir = mkdtempSync(join(tmpdir(), 'tessera-cli-pkjwt-'));
     env = { TESSERA_ADMIN_URL: t.adminUrl, TESSERA_ADMIN_TOKEN: t.adminToken };
