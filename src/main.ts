@@ -18,8 +18,9 @@ import { registerToken } from './cli/token.js';
 const HELP = `
 Admin commands (clients, service-accounts, apis, grants, keys, tenants, admin-tokens,
 audit-events) call the admin API of a running server: --endpoint or TESSERA_ADMIN_URL
-(default http://127.0.0.1:4445), --token or TESSERA_ADMIN_TOKEN. "tessera token" calls the
-public token endpoint as a client. serve, migrate and admin-token work on the database directly.
+(default http://127.0.0.1:4445), --token or TESSERA_ADMIN_TOKEN (the variable serve reads too).
+"tessera token" calls the public token endpoint as a client, with a secret or --private-key.
+serve, migrate and admin-token work on the database directly.
 
 Exit codes:
   0  success

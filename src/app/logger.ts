@@ -40,3 +40,14 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     destination,
   );
 }
+
+/**
+ * Writes `text` (lines for people, such as the first-start banner) to the logger's own
+ * destination, so that it keeps its place among the log lines: pino writes asynchronously, and
+ * text written to process.stdout directly can land before lines logged earlier.
+ */
+export function writeAmongLogLines(logger: Logger, text: string): void {
+  const destination = (logger as unknown as Record<symbol, DestinationStream | undefined>)[pino.symbols.streamSym];
+  if (destination) destination.write(text);
+  else process.stdout.write(text);
+}

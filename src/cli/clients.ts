@@ -42,7 +42,11 @@ const metadataOptions = (update: boolean) => [
   ...clears(update, '--no-scope', 'no scopes of its own'),
   new Option('--grant-type <type>', 'grant_types entry (repeatable; default client_credentials)').argParser(repeatable),
   new Option('--response-type <type>', 'response_types entry (repeatable)').argParser(repeatable),
-  new Option('--auth-method <method>', 'token_endpoint_auth_method: the only secret method accepted').choices(['client_secret_basic', 'client_secret_post']),
+  new Option('--auth-method <method>', 'token_endpoint_auth_method: one secret method only, or private_key_jwt (implied by --jwks or --jwks-uri)').choices([
+    'client_secret_basic',
+    'client_secret_post',
+    'private_key_jwt',
+  ]),
   ...clears(update, '--no-auth-method', 'accept both secret methods'),
   new Option('--service-account-id <id>', 'the service account the client acts for'),
   ...clears(update, '--no-service-account-id', 'act for no service account'),
@@ -52,14 +56,18 @@ const metadataOptions = (update: boolean) => [
   new Option('--no-active', 'disable the client: it fails authentication'),
   new Option('--dpop', 'dpop_bound_access_tokens: every token request must carry a DPoP proof'),
   ...clears(update, '--no-dpop', 'DPoP proofs optional'),
-  new Option('--jwks-uri <url>', 'where its public keys are, for private_key_jwt'),
+  new Option('--jwks-uri <url>', 'where its public keys are: the client authenticates with private_key_jwt'),
   ...clears(update, '--no-jwks-uri', 'remove jwks_uri'),
-  new Option('--jwks <file>', 'a JSON file holding its JWK Set, for private_key_jwt'),
+  new Option('--jwks <file>', 'a JSON file holding its public JWK Set: the client authenticates with private_key_jwt'),
   ...clears(update, '--no-jwks', 'remove jwks'),
 ];
 
-/** Options → RFC 7591 metadata; options not given are left out. */
+/**
+ * Options → RFC 7591 metadata; options not given are left out. Keys given (`--jwks`,
+ * `--jwks-uri`) without `--auth-method` mean private_key_jwt: the only method keys serve.
+ */
 function metadata(o: MetadataOptions): Record<string, unknown> {
+  const keysGiven = typeof o.jwks === 'string' || typeof o.jwksUri === 'string';
   return defined({
     client_name: o.name,
     client_type: o.type,
@@ -67,7 +75,7 @@ function metadata(o: MetadataOptions): Record<string, unknown> {
     scope: o.scope === false ? '' : o.scope?.join(' '),
     grant_types: o.grantType,
     response_types: o.responseType,
-    token_endpoint_auth_method: orNull(o.authMethod),
+    token_endpoint_auth_method: o.authMethod === undefined && keysGiven ? 'private_key_jwt' : orNull(o.authMethod),
     service_account_id: orNull(o.serviceAccountId),
     access_token_ttl: orNull(o.ttl),
     active: o.active,
@@ -105,6 +113,7 @@ export function registerClients(program: Command): void {
         'tessera clients create --client-id my-api4 --audience https://localhost:5001/ --scope read:secrets',
         'tessera clients create --name "Periodic Cleanup" --service-account-id sa_01m8232r9qy73jxrj3dnad6hrs',
         'tessera clients create --name ci --json > client.json',
+        'tessera clients create --client-id billing-job --jwks billing-job.jwks.json --audience https://billing.example.com/',
       ],
     },
     async (ctx, _args, options) => {

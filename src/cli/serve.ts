@@ -22,6 +22,15 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
   ['--workers <n>', 'workers', 'processes serving the public listener: auto (one per core, the default) or 1 to 64 (TESSERA_WORKERS)'],
 ];
 
+/** The text printed once when the first start generated an admin token: the token, where to use it, the console. */
+export function firstStartBanner(token: string, adminAddress: string, consoleUrl: string): string {
+  return (
+    `\n  First start: an admin token was generated. It is shown this once; keep it safe.\n\n    ${token}\n\n` +
+    `  Use it as: Authorization: Bearer <token>   (admin API at ${adminAddress})\n` +
+    `  Web console: ${consoleUrl}   (sign in with this token)\n\n`
+  );
+}
+
 export function registerServe(program: Command): void {
   const cmd = program.command('serve').description('start the public (4444) and admin (4445) listeners');
   for (const [flag, , help] of FLAGS) cmd.option(flag, help);
@@ -33,7 +42,7 @@ export function registerServe(program: Command): void {
   );
   cmd.action(async (options: Record<string, string>) => {
     // Loaded here, not at the top: the admin commands start without the server and storage modules.
-    const [{ loadConfig }, { startServer }, { isClusterWorker, onClusterStop, startClusterPrimary, startClusterWorker }, { createLogger }] = await Promise.all([
+    const [{ loadConfig }, { startServer }, { isClusterWorker, onClusterStop, startClusterPrimary, startClusterWorker }, { createLogger, writeAmongLogLines }] = await Promise.all([
       import('../app/config.js'),
       import('../app/server.js'),
       import('../app/cluster.js'),
@@ -60,13 +69,10 @@ export function registerServe(program: Command): void {
     }
     const server = config.workers > 1 ? await startClusterPrimary(config) : await startServer(config);
     const { logger } = server.deps;
-    logger.info({ public: server.publicAddress, admin: server.adminAddress, issuer: config.publicUrl, workers: config.workers }, 'Tessera is ready');
-    if (server.generatedAdminToken) {
-      process.stdout.write(
-        `\n  First start: an admin token was generated. It is shown this once; keep it safe.\n\n    ${server.generatedAdminToken}\n\n` +
-          `  Use it as: Authorization: Bearer <token>   (admin API at ${server.adminAddress})\n\n`,
-      );
-    }
+    const consoleUrl = `${server.adminAddress}/console/`;
+    // Written among the log lines, after those of the start: the banner stands whole just before the ready line.
+    if (server.generatedAdminToken) writeAmongLogLines(logger, firstStartBanner(server.generatedAdminToken, server.adminAddress, consoleUrl));
+    logger.info({ public: server.publicAddress, admin: server.adminAddress, console: consoleUrl, issuer: config.publicUrl, workers: config.workers }, 'Tessera is ready');
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;

@@ -1,13 +1,19 @@
 import { Option, type Command } from 'commander';
+import { JWT_BEARER_ASSERTION_TYPE } from '../protocol/client-auth/private-key-jwt.js';
+import { ASYMMETRIC_JWS_ALGS, type AsymmetricJwsAlg } from '../lib/public-jwk.js';
 import { examples, repeatable } from './admin-command.js';
-import { CliError, EXIT, EXIT_CODES_HELP } from './errors.js';
+import { readAssertionKey, signClientAssertion } from './client-assertion.js';
+import { CliError, EXIT, EXIT_CODES_HELP, usageError } from './errors.js';
 import { httpUrl, send } from './http.js';
 import { block, json } from './output.js';
 
 interface TokenOptions {
   issuer: string;
   clientId: string;
-  clientSecret: string;
+  clientSecret?: string;
+  privateKey?: string;
+  alg?: AsymmetricJwsAlg;
+  kid?: string;
   scope?: string[];
   audience?: string[];
   resource?: string[];
@@ -55,12 +61,21 @@ async function requestToken(o: TokenOptions): Promise<TokenResponse> {
   for (const audience of o.audience ?? []) form.append('audience', audience);
   for (const resource of o.resource ?? []) form.append('resource', resource);
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-  if (o.auth === 'basic') headers.authorization = basicCredentials(o.clientId, o.clientSecret);
+  // private_key_jwt (RFC 7523 §2.2): a key that cannot be used is wrong usage, found before anything is sent.
+  const key = o.privateKey === undefined ? undefined : readAssertionKey(o.privateKey, { alg: o.alg, kid: o.kid });
+  const endpoint = await tokenEndpoint(o.issuer);
+  if (key !== undefined) {
+    form.set('client_assertion_type', JWT_BEARER_ASSERTION_TYPE);
+    form.set(
+      'client_assertion',
+      await signClientAssertion({ clientId: o.clientId, audience: endpoint.href, key, nowSeconds: Math.floor(Date.now() / 1000) }),
+    );
+  } else if (o.auth === 'basic') headers.authorization = basicCredentials(o.clientId, o.clientSecret!);
   else {
     form.set('client_id', o.clientId);
-    form.set('client_secret', o.clientSecret);
+    form.set('client_secret', o.clientSecret!);
   }
-  const answer = await send(await tokenEndpoint(o.issuer), { method: 'POST', headers, body: form.toString() });
+  const answer = await send(endpoint, { method: 'POST', headers, body: form.toString() });
   const body = answer.json as Partial<TokenResponse> & { error?: string; error_description?: string };
   if (answer.status === 200 && typeof body?.access_token === 'string') return body as TokenResponse;
   if (typeof body?.error !== 'string') throw new CliError(EXIT.refused, `the token endpoint answered HTTP ${answer.status}`);
@@ -93,14 +108,17 @@ const indent = (text: string) => text.replace(/^(?=.)/gm, '  ');
 export function registerToken(program: Command): void {
   program
     .command('token')
-    .description('get an access token as a client (client_credentials) from the public endpoint; --decode shows its claims')
+    .description('get an access token as a client (client_credentials, with a secret or a private key) from the public endpoint; --decode shows its claims')
     .addOption(new Option('--issuer <url>', "the tenant's issuer, e.g. http://localhost:4444 or http://localhost:4444/t/acme").makeOptionMandatory())
     .addOption(new Option('--client-id <id>', 'the client').makeOptionMandatory())
     .addOption(
-      new Option('--client-secret <secret>', "the client's secret (better from the environment: it stays out of the shell history and process list)")
-        .env('TESSERA_CLIENT_SECRET')
-        .makeOptionMandatory(),
+      new Option('--client-secret <secret>', "the client's secret (better from the environment: it stays out of the shell history and process list)").env(
+        'TESSERA_CLIENT_SECRET',
+      ),
     )
+    .addOption(new Option('--private-key <file>', 'private_key_jwt: sign a client assertion with this key (PEM private key or private JWK) instead of sending a secret'))
+    .addOption(new Option('--alg <alg>', "with --private-key: the assertion's algorithm (default: from the key, RSA RS256, EC P-256 ES256, Ed25519 EdDSA, or the JWK's alg)").choices(ASYMMETRIC_JWS_ALGS))
+    .addOption(new Option('--kid <kid>', "with --private-key: the assertion's kid (default: the JWK's kid; none for a PEM key)"))
     .addOption(new Option('--scope <scope>', 'scopes wanted (repeatable, or space-separated)').argParser(repeatable))
     .addOption(new Option('--audience <audience>', 'an audience wanted (repeatable)').argParser(repeatable))
     .addOption(new Option('--resource <uri>', 'a resource indicator, RFC 8707 (repeatable)').argParser(repeatable))
@@ -114,9 +132,14 @@ export function registerToken(program: Command): void {
         'tessera token --issuer http://localhost:4444 --client-id my-api4 --audience https://localhost:5001/ --decode',
         'TOKEN=$(tessera token --issuer http://localhost:4444/t/acme --client-id billing --scope read)',
         'tessera token --issuer http://localhost:4444 --client-id my-api4 --auth post --json',
+        'tessera token --issuer http://localhost:4444 --client-id billing-job --private-key billing-job.key.pem --audience https://billing.example.com/',
       ])}\nThe token endpoint is found in {issuer}/.well-known/oauth-authorization-server, else {issuer}/oauth2/token is used.\n${EXIT_CODES_HELP}\n`,
     )
-    .action(async (o: TokenOptions) => {
+    .action(async (o: TokenOptions, command: Command) => {
+      if (o.privateKey !== undefined && command.getOptionValueSource('clientSecret') === 'cli') throw usageError('give --client-secret or --private-key, not both');
+      // A secret in the environment stays unused when a key is given.
+      if (o.privateKey === undefined && o.clientSecret === undefined) throw usageError('give --client-secret (or TESSERA_CLIENT_SECRET) or --private-key');
+      if (o.privateKey === undefined && (o.alg !== undefined || o.kid !== undefined)) throw usageError('--alg and --kid go with --private-key');
       const issuer = httpUrl(o.issuer, '--issuer').href.replace(/\/+$/, '');
       const response = await requestToken({ ...o, issuer });
       const decoded = o.decode ? decodeJwt(response.access_token) : undefined;

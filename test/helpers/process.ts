@@ -1,4 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
 
@@ -104,4 +106,12 @@ export async function adminCall(proc: TesseraProcess, token: string, method: str
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Writes an executable `tessera` into `dir` that runs the compiled CLI, so that docs' commands run as written with `dir` on the PATH. */
+export function tesseraOnPath(dir: string): string {
+  const file = join(dir, 'tessera');
+  writeFileSync(file, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} "$@"\n`);
+  chmodSync(file, 0o755);
+  return `${dir}:${process.env.PATH ?? ''}`;
 }

@@ -36,6 +36,28 @@ describe('the console at /console on the admin listener', () => {
     }
   });
 
+  it('sends a browser opening the admin root to the console (303), before any token is asked for', async () => {
+    const browser = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+    for (const method of ['GET', 'HEAD']) {
+      const res = await fetch(`${t.adminUrl}/`, { method, headers: { accept: browser }, redirect: 'manual' });
+      assert.equal(res.status, 303, method);
+      assert.equal(res.headers.get('location'), '/console/');
+      assert.equal(res.headers.get('www-authenticate'), null);
+    }
+  });
+
+  it('keeps the API answer at the admin root for API clients: 401 without a token, 404 with one', async () => {
+    for (const accept of ['application/json', '*/*', 'application/problem+json']) {
+      const res = await fetch(`${t.adminUrl}/`, { headers: { accept }, redirect: 'manual' });
+      assert.equal(res.status, 401, accept);
+      assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="tessera-admin"');
+      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    }
+    assertProblem(await t.admin('GET', '/'), { status: 404, detail: 'no route GET /', instance: '/' });
+    // Only the root: other paths a browser opens keep their answers.
+    assert.equal((await fetch(`${t.adminUrl}/clients`, { headers: { accept: 'text/html' }, redirect: 'manual' })).status, 401);
+  });
+
   it('serves the hashed assets for a year, and answers a missing asset with a 404 problem, not the page', async () => {
     const assets = readdirSync(join(DEFAULT_CONSOLE_DIR, 'assets'));
     const script = assets.find((f) => f.endsWith('.js'))!;

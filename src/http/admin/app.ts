@@ -5,7 +5,7 @@ import type { Deps } from '../../app/deps.js';
 import { registerAdminAuth } from './auth.js';
 import { clientErrorHandler } from '../client-error.js';
 import { observabilityOptions, registerObservability } from '../observability.js';
-import { registerConsole } from './console.js';
+import { registerConsole, registerConsoleRedirect } from './console.js';
 import { containsNul, registerAdminBodyParsers } from './body.js';
 import { registerTenantScope } from './context.js';
 import { registerAdminUrlChecks } from './input.js';
@@ -68,6 +68,7 @@ export async function buildAdminApp(deps: Deps, options: AdminAppOptions = {}): 
 
   registerObservability(app, deps.metrics.requestDurations('admin'));
   registerAdminBodyParsers(app);
+  registerConsoleRedirect(app);
   registerAdminAuth(app, deps);
   registerAdminUrlChecks(app);
   app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));

@@ -84,3 +84,16 @@ export function registerConsole(app: FastifyInstance, dir: string = DEFAULT_CONS
   app.get('/console', options, serve);
   app.get('/console/*', options, serve);
 }
+
+/**
+ * A browser opening the admin listener's root (a GET that accepts `text/html`) is sent to the
+ * console with `303 See Other`, before any token is asked for; API clients (`application/json`,
+ * `*\/*`) keep the API's answer. Registered before the admin authentication hook.
+ */
+export function registerConsoleRedirect(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if ((request.method === 'GET' || request.method === 'HEAD') && request.url === '/' && (request.headers.accept ?? '').includes('text/html')) {
+      return reply.code(303).header('location', '/console/').send();
+    }
+  });
+}
