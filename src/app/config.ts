@@ -47,6 +47,18 @@ export interface Config {
    * listener and runs upkeep, and N worker processes share the public port.
    */
   readonly workers: number;
+  /** Seconds a request may take to arrive in full, headers and body; then 408 and the connection is closed. */
+  readonly httpRequestTimeout: number;
+  /** Seconds a connection may take to send a request's headers (at most httpRequestTimeout). */
+  readonly httpHeadersTimeout: number;
+  /** Seconds an idle keep-alive connection is kept open between requests. */
+  readonly httpKeepAliveTimeout: number;
+  /** Open connections each listener of each process accepts; more are closed at once. */
+  readonly httpMaxConnections: number;
+  /** Requests served on one connection before it is closed (`Connection: close`); 0 = no limit. */
+  readonly httpMaxRequestsPerSocket: number;
+  /** Seconds a shutdown waits for requests in flight before closing their connections. */
+  readonly shutdownTimeout: number;
 }
 
 /** Settings as flags of `tessera serve`; each overrides its environment variable. */
@@ -78,6 +90,12 @@ const VARIABLES: Record<keyof Config, string> = {
   outageGrace: 'TESSERA_OUTAGE_GRACE',
   trustProxy: 'TESSERA_TRUST_PROXY',
   workers: 'TESSERA_WORKERS',
+  httpRequestTimeout: 'TESSERA_HTTP_REQUEST_TIMEOUT',
+  httpHeadersTimeout: 'TESSERA_HTTP_HEADERS_TIMEOUT',
+  httpKeepAliveTimeout: 'TESSERA_HTTP_KEEP_ALIVE_TIMEOUT',
+  httpMaxConnections: 'TESSERA_HTTP_MAX_CONNECTIONS',
+  httpMaxRequestsPerSocket: 'TESSERA_HTTP_MAX_REQUESTS_PER_SOCKET',
+  shutdownTimeout: 'TESSERA_SHUTDOWN_TIMEOUT',
 };
 
 /** Most worker processes `--workers` accepts. */
@@ -184,6 +202,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   if (adminAuth === 'loopback' && !isLoopbackHost(adminHost)) {
     throw new ConfigError('TESSERA_ADMIN_AUTH=loopback requires TESSERA_ADMIN_HOST to be a loopback address');
   }
+  const httpRequestTimeout = integer('TESSERA_HTTP_REQUEST_TIMEOUT', get('httpRequestTimeout') ?? '10', 1, 3600, ' seconds');
+  const httpHeadersTimeout = integer('TESSERA_HTTP_HEADERS_TIMEOUT', get('httpHeadersTimeout') ?? String(Math.min(5, httpRequestTimeout)), 1, 3600, ' seconds');
+  if (httpHeadersTimeout > httpRequestTimeout) {
+    throw new ConfigError(`TESSERA_HTTP_HEADERS_TIMEOUT (${httpHeadersTimeout}) must not exceed TESSERA_HTTP_REQUEST_TIMEOUT (${httpRequestTimeout})`);
+  }
   return Object.freeze({
     databaseUrl,
     publicUrl,
@@ -205,6 +228,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     outageGrace: seconds('TESSERA_OUTAGE_GRACE', get('outageGrace') ?? '300'),
     trustProxy: trustProxy(get('trustProxy') ?? 'false'),
     workers: workers(get('workers') ?? 'auto'),
+    httpRequestTimeout,
+    httpHeadersTimeout,
+    httpKeepAliveTimeout: integer('TESSERA_HTTP_KEEP_ALIVE_TIMEOUT', get('httpKeepAliveTimeout') ?? '5', 1, 3600, ' seconds'),
+    httpMaxConnections: integer('TESSERA_HTTP_MAX_CONNECTIONS', get('httpMaxConnections') ?? '10000', 1, 1_000_000, ' connections'),
+    httpMaxRequestsPerSocket: integer('TESSERA_HTTP_MAX_REQUESTS_PER_SOCKET', get('httpMaxRequestsPerSocket') ?? '0', 0, 1_000_000_000, ' (0: no limit)'),
+    shutdownTimeout: integer('TESSERA_SHUTDOWN_TIMEOUT', get('shutdownTimeout') ?? '10', 1, 3600, ' seconds'),
   });
 }
 
