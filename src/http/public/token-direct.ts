@@ -100,6 +100,9 @@ export function directTokenPath(options: DirectTokenPathOptions): { factory: (fa
     );
   };
 
+  /** A request's `req` log field before its body is read. */
+  const described = (req: IncomingMessage) => ({ method: 'POST', url: req.url, ip: clientAddress(req, trust) });
+
   const factory = (fastify: (req: IncomingMessage, res: ServerResponse) => void): Server => {
     // A stalled body is timed out by the server (limitedServer) whichever path reads it.
     return limitedServer(limits, (req, res) => {
@@ -120,14 +123,13 @@ export function directTokenPath(options: DirectTokenPathOptions): { factory: (fa
       const started = performance.now();
       const requestId = requestIdOf(req);
       // Told as Fastify tells its requests (registerObservability), from when the headers are in.
-      const logged = () => ({ method: 'POST', url: req.url, ip: clientAddress(req, trust) });
-      if (logsIncomingLines(logger.level)) logger.debug({ reqId: requestId, req: logged() }, 'incoming request');
+      if (logsIncomingLines(logger.level)) logger.debug({ reqId: requestId, req: described(req) }, 'incoming request');
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => handle(req, res, route, requestId, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), started));
       // An aborted request has nobody left to answer.
       req.on('error', () => {
-        if (logsRequestLines(logger.level)) logger.info({ reqId: requestId, req: logged() }, ABORTED);
+        if (logsRequestLines(logger.level)) logger.info({ reqId: requestId, req: described(req) }, ABORTED);
       });
     });
   };
