@@ -67,9 +67,10 @@ export const RELAY_TIMEOUT_MS = 2_000;
  * about a second to hand over.
  */
 const USAGE_COLLECT_TIMEOUT_MS = 15_000;
-/** How long workers get to start, and to stop gracefully. */
+/** How long workers get to start. */
 const WORKER_START_TIMEOUT_MS = 60_000;
-const WORKER_STOP_TIMEOUT_MS = 10_000;
+/** How long a stopping worker gets beyond its drain (TESSERA_SHUTDOWN_TIMEOUT) to hand over its counts and exit. */
+const WORKER_STOP_GRACE_MS = 10_000;
 /** Delay before replacing a worker that died. */
 const RESPAWN_DELAY_MS = 1_000;
 /** The environment variable that gives workers the cluster's id. */
@@ -234,7 +235,7 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
         const event = (name: 'exit' | 'disconnect') => new Promise<void>((done) => worker.once(name, () => done()));
         const gone = [...(worker.isDead() ? [] : [event('exit')]), ...(worker.isConnected() ? [event('disconnect')] : [])];
         if (gone.length === 0) return;
-        const timer = setTimeout(() => worker.process.kill('SIGKILL'), WORKER_STOP_TIMEOUT_MS);
+        const timer = setTimeout(() => worker.process.kill('SIGKILL'), config.shutdownTimeout * 1000 + WORKER_STOP_GRACE_MS);
         if (worker.isConnected()) worker.send({ tessera: 'stop' } satisfies Message);
         else worker.process.kill('SIGTERM');
         await Promise.all(gone);

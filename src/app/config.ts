@@ -50,9 +50,21 @@ export interface Config {
   readonly workers: number;
   /**
    * Host names, IP addresses and CIDR ranges outbound fetches (a client's jwks_uri) may reach
-   * although they are not public, over http too (DESIGN §10); empty by default.
+   * although they are not public, over http too; empty by default.
    */
   readonly outboundAllow: readonly string[];
+  /** Seconds a request may take to arrive in full, headers and body; then 408 and the connection is closed. */
+  readonly httpRequestTimeout: number;
+  /** Seconds a connection may take to send a request's headers (at most httpRequestTimeout). */
+  readonly httpHeadersTimeout: number;
+  /** Seconds an idle keep-alive connection is kept open between requests. */
+  readonly httpKeepAliveTimeout: number;
+  /** Open connections each listener of each process accepts; more are closed at once. */
+  readonly httpMaxConnections: number;
+  /** Requests served on one connection before it is closed (`Connection: close`); 0 = no limit. */
+  readonly httpMaxRequestsPerSocket: number;
+  /** Seconds a shutdown waits for requests in flight before closing their connections. */
+  readonly shutdownTimeout: number;
 }
 
 /** Settings as flags of `tessera serve`; each overrides its environment variable. */
@@ -85,6 +97,12 @@ const VARIABLES: Record<keyof Config, string> = {
   trustProxy: 'TESSERA_TRUST_PROXY',
   workers: 'TESSERA_WORKERS',
   outboundAllow: 'TESSERA_OUTBOUND_ALLOW',
+  httpRequestTimeout: 'TESSERA_HTTP_REQUEST_TIMEOUT',
+  httpHeadersTimeout: 'TESSERA_HTTP_HEADERS_TIMEOUT',
+  httpKeepAliveTimeout: 'TESSERA_HTTP_KEEP_ALIVE_TIMEOUT',
+  httpMaxConnections: 'TESSERA_HTTP_MAX_CONNECTIONS',
+  httpMaxRequestsPerSocket: 'TESSERA_HTTP_MAX_REQUESTS_PER_SOCKET',
+  shutdownTimeout: 'TESSERA_SHUTDOWN_TIMEOUT',
 };
 
 /** Most worker processes `--workers` accepts. */
@@ -194,6 +212,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   if (adminAuth === 'loopback' && !isLoopbackHost(adminHost)) {
     throw new ConfigError('TESSERA_ADMIN_AUTH=loopback requires TESSERA_ADMIN_HOST to be a loopback address');
   }
+  const httpRequestTimeout = integer('TESSERA_HTTP_REQUEST_TIMEOUT', get('httpRequestTimeout') ?? '10', 1, 3600, ' seconds');
+  const httpHeadersTimeout = integer('TESSERA_HTTP_HEADERS_TIMEOUT', get('httpHeadersTimeout') ?? String(Math.min(5, httpRequestTimeout)), 1, 3600, ' seconds');
+  if (httpHeadersTimeout > httpRequestTimeout) {
+    throw new ConfigError(`TESSERA_HTTP_HEADERS_TIMEOUT (${httpHeadersTimeout}) must not exceed TESSERA_HTTP_REQUEST_TIMEOUT (${httpRequestTimeout})`);
+  }
   return Object.freeze({
     databaseUrl,
     publicUrl,
@@ -216,6 +239,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     trustProxy: trustProxy(get('trustProxy') ?? 'false'),
     workers: workers(get('workers') ?? 'auto'),
     outboundAllow: outboundAllow(get('outboundAllow') ?? ''),
+    httpRequestTimeout,
+    httpHeadersTimeout,
+    httpKeepAliveTimeout: integer('TESSERA_HTTP_KEEP_ALIVE_TIMEOUT', get('httpKeepAliveTimeout') ?? '5', 1, 3600, ' seconds'),
+    httpMaxConnections: integer('TESSERA_HTTP_MAX_CONNECTIONS', get('httpMaxConnections') ?? '10000', 1, 1_000_000, ' connections'),
+    httpMaxRequestsPerSocket: integer('TESSERA_HTTP_MAX_REQUESTS_PER_SOCKET', get('httpMaxRequestsPerSocket') ?? '0', 0, 1_000_000_000, ' (0: no limit)'),
+    shutdownTimeout: integer('TESSERA_SHUTDOWN_TIMEOUT', get('shutdownTimeout') ?? '10', 1, 3600, ' seconds'),
   });
 }
 

@@ -124,6 +124,23 @@ export async function handOverUsage(deps: Deps, handOver: NonNullable<ClusterPee
   await deps.tokenActivity.flush();
 }
 
+/**
+ * Closes the listeners gracefully: no new connection, idle keep-alive connections closed, every
+ * request in flight answered (the last on its connection, with `Connection: close`). Connections
+ * still open after `timeoutMs` (a request that never completes, a slow reader) are closed.
+ */
+async function drainListeners(apps: readonly FastifyInstance[], timeoutMs: number, logger: Deps['logger']): Promise<void> {
+  const late = setTimeout(() => {
+    logger.warn({ timeout_s: timeoutMs / 1000 }, 'requests still in flight at the end of the shutdown timeout; closing their connections');
+    for (const app of apps) app.server.closeAllConnections();
+  }, timeoutMs);
+  try {
+    await Promise.all(apps.map((a) => a.close()));
+  } finally {
+    clearTimeout(late);
+  }
+}
+
 function addressOf(app: FastifyInstance): string {
   const address = app.server.address();
   if (address === null || typeof address === 'string') return String(address);
@@ -169,7 +186,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       generatedAdminToken,
       close: async () => {
         await maintenance.stop();
-        await Promise.all(apps.map((a) => a.close()));
+        await drainListeners(apps, config.shutdownTimeout * 1000, deps.logger);
         for (const [name, run] of usageTasks(deps, depsOptions.cluster, 'close')) {
           await run().catch((err: unknown) => deps.logger.warn({ err, task: name }, 'could not record usage at shutdown'));
         }

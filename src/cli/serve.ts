@@ -20,6 +20,12 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
   ['--trust-proxy <value>', 'trustProxy', 'true | false | hop count | addresses and CIDRs of your proxies (TESSERA_TRUST_PROXY)'],
   ['--outbound-allow <list>', 'outboundAllow', 'hosts, addresses and CIDR ranges jwks_uri fetches may reach although not public, http too (TESSERA_OUTBOUND_ALLOW, default none)'],
   ['--workers <n>', 'workers', 'processes serving the public listener: auto (one per core, the default) or 1 to 64 (TESSERA_WORKERS)'],
+  ['--http-request-timeout <seconds>', 'httpRequestTimeout', 'time for a whole request (headers and body) to arrive, then 408 (TESSERA_HTTP_REQUEST_TIMEOUT, default 10)'],
+  ['--http-headers-timeout <seconds>', 'httpHeadersTimeout', "time for a request's headers to arrive (TESSERA_HTTP_HEADERS_TIMEOUT, default 5)"],
+  ['--http-keep-alive-timeout <seconds>', 'httpKeepAliveTimeout', 'idle time before a keep-alive connection is closed (TESSERA_HTTP_KEEP_ALIVE_TIMEOUT, default 5)'],
+  ['--http-max-connections <n>', 'httpMaxConnections', 'open connections per listener and process (TESSERA_HTTP_MAX_CONNECTIONS, default 10000)'],
+  ['--http-max-requests-per-socket <n>', 'httpMaxRequestsPerSocket', 'requests per connection before it is closed; 0 = no limit (TESSERA_HTTP_MAX_REQUESTS_PER_SOCKET, default 0)'],
+  ['--shutdown-timeout <seconds>', 'shutdownTimeout', 'time a shutdown waits for requests in flight (TESSERA_SHUTDOWN_TIMEOUT, default 10)'],
 ];
 
 /** The text printed once when the first start generated an admin token: the token, where to use it, the console. */

@@ -27,6 +27,9 @@ export function requestIdOf(raw: IncomingMessage): string {
   return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** The log line of a request whose client closed the connection before it was answered. */
+export const ABORTED = 'request aborted';
+
 /** Levels at which `request completed` (info) is written. */
 const LOGS_INFO = new Set(['info', 'debug', 'trace']);
 
@@ -43,7 +46,8 @@ export function logsRequestLines(level: string): boolean {
 /**
  * One log line per request instead of Fastify's two: `request completed` at info, with the
  * method, path, client address, status, duration and the route's `logFields`; `incoming request`
- * only at debug. Every line of a request carries its `reqId`.
+ * only at debug; `request aborted` at info when the client left before its answer. Every line of a
+ * request carries its `reqId`.
  */
 export class RequestLog extends LogController {
   override incomingRequest(request: FastifyRequest): void {
@@ -72,6 +76,12 @@ export function registerObservability(app: FastifyInstance, durations: RequestDu
   app.decorateRequest('logFields', null);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
+  });
+  // A client that goes away before its answer (a reset mid-body, a timeout) is its own doing:
+  // one info line, never an error, never an outage.
+  app.addHook('onRequestAbort', (request, done) => {
+    if (logsRequestLines(request.log.level)) request.log.info({ req: request }, ABORTED);
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {

@@ -25,13 +25,19 @@ const UNAVAILABLE_STATES = /^(08...|57P0[123]|53300)$/;
 /** Errors of the pg driver that carry no code: the connection ended or could not be made in time. */
 const DRIVER_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable)/;
 
-/** True when `err` says the database cannot be reached, rather than that it refused a statement. */
+/**
+ * True when `err` says the database cannot be reached, rather than that it refused a statement.
+ * Only a driver's errors qualify: a socket code counts when a system call failed with it (the
+ * database connection's own socket, `syscall` set), never for Node's `aborted` error of an HTTP
+ * request whose client reset the connection mid-body (ECONNRESET too, but no system call), which
+ * is the client's doing, not an outage.
+ */
 export function isConnectionFailure(err: unknown): boolean {
   if (err instanceof StoreUnavailable) return true;
   if (!(err instanceof Error)) return false;
   const { code, syscall } = err as { code?: unknown; syscall?: unknown };
   if (typeof code === 'string') {
-    if (NETWORK_CODES.has(code) || UNAVAILABLE_STATES.test(code)) return true;
+    if ((NETWORK_CODES.has(code) && typeof syscall === 'string') || UNAVAILABLE_STATES.test(code)) return true;
     // A Unix socket path with no server behind it.
     if (code === 'ENOENT' && syscall === 'connect') return true;
   }

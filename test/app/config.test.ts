@@ -77,6 +77,31 @@ describe('settings for several processes (config.ts)', () => {
     assert.equal(loadConfig({ ...pg, TESSERA_METRICS_TOKEN: 'm'.repeat(32) }).metricsToken, 'm'.repeat(32));
   });
 
+  it('limits connections by default, reads TESSERA_HTTP_* and TESSERA_SHUTDOWN_TIMEOUT, and refuses wrong values naming the variable', () => {
+    const config = loadConfig(pg);
+    assert.deepEqual(
+      [config.httpRequestTimeout, config.httpHeadersTimeout, config.httpKeepAliveTimeout, config.httpMaxConnections, config.httpMaxRequestsPerSocket, config.shutdownTimeout],
+      [10, 5, 5, 10_000, 0, 10],
+    );
+    assert.equal(loadConfig({ ...pg, TESSERA_HTTP_REQUEST_TIMEOUT: '3' }).httpHeadersTimeout, 3, 'the headers timeout follows a shorter request timeout');
+    assert.equal(loadConfig({ ...pg, TESSERA_HTTP_MAX_CONNECTIONS: '500' }, { httpMaxConnections: '20' }).httpMaxConnections, 20);
+    assert.throws(
+      () => loadConfig({ ...pg, TESSERA_HTTP_REQUEST_TIMEOUT: '10', TESSERA_HTTP_HEADERS_TIMEOUT: '20' }),
+      (err: Error) => err instanceof ConfigError && err.message === 'TESSERA_HTTP_HEADERS_TIMEOUT (20) must not exceed TESSERA_HTTP_REQUEST_TIMEOUT (10)',
+    );
+    const wrong: [string, string][] = [
+      ['TESSERA_HTTP_REQUEST_TIMEOUT', '0'],
+      ['TESSERA_HTTP_HEADERS_TIMEOUT', '1.5'],
+      ['TESSERA_HTTP_KEEP_ALIVE_TIMEOUT', '5s'],
+      ['TESSERA_HTTP_MAX_CONNECTIONS', '0'],
+      ['TESSERA_HTTP_MAX_REQUESTS_PER_SOCKET', '-1'],
+      ['TESSERA_SHUTDOWN_TIMEOUT', '3601'],
+    ];
+    for (const [name, value] of wrong) {
+      assert.throws(() => loadConfig({ ...pg, [name]: value }), (err: Error) => err instanceof ConfigError && err.message.startsWith(`${name} must be`), `${name}=${value}`);
+    }
+  });
+
   it('still requires TESSERA_SECRET with PostgreSQL', () => {
     assert.throws(() => loadConfig({ TESSERA_DATABASE_URL: pg.TESSERA_DATABASE_URL }), /TESSERA_SECRET is required with PostgreSQL/);
   });

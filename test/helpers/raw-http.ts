@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import type { HttpResult } from './tessera.js';
 
 export interface RawRequest {
@@ -64,4 +65,55 @@ export function postFormFrom(
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...headers },
     body,
   });
+}
+
+/** A TCP connection to a listener, written to by hand: what the server answers, and when it closes. */
+export interface RawConnection {
+  /** Resolves once the connection is open. */
+  readonly opened: Promise<void>;
+  write(data: string): void;
+  /** Everything the server has sent so far (latin1). */
+  received(): string;
+  /** Resolves once the server has sent `pattern` (rejects if the connection closes first). */
+  receives(pattern: RegExp): Promise<string>;
+  /** Resolves with everything the server sent once the connection has closed (a reset included). */
+  readonly closed: Promise<string>;
+  /** Resets the connection from this side. */
+  destroy(): void;
+}
+
+/** Opens a raw connection to the listener at `baseUrl` (http://127.0.0.1:port). */
+export function rawConnection(baseUrl: string): RawConnection {
+  const { hostname, port } = new URL(baseUrl);
+  const socket = connect(Number(port), hostname);
+  let answer = '';
+  const waiting: (() => void)[] = [];
+  socket.on('data', (chunk: Buffer) => {
+    answer += chunk.toString('latin1');
+    for (const wake of waiting.splice(0)) wake();
+  });
+  // A reset ends the connection like a close; what was sent before it is kept.
+  socket.on('error', () => {});
+  const closed = new Promise<string>((resolve) =>
+    socket.on('close', () => {
+      for (const wake of waiting.splice(0)) wake();
+      resolve(answer);
+    }),
+  );
+  return {
+    opened: new Promise((resolve) => socket.once('connect', () => resolve())),
+    write: (data) => void socket.write(data),
+    received: () => answer,
+    receives: (pattern) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(answer)) resolve(answer);
+          else if (socket.destroyed) reject(new Error(`connection closed before ${pattern}: ${JSON.stringify(answer)}`));
+          else waiting.push(check);
+        };
+        check();
+      }),
+    closed,
+    destroy: () => void socket.resetAndDestroy(),
+  };
 }

@@ -4,6 +4,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import { registerAdminAuth } from './auth.js';
 import { clientErrorHandler } from '../client-error.js';
+import { connectionLimits, limitedServer } from '../connection-limits.js';
+import { drainOptions, registerDrain } from '../drain.js';
 import { observabilityOptions, registerObservability } from '../observability.js';
 import { registerConsole, registerConsoleRedirect } from './console.js';
 import { containsNul, registerAdminBodyParsers } from './body.js';
@@ -52,7 +54,8 @@ export async function buildAdminApp(deps: Deps, options: AdminAppOptions = {}): 
     loggerInstance: deps.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     ...observabilityOptions(),
     bodyLimit: ADMIN_BODY_LIMIT,
-    return503OnClosing: true,
+    serverFactory: (handler) => limitedServer(connectionLimits(deps.config), handler),
+    ...drainOptions(),
     // Room for a client id of 128 characters (CLIENT_ID_PATTERN); longer path segments are 414.
     routerOptions: { maxParamLength: 256 },
     // Bad percent-encoding, over-long path segments: answered before any hook runs, so the headers are set here.
@@ -67,6 +70,7 @@ export async function buildAdminApp(deps: Deps, options: AdminAppOptions = {}): 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerObservability(app, deps.metrics.requestDurations('admin'));
+  registerDrain(app);
   registerAdminBodyParsers(app);
   registerConsoleRedirect(app);
   registerAdminAuth(app, deps);

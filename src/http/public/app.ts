@@ -4,6 +4,8 @@ import { authorizationServerMetadata } from '../../protocol/discovery.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { registerRevocationRoutes } from './revocation-routes.js';
 import { clientErrorHandler } from '../client-error.js';
+import { connectionLimits } from '../connection-limits.js';
+import { drainOptions, registerDrain } from '../drain.js';
 import { observabilityOptions, registerObservability } from '../observability.js';
 import { trustProxy } from './client-address.js';
 import { methodNotAllowed, PUBLIC_HEADERS, sendOAuthError } from './errors.js';
@@ -31,14 +33,14 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
   const trust = trustProxy(deps.config.trustProxy);
   const tenantOf = tenantResolver(deps);
   const serveToken = tokenRoute(deps, tenantOf);
-  const direct = directTokenPath({ serve: serveToken, logger, durations, trust, bodyLimit: PUBLIC_BODY_LIMIT });
+  const direct = directTokenPath({ serve: serveToken, logger, durations, trust, bodyLimit: PUBLIC_BODY_LIMIT, limits: connectionLimits(deps.config) });
   const app = Fastify({
     loggerInstance: logger,
     ...observabilityOptions(),
     serverFactory: direct.factory,
     bodyLimit: PUBLIC_BODY_LIMIT,
     trustProxy: trust,
-    return503OnClosing: true,
+    ...drainOptions(),
     // Bad percent-encoding, over-long path parameters: RFC 6749 errors like any other.
     frameworkErrors: (err, request, reply) => sendOAuthError(err, request, reply.header('x-request-id', request.id)),
     clientErrorHandler: clientErrorHandler((status) => ({
@@ -47,11 +49,12 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
       headers: PUBLIC_HEADERS,
     })),
   });
-  // Once closing, every request goes through Fastify, which answers 503.
+  // Once closing, every request goes through Fastify, which answers it with `Connection: close`.
   app.addHook('preClose', (done) => {
     direct.closing();
     done();
   });
+  registerDrain(app);
 
   registerObservability(app, durations);
   app.addHook('onSend', async (_request, reply) => {

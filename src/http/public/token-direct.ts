@@ -1,14 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RequestDurations } from '../../observability/metrics.js';
-import { logsIncomingLines, logsRequestLines, requestIdOf, type LogFieldsHolder } from '../observability.js';
+import { limitedServer, type ConnectionLimits } from '../connection-limits.js';
+import { ABORTED, logsIncomingLines, logsRequestLines, requestIdOf, type LogFieldsHolder } from '../observability.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
 import { logPublicError, PUBLIC_HEADERS, publicError, publicErrorHeaders } from './errors.js';
 import { headerValues, TENANT_ID, type TokenHttpRequest, type TokenPath, type tokenRoute } from './token-route.js';
-
-/** Fastify's defaults for the server it would have made (https://fastify.dev/docs/latest/Reference/Server/). */
-const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 /** The form content types the direct path takes; any other (JSON, multipart, odd parameters) goes through Fastify. */
 const FORM = new Set(['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded;charset=utf-8', 'application/x-www-form-urlencoded; charset=utf-8']);
@@ -43,6 +41,8 @@ export interface DirectTokenPathOptions {
   durations: RequestDurations;
   trust: TrustProxy | false;
   bodyLimit: number;
+  /** The listener's timeouts and caps: the direct path reads its bodies on the same server, under the same limits. */
+  limits: ConnectionLimits;
 }
 
 /**
@@ -55,7 +55,7 @@ export interface DirectTokenPathOptions {
  * request once the listener is closing — goes to Fastify.
  */
 export function directTokenPath(options: DirectTokenPathOptions): { factory: (fastify: (req: IncomingMessage, res: ServerResponse) => void) => Server; closing(): void } {
-  const { serve, logger, durations, trust, bodyLimit } = options;
+  const { serve, logger, durations, trust, bodyLimit, limits } = options;
   let closing = false;
 
   const answer = (res: ServerResponse, status: number, requestId: string, headers: Readonly<Record<string, string>>, body: string): void => {
@@ -66,8 +66,7 @@ export function directTokenPath(options: DirectTokenPathOptions): { factory: (fa
     res.end(body);
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse, route: TokenRouteMatch, body: Buffer, started: number): void => {
-    const requestId = requestIdOf(req);
+  const handle = (req: IncomingMessage, res: ServerResponse, route: TokenRouteMatch, requestId: string, body: Buffer, started: number): void => {
     const headers = req.headers;
     const call: TokenHttpRequest = {
       pathTenant: route.pathTenant,
@@ -82,7 +81,6 @@ export function directTokenPath(options: DirectTokenPathOptions): { factory: (fa
     };
     const line: LogFieldsHolder = { logFields: null };
     const logged = () => ({ method: 'POST', url: call.url, ip: call.address });
-    if (logsIncomingLines(logger.level)) logger.debug({ reqId: requestId, req: logged() }, 'incoming request');
     const done = (status: number) => {
       durations.observe(route.pattern, 'POST', status, (performance.now() - started) / 1000);
       if (!logsRequestLines(logger.level)) return;
@@ -102,8 +100,12 @@ export function directTokenPath(options: DirectTokenPathOptions): { factory: (fa
     );
   };
 
+  /** A request's `req` log field before its body is read. */
+  const described = (req: IncomingMessage) => ({ method: 'POST', url: req.url, ip: clientAddress(req, trust) });
+
   const factory = (fastify: (req: IncomingMessage, res: ServerResponse) => void): Server => {
-    const server = createServer((req, res) => {
+    // A stalled body is timed out by the server (limitedServer) whichever path reads it.
+    return limitedServer(limits, (req, res) => {
       const route = req.method === 'POST' && !closing ? matchTokenRoute(req.url!) : undefined;
       const headers = req.headers;
       const length = headers['content-length'];
@@ -119,16 +121,17 @@ export function directTokenPath(options: DirectTokenPathOptions): { factory: (fa
         return;
       }
       const started = performance.now();
+      const requestId = requestIdOf(req);
+      // Told as Fastify tells its requests (registerObservability), from when the headers are in.
+      if (logsIncomingLines(logger.level)) logger.debug({ reqId: requestId, req: described(req) }, 'incoming request');
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => handle(req, res, route, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), started));
+      req.on('end', () => handle(req, res, route, requestId, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), started));
       // An aborted request has nobody left to answer.
-      req.on('error', () => {});
+      req.on('error', () => {
+        if (logsRequestLines(logger.level)) logger.info({ reqId: requestId, req: described(req) }, ABORTED);
+      });
     });
-    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-    server.requestTimeout = 0;
-    server.setTimeout(0);
-    return server;
   };
 
   return {

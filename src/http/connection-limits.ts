@@ -1,0 +1,57 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Config } from '../app/config.js';
+
+/** What one listener allows each connection (docs/hardening.md, "Connection limits and timeouts"). */
+export interface ConnectionLimits {
+  /** A whole request, headers and body, must have arrived within this time (then 408). */
+  readonly requestTimeoutMs: number;
+  /** A request's headers must have arrived within this time (then 408); a new connection that sends nothing in this time is closed. */
+  readonly headersTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept between requests. */
+  readonly keepAliveTimeoutMs: number;
+  /** Open connections the listener accepts; one more is closed at once. */
+  readonly maxConnections: number;
+  /** Requests answered on one connection, the last with `Connection: close`; 0 = no limit. */
+  readonly maxRequestsPerSocket: number;
+}
+
+/**
+ * How often Node looks for requests past their timeouts (its default, 30 s, would let a 10 s
+ * timeout run to 40 s): a walk over the open connections, once a second.
+ */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
+/** The limits of TESSERA_HTTP_* (seconds in the settings, milliseconds here). */
+export function connectionLimits(config: Pick<Config, 'httpRequestTimeout' | 'httpHeadersTimeout' | 'httpKeepAliveTimeout' | 'httpMaxConnections' | 'httpMaxRequestsPerSocket'>): ConnectionLimits {
+  return {
+    requestTimeoutMs: config.httpRequestTimeout * 1000,
+    headersTimeoutMs: config.httpHeadersTimeout * 1000,
+    keepAliveTimeoutMs: config.httpKeepAliveTimeout * 1000,
+    maxConnections: config.httpMaxConnections,
+    maxRequestsPerSocket: config.httpMaxRequestsPerSocket,
+  };
+}
+
+/**
+ * A node:http server that holds no connection longer than `limits` allow: Node times every
+ * request from its first byte (and a new connection from its opening), and one whose headers or
+ * body stall is handed to Fastify's `clientErrorHandler` (src/http/client-error.ts, 408), whichever
+ * code was reading it (Fastify, or the token endpoint's direct path). Both listeners are made by
+ * it (Fastify's `serverFactory`).
+ */
+export function limitedServer(limits: ConnectionLimits, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  const server = createServer(
+    {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+    },
+    handler,
+  );
+  server.maxConnections = limits.maxConnections;
+  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+  // No inactivity timeout while a request is answered: a slow answer is the server's own doing.
+  server.setTimeout(0);
+  return server;
+}
