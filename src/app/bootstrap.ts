@@ -15,13 +15,15 @@ const SYSTEM = { id: 'system', reason: 'bootstrap' };
  * (an empty store, or one whose only token was the environment's) gets a generated one, which this
  * returns for the caller to print once.
  */
-export async function bootstrap(deps: Deps): Promise<{ generatedAdminToken?: string }> {
+export async function bootstrap(deps: Deps): Promise<{ generatedAdminToken?: string; firstStart?: boolean }> {
   const { tenants, adminTokens } = deps.services;
+  let firstStart = false;
   try {
     await tenants.get(DEFAULT_TENANT);
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
     await tenants.create(SYSTEM, { id: DEFAULT_TENANT, name: 'Default' });
+    firstStart = true;
   }
   if (deps.config.adminToken) {
     const change = await adminTokens.followEnvironment(SYSTEM, deps.config.adminToken);
@@ -33,7 +35,7 @@ export async function bootstrap(deps: Deps): Promise<{ generatedAdminToken?: str
   }
   if ((await adminTokensRepo.count(deps.store.db)) === 0) {
     const { value } = await adminTokens.create(SYSTEM, { name: 'bootstrap' });
-    return { generatedAdminToken: value };
+    return { generatedAdminToken: value, firstStart };
   }
   return {};
 }

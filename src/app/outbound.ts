@@ -48,7 +48,7 @@ function originOf(url: string): string {
   }
 }
 
-/** The outbound fetches of this process: TESSERA_OUTBOUND_ALLOW, DESIGN §10 limits, never the admin listener; failures logged with their reason. */
+/** The outbound fetches of this process: TESSERA_OUTBOUND_ALLOW, the limits of docs/hardening.md "Outbound fetches", never the admin listener; failures logged with their reason. */
 export function createDocumentFetcher(config: Config, admin: ListenerAddress, logger: Logger): DocumentFetcher {
   const outbound = new Outbound({ allow: new AllowList(config.outboundAllow), allowName: 'TESSERA_OUTBOUND_ALLOW', refuse: adminListenerRefusal(admin) });
   return {

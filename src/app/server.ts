@@ -14,6 +14,8 @@ export interface RunningServer {
   readonly adminAddress: string;
   /** The admin token generated on first start, to print once; undefined otherwise. */
   readonly generatedAdminToken: string | undefined;
+  /** Whether this start found an empty store (else a generated token replaces the last one, deleted meanwhile). */
+  readonly firstStart: boolean;
   close(): Promise<void>;
 }
 
@@ -160,7 +162,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     // Listening first: a change another process makes while this one loads is not missed.
     await deps.changes.start();
     // Processes starting together on an empty database: one bootstraps, the others find it done.
-    const { generatedAdminToken } = role.admin ? await deps.store.exclusively('bootstrap', () => bootstrap(deps)) : { generatedAdminToken: undefined };
+    const { generatedAdminToken, firstStart = false } = role.admin ? await deps.store.exclusively('bootstrap', () => bootstrap(deps)) : {};
     await loadReadModel(deps);
     await beforeListening?.(deps);
     let publicAddress = '';
@@ -184,6 +186,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       publicAddress,
       adminAddress,
       generatedAdminToken,
+      firstStart,
       close: async () => {
         await maintenance.stop();
         await drainListeners(apps, config.shutdownTimeout * 1000, deps.logger);

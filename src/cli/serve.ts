@@ -28,10 +28,14 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
   ['--shutdown-timeout <seconds>', 'shutdownTimeout', 'time a shutdown waits for requests in flight (TESSERA_SHUTDOWN_TIMEOUT, default 10)'],
 ];
 
-/** The text printed once when the first start generated an admin token: the token, where to use it, the console. */
-export function firstStartBanner(token: string, adminAddress: string, consoleUrl: string): string {
+/**
+ * The text printed once when a start generated an admin token (the first start, or a start that
+ * found none left): the token, where to use it, the console.
+ */
+export function generatedTokenBanner(token: string, adminAddress: string, consoleUrl: string, firstStart: boolean): string {
+  const why = firstStart ? 'First start: an admin token was generated.' : 'No admin token was left: a new one was generated.';
   return (
-    `\n  First start: an admin token was generated. It is shown this once; keep it safe.\n\n    ${token}\n\n` +
+    `\n  ${why} It is shown this once; keep it safe.\n\n    ${token}\n\n` +
     `  Use it as: Authorization: Bearer <token>   (admin API at ${adminAddress})\n` +
     `  Web console: ${consoleUrl}   (sign in with this token)\n\n`
   );
@@ -77,7 +81,7 @@ export function registerServe(program: Command): void {
     const { logger } = server.deps;
     const consoleUrl = `${server.adminAddress}/console/`;
     // Written among the log lines, after those of the start: the banner stands whole just before the ready line.
-    if (server.generatedAdminToken) writeAmongLogLines(logger, firstStartBanner(server.generatedAdminToken, server.adminAddress, consoleUrl));
+    if (server.generatedAdminToken) writeAmongLogLines(logger, generatedTokenBanner(server.generatedAdminToken, server.adminAddress, consoleUrl, server.firstStart));
     logger.info({ public: server.publicAddress, admin: server.adminAddress, console: consoleUrl, issuer: config.publicUrl, workers: config.workers }, 'Tessera is ready');
     let stopping = false;
     const stop = async (signal: string) => {

@@ -1,6 +1,6 @@
 /**
  * Fetches the documents behind URLs an admin registers (a private_key_jwt client's `jwks_uri`;
- * federated issuers' discovery and keys later): DESIGN §10, "Outbound fetches". The composition
+ * federated issuers' discovery and keys later): docs/hardening.md, "Outbound fetches". The composition
  * root plugs in the real one (src/app/outbound.ts).
  */
 export interface DocumentFetcher {

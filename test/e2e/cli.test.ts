@@ -45,7 +45,7 @@ describe('CLI: serve, migrate, admin-token create', () => {
     }
   });
 
-  it('prints the generated admin token once on the first start of an empty store', async () => {
+  it('prints the generated admin token once on the first start of an empty store, and a new one, saying why, after the last was deleted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-first-'));
     try {
       const e = { TESSERA_DATABASE_URL: `sqlite:${join(dir, 'tessera.db')}` };
@@ -69,11 +69,29 @@ describe('CLI: serve, migrate, admin-token create', () => {
       const second = await spawnTessera(e);
       try {
         assert.ok(!second.output.join('').includes(token), 'printed once only');
-        const res = await fetch(`${second.adminUrl}/clients`, { headers: { authorization: `Bearer ${token}` } });
+        const headers = { authorization: `Bearer ${token}` };
+        const res = await fetch(`${second.adminUrl}/clients`, { headers });
         assert.equal(res.status, 200);
+        // The operator deletes the only admin token: the next start generates another and says why.
+        const { items } = (await (await fetch(`${second.adminUrl}/admin-tokens`, { headers })).json()) as { items: { id: string }[] };
+        assert.equal(items.length, 1);
+        assert.equal((await fetch(`${second.adminUrl}/admin-tokens/${items[0]!.id}`, { method: 'DELETE', headers })).status, 204);
       } finally {
         second.child.kill('SIGTERM');
         await second.exited;
+      }
+      const third = await spawnTessera(e);
+      try {
+        const output = third.output.join('');
+        const again = /tsr_at_[A-Za-z0-9_-]{43}/.exec(output)?.[0];
+        assert.ok(again && again !== token, 'a new token is printed');
+        assert.ok(output.includes(`\n  No admin token was left: a new one was generated. It is shown this once; keep it safe.\n\n    ${again}\n\n`), output);
+        assert.ok(!output.includes('First start'), 'not called a first start');
+        assert.equal((await fetch(`${third.adminUrl}/clients`, { headers: { authorization: `Bearer ${again}` } })).status, 200);
+        assert.equal((await fetch(`${third.adminUrl}/clients`, { headers: { authorization: `Bearer ${token}` } })).status, 401);
+      } finally {
+        third.child.kill('SIGTERM');
+        await third.exited;
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -91,18 +91,22 @@ describeEachDialect('key caches: withdrawn jwks_uri keys stop working', (dialect
   it('a change made through another server evicts there as soon as the change arrives', { skip: dialect === 'sqlite' && 'SQLite: one server per database' }, async () => {
     const other = await startTessera({ ...sameStore(t, ALLOW_KEY_SERVER), clock });
     try {
+      // The other server learns of each change of the client through the change feed, a moment later.
+      const heard: (() => void)[] = [];
+      other.server.deps.changes.subscribe(async (change: Change) => {
+        if (change.kind === 'client' && change.clientId === 'shared') heard.shift()?.();
+      });
+      const nextChange = () => new Promise<void>((resolve) => heard.push(resolve));
+      const created = nextChange();
       await register('shared', [k1, k2]);
+      await created;
       const elsewhere = (key: TestKey) => assertionTokenRequest(other, clock, 'shared', key);
       assert.equal((await elsewhere(k1)).status, 200);
       assert.equal((await token('shared', k1)).status, 200);
       keyServer.route('/shared', { keys: [k2.publicJwk] });
-      const heard = new Promise<void>((resolve) => {
-        other.server.deps.changes.subscribe(async (change: Change) => {
-          if (change.kind === 'client' && change.clientId === 'shared') resolve();
-        });
-      });
+      const withdrawn = nextChange();
       assert.equal((await t.admin('PATCH', '/clients/shared', { client_name: 'k1 withdrawn' })).status, 200);
-      await heard;
+      await withdrawn;
       assertInvalidClient(await elsewhere(k1), 'the withdrawn key on the other server');
       assert.equal((await elsewhere(k2)).status, 200);
     } finally {

@@ -20,7 +20,7 @@ function loggedFailure(t: TestTessera, origin: string, reason: string): boolean 
   });
 }
 
-describeEachDialect('outbound fetches: where a jwks_uri may lead (DESIGN §10)', (dialect) => {
+describeEachDialect('outbound fetches: where a jwks_uri may lead', (dialect) => {
   let clock: ManualClock;
   let keyServer: JwksServer;
   let key: TestKey;

@@ -73,7 +73,7 @@ function usesSecret(c: Client): boolean {
 export class ClientsService {
   constructor(
     private readonly ctx: DomainContext,
-    /** Checks a new jwks_uri as its fetches will be checked (DESIGN §10). */
+    /** Checks a new jwks_uri as its fetches will be checked (docs/hardening.md, "Outbound fetches"). */
     private readonly documents: DocumentFetcher,
   ) {}
 

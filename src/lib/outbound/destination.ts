@@ -37,7 +37,7 @@ export function bareHost(url: URL): string {
 }
 
 /**
- * Checks where a URL leads, DESIGN §10: https to public addresses, or http and https to what the
+ * Checks where a URL leads (docs/hardening.md, "Outbound fetches"): https to public addresses, or http and https to what the
  * allow list names; if any address the host resolves to is refused, the URL is. Answers the
  * first address, to pin the connection to; throws an OutboundError with the reason.
  */

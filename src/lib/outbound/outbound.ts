@@ -5,9 +5,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { checkDestination, systemResolver, type Destination, type DestinationRules, type Resolver } from './destination.js';
 import { OutboundError } from './outbound-error.js';
 
-/** DESIGN §10: an outbound fetch, DNS and body included, ends within 5 s. */
+/** An outbound fetch, DNS and body included, ends within 5 s. */
 export const OUTBOUND_TIMEOUT_MS = 5_000;
-/** DESIGN §10: at most 256 KiB of body. */
+/** At most 256 KiB of body. */
 export const OUTBOUND_MAX_BYTES = 256 * 1024;
 
 /**
@@ -39,7 +39,7 @@ function describeSize(bytes: number): string {
 }
 
 /**
- * GETs JSON documents from URLs others chose (DESIGN §10, "Outbound fetches"): only https to
+ * GETs JSON documents from URLs others chose (docs/hardening.md, "Outbound fetches"): only https to
  * public addresses, or what the allow list names; every address the host resolves to is checked
  * and the connection is pinned to the checked one (the host name still goes in SNI, the
  * certificate check and Host); no redirects; one deadline and a body limit. Every failure is an
