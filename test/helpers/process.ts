@@ -7,6 +7,12 @@ import { freePort } from './ports.js';
 /** The compiled CLI entry (dist/src/main.js). */
 export const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
+/** A program and its arguments. */
+export type CommandLine = readonly [string, ...string[]];
+
+/** How a test runs the `tessera` command: by default `node dist/src/main.js`; an installed package's `tessera` on the PATH otherwise. */
+export const BUILT_CLI: CommandLine = [process.execPath, MAIN];
+
 export interface TesseraProcess {
   readonly child: ChildProcessWithoutNullStreams;
   readonly publicUrl: string;
@@ -19,20 +25,21 @@ export interface TesseraProcess {
 /**
  * Runs `tessera serve` as its own process and waits until it is ready (on other ports if one was
  * taken meanwhile). One process unless `env` sets TESSERA_WORKERS (test/e2e/cluster.test.ts does).
+ * `command` is the command line that serves (default: the built CLI with `serve`).
  */
-export async function spawnTessera(env: Record<string, string>): Promise<TesseraProcess> {
+export async function spawnTessera(env: Record<string, string>, command: CommandLine = [...BUILT_CLI, 'serve']): Promise<TesseraProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await spawnOnce(env);
+      return await spawnOnce(env, command);
     } catch (err) {
       if (attempt >= 5 || !/EADDRINUSE/.test((err as Error).message)) throw err;
     }
   }
 }
 
-async function spawnOnce(env: Record<string, string>): Promise<TesseraProcess> {
+async function spawnOnce(env: Record<string, string>, [file, ...args]: CommandLine): Promise<TesseraProcess> {
   const [publicPort, adminPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, [MAIN, 'serve'], {
+  const child = spawn(file, args, {
     // Info level at least: readiness is read from the "Tessera is ready" log line.
     env: {
       PATH: process.env.PATH ?? '',
@@ -85,10 +92,11 @@ export async function stopTessera(proc: TesseraProcess): Promise<number | string
   return proc.exited;
 }
 
-/** Runs the CLI to completion. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the CLI (`cli`: see BUILT_CLI) to completion. */
+export function runCli(args: string[], env: Record<string, string> = {}, cli: CommandLine = BUILT_CLI): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+    const [file, ...cliArgs] = cli;
+    const child = spawn(file, [...cliArgs, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -94,7 +94,7 @@ describe('the console at /console on the admin listener', () => {
         type: 'urn:tessera:problem:unavailable',
         title: 'Service Unavailable',
         status: 503,
-        detail: 'the console was not built: run `npm run build` (npm ci and npm start do it), then restart Tessera',
+        detail: 'the console was not built: run `npm run build` (npm ci does it), then restart Tessera',
         instance: '/console/',
       });
     } finally {

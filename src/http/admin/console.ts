@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Problem } from './problem.js';
 
-/** Where `npm run build` puts the console: dist/console, beside dist/src. */
+/** Where the build (`npm ci`, `npm run build`) puts the console: dist/console, beside dist/src. */
 export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../console/', import.meta.url));
 
 /**
@@ -65,7 +65,7 @@ export function registerConsole(app: FastifyInstance, dir: string = DEFAULT_CONS
   const files = loadConsole(dir);
   const serve = async (request: FastifyRequest, reply: FastifyReply) => {
     if (files === null) {
-      throw new Problem(503, 'Service Unavailable', 'the console was not built: run `npm run build` (npm ci and npm start do it), then restart Tessera');
+      throw new Problem(503, 'Service Unavailable', 'the console was not built: run `npm run build` (npm ci does it), then restart Tessera');
     }
     const path = ((request.params as { '*'?: string })['*'] ?? '').split('?')[0]!;
     let file = files.get(path);
