@@ -3,7 +3,7 @@ import { parseAddressRange } from '../lib/outbound/addresses.js';
 import { AllowList } from '../lib/outbound/allow-list.js';
 import { parseDatabaseUrl } from '../storage/database.js';
 
-/** Validated, frozen settings of one Tessera process (DESIGN §1). */
+/** Validated, frozen settings of one Tessera process, each documented in docs/configuration.md. */
 export interface Config {
   readonly databaseUrl: string;
   /** External base URL of the public listener, no trailing slash: the default tenant's issuer. */
