@@ -75,7 +75,8 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const VARIABLES: Record<keyof Config, string> = {
+/** The environment variable of each setting (docs/configuration.md documents each one). */
+export const VARIABLES: Readonly<Record<keyof Config, string>> = {
   databaseUrl: 'TESSERA_DATABASE_URL',
   publicUrl: 'TESSERA_PUBLIC_URL',
   publicHost: 'TESSERA_PUBLIC_HOST',
