@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Api, ApiCreate } from '../../src/http/schemas/apis.js';
 import { ClientCreate, ClientCreated } from '../../src/http/schemas/clients.js';
 import { Tenant, TenantCreate } from '../../src/http/schemas/tenants.js';
 import { GUIDE_000_ANSWER_GENERATED } from '../fixtures/guides.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { assertLikeDocumented, codeIn, docJson, docSection, docTable, REPO_ROOT } from '../helpers/docs.js';
+import { assertLikeDocumented, codeIn, docJson, docSection, docTable, REPO_ROOT, sourceFiles } from '../helpers/docs.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
 
 const API = 'docs/api.md';
@@ -37,13 +37,6 @@ describe("docs/api.md's fields tables and examples are the admin API's schemas",
   });
 });
 
-/** Every .ts file under `dir`, as text. */
-function sources(dir: string): string[] {
-  return readdirSync(`${REPO_ROOT}${dir}`, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => readFileSync(`${REPO_ROOT}${dir}/${f}`, 'utf8'));
-}
-
 /**
  * Every `error` and status the public listener's code can answer, as `code status`: each
  * `new OAuthError('code', …)` of src/protocol and src/http/public with its `status:` (else the
@@ -53,7 +46,7 @@ function answerableErrors(): Set<string> {
   const errors = readFileSync(`${REPO_ROOT}src/protocol/errors.ts`, 'utf8');
   const defaults = new Map([...(/const STATUS[^{]*\{([\s\S]*?)\};/.exec(errors)![1]!).matchAll(/(\w+): (\d{3})/g)].map((m) => [m[1]!, m[2]!]));
   const found = new Set<string>();
-  for (const text of [...sources('src/protocol'), ...sources('src/http/public')]) {
+  for (const [, text] of [...sourceFiles('src/protocol'), ...sourceFiles('src/http/public')]) {
     for (const [, code, rest] of text.matchAll(/new OAuthError\('(\w+)'([\s\S]*?)[;)]\n/g)) {
       found.add(`${code} ${/status: (\d{3})/.exec(rest!)?.[1] ?? defaults.get(code!)}`);
     }

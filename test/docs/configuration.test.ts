@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Command } from 'commander';
 import { RELAY_TIMEOUT_MS } from '../../src/app/cluster.js';
 import { MAX_WORKERS, VARIABLES, type Config } from '../../src/app/config.js';
 import { registerServe } from '../../src/cli/serve.js';
-import { codeIn, docSection, docTable, readDoc, REPO_ROOT } from '../helpers/docs.js';
+import { codeIn, DOC_PAGES, docSection, docTable, readDoc, sourceFiles } from '../helpers/docs.js';
 
 /** Every setting's variable, from src/app/config.ts. */
 const variables = new Set(Object.values(VARIABLES));
@@ -24,17 +23,6 @@ function serveFlags(): Map<string, string> {
   return flags;
 }
 const flags = serveFlags();
-
-/** README.md and every page under docs/. */
-const pages = ['README.md', ...readdirSync(`${REPO_ROOT}docs`).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-
-/** Source files a documented variable may come from: the server and CLI, and the test helpers (TESSERA_TEST_*). */
-function sourceText(dir: string): string {
-  return readdirSync(`${REPO_ROOT}${dir}`, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => readFileSync(`${REPO_ROOT}${dir}/${f}`, 'utf8'))
-    .join('\n');
-}
 
 describe('the settings as documented are the settings of config.ts and tessera serve', () => {
   it('docs/configuration.md has one section per variable, no section for a variable that does not exist, and names each flag of serve', () => {
@@ -64,7 +52,7 @@ describe('the settings as documented are the settings of config.ts and tessera s
   });
 
   it('every other settings table of the docs names real variables with their real flags', () => {
-    for (const page of pages) {
+    for (const page of DOC_PAGES) {
       for (const [, variable, flag] of readDoc(page).matchAll(/^\| `(TESSERA_[A-Z_]+)` \| `(--[a-z-]+)[^`]*` \|/gm)) {
         assert.ok(variables.has(variable!), `${page}: ${variable}`);
         assert.equal(flag, flags.get(variable!), `${page}: the flag of ${variable}`);
@@ -81,8 +69,8 @@ describe('the settings as documented are the settings of config.ts and tessera s
   });
 
   it('every TESSERA_ variable the docs mention is read by the server, the CLI or the test helpers', () => {
-    const sources = `${sourceText('src')}\n${sourceText('test/helpers')}`;
-    for (const page of pages) {
+    const sources = [...sourceFiles('src'), ...sourceFiles('test/helpers')].map(([, text]) => text).join('\n');
+    for (const page of DOC_PAGES) {
       for (const [name] of readDoc(page).matchAll(/TESSERA_[A-Z0-9_]*[A-Z0-9]/g)) {
         assert.ok(variables.has(name) || sources.includes(`'${name}'`) || sources.includes(`env.${name}`), `${page} mentions ${name}, which nothing reads`);
       }

@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { readDoc, REPO_ROOT } from '../helpers/docs.js';
+import { DOC_PAGES, readDoc } from '../helpers/docs.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
 
-/** README.md and every page under docs/. */
-const pages = ['README.md', ...readdirSync(`${REPO_ROOT}docs`).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-
 describe('the docs say which X-Forwarded-* headers are believed', () => {
   it('no page says they are never trusted: X-Forwarded-For is, from the proxies TESSERA_TRUST_PROXY names', () => {
-    for (const page of pages) {
+    for (const page of DOC_PAGES) {
       assert.doesNotMatch(readDoc(page), /never trusts `X-Forwarded|does not trust\s+`X-Forwarded/, page);
     }
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file runs from dist/test/helpers). */
@@ -7,6 +7,16 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The text of a documentation file, e.g. `docs/cli.md` or `README.md`. */
 export const readDoc = (path: string) => readFileSync(`${REPO_ROOT}${path}`, 'utf8');
+
+/** README.md and every page under docs/. */
+export const DOC_PAGES: readonly string[] = ['README.md', ...readdirSync(`${REPO_ROOT}docs`).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+
+/** Every file under `dir` of the repository (e.g. `src`) whose name matches `names`, as [path, text]. */
+export function sourceFiles(dir: string, names = /\.ts$/): [string, string][] {
+  return readdirSync(`${REPO_ROOT}${dir}`, { recursive: true, encoding: 'utf8' })
+    .filter((f) => names.test(f))
+    .map((f): [string, string] => [`${dir}/${f}`, readFileSync(`${REPO_ROOT}${dir}/${f}`, 'utf8')]);
+}
 
 /** The first ```bash block after the line `heading` of a documentation file, as a reader copies it. */
 export function docBlock(path: string, heading: string): string {
