@@ -10,7 +10,7 @@ import { basic, decodeJwt } from '../helpers/tessera.js';
 
 const skip = DIALECTS.includes('postgres') ? false : 'PostgreSQL is not in TESSERA_TEST_DIALECTS';
 
-/** DESIGN §7: a change made through any process takes effect in every other within a second. */
+/** docs/configuration.md#several-processes: a change made through any process takes effect in every other within a second. */
 const FRESHNESS_MS = 1_000;
 
 async function tokenFrom(proc: TesseraProcess, clientId: string, secret: string, params: Record<string, string> = {}): Promise<{ status: number; body: any }> {
