@@ -5,8 +5,7 @@ import type { RequestDurations } from '../../observability/metrics.js';
 import { limitedServer, type ConnectionLimits } from '../connection-limits.js';
 import { ABORTED, logsIncomingLines, logsRequestLines, requestIdOf, type LogFieldsHolder } from '../observability.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
-import { logPublicError, PUBLIC_HEADERS, publicError, publicErrorHeaders } from './errors.js';
-import { headerValues, TENANT_ID, type TokenHttpRequest, type TokenPath, type tokenRoute } from './token-route.js';
+import { TENANT_ID, tokenHttpRequest, type TokenEndpoint, type TokenPath } from './token-route.js';
 
 /** The form content types the direct path takes; any other (JSON, multipart, odd parameters) goes through Fastify. */
 const FORM = new Set(['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded;charset=utf-8', 'application/x-www-form-urlencoded; charset=utf-8']);
@@ -36,7 +35,8 @@ function matchTokenRoute(url: string): TokenRouteMatch | undefined {
 }
 
 export interface DirectTokenPathOptions {
-  serve: ReturnType<typeof tokenRoute>;
+  /** The token endpoint (tokenRoute), as Fastify's route answers with it. */
+  serve: TokenEndpoint;
   logger: FastifyBaseLogger;
   durations: RequestDurations;
   trust: TrustProxy | false;
@@ -48,11 +48,11 @@ export interface DirectTokenPathOptions {
 /**
  * The public listener's HTTP server (Fastify's `serverFactory`). The token endpoint is most of
  * the traffic, so a plain form POST to it is answered here, straight from Node's request, by the
- * same route Fastify would run (tokenRoute) with the same answers, headers, request id, log line
- * and duration metric: Fastify's request life cycle (routing, hooks, reply objects, a child
- * logger per request) cost a quarter of each token's time. Everything else — other routes and
- * methods, a query string, JSON or multipart bodies, a chunked or oversized body, and every
- * request once the listener is closing — goes to Fastify.
+ * same function Fastify's route answers with (tokenRoute: every rule, the answer's status, headers
+ * and body), with the same request id, log line and duration metric: Fastify's request life cycle
+ * (routing, hooks, reply objects, a child logger per request) cost a quarter of each token's time.
+ * Everything else — other routes and methods, a query string, JSON or multipart bodies, a chunked
+ * or oversized body, and every request once the listener is closing — goes to Fastify.
  */
 export function directTokenPath(options: DirectTokenPathOptions): { factory: (fastify: (req: IncomingMessage, res: ServerResponse) => void) => Server; closing(): void } {
   const { serve, logger, durations, trust, bodyLimit, limits } = options;
@@ -67,35 +67,18 @@ export function directTokenPath(options: DirectTokenPathOptions): { factory: (fa
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse, route: TokenRouteMatch, requestId: string, body: Buffer, started: number): void => {
-    const headers = req.headers;
-    const call: TokenHttpRequest = {
-      pathTenant: route.pathTenant,
-      host: headers.host,
-      contentType: headers['content-type'],
-      body,
-      authorization: headers.authorization,
-      dpop: headers.dpop === undefined ? undefined : headerValues(req.rawHeaders, 'dpop'),
-      url: req.url!,
-      endpoint: route.endpoint,
-      address: clientAddress(req, trust),
-    };
+    const call = tokenHttpRequest(req, route.pathTenant, route.endpoint, body, trust);
     const line: LogFieldsHolder = { logFields: null };
-    const logged = () => ({ method: 'POST', url: call.url, ip: call.address });
-    const done = (status: number) => {
-      durations.observe(route.pattern, 'POST', status, (performance.now() - started) / 1000);
-      if (!logsRequestLines(logger.level)) return;
-      logger.info({ reqId: requestId, req: logged(), res: { statusCode: status }, responseTime: performance.now() - started, ...line.logFields }, 'request completed');
-    };
-    serve(call, line).then(
-      (response) => {
-        answer(res, 200, requestId, PUBLIC_HEADERS, JSON.stringify(response));
-        done(200);
-      },
-      (err: unknown) => {
-        const oauth = publicError(err);
-        logPublicError(oauth, err, () => logger.child({ reqId: requestId }), line);
-        answer(res, oauth.status, requestId, publicErrorHeaders(oauth), JSON.stringify(oauth.toJSON()));
-        done(oauth.status);
+    void serve(
+      call,
+      line,
+      () => logger.child({ reqId: requestId }),
+      (status, headers, json) => {
+        answer(res, status, requestId, headers, json);
+        durations.observe(route.pattern, 'POST', status, (performance.now() - started) / 1000);
+        if (!logsRequestLines(logger.level)) return;
+        const logged = { method: 'POST', url: call.url, ip: call.address };
+        logger.info({ reqId: requestId, req: logged, res: { statusCode: status }, responseTime: performance.now() - started, ...line.logFields }, 'request completed');
       },
     );
   };
