@@ -78,8 +78,9 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
   const token = (endpoint: TokenPath) => async (request: FastifyRequest, reply: FastifyReply) => {
     const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
     const call = tokenHttpRequest(request.raw, (request.params as { tenant?: string }).tenant, endpoint, body, trust);
-    await serveToken(call, request, () => request.log, (status, headers, json) => {
-      void reply.code(status).headers(headers).type('application/json; charset=utf-8').send(json);
+    await serveToken(call, request, {
+      log: () => request.log,
+      write: (status, headers, json) => void reply.code(status).headers(headers).type('application/json; charset=utf-8').send(json),
     });
     return reply;
   };

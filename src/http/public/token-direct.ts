@@ -5,7 +5,7 @@ import type { RequestDurations } from '../../observability/metrics.js';
 import { limitedServer, type ConnectionLimits } from '../connection-limits.js';
 import { ABORTED, logsIncomingLines, logsRequestLines, requestIdOf, type LogFieldsHolder } from '../observability.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
-import { TENANT_ID, tokenHttpRequest, type TokenEndpoint, type TokenPath } from './token-route.js';
+import { TENANT_ID, tokenHttpRequest, type TokenEndpoint, type TokenHttpRequest, type TokenPath, type TokenReply } from './token-route.js';
 
 /** The form content types the direct path takes; any other (JSON, multipart, odd parameters) goes through Fastify. */
 const FORM = new Set(['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded;charset=utf-8', 'application/x-www-form-urlencoded; charset=utf-8']);
@@ -45,6 +45,38 @@ export interface DirectTokenPathOptions {
   limits: ConnectionLimits;
 }
 
+/** One token request on the direct path: its log line's fields, its logger and the writing of its answer, with its request line and duration metric. */
+class DirectExchange implements LogFieldsHolder, TokenReply {
+  logFields: Record<string, unknown> | null = null;
+
+  constructor(
+    private readonly options: DirectTokenPathOptions,
+    private readonly res: ServerResponse,
+    private readonly pattern: string,
+    private readonly requestId: string,
+    private readonly call: TokenHttpRequest,
+    private readonly started: number,
+  ) {}
+
+  log(): FastifyBaseLogger {
+    return this.options.logger.child({ reqId: this.requestId });
+  }
+
+  write(status: number, headers: Readonly<Record<string, string>>, body: string): void {
+    const { res, requestId, started, options } = this;
+    const flat: string[] = ['x-request-id', requestId];
+    for (const name in headers) flat.push(name, headers[name]!);
+    flat.push('content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(body)));
+    res.writeHead(status, flat);
+    res.end(body);
+    options.durations.observe(this.pattern, 'POST', status, (performance.now() - started) / 1000);
+    const logger = options.logger;
+    if (!logsRequestLines(logger.level)) return;
+    const req = { method: 'POST', url: this.call.url, ip: this.call.address };
+    logger.info({ reqId: requestId, req, res: { statusCode: status }, responseTime: performance.now() - started, ...this.logFields }, 'request completed');
+  }
+}
+
 /**
  * The public listener's HTTP server (Fastify's `serverFactory`). The token endpoint is most of
  * the traffic, so a plain form POST to it is answered here, straight from Node's request, by the
@@ -55,32 +87,14 @@ export interface DirectTokenPathOptions {
  * or oversized body, and every request once the listener is closing — goes to Fastify.
  */
 export function directTokenPath(options: DirectTokenPathOptions): { factory: (fastify: (req: IncomingMessage, res: ServerResponse) => void) => Server; closing(): void } {
-  const { serve, logger, durations, trust, bodyLimit, limits } = options;
+  const { serve, logger, trust, bodyLimit, limits } = options;
   let closing = false;
-
-  const answer = (res: ServerResponse, status: number, requestId: string, headers: Readonly<Record<string, string>>, body: string): void => {
-    const flat: string[] = ['x-request-id', requestId];
-    for (const name in headers) flat.push(name, headers[name]!);
-    flat.push('content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(body)));
-    res.writeHead(status, flat);
-    res.end(body);
-  };
 
   const handle = (req: IncomingMessage, res: ServerResponse, route: TokenRouteMatch, requestId: string, body: Buffer, started: number): void => {
     const call = tokenHttpRequest(req, route.pathTenant, route.endpoint, body, trust);
-    const line: LogFieldsHolder = { logFields: null };
-    void serve(
-      call,
-      line,
-      () => logger.child({ reqId: requestId }),
-      (status, headers, json) => {
-        answer(res, status, requestId, headers, json);
-        durations.observe(route.pattern, 'POST', status, (performance.now() - started) / 1000);
-        if (!logsRequestLines(logger.level)) return;
-        const logged = { method: 'POST', url: call.url, ip: call.address };
-        logger.info({ reqId: requestId, req: logged, res: { statusCode: status }, responseTime: performance.now() - started, ...line.logFields }, 'request completed');
-      },
-    );
+    // One object per request is its log line, its logger and where its answer goes.
+    const exchange = new DirectExchange(options, res, route.pattern, requestId, call, started);
+    void serve(call, exchange, exchange);
   };
 
   /** A request's `req` log field before its body is read. */

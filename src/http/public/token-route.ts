@@ -80,11 +80,16 @@ export function tokenHttpRequest(raw: IncomingMessage, pathTenant: string | unde
   };
 }
 
-/** Writes a token endpoint answer: status, headers besides the content type and length, and the JSON body. */
-export type TokenAnswerWriter = (status: number, headers: Readonly<Record<string, string>>, body: string) => void;
+/** Where the answer to one token request goes. */
+export interface TokenReply {
+  /** The request's logger, for what is logged on a line of its own (an outage, a failure of ours). */
+  log(): Pick<FastifyBaseLogger, 'warn' | 'error'>;
+  /** Writes the answer: status, headers besides the content type and length, and the JSON body. */
+  write(status: number, headers: Readonly<Record<string, string>>, body: string): void;
+}
 
-/** The answer to one token request, written by `write`; the promise never rejects. */
-export type TokenEndpoint = (req: TokenHttpRequest, line: LogFieldsHolder, log: () => Pick<FastifyBaseLogger, 'warn' | 'error'>, write: TokenAnswerWriter) => Promise<void>;
+/** Answers one token request through `reply`, naming tenant, client and refusal on `line`; the promise never rejects. */
+export type TokenEndpoint = (req: TokenHttpRequest, line: LogFieldsHolder, reply: TokenReply) => Promise<void>;
 
 /**
  * The token endpoint over HTTP, the one function both ways in (token-direct.ts and Fastify's
@@ -96,13 +101,13 @@ export type TokenEndpoint = (req: TokenHttpRequest, line: LogFieldsHolder, log: 
  */
 export function tokenRoute(deps: Deps, resolve: ReturnType<typeof tenantResolver>): TokenEndpoint {
   const serve = tokenResponder(deps, resolve);
-  return (req, line, log, write) =>
+  return (req, line, reply) =>
     serve(req, line).then(
-      (response) => write(200, PUBLIC_HEADERS, JSON.stringify(response)),
+      (response) => reply.write(200, PUBLIC_HEADERS, JSON.stringify(response)),
       (err: unknown) => {
         const oauth = publicError(err);
-        logPublicError(oauth, err, log, line);
-        write(oauth.status, publicErrorHeaders(oauth), JSON.stringify(oauth.toJSON()));
+        logPublicError(oauth, err, () => reply.log(), line);
+        reply.write(oauth.status, publicErrorHeaders(oauth), JSON.stringify(oauth.toJSON()));
       },
     );
 }
