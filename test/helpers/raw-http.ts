@@ -8,6 +8,8 @@ export interface RawRequest {
   body?: string | Buffer;
   /** Source address, e.g. 127.0.0.2 (all of 127/8 is loopback on Linux): a caller of its own. */
   localAddress?: string;
+  /** Send the body in two chunks with `Transfer-Encoding: chunked` instead of a Content-Length. */
+  chunked?: boolean;
 }
 
 /**
@@ -22,7 +24,10 @@ export function rawRequest(url: string, options: RawRequest = {}): Promise<HttpR
       {
         method: options.method ?? 'GET',
         // A body always states its length: without it Node sends a GET's or HEAD's body as a pipelined next request.
-        headers: { ...(options.body !== undefined ? { 'content-length': Buffer.byteLength(options.body) } : {}), ...options.headers },
+        headers: {
+          ...(options.body !== undefined ? (options.chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': Buffer.byteLength(options.body) }) : {}),
+          ...options.headers,
+        },
         ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       },
       (res) => {
@@ -47,8 +52,27 @@ export function rawRequest(url: string, options: RawRequest = {}): Promise<HttpR
       if (err.code === 'ECONNRESET' || err.code === 'EPIPE') resolve({ status: 0, headers: new Headers(), text: '', body: undefined });
       else reject(err);
     });
-    req.end(options.body);
+    if (options.chunked && options.body !== undefined) {
+      const body = Buffer.from(options.body);
+      const half = Math.ceil(body.length / 2);
+      if (half > 0) req.write(body.subarray(0, half));
+      req.end(body.subarray(half));
+    } else {
+      req.end(options.body);
+    }
   });
+}
+
+/** Headers whose value differs per answer by nature. */
+const VARYING = new Set(['date', 'x-request-id', 'content-length']);
+
+/** An answer's headers, with those that differ per answer by nature (date, request id, length) as `*`: what two equal answers share. */
+export function headerShape(res: HttpResult): Record<string, string> {
+  const shape: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    shape[name] = VARYING.has(name) ? '*' : value;
+  });
+  return shape;
 }
 
 /** POSTs a form to `url` from a chosen loopback source address. */

@@ -284,7 +284,7 @@ describeEachDialect('admin API: clients', (dialect) => {
       status: 400,
       detail: 'the request body is invalid',
       instance: '/clients',
-      errors: [{ pointer: '/client_id', detail: 'must match pattern "^[A-Za-z0-9._~-]{1,128}$"' }],
+      errors: [{ pointer: '/client_id', detail: 'must be 1 to 128 characters: letters, digits, ".", "_", "~" or "-" (no spaces)' }],
     });
     assertProblem(await t.admin('POST', '/clients', { client_secret: 'my-own-secret' }), {
       status: 400,
@@ -868,7 +868,7 @@ describeEachDialect('admin API: tenants and admin tokens', (dialect) => {
       status: 400,
       detail: 'the request body is invalid',
       instance: '/tenants',
-      errors: [{ pointer: '/id', detail: 'must match pattern "^[a-z0-9][a-z0-9-]{0,62}$"' }],
+      errors: [{ pointer: '/id', detail: 'must be 1 to 63 characters: lower-case letters, digits or "-", starting with a letter or digit' }],
     });
     const badAlg = await t.admin('POST', '/tenants', { id: 'hs', signing_alg: 'HS256' });
     assert.equal(badAlg.status, 400);

@@ -1,39 +1,13 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { createClient, createOk } from '../helpers/fixtures.js';
-import { rawRequest } from '../helpers/raw-http.js';
-import { basic, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
+import { headerShape, rawRequest } from '../helpers/raw-http.js';
+import { basic, startTessera, type TestTessera } from '../helpers/tessera.js';
 
 const AUD = 'https://direct.test';
-
-/** Headers whose value differs per answer by nature. */
-const VARYING = new Set(['date', 'x-request-id', 'content-length']);
-
-function headerShape(res: HttpResult): Record<string, string> {
-  const shape: Record<string, string> = {};
-  res.headers.forEach((value, name) => {
-    shape[name] = VARYING.has(name) ? '*' : value;
-  });
-  return shape;
-}
-
-/** A POST whose body is sent in chunks (no Content-Length: Transfer-Encoding: chunked). */
-function chunkedPost(url: string, parts: string[], headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    for (const part of parts.slice(0, -1)) req.write(part);
-    req.end(parts.at(-1));
-  });
-}
 
 /**
  * A plain form POST to the token endpoint is answered by the direct path (src/http/public/
@@ -106,8 +80,8 @@ describeEachDialect('token endpoint: the direct path and Fastify answer alike', 
     const query = await post(form, { authorization: auth(), 'content-type': 'application/x-www-form-urlencoded' }, `${url}?client_id=direct`);
     assert.equal(query.status, 400);
     assert.equal(query.body.error_description, 'Send parameters in the request body, not in the query string.');
-    const chunked = await chunkedPost(url, [form.slice(0, 10), form.slice(10)], { authorization: auth(), 'content-type': 'application/x-www-form-urlencoded' });
-    assert.equal(chunked.status, 200, chunked.body);
+    const chunked = await rawRequest(url, { method: 'POST', headers: { authorization: auth(), 'content-type': 'application/x-www-form-urlencoded' }, body: form, chunked: true });
+    assert.equal(chunked.status, 200, chunked.text);
     const tooLarge = await post(`${form}&pad=${'x'.repeat(70 * 1024)}`, { authorization: auth(), 'content-type': 'application/x-www-form-urlencoded' });
     assert.equal(tooLarge.status, 413);
     assert.equal(tooLarge.body.error, 'invalid_request');

@@ -67,7 +67,15 @@ export function Audit() {
             <tr key={e.id}>
               <td>{formatTime(e.occurred_at)}</td>
               <td>
-                <code>{e.actor}</code>
+                {e.actor_name !== null ? (
+                  <>
+                    {e.actor_name}
+                    <br />
+                    <code className="hint">{e.actor}</code>
+                  </>
+                ) : (
+                  <code>{e.actor}</code>
+                )}
               </td>
               <th scope="row">
                 <code>{e.action}</code>

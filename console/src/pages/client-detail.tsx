@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ClientKeys } from '../components/client-keys';
 import { CopyField, curlTokenCommand } from '../components/copy';
 import { ConfirmDialog, Dialog, onSubmit } from '../components/dialog';
 import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/feedback';
@@ -34,15 +35,18 @@ export function ClientDetail({ clientId }: { clientId: string }) {
   }, [api, path]);
   const [dialog, setDialog] = useState<'rotate' | 'toggle' | 'delete' | { secret: string } | null>(null);
   const c = data.data?.client;
+  const withKeys = c?.token_endpoint_auth_method === 'private_key_jwt';
 
   return (
     <>
       <PageHead section={<a href={href('applications/m2m')}>Machine to Machine</a>} title={c ? c.client_name || c.client_id : clientId}>
         {c ? (
           <div className="row-actions">
-            <button type="button" className="button-primary" onClick={() => setDialog('rotate')}>
-              Rotate secret
-            </button>
+            {withKeys ? null : (
+              <button type="button" className="button-primary" onClick={() => setDialog('rotate')}>
+                Rotate secret
+              </button>
+            )}
             <button type="button" className="button-secondary" onClick={() => setDialog('toggle')}>
               {c.active ? 'Disable' : 'Enable'}
             </button>
@@ -84,8 +88,10 @@ export function ClientDetail({ clientId }: { clientId: string }) {
             <dt>Created</dt>
             <dd>{formatTime(c.created_at)}</dd>
           </dl>
-          <h2>Secrets</h2>
-          {c.client_secrets.length === 0 ? (
+          <h2>{withKeys ? 'Keys' : 'Secrets'}</h2>
+          {withKeys ? (
+            <ClientKeys client={c} />
+          ) : c.client_secrets.length === 0 ? (
             <Empty title="This client has no secret.">
               <p>
                 <strong>Rotate secret</strong> adds one.

@@ -51,7 +51,7 @@ export function Clients() {
               <td>
                 <StatusBadge active={c.active} on="Enabled" off="Disabled" />
               </td>
-              <td>{c.client_secrets.length}</td>
+              <td>{c.token_endpoint_auth_method === 'private_key_jwt' ? 'keys (private_key_jwt)' : c.client_secrets.length}</td>
               <td>{formatTime(c.created_at)}</td>
             </tr>
           ))}

@@ -3,7 +3,6 @@ import { ApiError } from '../api';
 import { ConfirmDialog, Dialog, onSubmit } from '../components/dialog';
 import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/feedback';
 import { CheckboxField, TextField } from '../components/fields';
-import { ActionsMenu } from '../components/menu';
 import { FormEnd, PageHead } from '../components/page';
 import { LoadMore, usePaged } from '../components/paged';
 import { formatTime } from '../format';
@@ -31,7 +30,9 @@ export function ServiceAccounts() {
         title="Service Accounts"
         lead="Accounts for services rather than people. A client acting for one gets its id as the token's subject."
       >
-        <ActionsMenu items={[{ label: 'Add', onSelect: () => setAdding(true) }]} />
+        <button type="button" className="button-primary" onClick={() => setAdding(true)}>
+          Add service account
+        </button>
       </PageHead>
       <form className="toolbar" role="search" onSubmit={onSubmit(() => setApplied(search.trim()))}>
         <TextField label="Search by user name or display name" type="search" value={search} onChange={setSearch} />
@@ -45,7 +46,7 @@ export function ServiceAccounts() {
         <Empty title={applied ? `No service account matches “${applied}”.` : 'No service accounts yet.'}>
           {applied ? null : (
             <p>
-              Open <strong>Actions</strong> and choose <strong>Add</strong> to create the first one.
+              <strong>Add service account</strong> creates the first one.
             </p>
           )}
         </Empty>

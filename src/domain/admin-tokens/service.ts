@@ -39,6 +39,11 @@ export class AdminTokensService {
     return token;
   }
 
+  /** The names of the tokens among `ids` that still exist, by id (one query, for a page of audit events). */
+  namesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    return adminTokensRepo.namesByIds(this.ctx.db, ids);
+  }
+
   list(page: PageRequest, tenantId?: string): Promise<Page<AdminToken>> {
     return adminTokensRepo.list(this.ctx.db, page, tenantId);
   }

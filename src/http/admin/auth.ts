@@ -4,6 +4,9 @@ import { isLoopbackHost } from '../../app/config.js';
 import { digestsEqual, sha256 } from '../../lib/digest.js';
 import { Problem } from './problem.js';
 
+/** The prefix of an admin token's actor id in the audit log: `admin-token:{id}`. */
+export const ADMIN_TOKEN_ACTOR = 'admin-token:';
+
 /** Who calls the admin API. */
 export interface AdminPrincipal {
   /** As recorded in the audit log: `admin-token:{id}` or `local-operator`. */
@@ -66,7 +69,7 @@ async function principalOf(request: FastifyRequest, deps: Deps): Promise<AdminPr
   if (!match) throw unauthorized('the Authorization header must be Bearer <admin token>');
   const token = await deps.services.adminTokens.authenticate(match[1]!);
   if (!token) throw unauthorized('the admin token is not valid');
-  return { actorId: `admin-token:${token.id}`, tenantId: token.tenantId };
+  return { actorId: `${ADMIN_TOKEN_ACTOR}${token.id}`, tenantId: token.tenantId };
 }
 
 /** Whether the request presents TESSERA_METRICS_TOKEN (compared as digests, in constant time). */

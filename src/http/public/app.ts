@@ -10,7 +10,7 @@ import { observabilityOptions, registerObservability } from '../observability.js
 import { trustProxy } from './client-address.js';
 import { methodNotAllowed, PUBLIC_HEADERS, sendOAuthError } from './errors.js';
 import { directTokenPath } from './token-direct.js';
-import { headerValues, notFound, tenantResolver, tokenRoute, type ResolvedTenant, type TokenPath } from './token-route.js';
+import { notFound, tenantResolver, tokenHttpRequest, tokenRoute, type ResolvedTenant, type TokenPath } from './token-route.js';
 
 /** Largest accepted request body on the public listener. */
 export const PUBLIC_BODY_LIMIT = 64 * 1024;
@@ -71,30 +71,27 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
 
   const resolve = (request: FastifyRequest): ResolvedTenant => tenantOf((request.params as { tenant?: string }).tenant, request.headers.host);
 
-  /** The token endpoint for what the direct path leaves to Fastify (JSON, multipart, chunked bodies, a query string…). */
+  /**
+   * The token endpoint for what the direct path leaves to Fastify (JSON, multipart, chunked bodies,
+   * a query string…): the same request, answered by the same function (tokenRoute).
+   */
   const token = (endpoint: TokenPath) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const response = await serveToken(
-      {
-        pathTenant: (request.params as { tenant?: string }).tenant,
-        host: request.headers.host,
-        contentType: request.headers['content-type'],
-        body: (request.body as Buffer | undefined) ?? Buffer.alloc(0),
-        authorization: request.headers.authorization,
-        dpop: headerValues(request.raw.rawHeaders, 'dpop'),
-        url: request.url,
-        endpoint,
-        address: request.ip,
-      },
-      request,
-    );
-    return reply.headers(PUBLIC_HEADERS).send(response);
+    const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+    const call = tokenHttpRequest(request.raw, (request.params as { tenant?: string }).tenant, endpoint, body, trust);
+    await serveToken(call, request, {
+      log: () => request.log,
+      write: (status, headers, json) => void reply.code(status).headers(headers).type('application/json; charset=utf-8').send(json),
+    });
+    return reply;
   };
+  /** RFC 9110 §15.5.6: the token endpoints take POST only, whatever the other method. */
+  const notPost = ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
   const routes = async (scope: FastifyInstance) => {
     scope.post('/oauth2/token', token('/oauth2/token'));
     scope.post('/oauth/token', token('/oauth/token'));
-    scope.get('/oauth2/token', methodNotAllowed);
-    scope.get('/oauth/token', methodNotAllowed);
+    scope.route({ method: notPost, url: '/oauth2/token', handler: methodNotAllowed });
+    scope.route({ method: notPost, url: '/oauth/token', handler: methodNotAllowed });
     registerRevocationRoutes(scope, deps, resolve);
     scope.get('/.well-known/jwks.json', async (request, reply) => {
       const { state } = resolve(request);

@@ -5,8 +5,7 @@ import type { RequestDurations } from '../../observability/metrics.js';
 import { limitedServer, type ConnectionLimits } from '../connection-limits.js';
 import { ABORTED, logsIncomingLines, logsRequestLines, requestIdOf, type LogFieldsHolder } from '../observability.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
-import { logPublicError, PUBLIC_HEADERS, publicError, publicErrorHeaders } from './errors.js';
-import { headerValues, TENANT_ID, type TokenHttpRequest, type TokenPath, type tokenRoute } from './token-route.js';
+import { TENANT_ID, tokenHttpRequest, type TokenEndpoint, type TokenHttpRequest, type TokenPath, type TokenReply } from './token-route.js';
 
 /** The form content types the direct path takes; any other (JSON, multipart, odd parameters) goes through Fastify. */
 const FORM = new Set(['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded;charset=utf-8', 'application/x-www-form-urlencoded; charset=utf-8']);
@@ -36,7 +35,8 @@ function matchTokenRoute(url: string): TokenRouteMatch | undefined {
 }
 
 export interface DirectTokenPathOptions {
-  serve: ReturnType<typeof tokenRoute>;
+  /** The token endpoint (tokenRoute), as Fastify's route answers with it. */
+  serve: TokenEndpoint;
   logger: FastifyBaseLogger;
   durations: RequestDurations;
   trust: TrustProxy | false;
@@ -45,59 +45,56 @@ export interface DirectTokenPathOptions {
   limits: ConnectionLimits;
 }
 
-/**
- * The public listener's HTTP server (Fastify's `serverFactory`). The token endpoint is most of
- * the traffic, so a plain form POST to it is answered here, straight from Node's request, by the
- * same route Fastify would run (tokenRoute) with the same answers, headers, request id, log line
- * and duration metric: Fastify's request life cycle (routing, hooks, reply objects, a child
- * logger per request) cost a quarter of each token's time. Everything else — other routes and
- * methods, a query string, JSON or multipart bodies, a chunked or oversized body, and every
- * request once the listener is closing — goes to Fastify.
- */
-export function directTokenPath(options: DirectTokenPathOptions): { factory: (fastify: (req: IncomingMessage, res: ServerResponse) => void) => Server; closing(): void } {
-  const { serve, logger, durations, trust, bodyLimit, limits } = options;
-  let closing = false;
+/** One token request on the direct path: its log line's fields, its logger and the writing of its answer, with its request line and duration metric. */
+class DirectExchange implements LogFieldsHolder, TokenReply {
+  logFields: Record<string, unknown> | null = null;
 
-  const answer = (res: ServerResponse, status: number, requestId: string, headers: Readonly<Record<string, string>>, body: string): void => {
+  constructor(
+    private readonly options: DirectTokenPathOptions,
+    private readonly res: ServerResponse,
+    private readonly pattern: string,
+    private readonly requestId: string,
+    private readonly call: TokenHttpRequest,
+    private readonly started: number,
+  ) {}
+
+  log(): FastifyBaseLogger {
+    return this.options.logger.child({ reqId: this.requestId });
+  }
+
+  write(status: number, headers: Readonly<Record<string, string>>, body: string): void {
+    const { res, requestId, started, options } = this;
     const flat: string[] = ['x-request-id', requestId];
     for (const name in headers) flat.push(name, headers[name]!);
     flat.push('content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(body)));
     res.writeHead(status, flat);
     res.end(body);
-  };
+    options.durations.observe(this.pattern, 'POST', status, (performance.now() - started) / 1000);
+    const logger = options.logger;
+    if (!logsRequestLines(logger.level)) return;
+    const req = { method: 'POST', url: this.call.url, ip: this.call.address };
+    logger.info({ reqId: requestId, req, res: { statusCode: status }, responseTime: performance.now() - started, ...this.logFields }, 'request completed');
+  }
+}
+
+/**
+ * The public listener's HTTP server (Fastify's `serverFactory`). The token endpoint is most of
+ * the traffic, so a plain form POST to it is answered here, straight from Node's request, by the
+ * same function Fastify's route answers with (tokenRoute: every rule, the answer's status, headers
+ * and body), with the same request id, log line and duration metric: Fastify's request life cycle
+ * (routing, hooks, reply objects, a child logger per request) cost a quarter of each token's time.
+ * Everything else — other routes and methods, a query string, JSON or multipart bodies, a chunked
+ * or oversized body, and every request once the listener is closing — goes to Fastify.
+ */
+export function directTokenPath(options: DirectTokenPathOptions): { factory: (fastify: (req: IncomingMessage, res: ServerResponse) => void) => Server; closing(): void } {
+  const { serve, logger, trust, bodyLimit, limits } = options;
+  let closing = false;
 
   const handle = (req: IncomingMessage, res: ServerResponse, route: TokenRouteMatch, requestId: string, body: Buffer, started: number): void => {
-    const headers = req.headers;
-    const call: TokenHttpRequest = {
-      pathTenant: route.pathTenant,
-      host: headers.host,
-      contentType: headers['content-type'],
-      body,
-      authorization: headers.authorization,
-      dpop: headers.dpop === undefined ? undefined : headerValues(req.rawHeaders, 'dpop'),
-      url: req.url!,
-      endpoint: route.endpoint,
-      address: clientAddress(req, trust),
-    };
-    const line: LogFieldsHolder = { logFields: null };
-    const logged = () => ({ method: 'POST', url: call.url, ip: call.address });
-    const done = (status: number) => {
-      durations.observe(route.pattern, 'POST', status, (performance.now() - started) / 1000);
-      if (!logsRequestLines(logger.level)) return;
-      logger.info({ reqId: requestId, req: logged(), res: { statusCode: status }, responseTime: performance.now() - started, ...line.logFields }, 'request completed');
-    };
-    serve(call, line).then(
-      (response) => {
-        answer(res, 200, requestId, PUBLIC_HEADERS, JSON.stringify(response));
-        done(200);
-      },
-      (err: unknown) => {
-        const oauth = publicError(err);
-        logPublicError(oauth, err, () => logger.child({ reqId: requestId }), line);
-        answer(res, oauth.status, requestId, publicErrorHeaders(oauth), JSON.stringify(oauth.toJSON()));
-        done(oauth.status);
-      },
-    );
+    const call = tokenHttpRequest(req, route.pathTenant, route.endpoint, body, trust);
+    // One object per request is its log line, its logger and where its answer goes.
+    const exchange = new DirectExchange(options, res, route.pattern, requestId, call, started);
+    void serve(call, exchange, exchange);
   };
 
   /** A request's `req` log field before its body is read. */

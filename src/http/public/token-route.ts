@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import type { TenantState } from '../../domain/read-model/tenant-state.js';
 import { DEFAULT_TENANT, TENANT_ID_PATTERN } from '../../domain/tenants/model.js';
@@ -6,7 +8,8 @@ import type { TokenResponse } from '../../protocol/grant-types/registry.js';
 import { parseRequestBody } from '../../protocol/params.js';
 import { handleTokenRequest } from '../../protocol/token-endpoint.js';
 import type { LogFieldsHolder } from '../observability.js';
-import { OUTAGE_RETRY_AFTER, queryParameterNames } from './errors.js';
+import { clientAddress, type TrustProxy } from './client-address.js';
+import { logPublicError, OUTAGE_RETRY_AFTER, PUBLIC_HEADERS, publicError, publicErrorHeaders, queryParameterNames } from './errors.js';
 
 export const TENANT_ID = new RegExp(TENANT_ID_PATTERN);
 
@@ -57,11 +60,60 @@ export interface TokenHttpRequest {
 }
 
 /**
- * The token endpoint over HTTP: the tenant, the outage rules, the body, then the protocol's
- * handleTokenRequest. Throws what the client is to be told; records the secret's use and names
- * the tenant and client on the request's log line.
+ * A token request as Node received it, whichever way it came in: the same headers read the same
+ * way (every line of the DPoP header, RFC 9449 §4.3; the client address as TESSERA_TRUST_PROXY
+ * says), so the direct path and Fastify's route see one request alike.
  */
-export function tokenRoute(deps: Deps, resolve: ReturnType<typeof tenantResolver>): (req: TokenHttpRequest, log: LogFieldsHolder) => Promise<TokenResponse> {
+export function tokenHttpRequest(raw: IncomingMessage, pathTenant: string | undefined, endpoint: TokenPath, body: Buffer, trust: TrustProxy | false): TokenHttpRequest {
+  const headers = raw.headers;
+  return {
+    pathTenant,
+    host: headers.host,
+    contentType: headers['content-type'],
+    body,
+    authorization: headers.authorization,
+    // Node keeps only the first of repeated unknown headers in `headers`: the raw lines tell them all.
+    dpop: headers.dpop === undefined ? undefined : headerValues(raw.rawHeaders, 'dpop'),
+    url: raw.url ?? '',
+    endpoint,
+    address: clientAddress(raw, trust),
+  };
+}
+
+/** Where the answer to one token request goes. */
+export interface TokenReply {
+  /** The request's logger, for what is logged on a line of its own (an outage, a failure of ours). */
+  log(): Pick<FastifyBaseLogger, 'warn' | 'error'>;
+  /** Writes the answer: status, headers besides the content type and length, and the JSON body. */
+  write(status: number, headers: Readonly<Record<string, string>>, body: string): void;
+}
+
+/** Answers one token request through `reply`, naming tenant, client and refusal on `line`; the promise never rejects. */
+export type TokenEndpoint = (req: TokenHttpRequest, line: LogFieldsHolder, reply: TokenReply) => Promise<void>;
+
+/**
+ * The token endpoint over HTTP, the one function both ways in (token-direct.ts and Fastify's
+ * route) answer with: the tenant, the outage rules, the body, the protocol's handleTokenRequest,
+ * then the answer — a token response with no-store headers (RFC 6749 §5.1) or an error in RFC 6749
+ * §5.2 form with its own headers (WWW-Authenticate, Retry-After, DPoP-Nonce), logged as
+ * logPublicError says. Records the secret's use and names the tenant and client on the request's
+ * log line.
+ */
+export function tokenRoute(deps: Deps, resolve: ReturnType<typeof tenantResolver>): TokenEndpoint {
+  const serve = tokenResponder(deps, resolve);
+  return (req, line, reply) =>
+    serve(req, line).then(
+      (response) => reply.write(200, PUBLIC_HEADERS, JSON.stringify(response)),
+      (err: unknown) => {
+        const oauth = publicError(err);
+        logPublicError(oauth, err, () => reply.log(), line);
+        reply.write(oauth.status, publicErrorHeaders(oauth), JSON.stringify(oauth.toJSON()));
+      },
+    );
+}
+
+/** The token response to a request, or a throw of what the client is to be told. */
+function tokenResponder(deps: Deps, resolve: ReturnType<typeof tenantResolver>): (req: TokenHttpRequest, log: LogFieldsHolder) => Promise<TokenResponse> {
   const { clock } = deps;
 
   /**

@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { CLIENT_ID_PATTERN } from '../../domain/clients/model.js';
 import { TENANT_ID_PATTERN } from '../../domain/tenants/model.js';
 import { NOT_PRINTABLE, PRINTABLE_TEXT } from '../../lib/printable.js';
 
@@ -10,8 +11,10 @@ export const Text = (max: number, min = 0) => Type.String({ minLength: min, maxL
 /** One word of printable text: no whitespace either (a SCIM userName). */
 export const WORD_PATTERN = `^[^\\s${NOT_PRINTABLE}]+$`;
 
-/** What a field error says when a string fails one of the patterns above, instead of the pattern itself. */
+/** What a field error says when a string fails one of the schemas' patterns, instead of the pattern itself. */
 export const PATTERN_DETAILS: Readonly<Record<string, string>> = {
+  [CLIENT_ID_PATTERN]: 'must be 1 to 128 characters: letters, digits, ".", "_", "~" or "-" (no spaces)',
+  [TENANT_ID_PATTERN]: 'must be 1 to 63 characters: lower-case letters, digits or "-", starting with a letter or digit',
   [PRINTABLE_TEXT]: 'must be printable text: no control characters, line or paragraph separators, or bidirectional overrides and isolates',
   [WORD_PATTERN]: 'must be one word of printable text: no whitespace, control characters, line or paragraph separators, or bidirectional overrides and isolates',
 };

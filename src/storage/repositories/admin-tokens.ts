@@ -42,6 +42,12 @@ export const adminTokensRepo = {
     const row = await db.selectFrom('admin_tokens').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toAdminToken(row);
   },
+  /** The names of the tokens among `ids` that exist, by id. */
+  async namesByIds(db: Executor, ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db.selectFrom('admin_tokens').select(['id', 'name']).where('id', 'in', [...ids]).execute();
+    return new Map(rows.map((r) => [r.id, r.name]));
+  },
   /** The tokens of one source, oldest first. */
   async listBySource(db: Executor, source: NonNullable<AdminTokenSource>): Promise<AdminToken[]> {
     const rows = await db.selectFrom('admin_tokens').selectAll().where('source', '=', source).orderBy('id').execute();

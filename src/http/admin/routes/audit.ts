@@ -4,6 +4,7 @@ import { DEFAULT_TENANT } from '../../../domain/tenants/model.js';
 import { AuditEvent, AuditQuery } from '../../schemas/audit.js';
 import { ListOf, pathParams } from '../../schemas/common.js';
 import { listOf, pageOf } from '../context.js';
+import { ADMIN_TOKEN_ACTOR } from '../auth.js';
 import { presentAuditEvent } from '../present.js';
 
 export const auditRoutes =
@@ -31,7 +32,14 @@ export const auditRoutes =
           since: q.since && new Date(q.since).toISOString(),
           until: q.until && new Date(q.until).toISOString(),
         });
-        return listOf(page, presentAuditEvent);
+        // The admin tokens' names, in one query for the page: events store the actor's id only.
+        const tokenIds = new Set<string>();
+        for (const e of page.items) if (e.actor.startsWith(ADMIN_TOKEN_ACTOR)) tokenIds.add(e.actor.slice(ADMIN_TOKEN_ACTOR.length));
+        const names = await deps.services.adminTokens.namesOf([...tokenIds]);
+        return listOf(page, (e) => ({
+          ...presentAuditEvent(e),
+          actor_name: e.actor.startsWith(ADMIN_TOKEN_ACTOR) ? (names.get(e.actor.slice(ADMIN_TOKEN_ACTOR.length)) ?? null) : null,
+        }));
       },
     );
   };
