@@ -78,7 +78,7 @@ export class AdminApi {
   }
 
   get<T>(path: string, query?: Query): Promise<T> {
-    return this.request<T>('GET', path, { query });
+    return this.request<T>('GET', path, query === undefined ? {} : { query });
   }
 
   /** Every page of a list (the console's lists are small; at most `max` items). */
