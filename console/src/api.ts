@@ -25,7 +25,8 @@ export class ApiError extends Error {
 export function messageOf(err: unknown): string {
   if (err instanceof ApiError) {
     const fields = err.problem?.errors ?? [];
-    return fields.length > 0 && !err.message.includes(fields[0]!.detail) ? `${err.message}: ${fields.map((f) => `${f.pointer} ${f.detail}`).join('; ')}` : err.message;
+    const first = fields[0];
+    return first !== undefined && !err.message.includes(first.detail) ? `${err.message}: ${fields.map((f) => `${f.pointer} ${f.detail}`).join('; ')}` : err.message;
   }
   if (err instanceof TypeError) return 'Tessera did not answer: is it still running?';
   return err instanceof Error ? err.message : String(err);

@@ -16,6 +16,7 @@ export function ActionsMenu({ label = 'Actions', items }: { label?: string; item
   const id = useId();
   const focusItem = (i: number) => {
     const all = menu.current?.querySelectorAll<HTMLButtonElement>('[role=menuitem]');
+    // The modulo of a non-empty list's length is an index in it.
     if (all && all.length > 0) all[(i + all.length) % all.length]!.focus();
   };
   useEffect(() => {
