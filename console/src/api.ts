@@ -25,7 +25,8 @@ export class ApiError extends Error {
 export function messageOf(err: unknown): string {
   if (err instanceof ApiError) {
     const fields = err.problem?.errors ?? [];
-    return fields.length > 0 && !err.message.includes(fields[0]!.detail) ? `${err.message}: ${fields.map((f) => `${f.pointer} ${f.detail}`).join('; ')}` : err.message;
+    const first = fields[0];
+    return first !== undefined && !err.message.includes(first.detail) ? `${err.message}: ${fields.map((f) => `${f.pointer} ${f.detail}`).join('; ')}` : err.message;
   }
   if (err instanceof TypeError) return 'Tessera did not answer: is it still running?';
   return err instanceof Error ? err.message : String(err);
@@ -78,7 +79,7 @@ export class AdminApi {
   }
 
   get<T>(path: string, query?: Query): Promise<T> {
-    return this.request<T>('GET', path, { query });
+    return this.request<T>('GET', path, query === undefined ? {} : { query });
   }
 
   /** Every page of a list (the console's lists are small; at most `max` items). */

@@ -339,8 +339,8 @@ export async function startClusterWorker(config: Config, logger: Logger = create
     relayDpopProof: (key, forgetAtMs) => send({ tessera: 'dpop-proof', key, forgetAtMs }),
     handOverUsage: async (usage) => {
       const pieces = usagePieces(usage);
-      for (let i = 0; i < pieces.length; i++) {
-        const sent = process.connected && (await new Promise<boolean>((resolve) => process.send!({ tessera: 'usage', usage: pieces[i]! } satisfies Message, undefined, {}, (err) => resolve(!err))));
+      for (const [i, piece] of pieces.entries()) {
+        const sent = process.connected && (await new Promise<boolean>((resolve) => process.send!({ tessera: 'usage', usage: piece } satisfies Message, undefined, {}, (err) => resolve(!err))));
         if (!sent) return pieces.slice(i);
         await setImmediate();
       }

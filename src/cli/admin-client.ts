@@ -81,7 +81,8 @@ export class AdminClient {
     if (answer.status >= 200 && answer.status < 300) return answer.json as T;
     const document = answer.json as ProblemDocument | undefined;
     // Something other than the admin API (a proxy, the public listener) may answer: show the start of its body.
-    const problem: ProblemDocument = typeof document?.title === 'string' ? document : { detail: answer.text.slice(0, 200) || undefined };
+    const start = answer.text.slice(0, 200);
+    const problem: ProblemDocument = typeof document?.title === 'string' ? document : start ? { detail: start } : {};
     const hint =
       answer.status === 401 && this.connection.token === undefined ? 'no admin token was given: use --token or TESSERA_ADMIN_TOKEN' : undefined;
     throw new ProblemError(answer.status, problem, hint);

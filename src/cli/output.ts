@@ -27,6 +27,7 @@ export function cell(value: unknown): string {
 /** Aligned columns separated by two spaces, a header line first; no trailing blanks. */
 export function table<T>(columns: readonly Column<T>[], rows: readonly T[]): string {
   const cells = [columns.map((c) => c.header), ...rows.map((row) => columns.map((c) => cell(c.value(row))))];
+  // Every line has one cell per column (built from `columns` just above), and `widths` one entry per column.
   const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i]!.length)));
   return cells.map((line) => line.map((text, i) => text.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }

@@ -86,10 +86,11 @@ async function requestToken(o: TokenOptions): Promise<TokenResponse> {
 /** The header and claims of a JWT (RFC 7519 §7.2 steps 1–6, without verifying the signature). */
 export function decodeJwt(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
   const parts = token.split('.');
-  const part = (i: number) => JSON.parse(Buffer.from(parts[i]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  const [header, claims] = parts;
+  const part = (text: string) => JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Record<string, unknown>;
   try {
-    if (parts.length !== 3) throw new Error('not three parts');
-    return { header: part(0), claims: part(1) };
+    if (parts.length !== 3 || header === undefined || claims === undefined) throw new Error('not three parts');
+    return { header: part(header), claims: part(claims) };
   } catch {
     throw new CliError(EXIT.refused, 'the access token is not a JWT: nothing to decode');
   }

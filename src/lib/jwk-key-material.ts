@@ -27,7 +27,8 @@ function unsignedOctets(value: unknown): Buffer | null {
 
 /** Bits of a big-endian unsigned integer given without leading zero octets. */
 function bitLength(octets: Buffer): number {
-  return octets.length === 0 ? 0 : (octets.length - 1) * 8 + (32 - Math.clz32(octets[0]!));
+  const first = octets[0];
+  return first === undefined ? 0 : (octets.length - 1) * 8 + (32 - Math.clz32(first));
 }
 
 /**

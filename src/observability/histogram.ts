@@ -24,6 +24,7 @@ export class HistogramSeries {
   observe(value: number): void {
     const bounds = this.bounds;
     let i = 0;
+    // `i` stops at bounds.length at most, and #counts has bounds.length + 1 entries.
     while (i < bounds.length && value > bounds[i]!) i++;
     this.#counts[i]! += 1;
     this.#sum += value;
@@ -41,6 +42,7 @@ export class HistogramSeries {
     const out: Sample[] = [];
     let cumulative = 0;
     for (let i = 0; i <= this.bounds.length; i++) {
+      // #counts has bounds.length + 1 entries: one per bound and +Inf.
       cumulative += this.#counts[i]!;
       const le = i < this.bounds.length ? String(this.bounds[i]) : '+Inf';
       out.push({ metricName: `${name}_bucket`, labels: { ...this.labels, le }, value: cumulative });

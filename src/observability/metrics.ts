@@ -94,6 +94,7 @@ export class Metrics implements TokenListener {
         this.reset();
         for (const [grant_type, counts] of issued) {
           for (let slot = 0; slot < counts.length; slot++) {
+            // `slot` is below counts.length (the loop's bound).
             if (counts[slot]! > 0) this.inc({ tenant: slots.tenantOf(slot), client_id: slots.clientOf(slot), grant_type }, counts[slot]!);
           }
         }
@@ -117,6 +118,7 @@ export class Metrics implements TokenListener {
   issued(event: TokenIssued): void {
     let counts = this.#issued.get(event.grantType);
     if (counts === undefined || event.slot >= counts.length) this.#issued.set(event.grantType, (counts = fitted(counts ?? new Float64Array(0), event.slot)));
+    // `fitted` above made the array longer than the slot.
     counts[event.slot]! += 1;
   }
 

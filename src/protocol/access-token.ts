@@ -42,6 +42,7 @@ export function accessTokenClaims(input: {
   const claims: AccessTokenClaims = {
     iss: input.issuer,
     sub: input.client.serviceAccountId ?? input.client.clientId,
+    // A single audience as a string (RFC 7519 §4.1.3): its length was just checked.
     aud: audiences.length === 1 ? audiences[0]! : audiences,
     exp: input.nowSeconds + input.lifetime,
     iat: input.nowSeconds,

@@ -80,8 +80,8 @@ function describe(err: unknown): string {
  * `verifier` (key import, signature). Failures are `invalid_dpop_proof` (§5).
  */
 export async function verifyDpopProof(req: DpopRequest, verifier: JwtVerifier): Promise<DpopProof> {
-  if (req.values.length !== 1) throw invalidDpopProof('Send exactly one DPoP header.', `${req.values.length} DPoP headers`);
-  const proof = req.values[0]!;
+  const proof = req.values[0];
+  if (proof === undefined || req.values.length !== 1) throw invalidDpopProof('Send exactly one DPoP header.', `${req.values.length} DPoP headers`);
   if (proof.length > MAX_DPOP_PROOF_LENGTH) throw invalidDpopProof(`The DPoP proof is too long (${MAX_DPOP_PROOF_LENGTH} characters at most).`, `${proof.length} characters`);
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {

@@ -126,6 +126,7 @@ export const TOKEN_MEDIA_TYPES = ['application/x-www-form-urlencoded', 'multipar
  * `multipart/form-data` (what `curl -F` sends) or `application/json` body.
  */
 export async function parseRequestBody(contentType: string | undefined, body: Buffer): Promise<RequestParams> {
+  // split always answers at least one string.
   const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (body.length === 0) return collect([]);
   switch (mediaType) {

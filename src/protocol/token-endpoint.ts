@@ -91,10 +91,11 @@ async function checkedProof(req: TokenRequest, values: readonly string[], deps: 
 async function issue(req: TokenRequest, deps: TokenEndpointDeps, identified: (clientId: string) => void): Promise<TokenOutcome & { grantType: string }> {
   assertNoQueryParameters(req.queryParameters);
   const grantTypes = req.params.all('grant_type');
-  if (grantTypes.length === 0) throw invalidRequest('The grant_type parameter is required.');
-  const grantType = deps.grantTypes.get(grantTypes[0]!);
+  const named = grantTypes[0];
+  if (named === undefined) throw invalidRequest('The grant_type parameter is required.');
+  const grantType = deps.grantTypes.get(named);
   req.params.assertSingle(grantType?.repeatable ?? []);
-  if (!grantType) throw new OAuthError('unsupported_grant_type', `The grant type ${grantTypes[0]} is not supported.`);
+  if (!grantType) throw new OAuthError('unsupported_grant_type', `The grant type ${named} is not supported.`);
   const params = strip(req.params, grantType.parameters);
   const nowMs = deps.clock.now();
   // The proof is checked before the client (a replay is only looked for), and recorded once the client is known.

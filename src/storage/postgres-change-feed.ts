@@ -125,9 +125,9 @@ export class PostgresChangeFeed implements ChangeFeed {
   /** Sends queued NOTIFYs in order; stops at the first failure and keeps the rest for later. */
   #flush(): Promise<void> {
     this.#flushing = this.#flushing.then(async () => {
-      while (this.#outbox.length > 0) {
+      for (let next = this.#outbox[0]; next !== undefined; next = this.#outbox[0]) {
         try {
-          await sql`select pg_notify(${CHANGES_CHANNEL}, ${this.#outbox[0]!})`.execute(this.options.db);
+          await sql`select pg_notify(${CHANGES_CHANNEL}, ${next})`.execute(this.options.db);
         } catch (err) {
           this.options.logger.warn({ err, pending: this.#outbox.length }, 'could not notify other processes of a change; will retry');
           return;

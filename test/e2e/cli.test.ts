@@ -60,10 +60,10 @@ describe('CLI: serve, migrate, admin-token create', () => {
         `\n  First start: an admin token was generated. It is shown this once; keep it safe.\n\n    ${token}\n\n` +
         `  Use it as: Authorization: Bearer <token>   (admin API at ${first.adminUrl})\n` +
         `  Web console: ${consoleUrl}   (sign in with this token)\n\n`;
-      const [beforeReady, fromReady] = first.output.join('').split(/(?=\{[^\n]*"msg":"Tessera is ready")/);
-      assert.ok(beforeReady?.endsWith(banner), `the banner comes right before the ready line:\n${beforeReady}`);
+      const [beforeReady = '', fromReady = ''] = first.output.join('').split(/(?=\{[^\n]*"msg":"Tessera is ready")/);
+      assert.ok(beforeReady.endsWith(banner), `the banner comes right before the ready line:\n${beforeReady}`);
       assert.equal(beforeReady.indexOf('First start'), beforeReady.lastIndexOf('First start'), 'printed once');
-      const ready = JSON.parse(fromReady!.split('\n')[0]!);
+      const ready = JSON.parse(fromReady.split('\n')[0]!);
       assert.equal(ready.console, consoleUrl);
       assert.equal(ready.admin, first.adminUrl);
       const second = await spawnTessera(e);

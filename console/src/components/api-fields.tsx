@@ -15,7 +15,8 @@ export interface ApiDraft {
 
 /** The body of `POST /apis` and `PATCH /apis/{id}` for a draft. */
 export function apiBody(d: ApiDraft): ApiCreate {
-  return { name: d.name.trim() || undefined, identifier: d.identifier.trim(), scopes: scopesBody(d.scopes), access_token_ttl: optionalInteger(d.ttl) ?? null };
+  const name = d.name.trim();
+  return { ...(name ? { name } : {}), identifier: d.identifier.trim(), scopes: scopesBody(d.scopes), access_token_ttl: optionalInteger(d.ttl) ?? null };
 }
 
 /** Name, identifier, token lifetime and scopes of an API, each with the problem's error for it. */

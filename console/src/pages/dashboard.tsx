@@ -25,6 +25,7 @@ function dense(report: TokenActivity, clientId: string | null | undefined) {
     for (const p of c.points) {
       const i = Math.round((Date.parse(p.at) - from) / (report.bucket * 1000));
       if (i >= 0 && i < n) {
+        // `i` is checked within 0..n-1 just above, and both arrays have n entries.
         issued[i]! += p.issued;
         failed[i]! += p.auth_failures;
       }

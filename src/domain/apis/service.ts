@@ -17,7 +17,8 @@ export interface ApiInput {
   dpopBoundAccessTokens?: boolean | undefined;
 }
 
-export type ApiPatch = Partial<ApiInput>;
+/** What an update changes: an absent (or undefined) member keeps its value. */
+export type ApiPatch = Omit<ApiInput, 'identifier'> & { identifier?: string | undefined };
 
 function normaliseScopes(input: ApiInput['scopes']): { scopes: ApiScope[]; errors: FieldError[] } {
   const errors: FieldError[] = [];

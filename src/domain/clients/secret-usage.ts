@@ -44,6 +44,7 @@ export class SecretUsage {
     if (slot >= this.#bySlotAt.length) this.#grow(slot);
     const previous = this.#bySlot[slot];
     // A client using a second secret within the minute (a rotation): the first one's use goes aside.
+    // #grow above made both arrays longer than the slot.
     if (previous !== undefined && previous !== secretId) this.#note(this.slots.tenantOf(slot), previous, this.#bySlotAt[slot]!);
     this.#bySlot[slot] = secretId;
     this.#bySlotAt[slot] = at;
@@ -75,6 +76,7 @@ export class SecretUsage {
       let uses = out.get(tenantId);
       if (uses === undefined) out.set(tenantId, (uses = [[], []]));
       uses[0].push(secretId);
+      // #grow keeps both arrays the same length.
       uses[1].push(this.#bySlotAt[slot]!);
     }
     return out;
@@ -82,6 +84,7 @@ export class SecretUsage {
 
   /** Everything recorded since the last flush or take, each secret once (its latest use), leaving nothing pending. */
   #take(): Map<string, Map<string, number>> {
+    // One time per id: parallel arrays, as #takeSlots builds them.
     for (const [tenantId, [ids, times]] of this.#takeSlots()) for (let i = 0; i < ids.length; i++) this.#note(tenantId, ids[i]!, times[i]!);
     const taken = this.#pending;
     this.#pending = new Map();
@@ -101,6 +104,7 @@ export class SecretUsage {
 
   /** Adds uses recorded elsewhere (taken by another process); the later use of a secret wins. */
   merge(uses: SecretUses): void {
+    // One time per id: parallel arrays, as take() builds them (in whichever process).
     for (const [tenantId, ids, times] of uses) for (let i = 0; i < ids.length; i++) this.#note(tenantId, ids[i]!, times[i]!);
   }
 

@@ -33,11 +33,13 @@ export class ClientSlots {
   }
 
   tenantOf(slot: number): string {
+    // Slots are only handed out by slotOf, which fills both arrays.
     return this.#tenantIds[slot]!;
   }
 
   /** The client id of a slot: the same string every time (the read model's entries share it). */
   clientOf(slot: number): string {
+    // Slots are only handed out by slotOf, which fills both arrays.
     return this.#clientIds[slot]!;
   }
 }

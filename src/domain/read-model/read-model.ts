@@ -208,8 +208,9 @@ export class ReadModel {
     for (let after: string | null = null; ; ) {
       const page = await clientsRepo.page(this.ctx.db, tenantId, after, CLIENT_PAGE);
       for (const client of page) state.setClient(toEntry(client, this.#interned, this.slots));
-      if (page.length < CLIENT_PAGE) break;
-      after = page[page.length - 1]!.clientId;
+      const last = page.at(-1);
+      if (page.length < CLIENT_PAGE || last === undefined) break;
+      after = last.clientId;
     }
     state.revocations = await this.#loadRevocations(tenantId);
     this.#tenants.set(tenantId, state);

@@ -15,7 +15,8 @@ export interface ServiceAccountInput {
   active?: boolean | undefined;
 }
 
-export type ServiceAccountPatch = Partial<ServiceAccountInput>;
+/** What an update changes: an absent (or undefined) member keeps its value. */
+export type ServiceAccountPatch = Omit<ServiceAccountInput, 'userName'> & { userName?: string | undefined };
 
 function duplicate(userName: string): ConflictError {
   return new ConflictError(`a service account with user_name ${JSON.stringify(userName)} already exists`);

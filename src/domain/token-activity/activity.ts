@@ -58,6 +58,7 @@ function rows([tenantId, minute, clientIds, counts]: ActivityTaken[number]): Act
   const at = new Map(clientIds.map((clientId, i) => [clientId, 3 * i]));
   return [...clientIds].sort().map((clientId) => {
     const i = at.get(clientId)!;
+    // Three counts per client id, in the ids' order (byTenant and take build them so).
     return { tenantId, minute, clientId, issued: counts[i]!, authFailures: counts[i + 1]!, otherRefusals: counts[i + 2]! };
   });
 }
@@ -77,6 +78,7 @@ class MinuteCounts {
   add(slot: number, issued: number, authFailures: number, otherRefusals: number): void {
     const at = 3 * slot;
     this.counts = fitted(this.counts, at + 2);
+    // `fitted` above made the array reach at + 2.
     this.counts[at]! += issued;
     this.counts[at + 1]! += authFailures;
     this.counts[at + 2]! += otherRefusals;
@@ -85,6 +87,7 @@ class MinuteCounts {
   addOne(slot: number, kind: 0 | 1 | 2): void {
     const at = 3 * slot + kind;
     if (at >= this.counts.length) this.counts = fitted(this.counts, 3 * slot + 2);
+    // Grown above when `at` was past the end.
     this.counts[at]! += 1;
   }
 
@@ -99,6 +102,7 @@ class MinuteCounts {
       let tenant = out.get(tenantId);
       if (tenant === undefined) out.set(tenantId, (tenant = { clientIds: [], counts: [] }));
       tenant.clientIds.push(slots.clientOf(slot));
+      // The loop's bound keeps at + 2 inside the array.
       tenant.counts.push(c[at]!, c[at + 1]!, c[at + 2]!);
     }
     return out;
@@ -150,6 +154,7 @@ export class TokenActivity {
   merge(taken: ActivityTaken): void {
     for (const [tenantId, minute, clientIds, counts] of taken) {
       const into = this.#counts(minute);
+      // Three counts per client id, in the ids' order (take builds them so, in whichever process).
       for (let i = 0; i < clientIds.length; i++) into.add(this.slots.slotOf(tenantId, clientIds[i]!), counts[3 * i]!, counts[3 * i + 1]!, counts[3 * i + 2]!);
     }
   }

@@ -65,9 +65,9 @@ async function principalOf(request: FastifyRequest, deps: Deps): Promise<AdminPr
     }
     throw unauthorized('send an admin token: Authorization: Bearer <token> (or start Tessera with TESSERA_ADMIN_AUTH=loopback)');
   }
-  const match = BEARER.exec(header);
-  if (!match) throw unauthorized('the Authorization header must be Bearer <admin token>');
-  const token = await deps.services.adminTokens.authenticate(match[1]!);
+  const presented = BEARER.exec(header)?.[1];
+  if (presented === undefined) throw unauthorized('the Authorization header must be Bearer <admin token>');
+  const token = await deps.services.adminTokens.authenticate(presented);
   if (!token) throw unauthorized('the admin token is not valid');
   return { actorId: `${ADMIN_TOKEN_ACTOR}${token.id}`, tenantId: token.tenantId };
 }
@@ -77,8 +77,8 @@ function metricsTokenCheck(token: string | undefined): (request: FastifyRequest)
   if (token === undefined) return () => false;
   const expected = sha256(token);
   return (request) => {
-    const match = BEARER.exec(request.headers.authorization ?? '');
-    return match !== null && digestsEqual(sha256(match[1]!), expected);
+    const presented = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    return presented !== undefined && digestsEqual(sha256(presented), expected);
   };
 }
 

@@ -67,6 +67,7 @@ export function registerConsole(app: FastifyInstance, dir: string = DEFAULT_CONS
     if (files === null) {
       throw new Problem(503, 'Service Unavailable', 'the console was not built: run `npm run build` (npm ci does it), then restart Tessera');
     }
+    // split always answers at least one string.
     const path = ((request.params as { '*'?: string })['*'] ?? '').split('?')[0]!;
     let file = files.get(path);
     if (file === undefined) {

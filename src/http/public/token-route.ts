@@ -165,6 +165,7 @@ function tokenResponder(deps: Deps, resolve: ReturnType<typeof tenantResolver>):
 /** Every value of a header, one per header line (a DPoP proof must come alone, RFC 9449 §4.3). */
 export function headerValues(rawHeaders: readonly string[], name: string): string[] | undefined {
   const values: string[] = [];
+  // Node's raw headers alternate names and values; the loop's bound keeps both indexes inside.
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) values.push(rawHeaders[i + 1]!);
   return values.length > 0 ? values : undefined;
 }

@@ -24,6 +24,7 @@ export function addRange(list: BlockList, range: AddressRange): void {
 
 /** The address without an IPv6 zone (`fe80::1%eth0` → `fe80::1`) and its family; null when it is not an IP address. */
 export function plainAddress(address: string): { address: string; family: 'ipv4' | 'ipv6' } | null {
+  // split always answers at least one string.
   const bare = address.split('%')[0]!;
   const version = isIP(bare);
   return version === 0 ? null : { address: bare, family: version === 4 ? 'ipv4' : 'ipv6' };

@@ -78,6 +78,7 @@ export async function checkDestination(url: URL, rules: DestinationRules, resolv
     const refused = rules.refuse?.(address, port);
     if (refused) throw new OutboundError(refused);
   }
+  // At least one address: the literal, or checked when the name was resolved.
   const address = addresses[0]!;
   return { url, address, family: plainAddress(address)!.family === 'ipv4' ? 4 : 6, port };
 }

@@ -110,12 +110,13 @@ export const clientsRepo = {
     let query = db.selectFrom('clients').selectAll().where('tenant_id', '=', tenantId);
     if (after !== null) query = query.where('client_id', '>', after);
     const rows = await query.orderBy('client_id').limit(limit).execute();
-    if (rows.length === 0) return [];
+    const last = rows.at(-1);
+    if (last === undefined) return [];
     let secretsQuery = db
       .selectFrom('client_secrets')
       .selectAll()
       .where('tenant_id', '=', tenantId)
-      .where('client_id', '<=', rows[rows.length - 1]!.client_id);
+      .where('client_id', '<=', last.client_id);
     if (after !== null) secretsQuery = secretsQuery.where('client_id', '>', after);
     const secrets = new Map<string, ClientSecret[]>();
     for (const s of await secretsQuery.orderBy('id').execute()) {
@@ -184,6 +185,7 @@ export const clientsRepo = {
   async touchSecrets(db: Executor, tenantId: string, ids: readonly string[], times: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const parameters: string[] = [];
+    // `times` has one entry per id (the caller's parallel arrays, SecretUsage's).
     for (let i = 0; i < ids.length; i++) parameters.push(ids[i]!, times[i]!);
     // One statement for many secrets, each with its own time (a VALUES list joined on the key:
     // both dialects name its columns column1, column2); a time never replaces a later one.

@@ -14,5 +14,6 @@ export interface Page<T> {
 export function toPage<R, T>(rows: R[], limit: number, key: (row: R) => string, map: (row: R) => T): Page<T> {
   const more = rows.length > limit;
   const kept = more ? rows.slice(0, limit) : rows;
-  return { items: kept.map(map), nextKey: more && kept.length > 0 ? key(kept[kept.length - 1]!) : null };
+  const last = kept.at(-1);
+  return { items: kept.map(map), nextKey: more && last !== undefined ? key(last) : null };
 }
