@@ -3,7 +3,7 @@ import { parseAddressRange } from '../lib/outbound/addresses.js';
 import { AllowList } from '../lib/outbound/allow-list.js';
 import { parseDatabaseUrl } from '../storage/database.js';
 
-/** Validated, frozen settings of one Tessera process (DESIGN §1). */
+/** Validated, frozen settings of one Tessera process, each documented in docs/configuration.md. */
 export interface Config {
   readonly databaseUrl: string;
   /** External base URL of the public listener, no trailing slash: the default tenant's issuer. */
@@ -80,7 +80,8 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const VARIABLES: Record<keyof Config, string> = {
+/** The environment variable of each setting (docs/configuration.md documents each one). */
+export const VARIABLES: Readonly<Record<keyof Config, string>> = {
   databaseUrl: 'TESSERA_DATABASE_URL',
   publicUrl: 'TESSERA_PUBLIC_URL',
   publicHost: 'TESSERA_PUBLIC_HOST',

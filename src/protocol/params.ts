@@ -49,7 +49,7 @@ export function assertNoQueryParameters(queryParameters: readonly string[]): voi
   if (queryParameters.length > 0) throw invalidRequest('Send parameters in the request body, not in the query string.');
 }
 
-/** Collects parameters, refusing too many, too long, or any with a control character (DESIGN §3). */
+/** Collects parameters, refusing too many, too long, or any with a control character (docs/hardening.md#input-limits). */
 function collect(entries: Iterable<[string, string]>): RequestParams {
   const map = new Map<string, string[]>();
   let count = 0;

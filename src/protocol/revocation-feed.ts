@@ -3,7 +3,7 @@ import type { CutoffEntry, RevokedEntry } from '../domain/read-model/revocations
 import type { TenantState } from '../domain/read-model/tenant-state.js';
 
 /**
- * The revocation feed of one issuer, for verifiers that check tokens offline (DESIGN §3):
+ * The revocation feed of one issuer, for verifiers that check tokens offline (docs/introspection-and-revocation.md):
  * every revoked `jti` whose token has not expired, with its `exp`, and every client cut-off that
  * can still catch an unexpired token. A token is revoked when its `jti` is listed, or when a
  * cut-off lists its `client_id` and the token's `iat <= cutoff`.

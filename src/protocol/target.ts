@@ -40,7 +40,7 @@ function checkScopes(targets: AudiencePermission[], requested: string[] | undefi
 }
 
 /**
- * Chooses the token's audiences (RFC 8707 `resource`, or `audience`) and scopes (DESIGN §3):
+ * Chooses the token's audiences (RFC 8707 `resource`, or `audience`) and scopes (docs/api.md#audience-resource-and-scope):
  * named targets must all be allowed and every scope allowed on each; with no target, the one
  * audience whose scopes cover the request, else the client's only audience.
  */

@@ -51,7 +51,7 @@ export interface PostgresChangeFeedOptions {
 }
 
 /**
- * The change feed across processes (DESIGN §7): PostgreSQL LISTEN/NOTIFY on a connection of its
+ * The change feed across processes (docs/deployment.md#how-it-works): PostgreSQL LISTEN/NOTIFY on a connection of its
  * own. `publish` applies a change here, then NOTIFYs it; every other process applies it when
  * the notification arrives, within milliseconds. When the connection is lost, the store is
  * marked unavailable and the feed reconnects with backoff; once it listens again it reloads the

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import {
+  GUIDE_000_ANSWER_GENERATED,
   GUIDE_000_BASIC,
   GUIDE_000_CREATE_CLIENT,
   GUIDE_000_TOKEN,
@@ -9,6 +10,7 @@ import {
   GUIDE_001_TOKEN,
 } from '../fixtures/guides.js';
 import { describeEachDialect } from '../helpers/dialects.js';
+import { assertLikeDocumented, docJson } from '../helpers/docs.js';
 import { sh } from '../helpers/shell.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
 
@@ -29,6 +31,8 @@ describeEachDialect('guide 000 (Machine to Machine, Hydra style), word for word 
     );
     assert.equal(created.client_id, clientId);
     assert.match(created.client_secret, /^[A-Za-z0-9_-]{43}$/, 'a 256-bit secret of unreserved characters');
+    // README.md shows the real answer: every field, in order, with its value (ids and times aside).
+    assertLikeDocumented(created, docJson('README.md', 'Tessera answers `201 Created` with the client and, this once, its secret:'), GUIDE_000_ANSWER_GENERATED);
 
     // The reader builds the Basic value from the raw values, as the guide says.
     const ownBasic = Buffer.from(`${clientId}:${created.client_secret}`).toString('base64');

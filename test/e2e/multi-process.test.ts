@@ -12,7 +12,7 @@ const skip = DIALECTS.includes('postgres') ? false : 'PostgreSQL is not in TESSE
 
 /**
  * A change made through any process takes effect in every other as soon as its notification
- * arrives (docs/configuration.md: typically within a second). The tests wait for that to be seen,
+ * arrives (docs/configuration.md#several-processes: typically within a second). The tests wait for that to be seen,
  * and print how long it took; this only bounds a failure, on a machine however loaded.
  */
 const CHANGE_WAIT_MS = 20_000;

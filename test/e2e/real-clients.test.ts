@@ -18,7 +18,7 @@ import { createClient, createOk } from '../helpers/fixtures.js';
 import { issueToken, revoke, signWithTenantKey } from '../helpers/tokens.js';
 import { decodeJwt, startTessera, type TestTessera } from '../helpers/tessera.js';
 
-// Third-party clients against a real Tessera on 127.0.0.1 (DESIGN §9): openid-client gets,
+// Third-party clients against a real Tessera on 127.0.0.1, as a user would run them: openid-client gets,
 // introspects and revokes tokens; express-oauth2-jwt-bearer and jose verify them. The programs
 // under examples/ are the code under test, imported in-process and also run with `node`.
 // One store (SQLite) is enough here: what is tested is the protocol, not the storage.

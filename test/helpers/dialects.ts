@@ -5,7 +5,7 @@ export type TestDialect = 'sqlite' | 'postgres';
 const KNOWN: readonly TestDialect[] = ['sqlite', 'postgres'];
 
 /**
- * The stores the storage and HTTP suites run on (STYLE 12): `TESSERA_TEST_DIALECTS`, a comma
+ * The stores the storage and HTTP suites run on (each such suite runs on every one): `TESSERA_TEST_DIALECTS`, a comma
  * separated list (`sqlite`, `postgres`), every store when unset.
  */
 export const DIALECTS: readonly TestDialect[] = parseDialects(process.env.TESSERA_TEST_DIALECTS);

@@ -8,7 +8,7 @@ import { decodeJwt, startTessera, type HttpResult, type TestTessera } from '../h
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const GENERATED_CLIENT_ID = /^[0-9a-z]{24}$/;
-/** 256 bits as base64url: unreserved characters only (DESIGN §5). */
+/** 256 bits as base64url: unreserved characters only, so a secret needs no encoding in Basic or a form. */
 const GENERATED_SECRET = /^[A-Za-z0-9_-]{43}$/;
 
 /** Guide 001's curl -d body, byte for byte (curl sends it as application/x-www-form-urlencoded). */

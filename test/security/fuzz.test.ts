@@ -9,7 +9,7 @@ import { rawRequest } from '../helpers/raw-http.js';
 import { basic, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
 
 /**
- * Property-based fuzzing of both listeners with malformed requests (DESIGN §9, issue 3): no 5xx,
+ * Property-based fuzzing of both listeners with malformed requests: no 5xx,
  * every error in the listener's dialect, no secret or key material in any answer, and the
  * process still issues valid tokens afterwards. Runs a real server over real HTTP.
  *

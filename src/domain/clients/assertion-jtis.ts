@@ -5,7 +5,7 @@ import type { DomainContext } from '../context.js';
 
 /**
  * Single-use `jti`s of client assertions (RFC 7523 §3 item 7), shared through the database so a
- * replay fails in every process. Recording one is the only write of the token path (DESIGN §7).
+ * replay fails in every process. Recording one is the only write of the token path (docs/private-key-jwt-and-dpop.md#replay-protection).
  */
 export class ClientAssertionJtis {
   constructor(private readonly ctx: DomainContext) {}

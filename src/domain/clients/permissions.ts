@@ -11,7 +11,7 @@ export interface AudiencePermission {
   readonly scopeSet: ReadonlySet<string>;
 }
 
-/** Every audience a client may target, with its scopes (DESIGN §3 "What a client may get"). */
+/** Every audience a client may target, with its scopes (docs/api.md#what-a-client-may-get). */
 export type Permissions = ReadonlyMap<string, AudiencePermission>;
 
 export interface PermissionSources {

@@ -3,7 +3,7 @@ import { sha256Hex } from '../../lib/digest.js';
 import { randomToken, timeOrderedId } from '../../lib/random.js';
 import type { ClientSecret } from './model.js';
 
-/** A freshly generated secret: the value is shown once, only the digest is stored (DESIGN §5). */
+/** A freshly generated secret: the value is shown once, only the digest is stored (docs/security.md#client-secrets-why-sha-256-and-not-a-slow-hash). */
 export interface IssuedSecret {
   record: ClientSecret;
   value: string;

@@ -15,7 +15,7 @@ export interface RotationSchedule {
 const SYSTEM = { id: 'system', reason: 'scheduled key rotation' };
 
 /**
- * Scheduled signing key rotation (DESIGN §5): `publishAhead` before the active key is due, the
+ * Scheduled signing key rotation (docs/security.md#signing-key-rotation): `publishAhead` before the active key is due, the
  * next key is published (verifiers fetch it while it does not sign yet); when due, it signs and
  * the old key is retired, published until its last token expires.
  */

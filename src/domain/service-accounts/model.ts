@@ -1,4 +1,4 @@
-/** A non-human identity that clients act for (DESIGN §4; SCIM-like names on input). */
+/** A non-human identity that clients act for (docs/api.md#service-accounts; SCIM-like names on input). */
 export interface ServiceAccount {
   tenantId: string;
   id: string;

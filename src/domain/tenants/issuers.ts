@@ -1,7 +1,7 @@
 import { DEFAULT_TENANT } from './model.js';
 
 /**
- * Issuer identifiers of tenants (DESIGN §2): the default tenant is the public URL; tenant `acme`
+ * Issuer identifiers of tenants (docs/api.md#issuers-and-tenants): the default tenant is the public URL; tenant `acme`
  * is `{public URL}/t/acme`, or in host mode `{scheme}//acme.{domain}`.
  */
 export class Issuers {

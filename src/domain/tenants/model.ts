@@ -1,7 +1,7 @@
 export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
 
-/** A tenant id: lower-case letters, digits and dashes, starting with a letter or digit (DESIGN §2). */
+/** A tenant id: lower-case letters, digits and dashes, starting with a letter or digit, at most 63 characters. */
 export const TENANT_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
 export const DEFAULT_TENANT = 'default';
 

@@ -41,7 +41,7 @@ const RAW_DETAILS: Record<number, string> = {
 };
 
 /**
- * The admin listener: the REST API of DESIGN §4 under `/tenants/{tenant}` and, for the default
+ * The admin listener: the REST API of docs/api.md under `/tenants/{tenant}` and, for the default
  * tenant, at the root; RFC 9457 problems; `/openapi.json` generated from the route schemas.
  */
 export interface AdminAppOptions {

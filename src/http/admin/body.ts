@@ -7,7 +7,7 @@ type Done = (err: Error | null, body?: unknown) => void;
 
 /**
  * Admin bodies are JSON. A body sent as form-urlencoded or with no type is read as JSON when it
- * is a JSON object (DESIGN §4: guide 001's `curl -d '{…}'` sends no JSON type).
+ * is a JSON object (guide 001's `curl -d '{…}'` sends no JSON type; docs/api.md#request-bodies).
  */
 export function registerAdminBodyParsers(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');

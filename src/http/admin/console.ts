@@ -57,7 +57,7 @@ function loadConsole(dir: string): Map<string, ConsoleFile> | null {
 }
 
 /**
- * The web console (DESIGN §8) at `/console`: static files read once from `dir`, any path that
+ * The web console (docs/console.md) at `/console`: static files read once from `dir`, any path that
  * names no file answered with index.html (the app routes itself), no admin token needed for
  * the files — every API call the console makes carries `Authorization: Bearer`.
  */

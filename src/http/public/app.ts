@@ -23,7 +23,7 @@ const RAW_DESCRIPTIONS: Record<number, string> = {
 
 /**
  * The public listener: per-issuer token endpoint, introspection, revocation and its feed, JWKS
- * and discovery (DESIGN §3). Building never
+ * and discovery (docs/api.md, part 2). Building never
  * listens; `serve` does.
  */
 export function buildPublicApp(deps: Deps): FastifyInstance {

@@ -52,7 +52,7 @@ function methodsUsed(input: ClientAuthInput): ClientAuthMethod[] {
 
 /**
  * Authenticates the client of a request to any client-authenticating endpoint (token,
- * introspection, revocation; RFC 6749 §2.3; DESIGN §3): exactly one method, and every failure —
+ * introspection, revocation; RFC 6749 §2.3; docs/api.md#client-authentication): exactly one method, and every failure —
  * unknown client, wrong or expired secret, disabled client, inactive service account, wrong
  * method, any bad client assertion (RFC 7523 §3) — gives the same public invalid_client;
  * secrets are checked at the same cost whether or not the client exists. Brute-force protection

@@ -4,7 +4,7 @@ import type { OAuthError } from '../errors.js';
 import type { ClientAuthMethod } from './index.js';
 
 /**
- * Refuses a client that may not authenticate this way (RFC 6749 §2.3; DESIGN §3): disabled,
+ * Refuses a client that may not authenticate this way (RFC 6749 §2.3; docs/api.md#client-authentication): disabled,
  * public, acting for an inactive service account, or registered for another method. A client
  * without a registered method accepts both secret methods; private_key_jwt must be registered.
  */
