@@ -65,6 +65,11 @@ export interface Config {
   readonly httpMaxRequestsPerSocket: number;
   /** Seconds a shutdown waits for requests in flight before closing their connections. */
   readonly shutdownTimeout: number;
+  /**
+   * Seconds between rounds of background upkeep: the writes of counted token activity and secret
+   * use, scheduled key rotation, purges of what has expired.
+   */
+  readonly upkeepInterval: number;
 }
 
 /** Settings as flags of `tessera serve`; each overrides its environment variable. */
@@ -104,6 +109,7 @@ export const VARIABLES: Readonly<Record<keyof Config, string>> = {
   httpMaxConnections: 'TESSERA_HTTP_MAX_CONNECTIONS',
   httpMaxRequestsPerSocket: 'TESSERA_HTTP_MAX_REQUESTS_PER_SOCKET',
   shutdownTimeout: 'TESSERA_SHUTDOWN_TIMEOUT',
+  upkeepInterval: 'TESSERA_UPKEEP_INTERVAL',
 };
 
 /** Most worker processes `--workers` accepts. */
@@ -246,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     httpMaxConnections: integer('TESSERA_HTTP_MAX_CONNECTIONS', get('httpMaxConnections') ?? '10000', 1, 1_000_000, ' connections'),
     httpMaxRequestsPerSocket: integer('TESSERA_HTTP_MAX_REQUESTS_PER_SOCKET', get('httpMaxRequestsPerSocket') ?? '0', 0, 1_000_000_000, ' (0: no limit)'),
     shutdownTimeout: integer('TESSERA_SHUTDOWN_TIMEOUT', get('shutdownTimeout') ?? '10', 1, 3600, ' seconds'),
+    upkeepInterval: integer('TESSERA_UPKEEP_INTERVAL', get('upkeepInterval') ?? '60', 1, 3600, ' seconds'),
   });
 }
 

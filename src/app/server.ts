@@ -19,8 +19,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** How often background upkeep runs (key rotation, secret use and token activity flushes, purge of expired revocations). */
-export const MAINTENANCE_INTERVAL_MS = 60_000;
 /**
  * How long each of the minute's two writes of counts (secret uses, then token activity) is spread
  * over when it is large (a hundred thousand clients' counts): the same work, as PostgreSQL spreads
@@ -49,7 +47,8 @@ export interface ServerOptions extends DepsOptions {
 }
 
 /**
- * Periodic upkeep, one task at a time; a failed task is logged and retried on the next round.
+ * Periodic upkeep every TESSERA_UPKEEP_INTERVAL seconds (key rotation, secret use and token activity
+ * writes, purge of expired revocations), one task at a time; a failed task is logged and retried on the next round.
  * Every process writes what it counted in memory (a worker through the primary, usageTasks); the shared upkeep runs where the admin listener does.
  */
 function startMaintenance(deps: Deps, role: ServerRole, cluster: ClusterPeers | undefined): { stop(): Promise<void> } {
@@ -79,7 +78,7 @@ function startMaintenance(deps: Deps, role: ServerRole, cluster: ClusterPeers | 
     return running;
   };
   void round();
-  const timer = setInterval(() => void round(), MAINTENANCE_INTERVAL_MS);
+  const timer = setInterval(() => void round(), deps.config.upkeepInterval * 1000);
   timer.unref();
   return {
     stop: async () => {

@@ -26,6 +26,7 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
   ['--http-max-connections <n>', 'httpMaxConnections', 'open connections per listener and process (TESSERA_HTTP_MAX_CONNECTIONS, default 10000)'],
   ['--http-max-requests-per-socket <n>', 'httpMaxRequestsPerSocket', 'requests per connection before it is closed; 0 = no limit (TESSERA_HTTP_MAX_REQUESTS_PER_SOCKET, default 0)'],
   ['--shutdown-timeout <seconds>', 'shutdownTimeout', 'time a shutdown waits for requests in flight (TESSERA_SHUTDOWN_TIMEOUT, default 10)'],
+  ['--upkeep-interval <seconds>', 'upkeepInterval', 'time between rounds of upkeep: writes of token activity and secret use, key rotation, purges (TESSERA_UPKEEP_INTERVAL, default 60)'],
 ];
 
 /**

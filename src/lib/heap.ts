@@ -28,12 +28,18 @@ function collector(): (() => void) | null {
 
 let scheduled: NodeJS.Timeout | null = null;
 
-/** Runs one full collection a few seconds from now (once, however often asked meanwhile): after a bulk load. */
-export function settleHeapAfterLoad(delayMs = AFTER_LOAD_MS): void {
+/** V8's full collection, when V8 lets the process run one. */
+const collectFully = (): void => collector()?.();
+
+/**
+ * Runs one full collection (`collect`, V8's by default) a few seconds from now, once however often
+ * asked meanwhile: after a bulk load.
+ */
+export function settleHeapAfterLoad(delayMs = AFTER_LOAD_MS, collect: () => void = collectFully): void {
   if (scheduled) return;
   scheduled = setTimeout(() => {
     scheduled = null;
-    collector()?.();
+    collect();
   }, delayMs);
   scheduled.unref();
 }

@@ -102,6 +102,32 @@ describe('settings for several processes (config.ts)', () => {
     }
   });
 
+  it('runs upkeep every 60 seconds by default, reads TESSERA_UPKEEP_INTERVAL and --upkeep-interval, and refuses wrong values naming the variable', () => {
+    assert.equal(loadConfig(pg).upkeepInterval, 60);
+    assert.equal(loadConfig({ ...pg, TESSERA_UPKEEP_INTERVAL: '1' }).upkeepInterval, 1);
+    assert.equal(loadConfig({ ...pg, TESSERA_UPKEEP_INTERVAL: '30' }, { upkeepInterval: '5' }).upkeepInterval, 5, 'the flag wins');
+    for (const wrong of ['0', '3601', '1.5', '1m']) {
+      assert.throws(
+        () => loadConfig({ ...pg, TESSERA_UPKEEP_INTERVAL: wrong }),
+        (err: Error) => err instanceof ConfigError && err.message === `TESSERA_UPKEEP_INTERVAL must be a whole number from 1 to 3600 seconds, got ${JSON.stringify(wrong)}`,
+        wrong,
+      );
+    }
+  });
+
+  it('allows loopback admin mode only on a loopback admin host, with the message configuration.md gives', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '::ffff:127.0.0.1']) {
+      assert.equal(loadConfig({ ...pg, TESSERA_ADMIN_AUTH: 'loopback', TESSERA_ADMIN_HOST: host }).adminHost, host);
+    }
+    for (const host of ['0.0.0.0', '10.0.0.5', '::', 'admin.internal']) {
+      assert.throws(
+        () => loadConfig({ ...pg, TESSERA_ADMIN_AUTH: 'loopback' }, { adminHost: host }),
+        (err: Error) => err instanceof ConfigError && err.message === 'TESSERA_ADMIN_AUTH=loopback requires TESSERA_ADMIN_HOST to be a loopback address',
+        host,
+      );
+    }
+  });
+
   it('still requires TESSERA_SECRET with PostgreSQL', () => {
     assert.throws(() => loadConfig({ TESSERA_DATABASE_URL: pg.TESSERA_DATABASE_URL }), /TESSERA_SECRET is required with PostgreSQL/);
   });

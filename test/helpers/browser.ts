@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install -y chromium`); TESSERA_TEST_CHROMIUM names another binary. */
 export const CHROMIUM = process.env.TESSERA_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -14,6 +14,13 @@ export interface ConsoleBrowser {
   readonly page: Page;
   /** What the page reported that a test must never see: script errors, CSP violations, failed API calls it did not expect. */
   readonly problems: string[];
+  /**
+   * Says that the page's next API call answered `status` on a path matching `path` is part of the
+   * test (a wrong token, a refused form): it is not a problem, once.
+   */
+  expectApiFailure(status: number, path: RegExp): void;
+  /** The failed API calls said to be expected that have not come; they are forgotten once asked. */
+  readonly pendingFailures: () => string[];
   /** Saves a full-page screenshot as test-artifacts/console/{name}.png. */
   screenshot(name: string): Promise<void>;
   close(): Promise<void>;
@@ -36,11 +43,29 @@ export async function openConsoleBrowser(): Promise<ConsoleBrowser> {
   page.on('console', (msg) => {
     if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) problems.push(`CSP: ${msg.text()}`);
   });
+  // The console's own calls to the admin API (fetch), not the pages and assets it loads.
+  const expected: { status: number; path: RegExp }[] = [];
+  const apiCall = (request: Request) => (request.resourceType() === 'fetch' || request.resourceType() === 'xhr' ? `${request.method()} ${new URL(request.url()).pathname}` : null);
+  page.on('response', (response) => {
+    const call = apiCall(response.request());
+    if (call === null || response.status() < 400) return;
+    const path = new URL(response.url()).pathname;
+    const i = expected.findIndex((e) => e.status === response.status() && e.path.test(path));
+    if (i >= 0) expected.splice(i, 1);
+    else problems.push(`API call failed: ${call} answered ${response.status()}`);
+  });
+  page.on('requestfailed', (request) => {
+    const call = apiCall(request);
+    // A call the page itself abandoned (it moved on to another page) is not a failure.
+    if (call !== null && request.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`API call failed: ${call}: ${request.failure()?.errorText ?? 'no answer'}`);
+  });
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
     browser,
     page,
     problems,
+    expectApiFailure: (status, path) => void expected.push({ status, path }),
+    pendingFailures: () => expected.splice(0).map((e) => `expected an API call answered ${e.status} on ${e.path}, none came`),
     async screenshot(name) {
       await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
     },
@@ -62,7 +87,8 @@ export async function go(page: Page, link: string, heading = link): Promise<void
   await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
 }
 
-/** Fails with what the page reported, if anything. */
+/** Fails with what the page reported, and with expected failed API calls that never came; then starts afresh. */
 export function assertNoProblems(b: ConsoleBrowser): void {
-  assert.deepEqual(b.problems, []);
+  const found = [...b.problems.splice(0), ...b.pendingFailures()];
+  assert.deepEqual(found, []);
 }

@@ -1,5 +1,6 @@
+import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
-import { basic, type HttpResult, type TestTessera } from './tessera.js';
+import { basic, decodeJwt, type HttpResult, type TestTessera } from './tessera.js';
 
 /** What a client needs to call the token, introspection and revocation endpoints. */
 export interface ClientCredentials {
@@ -35,4 +36,22 @@ export function signWithTenantKey(t: TestTessera, claims: Record<string, unknown
   const signer = t.server.deps.readModel.tenant(tenant)?.settings.signer;
   if (!signer) throw new Error(`tenant ${tenant} has no signer`);
   return new SignJWT(claims).setProtectedHeader({ alg: signer.alg, typ: 'at+jwt', kid: signer.kid, ...header }).sign(signer.key);
+}
+
+/**
+ * Asserts a 200 token answer whose access token names `clientId` as its client and subject, and
+ * is bound to the key of thumbprint `jkt` when one is given (RFC 9449 §6.1: token_type DPoP,
+ * `cnf.jkt`), else a Bearer token without `cnf`; returns the token's claims.
+ */
+export function assertTokenFor(res: HttpResult, clientId: string, options: { jkt?: string; what?: string } = {}): Record<string, any> {
+  const what = options.what ? `${options.what}: ` : '';
+  assert.equal(res.status, 200, `${what}${res.text}`);
+  const payload = decodeJwt(res.body.access_token).payload;
+  assert.deepEqual([payload.client_id, payload.sub], [clientId, clientId], `${what}whose token it is`);
+  assert.deepEqual(
+    [res.body.token_type, payload.cnf],
+    options.jkt === undefined ? ['Bearer', undefined] : ['DPoP', { jkt: options.jkt }],
+    `${what}the key it is bound to`,
+  );
+  return payload;
 }

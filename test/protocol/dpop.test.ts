@@ -7,7 +7,11 @@ import { manualClock, ok, type ManualClock } from '../helpers/admin.js';
 import { clientAssertion, dpopProof, JWT_BEARER } from '../helpers/assertions.js';
 import { createClient, createOk } from '../helpers/fixtures.js';
 import { testKey, type TestAlg, type TestKey } from '../helpers/keys.js';
-import { basic, decodeJwt, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
+import { basic, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
+import { assertTokenFor } from '../helpers/tokens.js';
+
+/** The RFC 7638 thumbprint of a proof key: the `cnf.jkt` of the tokens bound to it (RFC 9449 §6.1). */
+const thumbprint = (k: TestKey) => calculateJwkThumbprint(k.publicJwk, 'sha256');
 
 const AUD = 'https://orders.test';
 const ALGS: TestAlg[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
@@ -43,6 +47,8 @@ describe('token endpoint: DPoP (RFC 9449)', () => {
   let clock: ManualClock;
   let client: { clientId: string; secret: string };
   let key: TestKey;
+  /** cnf.jkt of the tokens bound to `key`. */
+  let keyJkt: string;
   let tokenUrl: string;
 
   before(async () => {
@@ -51,6 +57,7 @@ describe('token endpoint: DPoP (RFC 9449)', () => {
     tokenUrl = `${t.publicUrl}/oauth2/token`;
     client = await createClient(t, { client_id: 'dpop-client', audience: [AUD], scope: 'orders:read' });
     key = await testKey('ES256');
+    keyJkt = await thumbprint(key);
   });
   after(() => t.close());
 
@@ -74,20 +81,17 @@ describe('token endpoint: DPoP (RFC 9449)', () => {
   }
 
   it('issues a Bearer token without cnf when no proof is sent', async () => {
-    const res = await t.form('/oauth2/token', CC, auth());
-    assert.equal(res.status, 200);
-    assert.equal(res.body.token_type, 'Bearer');
-    assert.equal(decodeJwt(res.body.access_token).payload.cnf, undefined);
+    assertTokenFor(await t.form('/oauth2/token', CC, auth()), client.clientId);
   });
 
   it('compares htu with the URL the request was made to, ignoring query and fragment', async () => {
-    assert.equal((await withProof(await dpopProof(key, clock, { htu: `${t.publicUrl}/oauth/token` }), '/oauth/token')).status, 200, 'the alias path');
-    assert.equal((await withProof(await dpopProof(key, clock, { htu: `${tokenUrl}?x=1#frag` }))).status, 200);
+    assertTokenFor(await withProof(await dpopProof(key, clock, { htu: `${t.publicUrl}/oauth/token` }), '/oauth/token'), client.clientId, { jkt: keyJkt, what: 'the alias path' });
+    assertTokenFor(await withProof(await dpopProof(key, clock, { htu: `${tokenUrl}?x=1#frag` })), client.clientId, { jkt: keyJkt });
     assert.equal((await t.admin('POST', '/tenants', { id: 'dpop-tenant' })).status, 201);
     const tc = await createClient(t, { audience: [AUD] }, 'dpop-tenant');
     const issuer = `${t.publicUrl}/t/dpop-tenant`;
     const tenantAuth = { authorization: basic(tc.clientId, tc.secret) };
-    assert.equal((await withProof(await dpopProof(key, clock, { htu: `${issuer}/oauth2/token` }), '/t/dpop-tenant/oauth2/token', tenantAuth)).status, 200);
+    assertTokenFor(await withProof(await dpopProof(key, clock, { htu: `${issuer}/oauth2/token` }), '/t/dpop-tenant/oauth2/token', tenantAuth), tc.clientId, { jkt: keyJkt });
     assertInvalidProof(await withProof(await proof(), '/t/dpop-tenant/oauth2/token', tenantAuth), 'The DPoP proof htu does not match the request URL.');
   });
 
@@ -101,8 +105,8 @@ describe('token endpoint: DPoP (RFC 9449)', () => {
 
   it('accepts iat within 60 s past and 5 s ahead, and refuses older, newer or missing', async () => {
     const now = Math.floor(clock.now() / 1000);
-    assert.equal((await withProof(await proof({ iat: now - 60 }))).status, 200);
-    assert.equal((await withProof(await proof({ iat: now + 5 }))).status, 200);
+    assertTokenFor(await withProof(await proof({ iat: now - 60 })), client.clientId, { jkt: keyJkt });
+    assertTokenFor(await withProof(await proof({ iat: now + 5 })), client.clientId, { jkt: keyJkt });
     assertInvalidProof(await withProof(await proof({ iat: now - 61 })), 'The DPoP proof is too old.');
     assertInvalidProof(await withProof(await proof({ iat: now + 6 })), 'The DPoP proof is issued in the future.');
     assertInvalidProof(await withProof(await proof({ iat: undefined })), 'The DPoP proof must have an iat.');
@@ -110,17 +114,17 @@ describe('token endpoint: DPoP (RFC 9449)', () => {
 
   it('accepts a jti once: the replayed proof is refused, a new one is fine', async () => {
     const once = await proof();
-    assert.equal((await withProof(once)).status, 200);
+    assertTokenFor(await withProof(once), client.clientId, { jkt: keyJkt });
     assertInvalidProof(await withProof(once), 'The DPoP proof has already been used.');
     assertInvalidProof(await withProof(await proof({ jti: undefined })), 'The DPoP proof must have a jti.');
-    assert.equal((await withProof(await proof())).status, 200);
+    assertTokenFor(await withProof(await proof()), client.clientId, { jkt: keyJkt });
   });
 
   it('does not use up a proof on a request whose client authentication fails', async () => {
     const p = await proof();
     const refused = await withProof(p, '/oauth2/token', { authorization: basic(client.clientId, 'wrong') });
     assert.equal(refused.status, 401);
-    assert.equal((await withProof(p)).status, 200, 'the proof was not recorded for an unauthenticated request');
+    assertTokenFor(await withProof(p), client.clientId, { jkt: keyJkt, what: 'the proof was not recorded for an unauthenticated request' });
   });
 
   it('refuses a private key in the jwk header, a bad signature, a wrong typ or alg and a missing jwk', async () => {
@@ -129,7 +133,7 @@ describe('token endpoint: DPoP (RFC 9449)', () => {
     assertInvalidProof(await withProof(await dpopProof(key, clock, { htu: tokenUrl, signWith: other })), 'The DPoP proof signature is invalid.');
     assertInvalidProof(await withProof(await proof({}, { typ: 'JWT' })), 'The DPoP proof must have typ dpop+jwt.');
     assertInvalidProof(await withProof(await proof({}, { typ: undefined })), 'The DPoP proof must have typ dpop+jwt.');
-    assert.equal((await withProof(await proof({}, { typ: 'application/DPoP+JWT' }))).status, 200, 'typ is a media type: case-insensitive, application/ optional');
+    assertTokenFor(await withProof(await proof({}, { typ: 'application/DPoP+JWT' })), client.clientId, { jkt: keyJkt, what: 'typ is a media type: case-insensitive, application/ optional' });
     assertInvalidProof(await withProof(await proof({}, { jwk: undefined })), 'The DPoP proof must carry its public key in the jwk header.');
     assertInvalidProof(await withProof(await proof({}, { jwk: (await testKey('RS256')).publicJwk })), 'The jwk header of the DPoP proof does not match its alg.');
     const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -163,7 +167,7 @@ describe('token endpoint: DPoP (RFC 9449)', () => {
     } finally {
       await app.close();
     }
-    assert.equal((await withProof(a)).status, 200, 'neither proof was used up');
+    assertTokenFor(await withProof(a), client.clientId, { jkt: keyJkt, what: 'neither proof was used up' });
   });
 
   it('checks the proof before the client: an invalid proof is invalid_dpop_proof even for an unknown client', async () => {
@@ -176,9 +180,7 @@ describe('token endpoint: DPoP (RFC 9449)', () => {
     await createClient(t, { client_id: 'dpop-signer', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [signer.publicJwk] }, audience: [AUD] });
     const assertion = await clientAssertion(signer, clock, { clientId: 'dpop-signer', audience: t.publicUrl });
     const res = await t.form('/oauth2/token', { ...CC, client_assertion_type: JWT_BEARER, client_assertion: assertion }, { dpop: await proof() });
-    assert.equal(res.status, 200, res.text);
-    assert.equal(res.body.token_type, 'DPoP');
-    assert.deepEqual(decodeJwt(res.body.access_token).payload.cnf, { jkt: await calculateJwkThumbprint(key.publicJwk, 'sha256') });
+    assertTokenFor(res, 'dpop-signer', { jkt: keyJkt });
   });
 
   it('refuses a client registered with dpop_bound_access_tokens that sends no proof', async () => {
@@ -187,9 +189,7 @@ describe('token endpoint: DPoP (RFC 9449)', () => {
     const res = await t.form('/oauth2/token', CC, strictAuth);
     assert.equal(res.status, 400);
     assert.deepEqual(res.body, { error: 'invalid_request', error_description: 'This client must send a DPoP proof: its access tokens are DPoP-bound.' });
-    const bound = await withProof(await proof(), '/oauth2/token', strictAuth);
-    assert.equal(bound.status, 200, bound.text);
-    assert.equal(bound.body.token_type, 'DPoP');
+    assertTokenFor(await withProof(await proof(), '/oauth2/token', strictAuth), strict.clientId, { jkt: keyJkt });
   });
 
   it('refuses a token for an API that requires DPoP without a proof, and binds it with one', async () => {
@@ -206,9 +206,7 @@ describe('token endpoint: DPoP (RFC 9449)', () => {
     const named = await t.form('/oauth2/token', { ...CC, audience: 'https://dpop-only.test' }, cAuth);
     assert.equal(named.status, 400);
     const bound = await withProof(await proof(), '/oauth2/token', cAuth);
-    assert.equal(bound.status, 200, bound.text);
-    assert.equal(bound.body.token_type, 'DPoP');
-    assert.equal(decodeJwt(bound.body.access_token).payload.aud, 'https://dpop-only.test');
+    assert.equal(assertTokenFor(bound, c.clientId, { jkt: keyJkt }).aud, 'https://dpop-only.test');
     assert.equal((await t.admin('PATCH', `/apis/${api.id}`, { dpop_bound_access_tokens: false })).status, 200);
     assert.equal((await t.form('/oauth2/token', CC, cAuth)).body.token_type, 'Bearer', 'the requirement lifts with the setting');
   });

@@ -10,6 +10,7 @@ import { startJwksServer, type JwksServer } from '../helpers/jwks-server.js';
 import { testKey, type TestAlg, type TestKey } from '../helpers/keys.js';
 import { assertInvalidClient, assertionTokenRequest, INVALID_CLIENT, registerJwksUriClient } from '../helpers/private-key-jwt.js';
 import { basic, decodeJwt, startTessera, type TestTessera } from '../helpers/tessera.js';
+import { assertTokenFor } from '../helpers/tokens.js';
 
 const AUD = 'https://orders.test';
 const ALGS: TestAlg[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
@@ -60,16 +61,15 @@ describe('token endpoint: private_key_jwt (RFC 7523) with inline jwks', () => {
     const noKid = await new SignJWT({ iss: clientId, sub: clientId, aud: t.publicUrl, exp: Math.floor(clock.now() / 1000) + 60, jti: 'no-kid-1' })
       .setProtectedHeader({ alg: 'PS256' })
       .sign(keys.PS256.privateKey);
-    assert.equal((await token(noKid)).status, 200);
+    assertTokenFor(await token(noKid), clientId);
   });
 
   it('accepts aud = the issuer, the token endpoint URL (both paths), or an array holding one; and a matching client_id', async () => {
     for (const audience of [t.publicUrl, `${t.publicUrl}/oauth2/token`, `${t.publicUrl}/oauth/token`, ['https://other.test', t.publicUrl]]) {
-      const res = await token(await sign(keys.ES256, { aud: audience }));
-      assert.equal(res.status, 200, `${JSON.stringify(audience)}: ${res.text}`);
+      assertTokenFor(await token(await sign(keys.ES256, { aud: audience })), clientId, { what: JSON.stringify(audience) });
     }
-    assert.equal((await token(await sign(keys.ES256), { client_id: clientId })).status, 200);
-    assert.equal((await t.form('/oauth/token', { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: await sign(keys.RS256) })).status, 200);
+    assertTokenFor(await token(await sign(keys.ES256), { client_id: clientId }), clientId);
+    assertTokenFor(await t.form('/oauth/token', { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: await sign(keys.RS256) }), clientId);
   });
 
   it('refuses wrong iss, sub, aud and a client_id that differs from the assertion', async () => {
@@ -97,8 +97,8 @@ describe('token endpoint: private_key_jwt (RFC 7523) with inline jwks', () => {
       ['exp not a number', { exp: 'tomorrow' }],
     ];
     for (const [why, claims] of cases) assertInvalidClient(await token(await sign(keys.RS256, claims)), why);
-    assert.equal((await token(await sign(keys.RS256, { exp: now + 300 }))).status, 200, 'exactly 5 minutes ahead is fine');
-    assert.equal((await token(await sign(keys.RS256, { exp: now - 2, iat: now + 2 }))).status, 200, 'a few seconds of skew are tolerated');
+    assertTokenFor(await token(await sign(keys.RS256, { exp: now + 300 })), clientId, { what: 'exactly 5 minutes ahead is fine' });
+    assertTokenFor(await token(await sign(keys.RS256, { exp: now - 2, iat: now + 2 })), clientId, { what: 'a few seconds of skew are tolerated' });
   });
 
   it('requires a jti and accepts it once only', async () => {
@@ -106,7 +106,7 @@ describe('token endpoint: private_key_jwt (RFC 7523) with inline jwks', () => {
     assertInvalidClient(await token(await sign(keys.EdDSA, { jti: '' })), 'jti empty');
     assertInvalidClient(await token(await sign(keys.EdDSA, { jti: 'x'.repeat(256) })), 'jti too long');
     const once = await sign(keys.EdDSA, { jti: 'single-use-1' });
-    assert.equal((await token(once)).status, 200);
+    assertTokenFor(await token(once), clientId);
     assertInvalidClient(await token(once), 'the same assertion again');
     assertInvalidClient(await token(await sign(keys.ES256, { jti: 'single-use-1' })), 'a new assertion reusing the jti');
     assert.ok(t.logs.some((l) => l.includes('replayed (jti \\"single-use-1\\")')), 'the private detail is logged');
@@ -138,7 +138,7 @@ describe('token endpoint: private_key_jwt (RFC 7523) with inline jwks', () => {
     assertInvalidClient(wrongType, 'saml2-bearer');
     assertInvalidClient(await t.form('/oauth2/token', { grant_type: 'client_credentials', client_assertion: good }), 'no type');
     assertInvalidClient(await t.form('/oauth2/token', { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER }), 'no assertion');
-    assert.equal((await token(good)).status, 200, 'the refused requests did not use up the assertion');
+    assertTokenFor(await token(good), clientId, { what: 'the refused requests did not use up the assertion' });
   });
 
   it('refuses a secret for a private_key_jwt client, and an assertion for a secret client', async () => {
@@ -162,7 +162,7 @@ describe('token endpoint: private_key_jwt (RFC 7523) with inline jwks', () => {
 
   it('records each jti in client_assertion_jtis until the assertion expires, then purges it', async () => {
     const now = Math.floor(clock.now() / 1000);
-    assert.equal((await token(await sign(keys.RS256, { jti: 'purge-me', exp: now + 120 }))).status, 200);
+    assertTokenFor(await token(await sign(keys.RS256, { jti: 'purge-me', exp: now + 120 })), clientId);
     const db = new Database(join(t.dataDir, 'tessera.db'), { readonly: true });
     try {
       const row = () => db.prepare("select * from client_assertion_jtis where jti = 'purge-me'").get();
@@ -195,7 +195,7 @@ describe('token endpoint: private_key_jwt replay across processes', () => {
       second = await startTessera({ clock, env, dataDir: first.dataDir });
       const assertion = await clientAssertion(key, clock, { clientId: 'shared-signer', audience: 'https://auth.shared.test' });
       const params = { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: assertion };
-      assert.equal((await first.form('/oauth2/token', params)).status, 200);
+      assertTokenFor(await first.form('/oauth2/token', params), 'shared-signer');
       assertInvalidClient(await second.form('/oauth2/token', params), 'replayed in another process');
     } finally {
       await second?.close();
@@ -234,9 +234,9 @@ describe('token endpoint: private_key_jwt with jwks_uri', () => {
     await register('rotating', path);
     assert.equal(fetches(), 0, 'registration fetches nothing');
 
-    assert.equal((await request('rotating', k1)).status, 200);
+    assertTokenFor(await request('rotating', k1), 'rotating');
     assert.equal(fetches(), 1);
-    assert.equal((await request('rotating', k1)).status, 200);
+    assertTokenFor(await request('rotating', k1), 'rotating');
     assert.equal(fetches(), 1, 'served from the cache');
 
     // The client rotates to k2; within 10 s of the last fetch an unknown kid does not refetch.
@@ -244,7 +244,7 @@ describe('token endpoint: private_key_jwt with jwks_uri', () => {
     assertInvalidClient(await request('rotating', k2), 'unknown kid inside the refetch interval');
     assert.equal(fetches(), 1);
     clock.advance(10_000);
-    assert.equal((await request('rotating', k2)).status, 200, 'the unknown kid triggered one refetch');
+    assertTokenFor(await request('rotating', k2), 'rotating', { what: 'the unknown kid triggered one refetch' });
     assert.equal(fetches(), 2);
     assertInvalidClient(await request('rotating', k1), 'the rotated-out key');
     assertInvalidClient(await request('rotating', k3), 'a kid the server never published');
@@ -254,7 +254,7 @@ describe('token endpoint: private_key_jwt with jwks_uri', () => {
     assert.equal(fetches(), 3);
 
     clock.advance(5 * 60_000);
-    assert.equal((await request('rotating', k2)).status, 200);
+    assertTokenFor(await request('rotating', k2), 'rotating');
     assert.equal(fetches(), 4, 'cached keys expire after 5 minutes');
   });
 
@@ -295,7 +295,7 @@ describe('token endpoint: private_key_jwt with jwks_uri', () => {
     assert.equal(keyServer.hits.get(path), 1);
     keyServer.route(path, { keys: [k1.publicJwk] });
     clock.advance(10_000);
-    assert.equal((await request('flaky', k1)).status, 200, 'the key server is back');
+    assertTokenFor(await request('flaky', k1), 'flaky', { what: 'the key server is back' });
     assert.equal(keyServer.hits.get(path), 2);
   });
 });
