@@ -8,7 +8,8 @@
 // Lines are those of the built JavaScript (dist/src/*.js, one file per src/*.ts): blank lines and
 // lines of closing brackets alone are not counted. The test servers spawned as processes
 // (tessera serve in the e2e suites) are measured too: they inherit NODE_V8_COVERAGE.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -19,11 +20,23 @@ const src = join(root, 'dist/src');
 const files = process.argv.length > 2 ? process.argv.slice(2) : walk(join(root, 'dist/test')).filter((f) => f.endsWith('.test.js')).sort();
 
 const coverageDir = mkdtempSync(join(tmpdir(), 'tessera-coverage-'));
-const run = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], {
+// The test output goes through as it comes; its closing summary (# tests, # pass, # fail, …) is
+// printed again after the report, so that the run still ends with it.
+const child = spawn(process.execPath, ['--test', '--test-concurrency=1', ...files], {
   cwd: root,
-  stdio: 'inherit',
+  stdio: ['inherit', 'pipe', 'inherit'],
   env: { ...process.env, NODE_V8_COVERAGE: coverageDir },
 });
+let tail = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  tail = (tail + chunk.toString('utf8')).slice(-8192);
+});
+const [code, signal] = await once(child, 'exit');
+const run = { status: signal ? null : code };
+const summary = tail
+  .split('\n')
+  .filter((line) => /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(line));
 
 /** Line → ran (true) or not (false), per file of dist/src, merged over every process. */
 const lines = new Map();
@@ -85,6 +98,7 @@ console.log(`# ${'all files'.padEnd(width)}  ${pct(all.covered, all.total)}    $
 const never = [...notRun].filter(([key]) => !ran.has(key)).map(([, f]) => `${relative(join(root, 'dist'), f.file).replace(/\.js$/, '.ts')}: ${f.name} (line ${f.line} of the .js)`);
 console.log(`#\n# functions no test ran (${never.length}):`);
 for (const line of [...new Set(never)].sort()) console.log(`#   ${line}`);
+console.log(`\n${summary.join('\n')}`);
 process.exit(run.status ?? 1);
 
 /** Offset of each line's first character of code, or null for a line with none worth counting. */
