@@ -1,4 +1,4 @@
-import type { Deps } from '../../app/deps.js';
+import type { PublicAppDeps } from '../deps.js';
 import type { TenantState } from '../../domain/read-model/tenant-state.js';
 import { DEFAULT_TENANT, TENANT_ID_PATTERN } from '../../domain/tenants/model.js';
 import { OAuthError, temporarilyUnavailable } from '../../protocol/errors.js';
@@ -23,7 +23,7 @@ export function notFound(): OAuthError {
 }
 
 /** The tenant a request addresses: `/t/{id}` in path mode, the Host header in host mode, else default. */
-export function tenantResolver(deps: Pick<Deps, 'readModel' | 'issuers'>): (pathTenant: string | undefined, host: string | undefined) => ResolvedTenant {
+export function tenantResolver(deps: Pick<PublicAppDeps, 'readModel' | 'issuers'>): (pathTenant: string | undefined, host: string | undefined) => ResolvedTenant {
   const { readModel, issuers } = deps;
   return (pathTenant, host) => {
     let id: string;
@@ -61,7 +61,7 @@ export interface TokenHttpRequest {
  * handleTokenRequest. Throws what the client is to be told; records the secret's use and names
  * the tenant and client on the request's log line.
  */
-export function tokenRoute(deps: Deps, resolve: ReturnType<typeof tenantResolver>): (req: TokenHttpRequest, log: LogFieldsHolder) => Promise<TokenResponse> {
+export function tokenRoute(deps: PublicAppDeps, resolve: ReturnType<typeof tenantResolver>): (req: TokenHttpRequest, log: LogFieldsHolder) => Promise<TokenResponse> {
   const { clock } = deps;
 
   /**
