@@ -50,5 +50,5 @@ export type PublicAppDeps = Pick<
   'config' | 'logger' | 'clock' | 'storeHealth' | 'readModel' | 'issuers' | 'secretUsage' | 'grantTypes' | 'tokenEndpoint' | 'metrics' | 'services'
 >;
 
-/** What the admin listener (admin API, console, probes, metrics) uses. */
-export type AdminAppDeps = HttpDeps;
+/** What the admin listener (admin API, console, probes, metrics) uses; each route picks what it calls. */
+export type AdminAppDeps = Omit<HttpDeps, 'grantTypes'>;

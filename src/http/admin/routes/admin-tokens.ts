@@ -11,7 +11,7 @@ const config = { access: 'global' as const };
 
 /** Admin tokens are installation-wide: managed with an unrestricted token only. */
 export const adminTokenRoutes =
-  (deps: AdminAppDeps): FastifyPluginAsyncTypebox =>
+  (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox =>
   async (app) => {
     const service = deps.services.adminTokens;
     app.post(

@@ -9,7 +9,7 @@ import { presentApi } from '../present.js';
 const tags = ['apis'];
 
 export const apiRoutes =
-  (deps: AdminAppDeps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     const service = deps.services.apis;
     const none = pathParams(withTenant, {});

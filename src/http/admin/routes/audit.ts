@@ -7,7 +7,7 @@ import { listOf, pageOf } from '../context.js';
 import { presentAuditEvent } from '../present.js';
 
 export const auditRoutes =
-  (deps: AdminAppDeps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     app.get(
       '/audit-events',

@@ -29,7 +29,7 @@ function metadata(b: typeof ClientPatch.static): ClientPatchInput {
 }
 
 export const clientRoutes =
-  (deps: AdminAppDeps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     const service = deps.services.clients;
     const none = pathParams(withTenant, {});

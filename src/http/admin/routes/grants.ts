@@ -10,7 +10,7 @@ import { presentGrant } from '../present.js';
 const tags = ['grants'];
 
 export const grantRoutes =
-  (deps: AdminAppDeps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'readModel' | 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     const service = deps.services.grants;
     const none = pathParams(withTenant, {});

@@ -9,7 +9,7 @@ import { presentKey } from '../present.js';
 const tags = ['keys'];
 
 export const keyRoutes =
-  (deps: AdminAppDeps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     const service = deps.services.keys;
     const none = pathParams(withTenant, {});

@@ -16,7 +16,7 @@ const segment = (jwt: string, i: number) => JSON.parse(Buffer.from(jwt.split('.'
  * console cannot call the public listener itself: its policy allows this origin only.
  */
 export const playgroundRoutes =
-  (deps: AdminAppDeps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'issuers' | 'readModel' | 'secretUsage' | 'tokenEndpoint'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     app.post(
       '/playground/token',

@@ -9,7 +9,7 @@ import { presentTokenCutoff } from '../present.js';
 const tags = ['clients'];
 
 export const revocationRoutes =
-  (deps: AdminAppDeps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     const service = deps.services.revocations;
     const byId = pathParams(withTenant, { client_id: Type.String({ maxLength: 128 }) });

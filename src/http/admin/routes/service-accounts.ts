@@ -10,7 +10,7 @@ import { Problem } from '../problem.js';
 const tags = ['service accounts'];
 
 export const serviceAccountRoutes =
-  (deps: AdminAppDeps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     const service = deps.services.serviceAccounts;
     const byId = pathParams(withTenant, { id: Type.String({ maxLength: 64 }) });

@@ -11,7 +11,7 @@ import { Problem } from '../problem.js';
 const tags = ['tenants'];
 
 export const tenantRoutes =
-  (deps: AdminAppDeps): FastifyPluginAsyncTypebox =>
+  (deps: Pick<AdminAppDeps, 'issuers' | 'services'>): FastifyPluginAsyncTypebox =>
   async (app) => {
     const service = deps.services.tenants;
     const present = (t: TenantRecord) => presentTenant(t, deps.issuers.issuerOf(t.id));

@@ -10,7 +10,7 @@ import { Problem } from '../problem.js';
 const DEFAULT_RANGE_MS = 24 * 3600_000;
 
 export const tokenActivityRoutes =
-  (deps: AdminAppDeps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'clock' | 'tokenActivity'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     app.get(
       '/token-activity',
