@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseAddressRange } from '../lib/outbound/addresses.js';
 import { AllowList } from '../lib/outbound/allow-list.js';
+import { isLoopbackHost } from '../lib/loopback.js';
 import { parseDatabaseUrl } from '../storage/database.js';
 
 /** Validated, frozen settings of one Tessera process, each documented in docs/configuration.md. */
@@ -256,7 +257,3 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   });
 }
 
-/** 127.0.0.0/8, ::1 and localhost. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::ffff:127.0.0.1';
-}

@@ -14,12 +14,14 @@ import { SecretUsage, type SecretUses } from '../domain/clients/secret-usage.js'
 import { ReadModel } from '../domain/read-model/read-model.js';
 import { RevocationsService } from '../domain/revocations/service.js';
 import { ServiceAccountsService } from '../domain/service-accounts/service.js';
+import type { Services } from '../domain/services.js';
 import { Issuers } from '../domain/tenants/issuers.js';
 import { TenantsService } from '../domain/tenants/service.js';
 import { TokenActivity, type ActivityTaken } from '../domain/token-activity/activity.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { ExpiringSet } from '../lib/expiring-set.js';
 import { joseJwtVerifier, type JwtVerifier } from '../lib/jwt-verifier.js';
+import { presentAuditEvent } from '../http/admin/present.js';
 import { auditLog } from '../observability/audit-log.js';
 import { Metrics, type MetricsOptions } from '../observability/metrics.js';
 import { BruteForceGuard, type AuthAttempt, type Lockout } from '../protocol/brute-force.js';
@@ -38,18 +40,6 @@ import { createLogger } from './logger.js';
 import { createDocumentFetcher, type ListenerAddress } from './outbound.js';
 import { privateDataPaths, warnAboutSharedData } from './private-data.js';
 import { resolveKeyEncryptionKey } from './secret.js';
-
-export interface Services {
-  readonly tenants: TenantsService;
-  readonly serviceAccounts: ServiceAccountsService;
-  readonly clients: ClientsService;
-  readonly apis: ApisService;
-  readonly grants: GrantsService;
-  readonly keys: KeysService;
-  readonly adminTokens: AdminTokensService;
-  readonly audit: AuditService;
-  readonly revocations: RevocationsService;
-}
 
 /** Everything a Tessera process uses, built once here and passed explicitly. */
 export interface Deps {
@@ -102,12 +92,12 @@ export interface ClusterPeers {
    * it, so that one process writes them, not one per worker contending for the embedded store's
    * lock while serving tokens. Resolves with what could not be handed over (the primary is gone).
    */
-  handOverUsage?(usage: UsageCounts): Promise<UsageCounts[]>;
+  readonly handOverUsage?: (usage: UsageCounts) => Promise<UsageCounts[]>;
   /**
    * In a primary: asks every worker for what it counted and resolves once each has handed it over
    * (or left, or timed out), so that the minute's write holds every process's counts.
    */
-  collectUsage?(): Promise<void>;
+  readonly collectUsage?: () => Promise<void>;
 }
 
 /** What a process counts in memory and writes once a minute. */
@@ -173,7 +163,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         : new LocalChangeFeed();
     const relayed = options.cluster ? new RelayedChangeFeed(shared, (change) => options.cluster!.relayChange(change)) : null;
     const changes: ChangeFeed = relayed ?? shared;
-    const ctx: DomainContext = { db: store.db, clock, changes, kek, auditTrail: auditLog(logger) };
+    const ctx: DomainContext = { db: store.db, clock, changes, kek, auditTrail: auditLog(logger, presentAuditEvent) };
     const readModel = new ReadModel(ctx);
     changes.subscribe((change) => readModel.apply(change));
     // A changed, deleted or re-created client's fetched keys go at once, in every process the change reaches.

@@ -152,7 +152,7 @@ export function wholeNumber(value: string): number {
 }
 
 /** A repeatable option: each occurrence adds its value. */
-export const repeatable = (value: string, previous: unknown) => [...(Array.isArray(previous) ? previous : []), value];
+export const repeatable = (value: string, previous: unknown): string[] => [...(Array.isArray(previous) ? (previous as string[]) : []), value];
 
 /** A `--no-x` option clearing a field, on update only (an empty list on create). */
 export const clears = (update: boolean, flag: string, help: string) => (update ? [new Option(flag, help)] : []);

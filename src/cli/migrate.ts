@@ -7,18 +7,9 @@ export function registerMigrate(program: Command): void {
     .option('--database-url <url>', 'sqlite:PATH or postgres://… (TESSERA_DATABASE_URL)')
     .action(async (options: { databaseUrl?: string }) => {
       // Loaded here, not at the top: the admin commands start without the storage modules.
-      const [{ loadConfig }, { openStore }, { migrateToLatest }] = await Promise.all([
-        import('../app/config.js'),
-        import('../storage/database.js'),
-        import('../storage/migrations/index.js'),
-      ]);
+      const [{ loadConfig }, { migrateDatabase }] = await Promise.all([import('../app/config.js'), import('../app/migrate.js')]);
       const config = loadConfig(process.env, options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
-      const store = openStore(config.databaseUrl);
-      try {
-        const applied = await store.exclusively('migrations', () => migrateToLatest(store.db));
-        process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
-      } finally {
-        await store.close();
-      }
+      const applied = await migrateDatabase(config.databaseUrl);
+      process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
     });
 }

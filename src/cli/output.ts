@@ -21,7 +21,8 @@ export function cell(value: unknown): string {
   if (value === null || value === undefined || value === '') return '-';
   if (Array.isArray(value)) return value.length === 0 ? '-' : value.map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : cell(v))).join(', ');
   if (typeof value === 'object') return printable(JSON.stringify(value));
-  return printable(String(value));
+  // What is left is a primitive (string, number, boolean, bigint): its own text.
+  return printable(String(value as string | number | boolean | bigint));
 }
 
 /** Aligned columns separated by two spaces, a header line first; no trailing blanks. */

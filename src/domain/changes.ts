@@ -1,29 +1,9 @@
-/**
- * What changed, so that in-memory read models can reload it. A client change reloads one client;
- * a tenant change reloads the tenant's settings, service accounts, APIs, grants and keys; a
- * revocations change reloads the tenant's unexpired revoked jtis and client cut-offs.
- * Changes travel between processes as JSON: every kind is a plain object with `kind` and
- * `tenantId`, and a read model treats a kind it does not know as a tenant change.
- */
-export type Change =
-  | { readonly kind: 'client'; readonly tenantId: string; readonly clientId: string }
-  | { readonly kind: 'tenant'; readonly tenantId: string }
-  | { readonly kind: 'revocations'; readonly tenantId: string };
+// The change model (src/domain/changes/model.ts) and how a change sent as JSON is read
+// (src/storage/change-json.ts), with the feeds that carry changes in this process.
+import type { Change, ChangeFeed, ChangeListener } from './changes/model.js';
 
-export type ChangeListener = (change: Change) => Promise<void>;
-
-/**
- * Carries changes to every read model: in this process, and with PostgreSQL to every other
- * process too. Services publish after their transaction has committed, and await it.
- */
-export interface ChangeFeed {
-  /** Applies the change in this process (resolves once every listener has), then tells the others. */
-  publish(change: Change): Promise<void>;
-  subscribe(listener: ChangeListener): void;
-  /** Starts hearing other processes' changes (a no-op where there are none). */
-  start(): Promise<void>;
-  close(): Promise<void>;
-}
+export type { Change, ChangeFeed, ChangeListener } from './changes/model.js';
+export { parseChange } from '../storage/change-json.js';
 
 /** The in-process feed: publish resolves once every listener has applied the change. */
 export class LocalChangeFeed implements ChangeFeed {
@@ -40,13 +20,6 @@ export class LocalChangeFeed implements ChangeFeed {
   async start(): Promise<void> {}
 
   async close(): Promise<void> {}
-}
-
-/** Reads a change received as JSON: any object with a string `kind` and `tenantId`, else undefined. */
-export function parseChange(value: unknown): Change | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { kind, tenantId } = value as { kind?: unknown; tenantId?: unknown };
-  return typeof kind === 'string' && typeof tenantId === 'string' ? (value as Change) : undefined;
 }
 
 /**

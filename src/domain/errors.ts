@@ -44,3 +44,7 @@ export interface Actor {
   /** The request that acts (its X-Request-Id), so that the audit log line names it; never stored. */
   readonly requestId?: string | undefined;
 }
+
+// The store's typed errors (driver errors translated at the storage boundary), as the layers above
+// the domain catch them: http and cli import them from here, never from storage.
+export { ForeignKeyViolation, StoreUnavailable, UniqueViolation, isConnectionFailure, translateDriverError } from '../storage/errors.js';

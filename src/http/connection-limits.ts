@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Config } from '../app/config.js';
 
 /** What one listener allows each connection (docs/hardening.md, "Connection limits and timeouts"). */
 export interface ConnectionLimits {
@@ -21,8 +20,17 @@ export interface ConnectionLimits {
  */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
+/** The TESSERA_HTTP_* settings (timeouts in seconds). */
+export interface ConnectionSettings {
+  readonly httpRequestTimeout: number;
+  readonly httpHeadersTimeout: number;
+  readonly httpKeepAliveTimeout: number;
+  readonly httpMaxConnections: number;
+  readonly httpMaxRequestsPerSocket: number;
+}
+
 /** The limits of TESSERA_HTTP_* (seconds in the settings, milliseconds here). */
-export function connectionLimits(config: Pick<Config, 'httpRequestTimeout' | 'httpHeadersTimeout' | 'httpKeepAliveTimeout' | 'httpMaxConnections' | 'httpMaxRequestsPerSocket'>): ConnectionLimits {
+export function connectionLimits(config: ConnectionSettings): ConnectionLimits {
   return {
     requestTimeoutMs: config.httpRequestTimeout * 1000,
     headersTimeoutMs: config.httpHeadersTimeout * 1000,

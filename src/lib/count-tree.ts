@@ -15,9 +15,9 @@ export class CountTree<A, B, C> {
 
   add(a: A, b: B, c: C, n = 1): void {
     let byA = this.#root.get(a);
-    if (byA === undefined) this.#root.set(a, (byA = new Map()));
+    if (byA === undefined) this.#root.set(a, (byA = new Map<B, Map<C, number>>()));
     let byB = byA.get(b);
-    if (byB === undefined) byA.set(b, (byB = new Map()));
+    if (byB === undefined) byA.set(b, (byB = new Map<C, number>()));
     const count = byB.get(c);
     if (count === undefined) this.#size += 1;
     byB.set(c, (count ?? 0) + n);

@@ -11,9 +11,9 @@ export class SeriesTree<A, B, C, T> {
 
   get(a: A, b: B, c: C): T {
     let byA = this.#root.get(a);
-    if (byA === undefined) this.#root.set(a, (byA = new Map()));
+    if (byA === undefined) this.#root.set(a, (byA = new Map<B, Map<C, T>>()));
     let byB = byA.get(b);
-    if (byB === undefined) byA.set(b, (byB = new Map()));
+    if (byB === undefined) byA.set(b, (byB = new Map<C, T>()));
     let value = byB.get(c);
     if (value === undefined) {
       value = this.create(a, b, c);

@@ -255,13 +255,13 @@ describe('real clients on tenant acme signing with EdDSA', () => {
     const token = await source.getToken();
     assert.equal(decodeJwt(token).header.alg, 'EdDSA');
     assert.equal(decodeJwt(token).payload.iss, issuer);
-    for (const create of [expressApi.createApi, joseApi.createApi]) {
-      const api = await listen(create({ issuer, audience: ORDERS }));
+    for (const example of [expressApi, joseApi]) {
+      const api = await listen(example.createApi({ issuer, audience: ORDERS }));
       try {
         assert.equal((await orders(api, `Bearer ${token}`)).status, 200);
         assert.equal((await orders(api, `Bearer ${token}`, 'POST')).status, 403);
         // The default tenant's issuer is not acme's: same keys' owner, different iss.
-        const wrongIssuer = await listen(create({ issuer: t.publicUrl, audience: ORDERS }));
+        const wrongIssuer = await listen(example.createApi({ issuer: t.publicUrl, audience: ORDERS }));
         try {
           assert.equal((await orders(wrongIssuer, `Bearer ${token}`)).status, 401);
         } finally {

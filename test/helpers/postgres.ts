@@ -116,7 +116,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       await run(cmd, args);
     } catch (err) {
       const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '';
-      throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${tail}`);
+      throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${tail}`, { cause: err });
     }
   };
   // The free port may be taken before the server binds it: try others.

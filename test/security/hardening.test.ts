@@ -36,12 +36,14 @@ function sendInParts(baseUrl: string, parts: string[]): Promise<string> {
   const { port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     let answer = '';
-    const socket = connect(Number(port), '127.0.0.1', async () => {
-      for (const part of parts) {
-        if (socket.destroyed) break;
-        socket.write(part);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      void (async () => {
+        for (const part of parts) {
+          if (socket.destroyed) break;
+          socket.write(part);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
     });
     socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
     socket.on('close', () => resolve(answer));

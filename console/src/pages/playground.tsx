@@ -87,7 +87,7 @@ export function Playground() {
           ) : (
             <p className="alert alert-error">
               The token endpoint answered <code>{String((result.response as { error?: unknown }).error)}</code>:{' '}
-              {String((result.response as { error_description?: unknown }).error_description ?? '')}
+              {describeError((result.response as { error_description?: unknown }).error_description)}
             </p>
           )}
           <pre className="wrap" aria-label="Token endpoint answer">
@@ -98,3 +98,6 @@ export function Playground() {
     </>
   );
 }
+
+/** An error_description as shown: the text the server sent, or nothing. */
+const describeError = (value: unknown): string => (typeof value === 'string' ? value : '');

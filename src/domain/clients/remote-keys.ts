@@ -77,7 +77,7 @@ export class ClientKeys {
     if (client.jwks !== null) return client.jwks.keys;
     if (client.jwksUri === null) return [];
     let tenant = this.#entries.get(client.tenantId);
-    if (!tenant) this.#entries.set(client.tenantId, (tenant = new Map()));
+    if (!tenant) this.#entries.set(client.tenantId, (tenant = new Map<string, Entry>()));
     let entry = tenant.get(client.clientId);
     if (!entry || entry.uri !== client.jwksUri) {
       const uri = client.jwksUri;

@@ -59,7 +59,7 @@ export class SecretUsage {
   /** Keeps a use in `#pending`, unless a later use of the secret is already there. */
   #note(tenantId: string, secretId: string, at: number): void {
     let uses = this.#pending.get(tenantId);
-    if (uses === undefined) this.#pending.set(tenantId, (uses = new Map()));
+    if (uses === undefined) this.#pending.set(tenantId, (uses = new Map<string, number>()));
     const known = uses.get(secretId);
     if (known === undefined || at > known) uses.set(secretId, at);
   }

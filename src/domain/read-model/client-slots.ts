@@ -21,7 +21,7 @@ export class ClientSlots {
   /** The client's slot, given now if it has none. */
   slotOf(tenantId: string, clientId: string): number {
     let slots = this.#byTenant.get(tenantId);
-    if (slots === undefined) this.#byTenant.set(tenantId, (slots = new Map()));
+    if (slots === undefined) this.#byTenant.set(tenantId, (slots = new Map<string, number>()));
     let slot = slots.get(clientId);
     if (slot === undefined) {
       slot = this.#clientIds.length;

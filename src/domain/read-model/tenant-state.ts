@@ -118,7 +118,7 @@ export class TenantState {
     }
     // Keyed by the audience list itself (the read model shares equal lists) and the scope string.
     let byScope = this.#ownPermissions.get(client.audience);
-    if (!byScope) this.#ownPermissions.set(client.audience, (byScope = new Map()));
+    if (!byScope) this.#ownPermissions.set(client.audience, (byScope = new Map<string, Permissions>()));
     let perms = byScope.get(client.scope);
     if (!perms) byScope.set(client.scope, (perms = compute()));
     return perms;

@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Deps } from '../../app/deps.js';
+import type { AdminAppDeps } from '../deps.js';
 import { registerAdminAuth } from './auth.js';
 import { clientErrorHandler } from '../client-error.js';
 import { connectionLimits, limitedServer } from '../connection-limits.js';
@@ -49,7 +49,7 @@ export interface AdminAppOptions {
   consoleDir?: string;
 }
 
-export async function buildAdminApp(deps: Deps, options: AdminAppOptions = {}): Promise<FastifyInstance> {
+export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     ...observabilityOptions(),
@@ -60,7 +60,7 @@ export async function buildAdminApp(deps: Deps, options: AdminAppOptions = {}): 
     routerOptions: { maxParamLength: 256 },
     // Bad percent-encoding, over-long path segments: answered before any hook runs, so the headers are set here.
     frameworkErrors: (err, request, reply) =>
-      sendProblem(err, request, reply.headers({ ...SECURITY_HEADERS, 'cache-control': 'no-store', 'x-request-id': request.id })),
+      void sendProblem(err, request, reply.headers({ ...SECURITY_HEADERS, 'cache-control': 'no-store', 'x-request-id': request.id })),
     clientErrorHandler: clientErrorHandler((status) => ({
       contentType: 'application/problem+json',
       body: JSON.stringify(problemDocument(new Problem(status, RAW_TITLES[status] ?? 'Bad Request', RAW_DETAILS[status] ?? 'the request is malformed'))),

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from '../../app/deps.js';
-import { isLoopbackHost } from '../../app/config.js';
+import type { AdminAppDeps } from '../deps.js';
+import { isLoopbackHost } from '../../lib/loopback.js';
 import { digestsEqual, sha256 } from '../../lib/digest.js';
 import { Problem } from './problem.js';
 
@@ -57,7 +57,7 @@ function trustedLoopbackCaller(request: FastifyRequest): boolean {
 
 const BEARER = /^Bearer\s+([\x21-\x7e]{1,512})\s*$/i;
 
-async function principalOf(request: FastifyRequest, deps: Deps): Promise<AdminPrincipal> {
+async function principalOf(request: FastifyRequest, deps: AdminAppDeps): Promise<AdminPrincipal> {
   const header = request.headers.authorization;
   if (header === undefined) {
     if (deps.config.adminAuth === 'loopback' && trustedLoopbackCaller(request)) {
@@ -83,7 +83,7 @@ function metricsTokenCheck(token: string | undefined): (request: FastifyRequest)
 }
 
 /** Authenticates every admin request by the route's `config.access` policy. */
-export function registerAdminAuth(app: FastifyInstance, deps: Deps): void {
+export function registerAdminAuth(app: FastifyInstance, deps: AdminAppDeps): void {
   const presentsMetricsToken = metricsTokenCheck(deps.config.metricsToken);
   app.decorateRequest('admin', null);
   app.addHook('onRequest', async (request) => {

@@ -16,7 +16,7 @@ export function registerAdminBodyParsers(app: FastifyInstance): void {
     if (jsonNestedDeeperThan(text, MAX_JSON_DEPTH)) {
       return done(new Problem(400, 'Bad Request', `the request body is nested too deeply (${MAX_JSON_DEPTH} levels at most)`), undefined);
     }
-    parseJson(request, text, (err, value) => {
+    void parseJson(request, text, (err, value) => {
       if (err) return done(onError(err), undefined);
       const at = controlCharacterAt(value);
       if (at !== undefined) {

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from '../../app/deps.js';
+import type { AdminAppDeps } from '../deps.js';
 import type { Actor } from '../../domain/errors.js';
 import { DEFAULT_TENANT } from '../../domain/tenants/model.js';
-import type { Page, PageRequest } from '../../storage/repositories/paging.js';
+import type { Page, PageRequest } from '../../domain/paging.js';
 import { Problem } from './problem.js';
 
 declare module 'fastify' {
@@ -16,7 +16,7 @@ declare module 'fastify' {
  * For routes mounted at `/tenants/{tenant}` and, for the default tenant, at the root: resolves the
  * tenant, refuses a token limited to another tenant (403) and an unknown tenant (404).
  */
-export function registerTenantScope(scope: FastifyInstance, deps: Deps): void {
+export function registerTenantScope(scope: FastifyInstance, deps: AdminAppDeps): void {
   scope.decorateRequest('tenantId', '');
   // Before body validation: a token limited to another tenant learns nothing about the body's shape.
   scope.addHook('preValidation', async (request) => {

@@ -1,6 +1,15 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, ForbiddenError, InvalidError, NotFoundError, type FieldError } from '../../domain/errors.js';
-import { ForeignKeyViolation, StoreUnavailable, UniqueViolation, translateDriverError } from '../../storage/errors.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  ForeignKeyViolation,
+  InvalidError,
+  NotFoundError,
+  StoreUnavailable,
+  UniqueViolation,
+  translateDriverError,
+  type FieldError,
+} from '../../domain/errors.js';
 import { PATTERN_DETAILS } from '../schemas/common.js';
 
 /** Retry-After of a 503 answered while the database is unavailable, in seconds. */

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Deps } from '../../app/deps.js';
+import type { PublicAppDeps } from '../deps.js';
 import { authorizationServerMetadata } from '../../protocol/discovery.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { registerRevocationRoutes } from './revocation-routes.js';
@@ -26,7 +26,7 @@ const RAW_DESCRIPTIONS: Record<number, string> = {
  * and discovery (docs/api.md, part 2). Building never
  * listens; `serve` does.
  */
-export function buildPublicApp(deps: Deps): FastifyInstance {
+export function buildPublicApp(deps: PublicAppDeps): FastifyInstance {
   const { clock, grantTypes } = deps;
   const logger = deps.logger.child({ listener: 'public' }) as FastifyBaseLogger;
   const durations = deps.metrics.requestDurations('public');
@@ -42,7 +42,7 @@ export function buildPublicApp(deps: Deps): FastifyInstance {
     trustProxy: trust,
     ...drainOptions(),
     // Bad percent-encoding, over-long path parameters: RFC 6749 errors like any other.
-    frameworkErrors: (err, request, reply) => sendOAuthError(err, request, reply.header('x-request-id', request.id)),
+    frameworkErrors: (err, request, reply) => void sendOAuthError(err, request, reply.header('x-request-id', request.id)),
     clientErrorHandler: clientErrorHandler((status) => ({
       contentType: 'application/json',
       body: JSON.stringify(new OAuthError('invalid_request', RAW_DESCRIPTIONS[status] ?? 'The request is malformed.', { status }).toJSON()),

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError, temporarilyUnavailable, toOAuthError } from '../../protocol/errors.js';
-import { isConnectionFailure } from '../../storage/errors.js';
+import { isConnectionFailure } from '../../domain/errors.js';
 import type { LogFieldsHolder } from '../observability.js';
 
 /** Retry-After of a 503 answered while the database is unavailable, in seconds. */

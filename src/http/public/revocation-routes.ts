@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from '../../app/deps.js';
+import type { PublicAppDeps } from '../deps.js';
 import type { TenantState } from '../../domain/read-model/tenant-state.js';
 import type { ClientEndpointRequest } from '../../protocol/endpoint-client.js';
 import { handleIntrospectionRequest } from '../../protocol/introspection.js';
@@ -26,7 +26,7 @@ async function endpointRequest(request: FastifyRequest, resolve: TenantResolver)
  * Introspection (RFC 7662), revocation (RFC 7009) and the revocation feed, under one issuer's
  * routes. Routes only parse and serialise; the rules are in protocol/, the write in the domain.
  */
-export function registerRevocationRoutes(scope: FastifyInstance, deps: Deps, resolve: TenantResolver): void {
+export function registerRevocationRoutes(scope: FastifyInstance, deps: PublicAppDeps, resolve: TenantResolver): void {
   const { clock } = deps;
 
   scope.post('/oauth2/introspect', async (request, reply) => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Deps } from '../../app/deps.js';
+import type { PublicAppDeps } from '../deps.js';
 import type { TenantState } from '../../domain/read-model/tenant-state.js';
 import { DEFAULT_TENANT, TENANT_ID_PATTERN } from '../../domain/tenants/model.js';
 import { OAuthError, temporarilyUnavailable } from '../../protocol/errors.js';
@@ -26,7 +26,7 @@ export function notFound(): OAuthError {
 }
 
 /** The tenant a request addresses: `/t/{id}` in path mode, the Host header in host mode, else default. */
-export function tenantResolver(deps: Pick<Deps, 'readModel' | 'issuers'>): (pathTenant: string | undefined, host: string | undefined) => ResolvedTenant {
+export function tenantResolver(deps: Pick<PublicAppDeps, 'readModel' | 'issuers'>): (pathTenant: string | undefined, host: string | undefined) => ResolvedTenant {
   const { readModel, issuers } = deps;
   return (pathTenant, host) => {
     let id: string;
@@ -99,7 +99,7 @@ export type TokenEndpoint = (req: TokenHttpRequest, line: LogFieldsHolder, reply
  * logPublicError says. Records the secret's use and names the tenant and client on the request's
  * log line.
  */
-export function tokenRoute(deps: Deps, resolve: ReturnType<typeof tenantResolver>): TokenEndpoint {
+export function tokenRoute(deps: PublicAppDeps, resolve: ReturnType<typeof tenantResolver>): TokenEndpoint {
   const serve = tokenResponder(deps, resolve);
   return (req, line, reply) =>
     serve(req, line).then(
@@ -113,7 +113,7 @@ export function tokenRoute(deps: Deps, resolve: ReturnType<typeof tenantResolver
 }
 
 /** The token response to a request, or a throw of what the client is to be told. */
-function tokenResponder(deps: Deps, resolve: ReturnType<typeof tenantResolver>): (req: TokenHttpRequest, log: LogFieldsHolder) => Promise<TokenResponse> {
+function tokenResponder(deps: PublicAppDeps, resolve: ReturnType<typeof tenantResolver>): (req: TokenHttpRequest, log: LogFieldsHolder) => Promise<TokenResponse> {
   const { clock } = deps;
 
   /**

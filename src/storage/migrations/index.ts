@@ -26,7 +26,7 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
-    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(result.error)}`, { cause: result.error });
+    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${describeError(result.error)}`, { cause: result.error });
   }
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
@@ -35,5 +35,10 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
 export async function migrateUpTo(db: Kysely<any>, name: string): Promise<void> {
   if (!(name in MIGRATIONS)) throw new Error(`no migration ${name}`);
   const result = await new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } }).migrateTo(name);
-  if (result.error) throw new Error(`migration to ${name} failed: ${String(result.error)}`, { cause: result.error });
+  if (result.error) throw new Error(`migration to ${name} failed: ${describeError(result.error)}`, { cause: result.error });
+}
+
+/** A failed migration's error as text (Kysely reports it as `unknown`). */
+function describeError(err: unknown): string {
+  return err instanceof Error ? String(err) : JSON.stringify(err);
 }

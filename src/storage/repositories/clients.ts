@@ -1,4 +1,5 @@
 import { sql, type Selectable } from 'kysely';
+import type { JSONWebKeySet } from 'jose';
 import type { Client, ClientSecret, ClientType, TokenEndpointAuthMethod } from '../../domain/clients/model.js';
 import type { ClientSecretsTable, ClientsTable } from '../schema.js';
 import { bool, executeBulk, rowsOf, valuesList, type Executor } from './executor.js';
@@ -26,7 +27,7 @@ function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[]): Clien
     audience: JSON.parse(row.audience) as string[],
     scope: row.scope,
     tokenEndpointAuthMethod: row.token_endpoint_auth_method as TokenEndpointAuthMethod | null,
-    jwks: row.jwks === null ? null : JSON.parse(row.jwks),
+    jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as JSONWebKeySet),
     jwksUri: row.jwks_uri,
     serviceAccountId: row.service_account_id,
     accessTokenTtl: row.access_token_ttl === null ? null : Number(row.access_token_ttl),

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Deps } from '../../../app/deps.js';
+import type { AdminAppDeps } from '../../deps.js';
 import { AdminToken, AdminTokenCreate, AdminTokenCreated } from '../../schemas/admin-tokens.js';
 import { Deleted, ListOf, PageQuery, ReasonQuery } from '../../schemas/common.js';
 import { actorOf, listOf, pageOf } from '../context.js';
@@ -11,7 +11,7 @@ const config = { access: 'global' as const };
 
 /** Admin tokens are installation-wide: managed with an unrestricted token only. */
 export const adminTokenRoutes =
-  (deps: Deps): FastifyPluginAsyncTypebox =>
+  (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox =>
   async (app) => {
     const service = deps.services.adminTokens;
     app.post(

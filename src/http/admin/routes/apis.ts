@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Deps } from '../../../app/deps.js';
+import type { AdminAppDeps } from '../../deps.js';
 import { Api, ApiCreate, ApiPatch } from '../../schemas/apis.js';
 import { Deleted, ListOf, PageQuery, pathParams, ReasonQuery } from '../../schemas/common.js';
 import { actorOf, listOf, pageOf } from '../context.js';
@@ -9,7 +9,7 @@ import { presentApi } from '../present.js';
 const tags = ['apis'];
 
 export const apiRoutes =
-  (deps: Deps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     const service = deps.services.apis;
     const none = pathParams(withTenant, {});

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Deps } from '../../../app/deps.js';
+import type { AdminAppDeps } from '../../deps.js';
 import { DEFAULT_TENANT } from '../../../domain/tenants/model.js';
 import { AuditEvent, AuditQuery } from '../../schemas/audit.js';
 import { ListOf, pathParams } from '../../schemas/common.js';
@@ -8,7 +8,7 @@ import { ADMIN_TOKEN_ACTOR } from '../auth.js';
 import { presentAuditEvent } from '../present.js';
 
 export const auditRoutes =
-  (deps: Deps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     app.get(
       '/audit-events',

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Deps } from '../../../app/deps.js';
+import type { AdminAppDeps } from '../../deps.js';
 import type { ClientPatch as ClientPatchInput } from '../../../domain/clients/service.js';
 import { Client, ClientCreate, ClientCreated, ClientListQuery, ClientPatch, SecretCreate, SecretCreated } from '../../schemas/clients.js';
 import { Deleted, ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
@@ -29,7 +29,7 @@ function metadata(b: typeof ClientPatch.static): ClientPatchInput {
 }
 
 export const clientRoutes =
-  (deps: Deps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     const service = deps.services.clients;
     const none = pathParams(withTenant, {});

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Deps } from '../../../app/deps.js';
+import type { AdminAppDeps } from '../../deps.js';
 import type { Grant as GrantRecord } from '../../../domain/grants/model.js';
 import { Deleted, ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
 import { Grant, GrantCreate, GrantListQuery } from '../../schemas/grants.js';
@@ -10,7 +10,7 @@ import { presentGrant } from '../present.js';
 const tags = ['grants'];
 
 export const grantRoutes =
-  (deps: Deps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'readModel' | 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     const service = deps.services.grants;
     const none = pathParams(withTenant, {});

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Deps } from '../../../app/deps.js';
+import type { AdminAppDeps } from '../../deps.js';
 import { Type } from '@sinclair/typebox';
 import { Deleted, ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
 import { SigningKey } from '../../schemas/keys.js';
@@ -9,7 +9,7 @@ import { presentKey } from '../present.js';
 const tags = ['keys'];
 
 export const keyRoutes =
-  (deps: Deps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     const service = deps.services.keys;
     const none = pathParams(withTenant, {});

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Deps } from '../../../app/deps.js';
+import type { AdminAppDeps } from '../../deps.js';
 import { toOAuthError } from '../../../protocol/errors.js';
 import { RequestParams } from '../../../protocol/params.js';
 import { handleTokenRequest } from '../../../protocol/token-endpoint.js';
@@ -8,7 +8,7 @@ import { PlaygroundToken, PlaygroundTokenRequest } from '../../schemas/playgroun
 import { Problem } from '../problem.js';
 
 /** The JSON of one base64url JWT segment. */
-const segment = (jwt: string, i: number): Record<string, unknown> => JSON.parse(Buffer.from(jwt.split('.')[i] ?? '', 'base64url').toString('utf8'));
+const segment = (jwt: string, i: number) => JSON.parse(Buffer.from(jwt.split('.')[i] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
 
 /**
  * The console's token playground: a client_credentials request (`client_secret_post`) run
@@ -16,7 +16,7 @@ const segment = (jwt: string, i: number): Record<string, unknown> => JSON.parse(
  * console cannot call the public listener itself: its policy allows this origin only.
  */
 export const playgroundRoutes =
-  (deps: Deps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'issuers' | 'readModel' | 'secretUsage' | 'tokenEndpoint'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     app.post(
       '/playground/token',

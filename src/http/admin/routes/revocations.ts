@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Deps } from '../../../app/deps.js';
+import type { AdminAppDeps } from '../../deps.js';
 import { pathParams, ReasonQuery } from '../../schemas/common.js';
 import { TokenCutoff } from '../../schemas/revocations.js';
 import { actorOf } from '../context.js';
@@ -9,7 +9,7 @@ import { presentTokenCutoff } from '../present.js';
 const tags = ['clients'];
 
 export const revocationRoutes =
-  (deps: Deps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     const service = deps.services.revocations;
     const byId = pathParams(withTenant, { client_id: Type.String({ maxLength: 128 }) });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Deps } from '../../../app/deps.js';
+import type { AdminAppDeps } from '../../deps.js';
 import { Deleted, ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
 import { ServiceAccount, ServiceAccountCreate, ServiceAccountListQuery, ServiceAccountPatch } from '../../schemas/service-accounts.js';
 import { actorOf, listOf, pageOf } from '../context.js';
@@ -10,7 +10,7 @@ import { Problem } from '../problem.js';
 const tags = ['service accounts'];
 
 export const serviceAccountRoutes =
-  (deps: Deps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     const service = deps.services.serviceAccounts;
     const byId = pathParams(withTenant, { id: Type.String({ maxLength: 64 }) });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Deps } from '../../../app/deps.js';
+import type { AdminAppDeps } from '../../deps.js';
 import type { Tenant as TenantRecord } from '../../../domain/tenants/model.js';
 import { Deleted, ListOf, PageQuery, ReasonQuery, TenantId } from '../../schemas/common.js';
 import { Tenant, TenantCreate, TenantPatch } from '../../schemas/tenants.js';
@@ -11,7 +11,7 @@ import { Problem } from '../problem.js';
 const tags = ['tenants'];
 
 export const tenantRoutes =
-  (deps: Deps): FastifyPluginAsyncTypebox =>
+  (deps: Pick<AdminAppDeps, 'issuers' | 'services'>): FastifyPluginAsyncTypebox =>
   async (app) => {
     const service = deps.services.tenants;
     const present = (t: TenantRecord) => presentTenant(t, deps.issuers.issuerOf(t.id));

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Deps } from '../../../app/deps.js';
+import type { AdminAppDeps } from '../../deps.js';
 import { MINUTE_MS } from '../../../domain/token-activity/model.js';
 import { pathParams } from '../../schemas/common.js';
 import { TokenActivity, TokenActivityQuery } from '../../schemas/token-activity.js';
@@ -10,7 +10,7 @@ import { Problem } from '../problem.js';
 const DEFAULT_RANGE_MS = 24 * 3600_000;
 
 export const tokenActivityRoutes =
-  (deps: Deps): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
+  (deps: Pick<AdminAppDeps, 'clock' | 'tokenActivity'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     app.get(
       '/token-activity',
