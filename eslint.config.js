@@ -25,9 +25,6 @@ export default tseslint.config(
       ],
       // Fastify plugins and implementations of async interfaces are async by contract, awaiting or not.
       '@typescript-eslint/require-await': 'off',
-      // The `x!` assertions on indexed and destructured values are there for noUncheckedIndexedAccess,
-      // which a later change turns on: until then this rule calls them unnecessary. Turn it on with it.
-      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
     },
   },
   {

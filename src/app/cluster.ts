@@ -145,7 +145,7 @@ async function collectUsage(workers: readonly Worker[], handedOver: Replies<true
 async function clusterMetrics(local: Registry, workers: readonly Worker[], replies: Replies<WorkerMetrics>): Promise<{ contentType: string; body: string }> {
   const fromWorkers = await Promise.all(workers.map((w) => replies.ask(w.id, (id) => w.send({ tessera: 'metrics-request', id } satisfies Message))));
   const all = [await local.getMetricsAsJSON(), ...fromWorkers.filter((m): m is WorkerMetrics => m !== null)];
-  const merged = AggregatorRegistry.aggregate(all as Parameters<typeof AggregatorRegistry.aggregate>[0]);
+  const merged = AggregatorRegistry.aggregate(all);
   return { contentType: merged.contentType, body: await merged.metrics() };
 }
 
@@ -315,7 +315,7 @@ export async function startClusterWorker(config: Config, logger: Logger = create
         deps?.inbox.dpopProof(message.key, message.forgetAtMs);
         break;
       case 'metrics-request':
-        if (deps) void deps.metrics.registry.getMetricsAsJSON().then((metrics) => send({ tessera: 'metrics', id: message.id, metrics: metrics as WorkerMetrics }));
+        if (deps) void deps.metrics.registry.getMetricsAsJSON().then((metrics) => send({ tessera: 'metrics', id: message.id, metrics }));
         break;
       case 'usage-request':
         // The primary is about to write the minute's counts: hand this worker's over, then say so.

@@ -21,8 +21,10 @@ export function cell(value: unknown): string {
   if (value === null || value === undefined || value === '') return '-';
   if (Array.isArray(value)) return value.length === 0 ? '-' : value.map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : cell(v))).join(', ');
   if (typeof value === 'object') return printable(JSON.stringify(value));
-  // What is left is a primitive (string, number, boolean, bigint): its own text.
-  return printable(String(value as string | number | boolean | bigint));
+  if (typeof value === 'string') return printable(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  // Nothing else comes out of a JSON answer (a symbol or a function would be a bug of ours).
+  return '-';
 }
 
 /** Aligned columns separated by two spaces, a header line first; no trailing blanks. */

@@ -95,7 +95,7 @@ export class Metrics implements TokenListener {
         for (const [grant_type, counts] of issued) {
           for (let slot = 0; slot < counts.length; slot++) {
             // `slot` is below counts.length (the loop's bound).
-            if (counts[slot]! > 0) this.inc({ tenant: slots.tenantOf(slot), client_id: slots.clientOf(slot), grant_type }, counts[slot]!);
+            if (counts[slot]! > 0) this.inc({ tenant: slots.tenantOf(slot), client_id: slots.clientOf(slot), grant_type }, counts[slot]);
           }
         }
       },

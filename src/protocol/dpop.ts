@@ -1,4 +1,4 @@
-import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, errors, type JWK, type JWTPayload } from 'jose';
+import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, errors, type JWTPayload } from 'jose';
 import type { ClientRecord } from '../domain/read-model/tenant-state.js';
 import type { JwtVerifier } from '../lib/jwt-verifier.js';
 import { ASYMMETRIC_JWS_ALGS, isAsymmetricJwsAlg, jwkFitsAlg, PRIVATE_JWK_MEMBERS, publicJwkLimitsProblem } from '../lib/public-jwk.js';
@@ -120,7 +120,7 @@ export async function verifyDpopProof(req: DpopRequest, verifier: JwtVerifier): 
 
   let key: Awaited<ReturnType<JwtVerifier['importKey']>>;
   try {
-    key = await verifier.importKey(jwk as JWK, alg);
+    key = await verifier.importKey(jwk, alg);
   } catch (err) {
     throw invalidDpopProof(UNUSABLE_KEY, describe(err));
   }
@@ -130,7 +130,7 @@ export async function verifyDpopProof(req: DpopRequest, verifier: JwtVerifier): 
     if (err instanceof errors.JWSSignatureVerificationFailed) throw invalidDpopProof('The DPoP proof signature is invalid.');
     throw invalidDpopProof('The DPoP proof is invalid.', describe(err));
   }
-  const jkt = await calculateJwkThumbprint(jwk as JWK, 'sha256');
+  const jkt = await calculateJwkThumbprint(jwk, 'sha256');
   return { jkt, replayKey: `${jkt}:${jti}`, forgetAtMs: (Math.floor(iat) + DPOP_MAX_AGE_S + 1) * 1000 };
 }
 

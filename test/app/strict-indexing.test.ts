@@ -5,7 +5,7 @@ import { REPO_ROOT, sourceFiles } from '../helpers/docs.js';
 
 /** The compiler options a tsconfig file of the repository sets (comments allowed, as tsc reads it). */
 function compilerOptions(path: string): Record<string, unknown> {
-  const read = ts.readConfigFile(`${REPO_ROOT}${path}`, ts.sys.readFile);
+  const read = ts.readConfigFile(`${REPO_ROOT}${path}`, (file) => ts.sys.readFile(file));
   assert.equal(read.error, undefined, `${path} is readable`);
   return (read.config as { compilerOptions: Record<string, unknown> }).compilerOptions;
 }

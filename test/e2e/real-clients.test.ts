@@ -54,7 +54,7 @@ function countingFetch(): { fetch: typeof fetch; tokenRequests: () => number } {
     if (url.endsWith('/oauth2/token')) count += 1;
     return fetch(input, init);
   };
-  return { fetch: counting as typeof fetch, tokenRequests: () => count };
+  return { fetch: counting, tokenRequests: () => count };
 }
 
 describe('real clients: openid-client, express-oauth2-jwt-bearer and jose against Tessera', () => {
