@@ -33,7 +33,16 @@ if (mode === 'http') {
       req.resume();
       req.on('end', () => {
         const now = Math.floor(Date.now() / 1000);
-        const claims = { iss: 'http://127.0.0.1/', sub: 'bench', aud: 'https://api.bench/', client_id: 'bench', scope: 'read', iat: now, exp: now + 3600, jti: randomBytes(16).toString('base64url') };
+        const claims = {
+          iss: 'http://127.0.0.1/',
+          sub: 'bench',
+          aud: 'https://api.bench/',
+          client_id: 'bench',
+          scope: 'read',
+          iat: now,
+          exp: now + 3600,
+          jti: randomBytes(16).toString('base64url'),
+        };
         const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
         sign('sha256', Buffer.from(input), privateKey, (err, signature) => {
           const body = JSON.stringify({ access_token: `${input}.${signature.toString('base64url')}`, token_type: 'Bearer', expires_in: 3600, scope: 'read' });
@@ -55,8 +64,6 @@ if (mode === 'http') {
     while (Date.now() < end) { sign('sha256', data, privateKey); n++; }
     parentPort.postMessage(n);`;
   const cores = availableParallelism();
-  const counts = await Promise.all(
-    Array.from({ length: cores }, () => new Promise((resolve) => new Worker(code, { eval: true }).once('message', resolve))),
-  );
+  const counts = await Promise.all(Array.from({ length: cores }, () => new Promise((resolve) => new Worker(code, { eval: true }).once('message', resolve))));
   process.stdout.write(`${JSON.stringify({ rsa2048_signs_per_s: Math.round(counts.reduce((a, b) => a + b, 0) / seconds), cores })}\n`);
 }

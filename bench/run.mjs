@@ -19,7 +19,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]] : acc), []),
+  process.argv
+    .slice(2)
+    .reduce(
+      (acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]] : acc),
+      [],
+    ),
 );
 const SCENARIOS = (args.scenarios ?? 'rs256,es256,eddsa,clients100k,postgres').split(',');
 const ROUNDS = Number(args.rounds ?? 5);
@@ -146,7 +151,11 @@ function checkOne(target) {
       {
         method: 'POST',
         agent: false,
-        headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
+        headers: {
+          authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          connection: 'close',
+        },
       },
       (res) => {
         let text = '';
@@ -209,7 +218,8 @@ async function startTessera(dataDir, databaseUrl, build = root) {
   child.stderr.on('data', (chunk) => appendFileSync(logFile, chunk));
   child.on('exit', (code, signal) => {
     children.delete(child);
-    if (!stopping.has(child)) log(`Tessera stopped (${signal ?? code}); its log:\n${existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-4000) : '(empty)'}`);
+    if (!stopping.has(child))
+      log(`Tessera stopped (${signal ?? code}); its log:\n${existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-4000) : '(empty)'}`);
   });
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   for (let i = 0; ; i++) {
@@ -285,7 +295,11 @@ async function peerTarget(alg, peerDir) {
   const secret = randomBytes(32).toString('base64url');
   const credentials = join(peerDir, `credentials-${alg}.txt`);
   writeFileSync(credentials, `bench:${secret}\n`);
-  const child = await start(process.execPath, [join(peerDir, 'peer.mjs'), String(port), alg, credentials], { cwd: peerDir, ready: 'PEER_READY', env: { NODE_ENV: 'production' } });
+  const child = await start(process.execPath, [join(peerDir, 'peer.mjs'), String(port), alg, credentials], {
+    cwd: peerDir,
+    ready: 'PEER_READY',
+    env: { NODE_ENV: 'production' },
+  });
   return { name: 'node-oidc-provider', child, url: `http://127.0.0.1:${port}`, path: '/token', credentials };
 }
 
@@ -389,7 +403,13 @@ async function main() {
         if (target.ceiling) ceilings.http.push((compared = r.rps));
         else if (target !== tessera && spec.baseline && target.name !== AGAINST_NAME) compared = r.rps;
       }
-      perRound.push({ tessera: results.get('tessera').at(-1), compared, peer: results.get('node-oidc-provider')?.at(-1), reference: results.get(REFERENCE)?.at(-1), against: AGAINST_NAME && results.get(AGAINST_NAME).at(-1) });
+      perRound.push({
+        tessera: results.get('tessera').at(-1),
+        compared,
+        peer: results.get('node-oidc-provider')?.at(-1),
+        reference: results.get(REFERENCE)?.at(-1),
+        against: AGAINST_NAME && results.get(AGAINST_NAME).at(-1),
+      });
     }
     ratios[scenario] = {
       compared: median(perRound.map((r) => r.tessera.rps / r.compared)),
@@ -434,12 +454,22 @@ async function main() {
   }
   out.push('');
   out.push('Ceilings (same run, measured in the rounds of the scenarios compared with them):');
-  if (ceilings.rsa.length) out.push(`- RSA-2048 signatures/s, node:crypto on ${cores} cores: ${median(ceilings.rsa)} (median of ${ceilings.rsa.length}; range ${range(ceilings.rsa)})`);
-  if (ceilings.http.length) out.push(`- bare node:http (one process) answering fixed JSON to the same requests: ${fmt(median(ceilings.http))} requests/s (median of ${ceilings.http.length}; range ${range(ceilings.http)})`);
+  if (ceilings.rsa.length)
+    out.push(
+      `- RSA-2048 signatures/s, node:crypto on ${cores} cores: ${median(ceilings.rsa)} (median of ${ceilings.rsa.length}; range ${range(ceilings.rsa)})`,
+    );
+  if (ceilings.http.length)
+    out.push(
+      `- bare node:http (one process) answering fixed JSON to the same requests: ${fmt(median(ceilings.http))} requests/s (median of ${ceilings.http.length}; range ${range(ceilings.http)})`,
+    );
   out.push('');
-  out.push('Ratios (median of the rounds\' ratios; range in brackets):');
+  out.push("Ratios (median of the rounds' ratios; range in brackets):");
   const get = (scenario, target) => rows.find((r) => r.scenario === scenario && r.target === target);
-  const pct = (r) => `${fmt(100 * r.compared, 1)}% (${range(r.comparedRange.map((x) => 100 * x), 1)})`;
+  const pct = (r) =>
+    `${fmt(100 * r.compared, 1)}% (${range(
+      r.comparedRange.map((x) => 100 * x),
+      1,
+    )})`;
   const esPeer = get('es256', 'node-oidc-provider');
   for (const scenario of ['rs256', 'es256', 'eddsa']) {
     const t = get(scenario, 'tessera');
@@ -450,25 +480,38 @@ async function main() {
     if (scenario === 'rs256') {
       parts.push(`${pct(r)} of the RSA ceiling (target ≥ 85%)`);
       if (r.reference) {
-        const share = (xs) => `${fmt(100 * median(xs), 1)}% (${range(xs.map((x) => 100 * x), 1)})`;
+        const share = (xs) =>
+          `${fmt(100 * median(xs), 1)}% (${range(
+            xs.map((x) => 100 * x),
+            1,
+          )})`;
         parts.push(`the reference node:http server signing alike ${share(r.reference)} of it, Tessera ${share(r.ofReference)} of the reference`);
       }
-    }
-    else parts.push(`${pct(r)} of bare node:http (target ≥ 50%), p99 ${fmt(t.p99, 1)} ms (target < 15)`);
+    } else parts.push(`${pct(r)} of bare node:http (target ≥ 50%), p99 ${fmt(t.p99, 1)} ms (target < 15)`);
     if (scenario !== 'rs256' && esPeer) parts.push(`${fmt(t.rps / esPeer.rps, 2)}× node-oidc-provider ES256 (target ≥ 3×)`);
     out.push(`- ${parts.join(', ')}`);
   }
-  if (ratios.postgres) out.push(`- postgres: Tessera ${fmt(get('postgres', 'tessera').rps)} tokens/s on PostgreSQL, ${pct(ratios.postgres)} of its SQLite figure in the same rounds (the token path reads only memory)`);
+  if (ratios.postgres)
+    out.push(
+      `- postgres: Tessera ${fmt(get('postgres', 'tessera').rps)} tokens/s on PostgreSQL, ${pct(ratios.postgres)} of its SQLite figure in the same rounds (the token path reads only memory)`,
+    );
   if (ratios.clients100k) {
     const many = get('clients100k', 'tessera');
-    out.push(`- 100,000 clients: ${fmt(many.rps)} tokens/s, ${pct(ratios.clients100k)} of the one-client figure in the same rounds (target ≥ 90%), peak RSS ${fmt(many.peakMb)} MB (target < 300)`);
+    out.push(
+      `- 100,000 clients: ${fmt(many.rps)} tokens/s, ${pct(ratios.clients100k)} of the one-client figure in the same rounds (target ≥ 90%), peak RSS ${fmt(many.peakMb)} MB (target < 300)`,
+    );
   }
   if (AGAINST) {
     out.push('');
     out.push(`This build against ${AGAINST} (same rounds; tokens/s of this build ÷ the other's, median and range):`);
     for (const scenario of SCENARIOS) {
       const xs = ratios[scenario].ofAgainst;
-      out.push(`- ${scenario}: ${fmt(100 * median(xs), 1)}% (${range(xs.map((x) => 100 * x), 1)})`);
+      out.push(
+        `- ${scenario}: ${fmt(100 * median(xs), 1)}% (${range(
+          xs.map((x) => 100 * x),
+          1,
+        )})`,
+      );
     }
   }
   out.push('');

@@ -17,7 +17,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = join(root, 'dist/src');
-const files = process.argv.length > 2 ? process.argv.slice(2) : walk(join(root, 'dist/test')).filter((f) => f.endsWith('.test.js')).sort();
+const files =
+  process.argv.length > 2
+    ? process.argv.slice(2)
+    : walk(join(root, 'dist/test'))
+        .filter((f) => f.endsWith('.test.js'))
+        .sort();
 
 const coverageDir = mkdtempSync(join(tmpdir(), 'tessera-coverage-'));
 // The test output goes through as it comes; its closing summary (# tests, # pass, # fail, …) is
@@ -34,9 +39,7 @@ child.stdout.on('data', (chunk) => {
 });
 const [code, signal] = await once(child, 'exit');
 const run = { status: signal ? null : code };
-const summary = tail
-  .split('\n')
-  .filter((line) => /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(line));
+const summary = tail.split('\n').filter((line) => /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(line));
 
 /** Line → ran (true) or not (false), per file of dist/src, merged over every process. */
 const lines = new Map();
@@ -95,7 +98,9 @@ console.log(`# ${'file'.padEnd(width)}  lines %  not run`);
 for (const r of rows) console.log(`# ${r.name.padEnd(width)}  ${pct(r.covered, r.total)}    ${String(r.total - r.covered).padStart(5)}`);
 const all = rows.reduce((s, r) => ({ covered: s.covered + r.covered, total: s.total + r.total }), { covered: 0, total: 0 });
 console.log(`# ${'all files'.padEnd(width)}  ${pct(all.covered, all.total)}    ${String(all.total - all.covered).padStart(5)}`);
-const never = [...notRun].filter(([key]) => !ran.has(key)).map(([, f]) => `${relative(join(root, 'dist'), f.file).replace(/\.js$/, '.ts')}: ${f.name} (line ${f.line} of the .js)`);
+const never = [...notRun]
+  .filter(([key]) => !ran.has(key))
+  .map(([, f]) => `${relative(join(root, 'dist'), f.file).replace(/\.js$/, '.ts')}: ${f.name} (line ${f.line} of the .js)`);
 console.log(`#\n# functions no test ran (${never.length}):`);
 for (const line of [...new Set(never)].sort()) console.log(`#   ${line}`);
 console.log(`\n${summary.join('\n')}`);

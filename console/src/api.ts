@@ -26,7 +26,9 @@ export function messageOf(err: unknown): string {
   if (err instanceof ApiError) {
     const fields = err.problem?.errors ?? [];
     const first = fields[0];
-    return first !== undefined && !err.message.includes(first.detail) ? `${err.message}: ${fields.map((f) => `${f.pointer} ${f.detail}`).join('; ')}` : err.message;
+    return first !== undefined && !err.message.includes(first.detail)
+      ? `${err.message}: ${fields.map((f) => `${f.pointer} ${f.detail}`).join('; ')}`
+      : err.message;
   }
   if (err instanceof TypeError) return 'Tessera did not answer: is it still running?';
   return err instanceof Error ? err.message : String(err);

@@ -52,7 +52,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
 export function useAction(): { busy: boolean; error: unknown; run<T>(work: () => Promise<T>): Promise<T | undefined>; clear(): void } {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const run = useCallback(async <T,>(work: () => Promise<T>): Promise<T | undefined> => {
+  const run = useCallback(async <T>(work: () => Promise<T>): Promise<T | undefined> => {
     setBusy(true);
     setError(null);
     try {

@@ -32,15 +32,24 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn(session: Session): v
           Tessera console
         </h1>
         <p id="sign-in-help">
-          Sign in with an admin token: the one printed at first start, or one made with <code>tessera admin-token create</code>. It is kept in this
-          browser tab only and sent to the admin API as a bearer token.
+          Sign in with an admin token: the one printed at first start, or one made with <code>tessera admin-token create</code>. It is kept in this browser tab
+          only and sent to the admin API as a bearer token.
         </p>
         {notice ? (
           <p className="alert alert-info" role="status">
             {notice}
           </p>
         ) : null}
-        <TextField label="Admin token" type="password" value={token} onChange={setToken} required autoFocus autoComplete="current-password" error={fieldError} />
+        <TextField
+          label="Admin token"
+          type="password"
+          value={token}
+          onChange={setToken}
+          required
+          autoFocus
+          autoComplete="current-password"
+          error={fieldError}
+        />
         {error && !fieldError ? <ErrorMessage error={error} /> : null}
         <div className="actions">
           <button type="submit" className="button-primary" disabled={busy || token.trim() === ''} aria-busy={busy}>

@@ -53,7 +53,8 @@ export function createRevocationFeed({ issuer, intervalMs = DEFAULT_FEED_INTERVA
     if (response.status === 304) return;
     if (response.status !== 200) throw new Error(`revocation feed: ${url} answered ${response.status}`);
     const body = await response.json();
-    if (body.issuer !== issuer || !Array.isArray(body.revoked) || !Array.isArray(body.cutoffs)) throw new Error(`revocation feed: ${url} is not ${issuer}'s feed`);
+    if (body.issuer !== issuer || !Array.isArray(body.revoked) || !Array.isArray(body.cutoffs))
+      throw new Error(`revocation feed: ${url} is not ${issuer}'s feed`);
     revoked = new Set(body.revoked.map((entry) => entry.jti));
     cutoffs = new Map(body.cutoffs.map((entry) => [entry.client_id, entry.cutoff]));
     etag = response.headers.get('etag') ?? undefined;
@@ -106,7 +107,8 @@ export function createVerifier({ issuer, audience, feed }) {
         requiredClaims: ['sub', 'client_id', 'iat', 'jti'],
       }));
     } catch (err) {
-      if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError)) throw new HttpError(503, 'temporarily_unavailable', 'The signing keys cannot be fetched.');
+      if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError))
+        throw new HttpError(503, 'temporarily_unavailable', 'The signing keys cannot be fetched.');
       throw new HttpError(401, 'invalid_token', 'The access token is not valid.');
     }
     // A DPoP-bound token (RFC 9449) is worthless without its proof; this API does not take proofs.
@@ -142,7 +144,9 @@ function sendError(res, err) {
   if (err.code) params.push(['error', err.code], ['error_description', err.message]);
   if (err.extra.scope) params.push(['scope', err.extra.scope]);
   const challenge = `Bearer ${params.map(([k, v]) => `${k}="${v}"`).join(', ')}`;
-  send(res, err.status, err.code ? { error: err.code, error_description: err.message } : { error: 'unauthorized', error_description: err.message }, { 'www-authenticate': challenge });
+  send(res, err.status, err.code ? { error: err.code, error_description: err.message } : { error: 'unauthorized', error_description: err.message }, {
+    'www-authenticate': challenge,
+  });
 }
 
 /**

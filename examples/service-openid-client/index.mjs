@@ -55,12 +55,10 @@ export function createTokenSource(options) {
   /** The discovered server metadata and client settings; discovered once, again after a failure. */
   let configurationPromise;
   function configuration() {
-    configurationPromise ??= oidc
-      .discovery(new URL(issuer), clientId, clientSecret, oidc.ClientSecretBasic(clientSecret), discoveryOptions)
-      .catch((err) => {
-        configurationPromise = undefined;
-        throw err;
-      });
+    configurationPromise ??= oidc.discovery(new URL(issuer), clientId, clientSecret, oidc.ClientSecretBasic(clientSecret), discoveryOptions).catch((err) => {
+      configurationPromise = undefined;
+      throw err;
+    });
     return configurationPromise;
   }
 
@@ -197,7 +195,11 @@ async function main(env) {
   try {
     const response = await callApi(tokens, apiUrl);
     const text = await response.text();
-    print('api', { url: apiUrl, status: response.status, body: response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text });
+    print('api', {
+      url: apiUrl,
+      status: response.status,
+      body: response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text,
+    });
   } catch (err) {
     print('api', { url: apiUrl, error: await describeError(err) });
   }

@@ -49,7 +49,8 @@ const USAGE_PIECE = 10_000;
 function usagePieces({ secrets, activity }: UsageCounts): UsageCounts[] {
   const pieces: UsageCounts[] = [];
   for (const [tenantId, ids, times] of secrets) {
-    for (let i = 0; i < ids.length; i += USAGE_PIECE) pieces.push({ secrets: [[tenantId, ids.slice(i, i + USAGE_PIECE), times.slice(i, i + USAGE_PIECE)]], activity: [] });
+    for (let i = 0; i < ids.length; i += USAGE_PIECE)
+      pieces.push({ secrets: [[tenantId, ids.slice(i, i + USAGE_PIECE), times.slice(i, i + USAGE_PIECE)]], activity: [] });
   }
   for (const [tenantId, minute, clientIds, counts] of activity) {
     for (let i = 0; i < clientIds.length; i += USAGE_PIECE) {
@@ -199,7 +200,10 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
       const worker = cluster.fork({ [CLUSTER_ID_VARIABLE]: clusterId });
       // Relayed to from the start: a change made while it loads is applied once it has loaded.
       workers.set(worker.id, worker);
-      const timer = setTimeout(() => reject(new Error(`worker ${worker.id} did not start within ${WORKER_START_TIMEOUT_MS / 1000} s`)), WORKER_START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`worker ${worker.id} did not start within ${WORKER_START_TIMEOUT_MS / 1000} s`)),
+        WORKER_START_TIMEOUT_MS,
+      );
       const onReady = (raw: unknown) => {
         const message = asMessage(raw);
         if (message?.tessera !== 'ready') return;
@@ -340,7 +344,9 @@ export async function startClusterWorker(config: Config, logger: Logger = create
     handOverUsage: async (usage) => {
       const pieces = usagePieces(usage);
       for (const [i, piece] of pieces.entries()) {
-        const sent = process.connected && (await new Promise<boolean>((resolve) => process.send!({ tessera: 'usage', usage: piece } satisfies Message, undefined, {}, (err) => resolve(!err))));
+        const sent =
+          process.connected &&
+          (await new Promise<boolean>((resolve) => process.send!({ tessera: 'usage', usage: piece } satisfies Message, undefined, {}, (err) => resolve(!err))));
         if (!sent) return pieces.slice(i);
         await setImmediate();
       }

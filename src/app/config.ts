@@ -126,7 +126,8 @@ function seconds(name: string, value: string): number {
 function poolSize(value: string): number {
   const n = Number(value);
   // The migration lock holds one connection while the migrations run on another.
-  if (!/^\d+$/.test(value) || n < 2 || n > 1000) throw new ConfigError(`TESSERA_DATABASE_POOL_SIZE must be a number of connections from 2 to 1000, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || n < 2 || n > 1000)
+    throw new ConfigError(`TESSERA_DATABASE_POOL_SIZE must be a number of connections from 2 to 1000, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -256,4 +257,3 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     upkeepInterval: integer('TESSERA_UPKEEP_INTERVAL', get('upkeepInterval') ?? '60', 1, 3600, ' seconds'),
   });
 }
-

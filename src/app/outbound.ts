@@ -36,7 +36,9 @@ export function isThisMachine(address: string): boolean {
  */
 export function adminListenerRefusal(admin: ListenerAddress): (address: string, port: number) => string | null {
   return (address, port) =>
-    (admin.port === 0 || port === admin.port) && isThisMachine(address) ? `${address.includes(':') ? `[${address}]` : address}:${port} is this Tessera's admin listener` : null;
+    (admin.port === 0 || port === admin.port) && isThisMachine(address)
+      ? `${address.includes(':') ? `[${address}]` : address}:${port} is this Tessera's admin listener`
+      : null;
 }
 
 /** The URL's scheme, host and port: what a log line may say of it (never credentials, path or query). */

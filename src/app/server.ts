@@ -57,10 +57,7 @@ function startMaintenance(deps: Deps, role: ServerRole, cluster: ClusterPeers | 
   const tasks = usageTasks(deps, cluster, { spreadMs: COUNTS_WRITE_SPREAD_MS, hurry: stopping.signal });
   if (role.admin) {
     tasks.unshift(['key rotation', () => deps.keyRotation.tick()]);
-    tasks.push(
-      ['revocation purge', () => deps.services.revocations.purgeExpired()],
-      ['client assertion jti purge', () => deps.clientAuth.jtis.purgeExpired()],
-    );
+    tasks.push(['revocation purge', () => deps.services.revocations.purgeExpired()], ['client assertion jti purge', () => deps.clientAuth.jtis.purgeExpired()]);
   }
   let running: Promise<void> | null = null;
   const round = () => {

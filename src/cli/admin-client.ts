@@ -62,7 +62,7 @@ export class AdminClient {
     const first = await this.get<Page<T>>(path, query);
     if (!all) return first;
     const items = [...first.items];
-    for (let cursor = first.next_cursor; cursor !== null; ) {
+    for (let cursor = first.next_cursor; cursor !== null;) {
       const page = await this.get<Page<T>>(path, { ...query, cursor });
       items.push(...page.items);
       cursor = page.next_cursor;
@@ -83,8 +83,7 @@ export class AdminClient {
     // Something other than the admin API (a proxy, the public listener) may answer: show the start of its body.
     const start = answer.text.slice(0, 200);
     const problem: ProblemDocument = typeof document?.title === 'string' ? document : start ? { detail: start } : {};
-    const hint =
-      answer.status === 401 && this.connection.token === undefined ? 'no admin token was given: use --token or TESSERA_ADMIN_TOKEN' : undefined;
+    const hint = answer.status === 401 && this.connection.token === undefined ? 'no admin token was given: use --token or TESSERA_ADMIN_TOKEN' : undefined;
     throw new ProblemError(answer.status, problem, hint);
   }
 }

@@ -115,7 +115,10 @@ export function listCommand<T, O extends object = object>(
 }
 
 /** `get <id>`: one resource as a key/value block. */
-export function getCommand(group: Command, spec: Omit<CommandSpec, 'name' | 'mutation'> & { readonly arg: string; readonly path: (id: string) => string }): Command {
+export function getCommand(
+  group: Command,
+  spec: Omit<CommandSpec, 'name' | 'mutation'> & { readonly arg: string; readonly path: (id: string) => string },
+): Command {
   return adminCommand(group, { ...spec, name: `get <${spec.arg}>` }, async (ctx, [id]) => {
     ctx.show(await ctx.api.get<object>(ctx.api.tenantPath(spec.path(id!))));
   });

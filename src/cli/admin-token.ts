@@ -10,7 +10,7 @@ export function registerAdminToken(program: Command): void {
     .addHelpText(
       'after',
       '\n"tessera admin-token create" opens the database itself (TESSERA_DATABASE_URL): use it on the\n' +
-        "server's machine when no admin token is at hand. \"tessera admin-tokens create|list|delete\" goes\n" +
+        'server\'s machine when no admin token is at hand. "tessera admin-tokens create|list|delete" goes\n' +
         'through the admin API of a running server and needs an admin token.\n\n' +
         'Examples:\n  $ tessera admin-token create --name recovery --expires-in 3600\n  $ tessera admin-token create --name ci-pipeline --tenant acme --database-url postgres://tessera@db/tessera\n',
     );
@@ -49,11 +49,15 @@ export function registerAdminToken(program: Command): void {
           expiresIn: options.expiresIn,
         });
         if (options.json) {
-          process.stdout.write(`${JSON.stringify({ id: token.id, name: token.name, tenant: token.tenantId, token: value, created_at: token.createdAt, expires_at: token.expiresAt })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ id: token.id, name: token.name, tenant: token.tenantId, token: value, created_at: token.createdAt, expires_at: token.expiresAt })}\n`,
+          );
         } else {
           process.stdout.write(`${value}\n`);
           const expiry = token.expiresAt ? `, expires ${token.expiresAt}` : '';
-          process.stderr.write(`admin token ${token.id} (${token.name}${token.tenantId ? `, tenant ${token.tenantId}` : ''}${expiry}): shown once, keep it safe\n`);
+          process.stderr.write(
+            `admin token ${token.id} (${token.name}${token.tenantId ? `, tenant ${token.tenantId}` : ''}${expiry}): shown once, keep it safe\n`,
+          );
         }
       } finally {
         await deps.close();

@@ -12,7 +12,11 @@ export function registerAdminTokens(program: Command): void {
     program,
     'admin-tokens',
     'admin tokens, through the admin API of a running server (needs an unrestricted token); "tessera admin-token create" writes one straight to the database instead',
-    ['tessera admin-tokens create --name ci-pipeline --tenant acme --expires-in 86400', 'tessera admin-tokens list', 'tessera admin-tokens delete at_01m8232r9qy73jxrj3dnad6hrs'],
+    [
+      'tessera admin-tokens create --name ci-pipeline --tenant acme --expires-in 86400',
+      'tessera admin-tokens list',
+      'tessera admin-tokens delete at_01m8232r9qy73jxrj3dnad6hrs',
+    ],
   );
 
   adminCommand<{ name: string; tenant?: string; expiresIn?: number }>(
@@ -30,10 +34,15 @@ export function registerAdminTokens(program: Command): void {
       examples: ['tessera admin-tokens create --name ci-pipeline --tenant acme', 'export TESSERA_ADMIN_TOKEN=$(tessera admin-tokens create --name ops)'],
     },
     async (ctx, _args, o) => {
-      const created = await ctx.api.post<Static<typeof AdminTokenCreated>>('/admin-tokens', defined({ name: o.name, tenant: o.tenant, expires_in: o.expiresIn }));
+      const created = await ctx.api.post<Static<typeof AdminTokenCreated>>(
+        '/admin-tokens',
+        defined({ name: o.name, tenant: o.tenant, expires_in: o.expiresIn }),
+      );
       ctx.print(created, () => `${created.token}\n`);
       const expiry = created.expires_at ? `, expires ${created.expires_at}` : '';
-      ctx.note(`admin token ${created.id} (${created.name}${created.tenant ? `, tenant ${created.tenant}` : ''}${expiry}): store it now; it will not be shown again.`);
+      ctx.note(
+        `admin token ${created.id} (${created.name}${created.tenant ? `, tenant ${created.tenant}` : ''}${expiry}): store it now; it will not be shown again.`,
+      );
     },
   );
 

@@ -28,7 +28,9 @@ interface ApiOptions {
 const apiOptions = (update: boolean) => [
   new Option('--identifier <audience>', 'identifier: the audience of its tokens').makeOptionMandatory(!update),
   new Option('--name <name>', 'name shown to people (default: the identifier)'),
-  new Option('--scope <value[=description]>', `a scope the API defines (repeatable)${update ? '; the list given replaces the old one' : ''}`).argParser(scopeOption),
+  new Option('--scope <value[=description]>', `a scope the API defines (repeatable)${update ? '; the list given replaces the old one' : ''}`).argParser(
+    scopeOption,
+  ),
   ...clears(update, '--no-scope', 'define no scopes'),
   new Option('--ttl <seconds>', 'access_token_ttl: lifetime of tokens for this API').argParser(wholeNumber),
   ...clears(update, '--no-ttl', "use the client's or the tenant's lifetime"),

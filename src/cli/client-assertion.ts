@@ -62,10 +62,12 @@ export function readAssertionKey(path: string, wanted: { alg?: AsymmetricJwsAlg 
   const fromType = algOf(key);
   if (fromType === undefined) throw fail('the key must be RSA, EC P-256 or Ed25519');
   const declared = jwk?.alg;
-  if (declared !== undefined && !isAsymmetricJwsAlg(declared)) throw fail(`the JWK's alg ${typeof declared === 'string' ? declared : JSON.stringify(declared)} is not one of ${ASYMMETRIC_JWS_ALGS.join(', ')}`);
+  if (declared !== undefined && !isAsymmetricJwsAlg(declared))
+    throw fail(`the JWK's alg ${typeof declared === 'string' ? declared : JSON.stringify(declared)} is not one of ${ASYMMETRIC_JWS_ALGS.join(', ')}`);
   const alg = wanted.alg ?? declared ?? fromType;
   // An RSA key signs RS256 and PS256 alike; every other type has one algorithm.
-  if (alg !== fromType && !(fromType === 'RS256' && alg === 'PS256')) throw usageError(`--alg ${alg} does not fit the ${key.asymmetricKeyType} key of --private-key ${path}`);
+  if (alg !== fromType && !(fromType === 'RS256' && alg === 'PS256'))
+    throw usageError(`--alg ${alg} does not fit the ${key.asymmetricKeyType} key of --private-key ${path}`);
   return { key, alg, kid: wanted.kid ?? (typeof jwk?.kid === 'string' ? jwk.kid : undefined) };
 }
 

@@ -4,7 +4,19 @@ import { Option, type Command } from 'commander';
 import type { Client, ClientCreated, SecretCreated } from '../http/schemas/clients.js';
 import type { TokenCutoff } from '../http/schemas/revocations.js';
 import { segment } from './admin-client.js';
-import { adminCommand, adminGroup, changes, clears, defined, deleteCommand, getCommand, listCommand, orNull, repeatable, wholeNumber } from './admin-command.js';
+import {
+  adminCommand,
+  adminGroup,
+  changes,
+  clears,
+  defined,
+  deleteCommand,
+  getCommand,
+  listCommand,
+  orNull,
+  repeatable,
+  wholeNumber,
+} from './admin-command.js';
 import { usageError } from './errors.js';
 import { field } from './output.js';
 
@@ -131,7 +143,15 @@ export function registerClients(program: Command): void {
     path: '/clients',
     options: [new Option('--service-account-id <id>', 'only the clients acting for this service account')],
     query: (o) => ({ service_account_id: o.serviceAccountId }),
-    columns: [field('client_id'), field('client_name', 'NAME'), field('client_type', 'TYPE'), field('service_account_id', 'SERVICE_ACCOUNT'), field('audience'), field('scope'), field('active')],
+    columns: [
+      field('client_id'),
+      field('client_name', 'NAME'),
+      field('client_type', 'TYPE'),
+      field('service_account_id', 'SERVICE_ACCOUNT'),
+      field('audience'),
+      field('scope'),
+      field('active'),
+    ],
     examples: ['tessera clients list', 'tessera clients list --tenant acme --all --json'],
   });
 
@@ -198,4 +218,3 @@ export function registerClients(program: Command): void {
     },
   );
 }
-

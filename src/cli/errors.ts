@@ -59,10 +59,9 @@ export class ProblemError extends CliError {
     hint?: string,
   ) {
     const title = problem.title ?? `HTTP ${status}`;
-    super(
-      status === 401 || status === 403 ? EXIT.denied : EXIT.refused,
-      problem.detail ? `${title}: ${problem.detail}` : title,
-      [...(problem.errors ?? []).map((e) => `  ${e.pointer}: ${e.detail}`), ...(hint ? [hint] : [])],
-    );
+    super(status === 401 || status === 403 ? EXIT.denied : EXIT.refused, problem.detail ? `${title}: ${problem.detail}` : title, [
+      ...(problem.errors ?? []).map((e) => `  ${e.pointer}: ${e.detail}`),
+      ...(hint ? [hint] : []),
+    ]);
   }
 }

@@ -38,7 +38,7 @@ export async function send(url: URL, init: RequestInit): Promise<HttpAnswer> {
     return { status: response.status, headers: response.headers, text, json };
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const why = signal.aborted ? `no answer within ${TIMEOUT_MS / 1000} s` : (cause?.message || cause?.code || (err as Error).message);
+    const why = signal.aborted ? `no answer within ${TIMEOUT_MS / 1000} s` : cause?.message || cause?.code || (err as Error).message;
     throw new CliError(EXIT.unreachable, `could not reach ${url.origin}: ${why}`);
   }
 }

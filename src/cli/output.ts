@@ -32,7 +32,16 @@ export function table<T>(columns: readonly Column<T>[], rows: readonly T[]): str
   const cells = [columns.map((c) => c.header), ...rows.map((row) => columns.map((c) => cell(c.value(row))))];
   // Every line has one cell per column (built from `columns` just above), and `widths` one entry per column.
   const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i]!.length)));
-  return cells.map((line) => line.map((text, i) => text.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    cells
+      .map((line) =>
+        line
+          .map((text, i) => text.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** A key/value block: one `key  value` line per entry, keys aligned; an array of objects gets one indented line per item. */

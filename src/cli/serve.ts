@@ -13,20 +13,44 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
   ['--log-level <level>', 'logLevel', 'pino level (TESSERA_LOG_LEVEL)'],
   ['--key-rotation-interval <seconds>', 'keyRotationInterval', 'scheduled signing key rotation, 0 = off (TESSERA_KEY_ROTATION_INTERVAL)'],
   ['--key-publish-ahead <seconds>', 'keyPublishAhead', 'publish the next key this long before it signs (TESSERA_KEY_PUBLISH_AHEAD)'],
-  ['--brute-force-max-failures <n>', 'bruteForceMaxFailures', 'failed client authentications per client id or address before a lockout; 0 = off (TESSERA_BRUTE_FORCE_MAX_FAILURES, default 10)'],
+  [
+    '--brute-force-max-failures <n>',
+    'bruteForceMaxFailures',
+    'failed client authentications per client id or address before a lockout; 0 = off (TESSERA_BRUTE_FORCE_MAX_FAILURES, default 10)',
+  ],
   ['--brute-force-window <seconds>', 'bruteForceWindow', 'window of those failures and length of a lockout (TESSERA_BRUTE_FORCE_WINDOW, default 60)'],
   ['--database-pool-size <n>', 'databasePoolSize', 'PostgreSQL connections per process (TESSERA_DATABASE_POOL_SIZE)'],
   ['--outage-grace <seconds>', 'outageGrace', 'keep serving known clients this long while the database is down (TESSERA_OUTAGE_GRACE)'],
   ['--trust-proxy <value>', 'trustProxy', 'true | false | hop count | addresses and CIDRs of your proxies (TESSERA_TRUST_PROXY)'],
-  ['--outbound-allow <list>', 'outboundAllow', 'hosts, addresses and CIDR ranges jwks_uri fetches may reach although not public, http too (TESSERA_OUTBOUND_ALLOW, default none)'],
+  [
+    '--outbound-allow <list>',
+    'outboundAllow',
+    'hosts, addresses and CIDR ranges jwks_uri fetches may reach although not public, http too (TESSERA_OUTBOUND_ALLOW, default none)',
+  ],
   ['--workers <n>', 'workers', 'processes serving the public listener: auto (one per core, the default) or 1 to 64 (TESSERA_WORKERS)'],
-  ['--http-request-timeout <seconds>', 'httpRequestTimeout', 'time for a whole request (headers and body) to arrive, then 408 (TESSERA_HTTP_REQUEST_TIMEOUT, default 10)'],
+  [
+    '--http-request-timeout <seconds>',
+    'httpRequestTimeout',
+    'time for a whole request (headers and body) to arrive, then 408 (TESSERA_HTTP_REQUEST_TIMEOUT, default 10)',
+  ],
   ['--http-headers-timeout <seconds>', 'httpHeadersTimeout', "time for a request's headers to arrive (TESSERA_HTTP_HEADERS_TIMEOUT, default 5)"],
-  ['--http-keep-alive-timeout <seconds>', 'httpKeepAliveTimeout', 'idle time before a keep-alive connection is closed (TESSERA_HTTP_KEEP_ALIVE_TIMEOUT, default 5)'],
+  [
+    '--http-keep-alive-timeout <seconds>',
+    'httpKeepAliveTimeout',
+    'idle time before a keep-alive connection is closed (TESSERA_HTTP_KEEP_ALIVE_TIMEOUT, default 5)',
+  ],
   ['--http-max-connections <n>', 'httpMaxConnections', 'open connections per listener and process (TESSERA_HTTP_MAX_CONNECTIONS, default 10000)'],
-  ['--http-max-requests-per-socket <n>', 'httpMaxRequestsPerSocket', 'requests per connection before it is closed; 0 = no limit (TESSERA_HTTP_MAX_REQUESTS_PER_SOCKET, default 0)'],
+  [
+    '--http-max-requests-per-socket <n>',
+    'httpMaxRequestsPerSocket',
+    'requests per connection before it is closed; 0 = no limit (TESSERA_HTTP_MAX_REQUESTS_PER_SOCKET, default 0)',
+  ],
   ['--shutdown-timeout <seconds>', 'shutdownTimeout', 'time a shutdown waits for requests in flight (TESSERA_SHUTDOWN_TIMEOUT, default 10)'],
-  ['--upkeep-interval <seconds>', 'upkeepInterval', 'time between rounds of upkeep: writes of token activity and secret use, key rotation, purges (TESSERA_UPKEEP_INTERVAL, default 60)'],
+  [
+    '--upkeep-interval <seconds>',
+    'upkeepInterval',
+    'time between rounds of upkeep: writes of token activity and secret use, key rotation, purges (TESSERA_UPKEEP_INTERVAL, default 60)',
+  ],
 ];
 
 /**
@@ -53,12 +77,8 @@ export function registerServe(program: Command): void {
   );
   cmd.action(async (options: Record<string, string>) => {
     // Loaded here, not at the top: the admin commands start without the server and storage modules.
-    const [{ loadConfig }, { startServer }, { isClusterWorker, onClusterStop, startClusterPrimary, startClusterWorker }, { createLogger, writeAmongLogLines }] = await Promise.all([
-      import('../app/config.js'),
-      import('../app/server.js'),
-      import('../app/cluster.js'),
-      import('../app/logger.js'),
-    ]);
+    const [{ loadConfig }, { startServer }, { isClusterWorker, onClusterStop, startClusterPrimary, startClusterWorker }, { createLogger, writeAmongLogLines }] =
+      await Promise.all([import('../app/config.js'), import('../app/server.js'), import('../app/cluster.js'), import('../app/logger.js')]);
     const flags: ConfigFlags = {};
     for (const [, key] of FLAGS) if (options[key] !== undefined) flags[key] = options[key];
     const config = loadConfig(process.env, flags);
@@ -82,8 +102,12 @@ export function registerServe(program: Command): void {
     const { logger } = server.deps;
     const consoleUrl = `${server.adminAddress}/console/`;
     // Written among the log lines, after those of the start: the banner stands whole just before the ready line.
-    if (server.generatedAdminToken) writeAmongLogLines(logger, generatedTokenBanner(server.generatedAdminToken, server.adminAddress, consoleUrl, server.firstStart));
-    logger.info({ public: server.publicAddress, admin: server.adminAddress, console: consoleUrl, issuer: config.publicUrl, workers: config.workers }, 'Tessera is ready');
+    if (server.generatedAdminToken)
+      writeAmongLogLines(logger, generatedTokenBanner(server.generatedAdminToken, server.adminAddress, consoleUrl, server.firstStart));
+    logger.info(
+      { public: server.publicAddress, admin: server.adminAddress, console: consoleUrl, issuer: config.publicUrl, workers: config.workers },
+      'Tessera is ready',
+    );
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;

@@ -70,7 +70,12 @@ export function registerServiceAccounts(program: Command): void {
   ] as const) {
     adminCommand(
       group,
-      { name: `${name} <id>`, description, mutation: true, examples: [`tessera service-accounts ${name} sa_01m8232r9qy73jxrj3dnad6hrs --reason "incident 42"`] },
+      {
+        name: `${name} <id>`,
+        description,
+        mutation: true,
+        examples: [`tessera service-accounts ${name} sa_01m8232r9qy73jxrj3dnad6hrs --reason "incident 42"`],
+      },
       async (ctx, [id]) => {
         const updated = await ctx.api.patch<ServiceAccountOut>(ctx.api.tenantPath(path(id!)), { active });
         ctx.show(updated);

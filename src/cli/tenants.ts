@@ -16,7 +16,12 @@ interface TenantOptions {
 
 const tenantOptions = () => [
   new Option('--name <name>', 'name shown to people (default: the id)'),
-  new Option('--signing-alg <alg>', 'signing algorithm of its tokens; a change rotates to a key of the new algorithm').choices(['RS256', 'PS256', 'ES256', 'EdDSA']),
+  new Option('--signing-alg <alg>', 'signing algorithm of its tokens; a change rotates to a key of the new algorithm').choices([
+    'RS256',
+    'PS256',
+    'ES256',
+    'EdDSA',
+  ]),
   new Option('--ttl <seconds>', 'access_token_ttl: default lifetime of its tokens').argParser(wholeNumber),
 ];
 

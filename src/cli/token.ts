@@ -42,7 +42,10 @@ async function tokenEndpoint(issuer: string): Promise<URL> {
   const metadata = answer.json as { issuer?: unknown; token_endpoint?: unknown } | undefined;
   if (answer.status !== 200 || typeof metadata?.token_endpoint !== 'string') return httpUrl(`${issuer}/oauth2/token`, '--issuer');
   if (metadata.issuer !== issuer) {
-    throw new CliError(EXIT.refused, `the metadata at ${issuer}/.well-known/oauth-authorization-server names issuer "${String(metadata.issuer)}", not "${issuer}": use --issuer ${String(metadata.issuer)}`);
+    throw new CliError(
+      EXIT.refused,
+      `the metadata at ${issuer}/.well-known/oauth-authorization-server names issuer "${String(metadata.issuer)}", not "${issuer}": use --issuer ${String(metadata.issuer)}`,
+    );
   }
   return httpUrl(metadata.token_endpoint, 'token_endpoint of the metadata');
 }
@@ -66,10 +69,7 @@ async function requestToken(o: TokenOptions): Promise<TokenResponse> {
   const endpoint = await tokenEndpoint(o.issuer);
   if (key !== undefined) {
     form.set('client_assertion_type', JWT_BEARER_ASSERTION_TYPE);
-    form.set(
-      'client_assertion',
-      await signClientAssertion({ clientId: o.clientId, audience: endpoint.href, key, nowSeconds: Math.floor(Date.now() / 1000) }),
-    );
+    form.set('client_assertion', await signClientAssertion({ clientId: o.clientId, audience: endpoint.href, key, nowSeconds: Math.floor(Date.now() / 1000) }));
   } else if (o.auth === 'basic') headers.authorization = basicCredentials(o.clientId, o.clientSecret!);
   else {
     form.set('client_id', o.clientId);
@@ -117,8 +117,15 @@ export function registerToken(program: Command): void {
         'TESSERA_CLIENT_SECRET',
       ),
     )
-    .addOption(new Option('--private-key <file>', 'private_key_jwt: sign a client assertion with this key (PEM private key or private JWK) instead of sending a secret'))
-    .addOption(new Option('--alg <alg>', "with --private-key: the assertion's algorithm (default: from the key, RSA RS256, EC P-256 ES256, Ed25519 EdDSA, or the JWK's alg)").choices(ASYMMETRIC_JWS_ALGS))
+    .addOption(
+      new Option('--private-key <file>', 'private_key_jwt: sign a client assertion with this key (PEM private key or private JWK) instead of sending a secret'),
+    )
+    .addOption(
+      new Option(
+        '--alg <alg>',
+        "with --private-key: the assertion's algorithm (default: from the key, RSA RS256, EC P-256 ES256, Ed25519 EdDSA, or the JWK's alg)",
+      ).choices(ASYMMETRIC_JWS_ALGS),
+    )
     .addOption(new Option('--kid <kid>', "with --private-key: the assertion's kid (default: the JWK's kid; none for a PEM key)"))
     .addOption(new Option('--scope <scope>', 'scopes wanted (repeatable, or space-separated)').argParser(repeatable))
     .addOption(new Option('--audience <audience>', 'an audience wanted (repeatable)').argParser(repeatable))
@@ -137,7 +144,8 @@ export function registerToken(program: Command): void {
       ])}\nThe token endpoint is found in {issuer}/.well-known/oauth-authorization-server, else {issuer}/oauth2/token is used.\n${EXIT_CODES_HELP}\n`,
     )
     .action(async (o: TokenOptions, command: Command) => {
-      if (o.privateKey !== undefined && command.getOptionValueSource('clientSecret') === 'cli') throw usageError('give --client-secret or --private-key, not both');
+      if (o.privateKey !== undefined && command.getOptionValueSource('clientSecret') === 'cli')
+        throw usageError('give --client-secret or --private-key, not both');
       // A secret in the environment stays unused when a key is given.
       if (o.privateKey === undefined && o.clientSecret === undefined) throw usageError('give --client-secret (or TESSERA_CLIENT_SECRET) or --private-key');
       if (o.privateKey === undefined && (o.alg !== undefined || o.kid !== undefined)) throw usageError('--alg and --kid go with --private-key');
@@ -145,7 +153,8 @@ export function registerToken(program: Command): void {
       const response = await requestToken({ ...o, issuer });
       const decoded = o.decode ? decodeJwt(response.access_token) : undefined;
       if (o.json) process.stdout.write(json(decoded ? { ...response, ...decoded } : response));
-      else if (decoded) process.stdout.write(`${block(response)}\nheader\n${indent(block(decoded.header))}\nclaims\n${indent(block(withDates(decoded.claims)))}`);
+      else if (decoded)
+        process.stdout.write(`${block(response)}\nheader\n${indent(block(decoded.header))}\nclaims\n${indent(block(withDates(decoded.claims)))}`);
       else process.stdout.write(`${response.access_token}\n`);
     });
 }

@@ -50,8 +50,7 @@ export function publicJwkLimitsProblem(jwk: unknown): JwkProblem | null {
   for (const member of PRIVATE_JWK_MEMBERS) {
     if (member in jwk) return { member, detail: 'holds private key material; register public keys only' };
   }
-  const supported =
-    jwk.kty === 'RSA' || (jwk.kty === 'EC' && jwk.crv === 'P-256') || (jwk.kty === 'OKP' && jwk.crv === 'Ed25519');
+  const supported = jwk.kty === 'RSA' || (jwk.kty === 'EC' && jwk.crv === 'P-256') || (jwk.kty === 'OKP' && jwk.crv === 'Ed25519');
   if (!supported) return { member: 'kty', detail: 'must be an RSA, EC P-256 or OKP Ed25519 public key' };
   if (jwk.kid !== undefined && (typeof jwk.kid !== 'string' || jwk.kid.length === 0 || jwk.kid.length > 256)) {
     return { member: 'kid', detail: 'must be a non-empty string of at most 256 characters' };

@@ -190,7 +190,7 @@ export class Metrics implements TokenListener {
   #databaseGauges({ storeHealth, store }: MetricsSources, registers: Registry[]): void {
     new Gauge({
       name: 'tessera_database_up',
-      help: 'Whether the database can be counted on: it answers queries and, with PostgreSQL, this process hears other processes\' changes (1) or not (0).',
+      help: "Whether the database can be counted on: it answers queries and, with PostgreSQL, this process hears other processes' changes (1) or not (0).",
       registers,
       aggregator: 'min',
       collect() {

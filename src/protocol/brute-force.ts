@@ -170,7 +170,10 @@ export class BruteForceGuard {
     if (attempt.clientId === undefined || !this.#clients.locking) return;
     const clientMs = this.#clients.lockedFor(`${attempt.tenantId} ${clientKey(attempt.clientId)}`, this.#clock.now());
     if (clientMs > 0) {
-      throw tooManyFailures(Math.ceil(clientMs / 1000), `client ${this.#describeClient(attempt.tenantId, attempt.clientId)} of tenant ${attempt.tenantId} is locked`);
+      throw tooManyFailures(
+        Math.ceil(clientMs / 1000),
+        `client ${this.#describeClient(attempt.tenantId, attempt.clientId)} of tenant ${attempt.tenantId} is locked`,
+      );
     }
   }
 

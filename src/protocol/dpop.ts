@@ -82,7 +82,8 @@ function describe(err: unknown): string {
 export async function verifyDpopProof(req: DpopRequest, verifier: JwtVerifier): Promise<DpopProof> {
   const proof = req.values[0];
   if (proof === undefined || req.values.length !== 1) throw invalidDpopProof('Send exactly one DPoP header.', `${req.values.length} DPoP headers`);
-  if (proof.length > MAX_DPOP_PROOF_LENGTH) throw invalidDpopProof(`The DPoP proof is too long (${MAX_DPOP_PROOF_LENGTH} characters at most).`, `${proof.length} characters`);
+  if (proof.length > MAX_DPOP_PROOF_LENGTH)
+    throw invalidDpopProof(`The DPoP proof is too long (${MAX_DPOP_PROOF_LENGTH} characters at most).`, `${proof.length} characters`);
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(proof);
@@ -112,7 +113,8 @@ export async function verifyDpopProof(req: DpopRequest, verifier: JwtVerifier): 
   const { jti, iat } = claims;
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw invalidDpopProof('The DPoP proof must have a jti.');
   if (claims.htm !== req.method) throw invalidDpopProof('The DPoP proof htm does not match the request method.');
-  if (!sameUrl(claims.htu, req.url)) throw invalidDpopProof('The DPoP proof htu does not match the request URL.', `htu ${String(claims.htu)}, expected ${req.url}`);
+  if (!sameUrl(claims.htu, req.url))
+    throw invalidDpopProof('The DPoP proof htu does not match the request URL.', `htu ${String(claims.htu)}, expected ${req.url}`);
   if (typeof iat !== 'number') throw invalidDpopProof('The DPoP proof must have an iat.');
   const nowSeconds = Math.floor(req.nowMs / 1000);
   if (nowSeconds - iat > DPOP_MAX_AGE_S) throw invalidDpopProof('The DPoP proof is too old.', `iat ${iat}, now ${nowSeconds}`);

@@ -63,8 +63,7 @@ export class OAuthError extends Error {
 export const invalidRequest = (description: string, detail?: string) => new OAuthError('invalid_request', description, detail ? { detail } : {});
 export const invalidScope = (description: string) => new OAuthError('invalid_scope', description);
 export const invalidTarget = (description: string) => new OAuthError('invalid_target', description);
-export const invalidDpopProof = (description: string, detail?: string) =>
-  new OAuthError('invalid_dpop_proof', description, detail ? { detail } : {});
+export const invalidDpopProof = (description: string, detail?: string) => new OAuthError('invalid_dpop_proof', description, detail ? { detail } : {});
 
 /** The one public answer to every client authentication failure (unknown, wrong secret, disabled…). */
 export function invalidClient(detail: string, usedBasic: boolean, realm: string): OAuthError {

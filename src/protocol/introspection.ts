@@ -105,7 +105,10 @@ export interface IntrospectionOutcome {
  * The introspection endpoint (RFC 7662 §2): the caller authenticates as a client of the tenant;
  * `token` is required, `token_type_hint` is optional and ignored (only access tokens exist).
  */
-export async function handleIntrospectionRequest(req: ClientEndpointRequest, deps: { clock: Clock; clientAuth: ClientAuthDeps; guard: BruteForceGuard }): Promise<IntrospectionOutcome> {
+export async function handleIntrospectionRequest(
+  req: ClientEndpointRequest,
+  deps: { clock: Clock; clientAuth: ClientAuthDeps; guard: BruteForceGuard },
+): Promise<IntrospectionOutcome> {
   const nowMs = deps.clock.now();
   const client = await authenticateEndpointClient(req, nowMs, deps);
   const token = tokenParameter(req.params);

@@ -29,7 +29,10 @@ export interface RevocationOutcome {
  *   and it is what Ory Hydra (fosite) does; node-oidc-provider refuses too, with invalid_request.
  * - The caller's own active token is revoked until its `exp`.
  */
-export async function handleRevocationRequest(req: ClientEndpointRequest, deps: { clock: Clock; clientAuth: ClientAuthDeps; guard: BruteForceGuard }): Promise<RevocationOutcome> {
+export async function handleRevocationRequest(
+  req: ClientEndpointRequest,
+  deps: { clock: Clock; clientAuth: ClientAuthDeps; guard: BruteForceGuard },
+): Promise<RevocationOutcome> {
   const nowMs = deps.clock.now();
   const client = await authenticateEndpointClient(req, nowMs, deps);
   const token = tokenParameter(req.params);

@@ -58,7 +58,11 @@ describe('settings for several processes (config.ts)', () => {
       ['TESSERA_METRICS_TOKEN', `${'a'.repeat(20)} ${'b'.repeat(20)}`, /^TESSERA_METRICS_TOKEN must be/],
     ];
     for (const [variable, value, message] of cases) {
-      assert.throws(() => loadConfig({ ...pg, [variable]: value }), (err: unknown) => err instanceof ConfigError && message.test(err.message), `${variable}=${value}`);
+      assert.throws(
+        () => loadConfig({ ...pg, [variable]: value }),
+        (err: unknown) => err instanceof ConfigError && message.test(err.message),
+        `${variable}=${value}`,
+      );
     }
   });
 
@@ -68,7 +72,11 @@ describe('settings for several processes (config.ts)', () => {
     assert.equal(loadConfig({ ...pg, TESSERA_WORKERS: '1' }).workers, 1);
     assert.equal(loadConfig({ ...pg, TESSERA_WORKERS: '8' }, { workers: '3' }).workers, 3);
     for (const wrong of ['0', '65', 'many', '-2', '1.5']) {
-      assert.throws(() => loadConfig({ ...pg, TESSERA_WORKERS: wrong }), (err: Error) => err instanceof ConfigError && /TESSERA_WORKERS/.test(err.message), wrong);
+      assert.throws(
+        () => loadConfig({ ...pg, TESSERA_WORKERS: wrong }),
+        (err: Error) => err instanceof ConfigError && /TESSERA_WORKERS/.test(err.message),
+        wrong,
+      );
     }
   });
 
@@ -80,7 +88,14 @@ describe('settings for several processes (config.ts)', () => {
   it('limits connections by default, reads TESSERA_HTTP_* and TESSERA_SHUTDOWN_TIMEOUT, and refuses wrong values naming the variable', () => {
     const config = loadConfig(pg);
     assert.deepEqual(
-      [config.httpRequestTimeout, config.httpHeadersTimeout, config.httpKeepAliveTimeout, config.httpMaxConnections, config.httpMaxRequestsPerSocket, config.shutdownTimeout],
+      [
+        config.httpRequestTimeout,
+        config.httpHeadersTimeout,
+        config.httpKeepAliveTimeout,
+        config.httpMaxConnections,
+        config.httpMaxRequestsPerSocket,
+        config.shutdownTimeout,
+      ],
       [10, 5, 5, 10_000, 0, 10],
     );
     assert.equal(loadConfig({ ...pg, TESSERA_HTTP_REQUEST_TIMEOUT: '3' }).httpHeadersTimeout, 3, 'the headers timeout follows a shorter request timeout');
@@ -98,7 +113,11 @@ describe('settings for several processes (config.ts)', () => {
       ['TESSERA_SHUTDOWN_TIMEOUT', '3601'],
     ];
     for (const [name, value] of wrong) {
-      assert.throws(() => loadConfig({ ...pg, [name]: value }), (err: Error) => err instanceof ConfigError && err.message.startsWith(`${name} must be`), `${name}=${value}`);
+      assert.throws(
+        () => loadConfig({ ...pg, [name]: value }),
+        (err: Error) => err instanceof ConfigError && err.message.startsWith(`${name} must be`),
+        `${name}=${value}`,
+      );
     }
   });
 
@@ -109,7 +128,8 @@ describe('settings for several processes (config.ts)', () => {
     for (const wrong of ['0', '3601', '1.5', '1m']) {
       assert.throws(
         () => loadConfig({ ...pg, TESSERA_UPKEEP_INTERVAL: wrong }),
-        (err: Error) => err instanceof ConfigError && err.message === `TESSERA_UPKEEP_INTERVAL must be a whole number from 1 to 3600 seconds, got ${JSON.stringify(wrong)}`,
+        (err: Error) =>
+          err instanceof ConfigError && err.message === `TESSERA_UPKEEP_INTERVAL must be a whole number from 1 to 3600 seconds, got ${JSON.stringify(wrong)}`,
         wrong,
       );
     }

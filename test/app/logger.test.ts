@@ -32,7 +32,13 @@ describe('logger: redaction and the request serializer', () => {
 
   it('logs a request as its method, path without query string and address only', () => {
     const { lines, logger } = capture();
-    const req = { method: 'POST', url: '/oauth2/token?client_secret=s-query', ip: '10.0.0.1', headers: { authorization: 'Basic s-header' }, body: 'client_secret=s-body' };
+    const req = {
+      method: 'POST',
+      url: '/oauth2/token?client_secret=s-query',
+      ip: '10.0.0.1',
+      headers: { authorization: 'Basic s-header' },
+      body: 'client_secret=s-body',
+    };
     logger.info({ req }, 'request');
     assert.deepEqual(JSON.parse(lines[0]!).req, { method: 'POST', path: '/oauth2/token', remoteAddress: '10.0.0.1' });
     assert.ok(!lines[0]!.includes('s-'));

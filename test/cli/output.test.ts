@@ -36,7 +36,10 @@ describe('CLI output', () => {
 describe('CLI option values', () => {
   it('--scope VALUE[=DESCRIPTION] keeps colons in the value', () => {
     assert.deepEqual(scopeOption('read:secrets', undefined), [{ value: 'read:secrets' }]);
-    assert.deepEqual(scopeOption('write=Write = all', [{ value: 'read:secrets' }]), [{ value: 'read:secrets' }, { value: 'write', description: 'Write = all' }]);
+    assert.deepEqual(scopeOption('write=Write = all', [{ value: 'read:secrets' }]), [
+      { value: 'read:secrets' },
+      { value: 'write', description: 'Write = all' },
+    ]);
   });
 
   it('whole numbers only', () => {

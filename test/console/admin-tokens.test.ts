@@ -107,53 +107,62 @@ describeEachDialect('console: Settings → Admin tokens', (dialect) => {
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
-  it(
-    'creates tokens that expire (a preset, a custom number of seconds); a bad expiry is refused under its field; a past expiry shows Expired',
-    async () => {
-      const { page } = b;
-      await page.getByRole('button', { name: 'Create admin token' }).click();
-      const dialog = page.getByRole('dialog', { name: 'Create admin token' });
-      await dialog.getByLabel('Name').fill('one-day');
-      await dialog.getByLabel('Limited to').selectOption({ label: 'acme (Acme Corp)' });
-      await dialog.getByLabel('Expires', { exact: true }).selectOption({ label: '1 day' });
-      await dialog.getByRole('button', { name: 'Create' }).click();
-      const shown = page.getByRole('dialog', { name: 'New admin token' });
-      await shown.getByText('Copy the admin token now').waitFor();
-      const oneDay = await listed('one-day');
-      assert.equal(Date.parse(oneDay.expires_at) - Date.parse(oneDay.created_at), 86_400_000);
-      await shown.getByRole('button', { name: 'Done' }).click();
-      await page.getByRole('row', { name: /one-day acme/ }).waitFor();
-      assert.equal(await page.getByRole('row', { name: /one-day/ }).getByText('Expired').count(), 0);
-      assert.equal(await page.getByRole('row', { name: /one-day/ }).getByText('never').count(), 0);
+  it('creates tokens that expire (a preset, a custom number of seconds); a bad expiry is refused under its field; a past expiry shows Expired', async () => {
+    const { page } = b;
+    await page.getByRole('button', { name: 'Create admin token' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create admin token' });
+    await dialog.getByLabel('Name').fill('one-day');
+    await dialog.getByLabel('Limited to').selectOption({ label: 'acme (Acme Corp)' });
+    await dialog.getByLabel('Expires', { exact: true }).selectOption({ label: '1 day' });
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    const shown = page.getByRole('dialog', { name: 'New admin token' });
+    await shown.getByText('Copy the admin token now').waitFor();
+    const oneDay = await listed('one-day');
+    assert.equal(Date.parse(oneDay.expires_at) - Date.parse(oneDay.created_at), 86_400_000);
+    await shown.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('row', { name: /one-day acme/ }).waitFor();
+    assert.equal(
+      await page
+        .getByRole('row', { name: /one-day/ })
+        .getByText('Expired')
+        .count(),
+      0,
+    );
+    assert.equal(
+      await page
+        .getByRole('row', { name: /one-day/ })
+        .getByText('never')
+        .count(),
+      0,
+    );
 
-      // A custom expiry out of range: the API's problem is shown under the seconds field.
-      await page.getByRole('button', { name: 'Create admin token' }).click();
-      await dialog.getByLabel('Name').fill('custom');
-      await dialog.getByLabel('Expires', { exact: true }).selectOption({ label: 'Custom, in seconds' });
-      await dialog.getByLabel('Expires in (seconds)').fill('30');
-      b.expectApiFailure(422, /^\/admin-tokens$/);
-      await dialog.getByRole('button', { name: 'Create' }).click();
-      await dialog.locator('.field-error').first().waitFor();
-      assert.equal(await dialog.getByLabel('Expires in (seconds)').getAttribute('aria-invalid'), 'true');
-      assert.equal(await listed('custom'), undefined);
-      await dialog.getByLabel('Expires in (seconds)').fill('120');
-      await dialog.getByRole('button', { name: 'Create' }).click();
-      await shown.getByRole('button', { name: 'Done' }).click();
-      const custom = await listed('custom');
-      assert.equal(Date.parse(custom.expires_at) - Date.parse(custom.created_at), 120_000);
+    // A custom expiry out of range: the API's problem is shown under the seconds field.
+    await page.getByRole('button', { name: 'Create admin token' }).click();
+    await dialog.getByLabel('Name').fill('custom');
+    await dialog.getByLabel('Expires', { exact: true }).selectOption({ label: 'Custom, in seconds' });
+    await dialog.getByLabel('Expires in (seconds)').fill('30');
+    b.expectApiFailure(422, /^\/admin-tokens$/);
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.locator('.field-error').first().waitFor();
+    assert.equal(await dialog.getByLabel('Expires in (seconds)').getAttribute('aria-invalid'), 'true');
+    assert.equal(await listed('custom'), undefined);
+    await dialog.getByLabel('Expires in (seconds)').fill('120');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await shown.getByRole('button', { name: 'Done' }).click();
+    const custom = await listed('custom');
+    assert.equal(Date.parse(custom.expires_at) - Date.parse(custom.created_at), 120_000);
 
-      // A token made two days ago (by the server's clock) with an hour to live has expired.
-      clock.offset = -2 * 86_400_000;
-      try {
-        await createOk(t, '/admin-tokens', { name: 'stale', expires_in: 3600 });
-      } finally {
-        clock.offset = 0;
-      }
-      await page.reload();
-      await page.getByRole('row', { name: /stale every tenant .*Expired/ }).waitFor();
-      await b.screenshot('admin-tokens-expiry');
-    },
-  );
+    // A token made two days ago (by the server's clock) with an hour to live has expired.
+    clock.offset = -2 * 86_400_000;
+    try {
+      await createOk(t, '/admin-tokens', { name: 'stale', expires_in: 3600 });
+    } finally {
+      clock.offset = 0;
+    }
+    await page.reload();
+    await page.getByRole('row', { name: /stale every tenant .*Expired/ }).waitFor();
+    await b.screenshot('admin-tokens-expiry');
+  });
 
   // Every test ends without a script error, a CSP violation or a failed API call it did not expect.
   afterEach(() => assertNoProblems(b));

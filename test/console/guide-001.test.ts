@@ -137,7 +137,10 @@ describe('console: guide 001 done entirely in the browser, then its curl token r
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByLabel('Client name').fill('Periodic Cleanup');
     await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByRole('group', { name: /Cleanup API/ }).getByRole('checkbox', { name: /^write/ }).check();
+    await page
+      .getByRole('group', { name: /Cleanup API/ })
+      .getByRole('checkbox', { name: /^write/ })
+      .check();
     await b.screenshot('wizard');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('heading', { level: 2, name: 'Step 4 of 4: Review' }).waitFor();
@@ -184,7 +187,10 @@ describe('console: guide 001 done entirely in the browser, then its curl token r
     await b.screenshot('rotate-secret');
     await shown.getByRole('button', { name: 'Done' }).click();
     // Two secrets now: the old one with its expiry, the new one without.
-    await page.getByRole('row', { name: /Delete secret/ }).nth(1).waitFor();
+    await page
+      .getByRole('row', { name: /Delete secret/ })
+      .nth(1)
+      .waitFor();
     assert.equal(await page.getByRole('row', { name: /Delete secret/ }).count(), 2);
     assert.equal(await page.getByRole('row', { name: /never/ }).count(), 1);
 
@@ -199,11 +205,17 @@ describe('console: guide 001 done entirely in the browser, then its curl token r
   it('disabling the client and deactivating its service account take effect on the token endpoint', async () => {
     const { page } = b;
     await page.getByRole('button', { name: 'Disable' }).click();
-    await page.getByRole('dialog', { name: /^Disable/ }).getByRole('button', { name: 'Disable' }).click();
+    await page
+      .getByRole('dialog', { name: /^Disable/ })
+      .getByRole('button', { name: 'Disable' })
+      .click();
     await page.getByRole('button', { name: 'Enable' }).waitFor();
     await eventually('the disabled client is refused', async () => (await tokenStatus(clientId, secret)) === 401, { withinMs: 20_000 });
     await page.getByRole('button', { name: 'Enable' }).click();
-    await page.getByRole('dialog', { name: /^Enable/ }).getByRole('button', { name: 'Enable' }).click();
+    await page
+      .getByRole('dialog', { name: /^Enable/ })
+      .getByRole('button', { name: 'Enable' })
+      .click();
     await page.getByRole('button', { name: 'Disable' }).waitFor();
     await eventually('the enabled client gets tokens', async () => (await tokenStatus(clientId, secret)) === 200, { withinMs: 20_000 });
 

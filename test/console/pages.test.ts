@@ -109,11 +109,17 @@ describe('console: tenants, grants, keys, audit log, playground, dashboard', () 
   it('Audit log: filters by action and shows the reason', async () => {
     const { page } = b;
     await go(page, 'Audit log');
-    await page.getByRole('row', { name: /tenant\.create/ }).first().waitFor();
+    await page
+      .getByRole('row', { name: /tenant\.create/ })
+      .first()
+      .waitFor();
     await page.getByLabel('Action').fill('key.rotate');
     await page.getByRole('button', { name: 'Filter' }).click();
     // The unfiltered rows stay on screen until the filtered page arrives.
-    await page.getByRole('row', { name: /grant\.create/ }).first().waitFor({ state: 'detached' });
+    await page
+      .getByRole('row', { name: /grant\.create/ })
+      .first()
+      .waitFor({ state: 'detached' });
     await page.getByRole('row', { name: /key\.rotate.*suspected key leak/ }).waitFor();
     assert.equal(await page.getByRole('row', { name: /tenant\.create/ }).count(), 0);
     await b.screenshot('audit-log');
@@ -157,7 +163,10 @@ describe('console: tenants, grants, keys, audit log, playground, dashboard', () 
     await go(page, 'Dashboard');
     await page.getByRole('list', { name: 'Totals for the period' }).getByText(`${totals.issued} tokens issued`).waitFor();
     await page.getByText(`${totals.auth_failures} failed authentications`).waitFor();
-    await page.getByRole('row', { name: new RegExp(`Report job ${totals.issued - 0}`) }).first().waitFor();
+    await page
+      .getByRole('row', { name: new RegExp(`Report job ${totals.issued - 0}`) })
+      .first()
+      .waitFor();
     await page.getByRole('row', { name: /Unknown client 0 1 0/ }).waitFor();
     await page.getByRole('img', { name: /Tokens issued and failed authentications/ }).waitFor();
     await page.getByLabel('Client', { exact: true }).selectOption({ label: 'Unknown client' });

@@ -37,7 +37,13 @@ describe('console: readable field errors, audit actors by name, a header that fi
     const cases: [string, string, unknown, string, string][] = [
       ['a client_id with a space', '/clients', { client_id: 'my client', audience: [AUD] }, '/client_id', CLIENT_ID_DETAIL],
       ['a tenant id with capitals', '/tenants', { id: 'Acme' }, '/id', TENANT_ID_DETAIL],
-      ['an API scope with a space', '/apis', { name: 'Scoped', identifier: AUD, scopes: [{ value: 'read all' }] }, '/scopes/0/value', 'invalid scope token "read all"'],
+      [
+        'an API scope with a space',
+        '/apis',
+        { name: 'Scoped', identifier: AUD, scopes: [{ value: 'read all' }] },
+        '/scopes/0/value',
+        'invalid scope token "read all"',
+      ],
       [
         'a user_name with a space',
         '/service-accounts',
@@ -116,8 +122,24 @@ describe('console: readable field errors, audit actors by name, a header that fi
 
   it('shows a private_key_jwt client as authenticating with keys: no secrets, its kids or its jwks_uri', async () => {
     const [one, two] = [await testKey('ES256', 'signer-2026'), await testKey('RS256', 'signer-2027')];
-    await createClient(t, { client_id: 'keyed', client_name: 'Keyed job', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...one.publicJwk, alg: 'ES256' }, { ...two.publicJwk, alg: 'RS256' }] }, audience: [AUD] });
-    await createClient(t, { client_id: 'keyed-uri', token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://keys.example.com/jwks.json', audience: [AUD] });
+    await createClient(t, {
+      client_id: 'keyed',
+      client_name: 'Keyed job',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: {
+        keys: [
+          { ...one.publicJwk, alg: 'ES256' },
+          { ...two.publicJwk, alg: 'RS256' },
+        ],
+      },
+      audience: [AUD],
+    });
+    await createClient(t, {
+      client_id: 'keyed-uri',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks_uri: 'https://keys.example.com/jwks.json',
+      audience: [AUD],
+    });
     await createClient(t, { client_id: 'secreted', audience: [AUD] });
 
     const { page } = b;

@@ -44,7 +44,7 @@ describe("docs/api.md's fields tables and examples are the admin API's schemas",
  */
 function answerableErrors(): Set<string> {
   const errors = readFileSync(`${REPO_ROOT}src/protocol/errors.ts`, 'utf8');
-  const defaults = new Map([...(/const STATUS[^{]*\{([\s\S]*?)\};/.exec(errors)![1]!).matchAll(/(\w+): (\d{3})/g)].map((m) => [m[1]!, m[2]!]));
+  const defaults = new Map([.../const STATUS[^{]*\{([\s\S]*?)\};/.exec(errors)![1]!.matchAll(/(\w+): (\d{3})/g)].map((m) => [m[1]!, m[2]!]));
   const found = new Set<string>();
   for (const [, text] of [...sourceFiles('src/protocol'), ...sourceFiles('src/http/public')]) {
     for (const [, code, rest] of text.matchAll(/new OAuthError\('(\w+)'([\s\S]*?)[;)]\n/g)) {
@@ -73,7 +73,11 @@ describeEachDialect("docs/api.md's examples are what a running Tessera answers",
 
   it('the discovery document, byte for byte at each of its three addresses, with its Cache-Control', async () => {
     const documented = JSON.stringify(docJson(API, '## Discovery')).replaceAll('http://localhost:4444', t.publicUrl);
-    for (const path of ['/t/acme/.well-known/openid-configuration', '/t/acme/.well-known/oauth-authorization-server', '/.well-known/oauth-authorization-server/t/acme']) {
+    for (const path of [
+      '/t/acme/.well-known/openid-configuration',
+      '/t/acme/.well-known/oauth-authorization-server',
+      '/.well-known/oauth-authorization-server/t/acme',
+    ]) {
       const served = await t.publicFetch(path);
       assert.equal(served.status, 200, path);
       assert.equal(served.text, documented, path);

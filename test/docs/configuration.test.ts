@@ -35,10 +35,18 @@ describe('the settings as documented are the settings of config.ts and tessera s
         assert.ok(variables.has(variable), `configuration.md documents ${variable}, which config.ts does not read`);
         documented.add(variable);
       }
-      assert.deepEqual(headingFlags, named.map((v) => flags.get(v)).filter((f) => f !== undefined), `the flags in "${heading}"`);
+      assert.deepEqual(
+        headingFlags,
+        named.map((v) => flags.get(v)).filter((f) => f !== undefined),
+        `the flags in "${heading}"`,
+      );
       if (headingFlags.length === 0) assert.match(heading, /\(environment only\)/, heading);
     }
-    assert.deepEqual([...variables].filter((v) => !documented.has(v)), [], 'variables of config.ts without a section in configuration.md');
+    assert.deepEqual(
+      [...variables].filter((v) => !documented.has(v)),
+      [],
+      'variables of config.ts without a section in configuration.md',
+    );
   });
 
   it("README.md's settings table lists every variable once, with its flag or (environment only)", () => {

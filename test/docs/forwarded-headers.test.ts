@@ -21,7 +21,8 @@ describe('the docs say which X-Forwarded-* headers are believed', () => {
  */
 describeEachDialect('X-Forwarded-* headers, as the docs say', (dialect) => {
   let t: TestTessera;
-  const remoteAddressOf = (requestId: string) => t.logs.map((l) => JSON.parse(l)).find((l) => l.reqId === requestId && l.msg === 'request completed')?.req?.remoteAddress;
+  const remoteAddressOf = (requestId: string) =>
+    t.logs.map((l) => JSON.parse(l)).find((l) => l.reqId === requestId && l.msg === 'request completed')?.req?.remoteAddress;
   before(async () => {
     // The proxy is 127.0.0.2 (all of 127/8 is loopback): callers from 127.0.0.1 are not it.
     t = await startTessera({
@@ -51,7 +52,10 @@ describeEachDialect('X-Forwarded-* headers, as the docs say', (dialect) => {
   });
 
   it('the admin listener reads no X-Forwarded-For, whoever sends it', async () => {
-    const res = await rawRequest(`${t.adminUrl}/health/alive`, { headers: { 'x-forwarded-for': '203.0.113.9', 'x-request-id': 'admin-forwarded' }, localAddress: '127.0.0.2' });
+    const res = await rawRequest(`${t.adminUrl}/health/alive`, {
+      headers: { 'x-forwarded-for': '203.0.113.9', 'x-request-id': 'admin-forwarded' },
+      localAddress: '127.0.0.2',
+    });
     assert.equal(res.status, 200);
     assert.equal(remoteAddressOf('admin-forwarded'), '127.0.0.2');
   });

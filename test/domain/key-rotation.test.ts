@@ -54,20 +54,33 @@ describeEachDialect('scheduled signing key rotation', (dialect) => {
     await jwtVerify(signedByN, set, { currentDate: new Date(t0 + 1001_000), typ: 'at+jwt' });
 
     at(1000 + 86_400 - 1);
-    assert.ok((await jwks()).keys.some((k) => k.kid === kidA), 'retired key published while its tokens may live');
+    assert.ok(
+      (await jwks()).keys.some((k) => k.kid === kidA),
+      'retired key published while its tokens may live',
+    );
     at(1000 + 86_400 + 1);
-    assert.deepEqual((await jwks()).keys.map((k) => k.kid), [kidN], 'retired key gone once its last token expired');
+    assert.deepEqual(
+      (await jwks()).keys.map((k) => k.kid),
+      [kidN],
+      'retired key gone once its last token expired',
+    );
 
     const keys = await t.admin('GET', '/keys');
-    assert.deepEqual(keys.body.items.map((k: any) => [k.kid, k.status]), [
-      [kidN, 'active'],
-      [kidA, 'retired'],
-    ]);
+    assert.deepEqual(
+      keys.body.items.map((k: any) => [k.kid, k.status]),
+      [
+        [kidN, 'active'],
+        [kidA, 'retired'],
+      ],
+    );
     const audit = await t.admin('GET', '/audit-events?target_type=signing_key');
-    assert.deepEqual(audit.body.items.slice(0, 2).map((e: any) => [e.action, e.actor, e.target_id]), [
-      ['key.activate', 'system', kidN],
-      ['key.publish_next', 'system', kidN],
-    ]);
+    assert.deepEqual(
+      audit.body.items.slice(0, 2).map((e: any) => [e.action, e.actor, e.target_id]),
+      [
+        ['key.activate', 'system', kidN],
+        ['key.publish_next', 'system', kidN],
+      ],
+    );
   });
 
   it('drops a published next key on a manual (emergency) rotation', async () => {
@@ -203,7 +216,7 @@ describeEachDialect('client secret last use', (dialect) => {
     assert.deepEqual(lastUsed, { [c.body.client_secrets[0].id]: oldAt, [added.body.id]: second() });
   });
 
-  it("hands its uses over as a worker does (take, sent as JSON), the later use of a secret winning in the process that writes them", async () => {
+  it('hands its uses over as a worker does (take, sent as JSON), the later use of a secret winning in the process that writes them', async () => {
     const [a, b] = [await createClient(t, { audience: ['https://api.test'] }), await createClient(t, { audience: ['https://api.test'] })];
     const [secretA, secretB] = [a.body.client_secrets[0].id as string, b.body.client_secrets[0].id as string];
     const lastUsed = async (client: { clientId: string }) => (await t.admin('GET', `/clients/${client.clientId}`)).body.client_secrets[0].last_used_at;

@@ -91,7 +91,14 @@ describe('client slots', () => {
     assert.equal(slots.slotOf('b', 'job'), 1, 'the same client id in another tenant is another client');
     assert.equal(slots.slotOf('a', 'job'), 0);
     assert.equal(slots.slotOf('a', 'other'), 2);
-    assert.deepEqual([0, 1, 2].map((s) => [slots.tenantOf(s), slots.clientOf(s)]), [['a', 'job'], ['b', 'job'], ['a', 'other']]);
+    assert.deepEqual(
+      [0, 1, 2].map((s) => [slots.tenantOf(s), slots.clientOf(s)]),
+      [
+        ['a', 'job'],
+        ['b', 'job'],
+        ['a', 'other'],
+      ],
+    );
     assert.equal(slots.size, 3);
   });
 });

@@ -61,7 +61,18 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
   });
 
   it('apis: create with VALUE=DESCRIPTION scopes, list, get, update', async () => {
-    const created = await json('apis', 'create', '--name', 'Cleanup API', '--identifier', 'https://cleanup.example.com/', '--scope', 'write=Write access', '--scope', 'read:logs');
+    const created = await json(
+      'apis',
+      'create',
+      '--name',
+      'Cleanup API',
+      '--identifier',
+      'https://cleanup.example.com/',
+      '--scope',
+      'write=Write access',
+      '--scope',
+      'read:logs',
+    );
     assert.deepEqual(created.scopes, [
       { value: 'write', description: 'Write access' },
       { value: 'read:logs', description: '' },
@@ -71,7 +82,10 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     assert.match((await ok0('apis', 'get', apiId)).stdout, /^ {2}- value=write description=Write access$/m);
     const updated = await json('apis', 'update', apiId, '--ttl', '600', '--scope', 'write=Write access', '--scope', 'read:logs', '--scope', 'purge');
     assert.equal(updated.access_token_ttl, 600);
-    assert.deepEqual(updated.scopes.map((s: { value: string }) => s.value), ['write', 'read:logs', 'purge']);
+    assert.deepEqual(
+      updated.scopes.map((s: { value: string }) => s.value),
+      ['write', 'read:logs', 'purge'],
+    );
   });
 
   it('clients create prints the secret once (note on stderr) and the secret works at the token endpoint', async () => {
@@ -86,19 +100,37 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
   });
 
   it('grants: create, list, get; the client then gets a token', async () => {
-    const grant = await json('grants', 'create', '--service-account-id', saId, '--api-identifier', 'https://cleanup.example.com/', '--scope', 'write read:logs');
+    const grant = await json(
+      'grants',
+      'create',
+      '--service-account-id',
+      saId,
+      '--api-identifier',
+      'https://cleanup.example.com/',
+      '--scope',
+      'write read:logs',
+    );
     assert.deepEqual(grant.scopes, ['write', 'read:logs']);
     assert.equal(grant.api_id, apiId);
-    assert.match((await ok0('grants', 'list', '--service-account-id', saId)).stdout, new RegExp(`^${grant.id} +- +${saId} +https://cleanup\\.example\\.com/ +write, read:logs$`, 'm'));
+    assert.match(
+      (await ok0('grants', 'list', '--service-account-id', saId)).stdout,
+      new RegExp(`^${grant.id} +- +${saId} +https://cleanup\\.example\\.com/ +write, read:logs$`, 'm'),
+    );
     assert.equal(field((await ok0('grants', 'get', grant.id)).stdout, 'api_identifier'), 'https://cleanup.example.com/');
     assert.equal((await tokenRequest(t, '/oauth2/token', clientId, firstSecret, { scope: 'write' })).status, 200);
   });
 
   it('clients: list, get (never a secret), update', async () => {
     const list = await json('clients', 'list');
-    assert.deepEqual(list.items.map((c: { client_id: string }) => c.client_id), [clientId]);
+    assert.deepEqual(
+      list.items.map((c: { client_id: string }) => c.client_id),
+      [clientId],
+    );
     assert.equal(list.next_cursor, null);
-    assert.match((await ok0('clients', 'list', '--service-account-id', saId)).stdout, new RegExp(`^${clientId} +cleanup +machine_to_machine +${saId} +- +- +true$`, 'm'));
+    assert.match(
+      (await ok0('clients', 'list', '--service-account-id', saId)).stdout,
+      new RegExp(`^${clientId} +cleanup +machine_to_machine +${saId} +- +- +true$`, 'm'),
+    );
     const got = await ok0('clients', 'get', clientId);
     assert.equal(field(got.stdout, 'service_account_id'), saId);
     assert.ok(!got.stdout.includes(firstSecret), 'get never shows a secret');
@@ -121,9 +153,15 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     assert.equal(plain.code, 0, plain.stderr);
     const { header, payload } = decodeJwt(plain.stdout.trim());
     assert.equal(header.typ, 'at+jwt');
-    assert.deepEqual([payload.iss, payload.aud, payload.client_id, payload.sub, payload.scope], [t.publicUrl, 'https://cleanup.example.com/', clientId, saId, 'write']);
+    assert.deepEqual(
+      [payload.iss, payload.aud, payload.client_id, payload.sub, payload.scope],
+      [t.publicUrl, 'https://cleanup.example.com/', clientId, saId, 'write'],
+    );
 
-    const decoded = await runCli(['token', '--issuer', `${t.publicUrl}/`, '--client-id', clientId, '--audience', 'https://cleanup.example.com/', '--decode'], tokenEnv);
+    const decoded = await runCli(
+      ['token', '--issuer', `${t.publicUrl}/`, '--client-id', clientId, '--audience', 'https://cleanup.example.com/', '--decode'],
+      tokenEnv,
+    );
     assert.equal(decoded.code, 0, decoded.stderr);
     assert.equal(field(decoded.stdout, 'iss'), t.publicUrl);
     assert.equal(field(decoded.stdout, 'aud'), 'https://cleanup.example.com/');
@@ -132,7 +170,24 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     assert.equal(field(decoded.stdout, 'scope'), 'write read:logs');
     assert.match(field(decoded.stdout, 'exp'), /^\d+ \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)$/);
 
-    const both = await runCli(['token', '--issuer', t.publicUrl, '--client-id', clientId, '--client-secret', rotatedSecret, '--auth', 'post', '--scope', 'read:logs', '--decode', '--json'], {});
+    const both = await runCli(
+      [
+        'token',
+        '--issuer',
+        t.publicUrl,
+        '--client-id',
+        clientId,
+        '--client-secret',
+        rotatedSecret,
+        '--auth',
+        'post',
+        '--scope',
+        'read:logs',
+        '--decode',
+        '--json',
+      ],
+      {},
+    );
     assert.equal(both.code, 0, both.stderr);
     const answer = JSON.parse(both.stdout);
     assert.equal(answer.token_type, 'Bearer');
@@ -165,7 +220,10 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     const retired = keys.find((k: { status: string }) => k.status === 'retired');
     assert.ok(retired);
     await ok0('keys', 'withdraw', retired.kid);
-    assert.deepEqual((await json('keys', 'list')).items.map((k: { kid: string }) => k.kid), [rotated.kid]);
+    assert.deepEqual(
+      (await json('keys', 'list')).items.map((k: { kid: string }) => k.kid),
+      [rotated.kid],
+    );
   });
 
   it('tenants: create, list, get, update; --tenant puts a command in /tenants/{id}', async () => {
@@ -175,18 +233,45 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     assert.equal(field((await ok0('tenants', 'get', 'acme')).stdout, 'signing_alg'), 'ES256');
     assert.equal((await json('tenants', 'update', 'acme', '--ttl', '600', '--reason', 'shorter')).access_token_ttl, 600);
 
-    const client = await json('clients', 'create', '--tenant', 'acme', '--client-id', 'acme-billing', '--audience', 'https://billing.acme.example/', '--reason', 'acme onboarding');
+    const client = await json(
+      'clients',
+      'create',
+      '--tenant',
+      'acme',
+      '--client-id',
+      'acme-billing',
+      '--audience',
+      'https://billing.acme.example/',
+      '--reason',
+      'acme onboarding',
+    );
     assert.equal(client.client_id, 'acme-billing');
     assert.equal(ok(await t.admin('GET', '/tenants/acme/clients/acme-billing')).client_id, 'acme-billing');
     assert.equal((await t.admin('GET', '/clients/acme-billing')).status, 404, 'not in tenant default');
     assert.equal((await auditOf('acme-billing', 'acme'))[0].reason, 'acme onboarding');
-    assert.deepEqual((await json('clients', 'list', '--tenant', 'acme')).items.map((c: { client_id: string }) => c.client_id), ['acme-billing']);
+    assert.deepEqual(
+      (await json('clients', 'list', '--tenant', 'acme')).items.map((c: { client_id: string }) => c.client_id),
+      ['acme-billing'],
+    );
     assert.match((await ok0('keys', 'list', '--tenant', 'acme')).stdout, / ES256 +active /);
 
-    const token = await runCli(['token', '--issuer', `${t.publicUrl}/t/acme`, '--client-id', 'acme-billing', '--client-secret', client.client_secret, '--json', '--decode']);
+    const token = await runCli([
+      'token',
+      '--issuer',
+      `${t.publicUrl}/t/acme`,
+      '--client-id',
+      'acme-billing',
+      '--client-secret',
+      client.client_secret,
+      '--json',
+      '--decode',
+    ]);
     assert.equal(token.code, 0, token.stderr);
     const { claims, header } = JSON.parse(token.stdout);
-    assert.deepEqual([header.alg, claims.iss, claims.aud, claims.client_id], ['ES256', `${t.publicUrl}/t/acme`, 'https://billing.acme.example/', 'acme-billing']);
+    assert.deepEqual(
+      [header.alg, claims.iss, claims.aud, claims.client_id],
+      ['ES256', `${t.publicUrl}/t/acme`, 'https://billing.acme.example/', 'acme-billing'],
+    );
   });
 
   it('admin-tokens: create (limited to a tenant), list, delete; a tenant-limited token is refused elsewhere (exit 4)', async () => {
@@ -218,7 +303,10 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     assert.match(list.stdout, new RegExp(`^${created.id} +short-lived +- +${created.created_at} +${created.expires_at}$`, 'm'));
     const refused = await cli('admin-tokens', 'create', '--name', 'x', '--expires-in', '31536001');
     assert.equal(refused.code, 1);
-    assert.equal(refused.stderr, 'tessera: Unprocessable Content: the admin token is not valid\n  /expires_in: must be a whole number of seconds from 60 to 31536000\n');
+    assert.equal(
+      refused.stderr,
+      'tessera: Unprocessable Content: the admin token is not valid\n  /expires_in: must be a whole number of seconds from 60 to 31536000\n',
+    );
   });
 
   it('audit-events list shows the reasons given', async () => {

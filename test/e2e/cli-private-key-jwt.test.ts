@@ -64,7 +64,19 @@ describeEachDialect('CLI: private_key_jwt clients and tessera token --private-ke
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     keys.route('/rsa.json', { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'rsa-1' }] });
     const created = JSON.parse(
-      await ok0('clients', 'create', '--client-id', 'rsa-job', '--auth-method', 'private_key_jwt', '--jwks-uri', `${keys.base}/rsa.json`, '--audience', 'https://rsa.example.com/', '--json'),
+      await ok0(
+        'clients',
+        'create',
+        '--client-id',
+        'rsa-job',
+        '--auth-method',
+        'private_key_jwt',
+        '--jwks-uri',
+        `${keys.base}/rsa.json`,
+        '--audience',
+        'https://rsa.example.com/',
+        '--json',
+      ),
     );
     assert.equal(created.token_endpoint_auth_method, 'private_key_jwt');
     assert.equal(created.jwks_uri, `${keys.base}/rsa.json`);
@@ -89,7 +101,16 @@ describeEachDialect('CLI: private_key_jwt clients and tessera token --private-ke
 
   it('a key the client did not register is invalid_client (exit 4)', async () => {
     const registered = await testKey('ES256', 'es-1');
-    await ok0('clients', 'create', '--client-id', 'es-job', '--jwks', file('es.jwks.json', { keys: [registered.publicJwk] }), '--audience', 'https://es.example.com/');
+    await ok0(
+      'clients',
+      'create',
+      '--client-id',
+      'es-job',
+      '--jwks',
+      file('es.jwks.json', { keys: [registered.publicJwk] }),
+      '--audience',
+      'https://es.example.com/',
+    );
     const other = await testKey('ES256', 'es-1');
     const res = await runCli(['token', '--issuer', t.publicUrl, '--client-id', 'es-job', '--private-key', file('other.private.jwk', other.privateJwk)]);
     assert.equal(res.code, 4);
@@ -101,9 +122,21 @@ describeEachDialect('CLI: private_key_jwt clients and tessera token --private-ke
     const ed = await testKey('EdDSA');
     const cases: [string[], Record<string, string>, RegExp][] = [
       [['--private-key', join(dir, 'missing.pem')], {}, /^tessera: --private-key .*missing\.pem: ENOENT/],
-      [['--private-key', file('public.jwk', ed.publicJwk)], {}, /^tessera: --private-key .*public\.jwk: not a PEM private key or a private JWK \(the JWK holds no private key \("d"\)\)/],
-      [['--private-key', file('p384.pem', p384.export({ format: 'pem', type: 'pkcs8' }))], {}, /^tessera: --private-key .*p384\.pem: the key must be RSA, EC P-256 or Ed25519\n$/],
-      [['--private-key', file('ed.jwk', ed.privateJwk), '--alg', 'RS256'], {}, /^tessera: --alg RS256 does not fit the ed25519 key of --private-key .*ed\.jwk\n$/],
+      [
+        ['--private-key', file('public.jwk', ed.publicJwk)],
+        {},
+        /^tessera: --private-key .*public\.jwk: not a PEM private key or a private JWK \(the JWK holds no private key \("d"\)\)/,
+      ],
+      [
+        ['--private-key', file('p384.pem', p384.export({ format: 'pem', type: 'pkcs8' }))],
+        {},
+        /^tessera: --private-key .*p384\.pem: the key must be RSA, EC P-256 or Ed25519\n$/,
+      ],
+      [
+        ['--private-key', file('ed.jwk', ed.privateJwk), '--alg', 'RS256'],
+        {},
+        /^tessera: --alg RS256 does not fit the ed25519 key of --private-key .*ed\.jwk\n$/,
+      ],
       [['--private-key', file('ed2.jwk', ed.privateJwk), '--client-secret', 'x'], {}, /^tessera: give --client-secret or --private-key, not both\n$/],
       [[], {}, /^tessera: give --client-secret \(or TESSERA_CLIENT_SECRET\) or --private-key\n$/],
       [['--kid', 'k1'], { TESSERA_CLIENT_SECRET: 's' }, /^tessera: --alg and --kid go with --private-key\n$/],

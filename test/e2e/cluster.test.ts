@@ -34,11 +34,17 @@ interface Answer {
 function postOnNewConnection(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Answer> {
   const body = new URLSearchParams(form).toString();
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent: false, headers: { connection: 'close', 'content-type': 'application/x-www-form-urlencoded', ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, requestId: String(res.headers['x-request-id']) }));
-    });
+    const req = request(
+      url,
+      { method: 'POST', agent: false, headers: { connection: 'close', 'content-type': 'application/x-www-form-urlencoded', ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, requestId: String(res.headers['x-request-id']) }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -109,7 +115,9 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
     const created = JSON.parse(await sh(GUIDE_000_CREATE_CLIENT.replace('<ADMIN_ENDPOINT>', host(proc.adminUrl)).replace('<YOUR_CLIENT_ID>', clientId)));
     const ownBasic = Buffer.from(`${clientId}:${created.client_secret}`).toString('base64');
     const answers = await Promise.all(
-      Array.from({ length: WORKERS * 2 }, async () => JSON.parse(await sh(GUIDE_000_TOKEN.replace('<PUBLIC_ENDPOINT>', host(proc.publicUrl)).replace(GUIDE_000_BASIC, ownBasic)))),
+      Array.from({ length: WORKERS * 2 }, async () =>
+        JSON.parse(await sh(GUIDE_000_TOKEN.replace('<PUBLIC_ENDPOINT>', host(proc.publicUrl)).replace(GUIDE_000_BASIC, ownBasic))),
+      ),
     );
     for (const answer of answers) assert.equal(answer.token_type, 'Bearer', JSON.stringify(answer));
   });
@@ -146,7 +154,11 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
     const page = parsePrometheus(await res.text());
     assert.equal(valueOf(page, 'tessera_tokens_issued_total', { tenant: 'default', client_id: 'metered', grant_type: 'client_credentials' }), WORKERS * 2);
     assert.equal(valueOf(page, 'tessera_token_requests_refused_total', { tenant: 'default', client_id: 'metered', error: 'invalid_client' }), WORKERS * 2);
-    assert.equal(valueOf(page, 'tessera_http_request_duration_seconds_count', { listener: 'public', method: 'POST', route: '/oauth2/token', status_code: '200' }) !== undefined, true);
+    assert.equal(
+      valueOf(page, 'tessera_http_request_duration_seconds_count', { listener: 'public', method: 'POST', route: '/oauth2/token', status_code: '200' }) !==
+        undefined,
+      true,
+    );
   });
 
   it('a revocation made through one worker is seen by every other before it is answered', async () => {
@@ -242,7 +254,15 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
     const victim = [...before][0]!;
     process.kill(victim, 'SIGKILL');
     const created = await admin('POST', '/clients', { client_id: 'survivor', audience: ['https://fleet.api/'], scope: 'read' }).catch((err) => {
-      throw new Error(proc.output.join('').split('\n').filter((l) => !l.includes('request')).slice(-10).join('\n'), { cause: err });
+      throw new Error(
+        proc.output
+          .join('')
+          .split('\n')
+          .filter((l) => !l.includes('request'))
+          .slice(-10)
+          .join('\n'),
+        { cause: err },
+      );
     });
     assert.equal(created.status, 201, 'the admin listener keeps answering');
     await eventually('a new worker has started', async () => workerPids(proc).size === WORKERS + 1, { withinMs: 15_000 });
@@ -262,7 +282,16 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
 
     const pids = [...workerPids(proc)];
     const code = await stopTessera(proc);
-    assert.equal(code, 0, proc.output.join('').split('\n').filter((l) => !l.includes('"request')).slice(-6).join('\n'));
+    assert.equal(
+      code,
+      0,
+      proc.output
+        .join('')
+        .split('\n')
+        .filter((l) => !l.includes('"request'))
+        .slice(-6)
+        .join('\n'),
+    );
     await eventually('no worker is left', async () => pids.every((pid) => !alive(pid)), { withinMs: 5_000 });
 
     // The upkeep runs every 60 s (the default) and once at start, before any of these tokens: what is written was written at the stop.
@@ -275,7 +304,12 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
         .where('client_id', '=', 'counted')
         .executeTakeFirstOrThrow();
       assert.deepEqual({ issued: Number(activity.issued), failures: Number(activity.failures) }, { issued: WORKERS * 2, failures: WORKERS * 2 });
-      const secrets = await store.db.selectFrom('client_secrets').select('last_used_at').where('tenant_id', '=', 'default').where('client_id', '=', 'counted').execute();
+      const secrets = await store.db
+        .selectFrom('client_secrets')
+        .select('last_used_at')
+        .where('tenant_id', '=', 'default')
+        .where('client_id', '=', 'counted')
+        .execute();
       assert.equal(secrets.length, 1);
       for (const s of secrets) assert.notEqual(s.last_used_at, null, 'a secret used at the workers has no last use');
     } finally {
@@ -306,7 +340,11 @@ describeEachDialect('tessera serve --workers 2 --upkeep-interval 1', (dialect) =
     assert.equal(created.status, 201);
     const issued = await Promise.all(
       Array.from({ length: WORKERS * 2 }, () =>
-        postOnNewConnection(`${proc.publicUrl}/oauth2/token`, { grant_type: 'client_credentials' }, { authorization: basic('minute', created.body.client_secret) }),
+        postOnNewConnection(
+          `${proc.publicUrl}/oauth2/token`,
+          { grant_type: 'client_credentials' },
+          { authorization: basic('minute', created.body.client_secret) },
+        ),
       ),
     );
     for (const answer of issued) assert.equal(answer.status, 200);
@@ -320,7 +358,12 @@ describeEachDialect('tessera serve --workers 2 --upkeep-interval 1', (dialect) =
           .where('tenant_id', '=', 'default')
           .where('client_id', '=', 'minute')
           .executeTakeFirst();
-        const secret = await store.db.selectFrom('client_secrets').select('last_used_at').where('tenant_id', '=', 'default').where('client_id', '=', 'minute').executeTakeFirstOrThrow();
+        const secret = await store.db
+          .selectFrom('client_secrets')
+          .select('last_used_at')
+          .where('tenant_id', '=', 'default')
+          .where('client_id', '=', 'minute')
+          .executeTakeFirstOrThrow();
         return Number(activity?.issued ?? 0) === WORKERS * 2 && secret.last_used_at !== null;
       };
       // Written by the round that follows within a second, while the processes serve; a generous budget for a loaded machine.

@@ -4,7 +4,12 @@ import { describe, it } from 'node:test';
 import { readDoc, REPO_ROOT } from '../helpers/docs.js';
 
 /** README.md and every page under docs/. */
-const pages = ['README.md', ...readdirSync(`${REPO_ROOT}docs`).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(`${REPO_ROOT}docs`)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** Shell variables the docs send as bearer tokens: the admin token, the metrics token, and access tokens got from Tessera. */
 const BEARER_VARIABLES = new Set(['TESSERA_ADMIN_TOKEN', 'TESSERA_METRICS_TOKEN', 'TOKEN', 'ACCESS_TOKEN']);

@@ -4,7 +4,12 @@ import { describe, it } from 'node:test';
 import { readDoc, REPO_ROOT } from '../helpers/docs.js';
 
 /** README.md and every page under docs/. */
-const pages = ['README.md', ...readdirSync(`${REPO_ROOT}docs`).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(`${REPO_ROOT}docs`)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 describe('the docs speak of the product as it is, and wait for readiness rather than a fixed time', () => {
   it('no shell block of README.md or docs/ sleeps a whole number of seconds as a readiness check', () => {

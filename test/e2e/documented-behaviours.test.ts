@@ -46,10 +46,20 @@ describeEachDialect('documented behaviours', (dialect) => {
     const longId = `long-${'x'.repeat(300)}`;
     // Each from an address of its own: only the client id gets locked.
     for (let i = 1; i <= 3; i++) {
-      const res = await postFormFrom(`127.0.8.${i}`, `${t.publicUrl}/oauth2/token`, { grant_type: 'client_credentials' }, { authorization: basic(longId, 'wrong') });
+      const res = await postFormFrom(
+        `127.0.8.${i}`,
+        `${t.publicUrl}/oauth2/token`,
+        { grant_type: 'client_credentials' },
+        { authorization: basic(longId, 'wrong') },
+      );
       assert.equal(res.status, 401, res.text);
     }
-    const locked = await postFormFrom('127.0.8.4', `${t.publicUrl}/oauth2/token`, { grant_type: 'client_credentials' }, { authorization: basic(longId, 'wrong') });
+    const locked = await postFormFrom(
+      '127.0.8.4',
+      `${t.publicUrl}/oauth2/token`,
+      { grant_type: 'client_credentials' },
+      { authorization: basic(longId, 'wrong') },
+    );
     assert.equal(locked.status, 429, locked.text);
     const events = ok(await t.admin('GET', '/audit-events?action=client.auth.locked')).items as { target_type: string; target_id: string }[];
     assert.deepEqual(

@@ -26,13 +26,15 @@ describeEachDialect('guide 000 (Machine to Machine, Hydra style), word for word 
 
   it('creates the client, then gets a token with HTTP Basic from the raw id and secret', async () => {
     const clientId = Buffer.from(GUIDE_000_BASIC, 'base64').toString().split(':')[0]!; // "my-api4"
-    const created = JSON.parse(
-      await sh(GUIDE_000_CREATE_CLIENT.replace('<ADMIN_ENDPOINT>', host(t.adminUrl)).replace('<YOUR_CLIENT_ID>', clientId)),
-    );
+    const created = JSON.parse(await sh(GUIDE_000_CREATE_CLIENT.replace('<ADMIN_ENDPOINT>', host(t.adminUrl)).replace('<YOUR_CLIENT_ID>', clientId)));
     assert.equal(created.client_id, clientId);
     assert.match(created.client_secret, /^[A-Za-z0-9_-]{43}$/, 'a 256-bit secret of unreserved characters');
     // README.md shows the real answer: every field, in order, with its value (ids and times aside).
-    assertLikeDocumented(created, docJson('README.md', 'Tessera answers `201 Created` with the client and, this once, its secret:'), GUIDE_000_ANSWER_GENERATED);
+    assertLikeDocumented(
+      created,
+      docJson('README.md', 'Tessera answers `201 Created` with the client and, this once, its secret:'),
+      GUIDE_000_ANSWER_GENERATED,
+    );
 
     // The reader builds the Basic value from the raw values, as the guide says.
     const ownBasic = Buffer.from(`${clientId}:${created.client_secret}`).toString('base64');
@@ -81,11 +83,7 @@ for (const tenant of ['default', 'acme']) {
     after(() => t.close());
 
     it('creates the service account, wires client, API and grant, and the multipart token request succeeds', async () => {
-      const sa = JSON.parse(
-        await sh(
-          GUIDE_001_CREATE_SERVICE_ACCOUNT.replace('<API_TOKEN>', t.adminToken).replace('https://{tenant}.crossid.io', adminBase),
-        ),
-      );
+      const sa = JSON.parse(await sh(GUIDE_001_CREATE_SERVICE_ACCOUNT.replace('<API_TOKEN>', t.adminToken).replace('https://{tenant}.crossid.io', adminBase)));
       assert.equal(sa.user_name, 'periodicCleanup');
       assert.equal(sa.display_name, 'Periodic Cleanup Account');
       assert.equal(sa.active, true);

@@ -50,7 +50,11 @@ describe('Installing Tessera: build once, npm start and npx never build, a produ
     // `npm install -g` of the tarball (dependencies from the npm cache as CI fills it). Install
     // scripts are skipped: the only one, better-sqlite3's, compiles the native SQLite binding for a
     // minute; the binding the clone's install built, of the same version, is copied instead.
-    await run('npm', ['install', '--global', '--prefix', prefix, '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', join(dir, tarball.filename)], { cwd: dir });
+    await run(
+      'npm',
+      ['install', '--global', '--prefix', prefix, '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', join(dir, tarball.filename)],
+      { cwd: dir },
+    );
     const built = dirname(createRequire(join(root, 'package.json')).resolve('better-sqlite3/package.json'));
     const target = join(installed, 'node_modules/better-sqlite3');
     const version = (path: string) => (JSON.parse(readFileSync(join(path, 'package.json'), 'utf8')) as { version: string }).version;
@@ -71,7 +75,10 @@ describe('Installing Tessera: build once, npm start and npx never build, a produ
   it('installs no development dependency (TypeScript, Vite, React, playwright, …)', () => {
     const names = installedPackages(installed);
     for (const runtime of ['fastify', 'better-sqlite3', 'pg', 'jose', 'commander']) assert.ok(names.has(runtime), `${runtime} is installed`);
-    assert.deepEqual(Object.keys(manifest.devDependencies).filter((name) => names.has(name)), []);
+    assert.deepEqual(
+      Object.keys(manifest.devDependencies).filter((name) => names.has(name)),
+      [],
+    );
   });
 
   it('puts `tessera` on the PATH: it serves the API and the console, and its admin commands and `tessera token` work', async () => {
@@ -99,7 +106,9 @@ describe('Installing Tessera: build once, npm start and npx never build, a produ
       const { client_id: clientId, client_secret: secret } = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
       assert.equal(clientId, 'billing');
 
-      const token = await runCli(['token', '--issuer', issuer, '--client-id', 'billing', '--client-secret', secret, '--json', '--decode'], { PATH }, ['tessera']);
+      const token = await runCli(['token', '--issuer', issuer, '--client-id', 'billing', '--client-secret', secret, '--json', '--decode'], { PATH }, [
+        'tessera',
+      ]);
       assert.equal(token.code, 0, token.stderr);
       const { claims } = JSON.parse(token.stdout) as { claims: Record<string, unknown> };
       assert.deepEqual([claims.iss, claims.aud, claims.client_id], [issuer, 'https://billing.example.com/', 'billing']);

@@ -55,13 +55,19 @@ describe('[postgres] two processes on one database', { skip, timeout: 120_000 },
     assert.equal((await tokenFrom(a, id, secret)).status, 200);
 
     assert.equal((await call(b, adminToken, 'PATCH', `/clients/${id}`, { active: false })).status, 200);
-    const ms = await eventually('A refuses the client disabled through B', async () => (await tokenFrom(a, id, secret)).status === 401, { withinMs: CHANGE_WAIT_MS });
+    const ms = await eventually('A refuses the client disabled through B', async () => (await tokenFrom(a, id, secret)).status === 401, {
+      withinMs: CHANGE_WAIT_MS,
+    });
     t.diagnostic(`A refused the disabled client ${Math.round(ms)} ms after B answered the change`);
     assert.deepEqual((await tokenFrom(a, id, secret)).body, { error: 'invalid_client', error_description: 'Client authentication failed.' });
   });
 
   it('a secret removed through A stops working on B', async () => {
-    const { client_id: id, client_secret: first, client_secrets: secrets } = (await call(a, adminToken, 'POST', '/clients', { audience: ['https://multi.api/'] })).body;
+    const {
+      client_id: id,
+      client_secret: first,
+      client_secrets: secrets,
+    } = (await call(a, adminToken, 'POST', '/clients', { audience: ['https://multi.api/'] })).body;
     const second = (await call(a, adminToken, 'POST', `/clients/${id}/secrets`)).body.client_secret as string;
     await eventually('B knows the second secret', async () => (await tokenFrom(b, id, second)).status === 200, { withinMs: CHANGE_WAIT_MS });
     assert.equal((await tokenFrom(b, id, first)).status, 200);
@@ -92,10 +98,14 @@ describe('[postgres] two processes on one database', { skip, timeout: 120_000 },
     const kid = rotated.body.kid as string;
     const ms = await eventually("B's JWKS shows the new key", async () => (await jwksKids(b)).includes(kid), { withinMs: CHANGE_WAIT_MS });
     t.diagnostic(`B published the new key ${Math.round(ms)} ms after A answered the rotation`);
-    await eventually('B signs with the new key', async () => {
-      const res = await tokenFrom(b, id, secret);
-      return res.status === 200 && decodeJwt(res.body.access_token).header.kid === kid;
-    }, { withinMs: CHANGE_WAIT_MS });
+    await eventually(
+      'B signs with the new key',
+      async () => {
+        const res = await tokenFrom(b, id, secret);
+        return res.status === 200 && decodeJwt(res.body.access_token).header.kid === kid;
+      },
+      { withinMs: CHANGE_WAIT_MS },
+    );
   });
 
   it("a token revoked on A is inactive in B's introspection, and in B's revocation feed", async () => {
@@ -109,16 +119,27 @@ describe('[postgres] two processes on one database', { skip, timeout: 120_000 },
         body: new URLSearchParams({ token: issued.body.access_token }).toString(),
       });
     // The client was created through A a moment ago: B knows it once the change has reached it.
-    await eventually('B introspects the token as active', async () => {
-      return ((await (await form(b, '/oauth2/introspect')).json()) as { active?: boolean }).active === true;
-    }, { withinMs: CHANGE_WAIT_MS });
+    await eventually(
+      'B introspects the token as active',
+      async () => {
+        return ((await (await form(b, '/oauth2/introspect')).json()) as { active?: boolean }).active === true;
+      },
+      { withinMs: CHANGE_WAIT_MS },
+    );
     assert.equal((await form(a, '/oauth2/revoke')).status, 200);
     const { jti } = decodeJwt(issued.body.access_token).payload as { jti: string };
-    await eventually('B introspects the revoked token as inactive', async () => {
-      return ((await (await form(b, '/oauth2/introspect')).json()) as { active: boolean }).active === false;
-    }, { withinMs: CHANGE_WAIT_MS });
+    await eventually(
+      'B introspects the revoked token as inactive',
+      async () => {
+        return ((await (await form(b, '/oauth2/introspect')).json()) as { active: boolean }).active === false;
+      },
+      { withinMs: CHANGE_WAIT_MS },
+    );
     const feed = (await (await fetch(`${b.publicUrl}/oauth2/revoked`)).json()) as { revoked: { jti: string }[] };
-    assert.ok(feed.revoked.some((r) => r.jti === jti), "B's feed lists the revoked jti");
+    assert.ok(
+      feed.revoked.some((r) => r.jti === jti),
+      "B's feed lists the revoked jti",
+    );
   });
 });
 
@@ -128,10 +149,21 @@ describe('[postgres] three processes starting together on an empty database', { 
     const env = { TESSERA_DATABASE_URL: url, TESSERA_SECRET: randomBytes(32).toString('hex') };
     const procs = await spawnTesseras(3, env);
     try {
-      const lines = procs.map((p) => p.output.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)));
+      const lines = procs.map((p) =>
+        p.output
+          .join('')
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l)),
+      );
       const migrated = lines.filter((log) => log.some((l) => l.msg === 'database migrated'));
       assert.equal(migrated.length, 1, 'exactly one process applied the migrations');
-      for (const log of lines) assert.deepEqual(log.filter((l) => l.level >= 40), [], 'no warning or error at start');
+      for (const log of lines)
+        assert.deepEqual(
+          log.filter((l) => l.level >= 40),
+          [],
+          'no warning or error at start',
+        );
 
       const db = new pg.Client({ connectionString: url });
       await db.connect();
@@ -139,7 +171,10 @@ describe('[postgres] three processes starting together on an empty database', { 
         const recorded = await db.query<{ name: string; n: string }>('select name, count(*) as n from kysely_migration group by name order by name');
         assert.deepEqual(
           recorded.rows,
-          ['0001_initial', '0002_revocation', '0003_client_assertions', '0004_dpop', '0005_token_activity', '0006_admin_token_digests'].map((name) => ({ name, n: '1' })),
+          ['0001_initial', '0002_revocation', '0003_client_assertions', '0004_dpop', '0005_token_activity', '0006_admin_token_digests'].map((name) => ({
+            name,
+            n: '1',
+          })),
           'each migration recorded once',
         );
         const created = await db.query<{ n: string }>("select count(*) as n from audit_events where action = 'tenant.create'");

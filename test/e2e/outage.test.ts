@@ -79,7 +79,10 @@ describe('[postgres] database outage under load, two processes', { skip, timeout
       assert.deepEqual([wrong.status, wrong.body], [503, UNAVAILABLE], 'a wrong secret gets the same answer: an outage does not tell which clients exist');
       assert.equal((await fetch(`${p.publicUrl}/.well-known/jwks.json`)).status, 200, 'the JWKS is served from memory');
 
-      for (const [method, body] of [['GET', undefined], ['POST', { client_name: 'during the outage' }]] as const) {
+      for (const [method, body] of [
+        ['GET', undefined],
+        ['POST', { client_name: 'during the outage' }],
+      ] as const) {
         const res = await adminCall(p.adminUrl, adminToken, method, '/clients', body);
         assert.equal(res.status, 503, `admin ${method}`);
         assert.match(res.type ?? '', /^application\/problem\+json/);
@@ -124,9 +127,13 @@ describe('[postgres] database outage under load, two processes', { skip, timeout
     // The feed listens again: a change through one process reaches the other.
     const fresh = await adminCall(procs[0]!.adminUrl, adminToken, 'POST', '/clients', { audience: ['https://outage.api/'] });
     assert.equal(fresh.status, 201);
-    await eventually('the other process knows the new client', async () => (await tokenStatus(procs[1]!.publicUrl, fresh.body.client_id, fresh.body.client_secret)).status === 200, {
-      withinMs: 1_000,
-    });
+    await eventually(
+      'the other process knows the new client',
+      async () => (await tokenStatus(procs[1]!.publicUrl, fresh.body.client_id, fresh.body.client_secret)).status === 200,
+      {
+        withinMs: 1_000,
+      },
+    );
     const all = await adminCall(procs[1]!.adminUrl, adminToken, 'GET', '/clients?limit=200');
     assert.ok(!all.body.items.some((c: any) => c.client_name === 'during the outage'), 'the write refused during the outage left nothing');
   });

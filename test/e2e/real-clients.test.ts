@@ -4,16 +4,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { tokenRequest } from '../helpers/admin.js';
 import { eventually } from '../helpers/eventually.js';
-import {
-  importExample,
-  jsonLines,
-  listen,
-  runExample,
-  waitListening,
-  type ApiExample,
-  type ServiceExample,
-  type TokenSource,
-} from '../helpers/examples.js';
+import { importExample, jsonLines, listen, runExample, waitListening, type ApiExample, type ServiceExample, type TokenSource } from '../helpers/examples.js';
 import { createClient, createOk } from '../helpers/fixtures.js';
 import { issueToken, revoke, signWithTenantKey } from '../helpers/tokens.js';
 import { decodeJwt, startTessera, type TestTessera } from '../helpers/tessera.js';
@@ -136,7 +127,11 @@ describe('real clients: openid-client, express-oauth2-jwt-bearer and jose agains
       const tampered = `${token.slice(0, -4)}${token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
       const otherAudience = await issueToken(t, job, { audience: BILLING });
       const plainJwt = await signWithTenantKey(t, { ...decodeJwt(token).payload }, { typ: 'JWT' });
-      for (const [what, bad] of [['tampered', tampered], ['another audience', otherAudience], ['typ JWT', plainJwt]] as const) {
+      for (const [what, bad] of [
+        ['tampered', tampered],
+        ['another audience', otherAudience],
+        ['typ JWT', plainJwt],
+      ] as const) {
         const refused = await answer(await orders(api, `Bearer ${bad}`));
         assert.deepEqual([refused.status, refused.error], [401, 'invalid_token'], what);
       }
@@ -190,13 +185,17 @@ describe('real clients: openid-client, express-oauth2-jwt-bearer and jose agains
   });
 
   it('DPoP: openid-client gets a key-bound token that express-oauth2-jwt-bearer accepts with a proof only; the bearer-only jose API refuses it', async () => {
-    const config = await oidc.discovery(new URL(t.publicUrl), job.clientId, job.secret, oidc.ClientSecretBasic(job.secret), { execute: [oidc.allowInsecureRequests] });
+    const config = await oidc.discovery(new URL(t.publicUrl), job.clientId, job.secret, oidc.ClientSecretBasic(job.secret), {
+      execute: [oidc.allowInsecureRequests],
+    });
     const DPoP = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
     const response = await oidc.clientCredentialsGrant(config, { audience: ORDERS, scope: 'orders:read' }, { DPoP });
     assert.equal(response.token_type, 'dpop');
     assert.equal(typeof decodeJwt(response.access_token).payload.cnf.jkt, 'string');
 
-    const withProof = await oidc.fetchProtectedResource(config, response.access_token, new URL(`${apis.express.url}/orders`), 'GET', undefined, undefined, { DPoP });
+    const withProof = await oidc.fetchProtectedResource(config, response.access_token, new URL(`${apis.express.url}/orders`), 'GET', undefined, undefined, {
+      DPoP,
+    });
     assert.equal(withProof.status, 200);
     for (const api of [apis.express, apis.jose]) {
       const asBearer = await answer(await orders(api, `Bearer ${response.access_token}`));
@@ -225,7 +224,12 @@ describe('real clients: openid-client, express-oauth2-jwt-bearer and jose agains
       assert.equal(steps.introspect.result.active, true);
       assert.deepEqual(steps['introspect after revoke'].result, { active: false });
 
-      const refused = runExample('service-openid-client', { TESSERA_ISSUER: t.publicUrl, CLIENT_ID: job.clientId, CLIENT_SECRET: 'wrong', API_URL: `${apiUrl}/orders` });
+      const refused = runExample('service-openid-client', {
+        TESSERA_ISSUER: t.publicUrl,
+        CLIENT_ID: job.clientId,
+        CLIENT_SECRET: 'wrong',
+        API_URL: `${apiUrl}/orders`,
+      });
       assert.equal(await refused.exited, 1);
       assert.equal(refused.stderr.join(''), '401 invalid_client: Client authentication failed.\n');
     } finally {
@@ -244,7 +248,14 @@ describe('real clients on tenant acme signing with EdDSA', () => {
     t = await startTessera();
     await createOk(t, '/tenants', { id: 'acme', signing_alg: 'EdDSA' });
     issuer = `${t.publicUrl}/t/acme`;
-    await createOk(t, '/tenants/acme/apis', { name: 'Orders', identifier: ORDERS, scopes: [{ value: 'orders:read', description: '' }, { value: 'orders:write', description: '' }] });
+    await createOk(t, '/tenants/acme/apis', {
+      name: 'Orders',
+      identifier: ORDERS,
+      scopes: [
+        { value: 'orders:read', description: '' },
+        { value: 'orders:write', description: '' },
+      ],
+    });
     const job = await createClient(t, { client_id: 'acme-job' }, 'acme');
     await createOk(t, '/tenants/acme/grants', { client_id: job.clientId, api_identifier: ORDERS, scopes: ['orders:read'] });
     source = service.createTokenSource({ issuer, clientId: job.clientId, clientSecret: job.secret });

@@ -90,8 +90,17 @@ describeEachDialect('secrets at rest and in logs', (dialect) => {
     // An assertion sent as a client id, and secrets named by an assertion.
     sent.assertionAsId = await sign('signing-job');
     await refused(401, 'assertion as client_id', { ...CC, client_id: sent.assertionAsId, client_secret: 'x' });
-    await refused(401, 'secret as client_id beside an assertion', { ...CC, client_assertion_type: JWT_BEARER, client_assertion: await sign('signing-job'), client_id: c.secret });
-    await refused(401, 'secret as the sub of an assertion', { ...CC, client_assertion_type: JWT_BEARER, client_assertion: await sign('signing-job', { sub: c.secret }) });
+    await refused(401, 'secret as client_id beside an assertion', {
+      ...CC,
+      client_assertion_type: JWT_BEARER,
+      client_assertion: await sign('signing-job'),
+      client_id: c.secret,
+    });
+    await refused(401, 'secret as the sub of an assertion', {
+      ...CC,
+      client_assertion_type: JWT_BEARER,
+      client_assertion: await sign('signing-job', { sub: c.secret }),
+    });
     await refused(401, 'secret as the iss of an assertion', { ...CC, client_assertion_type: JWT_BEARER, client_assertion: await sign(rotated) });
     status(await t.admin('GET', '/clients', undefined, { token: `${adminToken}x` }), 401, 'wrong admin token');
     assert.equal(secrets.length, 12, 'every secret was created');

@@ -22,7 +22,11 @@ interface Outcome {
 }
 
 /** One POST on `agent`'s connection; resolves with its answer, or with its error (and whether the request was written). */
-function post(url: string, agent: Agent, authorization: string): Promise<{ status: number; connection: string | undefined } | { error: NodeJS.ErrnoException; written: boolean }> {
+function post(
+  url: string,
+  agent: Agent,
+  authorization: string,
+): Promise<{ status: number; connection: string | undefined } | { error: NodeJS.ErrnoException; written: boolean }> {
   return new Promise((resolve) => {
     const req = request(url, { method: 'POST', agent, headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
       res.resume();
@@ -80,7 +84,12 @@ describeEachDialect('graceful shutdown under load', (dialect) => {
       const dataDir = mkdtempSync(join(tmpdir(), 'tessera-shutdown-'));
       dataDirs.push(dataDir);
       const adminToken = `shutdown-${randomBytes(16).toString('hex')}`;
-      const proc = await spawnTessera({ ...(await storeEnv(dialect, dataDir)), TESSERA_ADMIN_TOKEN: adminToken, TESSERA_WORKERS: String(workers), TESSERA_BRUTE_FORCE_MAX_FAILURES: '0' });
+      const proc = await spawnTessera({
+        ...(await storeEnv(dialect, dataDir)),
+        TESSERA_ADMIN_TOKEN: adminToken,
+        TESSERA_WORKERS: String(workers),
+        TESSERA_BRUTE_FORCE_MAX_FAILURES: '0',
+      });
       const created = await adminCall(proc, adminToken, 'POST', '/clients', { client_id: 'busy-job', audience: ['https://busy.test/'], scope: 'read' });
       assert.equal(created.status, 201);
 
@@ -97,7 +106,16 @@ describeEachDialect('graceful shutdown under load', (dialect) => {
         outcome.answers.some((a) => a.connection === 'close'),
         'requests that came on kept-alive connections during the drain were answered, with Connection: close',
       );
-      assert.equal(code, 0, proc.output.join('').split('\n').filter((l) => !l.includes('"request')).slice(-8).join('\n'));
+      assert.equal(
+        code,
+        0,
+        proc.output
+          .join('')
+          .split('\n')
+          .filter((l) => !l.includes('"request'))
+          .slice(-8)
+          .join('\n'),
+      );
       assert.match(proc.output.join(''), /"signal":"SIGTERM","msg":"shutting down"/);
     });
   }

@@ -67,12 +67,7 @@ export function ok(res: HttpResult): any {
  * Follows `next_cursor` from the first page until it is null; every page must hold at most
  * `limit` items and every page but the last exactly `limit`. Returns the items in order.
  */
-export async function walkPages(
-  t: TestTessera,
-  path: string,
-  limit: number,
-  token?: string,
-): Promise<{ items: any[]; pages: number }> {
+export async function walkPages(t: TestTessera, path: string, limit: number, token?: string): Promise<{ items: any[]; pages: number }> {
   const items: any[] = [];
   let cursor: string | null = null;
   let pages = 0;
@@ -108,12 +103,6 @@ export function manualClock(startIso = '2030-01-01T00:00:00.000Z'): ManualClock 
 }
 
 /** POSTs a client_credentials token request with HTTP Basic to `path` on the public listener. */
-export function tokenRequest(
-  t: TestTessera,
-  path: string,
-  clientId: string,
-  secret: string,
-  params: Record<string, string> = {},
-): Promise<HttpResult> {
+export function tokenRequest(t: TestTessera, path: string, clientId: string, secret: string, params: Record<string, string> = {}): Promise<HttpResult> {
   return t.form(path, { grant_type: 'client_credentials', ...params }, { authorization: basic(clientId, secret) });
 }

@@ -45,7 +45,8 @@ export async function openConsoleBrowser(): Promise<ConsoleBrowser> {
   });
   // The console's own calls to the admin API (fetch), not the pages and assets it loads.
   const expected: { status: number; path: RegExp }[] = [];
-  const apiCall = (request: Request) => (request.resourceType() === 'fetch' || request.resourceType() === 'xhr' ? `${request.method()} ${new URL(request.url()).pathname}` : null);
+  const apiCall = (request: Request) =>
+    request.resourceType() === 'fetch' || request.resourceType() === 'xhr' ? `${request.method()} ${new URL(request.url()).pathname}` : null;
   page.on('response', (response) => {
     const call = apiCall(response.request());
     if (call === null || response.status() < 400) return;
@@ -57,7 +58,8 @@ export async function openConsoleBrowser(): Promise<ConsoleBrowser> {
   page.on('requestfailed', (request) => {
     const call = apiCall(request);
     // A call the page itself abandoned (it moved on to another page) is not a failure.
-    if (call !== null && request.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`API call failed: ${call}: ${request.failure()?.errorText ?? 'no answer'}`);
+    if (call !== null && request.failure()?.errorText !== 'net::ERR_ABORTED')
+      problems.push(`API call failed: ${call}: ${request.failure()?.errorText ?? 'no answer'}`);
   });
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {

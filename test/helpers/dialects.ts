@@ -12,7 +12,10 @@ export const DIALECTS: readonly TestDialect[] = parseDialects(process.env.TESSER
 
 function parseDialects(value: string | undefined): TestDialect[] {
   if (value === undefined || value.trim() === '') return [...KNOWN];
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!KNOWN.includes(name as TestDialect)) throw new Error(`TESSERA_TEST_DIALECTS: unknown store ${JSON.stringify(name)} (expected ${KNOWN.join(', ')})`);
   }

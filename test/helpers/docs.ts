@@ -9,7 +9,12 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const readDoc = (path: string) => readFileSync(`${REPO_ROOT}${path}`, 'utf8');
 
 /** README.md and every page under docs/. */
-export const DOC_PAGES: readonly string[] = ['README.md', ...readdirSync(`${REPO_ROOT}docs`).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+export const DOC_PAGES: readonly string[] = [
+  'README.md',
+  ...readdirSync(`${REPO_ROOT}docs`)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** Every file under `dir` of the repository (e.g. `src`) whose name matches `names`, as [path, text]. */
 export function sourceFiles(dir: string, names = /\.ts$/): [string, string][] {
@@ -68,7 +73,12 @@ export function docTable(path: string, ...starts: string[]): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(first + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, line.endsWith('|') ? -1 : undefined).split(' | ').map((cell) => cell.trim()));
+    rows.push(
+      line
+        .slice(1, line.endsWith('|') ? -1 : undefined)
+        .split(' | ')
+        .map((cell) => cell.trim()),
+    );
   }
   return rows;
 }

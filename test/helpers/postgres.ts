@@ -98,16 +98,17 @@ export async function startPostgres(): Promise<PostgresServer> {
   const data = join(base, 'data');
   await run('cp', ['-a', await template(bin), data]);
   let port = await freePort();
-  const options = () => [
-    `-p ${port}`,
-    '-c listen_addresses=127.0.0.1',
-    `-c unix_socket_directories=${base}`,
-    '-c max_connections=300',
-    // A throw-away server: durability is not what these tests measure.
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
-  ].join(' ');
+  const options = () =>
+    [
+      `-p ${port}`,
+      '-c listen_addresses=127.0.0.1',
+      `-c unix_socket_directories=${base}`,
+      '-c max_connections=300',
+      // A throw-away server: durability is not what these tests measure.
+      '-c fsync=off',
+      '-c synchronous_commit=off',
+      '-c full_page_writes=off',
+    ].join(' ');
   const pgCtl = (...args: string[]) => pgCommand(bin, 'pg_ctl', ['-D', data, ...args]);
   const log = join(base, 'server.log');
   const start = async () => {

@@ -93,7 +93,11 @@ export async function stopTessera(proc: TesseraProcess): Promise<number | string
 }
 
 /** Runs the CLI (`cli`: see BUILT_CLI) to completion. */
-export function runCli(args: string[], env: Record<string, string> = {}, cli: CommandLine = BUILT_CLI): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  cli: CommandLine = BUILT_CLI,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const [file, ...cliArgs] = cli;
     const child = spawn(file, [...cliArgs, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });

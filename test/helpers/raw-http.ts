@@ -76,12 +76,7 @@ export function headerShape(res: HttpResult): Record<string, string> {
 }
 
 /** POSTs a form to `url` from a chosen loopback source address. */
-export function postFormFrom(
-  localAddress: string,
-  url: string,
-  params: Record<string, string>,
-  headers: Record<string, string> = {},
-): Promise<HttpResult> {
+export function postFormFrom(localAddress: string, url: string, params: Record<string, string>, headers: Record<string, string> = {}): Promise<HttpResult> {
   const body = new URLSearchParams(params).toString();
   return rawRequest(url, {
     method: 'POST',

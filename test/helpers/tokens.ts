@@ -13,7 +13,11 @@ export const issuerPath = (tenant?: string) => (tenant && tenant !== 'default' ?
 
 /** Gets an access token with client_credentials and HTTP Basic; fails the test on anything but 200. */
 export async function issueToken(t: TestTessera, client: ClientCredentials, params: Record<string, string> = {}, tenant?: string): Promise<string> {
-  const res = await t.form(`${issuerPath(tenant)}/oauth2/token`, { grant_type: 'client_credentials', ...params }, { authorization: basic(client.clientId, client.secret) });
+  const res = await t.form(
+    `${issuerPath(tenant)}/oauth2/token`,
+    { grant_type: 'client_credentials', ...params },
+    { authorization: basic(client.clientId, client.secret) },
+  );
   if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${res.text}`);
   return res.body.access_token as string;
 }

@@ -31,7 +31,10 @@ describe('admin API: private_key_jwt keys and DPoP settings', () => {
     assert.equal(c.jwks_uri, null);
     assert.equal(c.dpop_bound_access_tokens, false);
     assert.deepEqual(ok(await t.admin('GET', '/clients/signer')), c);
-    assert.deepEqual(ok(await t.admin('GET', '/clients')).items.find((x: any) => x.client_id === 'signer'), c);
+    assert.deepEqual(
+      ok(await t.admin('GET', '/clients')).items.find((x: any) => x.client_id === 'signer'),
+      c,
+    );
   });
 
   it('switches from jwks to jwks_uri with PATCH, and refuses to add a secret to such a client (409)', async () => {
@@ -91,7 +94,10 @@ describe('admin API: private_key_jwt keys and DPoP settings', () => {
       [{ keys: [{ ...ec.publicJwk, alg: 'HS256' }] }, [{ pointer: '/jwks/keys/0/alg', detail: 'must be one of RS256, PS256, ES256, EdDSA when present' }]],
       [{ keys: [ec.publicJwk, { ...rsa.publicJwk, kid: ec.kid }] }, [{ pointer: '/jwks/keys/1/kid', detail: 'duplicate kid "ec-1"' }]],
       [{ keys: [] }, [{ pointer: '/jwks/keys', detail: 'must hold 1 to 20 keys' }]],
-      [{ keys: [{ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' }] }, [{ pointer: '/jwks/keys/0/x', detail: 'must be 43 base64url characters (32 octets) for P-256' }]],
+      [
+        { keys: [{ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' }] },
+        [{ pointer: '/jwks/keys/0/x', detail: 'must be 43 base64url characters (32 octets) for P-256' }],
+      ],
       [{ keys: [{ kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'A'.repeat(43) }] }, [{ pointer: '/jwks/keys/0', detail: 'is not a valid public key' }]],
     ];
     for (const [jwks, errors] of cases) {
@@ -102,10 +108,12 @@ describe('admin API: private_key_jwt keys and DPoP settings', () => {
   it('needs exactly one of jwks and jwks_uri for private_key_jwt, and neither for other methods', async () => {
     const exactlyOne = [{ pointer: '/jwks', detail: 'private_key_jwt needs exactly one of jwks and jwks_uri' }];
     assertProblem(await t.admin('POST', '/clients', pkjwt), { status: 422, detail: INVALID, instance: '/clients', errors: exactlyOne });
-    assertProblem(
-      await t.admin('POST', '/clients', { ...pkjwt, jwks: { keys: [ec.publicJwk] }, jwks_uri: 'https://keys.example.test/jwks.json' }),
-      { status: 422, detail: INVALID, instance: '/clients', errors: exactlyOne },
-    );
+    assertProblem(await t.admin('POST', '/clients', { ...pkjwt, jwks: { keys: [ec.publicJwk] }, jwks_uri: 'https://keys.example.test/jwks.json' }), {
+      status: 422,
+      detail: INVALID,
+      instance: '/clients',
+      errors: exactlyOne,
+    });
     assertProblem(await t.admin('POST', '/clients', { token_endpoint_auth_method: 'client_secret_basic', jwks: { keys: [ec.publicJwk] } }), {
       status: 422,
       detail: INVALID,

@@ -149,7 +149,8 @@ describeEachDialect('admin API: service accounts', (dialect) => {
       errors: [
         {
           pointer: '/user_name',
-          detail: 'must be one word of printable text: no whitespace, control characters, line or paragraph separators, or bidirectional overrides and isolates',
+          detail:
+            'must be one word of printable text: no whitespace, control characters, line or paragraph separators, or bidirectional overrides and isolates',
         },
       ],
     });
@@ -472,7 +473,11 @@ describeEachDialect('admin API: client secret rotation (injected clock)', (diale
   });
 
   it('answers 404 for an unknown client, 409 for a public client, 400 for a bad expires_in', async () => {
-    assertProblem(await t.admin('POST', '/clients/nope/secrets', {}), { status: 404, detail: 'client "nope" does not exist', instance: '/clients/nope/secrets' });
+    assertProblem(await t.admin('POST', '/clients/nope/secrets', {}), {
+      status: 404,
+      detail: 'client "nope" does not exist',
+      instance: '/clients/nope/secrets',
+    });
     assertProblem(await t.admin('DELETE', '/clients/nope/secrets/sec_x'), {
       status: 404,
       detail: 'client "nope" does not exist',
@@ -680,7 +685,13 @@ describeEachDialect('admin API: APIs and grants', (dialect) => {
         invalid([{ pointer: '/api_identifier', detail: 'no such API in this tenant' }]),
       );
       assertProblem(
-        await t.admin('POST', '/grants', { client_id: other.clientId, service_account_id: sa.id, api_id: api.id, api_identifier: 'https://inventory.test/', scopes: [] }),
+        await t.admin('POST', '/grants', {
+          client_id: other.clientId,
+          service_account_id: sa.id,
+          api_id: api.id,
+          api_identifier: 'https://inventory.test/',
+          scopes: [],
+        }),
         invalid([
           { pointer: '/client_id', detail: 'give exactly one of client_id and service_account_id' },
           { pointer: '/api_id', detail: 'give exactly one of api_id and api_identifier' },
@@ -814,7 +825,9 @@ describeEachDialect('admin API: tenants and admin tokens', (dialect) => {
   after(() => t.close());
 
   it('creates, gets, lists and patches a tenant', async () => {
-    const tenant = created(await t.admin('POST', '/tenants?reason=new-customer', { id: 'globex', name: 'Globex', signing_alg: 'PS256', access_token_ttl: 900 }));
+    const tenant = created(
+      await t.admin('POST', '/tenants?reason=new-customer', { id: 'globex', name: 'Globex', signing_alg: 'PS256', access_token_ttl: 900 }),
+    );
     assert.deepEqual(tenant, {
       id: 'globex',
       name: 'Globex',
@@ -872,7 +885,10 @@ describeEachDialect('admin API: tenants and admin tokens', (dialect) => {
     });
     const badAlg = await t.admin('POST', '/tenants', { id: 'hs', signing_alg: 'HS256' });
     assert.equal(badAlg.status, 400);
-    assert.ok(badAlg.body.errors.every((e: any) => e.pointer === '/signing_alg'), badAlg.text);
+    assert.ok(
+      badAlg.body.errors.every((e: any) => e.pointer === '/signing_alg'),
+      badAlg.text,
+    );
     assertProblem(await t.admin('POST', '/tenants', { id: 'x', region: 'eu' }), {
       status: 400,
       detail: 'the request body is invalid',
@@ -1080,19 +1096,53 @@ describeEachDialect('admin API: audit log', (dialect) => {
       expected.push({ ...e, reason });
       return res.body;
     };
-    const sa = await step('POST', '/service-accounts', { user_name: 'audited' }, { action: 'service_account.create', target_type: 'service_account', target_id: '' });
+    const sa = await step(
+      'POST',
+      '/service-accounts',
+      { user_name: 'audited' },
+      { action: 'service_account.create', target_type: 'service_account', target_id: '' },
+    );
     expected.at(-1)!.target_id = sa.id;
-    await step('PATCH', `/service-accounts/${sa.id}`, { display_name: 'Audited' }, { action: 'service_account.update', target_type: 'service_account', target_id: sa.id });
-    const client = await step('POST', '/clients', { client_id: 'audited-client', service_account_id: sa.id }, { action: 'client.create', target_type: 'client', target_id: 'audited-client' });
+    await step(
+      'PATCH',
+      `/service-accounts/${sa.id}`,
+      { display_name: 'Audited' },
+      { action: 'service_account.update', target_type: 'service_account', target_id: sa.id },
+    );
+    const client = await step(
+      'POST',
+      '/clients',
+      { client_id: 'audited-client', service_account_id: sa.id },
+      { action: 'client.create', target_type: 'client', target_id: 'audited-client' },
+    );
     secrets.push(client.client_secret);
     await step('PATCH', '/clients/audited-client', { client_name: 'Audited' }, { action: 'client.update', target_type: 'client', target_id: 'audited-client' });
-    const added = await step('POST', '/clients/audited-client/secrets', { expires_in: 60 }, { action: 'client.secret.create', target_type: 'client', target_id: 'audited-client' });
+    const added = await step(
+      'POST',
+      '/clients/audited-client/secrets',
+      { expires_in: 60 },
+      { action: 'client.secret.create', target_type: 'client', target_id: 'audited-client' },
+    );
     secrets.push(added.client_secret);
-    await step('DELETE', `/clients/audited-client/secrets/${added.id}`, undefined, { action: 'client.secret.delete', target_type: 'client', target_id: 'audited-client' });
-    const api = await step('POST', '/apis', { identifier: 'https://audited.test/', scopes: [{ value: 'r' }] }, { action: 'api.create', target_type: 'api', target_id: '' });
+    await step('DELETE', `/clients/audited-client/secrets/${added.id}`, undefined, {
+      action: 'client.secret.delete',
+      target_type: 'client',
+      target_id: 'audited-client',
+    });
+    const api = await step(
+      'POST',
+      '/apis',
+      { identifier: 'https://audited.test/', scopes: [{ value: 'r' }] },
+      { action: 'api.create', target_type: 'api', target_id: '' },
+    );
     expected.at(-1)!.target_id = api.id;
     await step('PATCH', `/apis/${api.id}`, { name: 'Audited API' }, { action: 'api.update', target_type: 'api', target_id: api.id });
-    const grant = await step('POST', '/grants', { client_id: 'audited-client', api_id: api.id, scopes: ['r'] }, { action: 'grant.create', target_type: 'grant', target_id: '' });
+    const grant = await step(
+      'POST',
+      '/grants',
+      { client_id: 'audited-client', api_id: api.id, scopes: ['r'] },
+      { action: 'grant.create', target_type: 'grant', target_id: '' },
+    );
     expected.at(-1)!.target_id = grant.id;
     await step('DELETE', `/grants/${grant.id}`, undefined, { action: 'grant.delete', target_type: 'grant', target_id: grant.id });
     const key = await step('POST', '/keys/rotate', undefined, { action: 'key.rotate', target_type: 'signing_key', target_id: '' });
@@ -1101,16 +1151,41 @@ describeEachDialect('admin API: audit log', (dialect) => {
     await step('DELETE', `/service-accounts/${sa.id}`, undefined, { action: 'service_account.delete', target_type: 'service_account', target_id: sa.id });
     await step('DELETE', `/apis/${api.id}`, undefined, { action: 'api.delete', target_type: 'api', target_id: api.id });
     await step('POST', '/tenants', { id: 'audited' }, { action: 'tenant.create', target_type: 'tenant', target_id: 'audited', tenant: 'audited' });
-    await step('PATCH', '/tenants/audited', { name: 'Audited Inc' }, { action: 'tenant.update', target_type: 'tenant', target_id: 'audited', tenant: 'audited' });
-    const tenantClient = await step('POST', '/tenants/audited/clients', { client_id: 'tenant-client' }, { action: 'client.create', target_type: 'client', target_id: 'tenant-client', tenant: 'audited' });
+    await step(
+      'PATCH',
+      '/tenants/audited',
+      { name: 'Audited Inc' },
+      { action: 'tenant.update', target_type: 'tenant', target_id: 'audited', tenant: 'audited' },
+    );
+    const tenantClient = await step(
+      'POST',
+      '/tenants/audited/clients',
+      { client_id: 'tenant-client' },
+      { action: 'client.create', target_type: 'client', target_id: 'tenant-client', tenant: 'audited' },
+    );
     secrets.push(tenantClient.client_secret);
-    const limited = await step('POST', '/admin-tokens', { name: 'limited', tenant: 'audited' }, { action: 'admin_token.create', target_type: 'admin_token', target_id: '', tenant: 'audited' });
+    const limited = await step(
+      'POST',
+      '/admin-tokens',
+      { name: 'limited', tenant: 'audited' },
+      { action: 'admin_token.create', target_type: 'admin_token', target_id: '', tenant: 'audited' },
+    );
     expected.at(-1)!.target_id = limited.id;
     secrets.push(limited.token);
-    const global = await step('POST', '/admin-tokens', { name: 'temp' }, { action: 'admin_token.create', target_type: 'admin_token', target_id: '', global: true });
+    const global = await step(
+      'POST',
+      '/admin-tokens',
+      { name: 'temp' },
+      { action: 'admin_token.create', target_type: 'admin_token', target_id: '', global: true },
+    );
     expected.at(-1)!.target_id = global.id;
     secrets.push(global.token);
-    await step('DELETE', `/admin-tokens/${global.id}`, undefined, { action: 'admin_token.delete', target_type: 'admin_token', target_id: global.id, global: true });
+    await step('DELETE', `/admin-tokens/${global.id}`, undefined, {
+      action: 'admin_token.delete',
+      target_type: 'admin_token',
+      target_id: global.id,
+      global: true,
+    });
   });
   after(() => t.close());
 
@@ -1208,7 +1283,6 @@ describeEachDialect('admin API: authentication, body rules and public documents'
       assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
     }
   });
-
 
   it('answers 401 with WWW-Authenticate: Bearer without a token, with an unknown token, with another scheme', async () => {
     const cases: [string | null, Record<string, string>, string][] = [

@@ -83,7 +83,11 @@ describeEachDialect('logs: request ids, one line per request, the audit stream, 
     assert.equal(line?.tenant, 'default');
     assert.equal(line?.client_id, 'logged');
     assert.deepEqual(line?.res, { statusCode: 200 });
-    const refused = await t.form('/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic('logged', `${secret}x`), 'x-request-id': 'tok-no' });
+    const refused = await t.form(
+      '/oauth2/token',
+      { grant_type: 'client_credentials' },
+      { authorization: basic('logged', `${secret}x`), 'x-request-id': 'tok-no' },
+    );
     assert.equal(refused.status, 401);
     const [no, ...others] = ofRequest('tok-no');
     assert.deepEqual(others, []);
@@ -143,7 +147,10 @@ describeEachDialect('logs: request ids, one line per request, the audit stream, 
     const signed = await t.form('/oauth2/token', { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: assertion });
     assert.equal(signed.status, 200, signed.text);
     // A replay is refused, and its private reason logged, still without the assertion.
-    assert.equal((await t.form('/oauth2/token', { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: assertion })).status, 401);
+    assert.equal(
+      (await t.form('/oauth2/token', { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: assertion })).status,
+      401,
+    );
     await t.form('/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basicHeader, dpop: 'eyJhbGciOiJFUzI1NiJ9.not-a-proof.sig' });
     used.push('not-a-proof');
     used.push(signed.body.access_token);

@@ -121,7 +121,10 @@ describeEachDialect('metrics: /metrics on the admin listener', (dialect) => {
   it('includes the process and Node.js metrics', async () => {
     const { samples: s } = await samples();
     for (const name of ['process_cpu_user_seconds_total', 'process_start_time_seconds', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
-      assert.ok(s.some((x) => x.name === name), `${name} is missing`);
+      assert.ok(
+        s.some((x) => x.name === name),
+        `${name} is missing`,
+      );
     }
   });
 

@@ -26,7 +26,11 @@ interface Owned {
 async function seed(t: TestTessera, tenant: string): Promise<Owned> {
   const prefix = tenant === 'default' ? '' : `/tenants/${tenant}`;
   const sa = await createOk(t, `${prefix}/service-accounts`, { user_name: 'sync-job', display_name: `${tenant} sync` });
-  const client = await createClient(t, { client_id: `${tenant}-client`, service_account_id: sa.id, audience: [`https://${tenant}.api/`], scope: 'read' }, tenant === 'default' ? undefined : tenant);
+  const client = await createClient(
+    t,
+    { client_id: `${tenant}-client`, service_account_id: sa.id, audience: [`https://${tenant}.api/`], scope: 'read' },
+    tenant === 'default' ? undefined : tenant,
+  );
   const secret = await createOk(t, `${prefix}/clients/${client.clientId}/secrets`, {});
   const api = await createOk(t, `${prefix}/apis`, { name: `${tenant} orders`, identifier: 'https://orders.test/', scopes: [{ value: 'orders:read' }] });
   const grant = await createOk(t, `${prefix}/grants`, { client_id: client.clientId, api_id: api.id, scopes: ['orders:read'] });
@@ -262,14 +266,14 @@ describeEachDialect('tenant isolation: admin API, per entity', (dialect) => {
     assert.ok(rootEvents.every((e: any) => e.tenant_id === 'default' || e.tenant_id === null));
     assert.ok(acmeEvents.every((e: any) => e.tenant_id === 'acme'));
     assert.ok(otherEvents.every((e: any) => e.tenant_id === 'other'));
-    assert.deepEqual(
-      otherEvents.map((e: any) => e.action).sort(),
-      ['key.rotate', 'tenant.create'],
-    );
+    assert.deepEqual(otherEvents.map((e: any) => e.action).sort(), ['key.rotate', 'tenant.create']);
     for (const owner of both()) {
       const own = owner.tenant === 'acme' ? acmeEvents : rootEvents;
       for (const id of [owner.sa.id, owner.client.clientId, owner.api.id, owner.grant.id]) {
-        assert.ok(own.some((e: any) => e.target_id === id), `${owner.tenant} sees its event for ${id}`);
+        assert.ok(
+          own.some((e: any) => e.target_id === id),
+          `${owner.tenant} sees its event for ${id}`,
+        );
         for (const prefix of foreignPrefixes(owner)) {
           assert.deepEqual(ok(await t.admin('GET', `${prefix}/audit-events?target_id=${encodeURIComponent(id)}`)).items, [], `${prefix} sees ${id}`);
         }
@@ -355,14 +359,24 @@ describeEachDialect('tenant isolation: token endpoint, JWKS and discovery', (dia
     const acmeKids = await kids('/t/acme/.well-known/jwks.json');
     const other = await kids('/t/other/.well-known/jwks.json');
     assert.ok(root.length > 0 && acmeKids.length > 0 && other.length > 0);
-    assert.deepEqual(root.filter((k: string) => acmeKids.includes(k) || other.includes(k)), []);
-    assert.deepEqual(acmeKids.filter((k: string) => other.includes(k)), []);
-    assert.deepEqual(acmeKids, (await listIds(t, '/tenants/acme/keys')));
+    assert.deepEqual(
+      root.filter((k: string) => acmeKids.includes(k) || other.includes(k)),
+      [],
+    );
+    assert.deepEqual(
+      acmeKids.filter((k: string) => other.includes(k)),
+      [],
+    );
+    assert.deepEqual(acmeKids, await listIds(t, '/tenants/acme/keys'));
   });
 
   it("discovery of acme names acme's issuer, in both the path and the RFC 8414 path-insertion form", async () => {
     const issuer = `${t.publicUrl}/t/acme`;
-    for (const path of ['/t/acme/.well-known/openid-configuration', '/t/acme/.well-known/oauth-authorization-server', '/.well-known/oauth-authorization-server/t/acme']) {
+    for (const path of [
+      '/t/acme/.well-known/openid-configuration',
+      '/t/acme/.well-known/oauth-authorization-server',
+      '/.well-known/oauth-authorization-server/t/acme',
+    ]) {
       const doc = ok(await t.publicFetch(path));
       assert.equal(doc.issuer, issuer, path);
       assert.equal(doc.token_endpoint, `${issuer}/oauth2/token`, path);
@@ -393,10 +407,15 @@ describeEachDialect('tenant isolation: a tenant-limited admin token', (dialect) 
     assert.equal(limited.tenant, 'acme');
     const sa = created(await t.admin('POST', '/tenants/acme/service-accounts?reason=self-service', { user_name: 'acme-job' }, as()));
     const scim = created(
-      await t.admin('POST', '/tenants/acme/api/v1/resources/cid/ServiceAccount', '{"userName":"acme-scim"}', { ...as(), headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      await t.admin('POST', '/tenants/acme/api/v1/resources/cid/ServiceAccount', '{"userName":"acme-scim"}', {
+        ...as(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
     );
     assert.equal(scim.user_name, 'acme-scim');
-    const client = created(await t.admin('POST', '/tenants/acme/clients', { client_id: 'acme-ops-client', service_account_id: sa.id, audience: ['https://acme.api/'] }, as()));
+    const client = created(
+      await t.admin('POST', '/tenants/acme/clients', { client_id: 'acme-ops-client', service_account_id: sa.id, audience: ['https://acme.api/'] }, as()),
+    );
     created(await t.admin('POST', '/tenants/acme/client', { client_id: 'acme-alias-client' }, as()));
     ok(await t.admin('PATCH', `/tenants/acme/clients/${client.client_id}`, { client_name: 'Ops' }, as()));
     const secret = created(await t.admin('POST', `/tenants/acme/clients/${client.client_id}/secrets`, {}, as()));
@@ -417,22 +436,21 @@ describeEachDialect('tenant isolation: a tenant-limited admin token', (dialect) 
     assert.equal(token.status, 200, token.text);
     assert.equal(token.body.scope, 'r');
 
-    const events = ok(await t.admin('GET', `/tenants/acme/audit-events?actor=${encodeURIComponent(`admin-token:${limited.id}`)}&limit=200`, undefined, as())).items;
-    assert.deepEqual(
-      events.map((e: any) => e.action).sort(),
-      [
-        'api.create',
-        'client.create',
-        'client.create',
-        'client.secret.create',
-        'client.secret.delete',
-        'client.update',
-        'grant.create',
-        'key.rotate',
-        'service_account.create',
-        'service_account.create',
-      ],
-    );
+    const events = ok(
+      await t.admin('GET', `/tenants/acme/audit-events?actor=${encodeURIComponent(`admin-token:${limited.id}`)}&limit=200`, undefined, as()),
+    ).items;
+    assert.deepEqual(events.map((e: any) => e.action).sort(), [
+      'api.create',
+      'client.create',
+      'client.create',
+      'client.secret.create',
+      'client.secret.delete',
+      'client.update',
+      'grant.create',
+      'key.rotate',
+      'service_account.create',
+      'service_account.create',
+    ]);
     assert.equal(events.find((e: any) => e.target_id === sa.id).reason, 'self-service');
   });
 
@@ -495,12 +513,14 @@ describeEachDialect('tenant isolation: a tenant-limited admin token', (dialect) 
     assertProblem(await t.admin('DELETE', '/tenants/acme', undefined, as()), forbidden('/tenants/acme'));
     assertProblem(await t.admin('GET', '/tenants/acme-two'), { status: 404, detail: 'tenant "acme-two" does not exist', instance: '/tenants/acme-two' });
     assert.deepEqual(
-      ok(await t.admin('GET', '/admin-tokens')).items.map((x: any) => x.name).sort(),
+      ok(await t.admin('GET', '/admin-tokens'))
+        .items.map((x: any) => x.name)
+        .sort(),
       ['acme-ops', 'bootstrap (TESSERA_ADMIN_TOKEN)'],
     );
   });
 
-  it("stops working when its tenant is deleted", async () => {
+  it('stops working when its tenant is deleted', async () => {
     created(await t.admin('POST', '/tenants', { id: 'short' }));
     const short = created(await t.admin('POST', '/admin-tokens', { name: 'short-ops', tenant: 'short' }));
     assert.equal((await t.admin('GET', '/tenants/short/clients', undefined, { token: short.token })).status, 200);

@@ -61,7 +61,10 @@ describeEachDialect('token activity: counted in memory, flushed once a minute, a
     // The same under the tenant path; one client alone with client_id.
     assert.deepEqual(ok(await t.admin('GET', '/tenants/default/token-activity')), report);
     const onlyB = ok(await t.admin('GET', '/token-activity?client_id=job-b'));
-    assert.deepEqual(onlyB.clients.map((c: any) => c.client_id), ['job-b']);
+    assert.deepEqual(
+      onlyB.clients.map((c: any) => c.client_id),
+      ['job-b'],
+    );
     assert.deepEqual(onlyB.totals, { issued: 1, auth_failures: 0, other_refusals: 1 });
     // `last`: the range ends with the current minute and covers that many seconds.
     const lastHour = ok(await t.admin('GET', '/token-activity?last=3600'));
@@ -87,7 +90,9 @@ describeEachDialect('token activity: counted in memory, flushed once a minute, a
       { at: fiveAfter, issued: 3, auth_failures: 0, other_refusals: 0 },
     ]);
     // Coarser buckets sum the minutes, aligned on the epoch.
-    const coarse = ok(await t.admin('GET', `/token-activity?bucket=3600&from=${encodeURIComponent(START)}&to=${encodeURIComponent(new Date(clock.now()).toISOString())}`));
+    const coarse = ok(
+      await t.admin('GET', `/token-activity?bucket=3600&from=${encodeURIComponent(START)}&to=${encodeURIComponent(new Date(clock.now()).toISOString())}`),
+    );
     assert.equal(coarse.bucket, 3600);
     assert.equal(coarse.from, START);
     assert.equal(coarse.to, '2030-01-01T11:00:00.000Z');
@@ -191,7 +196,12 @@ describeEachDialect('token activity: counted in memory, flushed once a minute, a
     const later = manualClock(new Date(Date.parse(START) + 31 * 24 * 3600_000).toISOString());
     const purger = new TokenActivity(t.server.deps.store.db, later, slots);
     await purger.flush();
-    const all = ok(await t.admin('GET', `/token-activity?from=${encodeURIComponent(START)}&to=${encodeURIComponent(new Date(Date.parse(START) + 30 * 24 * 3600_000).toISOString())}`));
+    const all = ok(
+      await t.admin(
+        'GET',
+        `/token-activity?from=${encodeURIComponent(START)}&to=${encodeURIComponent(new Date(Date.parse(START) + 30 * 24 * 3600_000).toISOString())}`,
+      ),
+    );
     assert.deepEqual(all.clients, []);
   });
 

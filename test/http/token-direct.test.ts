@@ -70,7 +70,11 @@ describeEachDialect('token endpoint: the direct path and Fastify answer alike', 
   });
 
   it('takes the form content type in any case and with a charset', async () => {
-    for (const type of ['Application/X-WWW-Form-Urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'application/x-www-form-urlencoded;charset=UTF-8']) {
+    for (const type of [
+      'Application/X-WWW-Form-Urlencoded',
+      'application/x-www-form-urlencoded; charset=utf-8',
+      'application/x-www-form-urlencoded;charset=UTF-8',
+    ]) {
       const res = await post(form, { authorization: auth(), 'content-type': type });
       assert.equal(res.status, 200, `${type}: ${res.text}`);
     }
@@ -80,7 +84,12 @@ describeEachDialect('token endpoint: the direct path and Fastify answer alike', 
     const query = await post(form, { authorization: auth(), 'content-type': 'application/x-www-form-urlencoded' }, `${url}?client_id=direct`);
     assert.equal(query.status, 400);
     assert.equal(query.body.error_description, 'Send parameters in the request body, not in the query string.');
-    const chunked = await rawRequest(url, { method: 'POST', headers: { authorization: auth(), 'content-type': 'application/x-www-form-urlencoded' }, body: form, chunked: true });
+    const chunked = await rawRequest(url, {
+      method: 'POST',
+      headers: { authorization: auth(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+      chunked: true,
+    });
     assert.equal(chunked.status, 200, chunked.text);
     const tooLarge = await post(`${form}&pad=${'x'.repeat(70 * 1024)}`, { authorization: auth(), 'content-type': 'application/x-www-form-urlencoded' });
     assert.equal(tooLarge.status, 413);

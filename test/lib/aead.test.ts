@@ -28,7 +28,8 @@ describe('sealed values (AES-256-GCM)', () => {
 
   it('refuses an authentication tag shorter than 16 bytes before decrypting, even a prefix of the right one', () => {
     const sealed = seal(key, 'private', AAD);
-    for (const bytes of [4, 8, 12, 13, 15]) assertRefused(withTagOf(sealed, bytes), 'malformed', new RegExp(`^the authentication tag is ${bytes} bytes, not 16$`));
+    for (const bytes of [4, 8, 12, 13, 15])
+      assertRefused(withTagOf(sealed, bytes), 'malformed', new RegExp(`^the authentication tag is ${bytes} bytes, not 16$`));
   });
 
   it('refuses a wrong key and another context (a sealed value copied to another row) as an authentication failure', () => {

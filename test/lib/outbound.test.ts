@@ -86,7 +86,9 @@ describe('outbound: the allow list', () => {
   });
 
   it('names the first entry that is none of them', () => {
-    assert.throws(() => AllowList.parse('10.0.0.0/8,https://keys.internal'), { message: '"https://keys.internal" is not a host name, IP address or CIDR range' });
+    assert.throws(() => AllowList.parse('10.0.0.0/8,https://keys.internal'), {
+      message: '"https://keys.internal" is not a host name, IP address or CIDR range',
+    });
     assert.throws(() => AllowList.parse('10.0.0.0/40'), { message: '"10.0.0.0/40" is not a host name, IP address or CIDR range' });
     assert.throws(() => AllowList.parse('*.internal'), { message: '"*.internal" is not a host name, IP address or CIDR range' });
   });
@@ -103,11 +105,28 @@ describe('outbound: checks before anything is registered', () => {
   it('refuses literal and resolved addresses that are not public, unless allowed; tolerates a host that does not resolve yet', async () => {
     const o = outbound('', { resolve: dns({ 'internal.example': ['203.0.113.9'], 'mixed.example': ['8.8.8.8', '10.1.1.1'], 'public.example': ['8.8.4.4'] }) });
     assert.equal(await o.refusal('https://127.0.0.1/jwks'), 'address 127.0.0.1 is loopback (127.0.0.0/8) and not in THE_ALLOW_LIST');
-    assert.equal(await o.refusal('https://[::ffff:127.0.0.1]/jwks'), 'address ::ffff:7f00:1 (as 127.0.0.1) is loopback (127.0.0.0/8) and not in THE_ALLOW_LIST');
-    assert.equal(await o.refusal('https://169.254.169.254/latest/meta-data'), 'address 169.254.169.254 is link-local (169.254.0.0/16) and not in THE_ALLOW_LIST');
-    assert.equal(await o.refusal('https://2130706433/jwks'), 'address 127.0.0.1 is loopback (127.0.0.0/8) and not in THE_ALLOW_LIST', 'URL parsing normalises 2130706433');
-    assert.equal(await o.refusal('https://internal.example/jwks'), 'internal.example resolves to 203.0.113.9, which is documentation (203.0.113.0/24) and not in THE_ALLOW_LIST');
-    assert.equal(await o.refusal('https://mixed.example/jwks'), 'mixed.example resolves to 10.1.1.1, which is private (10.0.0.0/8) and not in THE_ALLOW_LIST', 'one bad address is enough');
+    assert.equal(
+      await o.refusal('https://[::ffff:127.0.0.1]/jwks'),
+      'address ::ffff:7f00:1 (as 127.0.0.1) is loopback (127.0.0.0/8) and not in THE_ALLOW_LIST',
+    );
+    assert.equal(
+      await o.refusal('https://169.254.169.254/latest/meta-data'),
+      'address 169.254.169.254 is link-local (169.254.0.0/16) and not in THE_ALLOW_LIST',
+    );
+    assert.equal(
+      await o.refusal('https://2130706433/jwks'),
+      'address 127.0.0.1 is loopback (127.0.0.0/8) and not in THE_ALLOW_LIST',
+      'URL parsing normalises 2130706433',
+    );
+    assert.equal(
+      await o.refusal('https://internal.example/jwks'),
+      'internal.example resolves to 203.0.113.9, which is documentation (203.0.113.0/24) and not in THE_ALLOW_LIST',
+    );
+    assert.equal(
+      await o.refusal('https://mixed.example/jwks'),
+      'mixed.example resolves to 10.1.1.1, which is private (10.0.0.0/8) and not in THE_ALLOW_LIST',
+      'one bad address is enough',
+    );
     assert.equal(await o.refusal('http://public.example/jwks'), 'http is only for hosts and addresses in THE_ALLOW_LIST; use https');
     assert.equal(await o.refusal('http://not-yet.example/jwks'), 'http is only for hosts and addresses in THE_ALLOW_LIST; use https');
     assert.equal(await o.refusal('https://public.example/jwks'), null);
@@ -116,7 +135,13 @@ describe('outbound: checks before anything is registered', () => {
 
   it('accepts what the allow list names, over http too', async () => {
     const o = outbound('127.0.0.1,10.0.0.0/8,internal.example', { resolve: dns({ 'internal.example': ['192.168.9.9'], 'ten.example': ['10.2.3.4'] }) });
-    for (const url of ['http://127.0.0.1:8080/jwks', 'https://[::ffff:127.0.0.1]/jwks', 'http://10.9.9.9/jwks', 'http://internal.example/jwks', 'http://ten.example/jwks']) {
+    for (const url of [
+      'http://127.0.0.1:8080/jwks',
+      'https://[::ffff:127.0.0.1]/jwks',
+      'http://10.9.9.9/jwks',
+      'http://internal.example/jwks',
+      'http://ten.example/jwks',
+    ]) {
       assert.equal(await o.refusal(url), null, url);
     }
     assert.equal(await o.refusal('http://127.0.0.2/jwks'), 'address 127.0.0.2 is loopback (127.0.0.0/8) and not in THE_ALLOW_LIST');
@@ -219,8 +244,29 @@ describe('outbound: https to a pinned address', () => {
     const seen: string[] = [];
     try {
       // A certificate for the name, from a key server nobody trusts.
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=keys.pinned.test',
-        '-addext', 'subjectAltName=DNS:keys.pinned.test', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=keys.pinned.test',
+          '-addext',
+          'subjectAltName=DNS:keys.pinned.test',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
       const server = createTlsServer(
         {
           key: readFileSync(join(dir, 'key.pem')),

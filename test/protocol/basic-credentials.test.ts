@@ -27,7 +27,8 @@ describe('HTTP Basic client credentials (RFC 6749 §2.3.1, RFC 7617)', () => {
     for (const value of bad) {
       assert.throws(
         () => parseBasicCredentials(value, REALM),
-        (err: any) => err.code === 'invalid_client' && /not base64/.test(err.detail ?? err.message) && /Basic realm=/.test(err.headers?.['www-authenticate'] ?? ''),
+        (err: any) =>
+          err.code === 'invalid_client' && /not base64/.test(err.detail ?? err.message) && /Basic realm=/.test(err.headers?.['www-authenticate'] ?? ''),
         value,
       );
     }

@@ -75,7 +75,12 @@ describe('token endpoint: DPoP (RFC 9449)', () => {
       assert.equal(res.body.token_type, 'DPoP');
       assert.equal(res.headers.get('cache-control'), 'no-store');
       const jwks = createRemoteJWKSet(new URL(`${t.publicUrl}/.well-known/jwks.json`));
-      const { payload } = await jwtVerify(res.body.access_token, jwks, { issuer: t.publicUrl, audience: AUD, typ: 'at+jwt', currentDate: new Date(clock.now()) });
+      const { payload } = await jwtVerify(res.body.access_token, jwks, {
+        issuer: t.publicUrl,
+        audience: AUD,
+        typ: 'at+jwt',
+        currentDate: new Date(clock.now()),
+      });
       assert.deepEqual(payload.cnf, { jkt: await calculateJwkThumbprint(prover.publicJwk, 'sha256') });
     });
   }
@@ -85,13 +90,18 @@ describe('token endpoint: DPoP (RFC 9449)', () => {
   });
 
   it('compares htu with the URL the request was made to, ignoring query and fragment', async () => {
-    assertTokenFor(await withProof(await dpopProof(key, clock, { htu: `${t.publicUrl}/oauth/token` }), '/oauth/token'), client.clientId, { jkt: keyJkt, what: 'the alias path' });
+    assertTokenFor(await withProof(await dpopProof(key, clock, { htu: `${t.publicUrl}/oauth/token` }), '/oauth/token'), client.clientId, {
+      jkt: keyJkt,
+      what: 'the alias path',
+    });
     assertTokenFor(await withProof(await dpopProof(key, clock, { htu: `${tokenUrl}?x=1#frag` })), client.clientId, { jkt: keyJkt });
     assert.equal((await t.admin('POST', '/tenants', { id: 'dpop-tenant' })).status, 201);
     const tc = await createClient(t, { audience: [AUD] }, 'dpop-tenant');
     const issuer = `${t.publicUrl}/t/dpop-tenant`;
     const tenantAuth = { authorization: basic(tc.clientId, tc.secret) };
-    assertTokenFor(await withProof(await dpopProof(key, clock, { htu: `${issuer}/oauth2/token` }), '/t/dpop-tenant/oauth2/token', tenantAuth), tc.clientId, { jkt: keyJkt });
+    assertTokenFor(await withProof(await dpopProof(key, clock, { htu: `${issuer}/oauth2/token` }), '/t/dpop-tenant/oauth2/token', tenantAuth), tc.clientId, {
+      jkt: keyJkt,
+    });
     assertInvalidProof(await withProof(await proof(), '/t/dpop-tenant/oauth2/token', tenantAuth), 'The DPoP proof htu does not match the request URL.');
   });
 
@@ -133,9 +143,15 @@ describe('token endpoint: DPoP (RFC 9449)', () => {
     assertInvalidProof(await withProof(await dpopProof(key, clock, { htu: tokenUrl, signWith: other })), 'The DPoP proof signature is invalid.');
     assertInvalidProof(await withProof(await proof({}, { typ: 'JWT' })), 'The DPoP proof must have typ dpop+jwt.');
     assertInvalidProof(await withProof(await proof({}, { typ: undefined })), 'The DPoP proof must have typ dpop+jwt.');
-    assertTokenFor(await withProof(await proof({}, { typ: 'application/DPoP+JWT' })), client.clientId, { jkt: keyJkt, what: 'typ is a media type: case-insensitive, application/ optional' });
+    assertTokenFor(await withProof(await proof({}, { typ: 'application/DPoP+JWT' })), client.clientId, {
+      jkt: keyJkt,
+      what: 'typ is a media type: case-insensitive, application/ optional',
+    });
     assertInvalidProof(await withProof(await proof({}, { jwk: undefined })), 'The DPoP proof must carry its public key in the jwk header.');
-    assertInvalidProof(await withProof(await proof({}, { jwk: (await testKey('RS256')).publicJwk })), 'The jwk header of the DPoP proof does not match its alg.');
+    assertInvalidProof(
+      await withProof(await proof({}, { jwk: (await testKey('RS256')).publicJwk })),
+      'The jwk header of the DPoP proof does not match its alg.',
+    );
     const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const claims = { jti: 'none-1', htm: 'POST', htu: tokenUrl, iat: Math.floor(clock.now() / 1000) };
     assertInvalidProof(

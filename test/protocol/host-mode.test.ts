@@ -8,14 +8,11 @@ import { basic, decodeJwt, startTessera, type TestTessera } from '../helpers/tes
 function withHost(base: string, path: string, host: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
   const url = new URL(path, base);
   return new Promise<{ status: number; body: any }>((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: init.method ?? 'GET', headers: { ...init.headers, host } },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
-      },
-    );
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: init.method ?? 'GET', headers: { ...init.headers, host } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
     req.on('error', reject);
     req.end(init.body);
   });
@@ -29,7 +26,7 @@ describe('host mode (TESSERA_TENANT_HOST)', () => {
   });
   after(() => t.close());
 
-  it("serves each tenant on its own host, with that host as the issuer", async () => {
+  it('serves each tenant on its own host, with that host as the issuer', async () => {
     const meta = await withHost(t.publicUrl, '/.well-known/oauth-authorization-server', 'acme.auth.example.test');
     assert.equal(meta.status, 200);
     assert.equal(meta.body.issuer, 'https://acme.auth.example.test');

@@ -231,7 +231,10 @@ describe('introspection (RFC 7662)', () => {
     assert.equal(rotated.status, 201, rotated.text);
     assert.notEqual(rotated.body.kid, oldKid);
     const jwks = ok(await t.publicFetch('/.well-known/jwks.json'));
-    assert.ok(jwks.keys.some((k: any) => k.kid === oldKid), 'the retired key is still published');
+    assert.ok(
+      jwks.keys.some((k: any) => k.kid === oldKid),
+      'the retired key is still published',
+    );
     assertIntrospection(await introspect(t, api, token), activeBody(token));
     const fresh = await issueToken(t, job);
     assert.equal(decodeJwt(fresh).header.kid, rotated.body.kid);
@@ -259,7 +262,11 @@ describe('introspection (RFC 7662)', () => {
       assert.deepEqual(res.body, INVALID_CLIENT);
       assert.equal(res.headers.get('www-authenticate'), null, 'no Basic challenge when Basic was not used');
     }
-    const both = await t.form('/oauth2/introspect', { token, client_id: api.clientId, client_secret: api.secret }, { authorization: basic(api.clientId, api.secret) });
+    const both = await t.form(
+      '/oauth2/introspect',
+      { token, client_id: api.clientId, client_secret: api.secret },
+      { authorization: basic(api.clientId, api.secret) },
+    );
     assert.equal(both.status, 400);
     assert.deepEqual(both.body, { error: 'invalid_request', error_description: 'Use exactly one client authentication method.' });
   });

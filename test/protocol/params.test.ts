@@ -13,11 +13,14 @@ describe('form bodies', () => {
   });
 
   it('decodes percent-encoding and plus signs as URLSearchParams does', () => {
-    assert.deepEqual([...formPairs('scope=a+b&aud=https%3A%2F%2Fapi.test%2F&x=%zz')], [
-      ['scope', 'a b'],
-      ['aud', 'https://api.test/'],
-      ['x', '%zz'],
-    ]);
+    assert.deepEqual(
+      [...formPairs('scope=a+b&aud=https%3A%2F%2Fapi.test%2F&x=%zz')],
+      [
+        ['scope', 'a b'],
+        ['aud', 'https://api.test/'],
+        ['x', '%zz'],
+      ],
+    );
   });
 
   it('keeps repeated parameters and drops empty ones (RFC 6749 §3.1)', async () => {

@@ -69,7 +69,10 @@ describe('token endpoint: private_key_jwt (RFC 7523) with inline jwks', () => {
       assertTokenFor(await token(await sign(keys.ES256, { aud: audience })), clientId, { what: JSON.stringify(audience) });
     }
     assertTokenFor(await token(await sign(keys.ES256), { client_id: clientId }), clientId);
-    assertTokenFor(await t.form('/oauth/token', { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: await sign(keys.RS256) }), clientId);
+    assertTokenFor(
+      await t.form('/oauth/token', { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: await sign(keys.RS256) }),
+      clientId,
+    );
   });
 
   it('refuses wrong iss, sub, aud and a client_id that differs from the assertion', async () => {
@@ -109,7 +112,10 @@ describe('token endpoint: private_key_jwt (RFC 7523) with inline jwks', () => {
     assertTokenFor(await token(once), clientId);
     assertInvalidClient(await token(once), 'the same assertion again');
     assertInvalidClient(await token(await sign(keys.ES256, { jti: 'single-use-1' })), 'a new assertion reusing the jti');
-    assert.ok(t.logs.some((l) => l.includes('replayed (jti \\"single-use-1\\")')), 'the private detail is logged');
+    assert.ok(
+      t.logs.some((l) => l.includes('replayed (jti \\"single-use-1\\")')),
+      'the private detail is logged',
+    );
   });
 
   it('refuses a key the client did not register, an unknown kid, alg none, HS256 and a wrong alg header', async () => {
@@ -155,7 +161,12 @@ describe('token endpoint: private_key_jwt (RFC 7523) with inline jwks', () => {
     const both = await token(await sign(keys.ES256), {}, { authorization: basic(clientId, 'x') });
     assert.equal(both.status, 400);
     assert.deepEqual(both.body, { error: 'invalid_request', error_description: 'Use exactly one client authentication method.' });
-    await createClient(t, { client_id: 'paused-signer', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [keys.ES256.publicJwk] }, audience: [AUD] });
+    await createClient(t, {
+      client_id: 'paused-signer',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [keys.ES256.publicJwk] },
+      audience: [AUD],
+    });
     assert.equal((await t.admin('PATCH', '/clients/paused-signer', { active: false })).status, 200);
     assertInvalidClient(await token(await clientAssertion(keys.ES256, clock, { clientId: 'paused-signer', audience: t.publicUrl })), 'disabled');
   });
@@ -191,7 +202,12 @@ describe('token endpoint: private_key_jwt replay across processes', () => {
     let second: TestTessera | undefined;
     try {
       const key = await testKey('ES256', 'shared');
-      await createClient(first, { client_id: 'shared-signer', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [key.publicJwk] }, audience: [AUD] });
+      await createClient(first, {
+        client_id: 'shared-signer',
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [key.publicJwk] },
+        audience: [AUD],
+      });
       second = await startTessera({ clock, env, dataDir: first.dataDir });
       const assertion = await clientAssertion(key, clock, { clientId: 'shared-signer', audience: 'https://auth.shared.test' });
       const params = { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: assertion };
@@ -282,7 +298,10 @@ describe('token endpoint: private_key_jwt with jwks_uri', () => {
       const id = `broken${path.replace(/\W/g, '-')}`;
       await register(id, path);
       assertInvalidClient(await request(id, k1), path);
-      assert.ok(t.logs.some((l) => l.includes(`keys of client ${id} unavailable`) && l.includes(detail)), `${path}: log says ${detail}`);
+      assert.ok(
+        t.logs.some((l) => l.includes(`keys of client ${id} unavailable`) && l.includes(detail)),
+        `${path}: log says ${detail}`,
+      );
     }
   });
 

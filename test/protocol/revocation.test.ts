@@ -117,7 +117,10 @@ describe('revocation (RFC 7009) and the revocation feed', () => {
     assert.deepEqual(res.body, { error: 'unauthorized_client', error_description: 'The token was not issued to this client.' });
     assert.equal(res.headers.get('cache-control'), 'no-store');
     assert.equal(await isActive(t, other, token), true);
-    assert.deepEqual((await feedOk(t)).body.revoked.filter((r: any) => r.jti === decodeJwt(token).payload.jti), []);
+    assert.deepEqual(
+      (await feedOk(t)).body.revoked.filter((r: any) => r.jti === decodeJwt(token).payload.jti),
+      [],
+    );
     // Once the token is expired it is no longer anyone's: 200, as for any invalid token.
     clock.advance(3600 * 1000);
     assertRevoked(await revoke(t, other, token));
@@ -270,7 +273,7 @@ describe('admin: POST /clients/{client_id}/revoke-tokens', () => {
     const res = ok(await t.admin('POST', '/tenants/acme/clients/orders-job/revoke-tokens?reason=acme'));
     assert.equal(res.client_id, 'orders-job');
     assert.equal(await isActive(t, acmeRs, acmeToken, 'acme'), false);
-    assert.equal(await isActive(t, rs, dfltToken), true, "the same client id in default is untouched");
+    assert.equal(await isActive(t, rs, dfltToken), true, 'the same client id in default is untouched');
     assert.equal((await feedOk(t)).etag, dfltFeed.etag);
     const acmeFeed = await feedOk(t, 'acme');
     assert.deepEqual(acmeFeed.body, {

@@ -100,9 +100,13 @@ describeEachDialect('token endpoint: client_credentials', (dialect) => {
   });
 
   it('requires exactly one client authentication method', async () => {
-    const both = await t.form('/oauth2/token', { ...cc, client_id: client.clientId, client_secret: client.secret }, {
-      authorization: basic(client.clientId, client.secret),
-    });
+    const both = await t.form(
+      '/oauth2/token',
+      { ...cc, client_id: client.clientId, client_secret: client.secret },
+      {
+        authorization: basic(client.clientId, client.secret),
+      },
+    );
     assert.equal(both.status, 400);
     assert.deepEqual(both.body, { error: 'invalid_request', error_description: 'Use exactly one client authentication method.' });
     const neither = await t.form('/oauth2/token', { ...cc, client_id: client.clientId });
@@ -403,7 +407,10 @@ describeEachDialect('token endpoint: signing algorithms per tenant', (dialect) =
       const c = requests[i]!;
       assert.equal(res.status, 200, res.text);
       const issuer = `${t.publicUrl}/t/${c.tenant}`;
-      const { payload, protectedHeader } = await jwtVerify(res.body.access_token, createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`)), { issuer, typ: 'at+jwt' });
+      const { payload, protectedHeader } = await jwtVerify(res.body.access_token, createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`)), {
+        issuer,
+        typ: 'at+jwt',
+      });
       assert.equal(protectedHeader.alg, c.alg);
       assert.equal(payload.client_id, c.clientId, 'the token of the client that asked');
       jtis.add(String(payload.jti));

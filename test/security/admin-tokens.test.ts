@@ -115,7 +115,10 @@ describeEachDialect('admin tokens: the environment token follows TESSERA_ADMIN_T
       assert.equal(await works(b, other.token), true);
       assert.deepEqual(await environmentRows(b), []);
       const deleted = ok(await b.admin('GET', '/audit-events?action=admin_token.delete&actor=system', undefined, { token: other.token }));
-      assert.ok(deleted.items.some((e: any) => e.details.name === ENVIRONMENT_NAME && e.reason === 'bootstrap'), 'the deletion is audited');
+      assert.ok(
+        deleted.items.some((e: any) => e.details.name === ENVIRONMENT_NAME && e.reason === 'bootstrap'),
+        'the deletion is audited',
+      );
     });
     // The environment's token as the only one left...
     await during(store.start(value), async (c) => {
@@ -145,7 +148,7 @@ describeEachDialect('admin tokens: digests at rest', (dialect) => {
     store.remove();
   });
 
-  it("stores an operator-chosen token as an HMAC under a key derived from TESSERA_SECRET, never as its value or its plain SHA-256", async () => {
+  it('stores an operator-chosen token as an HMAC under a key derived from TESSERA_SECRET, never as its value or its plain SHA-256', async () => {
     const record = (await rows(t)).find((r) => r.name === ENVIRONMENT_NAME);
     assert.notEqual(record!.digest, sha256Hex(value), 'not the plain SHA-256 of the value');
     assert.equal(record!.digest_kind, 'hmac-sha256');
@@ -165,10 +168,18 @@ describeEachDialect('admin tokens: digests at rest', (dialect) => {
   it('refuses the value when its stored HMAC was made under another TESSERA_SECRET', async () => {
     const record = (await rows(t)).find((r) => r.name === ENVIRONMENT_NAME);
     const otherKey = deriveKey(randomBytes(32), 'tessera admin-token digest v1');
-    await t.server.deps.store.db.updateTable('admin_tokens').set({ digest: hmacSha256Hex(otherKey, value) }).where('id', '=', record!.id).execute();
+    await t.server.deps.store.db
+      .updateTable('admin_tokens')
+      .set({ digest: hmacSha256Hex(otherKey, value) })
+      .where('id', '=', record!.id)
+      .execute();
     assert.equal(await works(t, value), false);
     // A plain SHA-256 of the value in an HMAC row is no way in either.
-    await t.server.deps.store.db.updateTable('admin_tokens').set({ digest: sha256Hex(value) }).where('id', '=', record!.id).execute();
+    await t.server.deps.store.db
+      .updateTable('admin_tokens')
+      .set({ digest: sha256Hex(value) })
+      .where('id', '=', record!.id)
+      .execute();
     assert.equal(await works(t, value), false);
   });
 });
@@ -231,7 +242,13 @@ describeEachDialect('admin tokens: migration 0006 from a database of the previou
     const old = openStore(store.env.TESSERA_DATABASE_URL);
     try {
       await migrateUpTo(old.db, '0005_token_activity');
-      const token = (id: string, name: string, value: string) => ({ id, tenant_id: null, name, digest: sha256Hex(value), created_at: '2026-01-01T00:00:00.000Z' });
+      const token = (id: string, name: string, value: string) => ({
+        id,
+        tenant_id: null,
+        name,
+        digest: sha256Hex(value),
+        created_at: '2026-01-01T00:00:00.000Z',
+      });
       const audited = (id: string, actor: string, reason: string | null) => ({
         id: `ev_${id}`,
         tenant_id: null,
@@ -255,7 +272,12 @@ describeEachDialect('admin tokens: migration 0006 from a database of the previou
         .execute();
       await db
         .insertInto('audit_events')
-        .values([audited('at_0001', 'admin-token:at_0000', null), audited('at_0002', 'system', 'bootstrap'), audited('at_0003', 'system', 'bootstrap'), audited('at_0004', 'local-operator', null)])
+        .values([
+          audited('at_0001', 'admin-token:at_0000', null),
+          audited('at_0002', 'system', 'bootstrap'),
+          audited('at_0003', 'system', 'bootstrap'),
+          audited('at_0004', 'local-operator', null),
+        ])
         .execute();
     } finally {
       await old.close();

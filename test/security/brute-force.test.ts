@@ -215,7 +215,10 @@ describe('BruteForceGuard', () => {
     assert.equal(lockouts.length, 0);
     // The newest entries are remembered: three failures of a fresh id still lock it.
     for (let i = 0; i < 3; i++) guard.recordFailure(attempt('192.0.2.1', 'target'));
-    assert.throws(() => guard.assertAllowed(attempt('198.51.100.1', 'target')), (err: OAuthError) => err.status === 429);
+    assert.throws(
+      () => guard.assertAllowed(attempt('198.51.100.1', 'target')),
+      (err: OAuthError) => err.status === 429,
+    );
     assert.deepEqual(
       lockouts.map((l) => l.target),
       ['address:192.0.2.1', 'targ…(6 chars)'],
@@ -228,7 +231,10 @@ describe('BruteForceGuard', () => {
     guard.recordFailure(attempt('192.0.2.1', 'target'));
     guard.recordFailure(attempt('192.0.2.2', 'target'));
     for (let i = 0; i < 1000; i++) guard.recordFailure(attempt(`10.0.${i >> 8}.${i & 255}`, `spray-${i}`));
-    assert.throws(() => guard.assertAllowed(attempt('203.0.113.1', 'target')), (err: OAuthError) => err.status === 429);
+    assert.throws(
+      () => guard.assertAllowed(attempt('203.0.113.1', 'target')),
+      (err: OAuthError) => err.status === 429,
+    );
   });
 
   it('forgets failures older than the window', () => {
@@ -241,7 +247,10 @@ describe('BruteForceGuard', () => {
     guard.assertAllowed(attempt('192.0.2.1', 'c'));
     guard.recordFailure(attempt('192.0.2.1', 'c'));
     guard.recordFailure(attempt('192.0.2.1', 'c'));
-    assert.throws(() => guard.assertAllowed(attempt('192.0.2.1')), (err: OAuthError) => err.headers['retry-after'] === '60');
+    assert.throws(
+      () => guard.assertAllowed(attempt('192.0.2.1')),
+      (err: OAuthError) => err.headers['retry-after'] === '60',
+    );
   });
 
   it('counts an IPv4 peer of a dual-stack socket as its IPv4 address', () => {

@@ -51,7 +51,7 @@ describeEachDialect('connection limits: stalled requests and kept-alive connecti
 
   const form = 'application/x-www-form-urlencoded';
 
-  it("answers 408 and closes the connection when a form body to the token endpoint stalls (the direct path)", BOUNDED, async () => {
+  it('answers 408 and closes the connection when a form body to the token endpoint stalls (the direct path)', BOUNDED, async () => {
     const answer = await stallBody(t.publicUrl, postHead('/oauth2/token', form, 100, `Authorization: ${auth}\r\n`), 'grant_type=client_');
     assert.equal(answer.status, 408, JSON.stringify(answer));
     assert.equal(answer.headers.connection, 'close');

@@ -56,24 +56,56 @@ const nastyString = fc.oneof(
   { weight: 3, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   { weight: 3, arbitrary: fc.tuple(fc.string({ maxLength: 10 }), controlChar, fc.string({ maxLength: 10 })).map(([a, c, b]) => `${a}${c}${b}`) },
-  { weight: 3, arbitrary: fc.constantFrom('', ' ', 'client_credentials', 'password', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'read write', 'https://fuzz.test/', '%00', '"', '\\', '{}', '[]', 'null') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      '',
+      ' ',
+      'client_credentials',
+      'password',
+      'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      'read write',
+      'https://fuzz.test/',
+      '%00',
+      '"',
+      '\\',
+      '{}',
+      '[]',
+      'null',
+    ),
+  },
   fc.integer({ min: 1, max: 20_000 }).map((n) => 'x'.repeat(n)),
   fc.integer({ min: 1, max: 200 }).map((n) => '[{'.repeat(n)),
 );
 
 const paramName = fc.oneof(
   fc.constantFrom(
-    'grant_type', 'client_id', 'client_secret', 'scope', 'audience', 'resource', 'client_assertion', 'client_assertion_type',
-    'token', 'token_type_hint', 'user_name', 'client_name', 'identifier', 'scopes', 'expires_in', '__proto__', 'constructor',
+    'grant_type',
+    'client_id',
+    'client_secret',
+    'scope',
+    'audience',
+    'resource',
+    'client_assertion',
+    'client_assertion_type',
+    'token',
+    'token_type_hint',
+    'user_name',
+    'client_name',
+    'identifier',
+    'scopes',
+    'expires_in',
+    '__proto__',
+    'constructor',
   ),
   nastyString,
 );
 const params = fc.array(fc.tuple(paramName, nastyString), { maxLength: 12 });
 
 /** JSON nested `depth` levels, objects or arrays. */
-const deepJson = fc.tuple(fc.integer({ min: 1, max: 40_000 }), fc.boolean()).map(([depth, objects]) =>
-  objects ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}${']'.repeat(depth)}`,
-);
+const deepJson = fc
+  .tuple(fc.integer({ min: 1, max: 40_000 }), fc.boolean())
+  .map(([depth, objects]) => (objects ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}${']'.repeat(depth)}`));
 
 const multipartGarbage = fc.tuple(params, fc.boolean(), fc.string({ maxLength: 30 })).map(([entries, withFile, junk]) => {
   const parts = entries.map(([n, v]) => `--XyZ\r\nContent-Disposition: form-data; name="${n}"${withFile ? '; filename="f.txt"' : ''}\r\n\r\n${v}\r\n`);
@@ -82,7 +114,13 @@ const multipartGarbage = fc.tuple(params, fc.boolean(), fc.string({ maxLength: 3
 
 /** A token request that parses: grant_type=client_credentials and a few more parameters, some nasty. */
 const plausibleToken = fc
-  .array(fc.tuple(fc.constantFrom('scope', 'audience', 'resource', 'client_id', 'client_secret', 'extra'), fc.oneof(fc.constantFrom('read', 'https://fuzz.test/', 'fuzz-keeper'), nastyString)), { maxLength: 3 })
+  .array(
+    fc.tuple(
+      fc.constantFrom('scope', 'audience', 'resource', 'client_id', 'client_secret', 'extra'),
+      fc.oneof(fc.constantFrom('read', 'https://fuzz.test/', 'fuzz-keeper'), nastyString),
+    ),
+    { maxLength: 3 },
+  )
   .map((entries) => [['grant_type', 'client_credentials'], ...entries] as [string, string][]);
 
 const body = fc.oneof(
@@ -103,9 +141,22 @@ const contentType = fc.option(
   fc.oneof(
     { weight: 8, arbitrary: fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'multipart/form-data; boundary=XyZ') },
     fc.constantFrom(
-      'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=ISO-8859-1', 'multipart/form-data; boundary=XyZ',
-      'multipart/form-data', 'multipart/form-data; boundary=', 'application/json', 'application/json; charset=utf-8', 'application/merge-patch+json',
-      'text/plain', 'text/html', 'application/xml', 'application/jwt', '*/*', 'application/', ';', 'APPLICATION/JSON',
+      'application/x-www-form-urlencoded',
+      'application/x-www-form-urlencoded; charset=ISO-8859-1',
+      'multipart/form-data; boundary=XyZ',
+      'multipart/form-data',
+      'multipart/form-data; boundary=',
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/merge-patch+json',
+      'text/plain',
+      'text/html',
+      'application/xml',
+      'application/jwt',
+      '*/*',
+      'application/',
+      ';',
+      'APPLICATION/JSON',
     ),
     fc.string({ unit: 'grapheme-ascii', maxLength: 60 }).filter((s) => /^[\x20-\x7e]*$/.test(s)),
   ),
@@ -118,16 +169,52 @@ type Payload = readonly [string | undefined, string | Buffer | undefined];
 const publicPayload: fc.Arbitrary<Payload> = fc.oneof(
   { weight: 3, arbitrary: plausibleToken.map((e) => ['application/x-www-form-urlencoded', e.map(([n, v]) => `${encode(n)}=${encode(v)}`).join('&')] as const) },
   { weight: 2, arbitrary: plausibleToken.map((e) => ['application/json', JSON.stringify(Object.fromEntries(e))] as const) },
-  { weight: 1, arbitrary: plausibleToken.map((e) => ['multipart/form-data; boundary=XyZ', `${e.map(([n, v]) => `--XyZ\r\nContent-Disposition: form-data; name="${n}"\r\n\r\n${v}\r\n`).join('')}--XyZ--\r\n`] as const) },
+  {
+    weight: 1,
+    arbitrary: plausibleToken.map(
+      (e) =>
+        [
+          'multipart/form-data; boundary=XyZ',
+          `${e.map(([n, v]) => `--XyZ\r\nContent-Disposition: form-data; name="${n}"\r\n\r\n${v}\r\n`).join('')}--XyZ--\r\n`,
+        ] as const,
+    ),
+  },
   { weight: 6, arbitrary: fc.tuple(contentType, body) },
 );
 
 const adminField = fc.constantFrom(
-  'client_id', 'client_name', 'client_type', 'audience', 'scope', 'grant_types', 'token_endpoint_auth_method', 'service_account_id',
-  'access_token_ttl', 'active', 'jwks', 'user_name', 'userName', 'display_name', 'name', 'identifier', 'scopes', 'api_id',
-  'api_identifier', 'id', 'tenant', 'signing_alg', 'expires_in', '__proto__', 'constructor',
+  'client_id',
+  'client_name',
+  'client_type',
+  'audience',
+  'scope',
+  'grant_types',
+  'token_endpoint_auth_method',
+  'service_account_id',
+  'access_token_ttl',
+  'active',
+  'jwks',
+  'user_name',
+  'userName',
+  'display_name',
+  'name',
+  'identifier',
+  'scopes',
+  'api_id',
+  'api_identifier',
+  'id',
+  'tenant',
+  'signing_alg',
+  'expires_in',
+  '__proto__',
+  'constructor',
 );
-const adminValue = fc.oneof(nastyString, fc.array(nastyString, { maxLength: 3 }), fc.jsonValue({ maxDepth: 4 }), fc.array(fc.record({ value: nastyString, description: nastyString }), { maxLength: 3 }));
+const adminValue = fc.oneof(
+  nastyString,
+  fc.array(nastyString, { maxLength: 3 }),
+  fc.jsonValue({ maxDepth: 4 }),
+  fc.array(fc.record({ value: nastyString, description: nastyString }), { maxLength: 3 }),
+);
 
 /** Content type and body: mostly a JSON object of admin fields with odd values, else anything with anything. */
 const adminPayload: fc.Arbitrary<Payload> = fc.oneof(
@@ -145,15 +232,35 @@ const segment = fc.oneof(
 
 const query = fc.oneof(
   { weight: 6, arbitrary: fc.constant('') },
-  fc.constantFrom('?', '?client_secret=x', '?grant_type=client_credentials', '?reason=fuzz', '?reason=%00', '?limit=0', '?limit=abc', '?cursor=%zz', '?a=1&a=2'),
+  fc.constantFrom(
+    '?',
+    '?client_secret=x',
+    '?grant_type=client_credentials',
+    '?reason=fuzz',
+    '?reason=%00',
+    '?limit=0',
+    '?limit=abc',
+    '?cursor=%zz',
+    '?a=1&a=2',
+  ),
   params.map((entries) => `?${entries.map(([n, v]) => `${encode(n)}=${encode(v)}`).join('&')}`),
 );
 
 const publicPath = fc.oneof(
   { weight: 12, arbitrary: fc.constantFrom('/oauth2/token', '/oauth/token', '/t/acme/oauth2/token') },
   fc.constantFrom(
-    '/oauth2/token', '/oauth/token', '/oauth2/introspect', '/oauth2/revoke', '/oauth2/revoked', '/t/acme/oauth2/token', '/t/default/oauth2/token',
-    '/.well-known/jwks.json', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/t/acme/.well-known/jwks.json', '/',
+    '/oauth2/token',
+    '/oauth/token',
+    '/oauth2/introspect',
+    '/oauth2/revoke',
+    '/oauth2/revoked',
+    '/t/acme/oauth2/token',
+    '/t/default/oauth2/token',
+    '/.well-known/jwks.json',
+    '/.well-known/openid-configuration',
+    '/.well-known/oauth-authorization-server',
+    '/t/acme/.well-known/jwks.json',
+    '/',
   ),
   segment.map((s) => `/t/${s}/oauth2/token`),
   fc.tuple(fc.constantFrom('oauth2/introspect', 'oauth2/revoke', '.well-known/jwks.json'), segment).map(([p, s]) => `/t/${s}/${p}`),
@@ -165,10 +272,33 @@ const publicPath = fc.oneof(
 const adminPath = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('/clients', '/service-accounts', '/apis', '/grants', '/tenants', '/api/v1/resources/cid/ServiceAccount') },
   fc.constantFrom(
-    '/clients', '/client', '/clients/fuzz-target', '/clients/fuzz-target/secrets', '/clients/fuzz-target/secrets/sec_x', '/clients/fuzz-target/revoke-tokens',
-    '/service-accounts', '/service-accounts/sa_x', '/api/v1/resources/cid/ServiceAccount', '/apis', '/apis/api_x', '/grants', '/grants/gr_x',
-    '/keys', '/keys/rotate', '/audit-events', '/tenants', '/tenants/acme', '/tenants/acme/clients', '/tenants/acme/keys', '/admin-tokens',
-    '/admin-tokens/at_x', '/openapi.json', '/health/alive', '/health/ready', '/console', '/',
+    '/clients',
+    '/client',
+    '/clients/fuzz-target',
+    '/clients/fuzz-target/secrets',
+    '/clients/fuzz-target/secrets/sec_x',
+    '/clients/fuzz-target/revoke-tokens',
+    '/service-accounts',
+    '/service-accounts/sa_x',
+    '/api/v1/resources/cid/ServiceAccount',
+    '/apis',
+    '/apis/api_x',
+    '/grants',
+    '/grants/gr_x',
+    '/keys',
+    '/keys/rotate',
+    '/audit-events',
+    '/tenants',
+    '/tenants/acme',
+    '/tenants/acme/clients',
+    '/tenants/acme/keys',
+    '/admin-tokens',
+    '/admin-tokens/at_x',
+    '/openapi.json',
+    '/health/alive',
+    '/health/ready',
+    '/console',
+    '/',
   ),
   segment.map((s) => `/tenants/${s}/clients`),
   segment.map((s) => `/clients/${s}`),
@@ -223,7 +353,7 @@ interface FuzzRequest {
 
 /** Long strings cut short, so that a counterexample stays readable. */
 const short = (v: unknown) => {
-  const text = Buffer.isBuffer(v) ? `<${v.length} bytes>` : JSON.stringify(v) ?? 'undefined';
+  const text = Buffer.isBuffer(v) ? `<${v.length} bytes>` : (JSON.stringify(v) ?? 'undefined');
   return text.length > 200 ? `${text.slice(0, 200)}…(${text.length} characters)` : text;
 };
 
@@ -240,7 +370,10 @@ const request = (paths: fc.Arbitrary<string>, auth: fc.Arbitrary<string | undefi
     .map(({ payload: [contentType, body], ...r }) => ({ ...r, contentType, body }))
     .map((r) => ({
       ...r,
-      [fc.toStringMethod]: () => `{${Object.entries(r).map(([k, v]) => `${k}: ${short(v)}`).join(', ')}}`,
+      [fc.toStringMethod]: () =>
+        `{${Object.entries(r)
+          .map(([k, v]) => `${k}: ${short(v)}`)
+          .join(', ')}}`,
     }));
 
 // ---------------------------------------------------------------- checks

@@ -90,7 +90,12 @@ describe('input hardening: public listener', () => {
         'Unsupported content type; send application/x-www-form-urlencoded, multipart/form-data, application/json.',
       );
     }
-    assertOAuthError(await post('/oauth2/token', '', 'grant_type=client_credentials', auth), 415, 'invalid_request', 'Unsupported content type; send application/x-www-form-urlencoded, multipart/form-data, application/json.');
+    assertOAuthError(
+      await post('/oauth2/token', '', 'grant_type=client_credentials', auth),
+      415,
+      'invalid_request',
+      'Unsupported content type; send application/x-www-form-urlencoded, multipart/form-data, application/json.',
+    );
   });
 
   it('refuses any parameter in the query string of the token endpoint (RFC 6749 §2.3.1)', async () => {
@@ -123,12 +128,20 @@ describe('input hardening: public listener', () => {
     for (const ch of ['\u0000', '\u0001', '\t', '\n', '\r', '\u001b', '\u007f', '\u0085', '\u009f']) {
       const description = 'The scope parameter contains a control character.';
       assertOAuthError(await t.form('/oauth2/token', { ...CC, scope: `read${ch}write` }, auth), 400, ...invalidRequest(description));
-      assertOAuthError(await post('/oauth2/token', 'application/json', JSON.stringify({ ...CC, scope: `read${ch}` }), auth), 400, ...invalidRequest(description));
+      assertOAuthError(
+        await post('/oauth2/token', 'application/json', JSON.stringify({ ...CC, scope: `read${ch}` }), auth),
+        400,
+        ...invalidRequest(description),
+      );
       const multipart = new FormData();
       multipart.append('grant_type', 'client_credentials');
       multipart.append('scope', `${ch}read`);
       assertOAuthError(await post('/oauth2/token', '', multipart, auth), 400, ...invalidRequest(description));
-      assertOAuthError(await t.form('/oauth2/token', { ...CC, [`x${ch}`]: 'y' }, auth), 400, ...invalidRequest('A parameter name contains a control character.'));
+      assertOAuthError(
+        await t.form('/oauth2/token', { ...CC, [`x${ch}`]: 'y' }, auth),
+        400,
+        ...invalidRequest('A parameter name contains a control character.'),
+      );
       assertOAuthError(
         await t.form('/oauth2/token', { ...CC, client_id: client.clientId, client_secret: `${client.secret}${ch}` }),
         400,
@@ -150,7 +163,11 @@ describe('input hardening: public listener', () => {
   it('refuses deeply nested JSON with 400, never a stack overflow', async () => {
     const deep = (n: number) => `${'{"a":'.repeat(n)}"x"${'}'.repeat(n)}`;
     assertOAuthError(await post('/oauth2/token', 'application/json', deep(33), auth), 400, ...invalidRequest('The JSON request body is nested too deeply.'));
-    assertOAuthError(await post('/oauth2/token', 'application/json', `[${'['.repeat(30_000)}${']'.repeat(30_000)}]`, auth), 400, ...invalidRequest('The JSON request body is nested too deeply.'));
+    assertOAuthError(
+      await post('/oauth2/token', 'application/json', `[${'['.repeat(30_000)}${']'.repeat(30_000)}]`, auth),
+      400,
+      ...invalidRequest('The JSON request body is nested too deeply.'),
+    );
     assertOAuthError(await post('/oauth2/token', 'application/json', deep(32), auth), 400, ...invalidRequest('The a parameter must be a string.'));
     // A string full of brackets is not nesting.
     const brackets = await post('/oauth2/token', 'application/json', JSON.stringify({ ...CC, note: '[{'.repeat(2000) + '\\"' }), auth);
@@ -180,7 +197,9 @@ describe('input hardening: public listener', () => {
   });
 
   it('answers a refused method with its JSON body even behind the previous request on the connection', async () => {
-    const answer = await sendInParts(t.publicUrl, [`GET /.well-known/jwks.json HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\naaaaaFOO /oauth2/token HTTP/1.1\r\nhost: x\r\n\r\n`]);
+    const answer = await sendInParts(t.publicUrl, [
+      `GET /.well-known/jwks.json HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\naaaaaFOO /oauth2/token HTTP/1.1\r\nhost: x\r\n\r\n`,
+    ]);
     const refused = answer.slice(answer.indexOf('HTTP/1.1 400 '));
     assert.match(answer, /^HTTP\/1\.1 200 /);
     assert.match(refused, /^HTTP\/1\.1 400 /);
@@ -189,7 +208,11 @@ describe('input hardening: public listener', () => {
 
   it('answers a refused request line in full even when a large body follows it (no reset that loses the answer)', async () => {
     for (let i = 0; i < 10; i++) {
-      const res = await rawRequest(`${t.publicUrl}/oauth2/token`, { method: 'FOO', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(256 * 1024) });
+      const res = await rawRequest(`${t.publicUrl}/oauth2/token`, {
+        method: 'FOO',
+        headers: { 'content-type': 'application/json' },
+        body: 'x'.repeat(256 * 1024),
+      });
       assertOAuthError(res, 400, 'invalid_request', 'The request is malformed.');
     }
     assert.equal((await t.form('/oauth2/token', CC, auth)).status, 200);
@@ -197,7 +220,10 @@ describe('input hardening: public listener', () => {
 
   it('answers 431 without a body when the headers came in several reads (the method is then unknown: HEAD or not)', async () => {
     for (const method of ['HEAD', 'GET']) {
-      const answer = await sendInParts(t.publicUrl, [`${method} /.well-known/jwks.json HTTP/1.1\r\nhost: x\r\nx-padding: ${'p'.repeat(10_000)}`, `${'p'.repeat(10_000)}\r\n\r\n`]);
+      const answer = await sendInParts(t.publicUrl, [
+        `${method} /.well-known/jwks.json HTTP/1.1\r\nhost: x\r\nx-padding: ${'p'.repeat(10_000)}`,
+        `${'p'.repeat(10_000)}\r\n\r\n`,
+      ]);
       const [head, body] = answer.split('\r\n\r\n');
       assert.match(head!, /^HTTP\/1\.1 431 /, method);
       assert.match(head!, /\r\ncontent-length: 0\r\n/, method);
@@ -210,7 +236,11 @@ describe('input hardening: public listener', () => {
   it('answers malformed and over-long URLs in RFC 6749 JSON', async () => {
     assertOAuthError(await rawRequest(`${t.publicUrl}/t/%zz/oauth2/token`, { method: 'POST' }), 400, ...invalidRequest('The request URL is malformed.'));
     assertOAuthError(await rawRequest(`${t.publicUrl}/%E0%A4%A/.well-known/jwks.json`), 400, ...invalidRequest('The request URL is malformed.'));
-    assertOAuthError(await rawRequest(`${t.publicUrl}/t/${'a'.repeat(101)}/oauth2/token`, { method: 'POST' }), 414, ...invalidRequest('The request URL is too long.'));
+    assertOAuthError(
+      await rawRequest(`${t.publicUrl}/t/${'a'.repeat(101)}/oauth2/token`, { method: 'POST' }),
+      414,
+      ...invalidRequest('The request URL is too long.'),
+    );
     assertOAuthError(await rawRequest(`${t.publicUrl}/t/${'a'.repeat(64)}/oauth2/token`, { method: 'POST' }), 404, ...invalidRequest('No such endpoint.'));
     assertOAuthError(await rawRequest(`${t.publicUrl}/oauth2/token`, { method: 'PROPFIND' }), 404, ...invalidRequest('No such endpoint.'));
   });
@@ -301,12 +331,15 @@ describe('input hardening: admin listener', () => {
       instance: '/service-accounts',
       errors: [{ pointer: '/x', detail: 'unknown property' }],
     });
-    assertProblem(await t.admin('POST', '/service-accounts', JSON.stringify({ user_name: 'brackets', display_name: '[[[[{{{{'.repeat(30) }), { headers: json }), {
-      status: 400,
-      detail: 'the request body is invalid',
-      instance: '/service-accounts',
-      errors: [{ pointer: '/display_name', detail: 'must NOT have more than 200 characters' }],
-    });
+    assertProblem(
+      await t.admin('POST', '/service-accounts', JSON.stringify({ user_name: 'brackets', display_name: '[[[[{{{{'.repeat(30) }), { headers: json }),
+      {
+        status: 400,
+        detail: 'the request body is invalid',
+        instance: '/service-accounts',
+        errors: [{ pointer: '/display_name', detail: 'must NOT have more than 200 characters' }],
+      },
+    );
   });
 
   it('refuses control characters in body strings and keys, path parameters and the query string', async () => {
@@ -341,10 +374,19 @@ describe('input hardening: admin listener', () => {
       status: 400,
       detail: 'the request body is invalid',
       instance: '/service-accounts',
-      errors: [{ pointer: '/display_name', detail: 'must be printable text: no control characters, line or paragraph separators, or bidirectional overrides and isolates' }],
+      errors: [
+        {
+          pointer: '/display_name',
+          detail: 'must be printable text: no control characters, line or paragraph separators, or bidirectional overrides and isolates',
+        },
+      ],
     });
     const names = ok(await t.admin('GET', '/service-accounts')).items.map((s: any) => s.user_name);
-    assert.deepEqual(names.filter((n: string) => ['ok', 'nul-reason', 'tab'].includes(n)), [], 'nothing refused was created');
+    assert.deepEqual(
+      names.filter((n: string) => ['ok', 'nul-reason', 'tab'].includes(n)),
+      [],
+      'nothing refused was created',
+    );
     assert.deepEqual(ok(await t.admin('GET', '/clients')).items, []);
   });
 

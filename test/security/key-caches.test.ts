@@ -88,53 +88,63 @@ describeEachDialect('key caches: withdrawn jwks_uri keys stop working', (dialect
     assert.equal(fetches('ageing'), 3);
   });
 
-  it('a change made through another server evicts there as soon as the change arrives', { skip: dialect === 'sqlite' && 'SQLite: one server per database' }, async () => {
-    const other = await startTessera({ ...sameStore(t, ALLOW_KEY_SERVER), clock });
-    try {
-      // The other server learns of each change of the client through the change feed, a moment later.
-      const heard: (() => void)[] = [];
-      other.server.deps.changes.subscribe(async (change: Change) => {
-        if (change.kind === 'client' && change.clientId === 'shared') heard.shift()?.();
-      });
-      const nextChange = () => new Promise<void>((resolve) => heard.push(resolve));
-      const created = nextChange();
-      await register('shared', [k1, k2]);
-      await created;
-      const elsewhere = (key: TestKey) => assertionTokenRequest(other, clock, 'shared', key);
-      assert.equal((await elsewhere(k1)).status, 200);
-      assert.equal((await token('shared', k1)).status, 200);
-      keyServer.route('/shared', { keys: [k2.publicJwk] });
-      const withdrawn = nextChange();
-      assert.equal((await t.admin('PATCH', '/clients/shared', { client_name: 'k1 withdrawn' })).status, 200);
-      await withdrawn;
-      assertInvalidClient(await elsewhere(k1), 'the withdrawn key on the other server');
-      assert.equal((await elsewhere(k2)).status, 200);
-    } finally {
-      await other.close();
-    }
-  });
+  it(
+    'a change made through another server evicts there as soon as the change arrives',
+    { skip: dialect === 'sqlite' && 'SQLite: one server per database' },
+    async () => {
+      const other = await startTessera({ ...sameStore(t, ALLOW_KEY_SERVER), clock });
+      try {
+        // The other server learns of each change of the client through the change feed, a moment later.
+        const heard: (() => void)[] = [];
+        other.server.deps.changes.subscribe(async (change: Change) => {
+          if (change.kind === 'client' && change.clientId === 'shared') heard.shift()?.();
+        });
+        const nextChange = () => new Promise<void>((resolve) => heard.push(resolve));
+        const created = nextChange();
+        await register('shared', [k1, k2]);
+        await created;
+        const elsewhere = (key: TestKey) => assertionTokenRequest(other, clock, 'shared', key);
+        assert.equal((await elsewhere(k1)).status, 200);
+        assert.equal((await token('shared', k1)).status, 200);
+        keyServer.route('/shared', { keys: [k2.publicJwk] });
+        const withdrawn = nextChange();
+        assert.equal((await t.admin('PATCH', '/clients/shared', { client_name: 'k1 withdrawn' })).status, 200);
+        await withdrawn;
+        assertInvalidClient(await elsewhere(k1), 'the withdrawn key on the other server');
+        assert.equal((await elsewhere(k2)).status, 200);
+      } finally {
+        await other.close();
+      }
+    },
+  );
 
-  it('after the PostgreSQL change feed was lost, every fetched key set is dropped: the changes sent meanwhile were lost too', { skip: dialect === 'sqlite' && 'SQLite: no change feed' }, async () => {
-    await register('missed', [k1, k2]);
-    assert.equal((await token('missed', k1)).status, 200);
-    keyServer.route('/missed', { keys: [k2.publicJwk] });
-    // Whatever change was sent while the connection was down never arrives: only the loss and the recovery are seen.
-    const back = new Promise<void>((resolve) => {
-      let lost = false;
-      t.server.deps.storeHealth.onChange((available) => {
-        if (!available) lost = true;
-        else if (lost) resolve();
+  it(
+    'after the PostgreSQL change feed was lost, every fetched key set is dropped: the changes sent meanwhile were lost too',
+    { skip: dialect === 'sqlite' && 'SQLite: no change feed' },
+    async () => {
+      await register('missed', [k1, k2]);
+      assert.equal((await token('missed', k1)).status, 200);
+      keyServer.route('/missed', { keys: [k2.publicJwk] });
+      // Whatever change was sent while the connection was down never arrives: only the loss and the recovery are seen.
+      const back = new Promise<void>((resolve) => {
+        let lost = false;
+        t.server.deps.storeHealth.onChange((available) => {
+          if (!available) lost = true;
+          else if (lost) resolve();
+        });
       });
-    });
-    const killer = new pg.Client({ connectionString: t.config.databaseUrl });
-    await killer.connect();
-    try {
-      await killer.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'tessera' and pid <> pg_backend_pid()");
-    } finally {
-      await killer.end();
-    }
-    await back;
-    assertInvalidClient(await token('missed', k1), 'the withdrawn key, once the feed is back');
-    assert.equal((await token('missed', k2)).status, 200);
-  });
+      const killer = new pg.Client({ connectionString: t.config.databaseUrl });
+      await killer.connect();
+      try {
+        await killer.query(
+          "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'tessera' and pid <> pg_backend_pid()",
+        );
+      } finally {
+        await killer.end();
+      }
+      await back;
+      assertInvalidClient(await token('missed', k1), 'the withdrawn key, once the feed is back');
+      assert.equal((await token('missed', k2)).status, 200);
+    },
+  );
 });

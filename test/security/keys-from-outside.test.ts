@@ -87,7 +87,11 @@ describe('public JWK limits (src/lib/public-jwk.ts)', () => {
       [edWithoutX, 'x', 'Ed25519'],
     ];
     for (const [jwk, member, crv] of cases) {
-      assert.deepEqual(gate(jwk), { problem: { member, detail: `must be 43 base64url characters (32 octets) for ${crv}` }, parsed: 0 }, JSON.stringify(jwk).slice(0, 80));
+      assert.deepEqual(
+        gate(jwk),
+        { problem: { member, detail: `must be 43 base64url characters (32 octets) for ${crv}` }, parsed: 0 },
+        JSON.stringify(jwk).slice(0, 80),
+      );
     }
     assert.deepEqual(gate(ec.publicJwk), { problem: null, parsed: 1 });
     assert.deepEqual(gate(ed.publicJwk), { problem: null, parsed: 1 });
@@ -148,7 +152,10 @@ describeEachDialect('keys from outside: refused before any key import or signatu
       assert.deepEqual(verifier.imported, [], `${name}: no key import`);
       assert.deepEqual(verifier.verified, [], `${name}: no signature check`);
     }
-    assert.ok(t.logs.some((l) => l.includes('"detail":"jwk e: an RSA key must use the public exponent 65537 (AQAB)"')), 'the log names the member and the rule');
+    assert.ok(
+      t.logs.some((l) => l.includes('"detail":"jwk e: an RSA key must use the public exponent 65537 (AQAB)"')),
+      'the log names the member and the rule',
+    );
     assert.ok(t.logs.some((l) => l.includes('"detail":"jwk n: an RSA key must have 2048 to 4096 bits"')));
     // The same request with the real key is imported once, verified once and served.
     verifier.reset();
@@ -185,7 +192,11 @@ describeEachDialect('keys from outside: refused before any key import or signatu
   it('refuses a DPoP proof over 8192 characters before reading it', async () => {
     verifier.reset();
     const long = await dpopProof(rsa, clock, { htu: tokenUrl, claims: { pad: 'p'.repeat(8000) } });
-    assertRefusedProof(await withProof(long), { error: 'invalid_dpop_proof', error_description: 'The DPoP proof is too long (8192 characters at most).' }, 'long proof');
+    assertRefusedProof(
+      await withProof(long),
+      { error: 'invalid_dpop_proof', error_description: 'The DPoP proof is too long (8192 characters at most).' },
+      'long proof',
+    );
     assert.deepEqual(verifier.imported, []);
   });
 
@@ -216,7 +227,10 @@ describeEachDialect('keys from outside: refused before any key import or signatu
     const res = await t.form('/oauth2/token', { ...CC, client_assertion_type: JWT_BEARER, client_assertion: assertion });
     assert.equal(res.status, 401, res.text);
     assert.deepEqual(res.body, INVALID_CLIENT);
-    assert.ok(t.logs.some((l) => l.includes('keys of client remote-big unavailable') && l.includes('the JWK Set holds no usable public signing key')), 'the log says why');
+    assert.ok(
+      t.logs.some((l) => l.includes('keys of client remote-big unavailable') && l.includes('the JWK Set holds no usable public signing key')),
+      'the log says why',
+    );
     assert.deepEqual(verifier.imported, []);
 
     // Next to a usable key, the oversized ones are skipped and the usable one still works.
@@ -224,9 +238,17 @@ describeEachDialect('keys from outside: refused before any key import or signatu
     keyServer.route(path, { keys: [...oversized.map((o) => o.jwk), ec.publicJwk] });
     clock.advance(5 * 60_000);
     verifier.reset();
-    const good = await t.form('/oauth2/token', { ...CC, client_assertion_type: JWT_BEARER, client_assertion: await clientAssertion(ec, clock, { clientId: 'remote-big', audience: t.publicUrl }) });
+    const good = await t.form('/oauth2/token', {
+      ...CC,
+      client_assertion_type: JWT_BEARER,
+      client_assertion: await clientAssertion(ec, clock, { clientId: 'remote-big', audience: t.publicUrl }),
+    });
     assert.equal(good.status, 200, good.text);
-    const refused = await t.form('/oauth2/token', { ...CC, client_assertion_type: JWT_BEARER, client_assertion: await clientAssertion(rsa, clock, { clientId: 'remote-big', audience: t.publicUrl }) });
+    const refused = await t.form('/oauth2/token', {
+      ...CC,
+      client_assertion_type: JWT_BEARER,
+      client_assertion: await clientAssertion(rsa, clock, { clientId: 'remote-big', audience: t.publicUrl }),
+    });
     assert.deepEqual(refused.body, INVALID_CLIENT);
     assert.deepEqual(verifier.imported, [ec.publicJwk], 'only the usable key was ever imported');
   });
@@ -246,7 +268,10 @@ describeEachDialect('keys from outside: refused before any key import or signatu
     const assertion = (kid: string) => clientAssertion(rsa, clock, { clientId: 'legacy-keys', audience: t.publicUrl, header: { kid } });
     const refused = await t.form('/oauth2/token', { ...CC, client_assertion_type: JWT_BEARER, client_assertion: await assertion('legacy') });
     assert.deepEqual(refused.body, INVALID_CLIENT);
-    assert.ok(t.logs.some((l) => l.includes('no key of client legacy-keys matches kid \\"legacy\\"')), 'the stored key is not a candidate');
+    assert.ok(
+      t.logs.some((l) => l.includes('no key of client legacy-keys matches kid \\"legacy\\"')),
+      'the stored key is not a candidate',
+    );
     assert.deepEqual(verifier.imported, []);
     const served = await t.form('/oauth2/token', { ...CC, client_assertion_type: JWT_BEARER, client_assertion: await assertion(rsa.kid) });
     assert.equal(served.status, 200, served.text);
@@ -259,14 +284,26 @@ describeEachDialect('keys from outside: refused before any key import or signatu
     await createClient(t, { client_id: 'claims-first', token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${keyServer.base}${path}`, audience: [AUD] });
     const now = Math.floor(clock.now() / 1000);
     verifier.reset();
-    for (const claims of [{ exp: now - 10 }, { exp: now + 3600 }, { exp: undefined }, { aud: 'https://elsewhere.test' }, { nbf: now + 60 }, { iat: now + 60 }, { jti: '' }]) {
+    for (const claims of [
+      { exp: now - 10 },
+      { exp: now + 3600 },
+      { exp: undefined },
+      { aud: 'https://elsewhere.test' },
+      { nbf: now + 60 },
+      { iat: now + 60 },
+      { jti: '' },
+    ]) {
       const assertion = await clientAssertion(rsa, clock, { clientId: 'claims-first', audience: t.publicUrl, claims });
       const res = await t.form('/oauth2/token', { ...CC, client_assertion_type: JWT_BEARER, client_assertion: assertion });
       assert.deepEqual(res.body, INVALID_CLIENT, JSON.stringify(claims));
     }
     assert.equal(keyServer.hits.get(path) ?? 0, 0, 'no key fetch');
     assert.deepEqual([verifier.imported.length, verifier.verified.length], [0, 0], 'no key import, no signature check');
-    const good = await t.form('/oauth2/token', { ...CC, client_assertion_type: JWT_BEARER, client_assertion: await clientAssertion(rsa, clock, { clientId: 'claims-first', audience: t.publicUrl }) });
+    const good = await t.form('/oauth2/token', {
+      ...CC,
+      client_assertion_type: JWT_BEARER,
+      client_assertion: await clientAssertion(rsa, clock, { clientId: 'claims-first', audience: t.publicUrl }),
+    });
     assert.equal(good.status, 200, good.text);
     assert.equal(keyServer.hits.get(path), 1);
     assert.equal(verifier.verified.length, 1);

@@ -53,14 +53,22 @@ describeEachDialect('outbound fetches: where a jwks_uri may lead', (dialect) => 
       [`${keyServer.base}/jwks.json`, 'address 127.0.0.1 is loopback (127.0.0.0/8) and not in TESSERA_OUTBOUND_ALLOW'],
     ];
     for (const [jwks_uri, detail] of cases) {
-      assertProblem(await t.admin('POST', '/clients', { ...PKJWT, jwks_uri }), { status: 422, detail: INVALID, instance: '/clients', errors: [{ pointer: '/jwks_uri', detail }] });
+      assertProblem(await t.admin('POST', '/clients', { ...PKJWT, jwks_uri }), {
+        status: 422,
+        detail: INVALID,
+        instance: '/clients',
+        errors: [{ pointer: '/jwks_uri', detail }],
+      });
     }
     // localhost resolves to 127.0.0.1 (or ::1 first, on some machines).
     const named = await t.admin('POST', '/clients', { ...PKJWT, jwks_uri: 'https://localhost/jwks.json' });
     assert.equal(named.status, 422, named.text);
     assert.equal(named.body.errors.length, 1);
     assert.equal(named.body.errors[0].pointer, '/jwks_uri');
-    assert.match(named.body.errors[0].detail, /^localhost resolves to (127\.0\.0\.1|::1), which is loopback \((127\.0\.0\.0\/8|::1\/128)\) and not in TESSERA_OUTBOUND_ALLOW$/);
+    assert.match(
+      named.body.errors[0].detail,
+      /^localhost resolves to (127\.0\.0\.1|::1), which is loopback \((127\.0\.0\.0\/8|::1\/128)\) and not in TESSERA_OUTBOUND_ALLOW$/,
+    );
 
     await createClient(t, { ...PKJWT, client_id: 'moves-keys', jwks: { keys: [key.publicJwk] } });
     assertProblem(await t.admin('PATCH', '/clients/moves-keys', { jwks: null, jwks_uri: 'https://10.0.0.5/jwks.json' }), {
@@ -74,7 +82,14 @@ describeEachDialect('outbound fetches: where a jwks_uri may lead', (dialect) => 
 
   it('accepts them, over http too, when TESSERA_OUTBOUND_ALLOW lists the address, range or name', async () => {
     const t = await start({ env: { TESSERA_OUTBOUND_ALLOW: '127.0.0.1, 10.0.0.0/8,169.254.169.254,localhost,::1' } });
-    for (const jwks_uri of ['http://127.0.0.1:8080/jwks.json', 'http://10.1.2.3/jwks.json', 'http://169.254.169.254/jwks.json', 'http://localhost/jwks.json', 'http://[::1]:8443/jwks.json', 'https://[::ffff:127.0.0.1]/jwks.json']) {
+    for (const jwks_uri of [
+      'http://127.0.0.1:8080/jwks.json',
+      'http://10.1.2.3/jwks.json',
+      'http://169.254.169.254/jwks.json',
+      'http://localhost/jwks.json',
+      'http://[::1]:8443/jwks.json',
+      'https://[::ffff:127.0.0.1]/jwks.json',
+    ]) {
       assert.equal(created(await t.admin('POST', '/clients', { ...PKJWT, jwks_uri })).jwks_uri, jwks_uri);
     }
     assertProblem(await t.admin('POST', '/clients', { ...PKJWT, jwks_uri: 'https://192.168.1.1/jwks.json' }), {
@@ -139,7 +154,9 @@ describeEachDialect('outbound fetches: where a jwks_uri may lead', (dialect) => 
     const loopback = await start(sameStore(allowed, { TESSERA_OUTBOUND_ALLOW: '127.0.0.1', TESSERA_ADMIN_AUTH: 'loopback', TESSERA_ADMIN_PORT: String(port) }));
     assert.equal(new URL(loopback.adminUrl).port, String(port));
     assertInvalidClient(await assertionTokenRequest(loopback, clock, 'reads-admin', key), 'the admin listener is not a key server');
-    const served = loopback.logs.map((line) => JSON.parse(line)).filter((entry) => entry.listener === 'admin' && entry.req?.path === '/tenants/default/clients');
+    const served = loopback.logs
+      .map((line) => JSON.parse(line))
+      .filter((entry) => entry.listener === 'admin' && entry.req?.path === '/tenants/default/clients');
     assert.deepEqual(served, [], 'the admin listener served no request for it');
     assert.ok(loggedFailure(loopback, `http://127.0.0.1:${port}`, `127.0.0.1:${port} is this Tessera's admin listener`));
   });

@@ -5,7 +5,24 @@ import { describeEachDialect } from '../helpers/dialects.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
 
 /** Characters that display as something else, or not at all: C1 controls, bidirectional overrides and isolates, line and paragraph separators, and a C0 control for comparison. */
-const NOT_PRINTABLE = ['\u0080', '\u0085', '\u009b', '\u009f', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u2028', '\u2029', '\t'];
+const NOT_PRINTABLE = [
+  '\u0080',
+  '\u0085',
+  '\u009b',
+  '\u009f',
+  '\u202a',
+  '\u202b',
+  '\u202c',
+  '\u202d',
+  '\u202e',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+  '\u2028',
+  '\u2029',
+  '\t',
+];
 
 const TEXT = 'must be printable text: no control characters, line or paragraph separators, or bidirectional overrides and isolates';
 const WORD = 'must be one word of printable text: no whitespace, control characters, line or paragraph separators, or bidirectional overrides and isolates';
@@ -49,7 +66,13 @@ describeEachDialect('free text on the admin API is printable', (dialect) => {
 
   it('refuses them in descriptions and other free text', async () => {
     for (const ch of NOT_PRINTABLE) {
-      await assertRefused('POST', '/apis', { identifier: 'https://descriptions.test', scopes: [{ value: 'read', description: `Read${ch}` }] }, 'body', '/scopes/0/description');
+      await assertRefused(
+        'POST',
+        '/apis',
+        { identifier: 'https://descriptions.test', scopes: [{ value: 'read', description: `Read${ch}` }] },
+        'body',
+        '/scopes/0/description',
+      );
       await assertRefused('POST', '/clients', { client_name: 'ok', audience: [`https://a.test/${ch}`] }, 'body', '/audience/0');
     }
     const identifiers = ok(await t.admin('GET', '/apis')).items.map((a: { identifier: string }) => a.identifier);
@@ -58,7 +81,13 @@ describeEachDialect('free text on the admin API is printable', (dialect) => {
 
   it('refuses them in ?reason=, with the query parameter as the pointer', async () => {
     for (const ch of NOT_PRINTABLE) {
-      await assertRefused('POST', `/service-accounts?reason=${encodeURIComponent(`ticket 42${ch} approved`)}`, { user_name: `reason-${named(ch)}` }, 'querystring', '/reason');
+      await assertRefused(
+        'POST',
+        `/service-accounts?reason=${encodeURIComponent(`ticket 42${ch} approved`)}`,
+        { user_name: `reason-${named(ch)}` },
+        'querystring',
+        '/reason',
+      );
     }
     assert.deepEqual(ok(await t.admin('GET', '/service-accounts')).items, []);
   });

@@ -36,15 +36,37 @@ describeEachDialect('bulk statements compiled once per number of rows', (dialect
   });
 
   it('runs each statement with its own parameters, building it once per number of rows', async () => {
-    await upsert(store.db, [['a', 1], ['b', 2]]);
-    await upsert(store.db, [['c', 3], ['a', 10]]);
+    await upsert(store.db, [
+      ['a', 1],
+      ['b', 2],
+    ]);
+    await upsert(store.db, [
+      ['c', 3],
+      ['a', 10],
+    ]);
     assert.equal(builds, 1, 'the same statement for as many rows was built again');
-    await upsert(store.db, [['d', 4], ['e', 5], ['b', 20]]);
+    await upsert(store.db, [
+      ['d', 4],
+      ['e', 5],
+      ['b', 20],
+    ]);
     assert.equal(builds, 2);
     // In a transaction of counts too, with the SQL compiled outside it.
-    await transactCounts(store.db, (trx) => upsert(trx, [['e', 50], ['f', 6]]));
+    await transactCounts(store.db, (trx) =>
+      upsert(trx, [
+        ['e', 50],
+        ['f', 6],
+      ]),
+    );
     assert.equal(builds, 2);
-    assert.deepEqual(await stored(), [['a', 10], ['b', 20], ['c', 3], ['d', 4], ['e', 50], ['f', 6]]);
+    assert.deepEqual(await stored(), [
+      ['a', 10],
+      ['b', 20],
+      ['c', 3],
+      ['d', 4],
+      ['e', 50],
+      ['f', 6],
+    ]);
   });
 
   it('refuses a statement whose parameters are not the ones given', async () => {
@@ -52,15 +74,35 @@ describeEachDialect('bulk statements compiled once per number of rows', (dialect
       executeBulk(store.db, 'mismatched', ['x', 1], () => sql`insert into pairs (k, v) values (${'x'}, ${1}), (${'y'}, ${2})`),
       /mismatched: the statement has 4 parameters, not 2/,
     );
-    assert.deepEqual((await stored()).map(([k]) => k), ['a', 'b', 'c', 'd', 'e', 'f']);
+    assert.deepEqual(
+      (await stored()).map(([k]) => k),
+      ['a', 'b', 'c', 'd', 'e', 'f'],
+    );
   });
 
   it('builds the statement each time on a handle whose store it does not know', async () => {
     const standIn = { executeQuery: store.db.executeQuery.bind(store.db), getExecutor: () => store.db.getExecutor() } as unknown as Kysely<Database>;
     const before = builds;
-    await upsert(standIn, [['g', 7], ['h', 8]], 'upsert pairs elsewhere');
-    await upsert(standIn, [['g', 70], ['h', 80]], 'upsert pairs elsewhere');
+    await upsert(
+      standIn,
+      [
+        ['g', 7],
+        ['h', 8],
+      ],
+      'upsert pairs elsewhere',
+    );
+    await upsert(
+      standIn,
+      [
+        ['g', 70],
+        ['h', 80],
+      ],
+      'upsert pairs elsewhere',
+    );
     assert.equal(builds, before + 2);
-    assert.deepEqual((await stored()).slice(-2), [['g', 70], ['h', 80]]);
+    assert.deepEqual((await stored()).slice(-2), [
+      ['g', 70],
+      ['h', 80],
+    ]);
   });
 });

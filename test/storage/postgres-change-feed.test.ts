@@ -124,6 +124,8 @@ describe('[postgres] change feed (LISTEN/NOTIFY)', { skip, timeout: 60_000 }, ()
       },
       { withinMs: NOTIFY_WAIT_MS },
     );
-    await eventually('B hears changes again', async () => b.heard.slice(heardBefore).some((c) => c.tenantId === 'after-reconnect'), { withinMs: NOTIFY_WAIT_MS });
+    await eventually('B hears changes again', async () => b.heard.slice(heardBefore).some((c) => c.tenantId === 'after-reconnect'), {
+      withinMs: NOTIFY_WAIT_MS,
+    });
   });
 });

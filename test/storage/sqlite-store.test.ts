@@ -17,7 +17,10 @@ describe('the embedded store reusing prepared statements', () => {
     store = openStore(`sqlite:${join(dir, 'store.db')}`);
     db = store.db as unknown as typeof db;
     await sql`create table t (id integer primary key, v text not null)`.execute(db);
-    await db.insertInto('t').values([1, 2, 3].map((id) => ({ id, v: `v${id}` }))).execute();
+    await db
+      .insertInto('t')
+      .values([1, 2, 3].map((id) => ({ id, v: `v${id}` })))
+      .execute();
   });
   after(async () => {
     await store.close();
@@ -30,7 +33,10 @@ describe('the embedded store reusing prepared statements', () => {
       assert.equal(row.id, 1);
       break;
     }
-    assert.deepEqual((await query().execute()).map((r) => r.id), [1, 2, 3]);
+    assert.deepEqual(
+      (await query().execute()).map((r) => r.id),
+      [1, 2, 3],
+    );
     const streamed: number[] = [];
     for await (const row of query().stream()) streamed.push(row.id);
     assert.deepEqual(streamed, [1, 2, 3]);

@@ -50,7 +50,14 @@ export function BarChart({ label, buckets, series }: { label: string; buckets: D
         {series.map((s, si) =>
           s.values.map((v, i) =>
             v > 0 ? (
-              <rect key={`${si}-${i}`} className={s.className} x={PAD.left + i * slot + slot * 0.1 + si * barW} y={y(v)} width={barW} height={Math.max(1, y(0) - y(v))}>
+              <rect
+                key={`${si}-${i}`}
+                className={s.className}
+                x={PAD.left + i * slot + slot * 0.1 + si * barW}
+                y={y(v)}
+                width={barW}
+                height={Math.max(1, y(0) - y(v))}
+              >
                 <title>{`${s.label}: ${v} at ${buckets[i]?.toLocaleString() ?? ''}`}</title>
               </rect>
             ) : null,

@@ -1,7 +1,17 @@
 import type { Api } from '../types';
 
 /** One checkbox per scope the API defines, in a fieldset named after the API. */
-export function ScopeCheckboxes({ api, selected, onChange, error }: { api: Api; selected: string[]; onChange(scopes: string[]): void; error?: string | undefined }) {
+export function ScopeCheckboxes({
+  api,
+  selected,
+  onChange,
+  error,
+}: {
+  api: Api;
+  selected: string[];
+  onChange(scopes: string[]): void;
+  error?: string | undefined;
+}) {
   return (
     <fieldset className="scopes">
       <legend>

@@ -103,8 +103,8 @@ export function AdminTokens() {
           }}
         >
           <p>
-            Token <code>{deleting.id}</code> stops working at once: every request that sends it is refused (401), in this console too if it is the token
-            you signed in with.
+            Token <code>{deleting.id}</code> stops working at once: every request that sends it is refused (401), in this console too if it is the token you
+            signed in with.
           </p>
         </ConfirmDialog>
       ) : null}
@@ -159,17 +159,26 @@ function CreateAdminToken({ onClose, onCreated }: { onClose(): void; onCreated()
   return (
     <Dialog title="Create admin token" onClose={onClose}>
       <form
-        onSubmit={onSubmit(() =>
-          void action.run(async () => {
-            const expiresIn = custom ? optionalInteger(seconds) : expiry === 'never' ? undefined : Number(expiry);
-            // Only a chosen expiry is sent: a server without token expiry then still creates tokens.
-            const body: AdminTokenCreate = { name: name.trim(), tenant: tenant || null, ...(expiresIn !== undefined ? { expires_in: expiresIn } : {}) };
-            setCreated(await api.post<AdminTokenCreated>('/admin-tokens', body, reason));
-            onCreated();
-          }),
+        onSubmit={onSubmit(
+          () =>
+            void action.run(async () => {
+              const expiresIn = custom ? optionalInteger(seconds) : expiry === 'never' ? undefined : Number(expiry);
+              // Only a chosen expiry is sent: a server without token expiry then still creates tokens.
+              const body: AdminTokenCreate = { name: name.trim(), tenant: tenant || null, ...(expiresIn !== undefined ? { expires_in: expiresIn } : {}) };
+              setCreated(await api.post<AdminTokenCreated>('/admin-tokens', body, reason));
+              onCreated();
+            }),
         )}
       >
-        <TextField label="Name" value={name} onChange={setName} required autoFocus error={fields.name} hint="Who or what uses it, e.g. ci-deploy or console-alice." />
+        <TextField
+          label="Name"
+          value={name}
+          onChange={setName}
+          required
+          autoFocus
+          error={fields.name}
+          hint="Who or what uses it, e.g. ci-deploy or console-alice."
+        />
         <SelectField
           label="Limited to"
           value={tenant}
@@ -190,7 +199,14 @@ function CreateAdminToken({ onClose, onCreated }: { onClose(): void; onCreated()
             hint="From 60 (one minute) to 31536000 (one year)."
           />
         ) : null}
-        <FormEnd reason={{ value: reason, onChange: setReason }} error={action.error} busy={action.busy} label="Create" busyLabel="Creating…" onCancel={onClose} />
+        <FormEnd
+          reason={{ value: reason, onChange: setReason }}
+          error={action.error}
+          busy={action.busy}
+          label="Create"
+          busyLabel="Creating…"
+          onCancel={onClose}
+        />
       </form>
     </Dialog>
   );

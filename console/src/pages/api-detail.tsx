@@ -42,13 +42,14 @@ export function ApiDetail({ apiId }: { apiId: string }) {
       {loaded.data ? (
         <form
           className="card"
-          onSubmit={onSubmit(() =>
-            void action.run(async () => {
-              setSaved(false);
-              await api.patch<Api>(path, apiBody(draft), reason);
-              setSaved(true);
-              loaded.reload();
-            }),
+          onSubmit={onSubmit(
+            () =>
+              void action.run(async () => {
+                setSaved(false);
+                await api.patch<Api>(path, apiBody(draft), reason);
+                setSaved(true);
+                loaded.reload();
+              }),
           )}
         >
           <ApiFields

@@ -17,11 +17,7 @@ export function Apis() {
   const [adding, setAdding] = useState(false);
   return (
     <>
-      <PageHead
-        section="Applications"
-        title="APIs"
-        lead="An API's identifier is the audience (aud) of its tokens; its scopes are what clients may be granted."
-      >
+      <PageHead section="Applications" title="APIs" lead="An API's identifier is the audience (aud) of its tokens; its scopes are what clients may be granted.">
         <button type="button" className="button-primary" onClick={() => setAdding(true)}>
           Add integration
         </button>
@@ -49,7 +45,7 @@ export function Apis() {
               <td>{a.access_token_ttl ? formatSeconds(a.access_token_ttl) : 'default'}</td>
             </tr>
           ))}
-          </Table>
+        </Table>
       ) : null}
       {adding ? <AddApi onClose={() => setAdding(false)} /> : null}
     </>
@@ -64,12 +60,13 @@ function AddApi({ onClose }: { onClose(): void }) {
   return (
     <Dialog title="Add API" onClose={onClose} wide>
       <form
-        onSubmit={onSubmit(() =>
-          void action.run(async () => {
-            const created = await api.post<Api>(api.t('/apis'), apiBody(draft), reason);
-            onClose();
-            navigate(`applications/apis/${encodeURIComponent(created.id)}`);
-          }),
+        onSubmit={onSubmit(
+          () =>
+            void action.run(async () => {
+              const created = await api.post<Api>(api.t('/apis'), apiBody(draft), reason);
+              onClose();
+              navigate(`applications/apis/${encodeURIComponent(created.id)}`);
+            }),
         )}
       >
         <ApiFields
@@ -79,7 +76,14 @@ function AddApi({ onClose }: { onClose(): void }) {
           identifierHint="The audience of its tokens, usually the API's URL, e.g. https://api.example.com/"
           autoFocus
         />
-        <FormEnd reason={{ value: reason, onChange: setReason }} error={action.error} busy={action.busy} label="Create API" busyLabel="Creating…" onCancel={onClose} />
+        <FormEnd
+          reason={{ value: reason, onChange: setReason }}
+          error={action.error}
+          busy={action.busy}
+          label="Create API"
+          busyLabel="Creating…"
+          onCancel={onClose}
+        />
       </form>
     </Dialog>
   );

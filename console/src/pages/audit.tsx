@@ -96,7 +96,7 @@ export function Audit() {
               </td>
             </tr>
           ))}
-          </Table>
+        </Table>
       ) : null}
       <LoadMore list={list} />
     </>

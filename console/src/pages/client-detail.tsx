@@ -26,7 +26,9 @@ export function ClientDetail({ clientId }: { clientId: string }) {
   const path = api.t(`/clients/${encodeURIComponent(clientId)}`);
   const data = useLoad(async () => {
     const client = await api.get<Client>(path);
-    const account = client.service_account_id ? await api.get<ServiceAccount>(api.t(`/service-accounts/${encodeURIComponent(client.service_account_id)}`)).catch(() => null) : null;
+    const account = client.service_account_id
+      ? await api.get<ServiceAccount>(api.t(`/service-accounts/${encodeURIComponent(client.service_account_id)}`)).catch(() => null)
+      : null;
     const grants = [
       ...(await api.all<Grant>(api.t('/grants'), { client_id: client.client_id })),
       ...(client.service_account_id ? await api.all<Grant>(api.t('/grants'), { service_account_id: client.service_account_id }) : []),
@@ -114,7 +116,7 @@ export function ClientDetail({ clientId }: { clientId: string }) {
                   </td>
                 </tr>
               ))}
-              </Table>
+            </Table>
           )}
           <h2>Access</h2>
           {data.data.grants.length === 0 ? (
@@ -210,17 +212,25 @@ function RotateSecret({ client, onClose, onRotated }: { client: Client; onClose(
   return (
     <Dialog title="Rotate secret" onClose={onClose}>
       <form
-        onSubmit={onSubmit(() =>
-          void action.run(async () => {
-            const body = overlap === 'never' ? {} : { expires_in: Number(overlap) };
-            setCreated(await api.post<SecretCreated>(api.t(`/clients/${encodeURIComponent(client.client_id)}/secrets`), body, reason));
-            onRotated();
-          }),
+        onSubmit={onSubmit(
+          () =>
+            void action.run(async () => {
+              const body = overlap === 'never' ? {} : { expires_in: Number(overlap) };
+              setCreated(await api.post<SecretCreated>(api.t(`/clients/${encodeURIComponent(client.client_id)}/secrets`), body, reason));
+              onRotated();
+            }),
         )}
       >
         <p>A new secret is added. Deploy it, then let the old one expire: during the overlap both work.</p>
         <SelectField label="Overlap" value={overlap} onChange={setOverlap} options={OVERLAPS} />
-        <FormEnd reason={{ value: reason, onChange: setReason }} error={action.error} busy={action.busy} label="Rotate" busyLabel="Rotating…" onCancel={onClose} />
+        <FormEnd
+          reason={{ value: reason, onChange: setReason }}
+          error={action.error}
+          busy={action.busy}
+          label="Rotate"
+          busyLabel="Rotating…"
+          onCancel={onClose}
+        />
       </form>
     </Dialog>
   );

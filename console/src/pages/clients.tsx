@@ -9,13 +9,10 @@ import { Table } from '../components/table';
 /** Applications → Machine to Machine: the tenant's clients, and the wizard that adds one. */
 export function Clients() {
   const { api } = useConsole();
-  const data = useLoad(
-    async () => {
-      const [clients, accounts] = await Promise.all([api.all<Client>(api.t('/clients')), api.all<ServiceAccount>(api.t('/service-accounts'))]);
-      return { clients, accounts: new Map(accounts.map((a) => [a.id, a])) };
-    },
-    [api],
-  );
+  const data = useLoad(async () => {
+    const [clients, accounts] = await Promise.all([api.all<Client>(api.t('/clients')), api.all<ServiceAccount>(api.t('/service-accounts'))]);
+    return { clients, accounts: new Map(accounts.map((a) => [a.id, a])) };
+  }, [api]);
   return (
     <>
       <PageHead
@@ -32,8 +29,8 @@ export function Clients() {
       {data.data && data.data.clients.length === 0 ? (
         <Empty title="No machine-to-machine integrations yet.">
           <p>
-            <strong>Add integration</strong> walks you through it: a service account, a name, the APIs and scopes it may use; it ends by showing the
-            client id and secret.
+            <strong>Add integration</strong> walks you through it: a service account, a name, the APIs and scopes it may use; it ends by showing the client id
+            and secret.
           </p>
         </Empty>
       ) : null}
@@ -55,7 +52,7 @@ export function Clients() {
               <td>{formatTime(c.created_at)}</td>
             </tr>
           ))}
-          </Table>
+        </Table>
       ) : null}
     </>
   );

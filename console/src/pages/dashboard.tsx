@@ -69,10 +69,7 @@ export function Dashboard() {
           label="Client"
           value={client}
           onChange={setClient}
-          options={[
-            { value: '', label: 'All clients' },
-            ...(report?.clients ?? []).map((c) => ({ value: c.client_id ?? '\u0000', label: name(c.client_id) })),
-          ]}
+          options={[{ value: '', label: 'All clients' }, ...(report?.clients ?? []).map((c) => ({ value: c.client_id ?? '\u0000', label: name(c.client_id) }))]}
         />
       </div>
       <ErrorMessage error={data.error} />
@@ -113,7 +110,7 @@ export function Dashboard() {
                   <td>{c.totals.other_refusals}</td>
                 </tr>
               ))}
-              </Table>
+            </Table>
           )}
         </>
       ) : null}

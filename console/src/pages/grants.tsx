@@ -63,12 +63,16 @@ export function Grants() {
               <td>{formatTime(g.created_at)}</td>
               <td className="row-actions">
                 <button type="button" className="button-danger button-small" onClick={() => setRemoving(g)}>
-                  Remove<span className="sr-only"> grant of {holder(g, data.data!)} on {g.api_identifier}</span>
+                  Remove
+                  <span className="sr-only">
+                    {' '}
+                    grant of {holder(g, data.data!)} on {g.api_identifier}
+                  </span>
                 </button>
               </td>
             </tr>
           ))}
-          </Table>
+        </Table>
       ) : null}
       {adding && data.data ? <AddGrant directory={data.data} onClose={() => setAdding(false)} onAdded={data.reload} /> : null}
       {removing ? (
@@ -109,12 +113,13 @@ function AddGrant({ directory, onClose, onAdded }: { directory: Directory; onClo
   return (
     <Dialog title="Add grant" onClose={onClose} wide>
       <form
-        onSubmit={onSubmit(() =>
-          void action.run(async () => {
-            await api.post(api.t('/grants'), { [kind === 'client' ? 'client_id' : 'service_account_id']: holderId, api_id: apiId, scopes }, reason);
-            onAdded();
-            onClose();
-          }),
+        onSubmit={onSubmit(
+          () =>
+            void action.run(async () => {
+              await api.post(api.t('/grants'), { [kind === 'client' ? 'client_id' : 'service_account_id']: holderId, api_id: apiId, scopes }, reason);
+              onAdded();
+              onClose();
+            }),
         )}
       >
         <SelectField
@@ -146,10 +151,20 @@ function AddGrant({ directory, onClose, onAdded }: { directory: Directory; onClo
           }}
           required
           error={fields.api_id}
-          options={[{ value: '', label: directory.apis.length === 0 ? 'None yet' : 'Choose…' }, ...directory.apis.map((a) => ({ value: a.id, label: a.name ? `${a.name} (${a.identifier})` : a.identifier }))]}
+          options={[
+            { value: '', label: directory.apis.length === 0 ? 'None yet' : 'Choose…' },
+            ...directory.apis.map((a) => ({ value: a.id, label: a.name ? `${a.name} (${a.identifier})` : a.identifier })),
+          ]}
         />
         {chosenApi ? <ScopeCheckboxes api={chosenApi} selected={scopes} onChange={setScopes} error={fields.scopes} /> : null}
-        <FormEnd reason={{ value: reason, onChange: setReason }} error={action.error} busy={action.busy} label="Grant" busyLabel="Granting…" onCancel={onClose} />
+        <FormEnd
+          reason={{ value: reason, onChange: setReason }}
+          error={action.error}
+          busy={action.busy}
+          label="Grant"
+          busyLabel="Granting…"
+          onCancel={onClose}
+        />
       </form>
     </Dialog>
   );

@@ -25,7 +25,8 @@ export function Keys() {
         title="Keys"
         lead={
           <>
-            The signing keys of this tenant, as published in its JWKS{tenant ? (
+            The signing keys of this tenant, as published in its JWKS
+            {tenant ? (
               <>
                 {' '}
                 at <code>{tenant.issuer}/.well-known/jwks.json</code>
@@ -61,7 +62,7 @@ export function Keys() {
               <td>{k.publish_until ? formatTime(k.publish_until) : k.status === 'retired' ? '—' : 'while in use'}</td>
             </tr>
           ))}
-          </Table>
+        </Table>
       ) : null}
       {rotating ? (
         <ConfirmDialog
@@ -74,8 +75,8 @@ export function Keys() {
           }}
         >
           <p>
-            A new key signs every token from now on; the current key is retired and stays in the JWKS until the tokens it signed expire. Use it when a key
-            may have leaked: the scheduled rotation publishes the next key a day ahead instead.
+            A new key signs every token from now on; the current key is retired and stays in the JWKS until the tokens it signed expire. Use it when a key may
+            have leaked: the scheduled rotation publishes the next key a day ahead instead.
           </p>
         </ConfirmDialog>
       ) : null}

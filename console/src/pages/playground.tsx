@@ -24,25 +24,26 @@ export function Playground() {
         title="Playground"
         lead={
           <>
-            Ask {tenant ? <code>{tenant.issuer}/oauth2/token</code> : 'the token endpoint'} for a token as a client would (client credentials, secret in
-            the body), and read what the token says. It is a real request: it counts on the dashboard.
+            Ask {tenant ? <code>{tenant.issuer}/oauth2/token</code> : 'the token endpoint'} for a token as a client would (client credentials, secret in the
+            body), and read what the token says. It is a real request: it counts on the dashboard.
           </>
         }
       />
       <form
         className="card"
-        onSubmit={onSubmit(() =>
-          void action.run(async () => {
-            setResult(null);
-            setResult(
-              await api.post<PlaygroundToken>(api.t('/playground/token'), {
-                client_id: clientId,
-                client_secret: secret,
-                ...(scope.trim() ? { scope: scope.trim() } : {}),
-                ...(audience.trim() ? { audience: audience.trim() } : {}),
-              }),
-            );
-          }),
+        onSubmit={onSubmit(
+          () =>
+            void action.run(async () => {
+              setResult(null);
+              setResult(
+                await api.post<PlaygroundToken>(api.t('/playground/token'), {
+                  client_id: clientId,
+                  client_secret: secret,
+                  ...(scope.trim() ? { scope: scope.trim() } : {}),
+                  ...(audience.trim() ? { audience: audience.trim() } : {}),
+                }),
+              );
+            }),
         )}
       >
         <SelectField

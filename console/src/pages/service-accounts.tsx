@@ -15,10 +15,7 @@ export function ServiceAccounts() {
   const { api } = useConsole();
   const [search, setSearch] = useState('');
   const [applied, setApplied] = useState('');
-  const list = usePaged(
-    (cursor) => api.get<Page<ServiceAccount>>(api.t('/service-accounts'), { search: applied, limit: 50, cursor }),
-    [api, applied],
-  );
+  const list = usePaged((cursor) => api.get<Page<ServiceAccount>>(api.t('/service-accounts'), { search: applied, limit: 50, cursor }), [api, applied]);
   const [adding, setAdding] = useState(false);
   const [confirm, setConfirm] = useState<{ sa: ServiceAccount; kind: 'delete' | 'toggle' } | null>(null);
   const items = list.items ?? [];
@@ -75,7 +72,7 @@ export function ServiceAccounts() {
               </td>
             </tr>
           ))}
-          </Table>
+        </Table>
       ) : null}
       <LoadMore list={list} />
       {adding ? <AddServiceAccount onClose={() => setAdding(false)} onAdded={list.reload} /> : null}
@@ -126,15 +123,24 @@ function AddServiceAccount({ onClose, onAdded }: { onClose(): void; onAdded(): v
   return (
     <Dialog title="Add service account" onClose={onClose}>
       <form
-        onSubmit={onSubmit(() =>
-          void action.run(async () => {
-            await api.post(api.t('/service-accounts'), { user_name: userName, display_name: displayName, active }, reason);
-            onAdded();
-            onClose();
-          }),
+        onSubmit={onSubmit(
+          () =>
+            void action.run(async () => {
+              await api.post(api.t('/service-accounts'), { user_name: userName, display_name: displayName, active }, reason);
+              onAdded();
+              onClose();
+            }),
         )}
       >
-        <TextField label="User name" value={userName} onChange={setUserName} required autoFocus error={fields.user_name} hint="No spaces; unique in the tenant." />
+        <TextField
+          label="User name"
+          value={userName}
+          onChange={setUserName}
+          required
+          autoFocus
+          error={fields.user_name}
+          hint="No spaces; unique in the tenant."
+        />
         <TextField label="Display name" value={displayName} onChange={setDisplayName} error={fields.display_name} />
         <CheckboxField label="Active" checked={active} onChange={setActive} hint="Only an active account's clients get tokens." error={fields.active} />
         <FormEnd reason={{ value: reason, onChange: setReason }} error={action.error} busy={action.busy} label="Add" busyLabel="Adding…" onCancel={onClose} />

@@ -63,7 +63,7 @@ export function Tenants() {
               </td>
             </tr>
           ))}
-          </Table>
+        </Table>
       ) : null}
       {editing ? <TenantSettings tenant={editing === 'new' ? null : editing} onClose={() => setEditing(null)} onSaved={changed} /> : null}
     </>
@@ -82,18 +82,27 @@ function TenantSettings({ tenant, onClose, onSaved }: { tenant: Tenant | null; o
   return (
     <Dialog title={tenant ? `Settings of ${tenant.id}` : 'Create tenant'} onClose={onClose}>
       <form
-        onSubmit={onSubmit(() =>
-          void action.run(async () => {
-            const body = { name: name.trim() || undefined, signing_alg: alg, access_token_ttl: optionalInteger(ttl) };
-            if (tenant) await api.patch(`/tenants/${encodeURIComponent(tenant.id)}`, body, reason);
-            else await api.post('/tenants', { id: id.trim(), ...body }, reason);
-            onSaved();
-            onClose();
-          }),
+        onSubmit={onSubmit(
+          () =>
+            void action.run(async () => {
+              const body = { name: name.trim() || undefined, signing_alg: alg, access_token_ttl: optionalInteger(ttl) };
+              if (tenant) await api.patch(`/tenants/${encodeURIComponent(tenant.id)}`, body, reason);
+              else await api.post('/tenants', { id: id.trim(), ...body }, reason);
+              onSaved();
+              onClose();
+            }),
         )}
       >
         {tenant ? null : (
-          <TextField label="Tenant id" value={id} onChange={setId} required autoFocus error={fields.id} hint="Lower-case letters, digits and dashes; its issuer is the public URL + /t/{id}." />
+          <TextField
+            label="Tenant id"
+            value={id}
+            onChange={setId}
+            required
+            autoFocus
+            error={fields.id}
+            hint="Lower-case letters, digits and dashes; its issuer is the public URL + /t/{id}."
+          />
         )}
         <TextField label="Name" value={name} onChange={setName} error={fields.name} />
         <SelectField

@@ -28,13 +28,10 @@ interface Result {
  */
 export function Wizard() {
   const { api, tenant } = useConsole();
-  const data = useLoad(
-    async () => {
-      const [accounts, apis] = await Promise.all([api.all<ServiceAccount>(api.t('/service-accounts')), api.all<Api>(api.t('/apis'))]);
-      return { accounts, apis };
-    },
-    [api],
-  );
+  const data = useLoad(async () => {
+    const [accounts, apis] = await Promise.all([api.all<ServiceAccount>(api.t('/service-accounts')), api.all<Api>(api.t('/apis'))]);
+    return { accounts, apis };
+  }, [api]);
   const [step, setStep] = useState(0);
   const [mode, setMode] = useState<'existing' | 'new'>('existing');
   const [accountId, setAccountId] = useState('');
@@ -137,7 +134,10 @@ export function Wizard() {
                   onChange={setAccountId}
                   options={[
                     { value: '', label: 'Choose…' },
-                    ...accounts.map((a) => ({ value: a.id, label: `${a.user_name}${a.display_name ? ` (${a.display_name})` : ''}${a.active ? '' : ' — inactive'}` })),
+                    ...accounts.map((a) => ({
+                      value: a.id,
+                      label: `${a.user_name}${a.display_name ? ` (${a.display_name})` : ''}${a.active ? '' : ' — inactive'}`,
+                    })),
                   ]}
                 />
               )}
@@ -185,9 +185,7 @@ export function Wizard() {
                 <dd>{ttl ? `${ttl} s` : 'default'}</dd>
                 <dt>APIs and scopes</dt>
                 <dd>
-                  {chosen.length === 0
-                    ? 'none yet'
-                    : chosen.map(([id, s]) => `${apis.find((a) => a.id === id)?.identifier ?? id}: ${s.join(' ')}`).join('; ')}
+                  {chosen.length === 0 ? 'none yet' : chosen.map(([id, s]) => `${apis.find((a) => a.id === id)?.identifier ?? id}: ${s.join(' ')}`).join('; ')}
                 </dd>
               </dl>
               <ReasonField value={reason} onChange={setReason} />

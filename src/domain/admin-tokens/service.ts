@@ -163,5 +163,12 @@ async function recordCreated(audit: AuditRecorder, actor: Actor, token: AdminTok
 
 async function deleteAudited(trx: Executor, audit: AuditRecorder, actor: Actor, token: AdminToken): Promise<void> {
   await adminTokensRepo.delete(trx, token.id);
-  await audit.record({ tenantId: token.tenantId, actor, action: 'admin_token.delete', targetType: 'admin_token', targetId: token.id, details: { name: token.name } });
+  await audit.record({
+    tenantId: token.tenantId,
+    actor,
+    action: 'admin_token.delete',
+    targetType: 'admin_token',
+    targetId: token.id,
+    details: { name: token.name },
+  });
 }

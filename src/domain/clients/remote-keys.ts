@@ -90,7 +90,8 @@ export class ClientKeys {
     else if ((!fresh || options?.refresh === true) && now - entry.attemptedAtMs >= this.#minIntervalMs) await this.#fetch(entry, now);
     if (entry.keys === null) throw new Error(`jwks_uri ${entry.shown}: ${entry.error ?? 'not fetched'}`);
     // Keys past their age are not used, even while a refetch waits for its interval.
-    if (now - entry.fetchedAtMs >= this.#maxAgeMs) throw new Error(`jwks_uri ${entry.shown}: keys older than ${this.#maxAgeMs / 1000} s; ${entry.error ?? 'refetch not due yet'}`);
+    if (now - entry.fetchedAtMs >= this.#maxAgeMs)
+      throw new Error(`jwks_uri ${entry.shown}: keys older than ${this.#maxAgeMs / 1000} s; ${entry.error ?? 'refetch not due yet'}`);
     return entry.keys;
   }
 

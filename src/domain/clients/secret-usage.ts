@@ -135,7 +135,13 @@ export class SecretUsage {
       return text;
     };
     // What was not written is kept for the next flush (the database may be down), unless a newer use replaced it meanwhile.
-    await writeCounts(this.db, slices, pace, (trx, [tenantId, ids, at]) => clientsRepo.touchSecrets(trx, tenantId, ids, at.map(timeOf)), (unwritten) => this.merge(unwritten));
+    await writeCounts(
+      this.db,
+      slices,
+      pace,
+      (trx, [tenantId, ids, at]) => clientsRepo.touchSecrets(trx, tenantId, ids, at.map(timeOf)),
+      (unwritten) => this.merge(unwritten),
+    );
     return slices.reduce((count, [, ids]) => count + ids.length, 0);
   }
 }

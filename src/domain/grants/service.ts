@@ -46,9 +46,7 @@ export class GrantsService {
     const nowMs = this.ctx.clock.now();
     try {
       const result = await transactAudited(this.ctx, async (trx, audit) => {
-        const api = input.apiId
-          ? await apisRepo.get(trx, tenantId, input.apiId)
-          : await apisRepo.getByIdentifier(trx, tenantId, input.apiIdentifier!);
+        const api = input.apiId ? await apisRepo.get(trx, tenantId, input.apiId) : await apisRepo.getByIdentifier(trx, tenantId, input.apiIdentifier!);
         if (!api) fields.push({ pointer: input.apiId ? '/api_id' : '/api_identifier', detail: 'no such API in this tenant' });
         if (input.clientId && !(await clientsRepo.get(trx, tenantId, input.clientId))) {
           fields.push({ pointer: '/client_id', detail: 'no such client in this tenant' });

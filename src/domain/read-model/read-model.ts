@@ -205,7 +205,7 @@ export class ReadModel {
       return;
     }
     state = new TenantState(settings);
-    for (let after: string | null = null; ; ) {
+    for (let after: string | null = null; ;) {
       const page = await clientsRepo.page(this.ctx.db, tenantId, after, CLIENT_PAGE);
       for (const client of page) state.setClient(toEntry(client, this.#interned, this.slots));
       const last = page.at(-1);

@@ -55,9 +55,7 @@ export class Revocations {
   published(nowMs: number): { revoked: RevokedEntry[]; cutoffs: CutoffEntry[] } {
     return {
       revoked: this.#revokedEntries.filter((r) => r.expMs > nowMs).map(({ jti, exp }) => ({ jti, exp })),
-      cutoffs: this.#cutoffEntries
-        .filter((c) => c.untilMs > nowMs)
-        .map(({ client_id, cutoff, cutoff_at }) => ({ client_id, cutoff, cutoff_at })),
+      cutoffs: this.#cutoffEntries.filter((c) => c.untilMs > nowMs).map(({ client_id, cutoff, cutoff_at }) => ({ client_id, cutoff, cutoff_at })),
     };
   }
 }

@@ -14,7 +14,13 @@ export class Issuers {
   ) {
     this.#scheme = new URL(publicUrl).protocol;
     this.#hostPattern = tenantHost
-      ? new RegExp(`^${tenantHost.split('%s').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('([a-z0-9][a-z0-9-]{0,62})')}$`, 'i')
+      ? new RegExp(
+          `^${tenantHost
+            .split('%s')
+            .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+            .join('([a-z0-9][a-z0-9-]{0,62})')}$`,
+          'i',
+        )
       : null;
   }
 

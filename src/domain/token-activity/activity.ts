@@ -184,9 +184,15 @@ export class TokenActivity {
     const statements: ActivityRow[][] = [];
     for (let i = 0; i < batch.length; i += ROWS_PER_STATEMENT) statements.push(batch.slice(i, i + ROWS_PER_STATEMENT));
     // What was not added is kept for the next flush (the database may be down), added to what was counted meanwhile.
-    await writeCounts(this.db, statements, pace, (trx, rows) => tokenActivityRepo.add(trx, rows), (unwritten) => {
-      for (const r of unwritten.flat()) this.#counts(r.minute).add(this.slots.slotOf(r.tenantId, r.clientId), r.issued, r.authFailures, r.otherRefusals);
-    });
+    await writeCounts(
+      this.db,
+      statements,
+      pace,
+      (trx, rows) => tokenActivityRepo.add(trx, rows),
+      (unwritten) => {
+        for (const r of unwritten.flat()) this.#counts(r.minute).add(this.slots.slotOf(r.tenantId, r.clientId), r.issued, r.authFailures, r.otherRefusals);
+      },
+    );
     const nowMs = this.clock.now();
     if (nowMs - this.#lastPurgeMs >= PURGE_EVERY_MS) {
       const oldest = Math.floor(nowMs / MINUTE_MS) - ACTIVITY_RETENTION_DAYS * 24 * 60;

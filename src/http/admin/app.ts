@@ -78,7 +78,9 @@ export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions
   registerAdminAuth(app, deps);
   registerAdminUrlChecks(app);
   app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
-  app.setNotFoundHandler((request, reply) => sendProblem(new Problem(404, 'Not Found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(new Problem(404, 'Not Found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
+  );
   // A POST or PATCH without a body means "no fields": validated as {}.
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && (request.method === 'POST' || request.method === 'PATCH')) request.body = {};
@@ -93,7 +95,11 @@ export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Tessera admin API', version: '1', description: 'Machine-to-machine identity: tenants, service accounts, clients, APIs, grants, keys, audit.' },
+      info: {
+        title: 'Tessera admin API',
+        version: '1',
+        description: 'Machine-to-machine identity: tenants, service accounts, clients, APIs, grants, keys, audit.',
+      },
       components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
       security: [{ adminToken: [] }],
     },
@@ -103,7 +109,8 @@ export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions
   app.get('/health/alive', { config: { access: 'public' }, schema: { hide: true } }, async () => ({ status: 'alive' }));
   // Ready: the database answers and, with PostgreSQL, this process hears other processes' changes.
   app.get('/health/ready', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
-    const unavailable = () => reply.code(503).header('retry-after', String(ADMIN_RETRY_AFTER)).send({ status: 'unavailable', detail: 'the database does not answer' });
+    const unavailable = () =>
+      reply.code(503).header('retry-after', String(ADMIN_RETRY_AFTER)).send({ status: 'unavailable', detail: 'the database does not answer' });
     if (!deps.storeHealth.available) return unavailable();
     try {
       await deps.store.ping();

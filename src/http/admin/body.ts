@@ -20,7 +20,10 @@ export function registerAdminBodyParsers(app: FastifyInstance): void {
       if (err) return done(onError(err), undefined);
       const at = controlCharacterAt(value);
       if (at !== undefined) {
-        return done(new Problem(400, 'Bad Request', 'the request body contains a control character', [{ pointer: at, detail: 'contains a control character' }]), undefined);
+        return done(
+          new Problem(400, 'Bad Request', 'the request body contains a control character', [{ pointer: at, detail: 'contains a control character' }]),
+          undefined,
+        );
       }
       done(null, value);
     });

@@ -74,11 +74,13 @@ export function toProblem(thrown: unknown): Problem {
   const err = translateDriverError(thrown);
   if (err instanceof Problem) return err;
   if (err instanceof NotFoundError) return new Problem(404, 'Not Found', err.message);
-  if (err instanceof ConflictError || err instanceof UniqueViolation) return new Problem(409, 'Conflict', err instanceof UniqueViolation ? 'the resource already exists' : err.message);
+  if (err instanceof ConflictError || err instanceof UniqueViolation)
+    return new Problem(409, 'Conflict', err instanceof UniqueViolation ? 'the resource already exists' : err.message);
   if (err instanceof InvalidError) return new Problem(422, 'Unprocessable Content', err.message, err.fields);
   if (err instanceof ForeignKeyViolation) return new Problem(409, 'Conflict', 'the change refers to something that does not exist, or is still in use');
   if (err instanceof ForbiddenError) return new Problem(403, 'Forbidden', err.message);
-  if (err instanceof StoreUnavailable) return new Problem(503, 'Service Unavailable', 'the database is unavailable; retry shortly', undefined, { 'retry-after': String(ADMIN_RETRY_AFTER) });
+  if (err instanceof StoreUnavailable)
+    return new Problem(503, 'Service Unavailable', 'the database is unavailable; retry shortly', undefined, { 'retry-after': String(ADMIN_RETRY_AFTER) });
   const fe = err as FastifyError;
   if (fe?.validation) {
     return new Problem(400, 'Bad Request', `the request ${fe.validationContext ?? 'input'} is invalid`, validationErrors(fe));
@@ -116,7 +118,8 @@ export function problemDocument(problem: Problem, instance?: string): Record<str
 
 export function sendProblem(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const problem = toProblem(err);
-  if (problem.status === 503) request.log.warn({ detail: err instanceof Error ? err.message : String(err) }, 'admin request refused: the database is unavailable');
+  if (problem.status === 503)
+    request.log.warn({ detail: err instanceof Error ? err.message : String(err) }, 'admin request refused: the database is unavailable');
   else if (problem.status >= 500) request.log.error({ err }, 'admin request failed');
   return reply
     .code(problem.status)

@@ -64,7 +64,8 @@ export function buildPublicApp(deps: PublicAppDeps): FastifyInstance {
   const raw = (_req: FastifyRequest, body: Buffer, done: (err: null, body: Buffer) => void) => done(null, body);
   // The types the endpoints read, by name: Fastify caches an exact match, while a request only
   // the catch-all takes has its Content-Type parsed again every time.
-  for (const type of ['application/x-www-form-urlencoded', 'application/json', 'multipart/form-data']) app.addContentTypeParser(type, { parseAs: 'buffer' }, raw);
+  for (const type of ['application/x-www-form-urlencoded', 'application/json', 'multipart/form-data'])
+    app.addContentTypeParser(type, { parseAs: 'buffer' }, raw);
   app.addContentTypeParser('*', { parseAs: 'buffer' }, raw);
   app.setErrorHandler((err, request, reply) => sendOAuthError(err, request, reply));
   app.setNotFoundHandler((request, reply) => sendOAuthError(notFound(), request, reply));

@@ -8,7 +8,11 @@ import { clientAddress, type TrustProxy } from './client-address.js';
 import { TENANT_ID, tokenHttpRequest, type TokenEndpoint, type TokenHttpRequest, type TokenPath, type TokenReply } from './token-route.js';
 
 /** The form content types the direct path takes; any other (JSON, multipart, odd parameters) goes through Fastify. */
-const FORM = new Set(['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded;charset=utf-8', 'application/x-www-form-urlencoded; charset=utf-8']);
+const FORM = new Set([
+  'application/x-www-form-urlencoded',
+  'application/x-www-form-urlencoded;charset=utf-8',
+  'application/x-www-form-urlencoded; charset=utf-8',
+]);
 
 interface TokenRouteMatch {
   pathTenant: string | undefined;
@@ -87,7 +91,10 @@ class DirectExchange implements LogFieldsHolder, TokenReply {
  * Everything else — other routes and methods, a query string, JSON or multipart bodies, a chunked
  * or oversized body, and every request once the listener is closing — goes to Fastify.
  */
-export function directTokenPath(options: DirectTokenPathOptions): { factory: (fastify: (req: IncomingMessage, res: ServerResponse) => void) => Server; closing(): void } {
+export function directTokenPath(options: DirectTokenPathOptions): {
+  factory: (fastify: (req: IncomingMessage, res: ServerResponse) => void) => Server;
+  closing(): void;
+} {
   const { serve, logger, trust, bodyLimit, limits } = options;
   let closing = false;
 

@@ -26,7 +26,9 @@ export function notFound(): OAuthError {
 }
 
 /** The tenant a request addresses: `/t/{id}` in path mode, the Host header in host mode, else default. */
-export function tenantResolver(deps: Pick<PublicAppDeps, 'readModel' | 'issuers'>): (pathTenant: string | undefined, host: string | undefined) => ResolvedTenant {
+export function tenantResolver(
+  deps: Pick<PublicAppDeps, 'readModel' | 'issuers'>,
+): (pathTenant: string | undefined, host: string | undefined) => ResolvedTenant {
   const { readModel, issuers } = deps;
   return (pathTenant, host) => {
     let id: string;
@@ -64,7 +66,13 @@ export interface TokenHttpRequest {
  * way (every line of the DPoP header, RFC 9449 §4.3; the client address as TESSERA_TRUST_PROXY
  * says), so the direct path and Fastify's route see one request alike.
  */
-export function tokenHttpRequest(raw: IncomingMessage, pathTenant: string | undefined, endpoint: TokenPath, body: Buffer, trust: TrustProxy | false): TokenHttpRequest {
+export function tokenHttpRequest(
+  raw: IncomingMessage,
+  pathTenant: string | undefined,
+  endpoint: TokenPath,
+  body: Buffer,
+  trust: TrustProxy | false,
+): TokenHttpRequest {
   const headers = raw.headers;
   return {
     pathTenant,
@@ -113,7 +121,10 @@ export function tokenRoute(deps: PublicAppDeps, resolve: ReturnType<typeof tenan
 }
 
 /** The token response to a request, or a throw of what the client is to be told. */
-function tokenResponder(deps: PublicAppDeps, resolve: ReturnType<typeof tenantResolver>): (req: TokenHttpRequest, log: LogFieldsHolder) => Promise<TokenResponse> {
+function tokenResponder(
+  deps: PublicAppDeps,
+  resolve: ReturnType<typeof tenantResolver>,
+): (req: TokenHttpRequest, log: LogFieldsHolder) => Promise<TokenResponse> {
   const { clock } = deps;
 
   /**

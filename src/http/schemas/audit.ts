@@ -7,7 +7,7 @@ export const AuditEvent = Type.Object(
     tenant_id: Nullable(Type.String()),
     occurred_at: Timestamp,
     actor: Type.String(),
-    actor_name: Nullable(Type.String({ description: "the name of the admin token of an `admin-token:{id}` actor; null for other actors and deleted tokens" })),
+    actor_name: Nullable(Type.String({ description: 'the name of the admin token of an `admin-token:{id}` actor; null for other actors and deleted tokens' })),
     action: Type.String(),
     target_type: Type.String(),
     target_id: Type.String(),

@@ -81,9 +81,7 @@ export const ClientListQuery = Type.Object(
 
 export const SecretCreate = Type.Object(
   {
-    expires_in: Type.Optional(
-      Type.Integer({ minimum: 0, maximum: 31_536_000, description: 'the existing secrets expire this many seconds from now' }),
-    ),
+    expires_in: Type.Optional(Type.Integer({ minimum: 0, maximum: 31_536_000, description: 'the existing secrets expire this many seconds from now' })),
   },
   { additionalProperties: false },
 );

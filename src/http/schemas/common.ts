@@ -16,7 +16,8 @@ export const PATTERN_DETAILS: Readonly<Record<string, string>> = {
   [CLIENT_ID_PATTERN]: 'must be 1 to 128 characters: letters, digits, ".", "_", "~" or "-" (no spaces)',
   [TENANT_ID_PATTERN]: 'must be 1 to 63 characters: lower-case letters, digits or "-", starting with a letter or digit',
   [PRINTABLE_TEXT]: 'must be printable text: no control characters, line or paragraph separators, or bidirectional overrides and isolates',
-  [WORD_PATTERN]: 'must be one word of printable text: no whitespace, control characters, line or paragraph separators, or bidirectional overrides and isolates',
+  [WORD_PATTERN]:
+    'must be one word of printable text: no whitespace, control characters, line or paragraph separators, or bidirectional overrides and isolates',
 };
 
 export const Timestamp = Type.String({ description: 'RFC 3339 UTC time' });
@@ -32,13 +33,9 @@ export const PageQuery = {
 };
 
 /** Every mutation takes `?reason=…`, recorded in the audit log. */
-export const ReasonQuery = Type.Object(
-  { reason: Type.Optional(Text(500)) },
-  { additionalProperties: false },
-);
+export const ReasonQuery = Type.Object({ reason: Type.Optional(Text(500)) }, { additionalProperties: false });
 
-export const ListOf = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String()) });
+export const ListOf = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String()) });
 
 /** RFC 9457 problem details, with field errors as JSON Pointers into the request body. */
 export const Problem = Type.Object(

@@ -37,7 +37,4 @@ export const ServiceAccountPatch = Type.Object(
   { additionalProperties: false },
 );
 
-export const ServiceAccountListQuery = Type.Object(
-  { ...PageQuery, search: Type.Optional(Text(128)) },
-  { additionalProperties: false },
-);
+export const ServiceAccountListQuery = Type.Object({ ...PageQuery, search: Type.Optional(Text(128)) }, { additionalProperties: false });

@@ -37,7 +37,12 @@ export const TokenActivityQuery = Type.Object(
     ),
     to: Type.Optional(Type.String({ format: 'date-time', description: 'default: the end of the current minute' })),
     bucket: Type.Optional(
-      Type.Integer({ minimum: 60, maximum: 86_400, multipleOf: 60, description: 'bucket length in seconds; default: the smallest that gives at most 1440 buckets' }),
+      Type.Integer({
+        minimum: 60,
+        maximum: 86_400,
+        multipleOf: 60,
+        description: 'bucket length in seconds; default: the smallest that gives at most 1440 buckets',
+      }),
     ),
     client_id: Type.Optional(Type.String({ maxLength: 128, description: 'only this client' })),
   },

@@ -82,7 +82,9 @@ export class Outbound {
       if (!(err instanceof OutboundError)) throw err;
       if (!(err.cause instanceof Unresolved)) return err.message;
       // Nothing to connect to yet: plain http is still refused unless the name is allowed.
-      return parsed.protocol === 'http:' && !this.#rules.allow.hasName(parsed.hostname) ? `http is only for hosts and addresses in ${this.#rules.allowName}; use https` : null;
+      return parsed.protocol === 'http:' && !this.#rules.allow.hasName(parsed.hostname)
+        ? `http is only for hosts and addresses in ${this.#rules.allowName}; use https`
+        : null;
     }
   }
 

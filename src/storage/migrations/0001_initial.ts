@@ -45,12 +45,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
     .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
     .addPrimaryKeyConstraint('clients_pk', ['tenant_id', 'client_id'])
-    .addForeignKeyConstraint(
-      'clients_service_account_fk',
-      ['tenant_id', 'service_account_id'],
-      'service_accounts',
-      ['tenant_id', 'id'],
-    )
+    .addForeignKeyConstraint('clients_service_account_fk', ['tenant_id', 'service_account_id'], 'service_accounts', ['tenant_id', 'id'])
     .execute();
 
   await db.schema
@@ -63,9 +58,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', 'varchar(32)')
     .addColumn('last_used_at', 'varchar(32)')
     .addPrimaryKeyConstraint('client_secrets_pk', ['tenant_id', 'id'])
-    .addForeignKeyConstraint('client_secrets_client_fk', ['tenant_id', 'client_id'], 'clients', ['tenant_id', 'client_id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
+    .addForeignKeyConstraint('client_secrets_client_fk', ['tenant_id', 'client_id'], 'clients', ['tenant_id', 'client_id'], (fk) => fk.onDelete('cascade'))
     .execute();
   await db.schema.createIndex('client_secrets_client_ix').on('client_secrets').columns(['tenant_id', 'client_id']).execute();
 
@@ -96,15 +89,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('grants_client_api_uq', ['tenant_id', 'client_id', 'api_id'])
     .addUniqueConstraint('grants_service_account_api_uq', ['tenant_id', 'service_account_id', 'api_id'])
     .addForeignKeyConstraint('grants_api_fk', ['tenant_id', 'api_id'], 'apis', ['tenant_id', 'id'], (fk) => fk.onDelete('cascade'))
-    .addForeignKeyConstraint('grants_client_fk', ['tenant_id', 'client_id'], 'clients', ['tenant_id', 'client_id'], (fk) =>
+    .addForeignKeyConstraint('grants_client_fk', ['tenant_id', 'client_id'], 'clients', ['tenant_id', 'client_id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('grants_service_account_fk', ['tenant_id', 'service_account_id'], 'service_accounts', ['tenant_id', 'id'], (fk) =>
       fk.onDelete('cascade'),
-    )
-    .addForeignKeyConstraint(
-      'grants_service_account_fk',
-      ['tenant_id', 'service_account_id'],
-      'service_accounts',
-      ['tenant_id', 'id'],
-      (fk) => fk.onDelete('cascade'),
     )
     .execute();
 
@@ -148,17 +135,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of [
-    'audit_events',
-    'admin_tokens',
-    'signing_keys',
-    'grants',
-    'apis',
-    'client_secrets',
-    'clients',
-    'service_accounts',
-    'tenants',
-  ]) {
+  for (const table of ['audit_events', 'admin_tokens', 'signing_keys', 'grants', 'apis', 'client_secrets', 'clients', 'service_accounts', 'tenants']) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -13,7 +13,10 @@ const ENVIRONMENT_TOKEN_NAME = 'bootstrap (TESSERA_ADMIN_TOKEN)';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   // One column per statement: SQLite adds one at a time.
-  await db.schema.alterTable('admin_tokens').addColumn('digest_kind', 'varchar(16)', (c) => c.notNull().defaultTo('sha256')).execute();
+  await db.schema
+    .alterTable('admin_tokens')
+    .addColumn('digest_kind', 'varchar(16)', (c) => c.notNull().defaultTo('sha256'))
+    .execute();
   await db.schema.alterTable('admin_tokens').addColumn('expires_at', 'varchar(32)').execute();
   await db.schema.alterTable('admin_tokens').addColumn('source', 'varchar(16)').execute();
   await db

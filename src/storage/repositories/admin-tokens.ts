@@ -45,7 +45,11 @@ export const adminTokensRepo = {
   /** The names of the tokens among `ids` that exist, by id. */
   async namesByIds(db: Executor, ids: readonly string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const rows = await db.selectFrom('admin_tokens').select(['id', 'name']).where('id', 'in', [...ids]).execute();
+    const rows = await db
+      .selectFrom('admin_tokens')
+      .select(['id', 'name'])
+      .where('id', 'in', [...ids])
+      .execute();
     return new Map(rows.map((r) => [r.id, r.name]));
   },
   /** The tokens of one source, oldest first. */
@@ -54,13 +58,20 @@ export const adminTokensRepo = {
     return rows.map(toAdminToken);
   },
   async list(db: Executor, page: PageRequest, tenantId?: string): Promise<Page<AdminToken>> {
-    let q = db.selectFrom('admin_tokens').selectAll().orderBy('id').limit(page.limit + 1);
+    let q = db
+      .selectFrom('admin_tokens')
+      .selectAll()
+      .orderBy('id')
+      .limit(page.limit + 1);
     if (page.after) q = q.where('id', '>', page.after);
     if (tenantId) q = q.where('tenant_id', '=', tenantId);
     return toPage(await q.execute(), page.limit, (r) => r.id, toAdminToken);
   },
   async count(db: Executor): Promise<number> {
-    const r = await db.selectFrom('admin_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const r = await db
+      .selectFrom('admin_tokens')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   },
   async insert(db: Executor, t: AdminToken): Promise<void> {

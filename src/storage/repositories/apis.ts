@@ -24,16 +24,16 @@ export const apisRepo = {
     return row && toApi(row);
   },
   async getByIdentifier(db: Executor, tenantId: string, identifier: string): Promise<Api | undefined> {
-    const row = await db
-      .selectFrom('apis')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('identifier', '=', identifier)
-      .executeTakeFirst();
+    const row = await db.selectFrom('apis').selectAll().where('tenant_id', '=', tenantId).where('identifier', '=', identifier).executeTakeFirst();
     return row && toApi(row);
   },
   async list(db: Executor, tenantId: string, page: PageRequest): Promise<Page<Api>> {
-    let q = db.selectFrom('apis').selectAll().where('tenant_id', '=', tenantId).orderBy('id').limit(page.limit + 1);
+    let q = db
+      .selectFrom('apis')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('id')
+      .limit(page.limit + 1);
     if (page.after) q = q.where('id', '>', page.after);
     return toPage(await q.execute(), page.limit, (r) => r.id, toApi);
   },

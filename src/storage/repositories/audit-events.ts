@@ -48,10 +48,12 @@ export const auditEventsRepo = {
   },
   /** Newest first. */
   async list(db: Executor, tenantId: string, page: PageRequest, f: AuditFilter = {}): Promise<Page<AuditEvent>> {
-    let q = db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(page.limit + 1);
-    q = f.includeGlobal
-      ? q.where((eb) => eb.or([eb('tenant_id', '=', tenantId), eb('tenant_id', 'is', null)]))
-      : q.where('tenant_id', '=', tenantId);
+    let q = db
+      .selectFrom('audit_events')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(page.limit + 1);
+    q = f.includeGlobal ? q.where((eb) => eb.or([eb('tenant_id', '=', tenantId), eb('tenant_id', 'is', null)])) : q.where('tenant_id', '=', tenantId);
     if (page.after) q = q.where('id', '<', page.after);
     if (f.actor) q = q.where('actor', '=', f.actor);
     if (f.action) q = q.where('action', '=', f.action);

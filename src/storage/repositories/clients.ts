@@ -61,13 +61,7 @@ function columns(c: Client) {
 async function secretsOf(db: Executor, tenantId: string, clientIds: string[]): Promise<Map<string, ClientSecret[]>> {
   const out = new Map<string, ClientSecret[]>();
   if (clientIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('client_secrets')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('client_id', 'in', clientIds)
-    .orderBy('id')
-    .execute();
+  const rows = await db.selectFrom('client_secrets').selectAll().where('tenant_id', '=', tenantId).where('client_id', 'in', clientIds).orderBy('id').execute();
   for (const row of rows) {
     const list = out.get(row.client_id) ?? [];
     list.push(toSecret(row));
@@ -78,28 +72,32 @@ async function secretsOf(db: Executor, tenantId: string, clientIds: string[]): P
 
 export const clientsRepo = {
   async get(db: Executor, tenantId: string, clientId: string): Promise<Client | undefined> {
-    const row = await db
-      .selectFrom('clients')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('client_id', '=', clientId)
-      .executeTakeFirst();
+    const row = await db.selectFrom('clients').selectAll().where('tenant_id', '=', tenantId).where('client_id', '=', clientId).executeTakeFirst();
     if (!row) return undefined;
     const secrets = await secretsOf(db, tenantId, [clientId]);
     return toClient(row, secrets.get(clientId) ?? []);
   },
-  async list(
-    db: Executor,
-    tenantId: string,
-    page: PageRequest,
-    filter: { serviceAccountId?: string | undefined } = {},
-  ): Promise<Page<Client>> {
-    let q = db.selectFrom('clients').selectAll().where('tenant_id', '=', tenantId).orderBy('client_id').limit(page.limit + 1);
+  async list(db: Executor, tenantId: string, page: PageRequest, filter: { serviceAccountId?: string | undefined } = {}): Promise<Page<Client>> {
+    let q = db
+      .selectFrom('clients')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('client_id')
+      .limit(page.limit + 1);
     if (page.after) q = q.where('client_id', '>', page.after);
     if (filter.serviceAccountId) q = q.where('service_account_id', '=', filter.serviceAccountId);
     const rows = await q.execute();
-    const secrets = await secretsOf(db, tenantId, rows.slice(0, page.limit).map((r) => r.client_id));
-    return toPage(rows, page.limit, (r) => r.client_id, (r) => toClient(r, secrets.get(r.client_id) ?? []));
+    const secrets = await secretsOf(
+      db,
+      tenantId,
+      rows.slice(0, page.limit).map((r) => r.client_id),
+    );
+    return toPage(
+      rows,
+      page.limit,
+      (r) => r.client_id,
+      (r) => toClient(r, secrets.get(r.client_id) ?? []),
+    );
   },
   /** Every client of a tenant with its secrets, in two queries (read model load). */
   /**
@@ -113,11 +111,7 @@ export const clientsRepo = {
     const rows = await query.orderBy('client_id').limit(limit).execute();
     const last = rows.at(-1);
     if (last === undefined) return [];
-    let secretsQuery = db
-      .selectFrom('client_secrets')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('client_id', '<=', last.client_id);
+    let secretsQuery = db.selectFrom('client_secrets').selectAll().where('tenant_id', '=', tenantId).where('client_id', '<=', last.client_id);
     if (after !== null) secretsQuery = secretsQuery.where('client_id', '>', after);
     const secrets = new Map<string, ClientSecret[]>();
     for (const s of await secretsQuery.orderBy('id').execute()) {
@@ -190,8 +184,12 @@ export const clientsRepo = {
     for (let i = 0; i < ids.length; i++) parameters.push(ids[i]!, times[i]!);
     // One statement for many secrets, each with its own time (a VALUES list joined on the key:
     // both dialects name its columns column1, column2); a time never replaces a later one.
-    await executeBulk(db, 'touch secrets', [...parameters, tenantId], () =>
-      sql`update client_secrets set last_used_at = u.column2 from (values ${valuesList(rowsOf(parameters, 2))}) as u
+    await executeBulk(
+      db,
+      'touch secrets',
+      [...parameters, tenantId],
+      () =>
+        sql`update client_secrets set last_used_at = u.column2 from (values ${valuesList(rowsOf(parameters, 2))}) as u
         where client_secrets.tenant_id = ${tenantId} and client_secrets.id = u.column1
           and (client_secrets.last_used_at is null or client_secrets.last_used_at < u.column2)`,
     );

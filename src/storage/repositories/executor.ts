@@ -26,7 +26,8 @@ export async function executeBulk(db: Executor, statement: string, parameters: r
   let text = compiled.get(key);
   if (text === undefined) {
     const query = build().compile(db);
-    if (query.parameters.length !== parameters.length) throw new Error(`${statement}: the statement has ${query.parameters.length} parameters, not ${parameters.length}`);
+    if (query.parameters.length !== parameters.length)
+      throw new Error(`${statement}: the statement has ${query.parameters.length} parameters, not ${parameters.length}`);
     compiled.set(key, (text = query.sql));
   }
   await db.executeQuery(CompiledQuery.raw(text, [...parameters]));

@@ -28,7 +28,12 @@ export const grantsRepo = {
     return row && toGrant(row);
   },
   async list(db: Executor, tenantId: string, page: PageRequest, filter: GrantFilter = {}): Promise<Page<Grant>> {
-    let q = db.selectFrom('grants').selectAll().where('tenant_id', '=', tenantId).orderBy('id').limit(page.limit + 1);
+    let q = db
+      .selectFrom('grants')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('id')
+      .limit(page.limit + 1);
     if (page.after) q = q.where('id', '>', page.after);
     if (filter.clientId) q = q.where('client_id', '=', filter.clientId);
     if (filter.serviceAccountId) q = q.where('service_account_id', '=', filter.serviceAccountId);

@@ -19,13 +19,7 @@ export const revokedTokensRepo = {
   },
   /** The tenant's revocations whose token has not expired at `now`, by jti. */
   async unexpired(db: Executor, tenantId: string, now: string): Promise<RevokedToken[]> {
-    const rows = await db
-      .selectFrom('revoked_tokens')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('expires_at', '>', now)
-      .orderBy('jti')
-      .execute();
+    const rows = await db.selectFrom('revoked_tokens').selectAll().where('tenant_id', '=', tenantId).where('expires_at', '>', now).orderBy('jti').execute();
     return rows.map(toRevoked);
   },
   /** Deletes, in every tenant, revocations whose token expired at or before `now`; returns the tenants touched. */

@@ -18,24 +18,22 @@ function toServiceAccount(row: Selectable<ServiceAccountsTable>): ServiceAccount
 
 export const serviceAccountsRepo = {
   async get(db: Executor, tenantId: string, id: string): Promise<ServiceAccount | undefined> {
-    const row = await db
-      .selectFrom('service_accounts')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await db.selectFrom('service_accounts').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
     return row && toServiceAccount(row);
   },
   async list(db: Executor, tenantId: string, page: PageRequest, search?: string): Promise<Page<ServiceAccount>> {
-    let q = db.selectFrom('service_accounts').selectAll().where('tenant_id', '=', tenantId).orderBy('id').limit(page.limit + 1);
+    let q = db
+      .selectFrom('service_accounts')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('id')
+      .limit(page.limit + 1);
     if (page.after) q = q.where('id', '>', page.after);
     if (search) {
       // Portable substring match: case-insensitive (ASCII) on both stores (SQLite's LIKE folds
       // case, PostgreSQL's does not), and `%`, `_` and `\` in the search are literal characters.
       const like = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      q = q.where((eb) =>
-        eb.or([sql<SqlBool>`lower(user_name) like ${like} escape '\\'`, sql<SqlBool>`lower(display_name) like ${like} escape '\\'`]),
-      );
+      q = q.where((eb) => eb.or([sql<SqlBool>`lower(user_name) like ${like} escape '\\'`, sql<SqlBool>`lower(display_name) like ${like} escape '\\'`]));
     }
     return toPage(await q.execute(), page.limit, (r) => r.id, toServiceAccount);
   },

@@ -29,7 +29,11 @@ export const tenantsRepo = {
     return row && toTenant(row);
   },
   async list(db: Executor, page: PageRequest, only?: string): Promise<Page<Tenant>> {
-    let q = db.selectFrom('tenants').selectAll().orderBy('id').limit(page.limit + 1);
+    let q = db
+      .selectFrom('tenants')
+      .selectAll()
+      .orderBy('id')
+      .limit(page.limit + 1);
     if (page.after) q = q.where('id', '>', page.after);
     if (only) q = q.where('id', '=', only);
     return toPage(await q.execute(), page.limit, (r) => r.id, toTenant);

@@ -9,12 +9,7 @@ function toCutoff(row: Selectable<TokenCutoffsTable>): TokenCutoff {
 
 export const tokenCutoffsRepo = {
   async get(db: Executor, tenantId: string, clientId: string): Promise<TokenCutoff | undefined> {
-    const row = await db
-      .selectFrom('token_cutoffs')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('client_id', '=', clientId)
-      .executeTakeFirst();
+    const row = await db.selectFrom('token_cutoffs').selectAll().where('tenant_id', '=', tenantId).where('client_id', '=', clientId).executeTakeFirst();
     return row && toCutoff(row);
   },
   /** Sets the client's cut-off, replacing any earlier one. */

@@ -18,10 +18,20 @@ export const adminTokenRoutes =
       '/admin-tokens',
       {
         config,
-        schema: { tags, summary: 'Create an admin token (shown once); with tenant, it acts on that tenant only', querystring: ReasonQuery, body: AdminTokenCreate, response: { 201: AdminTokenCreated } },
+        schema: {
+          tags,
+          summary: 'Create an admin token (shown once); with tenant, it acts on that tenant only',
+          querystring: ReasonQuery,
+          body: AdminTokenCreate,
+          response: { 201: AdminTokenCreated },
+        },
       },
       async (request, reply) => {
-        const { token, value } = await service.create(actorOf(request), { name: request.body.name, tenantId: request.body.tenant, expiresIn: request.body.expires_in });
+        const { token, value } = await service.create(actorOf(request), {
+          name: request.body.name,
+          tenantId: request.body.tenant,
+          expiresIn: request.body.expires_in,
+        });
         return reply
           .code(201)
           .header('cache-control', 'no-store')
@@ -30,12 +40,29 @@ export const adminTokenRoutes =
     );
     app.get(
       '/admin-tokens',
-      { config, schema: { tags, summary: 'List admin tokens (never their values)', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: ListOf(AdminToken) } } },
+      {
+        config,
+        schema: {
+          tags,
+          summary: 'List admin tokens (never their values)',
+          querystring: Type.Object(PageQuery, { additionalProperties: false }),
+          response: { 200: ListOf(AdminToken) },
+        },
+      },
       async (request) => listOf(await service.list(pageOf(request.query)), presentAdminToken),
     );
     app.delete(
       '/admin-tokens/:id',
-      { config, schema: { tags, summary: 'Revoke an admin token (the record of TESSERA_ADMIN_TOKEN returns at the next start while the variable is set)', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), querystring: ReasonQuery, response: { 204: Deleted } } },
+      {
+        config,
+        schema: {
+          tags,
+          summary: 'Revoke an admin token (the record of TESSERA_ADMIN_TOKEN returns at the next start while the variable is set)',
+          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          querystring: ReasonQuery,
+          response: { 204: Deleted },
+        },
+      },
       async (request, reply) => {
         await service.delete(actorOf(request), request.params.id);
         return reply.code(204).send(null);

@@ -17,7 +17,16 @@ export const apiRoutes =
 
     app.post(
       '/apis',
-      { schema: { tags, summary: 'Register an API (resource server) with its scopes', params: none, querystring: ReasonQuery, body: ApiCreate, response: { 201: Api } } },
+      {
+        schema: {
+          tags,
+          summary: 'Register an API (resource server) with its scopes',
+          params: none,
+          querystring: ReasonQuery,
+          body: ApiCreate,
+          response: { 201: Api },
+        },
+      },
       async (request, reply) => {
         const b = request.body;
         const api = await service.create(actorOf(request), request.tenantId, {
@@ -32,17 +41,32 @@ export const apiRoutes =
     );
     app.get(
       '/apis',
-      { schema: { tags, summary: 'List APIs', params: none, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: ListOf(Api) } } },
+      {
+        schema: {
+          tags,
+          summary: 'List APIs',
+          params: none,
+          querystring: Type.Object(PageQuery, { additionalProperties: false }),
+          response: { 200: ListOf(Api) },
+        },
+      },
       async (request) => listOf(await service.list(request.tenantId, pageOf(request.query)), presentApi),
     );
-    app.get(
-      '/apis/:id',
-      { schema: { tags, summary: 'Get an API', params: byId, response: { 200: Api } } },
-      async (request) => presentApi(await service.get(request.tenantId, request.params.id)),
+    app.get('/apis/:id', { schema: { tags, summary: 'Get an API', params: byId, response: { 200: Api } } }, async (request) =>
+      presentApi(await service.get(request.tenantId, request.params.id)),
     );
     app.patch(
       '/apis/:id',
-      { schema: { tags, summary: 'Update an API; removed scopes leave its grants', params: byId, querystring: ReasonQuery, body: ApiPatch, response: { 200: Api } } },
+      {
+        schema: {
+          tags,
+          summary: 'Update an API; removed scopes leave its grants',
+          params: byId,
+          querystring: ReasonQuery,
+          body: ApiPatch,
+          response: { 200: Api },
+        },
+      },
       async (request) => {
         const b = request.body;
         return presentApi(

@@ -21,7 +21,16 @@ export const grantRoutes =
 
     app.post(
       '/grants',
-      { schema: { tags, summary: 'Grant a client or service account scopes of an API', params: none, querystring: ReasonQuery, body: GrantCreate, response: { 201: Grant } } },
+      {
+        schema: {
+          tags,
+          summary: 'Grant a client or service account scopes of an API',
+          params: none,
+          querystring: ReasonQuery,
+          body: GrantCreate,
+          response: { 201: Grant },
+        },
+      },
       async (request, reply) => {
         const b = request.body;
         const { grant, api } = await service.create(actorOf(request), request.tenantId, {
@@ -43,10 +52,8 @@ export const grantRoutes =
         return listOf(page, present(request.tenantId));
       },
     );
-    app.get(
-      '/grants/:id',
-      { schema: { tags, summary: 'Get a grant', params: byId, response: { 200: Grant } } },
-      async (request) => present(request.tenantId)(await service.get(request.tenantId, request.params.id)),
+    app.get('/grants/:id', { schema: { tags, summary: 'Get a grant', params: byId, response: { 200: Grant } } }, async (request) =>
+      present(request.tenantId)(await service.get(request.tenantId, request.params.id)),
     );
     app.delete(
       '/grants/:id',

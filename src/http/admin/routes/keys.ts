@@ -20,7 +20,15 @@ export const keyRoutes =
     );
     app.post(
       '/keys/rotate',
-      { schema: { tags, summary: 'Rotate now: a new key signs at once; the old one stays published until its tokens expire', params: none, querystring: ReasonQuery, response: { 201: SigningKey } } },
+      {
+        schema: {
+          tags,
+          summary: 'Rotate now: a new key signs at once; the old one stays published until its tokens expire',
+          params: none,
+          querystring: ReasonQuery,
+          response: { 201: SigningKey },
+        },
+      },
       async (request, reply) => reply.code(201).send(presentKey(await service.rotate(actorOf(request), request.tenantId))),
     );
     app.delete(

@@ -46,14 +46,21 @@ export const serviceAccountRoutes =
       { schema: { tags, summary: 'List service accounts', params: none, querystring: ServiceAccountListQuery, response: { 200: ListOf(ServiceAccount) } } },
       async (request) => listOf(await service.list(request.tenantId, pageOf(request.query), request.query.search), presentServiceAccount),
     );
-    app.get(
-      '/service-accounts/:id',
-      { schema: { tags, summary: 'Get a service account', params: byId, response: { 200: ServiceAccount } } },
-      async (request) => presentServiceAccount(await service.get(request.tenantId, request.params.id)),
+    app.get('/service-accounts/:id', { schema: { tags, summary: 'Get a service account', params: byId, response: { 200: ServiceAccount } } }, async (request) =>
+      presentServiceAccount(await service.get(request.tenantId, request.params.id)),
     );
     app.patch(
       '/service-accounts/:id',
-      { schema: { tags, summary: 'Update a service account', params: byId, querystring: ReasonQuery, body: ServiceAccountPatch, response: { 200: ServiceAccount } } },
+      {
+        schema: {
+          tags,
+          summary: 'Update a service account',
+          params: byId,
+          querystring: ReasonQuery,
+          body: ServiceAccountPatch,
+          response: { 200: ServiceAccount },
+        },
+      },
       async (request) =>
         presentServiceAccount(
           await service.update(actorOf(request), request.tenantId, request.params.id, {

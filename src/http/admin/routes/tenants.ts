@@ -39,14 +39,10 @@ export const tenantRoutes =
         return reply.code(201).send(present(tenant));
       },
     );
-    app.get(
-      '/tenants/:tenant',
-      { schema: { tags, summary: 'Get a tenant', params: byId, response: { 200: Tenant } } },
-      async (request) => {
-        allowed(request, request.params.tenant);
-        return present(await service.get(request.params.tenant));
-      },
-    );
+    app.get('/tenants/:tenant', { schema: { tags, summary: 'Get a tenant', params: byId, response: { 200: Tenant } } }, async (request) => {
+      allowed(request, request.params.tenant);
+      return present(await service.get(request.params.tenant));
+    });
     app.patch(
       '/tenants/:tenant',
       {
@@ -62,7 +58,9 @@ export const tenantRoutes =
       async (request) => {
         allowed(request, request.params.tenant);
         const b = request.body;
-        return present(await service.update(actorOf(request), request.params.tenant, { name: b.name, signingAlg: b.signing_alg, accessTokenTtl: b.access_token_ttl }));
+        return present(
+          await service.update(actorOf(request), request.params.tenant, { name: b.name, signingAlg: b.signing_alg, accessTokenTtl: b.access_token_ttl }),
+        );
       },
     );
     app.delete(
