@@ -36,6 +36,7 @@ export function table<T>(columns: readonly Column<T>[], rows: readonly T[]): str
     cells
       .map((line) =>
         line
+          // `widths` has one entry per column, as `line` has one cell.
           .map((text, i) => text.padEnd(widths[i]!))
           .join('  ')
           .trimEnd(),
