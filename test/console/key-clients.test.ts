@@ -121,6 +121,32 @@ describe('console: private_key_jwt clients made in the wizard, their keys replac
     assert.equal(clients.filter((c) => c.client_name === 'Leaky').length, 0, 'nothing written');
   });
 
+  it("refuses a key set URL on a loopback address, with the server's message under the field", async () => {
+    const body = {
+      client_name: 'Local keys',
+      service_account_id: accountId,
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks_uri: 'http://127.0.0.1:1/jwks.json',
+    };
+    const direct = await t.admin('POST', '/clients', body);
+    assert.ok(direct.status === 400 || direct.status === 422, direct.text);
+    assert.deepEqual(
+      (direct.body.errors as { pointer: string }[]).map((e) => e.pointer),
+      ['/jwks_uri'],
+    );
+
+    const { page } = b;
+    await wizardToKeys('Local keys');
+    await page.getByRole('radio', { name: 'Key set URL (jwks_uri)' }).check();
+    await page.getByLabel('Key set URL', { exact: true }).fill(body.jwks_uri);
+    b.expectApiFailure(direct.status, /^\/tenants\/default\/clients$/);
+    await finish();
+    await page.getByRole('heading', { level: 2, name: 'Step 2 of 4: Client' }).waitFor();
+    const error = page.locator('.field.has-error .field-error');
+    await error.waitFor();
+    assert.equal((await error.textContent())?.trim(), `/jwks_uri: ${direct.body.errors[0].detail}`);
+  });
+
   it('reports a JWK Set that is not JSON on the field, without calling the server', async () => {
     const { page } = b;
     await wizardToKeys('Broken paste');
