@@ -45,3 +45,10 @@ export function curlTokenCommand(issuer: string, clientId: string, secret: strin
   if (scope) lines.push(`  -F scope='${scope}'`);
   return lines.join(' \\\n');
 }
+
+/** A `tessera token` command that signs a client assertion (RFC 7523 §2.2) with `key.pem`. */
+export function cliTokenCommand(issuer: string, clientId: string, scope: string): string {
+  const lines = [`tessera token --issuer ${issuer}`, `  --client-id ${clientId}`, '  --private-key key.pem'];
+  if (scope) lines.push(`  --scope '${scope}'`);
+  return lines.join(' \\\n');
+}

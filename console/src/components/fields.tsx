@@ -124,6 +124,26 @@ export function CheckboxField({ label, error, hint, checked, onChange }: FieldPr
   );
 }
 
+/** A multi-line text field, e.g. a pasted JSON document. */
+export function TextAreaField({ label, error, hint, value, onChange, rows = 8 }: FieldProps & { value: string; onChange(value: string): void; rows?: number }) {
+  const id = useId();
+  return (
+    <div className={`field${error ? ' has-error' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      <textarea
+        id={id}
+        value={value}
+        rows={rows}
+        spellCheck={false}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, error, hint)}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <Messages id={id} error={error} hint={hint} />
+    </div>
+  );
+}
+
 /** The `?reason=` every change takes: written to the audit log. */
 export function ReasonField({ value, onChange }: { value: string; onChange(value: string): void }) {
   return <TextField label="Reason (optional)" hint="Recorded in the audit log with this change." value={value} onChange={onChange} />;

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { ClientKeys } from '../components/client-keys';
+import { EMPTY_KEYS, KeySourceFields, keysBody, type KeyDraft } from '../components/key-source';
 import { CopyField, curlTokenCommand } from '../components/copy';
 import { ConfirmDialog, Dialog, onSubmit } from '../components/dialog';
 import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/feedback';
@@ -20,7 +21,7 @@ const OVERLAPS = [
   { value: 'never', label: 'Keep the current secrets until I delete them' },
 ];
 
-/** One machine-to-machine client: its secrets (rotation with an overlap), enable or disable, delete. */
+/** One machine-to-machine client: its secrets (rotation with an overlap) or its public keys (replace), enable or disable, delete. */
 export function ClientDetail({ clientId }: { clientId: string }) {
   const { api } = useConsole();
   const path = api.t(`/clients/${encodeURIComponent(clientId)}`);
@@ -35,7 +36,7 @@ export function ClientDetail({ clientId }: { clientId: string }) {
     ];
     return { client, account, grants };
   }, [api, path]);
-  const [dialog, setDialog] = useState<'rotate' | 'toggle' | 'delete' | { secret: string } | null>(null);
+  const [dialog, setDialog] = useState<'rotate' | 'keys' | 'toggle' | 'delete' | { secret: string } | null>(null);
   const c = data.data?.client;
   const withKeys = c?.token_endpoint_auth_method === 'private_key_jwt';
 
@@ -44,7 +45,11 @@ export function ClientDetail({ clientId }: { clientId: string }) {
       <PageHead section={<a href={href('applications/m2m')}>Machine to Machine</a>} title={c ? c.client_name || c.client_id : clientId}>
         {c ? (
           <div className="row-actions">
-            {withKeys ? null : (
+            {withKeys ? (
+              <button type="button" className="button-primary" onClick={() => setDialog('keys')}>
+                Replace keys
+              </button>
+            ) : (
               <button type="button" className="button-primary" onClick={() => setDialog('rotate')}>
                 Rotate secret
               </button>
@@ -137,6 +142,7 @@ export function ClientDetail({ clientId }: { clientId: string }) {
         </>
       ) : null}
       {dialog === 'rotate' && c ? <RotateSecret client={c} onClose={() => setDialog(null)} onRotated={data.reload} /> : null}
+      {dialog === 'keys' && c ? <ReplaceKeys client={c} onClose={() => setDialog(null)} onReplaced={data.reload} /> : null}
       {dialog === 'toggle' && c ? (
         <ConfirmDialog
           title={`${c.active ? 'Disable' : 'Enable'} ${c.client_name || c.client_id}`}
@@ -229,6 +235,42 @@ function RotateSecret({ client, onClose, onRotated }: { client: Client; onClose(
           busy={action.busy}
           label="Rotate"
           busyLabel="Rotating…"
+          onCancel={onClose}
+        />
+      </form>
+    </Dialog>
+  );
+}
+
+/** Replaces a private_key_jwt client's public keys: a pasted JWK Set or a jwks_uri (the other one is cleared). */
+function ReplaceKeys({ client, onClose, onReplaced }: { client: Client; onClose(): void; onReplaced(): void }) {
+  const { api } = useConsole();
+  const [keys, setKeys] = useState<KeyDraft>(client.jwks_uri !== null ? { ...EMPTY_KEYS, source: 'jwks_uri', jwksUri: client.jwks_uri } : EMPTY_KEYS);
+  const [jsonError, setJsonError] = useState<string | null>(null);
+  const [reason, setReason] = useState('');
+  const action = useAction();
+  return (
+    <Dialog title="Replace keys" onClose={onClose} wide>
+      <form
+        onSubmit={onSubmit(() => {
+          const parsed = keysBody(keys);
+          setJsonError('jsonError' in parsed ? parsed.jsonError : null);
+          if ('jsonError' in parsed) return;
+          void action.run(async () => {
+            await api.patch(api.t(`/clients/${encodeURIComponent(client.client_id)}`), parsed.body, reason);
+            onReplaced();
+            onClose();
+          });
+        })}
+      >
+        <p>The new keys replace the current ones at once: assertions signed with a key no longer listed are refused.</p>
+        <KeySourceFields draft={keys} onChange={setKeys} error={action.error} jsonError={jsonError} />
+        <FormEnd
+          reason={{ value: reason, onChange: setReason }}
+          error={action.error}
+          busy={action.busy}
+          label="Replace keys"
+          busyLabel="Replacing…"
           onCancel={onClose}
         />
       </form>

@@ -1,8 +1,9 @@
 import { useRef, useState } from 'react';
 import { messageOf } from '../api';
-import { CopyField, curlTokenCommand } from '../components/copy';
+import { cliTokenCommand, CopyField, curlTokenCommand } from '../components/copy';
 import { onSubmit } from '../components/dialog';
 import { Empty, ErrorMessage, Loading } from '../components/feedback';
+import { EMPTY_KEYS, errorsUnder, KeySourceFields, keysBody, type KeyDraft } from '../components/key-source';
 import { CheckboxField, ReasonField, SelectField, TextField } from '../components/fields';
 import { ScopeCheckboxes } from '../components/scopes';
 import { optionalInteger } from '../format';
@@ -17,14 +18,17 @@ const STEPS = ['Service account', 'Client', 'APIs and scopes', 'Review'] as cons
 interface Result {
   client: ClientCreated;
   scope: string;
+  /** A private_key_jwt client: no secret, the operator signs assertions with the private key. */
+  withKeys: boolean;
   /** Grants that could not be made: the client exists, the operator adds them on the Grants page. */
   grantErrors: string[];
 }
 
 /**
  * Applications → Machine to Machine → Add integration: picks or creates the service account,
- * names the client, chooses APIs and scopes (granted to the service account), and ends by
- * showing the client id and secret once, with a ready-made token request.
+ * names the client and how it authenticates (a secret, or private_key_jwt with its public keys),
+ * chooses APIs and scopes (granted to the service account), and ends by showing the client id
+ * (and the secret, once) with a ready-made token request.
  */
 export function Wizard() {
   const { api, tenant } = useConsole();
@@ -40,6 +44,9 @@ export function Wizard() {
   const [active, setActive] = useState(true);
   const [clientName, setClientName] = useState('');
   const [ttl, setTtl] = useState('');
+  const [auth, setAuth] = useState<'client_secret_basic' | 'private_key_jwt'>('client_secret_basic');
+  const [keys, setKeys] = useState<KeyDraft>(EMPTY_KEYS);
+  const [jsonError, setJsonError] = useState<string | null>(null);
   const [scopes, setScopes] = useState<Record<string, string[]>>({});
   const [reason, setReason] = useState('');
   const [stepError, setStepError] = useState<string | null>(null);
@@ -51,6 +58,7 @@ export function Wizard() {
   const accounts = data.data?.accounts ?? [];
   const apis = data.data?.apis ?? [];
   const useNew = mode === 'new' || accounts.length === 0;
+  const withKeys = auth === 'private_key_jwt';
   const chosen = Object.entries(scopes).filter(([, s]) => s.length > 0);
 
   const go = (to: number) => {
@@ -59,6 +67,11 @@ export function Wizard() {
       if (step === 0 && !useNew && !accountId) return setStepError('Choose a service account, or create a new one.');
       if (step === 0 && useNew && !userName.trim()) return setStepError('Give the new service account a user name.');
       if (step === 1 && !clientName.trim()) return setStepError('Give the client a name.');
+      if (step === 1 && withKeys) {
+        const parsed = keysBody(keys);
+        setJsonError('jsonError' in parsed ? parsed.jsonError : null);
+        if ('jsonError' in parsed) return;
+      }
     }
     setStep(to);
     requestAnimationFrame(() => stepHeading.current?.focus());
@@ -71,11 +84,19 @@ export function Wizard() {
         const sa = await api.post<ServiceAccount>(api.t('/service-accounts'), { user_name: userName.trim(), display_name: displayName, active }, reason);
         saId = created.current.accountId = sa.id;
       }
-      const client = await api.post<ClientCreated>(
-        api.t('/clients'),
-        { client_name: clientName.trim(), client_type: 'machine_to_machine', service_account_id: saId, access_token_ttl: optionalInteger(ttl) },
-        reason,
-      );
+      const parsed = keysBody(keys);
+      const authBody = withKeys && 'body' in parsed ? { token_endpoint_auth_method: auth, ...parsed.body } : {};
+      const client = await api
+        .post<ClientCreated>(
+          api.t('/clients'),
+          { client_name: clientName.trim(), client_type: 'machine_to_machine', service_account_id: saId, access_token_ttl: optionalInteger(ttl), ...authBody },
+          reason,
+        )
+        .catch((err: unknown) => {
+          // The keys' errors are shown under their field, on the step that has it.
+          if (errorsUnder(err, 'jwks') ?? errorsUnder(err, 'jwks_uri')) setStep(1);
+          throw err;
+        });
       const grantErrors: string[] = [];
       for (const [apiId, values] of chosen) {
         try {
@@ -84,7 +105,7 @@ export function Wizard() {
           grantErrors.push(`${apis.find((a) => a.id === apiId)?.identifier ?? apiId}: ${messageOf(err)}`);
         }
       }
-      setResult({ client, scope: chosen[0]?.[1].join(' ') ?? '', grantErrors });
+      setResult({ client, scope: chosen[0]?.[1].join(' ') ?? '', withKeys, grantErrors });
     });
 
   if (result) return <Done result={result} issuer={tenant?.issuer ?? ''} />;
@@ -155,6 +176,23 @@ export function Wizard() {
                 onChange={setTtl}
                 hint={`Empty: the API's or the tenant's lifetime (${tenant?.access_token_ttl ?? 3600} s).`}
               />
+              <fieldset className="radios">
+                <legend>Authentication</legend>
+                <label className="check">
+                  <input type="radio" name="auth" checked={!withKeys} onChange={() => setAuth('client_secret_basic')} /> Client secret
+                </label>
+                <label className="check">
+                  <input type="radio" name="auth" checked={withKeys} onChange={() => setAuth('private_key_jwt')} /> Private key JWT (no secret)
+                </label>
+              </fieldset>
+              {withKeys ? (
+                <>
+                  <p className="hint">
+                    The client signs a short assertion with its private key at each token request (RFC 7523); Tessera holds only the public keys.
+                  </p>
+                  <KeySourceFields draft={keys} onChange={setKeys} error={action.error} jsonError={jsonError} />
+                </>
+              ) : null}
             </>
           ) : null}
           {step === 2 ? (
@@ -183,6 +221,8 @@ export function Wizard() {
                 <dd>{clientName}</dd>
                 <dt>Token lifetime</dt>
                 <dd>{ttl ? `${ttl} s` : 'default'}</dd>
+                <dt>Authentication</dt>
+                <dd>{withKeys ? `private key JWT, keys ${keys.source === 'jwks' ? 'pasted' : `from ${keys.jwksUri}`}` : 'client secret'}</dd>
                 <dt>APIs and scopes</dt>
                 <dd>
                   {chosen.length === 0 ? 'none yet' : chosen.map(([id, s]) => `${apis.find((a) => a.id === id)?.identifier ?? id}: ${s.join(' ')}`).join('; ')}
@@ -220,12 +260,26 @@ function Done({ result, issuer }: { result: Result; issuer: string }) {
     <>
       <PageHead section={<a href={href('applications/m2m')}>Machine to Machine</a>} title="Integration created" />
       <div className="card">
-        <p className="alert alert-warn" role="status">
-          Copy the client secret now: it is shown this once. Tessera keeps only its digest.
-        </p>
-        <CopyField label="Client ID" value={client.client_id} />
-        <CopyField label="Client secret" value={secret} />
-        <CopyField label="Token request (curl)" value={curlTokenCommand(issuer, client.client_id, secret, result.scope)} multiline />
+        {result.withKeys ? (
+          <>
+            <p>This client has no secret: it signs a client assertion with its private key at each token request.</p>
+            <CopyField label="Client ID" value={client.client_id} />
+            <CopyField label="Token request (tessera CLI)" value={cliTokenCommand(issuer, client.client_id, result.scope)} multiline />
+            <p className="hint">
+              <code>key.pem</code> is the private key whose public half you registered (a PEM file or a private JWK); it stays with the client. Any RFC 7523
+              client library works the same way.
+            </p>
+          </>
+        ) : (
+          <>
+            <p className="alert alert-warn" role="status">
+              Copy the client secret now: it is shown this once. Tessera keeps only its digest.
+            </p>
+            <CopyField label="Client ID" value={client.client_id} />
+            <CopyField label="Client secret" value={secret} />
+            <CopyField label="Token request (curl)" value={curlTokenCommand(issuer, client.client_id, secret, result.scope)} multiline />
+          </>
+        )}
         {result.grantErrors.length > 0 ? (
           <div className="alert alert-error" role="alert">
             <strong>The client was created, but some access could not be granted</strong>
