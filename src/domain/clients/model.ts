@@ -1,12 +1,16 @@
 import type { JSONWebKeySet } from 'jose';
+import type { FederatedCredential } from '../federation/model.js';
 
 export const CLIENT_TYPES = ['machine_to_machine', 'spa', 'native'] as const;
 export type ClientType = (typeof CLIENT_TYPES)[number];
 
 export const SECRET_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
 
-/** Methods a client may register (RFC 7591 §2): the secret ones and private_key_jwt (RFC 7523 §2.2). */
-export const TOKEN_ENDPOINT_AUTH_METHODS = [...SECRET_AUTH_METHODS, 'private_key_jwt'] as const;
+/**
+ * Methods a client may register (RFC 7591 §2): the secret ones, private_key_jwt (RFC 7523 §2.2),
+ * and `federated`: only its federated credentials authenticate it (no secret exists).
+ */
+export const TOKEN_ENDPOINT_AUTH_METHODS = [...SECRET_AUTH_METHODS, 'private_key_jwt', 'federated'] as const;
 export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
 
 /** Client ids: unreserved characters only, so Basic credentials need no escaping (RFC 6749 §2.3.1). */
@@ -41,6 +45,8 @@ export interface Client {
   active: boolean;
   /** RFC 9449 §5.2: every token request of this client must carry a DPoP proof. */
   dpopBoundAccessTokens: boolean;
+  /** Platform tokens that authenticate this client (workload identity federation, docs/federation.md). */
+  federatedCredentials: FederatedCredential[];
   createdAt: string;
   updatedAt: string;
   secrets: ClientSecret[];

@@ -65,9 +65,9 @@ function keySet(jwks: JSONWebKeySet | null): JSONWebKeySet | null {
   return jwks === null ? null : { keys: jwks.keys };
 }
 
-/** Clients that authenticate with a secret get one; private_key_jwt clients authenticate with keys. */
+/** Clients that authenticate with a secret get one; private_key_jwt clients authenticate with keys, federated ones with platform tokens. */
 function usesSecret(c: Client): boolean {
-  return isConfidential(c.clientType) && c.tokenEndpointAuthMethod !== 'private_key_jwt';
+  return isConfidential(c.clientType) && c.tokenEndpointAuthMethod !== 'private_key_jwt' && c.tokenEndpointAuthMethod !== 'federated';
 }
 
 export class ClientsService {
@@ -111,6 +111,7 @@ export class ClientsService {
       createdAt: isoTime(nowMs),
       updatedAt: isoTime(nowMs),
       secrets: [],
+      federatedCredentials: [],
     };
     const issued = usesSecret(client) ? issueSecret(clientId, nowMs) : null;
     if (issued) client.secrets.push(issued.record);

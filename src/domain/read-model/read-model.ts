@@ -60,6 +60,7 @@ function toEntry(client: Client, interned: Interned, slots: ClientSlots): Client
       accessTokenTtl: client.accessTokenTtl,
       active: client.active,
       dpopBoundAccessTokens: client.dpopBoundAccessTokens,
+      federatedCredentials: client.federatedCredentials,
     },
     secrets: client.secrets.map((s) => ({
       id: s.id,
@@ -253,6 +254,7 @@ export class ReadModel {
       grantsByClient: index(grants, (g) => g.clientId),
       grantsByServiceAccount: index(grants, (g) => g.serviceAccountId),
       signer,
+      federatedIssuers: [],
       publishedKeys: keys.map((k) => ({ jwk: k.publicJwk, publishUntilMs: k.publishUntil === null ? null : Date.parse(k.publishUntil) })),
     };
   }

@@ -2,6 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
 import type { Api } from '../apis/model.js';
 import type { Client } from '../clients/model.js';
+import type { FederatedIssuer } from '../federation/model.js';
+import { FederationIndex } from './federation-index.js';
 import { computePermissions, type Permissions } from '../clients/permissions.js';
 import type { Grant } from '../grants/model.js';
 import type { ServiceAccount } from '../service-accounts/model.js';
@@ -30,6 +32,7 @@ export type ClientRecord = Readonly<
     | 'accessTokenTtl'
     | 'active'
     | 'dpopBoundAccessTokens'
+    | 'federatedCredentials'
   >
 >;
 
@@ -60,6 +63,8 @@ export interface TenantSettings {
   readonly grantsByClient: ReadonlyMap<string, readonly Grant[]>;
   readonly grantsByServiceAccount: ReadonlyMap<string, readonly Grant[]>;
   readonly signer: Signer | null;
+  /** The tenant's federated issuers (workload identity federation). */
+  readonly federatedIssuers: readonly FederatedIssuer[];
   readonly publishedKeys: readonly PublishedKey[];
 }
 
@@ -73,9 +78,12 @@ export class TenantState {
   /** Permissions of clients no grant names, shared by every client with the same audience and scope. */
   #ownPermissions = new Map<readonly string[], Map<string, Permissions>>();
   #keySet: JWTVerifyGetKey | null = null;
+  /** Which clients' federated credentials a token of each federated issuer may match. */
+  readonly federation = new FederationIndex();
 
   constructor(settings: TenantSettings) {
     this.#settings = settings;
+    this.federation.setIssuers(settings.federatedIssuers);
   }
 
   get settings(): TenantSettings {
@@ -84,17 +92,21 @@ export class TenantState {
 
   replaceSettings(settings: TenantSettings): void {
     this.#settings = settings;
+    this.federation.setIssuers(settings.federatedIssuers);
     this.#permissions = new Map();
     this.#ownPermissions = new Map();
     this.#keySet = null;
   }
 
   setClient(entry: ClientEntry): void {
+    this.federation.setClient(entry, this.clients.get(entry.client.clientId));
     this.clients.set(entry.client.clientId, entry);
     this.#permissions.delete(entry.client.clientId);
   }
 
   removeClient(clientId: string): void {
+    const entry = this.clients.get(clientId);
+    if (entry) this.federation.removeClient(entry);
     this.clients.delete(clientId);
     this.#permissions.delete(clientId);
   }

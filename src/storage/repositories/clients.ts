@@ -36,6 +36,7 @@ function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[]): Clien
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     secrets,
+    federatedCredentials: [],
   };
 }
 
