@@ -8,6 +8,9 @@ export const MAX_RSA_BITS = 4096;
 /** Length of an EC P-256 coordinate and of an Ed25519 public key, in base64url characters (32 octets). */
 export const COORDINATE_CHARS = 43;
 
+/** Octets of a coordinate per curve (RFC 7518 §6.2.1.2, RFC 8037 §2). */
+const COORDINATE_OCTETS: Readonly<Record<string, number>> = { 'P-256': 32, 'P-384': 48, 'P-521': 66, Ed25519: 32 };
+
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /** What is wrong with one member of a JWK's key material. */
@@ -35,7 +38,7 @@ function bitLength(octets: Buffer): number {
  * Checks the key material of a public JWK of a supported type by arithmetic on its members alone,
  * before any of it reaches a key parser or a signature check (whose cost grows with the key):
  * RSA `e` = 65537 and `n` of 2048 to 4096 bits (RFC 7518 §6.3.1; leading zero octets, which some
- * libraries write, are ignored); EC P-256 `x` and `y` and Ed25519 `x` of exactly 32 octets
+ * libraries write, are ignored); EC `x` and `y` of exactly the curve's size (32, 48 or 66 octets) and Ed25519 `x` of 32 octets
  * (RFC 7518 §6.2.1.2, RFC 8037 §2). Returns null when it is fine.
  */
 export function keyMaterialProblem(jwk: Record<string, unknown>): KeyMaterialProblem | null {
@@ -50,10 +53,12 @@ export function keyMaterialProblem(jwk: Record<string, unknown>): KeyMaterialPro
     return null;
   }
   const coordinates = jwk.kty === 'EC' ? ['x', 'y'] : ['x'];
+  const octets = COORDINATE_OCTETS[String(jwk.crv)] ?? 32;
+  const chars = Math.ceil((octets * 4) / 3);
   for (const member of coordinates) {
     const value = jwk[member];
-    if (typeof value !== 'string' || value.length !== COORDINATE_CHARS || !BASE64URL.test(value)) {
-      return { member, detail: `must be ${COORDINATE_CHARS} base64url characters (32 octets) for ${String(jwk.crv)}` };
+    if (typeof value !== 'string' || value.length !== chars || !BASE64URL.test(value)) {
+      return { member, detail: `must be ${chars} base64url characters (${octets} octets) for ${String(jwk.crv)}` };
     }
   }
   return null;

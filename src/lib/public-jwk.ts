@@ -18,6 +18,61 @@ export function isAsymmetricJwsAlg(alg: unknown): alg is AsymmetricJwsAlg {
   return typeof alg === 'string' && (ASYMMETRIC_JWS_ALGS as readonly string[]).includes(alg);
 }
 
+/**
+ * Every asymmetric JWS algorithm Tessera verifies from platforms it federates with (RFC 7518
+ * §3.1, RFC 8037 §3.1): the RSA, RSA-PSS and ECDSA families at every hash size, and EdDSA.
+ */
+export const VERIFY_JWS_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export type VerifyJwsAlg = (typeof VERIFY_JWS_ALGS)[number];
+
+export function isVerifyJwsAlg(alg: unknown): alg is VerifyJwsAlg {
+  return typeof alg === 'string' && (VERIFY_JWS_ALGS as readonly string[]).includes(alg);
+}
+
+/** The curve each ECDSA algorithm signs on (RFC 7518 §3.4). */
+const ECDSA_CURVES: Readonly<Record<string, string>> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
+
+/**
+ * Whether a public JWK can verify signatures of any of VERIFY_JWS_ALGS: RSA for the RS and PS families, the
+ * matching curve for ES256/384/512, Ed25519 for EdDSA. `uses` lists the `use` values accepted besides none
+ * (SPIFFE bundles mark JWT-SVID keys `jwt-svid`).
+ */
+export function jwkVerifies(jwk: Record<string, unknown>, alg: VerifyJwsAlg, uses: readonly string[] = ['sig']): boolean {
+  if (jwk.alg !== undefined && jwk.alg !== alg) return false;
+  if (jwk.use !== undefined && !uses.includes(jwk.use as string)) return false;
+  if (Array.isArray(jwk.key_ops) && !jwk.key_ops.includes('verify')) return false;
+  if (alg.startsWith('RS') || alg.startsWith('PS')) return jwk.kty === 'RSA';
+  if (alg === 'EdDSA') return jwk.kty === 'OKP' && jwk.crv === 'Ed25519';
+  return jwk.kty === 'EC' && jwk.crv === ECDSA_CURVES[alg];
+}
+
+/**
+ * The gate of a key a federated issuer publishes (inline, JWKS or SPIFFE bundle): the checks of
+ * publicJwkProblem, widened to P-384 and P-521, every algorithm of VERIFY_JWS_ALGS, and `use`
+ * `sig` or `jwt-svid`. Returns null when it is fine.
+ */
+export function federatedJwkProblem(jwk: unknown, parse: (jwk: Record<string, unknown>) => void = parsePublicJwk): JwkProblem | null {
+  if (!isRecord(jwk)) return { member: null, detail: 'must be a JSON object' };
+  const wideCurve = jwk.kty === 'EC' && (jwk.crv === 'P-384' || jwk.crv === 'P-521');
+  // Checked as the P-256 key or `sig` key it otherwise is; the wider curves' sizes are checked by keyMaterialProblem.
+  const asNarrow: Record<string, unknown> = { ...jwk, crv: wideCurve ? 'P-256' : jwk.crv, use: jwk.use === 'jwt-svid' ? 'sig' : jwk.use, alg: undefined };
+  const problem = publicJwkLimitsProblem(asNarrow);
+  if (problem && problem.member !== 'x' && problem.member !== 'y') return problem;
+  if (jwk.alg !== undefined) {
+    if (!isVerifyJwsAlg(jwk.alg)) return { member: 'alg', detail: `must be one of ${VERIFY_JWS_ALGS.join(', ')} when present` };
+    if (!jwkVerifies({ ...jwk, key_ops: undefined }, jwk.alg, ['sig', 'jwt-svid']))
+      return { member: 'alg', detail: `does not match the key type ${String(jwk.kty)}` };
+  }
+  const material = keyMaterialProblem(jwk);
+  if (material) return material;
+  try {
+    parse(jwk);
+  } catch {
+    return { member: null, detail: 'is not a valid public key' };
+  }
+  return null;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,12 +1,13 @@
 import type { JSONWebKeySet } from 'jose';
+import { VERIFY_JWS_ALGS, type VerifyJwsAlg } from '../../lib/public-jwk.js';
 
 /** How an issuer's keys are found and how its tokens name their issuer (docs/federation.md). */
 export const FEDERATED_ISSUER_KINDS = ['oidc', 'kubernetes', 'spiffe'] as const;
 export type FederatedIssuerKind = (typeof FEDERATED_ISSUER_KINDS)[number];
 
 /** Algorithms a federated token may be signed with: asymmetric only, never `none` or HMAC (RFC 7518 §3.1, RFC 8037 §3.1). */
-export const FEDERATION_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
-export type FederationAlg = (typeof FEDERATION_ALGS)[number];
+export const FEDERATION_ALGS = VERIFY_JWS_ALGS;
+export type FederationAlg = VerifyJwsAlg;
 
 /** Seconds since `iat` a federated token is accepted by default. */
 export const DEFAULT_MAX_TOKEN_AGE = 3600;
