@@ -1,14 +1,17 @@
 /**
  * What changed, so that in-memory read models can reload it. A client change reloads one client;
  * a tenant change reloads the tenant's settings, service accounts, APIs, grants and keys; a
- * revocations change reloads the tenant's unexpired revoked jtis and client cut-offs.
+ * revocations change reloads the tenant's unexpired revoked jtis and client cut-offs; a
+ * federated-issuer change reloads the tenant's settings (its federated issuers among them) and
+ * drops that issuer's fetched keys.
  * Changes travel between processes as JSON: every kind is a plain object with `kind` and
  * `tenantId`, and a read model treats a kind it does not know as a tenant change.
  */
 export type Change =
   | { readonly kind: 'client'; readonly tenantId: string; readonly clientId: string }
   | { readonly kind: 'tenant'; readonly tenantId: string }
-  | { readonly kind: 'revocations'; readonly tenantId: string };
+  | { readonly kind: 'revocations'; readonly tenantId: string }
+  | { readonly kind: 'federated-issuer'; readonly tenantId: string; readonly issuerId: string };
 
 export type ChangeListener = (change: Change) => Promise<void>;
 

@@ -95,9 +95,9 @@ export class ClientKeys {
     return entry.keys;
   }
 
-  /** Drops what was fetched for the clients a change concerns: one client, or every client of a tenant (a revocation concerns none). */
+  /** Drops what was fetched for the clients a change concerns: one client, or every client of a tenant (a revocation or a federated issuer concerns none). */
   forget(change: Change): void {
-    if (change.kind === 'revocations') return;
+    if (change.kind === 'revocations' || change.kind === 'federated-issuer') return;
     if (change.kind === 'client') this.#entries.get(change.tenantId)?.delete(change.clientId);
     else this.#entries.delete(change.tenantId);
   }

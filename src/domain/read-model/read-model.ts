@@ -170,6 +170,7 @@ export class ReadModel {
         case 'client':
           return this.#applyClient(change.tenantId, change.clientId);
         case 'tenant':
+        case 'federated-issuer':
           return this.#applyTenant(change.tenantId, false);
         case 'revocations':
           return this.#applyRevocations(change.tenantId);
