@@ -10,12 +10,7 @@ import { readTokenFile } from '../../src/app/token-file.js';
 import type { DocumentFetcher } from '../../src/domain/document-fetcher.js';
 import { FederatedKeys, type KeysRequest } from '../../src/domain/federation/issuer-keys.js';
 import { manualClock, type ManualClock } from '../helpers/admin.js';
-import {
-  federatedIssuerRecord as registered,
-  startKubernetesIssuer,
-  startOidcIssuer,
-  startSpiffeBundle,
-} from '../helpers/federated-issuers.js';
+import { federatedIssuerRecord as registered, startKubernetesIssuer, startOidcIssuer, startSpiffeBundle } from '../helpers/federated-issuers.js';
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.js';
 
 const MINUTE = 60_000;
