@@ -310,6 +310,18 @@ describe('federated keys: a kubernetes issuer’s bearer token', () => {
     });
   });
 
+  it('goes to a registered jwks_uri on another origin than the issuer, and not to its discovery', async () => {
+    const { keys } = setup();
+    const keyHost = await startKubernetesIssuer({ discovery: false });
+    servers.push(keyHost);
+    const fi = registered(
+      { issuer: 'https://kubernetes.default.svc' },
+      { kind: 'kubernetes', jwksUri: keyHost.jwksUri, bearerTokenFile: keyHost.bearerTokenFile },
+    );
+    assert.deepEqual(kids(await keys.keysFor(fi, ANY)), ['key-1']);
+    assert.deepEqual(keyHost.requests, [{ path: '/openid/v1/jwks', authorization: `Bearer ${keyHost.bearerToken}` }]);
+  });
+
   it('is a fetch failure with a clear reason when the file is missing, empty or holds no JWT', async () => {
     const { keys } = setup();
     const cluster = await startKubernetesIssuer();

@@ -38,6 +38,30 @@ describeEachDialect('federated key caches: a change to an issuer drops its fetch
     assert.equal(issuer.keyFetches(), 3, 'only the changed issuer’s keys were fetched again');
   });
 
+  it('a failed background refresh is logged with its reason, and the cached keys are used', async () => {
+    const keys = t.server.deps.federatedKeys;
+    const fi = federatedIssuerRecord(issuer, { id: 'fi_flaky' });
+    await keys.keysFor(fi, { kid: 'key-1' });
+    issuer.setDown(true);
+    try {
+      clock.advance(50 * 60_000);
+      assert.deepEqual(
+        (await keys.keysFor(fi, { kid: 'key-1' })).map((k) => k.kid),
+        ['key-1'],
+      );
+      await keys.settled();
+    } finally {
+      issuer.setDown(false);
+    }
+    const line = t.logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'federated issuer keys not refreshed; the cached keys are used');
+    assert.deepEqual(
+      { tenant: line?.tenant, federated_issuer: line?.federated_issuer, reason: line?.reason },
+      { tenant: 'tenant', federated_issuer: 'fi_flaky', reason: `discovery ${issuer.discoveryUrl}: answered HTTP 503` },
+    );
+  });
+
   it('in another server on the same database, once the change arrives', { skip: dialect === 'sqlite' && 'SQLite: one server per database' }, async () => {
     const other = await startTessera({ ...sameStore(t, FEDERATION_TEST_ENV), clock });
     try {
