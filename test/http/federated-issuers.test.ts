@@ -69,7 +69,8 @@ describeEachDialect('admin API: federated issuers', (dialect) => {
       algorithms: ['ES256', 'RS256'],
       allow_longer_than_assertion: true,
     });
-    assert.deepEqual(ok(await t.admin('PATCH', `/federated-issuers/${body.id}`, { audiences: null })).effective_audiences, defaults());
+    const reset = ok(await t.admin('PATCH', `/federated-issuers/${body.id}`, { audiences: null, algorithms: null }));
+    assert.deepEqual([reset.audiences, reset.effective_audiences, reset.algorithms], [null, defaults(), null]);
 
     assert.equal((await t.admin('DELETE', `/federated-issuers/${body.id}`)).status, 204);
     assertProblem(await t.admin('GET', `/federated-issuers/${body.id}`), {
