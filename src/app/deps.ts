@@ -6,6 +6,7 @@ import { LocalChangeFeed, RelayedChangeFeed, type Change, type ChangeFeed } from
 import { ClientAssertionJtis } from '../domain/clients/assertion-jtis.js';
 import { ClientKeys } from '../domain/clients/remote-keys.js';
 import { ClientsService } from '../domain/clients/service.js';
+import { FederatedKeys } from '../domain/federation/issuer-keys.js';
 import type { DomainContext } from '../domain/context.js';
 import { FederatedAssertionJtis } from '../domain/federation/assertion-jtis.js';
 import { FederatedIssuersService } from '../domain/federation/service.js';
@@ -39,6 +40,7 @@ import { migrateToLatest } from '../storage/migrations/index.js';
 import { PostgresChangeFeed } from '../storage/postgres-change-feed.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
+import { readTokenFile } from './token-file.js';
 import { createDocumentFetcher, type ListenerAddress } from './outbound.js';
 import { privateDataPaths, warnAboutSharedData } from './private-data.js';
 import { resolveKeyEncryptionKey } from './secret.js';
@@ -64,6 +66,8 @@ export interface Deps {
   readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis; readonly verifier: JwtVerifier };
   /** Federated assertions' single-use jtis (issuers with require_jti), shared through the database. */
   readonly federatedJtis: FederatedAssertionJtis;
+  /** Federated issuers' keys (fetched and cached per process). */
+  readonly federatedKeys: FederatedKeys;
   /** DPoP proofs seen within their window (RFC 9449 §11.1): in memory, shared by the processes of a cluster. */
   readonly dpopProofs: DpopReplayCache;
   /** Failed client authentications per client id and address, in this process's memory. */
@@ -158,7 +162,10 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
             logger: logger.child({ component: 'change-feed' }),
             resync: async (reason) => {
               // Changes missed while the feed was down may have withdrawn keys: fetch them again.
-              if (reason !== 'periodic') clientKeys.forgetAll();
+              if (reason !== 'periodic') {
+                clientKeys.forgetAll();
+                federatedKeys.forgetAll();
+              }
               await readModel.loadAll();
             },
             resyncIntervalMs: READ_MODEL_RESYNC_MS,
@@ -175,6 +182,14 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const documents = createDocumentFetcher(config, adminListener, logger.child({ component: 'outbound' }));
     const clientKeys = new ClientKeys({ clock, load: (uri) => documents.fetchJson(uri) });
     changes.subscribe(async (change) => clientKeys.forget(change));
+    const federatedKeys = new FederatedKeys({
+      clock,
+      documents,
+      readFile: readTokenFile,
+      onRefreshFailure: (issuer, reason) =>
+        logger.warn({ tenant: issuer.tenantId, federated_issuer: issuer.id, reason }, 'federated issuer keys not refreshed; the cached keys are used'),
+    });
+    changes.subscribe(async (change) => federatedKeys.forget(change));
     const metrics = new Metrics({ clock, readModel, storeHealth, store }, options.metrics);
     const tokenEvents = new TokenEvents();
     tokenEvents.add(metrics);
@@ -251,6 +266,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       adminListener,
       clientAuth,
       federatedJtis: new FederatedAssertionJtis(ctx),
+      federatedKeys,
       dpopProofs,
       tokenEvents,
       tokenEndpoint: { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce, verifier, events: tokenEvents },
