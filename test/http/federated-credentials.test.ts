@@ -302,7 +302,10 @@ describeEachDialect('admin API: federated credentials of clients', (dialect) => 
         client_id: 'race-a',
         federated_credentials: [{ issuer: gitlab.id, subject: 'project_path:acme/race:ref_type:branch:ref:main' }],
       }),
-      t.admin('POST', '/clients', { client_id: 'race-b', federated_credentials: [{ issuer: gitlab.id, subject: '*', claims: { project_path: 'acme/race' } }] }),
+      t.admin('POST', '/clients', {
+        client_id: 'race-b',
+        federated_credentials: [{ issuer: gitlab.id, subject: '*', claims: { project_path: 'acme/race', repository_id: 'race' } }],
+      }),
     ]);
     assert.deepEqual(answers.map((a) => a.status).sort(), [201, 409], answers.map((a) => a.text).join('\n'));
     const loser = answers.find((a) => a.status === 409)!;
