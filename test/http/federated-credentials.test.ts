@@ -126,6 +126,20 @@ describeEachDialect('admin API: federated credentials of clients', (dialect) => 
       assert.equal(res.status, 400, res.text);
       assert.match(res.body.errors[0].pointer, /^\/federated_credentials/);
     }
+    assertProblem(
+      await t.admin('POST', '/clients', {
+        client_id: 'bad',
+        client_type: 'spa',
+        grant_types: [],
+        federated_credentials: [{ issuer: GITHUB, subject: MAIN, claims: { repository_id: '1' } }],
+      }),
+      {
+        status: 422,
+        detail: INVALID,
+        instance: '/clients',
+        errors: [{ pointer: '/federated_credentials', detail: 'a spa client is public and does not authenticate' }],
+      },
+    );
     assertProblem(await t.admin('GET', '/clients/bad'), { status: 404, detail: 'client "bad" does not exist', instance: '/clients/bad' });
   });
 
