@@ -8,6 +8,8 @@ import { ClientKeys } from '../domain/clients/remote-keys.js';
 import { ClientsService } from '../domain/clients/service.js';
 import { FederatedKeys } from '../domain/federation/issuer-keys.js';
 import type { DomainContext } from '../domain/context.js';
+import { FederatedAssertionJtis } from '../domain/federation/assertion-jtis.js';
+import { FederatedIssuersService } from '../domain/federation/service.js';
 import { GrantsService } from '../domain/grants/service.js';
 import { KeyRotation } from '../domain/keys/rotation.js';
 import { KeysService } from '../domain/keys/service.js';
@@ -62,6 +64,8 @@ export interface Deps {
   readonly adminListener: ListenerAddress;
   /** private_key_jwt: clients' keys (jwks_uri cached per process) and the shared jti store. */
   readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis; readonly verifier: JwtVerifier };
+  /** Federated assertions' single-use jtis (issuers with require_jti), shared through the database. */
+  readonly federatedJtis: FederatedAssertionJtis;
   /** Federated issuers' keys (fetched and cached per process). */
   readonly federatedKeys: FederatedKeys;
   /** DPoP proofs seen within their window (RFC 9449 §11.1): in memory, shared by the processes of a cluster. */
@@ -227,6 +231,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       },
     };
     const grantTypes = new GrantTypeRegistry().register(clientCredentials);
+    const issuers = new Issuers(config.publicUrl, config.tenantHost);
     const verifier = options.jwtVerifier ?? joseJwtVerifier();
     const clientAuth = {
       keys: clientKeys,
@@ -245,6 +250,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         tenants: new TenantsService(ctx),
         serviceAccounts: new ServiceAccountsService(ctx),
         clients: new ClientsService(ctx, documents),
+        federatedIssuers: new FederatedIssuersService(ctx, documents, issuers),
         apis: new ApisService(ctx),
         grants: new GrantsService(ctx),
         keys: new KeysService(ctx),
@@ -253,12 +259,13 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         revocations: new RevocationsService(ctx),
       },
       grantTypes,
-      issuers: new Issuers(config.publicUrl, config.tenantHost),
+      issuers,
       bruteForce,
       keyRotation: new KeyRotation(ctx, { intervalSeconds: config.keyRotationInterval, publishAheadSeconds: config.keyPublishAhead }),
       secretUsage,
       adminListener,
       clientAuth,
+      federatedJtis: new FederatedAssertionJtis(ctx),
       federatedKeys,
       dpopProofs,
       tokenEvents,
