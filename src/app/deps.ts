@@ -180,7 +180,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     };
     const federatedJtiSet = new ExpiringSet();
     const federatedJtis: FederationDeps['jtis'] = {
-      remember: ({ tenantId, issuerId, jti, expiresAtMs }) => Promise.resolve(federatedJtiSet.add(JSON.stringify([tenantId, issuerId, jti]), expiresAtMs, clock.now())),
+      remember: ({ tenantId, issuerId, jti, expiresAtMs }) =>
+        Promise.resolve(federatedJtiSet.add(JSON.stringify([tenantId, issuerId, jti]), expiresAtMs, clock.now())),
     };
     const metrics = new Metrics({ clock, readModel, storeHealth, store }, options.metrics);
     const tokenEvents = new TokenEvents();

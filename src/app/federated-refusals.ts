@@ -34,9 +34,20 @@ export class FederatedRefusalAudit implements FederatedRefusalListener {
     if (!this.#withinBudget(tenantId, now)) return;
     if (!this.#seen.add(JSON.stringify([tenantId, iss, sub]), now + REFUSAL_AUDIT_INTERVAL_MS, now)) return;
     this.#spend(tenantId, now);
-    const target = clientId !== null ? { targetType: 'client', targetId: clientId } : issuerId !== null ? { targetType: 'federated_issuer', targetId: issuerId } : { targetType: 'tenant', targetId: tenantId };
+    const target =
+      clientId !== null
+        ? { targetType: 'client', targetId: clientId }
+        : issuerId !== null
+          ? { targetType: 'federated_issuer', targetId: issuerId }
+          : { targetType: 'tenant', targetId: tenantId };
     this.audit
-      .record({ tenantId, actor: { id: 'system', reason: 'federated token refused' }, action: 'client.federated.refused', ...target, details: { iss, sub, reason, via } })
+      .record({
+        tenantId,
+        actor: { id: 'system', reason: 'federated token refused' },
+        action: 'client.federated.refused',
+        ...target,
+        details: { iss, sub, reason, via },
+      })
       .catch((err: unknown) => this.logger.error({ err, tenant: tenantId }, 'could not write the audit event of a refused federated token'));
   }
 

@@ -217,7 +217,12 @@ export class BruteForceGuard {
  * is locked, and again once `run` names a client id that is locked (`identified` throws then);
  * an OAuthError of code `failure` counts as a failure of the address and of that client id.
  */
-export async function guarded<T>(guard: BruteForceGuard, attempt: AuthAttempt, failure: OAuthErrorCode, run: (identified: (clientId: string) => void) => Promise<T>): Promise<T> {
+export async function guarded<T>(
+  guard: BruteForceGuard,
+  attempt: AuthAttempt,
+  failure: OAuthErrorCode,
+  run: (identified: (clientId: string) => void) => Promise<T>,
+): Promise<T> {
   guard.assertAllowed(attempt);
   try {
     // `await` inside the try, so that what verifies asynchronously is counted too.

@@ -89,7 +89,14 @@ async function checkedProof(req: TokenRequest, values: readonly string[], deps: 
  * client (RFC 7523 §2.1), found by the grant, with client authentication optional. The grant's
  * refusals (invalid_grant) count as failed authentications, like invalid_client.
  */
-async function requestClient(req: TokenRequest, params: RequestParams, grantType: GrantType, deps: TokenEndpointDeps, nowMs: number, identified: (clientId: string) => void): Promise<AuthenticatedClient> {
+async function requestClient(
+  req: TokenRequest,
+  params: RequestParams,
+  grantType: GrantType,
+  deps: TokenEndpointDeps,
+  nowMs: number,
+  identified: (clientId: string) => void,
+): Promise<AuthenticatedClient> {
   const authenticate = () =>
     authenticateClient(
       { authorization: req.authorization, params, tenant: req.tenant, realm: req.issuer, nowMs, address: req.address, guard: deps.guard, identified },

@@ -24,7 +24,17 @@ const SVID = 'spiffe://example.org/ns/prod/sa/api';
 
 /** A GitHub Actions job's token (the claims that matter here) for the default tenant. */
 function githubClaims(t: TestTessera, claims: Record<string, unknown> = {}): Record<string, unknown> {
-  return { iss: GITHUB, sub: GH_SUB, aud: t.publicUrl, repository: 'acme/cleanup', repository_id: '892176', ref: 'refs/heads/main', run_attempt: '1', jti: randomUUID(), ...claims };
+  return {
+    iss: GITHUB,
+    sub: GH_SUB,
+    aud: t.publicUrl,
+    repository: 'acme/cleanup',
+    repository_id: '892176',
+    ref: 'refs/heads/main',
+    run_attempt: '1',
+    jti: randomUUID(),
+    ...claims,
+  };
 }
 
 describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1 and §2.2)', (dialect) => {
@@ -53,7 +63,8 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
     assert.equal((await t.admin('POST', '/tenants', { id: 'beta' })).status, 201);
     deployer = await createClient(t, { client_id: 'deployer', audience: [AUD] });
     other = await createClient(t, { client_id: 'other', audience: [AUD] });
-    for (const clientId of ['gitlab-app', 'pod', 'svid', 'disabled']) await createClient(t, { client_id: clientId, audience: [AUD], ...(clientId === 'disabled' ? { active: false } : {}) });
+    for (const clientId of ['gitlab-app', 'pod', 'svid', 'disabled'])
+      await createClient(t, { client_id: clientId, audience: [AUD], ...(clientId === 'disabled' ? { active: false } : {}) });
     await createClient(t, { client_id: 'deployer', audience: [AUD] }, 'beta');
     // SPIFFE bundle keys carry `use: jwt-svid` and may lack `alg`.
     const { alg: _alg, ...bundleJwk } = spiffe.publicJwk;
@@ -112,7 +123,14 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
   });
 
   it('GitLab CI, Kubernetes (allow_longer_than_assertion) and SPIFFE (jwt-spiffe, no iss) tokens', async () => {
-    const gitlab = await platformToken(gl, clock, { iss: GITLAB, sub: GL_SUB, aud: t.publicUrl, project_id: '42', project_path: 'acme/app', jti: randomUUID() });
+    const gitlab = await platformToken(gl, clock, {
+      iss: GITLAB,
+      sub: GL_SUB,
+      aud: t.publicUrl,
+      project_id: '42',
+      project_path: 'acme/app',
+      jti: randomUUID(),
+    });
     assertIssued(await asClientAssertion(gitlab), 'gitlab-app', 600, 'GitLab');
     const now = Math.floor(clock.now() / 1000);
     const kubernetes = await platformToken(k8s, clock, {
@@ -132,7 +150,12 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
   it('the jwt-bearer grant, with and without client authentication', async () => {
     assertIssued(await asGrant(await gitHubToken()), 'deployer', 600, 'no client authentication');
     assertIssued(await asGrant(await gitHubToken(), { client_id: 'deployer' }), 'deployer', 600, 'client_id alone');
-    assertIssued(await asGrant(await gitHubToken(), {}, { authorization: basic(deployer.clientId, deployer.secret) }), 'deployer', 600, 'Basic of the matched client');
+    assertIssued(
+      await asGrant(await gitHubToken(), {}, { authorization: basic(deployer.clientId, deployer.secret) }),
+      'deployer',
+      600,
+      'Basic of the matched client',
+    );
     assertIssued(
       await asGrant(await gitHubToken(), { client_assertion_type: JWT_BEARER, client_assertion: await gitHubToken() }),
       'deployer',
@@ -234,7 +257,10 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
     it("tenant beta accepts its own audience, never the default tenant's", async () => {
       const forBeta = await gitHubToken({ aud: `${t.publicUrl}/t/beta` });
       assert.equal((await t.form('/t/beta/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: forBeta })).status, 200);
-      assertInvalidGrant(await t.form('/t/beta/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: await gitHubToken() }), 'a default-tenant token at beta');
+      assertInvalidGrant(
+        await t.form('/t/beta/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: await gitHubToken() }),
+        'a default-tenant token at beta',
+      );
     });
   });
 });

@@ -362,7 +362,10 @@ describe('discovery advertises introspection and revocation', () => {
           revocation_endpoint: `${issuer}/oauth2/revoke`,
           revocation_endpoint_auth_methods_supported: methods,
           token_endpoint_auth_signing_alg_values_supported: algs,
-          client_assertion_types_supported: ['urn:ietf:params:oauth:client-assertion-type:jwt-bearer', 'urn:ietf:params:oauth:client-assertion-type:jwt-spiffe'],
+          client_assertion_types_supported: [
+            'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            'urn:ietf:params:oauth:client-assertion-type:jwt-spiffe',
+          ],
           introspection_endpoint_auth_signing_alg_values_supported: algs,
           revocation_endpoint_auth_signing_alg_values_supported: algs,
           response_types_supported: [],

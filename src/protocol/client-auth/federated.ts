@@ -209,7 +209,13 @@ async function verifiedPayload(keys: readonly JWK[], v: Verifying): Promise<JWTP
 }
 
 /** The cheap checks of a token, on its unverified header and claims, in order of cost; the issuer's keys and signatures come after. */
-function checkUnverified(input: FederatedTokenInput, issuer: FederatedIssuer, header: { alg?: unknown }, claims: JWTPayload, audiences: readonly string[]): FederationAlg {
+function checkUnverified(
+  input: FederatedTokenInput,
+  issuer: FederatedIssuer,
+  header: { alg?: unknown },
+  claims: JWTPayload,
+  audiences: readonly string[],
+): FederationAlg {
   const { alg } = header;
   if (!isVerifyJwsAlg(alg) || !(issuer.algorithms ?? FEDERATION_ALGS).includes(alg)) throw new Refused(`alg ${quoted(alg)} is not allowed`);
   const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
@@ -237,7 +243,8 @@ async function verify(input: FederatedTokenInput, issuer: FederatedIssuer, deps:
   const clientId = entry.client.clientId;
   known.clientId = clientId;
   input.identified?.(clientId);
-  if (input.clientId !== undefined && input.clientId !== clientId) throw new Refused(`client_id ${quoted(input.clientId)} is not the matched client ${clientId}`);
+  if (input.clientId !== undefined && input.clientId !== clientId)
+    throw new Refused(`client_id ${quoted(input.clientId)} is not the matched client ${clientId}`);
   assertClientMayAuthenticate(entry, 'federated', input.tenant, (detail) => new Refused(detail));
 
   const kid = typeof header.kid === 'string' ? header.kid : undefined;
@@ -267,10 +274,24 @@ async function verify(input: FederatedTokenInput, issuer: FederatedIssuer, deps:
   if (issuer.requireJti) {
     const jti = payload.jti as string;
     // Remembered until the token could no longer pass the exp check, tolerance included.
-    const fresh = await deps.jtis.remember({ tenantId: input.tenant.settings.tenant.id, issuerId: issuer.id, jti, expiresAtMs: (exp + ASSERTION_CLOCK_TOLERANCE_S) * 1000 });
+    const fresh = await deps.jtis.remember({
+      tenantId: input.tenant.settings.tenant.id,
+      issuerId: issuer.id,
+      jti,
+      expiresAtMs: (exp + ASSERTION_CLOCK_TOLERANCE_S) * 1000,
+    });
     if (!fresh) throw new Refused(`replayed (jti ${quoted(jti)})`);
   }
-  return { entry, identity: { issuerId: issuer.id, iss: typeof payload.iss === 'string' ? payload.iss : issuer.issuer, sub: payload.sub!, exp, allowLongerThanAssertion: issuer.allowLongerThanAssertion } };
+  return {
+    entry,
+    identity: {
+      issuerId: issuer.id,
+      iss: typeof payload.iss === 'string' ? payload.iss : issuer.issuer,
+      sub: payload.sub!,
+      exp,
+      allowLongerThanAssertion: issuer.allowLongerThanAssertion,
+    },
+  };
 }
 
 /**

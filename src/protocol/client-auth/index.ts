@@ -4,7 +4,14 @@ import { guarded, type AuthAttempt, type BruteForceGuard } from '../brute-force.
 import { invalidClient, invalidRequest } from '../errors.js';
 import type { RequestParams } from '../params.js';
 import { parseBasicCredentials } from './basic.js';
-import { CLIENT_ASSERTION_TYPES, federatedIssuerOf, JWT_SPIFFE_ASSERTION_TYPE, verifyFederatedToken, type FederatedIdentity, type FederationDeps } from './federated.js';
+import {
+  CLIENT_ASSERTION_TYPES,
+  federatedIssuerOf,
+  JWT_SPIFFE_ASSERTION_TYPE,
+  verifyFederatedToken,
+  type FederatedIdentity,
+  type FederationDeps,
+} from './federated.js';
 import { clientIdHint } from './id-hint.js';
 import { assertionAudiences, authenticatePrivateKeyJwt, type PrivateKeyJwtDeps } from './private-key-jwt.js';
 import { matchSecret } from './secret.js';
@@ -105,10 +112,20 @@ async function verifyClient(input: ClientAuthInput, deps: ClientAuthDeps, identi
     const assertion = input.params.get('client_assertion');
     const issuer = federatedIssuerOf(input.tenant, assertion, type);
     if (issuer || type === JWT_SPIFFE_ASSERTION_TYPE) {
-      if (!(CLIENT_ASSERTION_TYPES as readonly (string | undefined)[]).includes(type)) throw fail(`client_assertion_type ${JSON.stringify(type ?? null)} is not supported`);
+      if (!(CLIENT_ASSERTION_TYPES as readonly (string | undefined)[]).includes(type))
+        throw fail(`client_assertion_type ${JSON.stringify(type ?? null)} is not supported`);
       if (assertion === undefined) throw fail('client_assertion_type without client_assertion');
       const { params, tenant, nowMs } = input;
-      const federated = { token: assertion, tenant, defaultAudiences: audiences, nowMs, clientId: params.get('client_id'), via: 'client_assertion' as const, identified, fail };
+      const federated = {
+        token: assertion,
+        tenant,
+        defaultAudiences: audiences,
+        nowMs,
+        clientId: params.get('client_id'),
+        via: 'client_assertion' as const,
+        identified,
+        fail,
+      };
       const { entry, identity } = await verifyFederatedToken(federated, issuer, deps.federation);
       return { entry, method: 'federated', secretId: null, federated: identity };
     }

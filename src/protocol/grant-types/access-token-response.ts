@@ -17,7 +17,8 @@ function cappedLifetime(lifetime: number, ctx: GrantContext, nowSeconds: number)
   const federated = ctx.client.federated;
   if (!federated || federated.allowLongerThanAssertion) return lifetime;
   const left = federated.exp - nowSeconds;
-  if (left < 1) throw new OAuthError('invalid_grant', 'The assertion has expired.', { detail: `federated token expired at ${federated.exp}, now ${nowSeconds}` });
+  if (left < 1)
+    throw new OAuthError('invalid_grant', 'The assertion has expired.', { detail: `federated token expired at ${federated.exp}, now ${nowSeconds}` });
   return Math.min(lifetime, left);
 }
 

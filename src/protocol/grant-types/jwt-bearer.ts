@@ -29,7 +29,16 @@ export function jwtBearer(federation: FederationDeps): GrantType {
       const assertion = params.get('assertion');
       if (assertion === undefined) throw invalidRequest('The assertion parameter is required.');
       const clientId = authenticated ? authenticated.entry.client.clientId : params.get('client_id');
-      const input = { token: assertion, tenant, defaultAudiences: assertionAudiences(issuer), nowMs, clientId, via: 'jwt_bearer_grant' as const, identified, fail: invalidAssertion };
+      const input = {
+        token: assertion,
+        tenant,
+        defaultAudiences: assertionAudiences(issuer),
+        nowMs,
+        clientId,
+        via: 'jwt_bearer_grant' as const,
+        identified,
+        fail: invalidAssertion,
+      };
       const { entry, identity } = await verifyFederatedToken(input, federatedIssuerOf(tenant, assertion), federation);
       return authenticated ? { ...authenticated, federated: identity } : { entry, method: 'federated', secretId: null, federated: identity };
     },
