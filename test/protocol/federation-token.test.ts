@@ -3,9 +3,10 @@ import { createHmac, createPublicKey, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import type { FederatedIssuer } from '../../src/domain/federation/model.js';
-import { manualClock, type ManualClock } from '../helpers/admin.js';
+import { manualClock, ok, type ManualClock } from '../helpers/admin.js';
 import { JWT_BEARER, unsecuredJwt } from '../helpers/assertions.js';
 import { describeEachDialect } from '../helpers/dialects.js';
+import { eventually } from '../helpers/eventually.js';
 import { assertInvalidGrant, inlineIssuer, JWT_BEARER_GRANT, JWT_SPIFFE, platformToken, trustInMemory } from '../helpers/federation.js';
 import { createClient } from '../helpers/fixtures.js';
 import { testKey, type TestKey } from '../helpers/keys.js';
@@ -239,6 +240,30 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
       );
     });
 
+    it('a refusal is audited as client.federated.refused, out of the request path', async () => {
+      const sub = 'repo:acme/audited:ref:refs/heads/main';
+      assertInvalidGrant(await asGrant(await gitHubToken({ sub })), 'unknown sub');
+      const find = async () =>
+        (ok(await t.admin('GET', '/audit-events?action=client.federated.refused&limit=200')).items as any[]).filter((e) => e.details.sub === sub);
+      await eventually('the audit event', async () => (await find()).length > 0, { withinMs: 5000 });
+      const [event] = await find();
+      assert.deepEqual(
+        { ...event, id: undefined, occurred_at: undefined },
+        {
+          id: undefined,
+          occurred_at: undefined,
+          tenant_id: 'default',
+          actor: 'system',
+          actor_name: null,
+          action: 'client.federated.refused',
+          target_type: 'federated_issuer',
+          target_id: issuers[0]!.id,
+          reason: 'federated token refused',
+          details: { iss: GITHUB, sub, reason: `no federated credential matches iss "${GITHUB}" sub "${sub}"`, via: 'jwt_bearer_grant' },
+        },
+      );
+    });
+
     it('client_id naming another client than the matched one', async () => {
       assertInvalidClient(await asClientAssertion(await gitHubToken(), { client_id: 'other' }), 'client_id other');
       assert.match(String(lastRequestLine().detail), /client_id "other" is not the matched client deployer/);
@@ -286,5 +311,43 @@ describe('token endpoint: a federated grant the client may not use', () => {
     assert.equal(res.status, 400, res.text);
     assert.deepEqual(res.body, { error: 'unauthorized_client', error_description: `The client is not allowed to use the ${JWT_BEARER_GRANT} grant type.` });
     assert.equal((await t.form('/oauth2/token', { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: token })).status, 200);
+  });
+});
+
+describe('token endpoint: refused federated tokens count as failed authentications (RFC 6749 §2.3.1)', () => {
+  let t: TestTessera;
+  const clock = manualClock('2030-01-01T00:00:00.000Z');
+  let key: TestKey;
+  const LOCKED = { error: 'temporarily_unavailable', error_description: 'Too many failed client authentications; retry later.' };
+  before(async () => {
+    t = await startTessera({ clock, env: { TESSERA_BRUTE_FORCE_MAX_FAILURES: '3', TESSERA_BRUTE_FORCE_WINDOW: '60' } });
+    key = await testKey('ES256', 'k');
+    await createClient(t, { client_id: 'deployer', audience: [AUD] });
+    const issuer = inlineIssuer('default', GITHUB, [key]);
+    trustInMemory(t, 'default', [issuer], { deployer: [{ issuerId: issuer.id, subject: GH_SUB, claims: {} }] });
+  });
+  after(() => t.close());
+
+  it('three refusals (grant and client assertion alike) lock the address, then even a good token is 429 until the window ends', async () => {
+    const good = () => platformToken(key, clock, githubClaims(t));
+    assertInvalidGrant(
+      await t.form('/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: await platformToken(key, clock, githubClaims(t, { sub: 'x' })) }),
+      'unknown sub',
+    );
+    assertInvalidGrant(await t.form('/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: await good(), client_id: 'other' }), 'client_id of another');
+    assertInvalidClient(
+      await t.form('/oauth2/token', {
+        grant_type: 'client_credentials',
+        client_assertion_type: JWT_BEARER,
+        client_assertion: await good(),
+        client_id: 'other',
+      }),
+      'client_id of another',
+    );
+    const locked = await t.form('/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: await good() });
+    assert.equal(locked.status, 429, locked.text);
+    assert.deepEqual(locked.body, LOCKED);
+    clock.advance(60_000);
+    assert.equal((await t.form('/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: await good() })).status, 200);
   });
 });
