@@ -314,6 +314,30 @@ describe('token endpoint: a federated grant the client may not use', () => {
   });
 });
 
+describe('token endpoint: a federated token two clients would match', () => {
+  let t: TestTessera;
+  const clock = manualClock('2030-01-01T00:00:00.000Z');
+  before(async () => {
+    t = await startTessera({ clock });
+  });
+  after(() => t.close());
+
+  it('is refused (registration keeps credentials apart; the token path never picks one)', async () => {
+    const key = await testKey('ES256', 'k');
+    await createClient(t, { client_id: 'one', audience: [AUD] });
+    await createClient(t, { client_id: 'two', audience: [AUD] });
+    const issuer = inlineIssuer('default', GITHUB, [key]);
+    trustInMemory(t, 'default', [issuer], {
+      one: [{ issuerId: issuer.id, subject: GH_SUB, claims: {} }],
+      two: [{ issuerId: issuer.id, subject: '*', claims: { repository_id: '892176' } }],
+    });
+    const res = await t.form('/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: await platformToken(key, clock, githubClaims(t)) });
+    assertInvalidGrant(res, 'two clients match');
+    const line = t.logs.map((l) => JSON.parse(l) as Record<string, unknown>).findLast((l) => l.msg === 'request completed');
+    assert.match(String(line?.detail), /credentials of several clients match \(one, two\): refused/);
+  });
+});
+
 describe('token endpoint: refused federated tokens count as failed authentications (RFC 6749 §2.3.1)', () => {
   let t: TestTessera;
   const clock = manualClock('2030-01-01T00:00:00.000Z');
