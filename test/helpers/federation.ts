@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { DEFAULT_MAX_TOKEN_AGE, type FederatedCredential, type FederatedIssuer } from '../../src/domain/federation/model.js';
 import type { Clock } from '../../src/lib/clock.js';
@@ -33,11 +34,11 @@ export function platformToken(key: TestKey, clock: Clock, claims: Record<string,
   return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header }).sign(key.privateKey);
 }
 
-/** A federated issuer with inline keys and every default (max_token_age 3600, no jti, any algorithm), `fields` overriding. */
+/** A federated issuer with inline keys (none: give `jwksUri` or `discoveryUrl` in `fields`) and every default (max_token_age 3600, no jti, any algorithm), `fields` overriding. */
 export function inlineIssuer(tenantId: string, issuer: string, keys: readonly TestKey[], fields: Partial<FederatedIssuer> = {}): FederatedIssuer {
   const at = new Date(0).toISOString();
   return {
-    id: `fi_${Buffer.from(issuer).toString('hex').slice(0, 16)}`,
+    id: `fi_${createHash('sha256').update(`${tenantId} ${issuer}`).digest('hex').slice(0, 16)}`,
     tenantId,
     name: issuer,
     kind: 'oidc',
