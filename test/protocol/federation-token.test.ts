@@ -9,6 +9,7 @@ import { describeEachDialect } from '../helpers/dialects.js';
 import { eventually } from '../helpers/eventually.js';
 import { assertInvalidGrant, inlineIssuer, JWT_BEARER_GRANT, JWT_SPIFFE, platformToken, trustInMemory } from '../helpers/federation.js';
 import { createClient } from '../helpers/fixtures.js';
+import { countingVerifier } from '../helpers/jwt-verifier.js';
 import { testKey, type TestKey } from '../helpers/keys.js';
 import { assertInvalidClient } from '../helpers/private-key-jwt.js';
 import { basic, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
@@ -373,5 +374,31 @@ describe('token endpoint: refused federated tokens count as failed authenticatio
     assert.deepEqual(locked.body, LOCKED);
     clock.advance(60_000);
     assert.equal((await t.form('/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: await good() })).status, 200);
+  });
+});
+
+describe('token endpoint: a federated token costs no key import or signature check until its cheap checks pass', () => {
+  let t: TestTessera;
+  const clock = manualClock('2030-01-01T00:00:00.000Z');
+  const verifier = countingVerifier();
+  let key: TestKey;
+  before(async () => {
+    t = await startTessera({ clock, jwtVerifier: verifier });
+    key = await testKey('ES256', 'k');
+    await createClient(t, { client_id: 'deployer', audience: [AUD] });
+    const issuer = inlineIssuer('default', GITHUB, [key]);
+    trustInMemory(t, 'default', [issuer], { deployer: [{ issuerId: issuer.id, subject: GH_SUB, claims: {} }] });
+  });
+  after(() => t.close());
+
+  it('refusals before the signature reach no verifier; a key is imported once for every token it verifies', async () => {
+    const grant = async (claims: Record<string, unknown>) =>
+      t.form('/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: await platformToken(key, clock, githubClaims(t, claims)) });
+    for (const claims of [{ aud: 'https://elsewhere.example' }, { sub: 'repo:acme/other:ref:refs/heads/main' }, { iat: undefined }, { exp: 1 }]) {
+      assertInvalidGrant(await grant(claims), JSON.stringify(claims));
+    }
+    assert.deepEqual([verifier.imported.length, verifier.verified.length], [0, 0]);
+    for (let i = 0; i < 3; i++) assert.equal((await grant({})).status, 200);
+    assert.deepEqual([verifier.imported.length, verifier.verified.length], [1, 3]);
   });
 });
