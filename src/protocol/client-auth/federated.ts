@@ -195,7 +195,7 @@ const importedKeys = new WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array
 /** The imported key of `jwk` for `alg`, from importedKeys when it was imported before; a failed import is forgotten. */
 function importedKey(verifier: JwtVerifier, jwk: JWK, alg: FederationAlg): Promise<CryptoKey | Uint8Array> {
   let byAlg = importedKeys.get(jwk);
-  if (!byAlg) importedKeys.set(jwk, (byAlg = new Map()));
+  if (!byAlg) importedKeys.set(jwk, (byAlg = new Map<string, Promise<CryptoKey | Uint8Array>>()));
   let key = byAlg.get(alg);
   if (!key) {
     key = verifier.importKey(jwk, alg);
