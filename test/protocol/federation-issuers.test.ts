@@ -16,7 +16,7 @@ import {
   type KubernetesIssuer,
   type TestIssuer,
 } from '../helpers/federated-issuers.js';
-import { assertInvalidGrant, inlineIssuer, JWT_BEARER_GRANT, JWT_SPIFFE, trustInMemory } from '../helpers/federation.js';
+import { assertInvalidGrant, inlineIssuer, JWT_BEARER_GRANT, JWT_SPIFFE, trust } from '../helpers/federation.js';
 import { createClient } from '../helpers/fixtures.js';
 import { assertInvalidClient } from '../helpers/private-key-jwt.js';
 import { startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
@@ -61,13 +61,12 @@ describeEachDialect('token endpoint: platform tokens of issuers served over HTTP
       inlineIssuer('default', spiffe.issuer, [], { jwks: null, kind: 'spiffe', jwksUri: spiffe.jwksUri }),
       inlineIssuer('default', bystander.issuer, [], { jwks: null }),
     ];
-    const [gh, gl, k8s, spire, other] = issuers.map((i) => i.id) as [string, string, string, string, string];
-    trustInMemory(t, 'default', issuers, {
-      deployer: [{ issuerId: gh, subject: 'repo:acme/cleanup:ref:refs/heads/main', claims: { repository_id: '892176' } }],
-      'gitlab-app': [{ issuerId: gl, subject: 'project_path:acme/app:ref_type:branch:ref:main', claims: { project_id: '42' } }],
-      pod: [{ issuerId: k8s, subject: 'system:serviceaccount:prod:api', claims: {} }],
-      svid: [{ issuerId: spire, subject: 'spiffe://example.org/ns/prod/sa/cleanup', claims: {} }],
-      bystanding: [{ issuerId: other, subject: 'anyone', claims: {} }],
+    await trust(t, 'default', issuers, {
+      deployer: [{ issuer: github.issuer, subject: 'repo:acme/cleanup:ref:refs/heads/main', claims: { repository_id: '892176' } }],
+      'gitlab-app': [{ issuer: gitlab.issuer, subject: 'project_path:acme/app:ref_type:branch:ref:main', claims: { project_id: '42' } }],
+      pod: [{ issuer: kubernetes.issuer, subject: 'system:serviceaccount:prod:api' }],
+      svid: [{ issuer: spiffe.issuer, subject: 'spiffe://example.org/ns/prod/sa/cleanup' }],
+      bystanding: [{ issuer: bystander.issuer, subject: 'anyone' }],
     });
   });
   after(async () => {

@@ -7,7 +7,7 @@ import { manualClock, ok, type ManualClock } from '../helpers/admin.js';
 import { JWT_BEARER, unsecuredJwt } from '../helpers/assertions.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { eventually } from '../helpers/eventually.js';
-import { assertInvalidGrant, inlineIssuer, JWT_BEARER_GRANT, JWT_SPIFFE, platformToken, trustInMemory } from '../helpers/federation.js';
+import { assertInvalidGrant, inlineIssuer, JWT_BEARER_GRANT, JWT_SPIFFE, platformToken, setCredentials, trust, trustInMemory } from '../helpers/federation.js';
 import { createClient } from '../helpers/fixtures.js';
 import { countingVerifier } from '../helpers/jwt-verifier.js';
 import { testKey, type TestKey } from '../helpers/keys.js';
@@ -49,6 +49,7 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
   let deployer: { clientId: string; secret: string };
   let other: { clientId: string; secret: string };
   let issuers: FederatedIssuer[];
+  let issuerIds: string[];
 
   /** A token request with `token` as a client assertion (RFC 7523 §2.2). */
   const asClientAssertion = (token: string, extra: Record<string, string> = {}, type = JWT_BEARER) =>
@@ -77,18 +78,16 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
       inlineIssuer('default', KUBERNETES, [k8s], { kind: 'kubernetes', allowLongerThanAssertion: true }),
       inlineIssuer('default', SPIFFE, [svidKey], { kind: 'spiffe' }),
     ];
-    const [github, gitlab, kubernetes, spire] = issuers.map((i) => i.id) as [string, string, string, string];
-    trustInMemory(t, 'default', issuers, {
-      deployer: [{ issuerId: github, subject: GH_SUB, claims: { repository_id: '892176' } }],
-      other: [{ issuerId: github, subject: 'repo:acme/other:ref:refs/heads/main', claims: {} }],
-      'gitlab-app': [{ issuerId: gitlab, subject: GL_SUB, claims: { project_id: '42' } }],
-      pod: [{ issuerId: kubernetes, subject: K8S_SUB, claims: {} }],
-      svid: [{ issuerId: spire, subject: SVID, claims: {} }],
-      disabled: [{ issuerId: github, subject: 'repo:acme/disabled:ref:refs/heads/main', claims: {} }],
+    issuerIds = await trust(t, 'default', issuers, {
+      deployer: [{ issuer: GITHUB, subject: GH_SUB, claims: { repository_id: '892176' } }],
+      other: [{ issuer: GITHUB, subject: 'repo:acme/other:ref:refs/heads/main' }],
+      'gitlab-app': [{ issuer: GITLAB, subject: GL_SUB, claims: { project_id: '42' } }],
+      pod: [{ issuer: KUBERNETES, subject: K8S_SUB }],
+      svid: [{ issuer: SPIFFE, subject: SVID }],
+      disabled: [{ issuer: GITHUB, subject: 'repo:acme/disabled:ref:refs/heads/main' }],
     });
     // Tenant beta trusts the same issuer, with its own audiences (the default ones: its issuer and token endpoint).
-    const betaGithub = inlineIssuer('beta', GITHUB, [gh]);
-    trustInMemory(t, 'beta', [betaGithub], { deployer: [{ issuerId: betaGithub.id, subject: GH_SUB, claims: { repository_id: '892176' } }] });
+    await trust(t, 'beta', [inlineIssuer('beta', GITHUB, [gh])], { deployer: [{ issuer: GITHUB, subject: GH_SUB, claims: { repository_id: '892176' } }] });
   });
   after(() => t.close());
 
@@ -258,7 +257,7 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
           actor_name: null,
           action: 'client.federated.refused',
           target_type: 'federated_issuer',
-          target_id: issuers[0]!.id,
+          target_id: issuerIds[0],
           reason: 'federated token refused',
           details: { iss: GITHUB, sub, reason: `no federated credential matches iss "${GITHUB}" sub "${sub}"`, via: 'jwt_bearer_grant' },
         },
@@ -302,11 +301,8 @@ describe('token endpoint: a federated grant the client may not use', () => {
   it('unauthorized_client when the matched client lacks the jwt-bearer grant type', async () => {
     const key = await testKey('ES256', 'k');
     await createClient(t, { client_id: 'plain', audience: [AUD] });
-    const issuer = inlineIssuer('default', GITHUB, [key]);
-    trustInMemory(t, 'default', [issuer], { plain: [{ issuerId: issuer.id, subject: GH_SUB, claims: {} }] });
-    const state = t.server.deps.readModel.tenant('default')!;
-    const entry = state.clients.get('plain')!;
-    state.setClient({ ...entry, client: { ...entry.client, grantTypes: ['client_credentials'] } });
+    await trust(t, 'default', [inlineIssuer('default', GITHUB, [key])], {});
+    await setCredentials(t, 'default', 'plain', [{ issuer: GITHUB, subject: GH_SUB }], ['client_credentials']);
     const token = await platformToken(key, clock, githubClaims(t));
     const res = await t.form('/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: token });
     assert.equal(res.status, 400, res.text);
@@ -348,8 +344,7 @@ describe('token endpoint: refused federated tokens count as failed authenticatio
     t = await startTessera({ clock, env: { TESSERA_BRUTE_FORCE_MAX_FAILURES: '3', TESSERA_BRUTE_FORCE_WINDOW: '60' } });
     key = await testKey('ES256', 'k');
     await createClient(t, { client_id: 'deployer', audience: [AUD] });
-    const issuer = inlineIssuer('default', GITHUB, [key]);
-    trustInMemory(t, 'default', [issuer], { deployer: [{ issuerId: issuer.id, subject: GH_SUB, claims: {} }] });
+    await trust(t, 'default', [inlineIssuer('default', GITHUB, [key])], { deployer: [{ issuer: GITHUB, subject: GH_SUB }] });
   });
   after(() => t.close());
 
@@ -386,8 +381,7 @@ describe('token endpoint: a federated token costs no key import or signature che
     t = await startTessera({ clock, jwtVerifier: verifier });
     key = await testKey('ES256', 'k');
     await createClient(t, { client_id: 'deployer', audience: [AUD] });
-    const issuer = inlineIssuer('default', GITHUB, [key]);
-    trustInMemory(t, 'default', [issuer], { deployer: [{ issuerId: issuer.id, subject: GH_SUB, claims: {} }] });
+    await trust(t, 'default', [inlineIssuer('default', GITHUB, [key])], { deployer: [{ issuer: GITHUB, subject: GH_SUB }] });
   });
   after(() => t.close());
 
