@@ -36,6 +36,8 @@ describeEachDialect('token endpoint: platform tokens of issuers served over HTTP
   let github: TestIssuer;
   let gitlab: TestIssuer;
   let kubernetes: KubernetesIssuer;
+  /** A managed cluster's: tokens say https://kubernetes.default.svc, discovery is elsewhere. */
+  let managed: KubernetesIssuer;
   let spiffe: TestIssuer;
   let bystander: TestIssuer;
 
@@ -53,13 +55,21 @@ describeEachDialect('token endpoint: platform tokens of issuers served over HTTP
       startSpiffeBundle({ clock }),
       startOidcIssuer({ clock }),
     ]);
-    for (const clientId of ['deployer', 'gitlab-app', 'pod', 'svid', 'bystanding']) await createClient(t, { client_id: clientId, audience: [AUD] });
+    managed = await startKubernetesIssuer({ clock, issuer: 'https://kubernetes.default.svc' });
+    for (const clientId of ['deployer', 'gitlab-app', 'pod', 'managed-pod', 'svid', 'bystanding'])
+      await createClient(t, { client_id: clientId, audience: [AUD] });
     const issuers = [
       inlineIssuer('default', github.issuer, [], { jwks: null }),
       inlineIssuer('default', gitlab.issuer, [], { jwks: null, jwksUri: gitlab.jwksUri }),
       inlineIssuer('default', kubernetes.issuer, [], { jwks: null, kind: 'kubernetes', bearerTokenFile: kubernetes.bearerTokenFile }),
       inlineIssuer('default', spiffe.issuer, [], { jwks: null, kind: 'spiffe', jwksUri: spiffe.jwksUri }),
       inlineIssuer('default', bystander.issuer, [], { jwks: null }),
+      inlineIssuer('default', managed.issuer, [], {
+        jwks: null,
+        kind: 'kubernetes',
+        discoveryUrl: managed.discoveryUrl,
+        bearerTokenFile: managed.bearerTokenFile,
+      }),
     ];
     await trust(t, 'default', issuers, {
       deployer: [{ issuer: github.issuer, subject: 'repo:acme/cleanup:ref:refs/heads/main', claims: { repository_id: '892176' } }],
@@ -67,10 +77,11 @@ describeEachDialect('token endpoint: platform tokens of issuers served over HTTP
       pod: [{ issuer: kubernetes.issuer, subject: 'system:serviceaccount:prod:api' }],
       svid: [{ issuer: spiffe.issuer, subject: 'spiffe://example.org/ns/prod/sa/cleanup' }],
       bystanding: [{ issuer: bystander.issuer, subject: 'anyone' }],
+      'managed-pod': [{ issuer: managed.issuer, subject: 'system:serviceaccount:prod:api' }],
     });
   });
   after(async () => {
-    await Promise.all([github, gitlab, kubernetes, spiffe, bystander].map((i) => i.close()));
+    await Promise.all([github, gitlab, kubernetes, managed, spiffe, bystander].map((i) => i.close()));
     await t.close();
   });
 
@@ -86,6 +97,9 @@ describeEachDialect('token endpoint: platform tokens of issuers served over HTTP
     const svid = () => spiffe.mint(spiffeSvidClaims({ aud: t.publicUrl }));
     assertTokenOf(await asClientAssertion(await svid(), JWT_SPIFFE), 'svid', 'SPIFFE as jwt-spiffe client assertion');
     assertTokenOf(await asGrant(await svid()), 'svid', 'SPIFFE as grant');
+    const managedToken = await managed.mint(kubernetesClaims({ aud: t.publicUrl, namespace: 'prod', serviceAccount: 'api' }));
+    assert.equal(decodeJwt(managedToken).iss, 'https://kubernetes.default.svc');
+    assertTokenOf(await asClientAssertion(managedToken), 'managed-pod', 'a managed cluster: discovery_url on another host than iss');
     // The Kubernetes issuer's bearer token went to its own server only.
     assert.ok(kubernetes.requests.every((r) => r.authorization === `Bearer ${kubernetes.bearerToken}`));
     for (const other of [github, gitlab, spiffe]) assert.ok(other.requests.every((r) => r.authorization === undefined));

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHmac, createPublicKey, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { decodeJwt } from 'jose';
+import { calculateJwkThumbprint, decodeJwt } from 'jose';
 import type { FederatedIssuer } from '../../src/domain/federation/model.js';
 import { manualClock, ok, type ManualClock } from '../helpers/admin.js';
-import { JWT_BEARER, unsecuredJwt } from '../helpers/assertions.js';
+import { dpopProof, JWT_BEARER, unsecuredJwt } from '../helpers/assertions.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { eventually } from '../helpers/eventually.js';
 import { assertInvalidGrant, inlineIssuer, JWT_BEARER_GRANT, JWT_SPIFFE, platformToken, setCredentials, trust, trustInMemory } from '../helpers/federation.js';
@@ -169,6 +169,15 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
     assert.equal(wrongSecret.status, 401, 'a wrong secret is still invalid_client');
     assert.deepEqual(wrongSecret.body, { error: 'invalid_client', error_description: 'Client authentication failed.' });
     assert.deepEqual((await asGrant('')).body, { error: 'invalid_request', error_description: 'The assertion parameter is required.' });
+  });
+
+  it('a DPoP proof binds the token issued for a federated token, as for a secret (RFC 9449)', async () => {
+    const proofKey = await testKey('ES256', 'dpop-1');
+    const dpop = await dpopProof(proofKey, clock, { htu: `${t.publicUrl}/oauth2/token` });
+    const res = await t.form('/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: await gitHubToken() }, { dpop });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.token_type, 'DPoP');
+    assert.deepEqual(decodeJwt(res.body.access_token).cnf, { jkt: await calculateJwkThumbprint(proofKey.publicJwk) });
   });
 
   it('a client holding a secret and a federated credential uses either, one per request', async () => {
