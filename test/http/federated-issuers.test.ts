@@ -69,7 +69,8 @@ describeEachDialect('admin API: federated issuers', (dialect) => {
       algorithms: ['ES256', 'RS256'],
       allow_longer_than_assertion: true,
     });
-    assert.deepEqual(ok(await t.admin('PATCH', `/federated-issuers/${body.id}`, { audiences: null })).effective_audiences, defaults());
+    const reset = ok(await t.admin('PATCH', `/federated-issuers/${body.id}`, { audiences: null, algorithms: null }));
+    assert.deepEqual([reset.audiences, reset.effective_audiences, reset.algorithms], [null, defaults(), null]);
 
     assert.equal((await t.admin('DELETE', `/federated-issuers/${body.id}`)).status, 204);
     assertProblem(await t.admin('GET', `/federated-issuers/${body.id}`), {
@@ -265,5 +266,16 @@ describeEachDialect('admin API: federated issuers', (dialect) => {
     ok(await t.admin('PATCH', `/tenants/south/federated-issuers/${south.id}`, { audiences: ['https://south.example.test'] }));
     assert.equal((await t.admin('DELETE', '/tenants/north')).status, 204, 'a tenant goes with its federated issuers');
     assert.equal((await t.admin('DELETE', '/tenants/south')).status, 204);
+  });
+
+  it('lists the routes and schemas in the OpenAPI document, at the root and per tenant', async () => {
+    const doc = ok(await t.admin('GET', '/openapi.json', undefined, { token: null }));
+    assert.deepEqual(Object.keys(doc.paths['/federated-issuers']).sort(), ['get', 'post']);
+    assert.deepEqual(Object.keys(doc.paths['/federated-issuers/{id}']).sort(), ['delete', 'get', 'patch']);
+    assert.deepEqual(Object.keys(doc.paths['/tenants/{tenant}/federated-issuers/{id}']).sort(), ['delete', 'get', 'patch']);
+    assert.equal(doc.paths['/federated-issuers'].post.tags[0], 'federated-issuers');
+    const text = JSON.stringify(doc);
+    for (const field of ['effective_audiences', 'bearer_token_file', 'allow_longer_than_assertion', 'federated_credentials'])
+      assert.ok(text.includes(field), field);
   });
 });

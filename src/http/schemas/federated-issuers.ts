@@ -6,8 +6,8 @@ import { JwksIn, JwksOut } from './jwks.js';
 
 /** Checked by the domain (422 with a pointer): one of FEDERATED_ISSUER_KINDS. */
 const Kind = Type.String({ maxLength: 32, description: `${FEDERATED_ISSUER_KINDS.join(', ')} (default oidc)` });
-/** Checked by the domain (422 with a pointer): one of FEDERATION_ALGS. */
-const Alg = Type.String({ maxLength: 16, description: FEDERATION_ALGS.join(', ') });
+/** Checked by the domain (422 with a pointer): one of FEDERATION_ALGS. Never empty, so that the schema's coercion cannot turn `null` into `[""]`. */
+const Alg = Type.String({ minLength: 1, maxLength: 16, description: FEDERATION_ALGS.join(', ') });
 
 export const FederatedIssuer = Type.Object(
   {
