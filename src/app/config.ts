@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { isAbsolute, normalize } from 'node:path';
 import { parseAddressRange } from '../lib/outbound/addresses.js';
 import { AllowList } from '../lib/outbound/allow-list.js';
 import { isLoopbackHost } from '../lib/loopback.js';
@@ -54,6 +55,8 @@ export interface Config {
    * although they are not public, over http too; empty by default.
    */
   readonly outboundAllow: readonly string[];
+  /** Token files a kubernetes federated issuer's `bearer_token_file` may name: absolute paths, or directories ending in `/`. */
+  readonly federationTokenFiles: readonly string[];
   /** Seconds a request may take to arrive in full, headers and body; then 408 and the connection is closed. */
   readonly httpRequestTimeout: number;
   /** Seconds a connection may take to send a request's headers (at most httpRequestTimeout). */
@@ -104,6 +107,7 @@ export const VARIABLES: Readonly<Record<keyof Config, string>> = {
   trustProxy: 'TESSERA_TRUST_PROXY',
   workers: 'TESSERA_WORKERS',
   outboundAllow: 'TESSERA_OUTBOUND_ALLOW',
+  federationTokenFiles: 'TESSERA_FEDERATION_TOKEN_FILES',
   httpRequestTimeout: 'TESSERA_HTTP_REQUEST_TIMEOUT',
   httpHeadersTimeout: 'TESSERA_HTTP_HEADERS_TIMEOUT',
   httpKeepAliveTimeout: 'TESSERA_HTTP_KEEP_ALIVE_TIMEOUT',
@@ -150,6 +154,19 @@ function outboundAllow(value: string): readonly string[] {
   } catch (err) {
     throw new ConfigError(`TESSERA_OUTBOUND_ALLOW must be host names, IP addresses and CIDR ranges separated by commas: ${(err as Error).message}`);
   }
+}
+
+/** Absolute paths of files, or of directories ending in `/`, separated by commas. */
+function federationTokenFiles(value: string): readonly string[] {
+  const entries = value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const wrong = entries.find((e) => !isAbsolute(e) || normalize(e) !== e);
+  if (wrong !== undefined) {
+    throw new ConfigError(`TESSERA_FEDERATION_TOKEN_FILES must be absolute paths (a directory ends in /) separated by commas, got ${JSON.stringify(wrong)}`);
+  }
+  return entries;
 }
 
 /** `auto` (one per core) or a whole number of worker processes. */
@@ -248,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     trustProxy: trustProxy(get('trustProxy') ?? 'false'),
     workers: workers(get('workers') ?? 'auto'),
     outboundAllow: outboundAllow(get('outboundAllow') ?? ''),
+    federationTokenFiles: federationTokenFiles(get('federationTokenFiles') ?? ''),
     httpRequestTimeout,
     httpHeadersTimeout,
     httpKeepAliveTimeout: integer('TESSERA_HTTP_KEEP_ALIVE_TIMEOUT', get('httpKeepAliveTimeout') ?? '5', 1, 3600, ' seconds'),

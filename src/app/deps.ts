@@ -44,6 +44,7 @@ import type { Config } from './config.js';
 import { FederatedRefusalAudit } from './federated-refusals.js';
 import { createLogger } from './logger.js';
 import { readTokenFile } from './token-file.js';
+import { pathAllowed } from '../lib/path-allow-list.js';
 import { createDocumentFetcher, type ListenerAddress } from './outbound.js';
 import { privateDataPaths, warnAboutSharedData } from './private-data.js';
 import { resolveKeyEncryptionKey } from './secret.js';
@@ -188,7 +189,13 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const federatedKeys = new FederatedKeys({
       clock,
       documents,
-      readFile: readTokenFile,
+      // Checked again at every read: the list may have changed since the issuer was registered.
+      readFile: (path) =>
+        pathAllowed(path, config.federationTokenFiles)
+          ? readTokenFile(path)
+          : Promise.reject(
+              Object.assign(new Error(`${path} is not in TESSERA_FEDERATION_TOKEN_FILES`), { code: 'not listed in TESSERA_FEDERATION_TOKEN_FILES' }),
+            ),
       onRefreshFailure: (issuer, reason) =>
         logger.warn({ tenant: issuer.tenantId, federated_issuer: issuer.id, reason }, 'federated issuer keys not refreshed; the cached keys are used'),
     });
@@ -261,7 +268,10 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         tenants: new TenantsService(ctx),
         serviceAccounts: new ServiceAccountsService(ctx),
         clients: new ClientsService(ctx, documents),
-        federatedIssuers: new FederatedIssuersService(ctx, documents, issuers),
+        federatedIssuers: new FederatedIssuersService(ctx, documents, issuers, {
+          paths: config.federationTokenFiles,
+          settingName: 'TESSERA_FEDERATION_TOKEN_FILES',
+        }),
         apis: new ApisService(ctx),
         grants: new GrantsService(ctx),
         keys: new KeysService(ctx),

@@ -27,6 +27,11 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
     'outboundAllow',
     'hosts, addresses and CIDR ranges jwks_uri fetches may reach although not public, http too (TESSERA_OUTBOUND_ALLOW, default none)',
   ],
+  [
+    '--federation-token-files <list>',
+    'federationTokenFiles',
+    'token files kubernetes federated issuers may send as bearer_token_file: absolute paths, directories ending in / (TESSERA_FEDERATION_TOKEN_FILES, default none)',
+  ],
   ['--workers <n>', 'workers', 'processes serving the public listener: auto (one per core, the default) or 1 to 64 (TESSERA_WORKERS)'],
   [
     '--http-request-timeout <seconds>',

@@ -39,6 +39,15 @@ describe('settings for several processes (config.ts)', () => {
     assert.deepEqual(loadConfig({ ...pg, TESSERA_OUTBOUND_ALLOW: '10.0.0.0/8' }, { outboundAllow: '192.168.0.0/16' }).outboundAllow, ['192.168.0.0/16']);
   });
 
+  it('reads TESSERA_FEDERATION_TOKEN_FILES (--federation-token-files) as absolute paths; none by default', () => {
+    assert.deepEqual(loadConfig(pg).federationTokenFiles, []);
+    assert.deepEqual(loadConfig({ ...pg, TESSERA_FEDERATION_TOKEN_FILES: '/var/run/secrets/tokens/cluster, /etc/tessera/tokens/' }).federationTokenFiles, [
+      '/var/run/secrets/tokens/cluster',
+      '/etc/tessera/tokens/',
+    ]);
+    assert.deepEqual(loadConfig(pg, { federationTokenFiles: '/run/token' }).federationTokenFiles, ['/run/token']);
+  });
+
   it('refuses wrong values, naming the variable', () => {
     const cases: [string, string, RegExp][] = [
       ['TESSERA_OUTAGE_GRACE', '-1', /^TESSERA_OUTAGE_GRACE must be a number of seconds, got "-1"$/],
@@ -54,6 +63,12 @@ describe('settings for several processes (config.ts)', () => {
         /^TESSERA_OUTBOUND_ALLOW must be host names, IP addresses and CIDR ranges separated by commas: "https:\/\/keys.internal" is not a host name, IP address or CIDR range$/,
       ],
       ['TESSERA_OUTBOUND_ALLOW', '10.0.0.0/33', /^TESSERA_OUTBOUND_ALLOW must be .*"10.0.0.0\/33" is not/],
+      [
+        'TESSERA_FEDERATION_TOKEN_FILES',
+        '/run/token,tokens/cluster',
+        /^TESSERA_FEDERATION_TOKEN_FILES must be absolute paths \(a directory ends in \/\) separated by commas, got "tokens\/cluster"$/,
+      ],
+      ['TESSERA_FEDERATION_TOKEN_FILES', '/run/../etc/shadow', /^TESSERA_FEDERATION_TOKEN_FILES must be .*got "\/run\/..\/etc\/shadow"$/],
       ['TESSERA_METRICS_TOKEN', 'short', /^TESSERA_METRICS_TOKEN must be 32 to 512 printable ASCII characters, without spaces$/],
       ['TESSERA_METRICS_TOKEN', `${'a'.repeat(20)} ${'b'.repeat(20)}`, /^TESSERA_METRICS_TOKEN must be/],
     ];

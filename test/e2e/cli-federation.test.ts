@@ -21,7 +21,7 @@ describe('CLI: federated issuers and federated credentials against a running Tes
   const json = async (...args: string[]) => JSON.parse((await ok0(...args, '--json')).stdout);
 
   before(async () => {
-    t = await startTessera();
+    t = await startTessera({ env: { TESSERA_FEDERATION_TOKEN_FILES: '/var/run/secrets/tessera/' } });
     env = { TESSERA_ADMIN_URL: t.adminUrl, TESSERA_ADMIN_TOKEN: t.adminToken };
   });
   after(() => t.close());

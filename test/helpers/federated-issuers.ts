@@ -13,7 +13,7 @@ import type { VerifyJwsAlg } from '../../src/lib/public-jwk.js';
 import { startJwksServer, type Answer, type JwksServer, type ServedRequest } from './jwks-server.js';
 
 /** What a Tessera under test needs to fetch from these issuers. */
-export const FEDERATION_TEST_ENV = { TESSERA_OUTBOUND_ALLOW: '127.0.0.1' };
+export const FEDERATION_TEST_ENV = { TESSERA_OUTBOUND_ALLOW: '127.0.0.1', TESSERA_FEDERATION_TOKEN_FILES: `${tmpdir()}/` };
 
 /** `alg` values mint also writes: `none` (unsigned) and HMAC keyed with the issuer's public key (the algorithm-confusion attack). */
 export type MintAlg = VerifyJwsAlg | 'none' | 'HS256' | 'HS384' | 'HS512';

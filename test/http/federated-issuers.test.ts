@@ -15,7 +15,11 @@ describeEachDialect('admin API: federated issuers', (dialect) => {
 
   before(async () => {
     // Local issuers are reached only when allowed; everything else keeps the outbound rules.
-    t = await startTessera({ dialect, clock: manualClock(NOW), env: { TESSERA_OUTBOUND_ALLOW: '127.0.0.1' } });
+    t = await startTessera({
+      dialect,
+      clock: manualClock(NOW),
+      env: { TESSERA_OUTBOUND_ALLOW: '127.0.0.1', TESSERA_FEDERATION_TOKEN_FILES: '/var/run/secrets/kubernetes.io/serviceaccount/token' },
+    });
     ec = await testKey('ES256', 'ec-1');
     rsa = await testKey('RS256', 'rsa-1');
   });
@@ -128,6 +132,21 @@ describeEachDialect('admin API: federated issuers', (dialect) => {
 
   it('refuses settings that break the rules with 422 and a pointer for each', async () => {
     const cases: [unknown, { pointer: string; detail: string }[]][] = [
+      [
+        {
+          name: 'x',
+          kind: 'kubernetes',
+          issuer: 'https://k8s.example.test',
+          jwks: { keys: [ec.publicJwk] },
+          bearer_token_file: '/var/run/secrets/tokens/other',
+        },
+        [
+          {
+            pointer: '/bearer_token_file',
+            detail: 'is not among the token files the operator allows to be sent (TESSERA_FEDERATION_TOKEN_FILES)',
+          },
+        ],
+      ],
       [
         { name: 'x', kind: 'spiffe', issuer: 'spiffe://Example.org', jwks: { keys: [ec.publicJwk] } },
         [{ pointer: '/issuer', detail: 'must be spiffe://<trust domain> (lower-case letters, digits, ".", "_" or "-"; no path)' }],

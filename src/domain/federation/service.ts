@@ -13,6 +13,7 @@ import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError
 import type { Issuers } from '../tenants/issuers.js';
 import { effectiveAudiences } from './audiences.js';
 import { federatedIssuerFieldErrors, fetchedUrls } from './issuer-rules.js';
+import { pathAllowed } from '../../lib/path-allow-list.js';
 import { DEFAULT_MAX_TOKEN_AGE, type FederatedIssuer, type FederatedIssuerKind, type FederationAlg } from './model.js';
 
 export interface FederatedIssuerInput {
@@ -77,6 +78,8 @@ export class FederatedIssuersService {
     private readonly documents: DocumentFetcher,
     /** The tenants' issuer identifiers: the default audiences. */
     private readonly issuers: Issuers,
+    /** The token files an operator lets kubernetes issuers send (`bearer_token_file`), and the setting that lists them. */
+    private readonly tokenFiles: { readonly paths: readonly string[]; readonly settingName: string } = { paths: [], settingName: 'the token file list' },
   ) {}
 
   async get(tenantId: string, id: string): Promise<FederatedIssuer> {
@@ -214,6 +217,10 @@ export class FederatedIssuersService {
   async #validate(issuer: FederatedIssuer): Promise<void> {
     const errors: FieldError[] = federatedIssuerFieldErrors(issuer);
     const flagged = new Set(errors.map((e) => e.pointer));
+    // A token file is sent to the issuer's URLs, which the admin chose: only files the operator listed may be.
+    if (issuer.bearerTokenFile !== null && !flagged.has('/bearer_token_file') && !pathAllowed(issuer.bearerTokenFile, this.tokenFiles.paths)) {
+      errors.push({ pointer: '/bearer_token_file', detail: `is not among the token files the operator allows to be sent (${this.tokenFiles.settingName})` });
+    }
     for (const { pointer, url } of fetchedUrls(issuer)) {
       if (flagged.has(pointer)) continue;
       const refusal = await this.documents.refusal(url);
