@@ -38,10 +38,10 @@ export type Api = Static<typeof ApiSchema>;
 export type ApiCreate = Static<typeof ApiCreateSchema>;
 export type ApiPatch = Static<typeof ApiPatchSchema>;
 export type AuditEvent = Static<typeof AuditEventSchema>;
-export type Client = Static<typeof ClientSchema>;
-export type ClientCreate = Static<typeof ClientCreateSchema>;
-export type ClientCreated = Static<typeof ClientCreatedSchema>;
-export type ClientPatch = Static<typeof ClientPatchSchema>;
+export type Client = Static<typeof ClientSchema> & { federated_credentials?: FederatedCredential[] };
+export type ClientCreate = Static<typeof ClientCreateSchema> & { federated_credentials?: FederatedCredentialIn[] };
+export type ClientCreated = Static<typeof ClientCreatedSchema> & { federated_credentials?: FederatedCredential[] };
+export type ClientPatch = Static<typeof ClientPatchSchema> & { federated_credentials?: FederatedCredentialIn[] };
 export type SecretCreate = Static<typeof SecretCreateSchema>;
 export type SecretCreated = Static<typeof SecretCreatedSchema>;
 export type Problem = Static<typeof ProblemSchema>;
@@ -57,6 +57,53 @@ export type Tenant = Static<typeof TenantSchema>;
 export type TenantCreate = Static<typeof TenantCreateSchema>;
 export type TenantPatch = Static<typeof TenantPatchSchema>;
 export type TokenActivity = Static<typeof TokenActivitySchema>;
+
+/** A claim condition of a federated credential: the token's claim equals the string, or one of the strings. */
+export type ClaimCondition = string | string[];
+
+/** A client's federated credential as the admin API answers it (DESIGN §10). */
+export interface FederatedCredential {
+  id: string;
+  issuer_id: string;
+  /** The issuer's `issuer` string. */
+  issuer: string;
+  subject: string;
+  claims: Record<string, ClaimCondition>;
+}
+
+/** A federated credential as sent: `issuer` names a registered issuer by its `issuer` string or its id. */
+export interface FederatedCredentialIn {
+  issuer: string;
+  subject: string;
+  claims?: Record<string, ClaimCondition>;
+}
+
+export type FederatedIssuerKind = 'oidc' | 'kubernetes' | 'spiffe';
+
+/** The fields of a federated issuer an operator sets (DESIGN §10). */
+export interface FederatedIssuerFields {
+  name: string;
+  issuer: string;
+  kind: FederatedIssuerKind;
+  jwks: { keys: unknown[] } | null;
+  jwks_uri: string | null;
+  discovery_url: string | null;
+  audiences: string[] | null;
+  max_token_age: number;
+  require_jti: boolean;
+  bearer_token_file: string | null;
+  allow_longer_than_assertion: boolean;
+  algorithms: string[] | null;
+}
+
+/** A federated issuer as the admin API answers it. */
+export interface FederatedIssuer extends FederatedIssuerFields {
+  id: string;
+  /** The audiences its tokens may carry: `audiences`, or the tenant's defaults. */
+  effective_audiences?: string[];
+  created_at: string;
+  updated_at: string;
+}
 
 /** Every list of the admin API. */
 export interface Page<T> {
