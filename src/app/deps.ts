@@ -7,6 +7,8 @@ import { ClientAssertionJtis } from '../domain/clients/assertion-jtis.js';
 import { ClientKeys } from '../domain/clients/remote-keys.js';
 import { ClientsService } from '../domain/clients/service.js';
 import type { DomainContext } from '../domain/context.js';
+import { FederatedAssertionJtis } from '../domain/federation/assertion-jtis.js';
+import { FederatedIssuersService } from '../domain/federation/service.js';
 import { GrantsService } from '../domain/grants/service.js';
 import { KeyRotation } from '../domain/keys/rotation.js';
 import { KeysService } from '../domain/keys/service.js';
@@ -60,6 +62,8 @@ export interface Deps {
   readonly adminListener: ListenerAddress;
   /** private_key_jwt: clients' keys (jwks_uri cached per process) and the shared jti store. */
   readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis; readonly verifier: JwtVerifier };
+  /** Federated assertions' single-use jtis (issuers with require_jti), shared through the database. */
+  readonly federatedJtis: FederatedAssertionJtis;
   /** DPoP proofs seen within their window (RFC 9449 §11.1): in memory, shared by the processes of a cluster. */
   readonly dpopProofs: DpopReplayCache;
   /** Failed client authentications per client id and address, in this process's memory. */
@@ -212,6 +216,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       },
     };
     const grantTypes = new GrantTypeRegistry().register(clientCredentials);
+    const issuers = new Issuers(config.publicUrl, config.tenantHost);
     const verifier = options.jwtVerifier ?? joseJwtVerifier();
     const clientAuth = {
       keys: clientKeys,
@@ -230,6 +235,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         tenants: new TenantsService(ctx),
         serviceAccounts: new ServiceAccountsService(ctx),
         clients: new ClientsService(ctx, documents),
+        federatedIssuers: new FederatedIssuersService(ctx, documents, issuers),
         apis: new ApisService(ctx),
         grants: new GrantsService(ctx),
         keys: new KeysService(ctx),
@@ -238,12 +244,13 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         revocations: new RevocationsService(ctx),
       },
       grantTypes,
-      issuers: new Issuers(config.publicUrl, config.tenantHost),
+      issuers,
       bruteForce,
       keyRotation: new KeyRotation(ctx, { intervalSeconds: config.keyRotationInterval, publishAheadSeconds: config.keyPublishAhead }),
       secretUsage,
       adminListener,
       clientAuth,
+      federatedJtis: new FederatedAssertionJtis(ctx),
       dpopProofs,
       tokenEvents,
       tokenEndpoint: { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce, verifier, events: tokenEvents },
