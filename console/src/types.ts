@@ -17,6 +17,13 @@ import type {
   SecretCreated as SecretCreatedSchema,
 } from '../../src/http/schemas/clients.js';
 import type { Problem as ProblemSchema } from '../../src/http/schemas/common.js';
+import type {
+  FederatedCredentialIn as FederatedCredentialInSchema,
+  FederatedCredentialOut as FederatedCredentialOutSchema,
+  FederatedIssuer as FederatedIssuerSchema,
+  FederatedIssuerCreate as FederatedIssuerCreateSchema,
+  FederatedIssuerPatch as FederatedIssuerPatchSchema,
+} from '../../src/http/schemas/federated-issuers.js';
 import type { Grant as GrantSchema, GrantCreate as GrantCreateSchema } from '../../src/http/schemas/grants.js';
 import type { SigningKey as SigningKeySchema } from '../../src/http/schemas/keys.js';
 import type { PlaygroundToken as PlaygroundTokenSchema, PlaygroundTokenRequest as PlaygroundTokenRequestSchema } from '../../src/http/schemas/playground.js';
@@ -38,10 +45,15 @@ export type Api = Static<typeof ApiSchema>;
 export type ApiCreate = Static<typeof ApiCreateSchema>;
 export type ApiPatch = Static<typeof ApiPatchSchema>;
 export type AuditEvent = Static<typeof AuditEventSchema>;
-export type Client = Static<typeof ClientSchema> & { federated_credentials?: FederatedCredential[] };
-export type ClientCreate = Static<typeof ClientCreateSchema> & { federated_credentials?: FederatedCredentialIn[] };
-export type ClientCreated = Static<typeof ClientCreatedSchema> & { federated_credentials?: FederatedCredential[] };
-export type ClientPatch = Static<typeof ClientPatchSchema> & { federated_credentials?: FederatedCredentialIn[] };
+export type Client = Static<typeof ClientSchema>;
+export type ClientCreate = Static<typeof ClientCreateSchema>;
+export type ClientCreated = Static<typeof ClientCreatedSchema>;
+export type ClientPatch = Static<typeof ClientPatchSchema>;
+export type FederatedIssuer = Static<typeof FederatedIssuerSchema>;
+export type FederatedIssuerCreate = Static<typeof FederatedIssuerCreateSchema>;
+export type FederatedIssuerPatch = Static<typeof FederatedIssuerPatchSchema>;
+export type FederatedCredential = Static<typeof FederatedCredentialOutSchema>;
+export type FederatedCredentialIn = Static<typeof FederatedCredentialInSchema>;
 export type SecretCreate = Static<typeof SecretCreateSchema>;
 export type SecretCreated = Static<typeof SecretCreatedSchema>;
 export type Problem = Static<typeof ProblemSchema>;
@@ -61,49 +73,8 @@ export type TokenActivity = Static<typeof TokenActivitySchema>;
 /** A claim condition of a federated credential: the token's claim equals the string, or one of the strings. */
 export type ClaimCondition = string | string[];
 
-/** A client's federated credential as the admin API answers it (DESIGN §10). */
-export interface FederatedCredential {
-  id: string;
-  issuer_id: string;
-  /** The issuer's `issuer` string. */
-  issuer: string;
-  subject: string;
-  claims: Record<string, ClaimCondition>;
-}
-
-/** A federated credential as sent: `issuer` names a registered issuer by its `issuer` string or its id. */
-export interface FederatedCredentialIn {
-  issuer: string;
-  subject: string;
-  claims?: Record<string, ClaimCondition>;
-}
-
+/** The kinds of federated issuer (the server's FEDERATED_ISSUER_KINDS). */
 export type FederatedIssuerKind = 'oidc' | 'kubernetes' | 'spiffe';
-
-/** The fields of a federated issuer an operator sets (DESIGN §10). */
-export interface FederatedIssuerFields {
-  name: string;
-  issuer: string;
-  kind: FederatedIssuerKind;
-  jwks: { keys: unknown[] } | null;
-  jwks_uri: string | null;
-  discovery_url: string | null;
-  audiences: string[] | null;
-  max_token_age: number;
-  require_jti: boolean;
-  bearer_token_file: string | null;
-  allow_longer_than_assertion: boolean;
-  algorithms: string[] | null;
-}
-
-/** A federated issuer as the admin API answers it. */
-export interface FederatedIssuer extends FederatedIssuerFields {
-  id: string;
-  /** The audiences its tokens may carry: `audiences`, or the tenant's defaults. */
-  effective_audiences?: string[];
-  created_at: string;
-  updated_at: string;
-}
 
 /** Every list of the admin API. */
 export interface Page<T> {

@@ -39,6 +39,13 @@ describeEachDialect('console: Security → Federation and the federated credenti
     await go(b.page, link, heading);
   };
 
+  /** Opens a client's page on a freshly loaded console. */
+  const openClient = async (clientId: string, heading: string) => {
+    await b.page.goto(`${t.adminUrl}/console/#/applications/m2m/${clientId}`);
+    await b.page.reload();
+    await b.page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  };
+
   /** The issuer registered for `issuer`, as the admin API lists it. */
   const issuerNamed = async (issuer: string): Promise<Record<string, unknown> | undefined> =>
     (ok(await t.admin('GET', '/federated-issuers')).items as Record<string, unknown>[]).find((i) => i.issuer === issuer);
@@ -48,9 +55,9 @@ describeEachDialect('console: Security → Federation and the federated credenti
     await fresh('Federation');
     await page.getByRole('button', { name: 'Add issuer' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add issuer' });
-    await dialog.getByLabel('Name', { exact: true }).fill('EKS production');
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('EKS production');
     await dialog.getByRole('radio', { name: 'Kubernetes' }).check();
-    await dialog.getByLabel('Issuer', { exact: true }).fill(EKS);
+    await dialog.getByRole('textbox', { name: 'Issuer', exact: true }).fill(EKS);
     await dialog.getByRole('radio', { name: 'OIDC discovery' }).check();
     await dialog.getByLabel('Discovery URL (optional)').fill(EKS_DISCOVERY);
     await dialog.getByLabel('Bearer token file (optional)').fill('/var/run/secrets/tessera/eks-reader');
@@ -81,7 +88,8 @@ describeEachDialect('console: Security → Federation and the federated credenti
     const created = ok(await t.admin('GET', '/audit-events?action=federated_issuer.create')).items as { reason: string | null }[];
     assert.deepEqual(
       created.map((e) => e.reason),
-      ['eks-onboarding'],
+      ['eks-onboarding', null],
+      'newest first: the GitHub issuer the suite registered has no reason',
     );
 
     await row.getByRole('button', { name: 'Edit EKS production' }).click();
@@ -110,8 +118,8 @@ describeEachDialect('console: Security → Federation and the federated credenti
     await fresh('Federation');
     await page.getByRole('button', { name: 'Add issuer' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add issuer' });
-    await dialog.getByLabel('Name', { exact: true }).fill(body.name);
-    await dialog.getByLabel('Issuer', { exact: true }).fill(body.issuer);
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill(body.name);
+    await dialog.getByRole('textbox', { name: 'Issuer', exact: true }).fill(body.issuer);
     await dialog.getByRole('radio', { name: 'Key set URL (jwks_uri)' }).check();
     await dialog.getByLabel('Key set URL', { exact: true }).fill(body.jwks_uri);
     b.expectApiFailure(422, /^\/tenants\/default\/federated-issuers$/);
@@ -145,7 +153,7 @@ describeEachDialect('console: Security → Federation and the federated credenti
     await page.getByLabel('Preset').selectOption({ label: 'GitHub Actions' });
     assert.equal(await unregistered.count(), 0);
     assert.equal(await page.getByLabel('Issuer', { exact: true }).inputValue(), githubId, 'the registered GitHub issuer is chosen');
-    await page.getByLabel('Repository', { exact: true }).fill('acme/cleanup');
+    await page.getByRole('textbox', { name: 'Repository', exact: true }).fill('acme/cleanup');
     const warning = page.getByText('No repository_id: this credential trusts the repository name only.', { exact: false });
     await warning.waitFor();
     assert.equal(await page.locator('.credential-subject code').textContent(), GITHUB_SUBJECT);
@@ -209,14 +217,13 @@ describeEachDialect('console: Security → Federation and the federated credenti
     assert.equal(direct.status, 409, direct.text);
 
     const { page } = b;
-    await page.goto(`${t.adminUrl}/console/#/applications/m2m/second-cleanup`);
-    await page.getByRole('heading', { level: 1, name: 'Second cleanup' }).waitFor();
+    await openClient('second-cleanup', 'Second cleanup');
     await page.getByText('No federated credentials.').waitFor();
     await page.getByRole('button', { name: 'Add credential' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add federated credential' });
     await dialog.getByLabel('Preset').selectOption({ label: 'GitHub Actions' });
-    await dialog.getByLabel('Repository', { exact: true }).fill('acme/reports');
-    await dialog.getByLabel('Context').fill('environment:prod');
+    await dialog.getByRole('textbox', { name: 'Repository', exact: true }).fill('acme/reports');
+    await dialog.getByRole('textbox', { name: 'Context', exact: true }).fill('environment:prod');
     b.expectApiFailure(409, /^\/tenants\/default\/clients\/second-cleanup$/);
     await dialog.getByRole('button', { name: 'Add credential' }).click();
     const alert = dialog.getByRole('alert');
@@ -228,15 +235,17 @@ describeEachDialect('console: Security → Federation and the federated credenti
   });
 
   it('adds a custom credential with a claim of several accepted values, and removes it', async () => {
+    // An issuer of its own: a "*" subject would overlap the other tests' credentials of the GitHub issuer.
+    const key = await testKey('EdDSA', 'ci-2026');
+    const ciId = (await createOk(t, '/federated-issuers', { name: 'In-house CI', issuer: 'https://ci.example.com', jwks: { keys: [key.publicJwk] } })).id;
     await createClient(t, { client_id: 'custom-claims', client_name: 'Custom claims' });
     const { page } = b;
-    await page.goto(`${t.adminUrl}/console/#/applications/m2m/custom-claims`);
-    await page.getByRole('heading', { level: 1, name: 'Custom claims' }).waitFor();
+    await openClient('custom-claims', 'Custom claims');
     await page.getByRole('button', { name: 'Add credential' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add federated credential' });
     await dialog.getByLabel('Preset').selectOption({ label: 'Custom' });
-    await dialog.getByLabel('Issuer', { exact: true }).selectOption({ value: githubId });
-    await dialog.getByLabel('Subject').fill('*');
+    await dialog.getByLabel('Issuer', { exact: true }).selectOption({ label: 'In-house CI (https://ci.example.com)' });
+    await dialog.getByRole('textbox', { name: 'Subject', exact: true }).fill('*');
     await dialog.getByLabel('Claim 1 name').fill('repository_owner_id');
     await dialog.getByLabel('Claim 1 values').fill('1001\n1002');
     await dialog.getByRole('button', { name: 'Add claim' }).click();
@@ -245,9 +254,12 @@ describeEachDialect('console: Security → Federation and the federated credenti
     await dialog.getByRole('button', { name: 'Add credential' }).click();
     await dialog.waitFor({ state: 'detached' });
     const table = page.getByRole('table', { name: 'Federated credentials' });
-    await table.getByRole('row', { name: /repository_owner_id = 1001 or 1002; environment = prod/ }).waitFor();
-    const [credential] = ok(await t.admin('GET', '/clients/custom-claims')).federated_credentials as { subject: string; claims: unknown }[];
-    assert.deepEqual([credential?.subject, credential?.claims], ['*', { environment: 'prod', repository_owner_id: ['1001', '1002'] }]);
+    await table.getByRole('row', { name: /environment = prod; repository_owner_id = 1001 or 1002/ }).waitFor();
+    const [credential] = ok(await t.admin('GET', '/clients/custom-claims')).federated_credentials as { issuer_id: string; subject: string; claims: unknown }[];
+    assert.deepEqual(
+      [credential?.issuer_id, credential?.subject, credential?.claims],
+      [ciId, '*', { environment: 'prod', repository_owner_id: ['1001', '1002'] }],
+    );
 
     await table.getByRole('button', { name: 'Remove credential *' }).click();
     const confirm = page.getByRole('dialog', { name: 'Remove federated credential' });
@@ -271,6 +283,10 @@ describeEachDialect('console: Security → Federation and the federated credenti
     const direct = await t.admin('DELETE', `/federated-issuers/${githubId}`);
     assert.equal(direct.status, 409, direct.text);
     assert.equal(await alert.locator('p').textContent(), direct.body.detail);
+    // In words: the clients whose credentials name it, each a link to its page.
+    const naming = dialog.getByRole('list', { name: 'Federated credentials of these clients still name it:' });
+    assert.deepEqual((await naming.getByRole('link').allTextContents()).sort(), ['Cleanup workflow', 'first-cleanup']);
+    assert.equal(await naming.getByRole('link', { name: 'first-cleanup' }).getAttribute('href'), '#/applications/m2m/first-cleanup');
     await b.screenshot('federation-delete-refused');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     assert.notEqual(await issuerNamed(GITHUB), undefined, 'still there');

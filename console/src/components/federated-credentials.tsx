@@ -21,7 +21,7 @@ export function FederatedCredentials({ client, onChanged }: { client: Client; on
   const { api } = useConsole();
   const issuers = useFederatedIssuers();
   const [dialog, setDialog] = useState<'add' | FederatedCredential | null>(null);
-  const credentials = client.federated_credentials ?? [];
+  const credentials = client.federated_credentials;
   const path = api.t(`/clients/${encodeURIComponent(client.client_id)}`);
   return (
     <>

@@ -130,8 +130,8 @@ export function IssuerFields({
         error={errorsUnder(error, 'audiences')}
         hint={
           <>
-            The aud values accepted, one per line. Empty: this tenant's issuer <code>{tenantIssuer}</code> and its token endpoint{' '}
-            <code>{tenantIssuer}/oauth2/token</code>. Configure the platform to mint tokens for that audience.
+            The aud values accepted, one per line. Empty: this tenant's issuer <code>{tenantIssuer}</code> and its token endpoints (
+            <code>{tenantIssuer}/oauth2/token</code>, <code>{tenantIssuer}/oauth/token</code>). Configure the platform to mint tokens for one of them.
           </>
         }
       />

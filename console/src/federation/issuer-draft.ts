@@ -1,4 +1,7 @@
-import type { FederatedIssuer, FederatedIssuerFields, FederatedIssuerKind } from '../types';
+import type { FederatedIssuer, FederatedIssuerCreate, FederatedIssuerKind, FederatedIssuerPatch } from '../types';
+
+/** Every field of a federated issuer the form sets (a cleared one as null). */
+export type FederatedIssuerFields = Required<FederatedIssuerCreate>;
 
 /** Algorithms a federated token may be signed with (the server's FEDERATION_ALGS): never `none` or HMAC. */
 export const FEDERATION_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
@@ -7,6 +10,11 @@ export const FEDERATION_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS
 export const DEFAULT_MAX_TOKEN_AGE = 3600;
 
 export const KIND_LABELS: Record<FederatedIssuerKind, string> = { oidc: 'OIDC', kubernetes: 'Kubernetes', spiffe: 'SPIFFE' };
+
+/** A kind as the admin API answers it (a string), as the form knows it. */
+export function issuerKind(kind: string): FederatedIssuerKind {
+  return kind === 'kubernetes' || kind === 'spiffe' ? kind : 'oidc';
+}
 
 /** Where an issuer's keys come from: OIDC discovery, a key set URL (a SPIFFE bundle endpoint), or a pasted JWK Set. */
 export type KeySource = 'discovery' | 'jwks_uri' | 'jwks';
@@ -55,7 +63,7 @@ export function keySources(kind: FederatedIssuerKind): KeySource[] {
 export function issuerDraft(i: FederatedIssuer): IssuerDraft {
   return {
     name: i.name,
-    kind: i.kind,
+    kind: issuerKind(i.kind),
     issuer: i.issuer,
     keys: i.jwks !== null ? 'jwks' : i.jwks_uri !== null ? 'jwks_uri' : 'discovery',
     jwksUri: i.jwks_uri ?? '',
@@ -77,10 +85,10 @@ const orNull = (s: string) => (s.trim() === '' ? null : s.trim());
  * (only the syntax is checked here: every other rule is the server's, shown under the field).
  */
 export function issuerFields(d: IssuerDraft): { fields: FederatedIssuerFields } | { jsonError: string } {
-  let jwks: { keys: unknown[] } | null = null;
+  let jwks: FederatedIssuerFields['jwks'] = null;
   if (d.keys === 'jwks') {
     try {
-      jwks = JSON.parse(d.jwks) as { keys: unknown[] };
+      jwks = JSON.parse(d.jwks) as FederatedIssuerFields['jwks'];
     } catch (err) {
       return { jsonError: `not valid JSON: ${err instanceof Error ? err.message : String(err)}` };
     }
@@ -109,17 +117,18 @@ export function issuerFields(d: IssuerDraft): { fields: FederatedIssuerFields } 
 }
 
 /** The body of `POST /federated-issuers`: the fields set, nothing left at its default. */
-export function createBody(f: FederatedIssuerFields): Partial<FederatedIssuerFields> {
-  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== null && v !== false));
+export function createBody(f: FederatedIssuerFields): FederatedIssuerCreate {
+  return {
+    ...(Object.fromEntries(Object.entries(f).filter(([, v]) => v !== null && v !== false)) as Partial<FederatedIssuerFields>),
+    name: f.name,
+    issuer: f.issuer,
+  };
 }
 
 /** The body of `PATCH /federated-issuers/{id}`: the fields that differ from the issuer as registered (a cleared one as null). */
-export function patchBody(before: FederatedIssuer, after: FederatedIssuerFields): Partial<FederatedIssuerFields> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(after)) {
-    if (JSON.stringify(v) !== JSON.stringify(before[k as keyof FederatedIssuerFields])) out[k] = v;
-  }
-  return out;
+export function patchBody(before: FederatedIssuer, after: FederatedIssuerFields): FederatedIssuerPatch {
+  const was = before as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(after).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(was[k])));
 }
 
 /** Where a registered issuer's keys come from, in words. */

@@ -8,7 +8,7 @@ import { Table } from '../components/table';
 
 /** How a client authenticates, in its list's Secrets column: its secrets' count, or keys, or federated credentials only (and any it holds besides). */
 function authenticationOf(c: Client): string {
-  const federated = c.federated_credentials?.length ?? 0;
+  const federated = c.federated_credentials.length;
   const own =
     c.token_endpoint_auth_method === 'private_key_jwt'
       ? 'keys (private_key_jwt)'

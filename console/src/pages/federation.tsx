@@ -1,20 +1,32 @@
-import { useState } from 'react';
-import { ConfirmDialog, Dialog, onSubmit } from '../components/dialog';
+import { useId, useState } from 'react';
+import { ApiError } from '../api';
+import { Dialog, onSubmit } from '../components/dialog';
 import { Empty, ErrorMessage, Loading } from '../components/feedback';
 import { IssuerFields } from '../components/issuer-fields';
 import { FormEnd, PageHead } from '../components/page';
 import { Table } from '../components/table';
-import { createBody, EMPTY_ISSUER, issuerDraft, issuerFields, KIND_LABELS, keysSourceText, patchBody, type IssuerDraft } from '../federation/issuer-draft';
+import {
+  createBody,
+  EMPTY_ISSUER,
+  issuerDraft,
+  issuerFields,
+  issuerKind,
+  KIND_LABELS,
+  keysSourceText,
+  patchBody,
+  type IssuerDraft,
+} from '../federation/issuer-draft';
 import { formatSeconds } from '../format';
 import { useAction, useConsole, useLoad } from '../hooks';
-import type { FederatedIssuer } from '../types';
+import { href } from '../router';
+import type { Client, FederatedIssuer } from '../types';
 
 /** Security → Federation: the platforms (OIDC issuers, Kubernetes clusters, SPIFFE trust domains) whose tokens authenticate clients. */
 export function Federation() {
-  const { api, tenant } = useConsole();
+  const { api } = useConsole();
   const list = useLoad(() => api.all<FederatedIssuer>(api.t('/federated-issuers')), [api]);
   const [dialog, setDialog] = useState<{ edit: FederatedIssuer | null } | { remove: FederatedIssuer } | null>(null);
-  const defaults = tenant ? [tenant.issuer, `${tenant.issuer}/oauth2/token`] : [];
+  const defaults = list.data?.find((i) => i.audiences === null)?.effective_audiences;
   return (
     <>
       <PageHead
@@ -41,12 +53,12 @@ export function Federation() {
           {list.data.map((i) => (
             <tr key={i.id}>
               <th scope="row">{i.name}</th>
-              <td>{KIND_LABELS[i.kind]}</td>
-              <td>
+              <td>{KIND_LABELS[issuerKind(i.kind)]}</td>
+              <td className="cell-url">
                 <code>{i.issuer}</code>
               </td>
-              <td>{keysSourceText(i)}</td>
-              <td>{i.audiences ? i.audiences.join(', ') : `default (${(i.effective_audiences ?? defaults).join(', ')})`}</td>
+              <td className="cell-url">{keysSourceText(i)}</td>
+              <td className="cell-url">{i.audiences ? i.audiences.join(', ') : 'tenant default'}</td>
               <td>
                 {formatSeconds(i.max_token_age)}
                 {i.require_jti ? ', once' : ''}
@@ -63,25 +75,73 @@ export function Federation() {
           ))}
         </Table>
       ) : null}
-      {dialog && 'edit' in dialog ? <IssuerDialog issuer={dialog.edit} onClose={() => setDialog(null)} onSaved={list.reload} /> : null}
-      {dialog && 'remove' in dialog ? (
-        <ConfirmDialog
-          title={`Delete ${dialog.remove.name}`}
-          confirmLabel="Delete"
-          danger
-          onClose={() => setDialog(null)}
-          onConfirm={async (reason) => {
-            await api.delete(api.t(`/federated-issuers/${encodeURIComponent(dialog.remove.id)}`), reason);
-            list.reload();
-          }}
-        >
-          <p>
-            Tokens from <code>{dialog.remove.issuer}</code> stop working at once. Tessera refuses to delete an issuer while a client's federated credential
-            names it: remove those credentials first, on each client's page.
-          </p>
-        </ConfirmDialog>
+      {defaults ? (
+        <p className="hint">
+          Tenant default audiences: <code>{defaults.join(', ')}</code>.
+        </p>
       ) : null}
+      {dialog && 'edit' in dialog ? <IssuerDialog issuer={dialog.edit} onClose={() => setDialog(null)} onSaved={list.reload} /> : null}
+      {dialog && 'remove' in dialog ? <DeleteIssuer issuer={dialog.remove} onClose={() => setDialog(null)} onDeleted={list.reload} /> : null}
     </>
+  );
+}
+
+/** Deletes an issuer; when the server refuses because credentials still name it (409), lists those clients with links to their pages. */
+function DeleteIssuer({ issuer, onClose, onDeleted }: { issuer: FederatedIssuer; onClose(): void; onDeleted(): void }) {
+  const { api } = useConsole();
+  const [reason, setReason] = useState('');
+  const [naming, setNaming] = useState<Client[] | null>(null);
+  const action = useAction();
+  const namingId = useId();
+  return (
+    <Dialog title={`Delete ${issuer.name}`} onClose={onClose}>
+      <form
+        onSubmit={onSubmit(
+          () =>
+            void action.run(async () => {
+              try {
+                await api.delete(api.t(`/federated-issuers/${encodeURIComponent(issuer.id)}`), reason);
+              } catch (err) {
+                if (err instanceof ApiError && err.status === 409) {
+                  const clients = await api.all<Client>(api.t('/clients')).catch(() => []);
+                  setNaming(clients.filter((c) => c.federated_credentials.some((f) => f.issuer_id === issuer.id)));
+                }
+                throw err;
+              }
+              onDeleted();
+              onClose();
+            }),
+        )}
+      >
+        <div className="dialog-body">
+          <p>
+            Tokens from <code>{issuer.issuer}</code> stop working at once. Tessera refuses to delete an issuer while a client's federated credential names it:
+            remove those credentials first, on each client's page.
+          </p>
+          {naming && naming.length > 0 ? (
+            <>
+              <p id={namingId}>Federated credentials of these clients still name it:</p>
+              <ul className="plain" aria-labelledby={namingId}>
+                {naming.map((c) => (
+                  <li key={c.client_id}>
+                    <a href={href(`applications/m2m/${encodeURIComponent(c.client_id)}`)}>{c.client_name || c.client_id}</a>
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+        </div>
+        <FormEnd
+          reason={{ value: reason, onChange: setReason }}
+          error={action.error}
+          busy={action.busy}
+          label="Delete"
+          busyLabel="Working…"
+          danger
+          onCancel={onClose}
+        />
+      </form>
+    </Dialog>
   );
 }
 
