@@ -6,6 +6,7 @@ import { LocalChangeFeed, RelayedChangeFeed, type Change, type ChangeFeed } from
 import { ClientAssertionJtis } from '../domain/clients/assertion-jtis.js';
 import { ClientKeys } from '../domain/clients/remote-keys.js';
 import { ClientsService } from '../domain/clients/service.js';
+import { FederatedKeys } from '../domain/federation/issuer-keys.js';
 import type { DomainContext } from '../domain/context.js';
 import { FederatedAssertionJtis } from '../domain/federation/assertion-jtis.js';
 import { FederatedIssuersService } from '../domain/federation/service.js';
@@ -30,7 +31,9 @@ import { BruteForceGuard, type AuthAttempt, type Lockout } from '../protocol/bru
 import { loggedClientId } from '../protocol/client-auth/id-hint.js';
 import type { DpopReplayCache } from '../protocol/dpop.js';
 import type { TokenEndpointDeps } from '../protocol/token-endpoint.js';
+import type { FederationDeps } from '../protocol/client-auth/federated.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
+import { jwtBearer } from '../protocol/grant-types/jwt-bearer.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
 import { TokenEvents } from '../protocol/token-events.js';
 import { openStore, type Store } from '../storage/database.js';
@@ -38,7 +41,9 @@ import { StoreHealth } from '../storage/health.js';
 import { migrateToLatest } from '../storage/migrations/index.js';
 import { PostgresChangeFeed } from '../storage/postgres-change-feed.js';
 import type { Config } from './config.js';
+import { FederatedRefusalAudit } from './federated-refusals.js';
 import { createLogger } from './logger.js';
+import { readTokenFile } from './token-file.js';
 import { createDocumentFetcher, type ListenerAddress } from './outbound.js';
 import { privateDataPaths, warnAboutSharedData } from './private-data.js';
 import { resolveKeyEncryptionKey } from './secret.js';
@@ -61,7 +66,9 @@ export interface Deps {
   /** Where the admin listener is (its port once bound): outbound fetches never go there. */
   readonly adminListener: ListenerAddress;
   /** private_key_jwt: clients' keys (jwks_uri cached per process) and the shared jti store. */
-  readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis; readonly verifier: JwtVerifier };
+  readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis; readonly verifier: JwtVerifier; readonly federation: FederationDeps };
+  /** Federated issuers' keys (fetched and cached per process). */
+  readonly federatedKeys: FederatedKeys;
   /** Federated assertions' single-use jtis (issuers with require_jti), shared through the database. */
   readonly federatedJtis: FederatedAssertionJtis;
   /** DPoP proofs seen within their window (RFC 9449 §11.1): in memory, shared by the processes of a cluster. */
@@ -158,7 +165,10 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
             logger: logger.child({ component: 'change-feed' }),
             resync: async (reason) => {
               // Changes missed while the feed was down may have withdrawn keys: fetch them again.
-              if (reason !== 'periodic') clientKeys.forgetAll();
+              if (reason !== 'periodic') {
+                clientKeys.forgetAll();
+                federatedKeys.forgetAll();
+              }
               await readModel.loadAll();
             },
             resyncIntervalMs: READ_MODEL_RESYNC_MS,
@@ -175,6 +185,15 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const documents = createDocumentFetcher(config, adminListener, logger.child({ component: 'outbound' }));
     const clientKeys = new ClientKeys({ clock, load: (uri) => documents.fetchJson(uri) });
     changes.subscribe(async (change) => clientKeys.forget(change));
+    const federatedKeys = new FederatedKeys({
+      clock,
+      documents,
+      readFile: readTokenFile,
+      onRefreshFailure: (issuer, reason) =>
+        logger.warn({ tenant: issuer.tenantId, federated_issuer: issuer.id, reason }, 'federated issuer keys not refreshed; the cached keys are used'),
+    });
+    changes.subscribe(async (change) => federatedKeys.forget(change));
+    const federatedJtis = new FederatedAssertionJtis(ctx);
     const metrics = new Metrics({ clock, readModel, storeHealth, store }, options.metrics);
     const tokenEvents = new TokenEvents();
     tokenEvents.add(metrics);
@@ -215,13 +234,20 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         tokenActivity.merge(activity);
       },
     };
-    const grantTypes = new GrantTypeRegistry().register(clientCredentials);
     const issuers = new Issuers(config.publicUrl, config.tenantHost);
     const verifier = options.jwtVerifier ?? joseJwtVerifier();
+    const federation: FederationDeps = {
+      keys: federatedKeys,
+      jtis: federatedJtis,
+      verifier,
+      refusals: new FederatedRefusalAudit(clock, audit, logger),
+    };
+    const grantTypes = new GrantTypeRegistry().register(clientCredentials).register(jwtBearer(federation));
     const clientAuth = {
       keys: clientKeys,
       jtis: new ClientAssertionJtis(ctx),
       verifier,
+      federation,
     };
     return {
       config,
@@ -250,7 +276,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       secretUsage,
       adminListener,
       clientAuth,
-      federatedJtis: new FederatedAssertionJtis(ctx),
+      federatedKeys,
+      federatedJtis,
       dpopProofs,
       tokenEvents,
       tokenEndpoint: { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce, verifier, events: tokenEvents },
