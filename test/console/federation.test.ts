@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { decodeJwt } from 'jose';
 import { after, afterEach, before, it } from 'node:test';
 import { ok } from '../helpers/admin.js';
 import { assertNoProblems, go, openConsoleBrowser, signIn, type ConsoleBrowser } from '../helpers/browser.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { createClient, createOk } from '../helpers/fixtures.js';
+import { FEDERATION_TEST_ENV, githubActionsClaims, startOidcIssuer, type TestIssuer } from '../helpers/federated-issuers.js';
 import { testKey } from '../helpers/keys.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
 
@@ -17,18 +19,22 @@ describeEachDialect('console: Security → Federation and the federated credenti
   let t: TestTessera;
   let b: ConsoleBrowser;
   let githubId: string;
+  /** A GitHub-Actions-like issuer on 127.0.0.1 whose tokens say `iss: https://token.actions.githubusercontent.com`. */
+  let gha: TestIssuer;
 
   before(async () => {
-    t = await startTessera({ dialect, env: { TESSERA_OUTBOUND_ALLOW: '127.0.0.1' } });
+    t = await startTessera({ dialect, env: FEDERATION_TEST_ENV });
+    gha = await startOidcIssuer({ issuer: GITHUB });
     b = await openConsoleBrowser();
     await signIn(b.page, t.adminUrl, t.adminToken);
     await createOk(t, '/service-accounts', { user_name: 'cleanup-job' });
-    const key = await testKey('ES256', 'gha-2026');
-    githubId = (await createOk(t, '/federated-issuers', { name: 'GitHub Actions', issuer: GITHUB, jwks: { keys: [key.publicJwk] } })).id;
+    await createOk(t, '/apis', { name: 'Cleanup API', identifier: 'https://cleanup.test/', scopes: [{ value: 'cleanup:run' }] });
+    githubId = (await createOk(t, '/federated-issuers', { name: 'GitHub Actions', issuer: GITHUB, jwks_uri: gha.jwksUri })).id;
   });
   after(async () => {
     await b?.close();
     await t?.close();
+    await gha?.close();
   });
 
   /** Each test starts on a freshly loaded console, on the page `link` leads to. */
@@ -163,6 +169,10 @@ describeEachDialect('console: Security → Federation and the federated credenti
 
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('heading', { level: 2, name: 'Step 4 of 5: APIs and scopes' }).waitFor();
+    await page
+      .getByRole('group', { name: /Cleanup API/ })
+      .getByRole('checkbox', { name: /^cleanup:run/ })
+      .check();
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('heading', { level: 2, name: 'Step 5 of 5: Review' }).waitFor();
     await page.getByText(`federated: ${GITHUB}, sub ${GITHUB_SUBJECT}`).waitFor();
@@ -172,7 +182,7 @@ describeEachDialect('console: Security → Federation and the federated credenti
     assert.equal(await page.getByLabel('Client secret').count(), 0, 'no secret');
     assert.equal(
       await page.getByLabel('Token request (tessera CLI)', { exact: true }).inputValue(),
-      `tessera token --issuer ${t.publicUrl} \\\n  --client-id ${clientId} \\\n  --assertion-file /path/to/platform-token`,
+      `tessera token --issuer ${t.publicUrl} \\\n  --client-id ${clientId} \\\n  --assertion-file /path/to/platform-token \\\n  --scope 'cleanup:run'`,
     );
     await b.screenshot('wizard-federated-done');
 
@@ -189,6 +199,21 @@ describeEachDialect('console: Security → Federation and the federated credenti
       ),
       [{ issuer: GITHUB, issuer_id: githubId, subject: GITHUB_SUBJECT, claims: { repository_id: '892176' } }],
     );
+
+    // The job's token gets the client a token: no secret anywhere.
+    const token = async (repositoryId: string) =>
+      t.form('/oauth2/token', {
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await gha.mint(githubActionsClaims({ aud: t.publicUrl, repositoryId })),
+      });
+    const issued = await token('892176');
+    assert.equal(issued.status, 200, issued.text);
+    const claims = decodeJwt(issued.body.access_token);
+    assert.deepEqual([claims.client_id, claims.aud, issued.body.scope], [clientId, 'https://cleanup.test/', 'cleanup:run']);
+    // A repository re-created under the same name has another id: refused.
+    const refused = await token('990001');
+    assert.deepEqual([refused.status, refused.body.error], [401, 'invalid_client']);
 
     // Its methods, told honestly: no "0 secrets", no secret to rotate.
     await fresh('Machine to Machine');
