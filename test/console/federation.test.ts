@@ -271,6 +271,18 @@ describeEachDialect('console: Security → Federation and the federated credenti
     await dialog.getByLabel('Preset').selectOption({ label: 'Custom' });
     await dialog.getByLabel('Issuer', { exact: true }).selectOption({ label: 'In-house CI (https://ci.example.com)' });
     await dialog.getByRole('textbox', { name: 'Subject', exact: true }).fill('*');
+    // A claim the server keeps for its own checks: its words under the claims, nothing written.
+    const direct = await t.admin('PATCH', '/clients/custom-claims', { federated_credentials: [{ issuer: ciId, subject: '*', claims: { iss: 'x' } }] });
+    assert.equal(direct.status, 422, direct.text);
+    const [refusal] = direct.body.errors as { pointer: string; detail: string }[];
+    assert.equal(refusal?.pointer.startsWith('/federated_credentials/0/claims'), true, direct.text);
+    await dialog.getByLabel('Claim 1 name').fill('iss');
+    await dialog.getByLabel('Claim 1 values').fill('x');
+    b.expectApiFailure(422, /^\/tenants\/default\/clients\/custom-claims$/);
+    await dialog.getByRole('button', { name: 'Add credential' }).click();
+    const claimsError = dialog.getByRole('group', { name: 'Claims' }).locator('.field-error');
+    await claimsError.waitFor();
+    assert.equal(await claimsError.textContent(), refusal?.detail);
     await dialog.getByLabel('Claim 1 name').fill('repository_owner_id');
     await dialog.getByLabel('Claim 1 values').fill('1001\n1002');
     await dialog.getByRole('button', { name: 'Add claim' }).click();

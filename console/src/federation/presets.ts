@@ -171,6 +171,7 @@ function missingFields(d: CredentialDraft): string[] {
 
 /** The credential a draft describes, as sent; or what is missing before it can be (every other rule is the server's). */
 export function credentialBody(d: CredentialDraft, issuers: FederatedIssuer[]): { body: FederatedCredentialIn } | { missing: string } {
+  if (issuers.length === 0) return { missing: 'Register the issuer on the Federation page first.' };
   const issuer = credentialIssuer(d, issuers);
   const missing = missingFields(d);
   if (missing.length > 0) return { missing: `Fill in ${missing.join(' and ')}.` };
