@@ -16,7 +16,7 @@ export function useFederatedIssuers() {
   return useLoad(() => api.all<FederatedIssuer>(api.t('/federated-issuers')), [api]);
 }
 
-/** A client's federated credentials (DESIGN §10): the platform tokens that authenticate it; add and remove (a PATCH replaces the list). */
+/** A client's federated credentials: the platform tokens (RFC 7523 §2.2 client assertions) that authenticate it; add and remove (a PATCH replaces the list). */
 export function FederatedCredentials({ client, onChanged }: { client: Client; onChanged(): void }) {
   const { api } = useConsole();
   const issuers = useFederatedIssuers();

@@ -54,7 +54,7 @@ export const EMPTY_ISSUER: IssuerDraft = {
   algorithms: [],
 };
 
-/** The key sources a kind offers: SPIFFE has no discovery (DESIGN §10). */
+/** The key sources a kind offers: SPIFFE has no discovery, only a bundle endpoint or pasted keys. */
 export function keySources(kind: FederatedIssuerKind): KeySource[] {
   return kind === 'spiffe' ? ['jwks_uri', 'jwks'] : ['discovery', 'jwks_uri', 'jwks'];
 }
