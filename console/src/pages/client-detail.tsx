@@ -127,7 +127,8 @@ export function ClientDetail({ clientId }: { clientId: string }) {
               ))}
             </Table>
           )}
-          <FederatedCredentials client={c} onChanged={data.reload} />
+          {/* A public (spa, native) client does not authenticate: it has no federated credentials. */}
+          {c.client_type === 'machine_to_machine' ? <FederatedCredentials client={c} onChanged={data.reload} /> : null}
           <h2>Access</h2>
           {data.data.grants.length === 0 ? (
             <Empty title="No grants yet.">
