@@ -8,6 +8,7 @@ import { Audit } from './pages/audit';
 import { ClientDetail } from './pages/client-detail';
 import { Clients } from './pages/clients';
 import { Dashboard } from './pages/dashboard';
+import { Federation } from './pages/federation';
 import { Grants } from './pages/grants';
 import { Keys } from './pages/keys';
 import { NotFound } from './pages/not-found';
@@ -36,6 +37,7 @@ const NAV: { group: string; items: { path: string; label: string }[] }[] = [
     group: 'Security',
     items: [
       { path: 'keys', label: 'Keys' },
+      { path: 'federation', label: 'Federation' },
       { path: 'audit', label: 'Audit log' },
     ],
   },
@@ -60,6 +62,7 @@ function Page({ route }: { route: string[] }) {
   if (first === 'applications' && second === 'apis') return third ? <ApiDetail apiId={third} /> : <Apis />;
   if (first === 'grants') return <Grants />;
   if (first === 'keys') return <Keys />;
+  if (first === 'federation') return <Federation />;
   if (first === 'audit') return <Audit />;
   if (first === 'playground') return <Playground />;
   if (first === 'tenants') return <Tenants />;

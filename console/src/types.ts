@@ -17,6 +17,13 @@ import type {
   SecretCreated as SecretCreatedSchema,
 } from '../../src/http/schemas/clients.js';
 import type { Problem as ProblemSchema } from '../../src/http/schemas/common.js';
+import type {
+  FederatedCredentialIn as FederatedCredentialInSchema,
+  FederatedCredentialOut as FederatedCredentialOutSchema,
+  FederatedIssuer as FederatedIssuerSchema,
+  FederatedIssuerCreate as FederatedIssuerCreateSchema,
+  FederatedIssuerPatch as FederatedIssuerPatchSchema,
+} from '../../src/http/schemas/federated-issuers.js';
 import type { Grant as GrantSchema, GrantCreate as GrantCreateSchema } from '../../src/http/schemas/grants.js';
 import type { SigningKey as SigningKeySchema } from '../../src/http/schemas/keys.js';
 import type { PlaygroundToken as PlaygroundTokenSchema, PlaygroundTokenRequest as PlaygroundTokenRequestSchema } from '../../src/http/schemas/playground.js';
@@ -42,6 +49,11 @@ export type Client = Static<typeof ClientSchema>;
 export type ClientCreate = Static<typeof ClientCreateSchema>;
 export type ClientCreated = Static<typeof ClientCreatedSchema>;
 export type ClientPatch = Static<typeof ClientPatchSchema>;
+export type FederatedIssuer = Static<typeof FederatedIssuerSchema>;
+export type FederatedIssuerCreate = Static<typeof FederatedIssuerCreateSchema>;
+export type FederatedIssuerPatch = Static<typeof FederatedIssuerPatchSchema>;
+export type FederatedCredential = Static<typeof FederatedCredentialOutSchema>;
+export type FederatedCredentialIn = Static<typeof FederatedCredentialInSchema>;
 export type SecretCreate = Static<typeof SecretCreateSchema>;
 export type SecretCreated = Static<typeof SecretCreatedSchema>;
 export type Problem = Static<typeof ProblemSchema>;
@@ -57,6 +69,12 @@ export type Tenant = Static<typeof TenantSchema>;
 export type TenantCreate = Static<typeof TenantCreateSchema>;
 export type TenantPatch = Static<typeof TenantPatchSchema>;
 export type TokenActivity = Static<typeof TokenActivitySchema>;
+
+/** A claim condition of a federated credential: the token's claim equals the string, or one of the strings. */
+export type ClaimCondition = string | string[];
+
+/** The kinds of federated issuer (the server's FEDERATED_ISSUER_KINDS). */
+export type FederatedIssuerKind = 'oidc' | 'kubernetes' | 'spiffe';
 
 /** Every list of the admin API. */
 export interface Page<T> {

@@ -46,9 +46,9 @@ export function curlTokenCommand(issuer: string, clientId: string, secret: strin
   return lines.join(' \\\n');
 }
 
-/** A `tessera token` command that signs a client assertion (RFC 7523 §2.2) with `key.pem`. */
-export function cliTokenCommand(issuer: string, clientId: string, scope: string): string {
-  const lines = [`tessera token --issuer ${issuer}`, `  --client-id ${clientId}`, '  --private-key key.pem'];
+/** A `tessera token` command that authenticates with a client assertion (RFC 7523 §2.2): signed with `key.pem`, or another `credential` (a platform's token). */
+export function cliTokenCommand(issuer: string, clientId: string, scope: string, credential = '--private-key key.pem'): string {
+  const lines = [`tessera token --issuer ${issuer}`, `  --client-id ${clientId}`, `  ${credential}`];
   if (scope) lines.push(`  --scope '${scope}'`);
   return lines.join(' \\\n');
 }

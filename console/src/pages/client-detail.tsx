@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { ClientKeys } from '../components/client-keys';
+import { FederatedCredentials } from '../components/federated-credentials';
 import { EMPTY_KEYS, KeySourceFields, keysBody, type KeyDraft } from '../components/key-source';
 import { CopyField, curlTokenCommand } from '../components/copy';
 import { ConfirmDialog, Dialog, onSubmit } from '../components/dialog';
@@ -39,13 +40,14 @@ export function ClientDetail({ clientId }: { clientId: string }) {
   const [dialog, setDialog] = useState<'rotate' | 'keys' | 'toggle' | 'delete' | { secret: string } | null>(null);
   const c = data.data?.client;
   const withKeys = c?.token_endpoint_auth_method === 'private_key_jwt';
+  const federatedOnly = c?.token_endpoint_auth_method === 'federated';
 
   return (
     <>
       <PageHead section={<a href={href('applications/m2m')}>Machine to Machine</a>} title={c ? c.client_name || c.client_id : clientId}>
         {c ? (
           <div className="row-actions">
-            {withKeys ? (
+            {federatedOnly ? null : withKeys ? (
               <button type="button" className="button-primary" onClick={() => setDialog('keys')}>
                 Replace keys
               </button>
@@ -95,8 +97,10 @@ export function ClientDetail({ clientId }: { clientId: string }) {
             <dt>Created</dt>
             <dd>{formatTime(c.created_at)}</dd>
           </dl>
-          <h2>{withKeys ? 'Keys' : 'Secrets'}</h2>
-          {withKeys ? (
+          {federatedOnly ? null : <h2>{withKeys ? 'Keys' : 'Secrets'}</h2>}
+          {federatedOnly ? (
+            <p className="card">Authenticates with federated credentials only: no secrets, no keys</p>
+          ) : withKeys ? (
             <ClientKeys client={c} />
           ) : c.client_secrets.length === 0 ? (
             <Empty title="This client has no secret.">
@@ -123,6 +127,8 @@ export function ClientDetail({ clientId }: { clientId: string }) {
               ))}
             </Table>
           )}
+          {/* A public (spa, native) client does not authenticate: it has no federated credentials. */}
+          {c.client_type === 'machine_to_machine' ? <FederatedCredentials client={c} onChanged={data.reload} /> : null}
           <h2>Access</h2>
           {data.data.grants.length === 0 ? (
             <Empty title="No grants yet.">

@@ -6,6 +6,20 @@ import { href } from '../router';
 import type { Client, ServiceAccount } from '../types';
 import { Table } from '../components/table';
 
+/** How a client authenticates, in its list's Secrets column: its secrets' count, or keys, or federated credentials only (and any it holds besides). */
+function authenticationOf(c: Client): string {
+  const federated = c.federated_credentials.length;
+  const own =
+    c.token_endpoint_auth_method === 'private_key_jwt'
+      ? 'keys (private_key_jwt)'
+      : c.token_endpoint_auth_method === 'federated'
+        ? 'none'
+        : String(c.client_secrets.length);
+  if (federated === 0) return own;
+  const credentials = `${federated} federated credential${federated === 1 ? '' : 's'}`;
+  return c.token_endpoint_auth_method === 'federated' ? `none (${credentials})` : `${own} + ${credentials}`;
+}
+
 /** Applications → Machine to Machine: the tenant's clients, and the wizard that adds one. */
 export function Clients() {
   const { api } = useConsole();
@@ -48,7 +62,7 @@ export function Clients() {
               <td>
                 <StatusBadge active={c.active} on="Enabled" off="Disabled" />
               </td>
-              <td>{c.token_endpoint_auth_method === 'private_key_jwt' ? 'keys (private_key_jwt)' : c.client_secrets.length}</td>
+              <td>{authenticationOf(c)}</td>
               <td>{formatTime(c.created_at)}</td>
             </tr>
           ))}

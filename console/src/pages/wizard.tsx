@@ -1,5 +1,6 @@
 import { useRef, useState } from 'react';
-import { messageOf } from '../api';
+import { ApiError, messageOf } from '../api';
+import { CredentialFields, credentialErrors } from '../components/credential-fields';
 import { cliTokenCommand, CopyField, curlTokenCommand } from '../components/copy';
 import { onSubmit } from '../components/dialog';
 import { Empty, ErrorMessage, Loading } from '../components/feedback';
@@ -11,15 +12,21 @@ import { grantScopes } from '../grant-ops';
 import { PageHead } from '../components/page';
 import { useAction, useConsole, useLoad } from '../hooks';
 import { href } from '../router';
-import type { Api, ClientCreated, ServiceAccount } from '../types';
+import { credentialBody, credentialIssuer, defaultIssuer, EMPTY_CREDENTIAL, type CredentialDraft } from '../federation/presets';
+import type { Api, ClientCreated, FederatedIssuer, ServiceAccount } from '../types';
 
+/** The steps; a federated client has one more, its first credential, after the client's. */
 const STEPS = ['Service account', 'Client', 'APIs and scopes', 'Review'] as const;
+const FEDERATED_STEPS = ['Service account', 'Client', 'Federated credential', 'APIs and scopes', 'Review'] as const;
+type Step = (typeof FEDERATED_STEPS)[number];
+
+/** How the new client authenticates (`token_endpoint_auth_method`; a secret: the server's default). */
+type Auth = 'client_secret_basic' | 'private_key_jwt' | 'federated';
 
 interface Result {
   client: ClientCreated;
   scope: string;
-  /** A private_key_jwt client: no secret, the operator signs assertions with the private key. */
-  withKeys: boolean;
+  auth: Auth;
   /** Grants that could not be made: the client exists, the operator adds them on the Grants page. */
   grantErrors: string[];
 }
@@ -33,8 +40,12 @@ interface Result {
 export function Wizard() {
   const { api, tenant } = useConsole();
   const data = useLoad(async () => {
-    const [accounts, apis] = await Promise.all([api.all<ServiceAccount>(api.t('/service-accounts')), api.all<Api>(api.t('/apis'))]);
-    return { accounts, apis };
+    const [accounts, apis, issuers] = await Promise.all([
+      api.all<ServiceAccount>(api.t('/service-accounts')),
+      api.all<Api>(api.t('/apis')),
+      api.all<FederatedIssuer>(api.t('/federated-issuers')),
+    ]);
+    return { accounts, apis, issuers };
   }, [api]);
   const [step, setStep] = useState(0);
   const [mode, setMode] = useState<'existing' | 'new'>('existing');
@@ -44,7 +55,8 @@ export function Wizard() {
   const [active, setActive] = useState(true);
   const [clientName, setClientName] = useState('');
   const [ttl, setTtl] = useState('');
-  const [auth, setAuth] = useState<'client_secret_basic' | 'private_key_jwt'>('client_secret_basic');
+  const [auth, setAuth] = useState<Auth>('client_secret_basic');
+  const [credential, setCredential] = useState<CredentialDraft>(EMPTY_CREDENTIAL);
   const [keys, setKeys] = useState<KeyDraft>(EMPTY_KEYS);
   const [jsonError, setJsonError] = useState<string | null>(null);
   const [scopes, setScopes] = useState<Record<string, string[]>>({});
@@ -58,16 +70,22 @@ export function Wizard() {
   const accounts = data.data?.accounts ?? [];
   const apis = data.data?.apis ?? [];
   const useNew = mode === 'new' || accounts.length === 0;
+  const issuers = data.data?.issuers ?? [];
   const withKeys = auth === 'private_key_jwt';
+  const federated = auth === 'federated';
+  const steps: readonly Step[] = federated ? FEDERATED_STEPS : STEPS;
+  const name: Step = steps[step] ?? 'Review';
+  const credentialSent = credentialBody(credential, issuers);
   const chosen = Object.entries(scopes).filter(([, s]) => s.length > 0);
 
   const go = (to: number) => {
     setStepError(null);
     if (to > step) {
-      if (step === 0 && !useNew && !accountId) return setStepError('Choose a service account, or create a new one.');
-      if (step === 0 && useNew && !userName.trim()) return setStepError('Give the new service account a user name.');
-      if (step === 1 && !clientName.trim()) return setStepError('Give the client a name.');
-      if (step === 1 && withKeys) {
+      if (name === 'Service account' && !useNew && !accountId) return setStepError('Choose a service account, or create a new one.');
+      if (name === 'Service account' && useNew && !userName.trim()) return setStepError('Give the new service account a user name.');
+      if (name === 'Client' && !clientName.trim()) return setStepError('Give the client a name.');
+      if (name === 'Federated credential' && 'missing' in credentialSent) return setStepError(credentialSent.missing);
+      if (name === 'Client' && withKeys) {
         const parsed = keysBody(keys);
         setJsonError('jsonError' in parsed ? parsed.jsonError : null);
         if ('jsonError' in parsed) return;
@@ -85,7 +103,12 @@ export function Wizard() {
         saId = created.current.accountId = sa.id;
       }
       const parsed = keysBody(keys);
-      const authBody = withKeys && 'body' in parsed ? { token_endpoint_auth_method: auth, ...parsed.body } : {};
+      const authBody =
+        withKeys && 'body' in parsed
+          ? { token_endpoint_auth_method: auth, ...parsed.body }
+          : federated && 'body' in credentialSent
+            ? { token_endpoint_auth_method: auth, federated_credentials: [credentialSent.body] }
+            : {};
       const client = await api
         .post<ClientCreated>(
           api.t('/clients'),
@@ -93,8 +116,9 @@ export function Wizard() {
           reason,
         )
         .catch((err: unknown) => {
-          // The keys' errors are shown under their field, on the step that has it.
+          // The keys' and the credential's errors are shown under their field, on the step that has it.
           if (errorsUnder(err, 'jwks') ?? errorsUnder(err, 'jwks_uri')) setStep(1);
+          else if (errorsUnder(err, 'federated_credentials')) setStep(2);
           throw err;
         });
       const grantErrors: string[] = [];
@@ -105,7 +129,7 @@ export function Wizard() {
           grantErrors.push(`${apis.find((a) => a.id === apiId)?.identifier ?? apiId}: ${messageOf(err)}`);
         }
       }
-      setResult({ client, scope: chosen[0]?.[1].join(' ') ?? '', withKeys, grantErrors });
+      setResult({ client, scope: chosen[0]?.[1].join(' ') ?? '', auth, grantErrors });
     });
 
   if (result) return <Done result={result} issuer={tenant?.issuer ?? ''} />;
@@ -113,7 +137,7 @@ export function Wizard() {
     <>
       <PageHead section={<a href={href('applications/m2m')}>Machine to Machine</a>} title="Add integration" />
       <ol className="stepper" aria-label="Steps">
-        {STEPS.map((s, i) => (
+        {steps.map((s, i) => (
           <li key={s} aria-current={i === step ? 'step' : undefined} className={i < step ? 'done' : ''}>
             <span className="step-number">{i + 1}</span> {s}
           </li>
@@ -122,11 +146,11 @@ export function Wizard() {
       <ErrorMessage error={data.error} />
       {data.loading && !data.data ? <Loading /> : null}
       {data.data ? (
-        <form className="card wizard" onSubmit={onSubmit(() => (step < STEPS.length - 1 ? go(step + 1) : void create()))}>
+        <form className="card wizard" onSubmit={onSubmit(() => (step < steps.length - 1 ? go(step + 1) : void create()))}>
           <h2 ref={stepHeading} tabIndex={-1}>
-            {`Step ${step + 1} of ${STEPS.length}: ${STEPS[step]}`}
+            {`Step ${step + 1} of ${steps.length}: ${name}`}
           </h2>
-          {step === 0 ? (
+          {name === 'Service account' ? (
             <>
               <p>The integration acts for a service account: its id becomes the subject (sub) of the tokens.</p>
               {accounts.length > 0 ? (
@@ -164,7 +188,7 @@ export function Wizard() {
               )}
             </>
           ) : null}
-          {step === 1 ? (
+          {name === 'Client' ? (
             <>
               <TextField label="Client name" value={clientName} onChange={setClientName} required hint="For people: shown in the console and the audit log." />
               <TextField
@@ -179,12 +203,30 @@ export function Wizard() {
               <fieldset className="radios">
                 <legend>Authentication</legend>
                 <label className="check">
-                  <input type="radio" name="auth" checked={!withKeys} onChange={() => setAuth('client_secret_basic')} /> Client secret
+                  <input type="radio" name="auth" checked={auth === 'client_secret_basic'} onChange={() => setAuth('client_secret_basic')} /> Client secret
                 </label>
                 <label className="check">
                   <input type="radio" name="auth" checked={withKeys} onChange={() => setAuth('private_key_jwt')} /> Private key JWT (no secret)
                 </label>
+                <label className="check">
+                  <input
+                    type="radio"
+                    name="auth"
+                    checked={federated}
+                    onChange={() => {
+                      setAuth('federated');
+                      if (!credential.issuerId) setCredential({ ...credential, issuerId: defaultIssuer(credential.preset, issuers) });
+                    }}
+                  />{' '}
+                  Federated (no secret)
+                </label>
               </fieldset>
+              {federated ? (
+                <p className="hint">
+                  The workload authenticates with the token its platform gives it (Kubernetes, GitHub Actions, GitLab CI, SPIFFE, any OIDC issuer): the next
+                  step says which tokens.
+                </p>
+              ) : null}
               {withKeys ? (
                 <>
                   <p className="hint">
@@ -195,7 +237,27 @@ export function Wizard() {
               ) : null}
             </>
           ) : null}
-          {step === 2 ? (
+          {name === 'Federated credential' ? (
+            issuers.length === 0 ? (
+              <Empty title="No federated issuers yet.">
+                <p>
+                  Register the platform on the <a href={href('federation')}>Federation</a> page first, then come back: a federated client needs a credential to
+                  get tokens.
+                </p>
+              </Empty>
+            ) : (
+              <>
+                <p>Tokens from the issuer with this subject and these claims authenticate the client. More can be added on its page.</p>
+                <CredentialFields
+                  draft={credential}
+                  onChange={setCredential}
+                  issuers={issuers}
+                  errors={credentialErrors(action.error instanceof ApiError ? action.error.problem?.errors : undefined, 0)}
+                />
+              </>
+            )
+          ) : null}
+          {name === 'APIs and scopes' ? (
             apis.length === 0 ? (
               <Empty title="No APIs yet.">
                 <p>
@@ -212,7 +274,7 @@ export function Wizard() {
               </>
             )
           ) : null}
-          {step === 3 ? (
+          {name === 'Review' ? (
             <>
               <dl className="summary">
                 <dt>Service account</dt>
@@ -222,7 +284,13 @@ export function Wizard() {
                 <dt>Token lifetime</dt>
                 <dd>{ttl ? `${ttl} s` : 'default'}</dd>
                 <dt>Authentication</dt>
-                <dd>{withKeys ? `private key JWT, keys ${keys.source === 'jwks' ? 'pasted' : `from ${keys.jwksUri}`}` : 'client secret'}</dd>
+                <dd>
+                  {withKeys
+                    ? `private key JWT, keys ${keys.source === 'jwks' ? 'pasted' : `from ${keys.jwksUri}`}`
+                    : federated && 'body' in credentialSent
+                      ? `federated: ${credentialIssuer(credential, issuers)?.issuer ?? ''}, sub ${credentialSent.body.subject}`
+                      : 'client secret'}
+                </dd>
                 <dt>APIs and scopes</dt>
                 <dd>
                   {chosen.length === 0 ? 'none yet' : chosen.map(([id, s]) => `${apis.find((a) => a.id === id)?.identifier ?? id}: ${s.join(' ')}`).join('; ')}
@@ -244,7 +312,7 @@ export function Wizard() {
               </button>
             ) : null}
             <button type="submit" className="button-primary" disabled={action.busy} aria-busy={action.busy}>
-              {step < STEPS.length - 1 ? 'Next' : action.busy ? 'Creating…' : 'Create integration'}
+              {step < steps.length - 1 ? 'Next' : action.busy ? 'Creating…' : 'Create integration'}
             </button>
           </div>
         </form>
@@ -260,7 +328,22 @@ function Done({ result, issuer }: { result: Result; issuer: string }) {
     <>
       <PageHead section={<a href={href('applications/m2m')}>Machine to Machine</a>} title="Integration created" />
       <div className="card">
-        {result.withKeys ? (
+        {result.auth === 'federated' ? (
+          <>
+            <p>This client has no secret: the workload sends its platform's token (the client assertion) at each token request.</p>
+            <CopyField label="Client ID" value={client.client_id} />
+            <CopyField
+              label="Token request (tessera CLI)"
+              value={cliTokenCommand(issuer, client.client_id, result.scope, '--assertion-file /path/to/platform-token')}
+              multiline
+            />
+            <p className="hint">
+              <code>/path/to/platform-token</code> is the file that holds the workload's token, e.g. a projected service account token in a pod. Any RFC 7523
+              client works the same way: <code>client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer</code> and the token as{' '}
+              <code>client_assertion</code>.
+            </p>
+          </>
+        ) : result.auth === 'private_key_jwt' ? (
           <>
             <p>This client has no secret: it signs a client assertion with its private key at each token request.</p>
             <CopyField label="Client ID" value={client.client_id} />
