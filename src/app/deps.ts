@@ -28,7 +28,9 @@ import { BruteForceGuard, type AuthAttempt, type Lockout } from '../protocol/bru
 import { loggedClientId } from '../protocol/client-auth/id-hint.js';
 import type { DpopReplayCache } from '../protocol/dpop.js';
 import type { TokenEndpointDeps } from '../protocol/token-endpoint.js';
+import type { FederationDeps } from '../protocol/client-auth/federated.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
+import { jwtBearer } from '../protocol/grant-types/jwt-bearer.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
 import { TokenEvents } from '../protocol/token-events.js';
 import { openStore, type Store } from '../storage/database.js';
@@ -36,6 +38,7 @@ import { StoreHealth } from '../storage/health.js';
 import { migrateToLatest } from '../storage/migrations/index.js';
 import { PostgresChangeFeed } from '../storage/postgres-change-feed.js';
 import type { Config } from './config.js';
+import { FederatedRefusalAudit } from './federated-refusals.js';
 import { createLogger } from './logger.js';
 import { createDocumentFetcher, type ListenerAddress } from './outbound.js';
 import { privateDataPaths, warnAboutSharedData } from './private-data.js';
@@ -59,7 +62,7 @@ export interface Deps {
   /** Where the admin listener is (its port once bound): outbound fetches never go there. */
   readonly adminListener: ListenerAddress;
   /** private_key_jwt: clients' keys (jwks_uri cached per process) and the shared jti store. */
-  readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis; readonly verifier: JwtVerifier };
+  readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis; readonly verifier: JwtVerifier; readonly federation: FederationDeps };
   /** DPoP proofs seen within their window (RFC 9449 §11.1): in memory, shared by the processes of a cluster. */
   readonly dpopProofs: DpopReplayCache;
   /** Failed client authentications per client id and address, in this process's memory. */
@@ -171,6 +174,15 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const documents = createDocumentFetcher(config, adminListener, logger.child({ component: 'outbound' }));
     const clientKeys = new ClientKeys({ clock, load: (uri) => documents.fetchJson(uri) });
     changes.subscribe(async (change) => clientKeys.forget(change));
+    // PLACEHOLDER until fed-keys (FederatedKeys) and fed-admin (FederatedAssertionJtis) are merged: inline keys, jtis in this process.
+    const federatedKeys: FederationDeps['keys'] = {
+      keysFor: (issuer) => (issuer.jwks ? Promise.resolve(issuer.jwks.keys) : Promise.reject(new Error('fetched keys not available yet'))),
+    };
+    const federatedJtiSet = new ExpiringSet();
+    const federatedJtis: FederationDeps['jtis'] = {
+      remember: ({ tenantId, issuerId, jti, expiresAtMs }) =>
+        Promise.resolve(federatedJtiSet.add(JSON.stringify([tenantId, issuerId, jti]), expiresAtMs, clock.now())),
+    };
     const metrics = new Metrics({ clock, readModel, storeHealth, store }, options.metrics);
     const tokenEvents = new TokenEvents();
     tokenEvents.add(metrics);
@@ -211,12 +223,19 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         tokenActivity.merge(activity);
       },
     };
-    const grantTypes = new GrantTypeRegistry().register(clientCredentials);
     const verifier = options.jwtVerifier ?? joseJwtVerifier();
+    const federation: FederationDeps = {
+      keys: federatedKeys,
+      jtis: federatedJtis,
+      verifier,
+      refusals: new FederatedRefusalAudit(clock, audit, logger),
+    };
+    const grantTypes = new GrantTypeRegistry().register(clientCredentials).register(jwtBearer(federation));
     const clientAuth = {
       keys: clientKeys,
       jtis: new ClientAssertionJtis(ctx),
       verifier,
+      federation,
     };
     return {
       config,

@@ -1,7 +1,7 @@
 import type { Clock } from '../lib/clock.js';
 import { sha256Hex } from '../lib/digest.js';
 import { clientIdHint } from './client-auth/id-hint.js';
-import { OAuthError } from './errors.js';
+import { OAuthError, type OAuthErrorCode } from './errors.js';
 
 /** Limits of brute-force protection, from TESSERA_BRUTE_FORCE_*; `maxFailures` 0 turns it off. */
 export interface BruteForceLimits {
@@ -209,5 +209,29 @@ export class BruteForceGuard {
   /** How many client ids and addresses are remembered: at most `capacity` failing plus `capacity` locked of each. */
   size(): { clients: number; addresses: number } {
     return { clients: this.#clients.size(), addresses: this.#addresses.size() };
+  }
+}
+
+/**
+ * Runs one authentication under the guard (RFC 6749 §2.3.1): refused with 429 while the address
+ * is locked, and again once `run` names a client id that is locked (`identified` throws then);
+ * an OAuthError of code `failure` counts as a failure of the address and of that client id.
+ */
+export async function guarded<T>(
+  guard: BruteForceGuard,
+  attempt: AuthAttempt,
+  failure: OAuthErrorCode,
+  run: (identified: (clientId: string) => void) => Promise<T>,
+): Promise<T> {
+  guard.assertAllowed(attempt);
+  try {
+    // `await` inside the try, so that what verifies asynchronously is counted too.
+    return await run((clientId) => {
+      attempt.clientId = clientId;
+      guard.assertAllowed(attempt);
+    });
+  } catch (err) {
+    if (err instanceof OAuthError && err.code === failure) guard.recordFailure(attempt);
+    throw err;
   }
 }

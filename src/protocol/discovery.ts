@@ -1,3 +1,4 @@
+import { CLIENT_ASSERTION_TYPES } from './client-auth/federated.js';
 import { CLIENT_ASSERTION_ALGS } from './client-auth/private-key-jwt.js';
 import { DPOP_SIGNING_ALGS } from './dpop.js';
 
@@ -18,6 +19,8 @@ export function authorizationServerMetadata(input: { issuer: string; grantTypes:
     revocation_endpoint: `${issuer}/oauth2/revoke`,
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
+    // An extension member: RFC 7523 §2.2 jwt-bearer and draft-ietf-oauth-spiffe-client-auth's jwt-spiffe (federated issuers' tokens).
+    client_assertion_types_supported: [...CLIENT_ASSERTION_TYPES],
     introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     response_types_supported: [],

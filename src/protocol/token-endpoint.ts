@@ -1,11 +1,11 @@
 import type { TenantState } from '../domain/read-model/tenant-state.js';
 import type { Clock } from '../lib/clock.js';
 import type { JwtVerifier } from '../lib/jwt-verifier.js';
-import type { AuthAttempt, BruteForceGuard } from './brute-force.js';
-import { authenticateClient, CLIENT_AUTH_PARAMETERS, type AuthenticatedClient, type ClientAuthDeps } from './client-auth/index.js';
+import { guarded, type AuthAttempt, type BruteForceGuard } from './brute-force.js';
+import { authenticateClient, CLIENT_AUTH_PARAMETERS, hasClientCredentials, type AuthenticatedClient, type ClientAuthDeps } from './client-auth/index.js';
 import { assertClientDpop, assertDpopProofUnused, verifyDpopProof, type DpopProof, type DpopReplayCache } from './dpop.js';
 import { invalidRequest, OAuthError, toOAuthError } from './errors.js';
-import type { GrantTypeRegistry, TokenResponse } from './grant-types/registry.js';
+import type { GrantType, GrantTypeRegistry, TokenResponse } from './grant-types/registry.js';
 import { assertNoQueryParameters, RequestParams } from './params.js';
 import type { TokenListener } from './token-events.js';
 
@@ -77,15 +77,48 @@ export async function handleTokenRequest(req: TokenRequest, deps: TokenEndpointD
  */
 async function checkedProof(req: TokenRequest, values: readonly string[], deps: TokenEndpointDeps, nowMs: number): Promise<DpopProof> {
   const attempt: AuthAttempt = { tenantId: req.tenant.settings.tenant.id, address: req.address };
-  deps.guard.assertAllowed(attempt);
-  try {
+  return guarded(deps.guard, attempt, 'invalid_dpop_proof', async () => {
     const proof = await verifyDpopProof({ values, method: 'POST', url: req.endpointUrl, nowMs }, deps.verifier);
     assertDpopProofUnused(proof, deps.dpopProofs, nowMs, 'check');
     return proof;
-  } catch (err) {
-    if (err instanceof OAuthError && err.code === 'invalid_dpop_proof') deps.guard.recordFailure(attempt);
-    throw err;
-  }
+  });
+}
+
+/**
+ * The client of a request: authenticated (RFC 6749 §2.3), or, for a grant that names its own
+ * client (RFC 7523 §2.1), found by the grant, with client authentication optional. The grant's
+ * refusals (invalid_grant) count as failed authentications, like invalid_client.
+ */
+async function requestClient(
+  req: TokenRequest,
+  params: RequestParams,
+  grantType: GrantType,
+  deps: TokenEndpointDeps,
+  nowMs: number,
+  identified: (clientId: string) => void,
+): Promise<AuthenticatedClient> {
+  const authenticate = () =>
+    authenticateClient(
+      { authorization: req.authorization, params, tenant: req.tenant, realm: req.issuer, nowMs, address: req.address, guard: deps.guard, identified },
+      deps.clientAuth,
+    );
+  const { clientOfGrant } = grantType;
+  if (!clientOfGrant) return authenticate();
+  const authenticated = hasClientCredentials(req.authorization, params) ? await authenticate() : null;
+  const attempt: AuthAttempt = { tenantId: req.tenant.settings.tenant.id, address: req.address };
+  return guarded(deps.guard, attempt, 'invalid_grant', (counted) =>
+    clientOfGrant({
+      params,
+      tenant: req.tenant,
+      issuer: req.issuer,
+      nowMs,
+      authenticated,
+      identified: (clientId) => {
+        identified(clientId);
+        counted(clientId);
+      },
+    }),
+  );
 }
 
 async function issue(req: TokenRequest, deps: TokenEndpointDeps, identified: (clientId: string) => void): Promise<TokenOutcome & { grantType: string }> {
@@ -100,10 +133,7 @@ async function issue(req: TokenRequest, deps: TokenEndpointDeps, identified: (cl
   const nowMs = deps.clock.now();
   // The proof is checked before the client (a replay is only looked for), and recorded once the client is known.
   const dpop = req.dpop === undefined ? null : await checkedProof(req, req.dpop, deps, nowMs);
-  const client = await authenticateClient(
-    { authorization: req.authorization, params, tenant: req.tenant, realm: req.issuer, nowMs, address: req.address, guard: deps.guard, identified },
-    deps.clientAuth,
-  );
+  const client = await requestClient(req, params, grantType, deps, nowMs, identified);
   if (!client.entry.client.grantTypes.includes(grantType.name)) {
     throw new OAuthError('unauthorized_client', `The client is not allowed to use the ${grantType.name} grant type.`);
   }

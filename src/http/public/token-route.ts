@@ -168,7 +168,10 @@ function tokenResponder(
     });
     if (client.secretId !== null) deps.secretUsage.record(client.entry.slot, client.secretId);
     // On the request's one log line (`request completed`): a line of its own per token costs throughput.
-    log.logFields = { tenant, client_id: client.entry.client.clientId };
+    const { federated } = client;
+    log.logFields = federated
+      ? { tenant, client_id: client.entry.client.clientId, federated_iss: federated.iss, federated_sub: federated.sub }
+      : { tenant, client_id: client.entry.client.clientId };
     return response;
   };
 }

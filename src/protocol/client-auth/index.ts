@@ -1,15 +1,23 @@
 import type { ClientEntry, TenantState } from '../../domain/read-model/tenant-state.js';
 import { decodeJwt } from 'jose';
-import type { AuthAttempt, BruteForceGuard } from '../brute-force.js';
-import { invalidClient, invalidRequest, OAuthError } from '../errors.js';
+import { guarded, type AuthAttempt, type BruteForceGuard } from '../brute-force.js';
+import { invalidClient, invalidRequest } from '../errors.js';
 import type { RequestParams } from '../params.js';
 import { parseBasicCredentials } from './basic.js';
+import {
+  CLIENT_ASSERTION_TYPES,
+  federatedIssuerOf,
+  JWT_SPIFFE_ASSERTION_TYPE,
+  verifyFederatedToken,
+  type FederatedIdentity,
+  type FederationDeps,
+} from './federated.js';
 import { clientIdHint } from './id-hint.js';
 import { assertionAudiences, authenticatePrivateKeyJwt, type PrivateKeyJwtDeps } from './private-key-jwt.js';
 import { matchSecret } from './secret.js';
 import { assertClientMayAuthenticate } from './usable.js';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'federated';
 
 /** Parameters that belong to client authentication rather than to a grant. */
 export const CLIENT_AUTH_PARAMETERS = ['client_id', 'client_secret', 'client_assertion', 'client_assertion_type'] as const;
@@ -19,6 +27,8 @@ export interface AuthenticatedClient {
   readonly method: ClientAuthMethod;
   /** The secret that matched, for last-used tracking. */
   readonly secretId: string | null;
+  /** Set when a federated issuer's token identified the client: its `iss` and `sub`, and the cap of the token's `exp`. */
+  readonly federated?: FederatedIdentity;
 }
 
 export interface ClientAuthInput {
@@ -38,8 +48,13 @@ export interface ClientAuthInput {
   identified?: (clientId: string) => void;
 }
 
-/** What client authentication needs besides the request: private_key_jwt's keys and jti store. */
-export type ClientAuthDeps = PrivateKeyJwtDeps;
+/** What client authentication needs besides the request: private_key_jwt's keys and jti store, and federated issuers' keys. */
+export type ClientAuthDeps = PrivateKeyJwtDeps & { readonly federation: FederationDeps };
+
+/** Whether a request carries client credentials of any method (a grant whose client authentication is optional may have none). */
+export function hasClientCredentials(authorization: string | undefined, params: RequestParams): boolean {
+  return authorization !== undefined || CLIENT_AUTH_PARAMETERS.some((name) => name !== 'client_id' && params.has(name));
+}
 
 /** The methods a request uses; RFC 6749 §2.3: a client MUST NOT use more than one. */
 function methodsUsed(input: ClientAuthInput): ClientAuthMethod[] {
@@ -61,18 +76,12 @@ function methodsUsed(input: ClientAuthInput): ClientAuthMethod[] {
  */
 export async function authenticateClient(input: ClientAuthInput, deps: ClientAuthDeps): Promise<AuthenticatedClient> {
   const attempt: AuthAttempt = { tenantId: input.tenant.settings.tenant.id, address: input.address };
-  input.guard.assertAllowed(attempt);
-  try {
-    // `await` inside the try, so that a method that verifies asynchronously is counted too.
-    return await verifyClient(input, deps, (clientId) => {
-      attempt.clientId = clientId;
+  return guarded(input.guard, attempt, 'invalid_client', (identified) =>
+    verifyClient(input, deps, (clientId) => {
       input.identified?.(clientId);
-      input.guard.assertAllowed(attempt);
-    });
-  } catch (err) {
-    if (err instanceof OAuthError && err.code === 'invalid_client') input.guard.recordFailure(attempt);
-    throw err;
-  }
+      identified(clientId);
+    }),
+  );
 }
 
 /** The client an assertion claims to be (its unverified `sub`, else `iss`), for brute-force counting only. */
@@ -98,9 +107,30 @@ async function verifyClient(input: ClientAuthInput, deps: ClientAuthDeps, identi
   const fail = (detail: string) => invalidClient(detail, usedBasic, input.realm);
   if (method === undefined) throw fail('no client authentication in the request');
   if (method === 'private_key_jwt') {
+    const audiences = input.audiences ?? assertionAudiences(input.realm);
+    const type = input.params.get('client_assertion_type');
+    const assertion = input.params.get('client_assertion');
+    const issuer = federatedIssuerOf(input.tenant, assertion, type);
+    if (issuer || type === JWT_SPIFFE_ASSERTION_TYPE) {
+      if (!(CLIENT_ASSERTION_TYPES as readonly (string | undefined)[]).includes(type))
+        throw fail(`client_assertion_type ${JSON.stringify(type ?? null)} is not supported`);
+      if (assertion === undefined) throw fail('client_assertion_type without client_assertion');
+      const { params, tenant, nowMs } = input;
+      const federated = {
+        token: assertion,
+        tenant,
+        defaultAudiences: audiences,
+        nowMs,
+        clientId: params.get('client_id'),
+        via: 'client_assertion' as const,
+        identified,
+        fail,
+      };
+      const { entry, identity } = await verifyFederatedToken(federated, issuer, deps.federation);
+      return { entry, method: 'federated', secretId: null, federated: identity };
+    }
     const claimed = claimedAssertionClient(input.params.get('client_assertion')) ?? input.params.get('client_id');
     if (claimed !== undefined) identified(claimed);
-    const audiences = input.audiences ?? assertionAudiences(input.realm);
     const entry = await authenticatePrivateKeyJwt({ params: input.params, tenant: input.tenant, audiences, nowMs: input.nowMs, fail }, deps);
     return { entry, method, secretId: null };
   }

@@ -1,14 +1,14 @@
 import { isConfidential } from '../../domain/clients/model.js';
 import type { ClientEntry, TenantState } from '../../domain/read-model/tenant-state.js';
-import type { OAuthError } from '../errors.js';
 import type { ClientAuthMethod } from './index.js';
 
 /**
  * Refuses a client that may not authenticate this way (RFC 6749 §2.3; docs/api.md#client-authentication): disabled,
  * public, acting for an inactive service account, or registered for another method. A client
- * without a registered method accepts both secret methods; private_key_jwt must be registered.
+ * without a registered method accepts both secret methods; private_key_jwt must be registered. The registered
+ * method does not restrict `federated`: a client may hold secrets, keys and federated credentials at once.
  */
-export function assertClientMayAuthenticate(entry: ClientEntry, method: ClientAuthMethod, tenant: TenantState, fail: (detail: string) => OAuthError): void {
+export function assertClientMayAuthenticate(entry: ClientEntry, method: ClientAuthMethod, tenant: TenantState, fail: (detail: string) => Error): void {
   const { client } = entry;
   const id = client.clientId;
   if (!client.active) throw fail(`client ${id} is disabled`);
@@ -17,6 +17,7 @@ export function assertClientMayAuthenticate(entry: ClientEntry, method: ClientAu
     throw fail(`the service account of client ${id} is inactive`);
   }
   const registered = client.tokenEndpointAuthMethod;
+  if (method === 'federated') return;
   if ((registered !== null || method === 'private_key_jwt') && registered !== method) {
     throw fail(`client ${id} registered ${registered ?? 'a secret method'} but used ${method}`);
   }

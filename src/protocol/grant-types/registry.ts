@@ -24,12 +24,31 @@ export interface GrantContext {
   readonly dpop: DpopProof | null;
 }
 
+/** What a grant that names its own client (RFC 7523 §2.1) is given to find it. */
+export interface GrantClientContext {
+  /** Only the parameters the grant type declared, plus grant_type and client authentication. */
+  readonly params: RequestParams;
+  readonly tenant: TenantState;
+  readonly issuer: string;
+  readonly nowMs: number;
+  /** The client that authenticated, or null when the request carried no client credentials. */
+  readonly authenticated: AuthenticatedClient | null;
+  /** Told the client's id as soon as it is known (brute-force protection: throws while it is locked). */
+  readonly identified: (clientId: string) => void;
+}
+
 /** One OAuth grant type: the parameters it reads and how it answers. */
 export interface GrantType {
   readonly name: string;
   readonly parameters: readonly string[];
   /** Parameters that may appear more than once (e.g. RFC 8707 `resource`). */
   readonly repeatable: readonly string[];
+  /**
+   * Set by a grant whose own parameters identify the client: client authentication is then
+   * optional, and this finds the client (the authenticated one must be it). Its refusals are
+   * invalid_grant and count as failed authentications.
+   */
+  readonly clientOfGrant?: (ctx: GrantClientContext) => Promise<AuthenticatedClient>;
   handle(ctx: GrantContext): Promise<TokenResponse>;
 }
 
