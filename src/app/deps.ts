@@ -6,6 +6,7 @@ import { LocalChangeFeed, RelayedChangeFeed, type Change, type ChangeFeed } from
 import { ClientAssertionJtis } from '../domain/clients/assertion-jtis.js';
 import { ClientKeys } from '../domain/clients/remote-keys.js';
 import { ClientsService } from '../domain/clients/service.js';
+import { FederatedKeys } from '../domain/federation/issuer-keys.js';
 import type { DomainContext } from '../domain/context.js';
 import { GrantsService } from '../domain/grants/service.js';
 import { KeyRotation } from '../domain/keys/rotation.js';
@@ -40,6 +41,7 @@ import { PostgresChangeFeed } from '../storage/postgres-change-feed.js';
 import type { Config } from './config.js';
 import { FederatedRefusalAudit } from './federated-refusals.js';
 import { createLogger } from './logger.js';
+import { readTokenFile } from './token-file.js';
 import { createDocumentFetcher, type ListenerAddress } from './outbound.js';
 import { privateDataPaths, warnAboutSharedData } from './private-data.js';
 import { resolveKeyEncryptionKey } from './secret.js';
@@ -63,6 +65,8 @@ export interface Deps {
   readonly adminListener: ListenerAddress;
   /** private_key_jwt: clients' keys (jwks_uri cached per process) and the shared jti store. */
   readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis; readonly verifier: JwtVerifier; readonly federation: FederationDeps };
+  /** Federated issuers' keys (fetched and cached per process). */
+  readonly federatedKeys: FederatedKeys;
   /** DPoP proofs seen within their window (RFC 9449 §11.1): in memory, shared by the processes of a cluster. */
   readonly dpopProofs: DpopReplayCache;
   /** Failed client authentications per client id and address, in this process's memory. */
@@ -157,7 +161,10 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
             logger: logger.child({ component: 'change-feed' }),
             resync: async (reason) => {
               // Changes missed while the feed was down may have withdrawn keys: fetch them again.
-              if (reason !== 'periodic') clientKeys.forgetAll();
+              if (reason !== 'periodic') {
+                clientKeys.forgetAll();
+                federatedKeys.forgetAll();
+              }
               await readModel.loadAll();
             },
             resyncIntervalMs: READ_MODEL_RESYNC_MS,
@@ -174,15 +181,20 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const documents = createDocumentFetcher(config, adminListener, logger.child({ component: 'outbound' }));
     const clientKeys = new ClientKeys({ clock, load: (uri) => documents.fetchJson(uri) });
     changes.subscribe(async (change) => clientKeys.forget(change));
-    // PLACEHOLDER until fed-keys (FederatedKeys) and fed-admin (FederatedAssertionJtis) are merged: inline keys, jtis in this process.
-    const federatedKeys: FederationDeps['keys'] = {
-      keysFor: (issuer) => (issuer.jwks ? Promise.resolve(issuer.jwks.keys) : Promise.reject(new Error('fetched keys not available yet'))),
-    };
+    // PLACEHOLDER until fed-admin (FederatedAssertionJtis) is merged: jtis in this process.
     const federatedJtiSet = new ExpiringSet();
     const federatedJtis: FederationDeps['jtis'] = {
       remember: ({ tenantId, issuerId, jti, expiresAtMs }) =>
         Promise.resolve(federatedJtiSet.add(JSON.stringify([tenantId, issuerId, jti]), expiresAtMs, clock.now())),
     };
+    const federatedKeys = new FederatedKeys({
+      clock,
+      documents,
+      readFile: readTokenFile,
+      onRefreshFailure: (issuer, reason) =>
+        logger.warn({ tenant: issuer.tenantId, federated_issuer: issuer.id, reason }, 'federated issuer keys not refreshed; the cached keys are used'),
+    });
+    changes.subscribe(async (change) => federatedKeys.forget(change));
     const metrics = new Metrics({ clock, readModel, storeHealth, store }, options.metrics);
     const tokenEvents = new TokenEvents();
     tokenEvents.add(metrics);
@@ -263,6 +275,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       secretUsage,
       adminListener,
       clientAuth,
+      federatedKeys,
       dpopProofs,
       tokenEvents,
       tokenEndpoint: { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce, verifier, events: tokenEvents },

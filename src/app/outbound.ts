@@ -53,15 +53,18 @@ function originOf(url: string): string {
 /** The outbound fetches of this process: TESSERA_OUTBOUND_ALLOW, the limits of docs/hardening.md "Outbound fetches", never the admin listener; failures logged with their reason. */
 export function createDocumentFetcher(config: Config, admin: ListenerAddress, logger: Logger): DocumentFetcher {
   const outbound = new Outbound({ allow: new AllowList(config.outboundAllow), allowName: 'TESSERA_OUTBOUND_ALLOW', refuse: adminListenerRefusal(admin) });
+  const fetchDocument = async (url: string, options: { bearer?: string } = {}) => {
+    try {
+      return await outbound.fetchDocument(url, options.bearer === undefined ? {} : { headers: { authorization: `Bearer ${options.bearer}` } });
+    } catch (err) {
+      // The origin only: the path and query may carry a credential, and the bearer token never appears.
+      logger.warn({ origin: originOf(url), reason: (err as Error).message }, 'outbound fetch failed');
+      throw err;
+    }
+  };
   return {
     refusal: (url) => outbound.refusal(url),
-    fetchJson: async (url) => {
-      try {
-        return await outbound.fetchJson(url);
-      } catch (err) {
-        logger.warn({ origin: originOf(url), reason: (err as Error).message }, 'outbound fetch failed');
-        throw err;
-      }
-    },
+    fetchJson: async (url) => (await fetchDocument(url)).json,
+    fetchDocument,
   };
 }

@@ -190,6 +190,18 @@ describe('outbound: fetching', () => {
     assert.deepEqual(await local().fetchJson(`${server.base}/ok`), jwks);
   });
 
+  it('returns a document with its Cache-Control max-age, sending the caller’s headers besides its own', async () => {
+    server.route('/cached', (req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=900' }).end(JSON.stringify(req.headers)),
+    );
+    const fetched = await local().fetchDocument(`${server.base}/cached`, { headers: { authorization: 'Bearer t0k3n', 'sec-fetch-site': 'same-origin' } });
+    assert.equal(fetched.maxAgeSeconds, 900);
+    const seen = fetched.json as Record<string, string>;
+    assert.equal(seen.authorization, 'Bearer t0k3n');
+    assert.equal(seen['sec-fetch-site'], 'cross-site', 'a caller cannot lift the fetch metadata');
+    assert.equal((await local().fetchDocument(`${server.base}/ok`)).maxAgeSeconds, null, 'no Cache-Control');
+  });
+
   it('refuses a loopback address that is not allowed, without connecting', async () => {
     const before = server.hits.get('/ok') ?? 0;
     await refused(outbound('').fetchJson(`${server.base}/ok`), 'address 127.0.0.1 is loopback (127.0.0.0/8) and not in THE_ALLOW_LIST');

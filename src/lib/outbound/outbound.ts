@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { cacheControlMaxAge } from './cache-control.js';
 import { checkDestination, systemResolver, type Destination, type DestinationRules, type Resolver } from './destination.js';
 import { OutboundError } from './outbound-error.js';
 
@@ -24,6 +25,13 @@ export interface OutboundOptions extends DestinationRules {
   readonly maxBytes?: number;
   /** How host names are resolved (default: the system's resolver). */
   readonly resolve?: Resolver;
+}
+
+/** A fetched JSON document, and how long its server says it may be kept. */
+export interface FetchedDocument {
+  readonly json: unknown;
+  /** The response's Cache-Control `max-age` in seconds; null when absent, `no-store`/`no-cache` or unreadable. */
+  readonly maxAgeSeconds: number | null;
 }
 
 /** Connects to the checked address whatever the name resolves to now: DNS rebinding between check and connect gains nothing. */
@@ -90,6 +98,11 @@ export class Outbound {
 
   /** The JSON document at `url`; `headers` are sent too. Throws an OutboundError saying why not. */
   async fetchJson(url: string, options: { headers?: Readonly<Record<string, string>> } = {}): Promise<unknown> {
+    return (await this.fetchDocument(url, options)).json;
+  }
+
+  /** The JSON document at `url` with its Cache-Control max-age; `headers` are sent too. Throws an OutboundError saying why not. */
+  async fetchDocument(url: string, options: { headers?: Readonly<Record<string, string>> } = {}): Promise<FetchedDocument> {
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -111,7 +124,7 @@ export class Outbound {
     }
   }
 
-  #get(destination: Destination, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<unknown> {
+  #get(destination: Destination, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<FetchedDocument> {
     const maxBytes = this.#maxBytes;
     return new Promise((resolve, reject) => {
       const fail = (reason: string) => reject(new OutboundError(reason));
@@ -145,7 +158,8 @@ export class Outbound {
           });
           response.on('end', () => {
             try {
-              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+              const json: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+              resolve({ json, maxAgeSeconds: cacheControlMaxAge(response.headers['cache-control']) });
             } catch {
               fail('body is not JSON');
             }
