@@ -4,6 +4,7 @@ import { InvalidError } from './domain/errors.js';
 import { registerAdminToken } from './cli/admin-token.js';
 import { registerAdminTokens } from './cli/admin-tokens.js';
 import { registerApis } from './cli/apis.js';
+import { registerFederatedIssuers } from './cli/federated-issuers.js';
 import { registerAudit } from './cli/audit.js';
 import { registerClients } from './cli/clients.js';
 import { CliError, EXIT } from './cli/errors.js';
@@ -16,7 +17,7 @@ import { registerTenants } from './cli/tenants.js';
 import { registerToken } from './cli/token.js';
 
 const HELP = `
-Admin commands (clients, service-accounts, apis, grants, keys, tenants, admin-tokens,
+Admin commands (clients, service-accounts, apis, federated-issuers, grants, keys, tenants, admin-tokens,
 audit-events) call the admin API of a running server: --endpoint or TESSERA_ADMIN_URL
 (default http://127.0.0.1:4445), --token or TESSERA_ADMIN_TOKEN (the variable serve reads too).
 "tessera token" calls the public token endpoint as a client, with a secret or --private-key.
@@ -52,6 +53,7 @@ async function main(argv: string[]): Promise<void> {
   registerClients(program);
   registerServiceAccounts(program);
   registerApis(program);
+  registerFederatedIssuers(program);
   registerGrants(program);
   registerKeys(program);
   registerTenants(program);

@@ -8,6 +8,8 @@ import { ClientKeys } from '../domain/clients/remote-keys.js';
 import { ClientsService } from '../domain/clients/service.js';
 import { FederatedKeys } from '../domain/federation/issuer-keys.js';
 import type { DomainContext } from '../domain/context.js';
+import { FederatedAssertionJtis } from '../domain/federation/assertion-jtis.js';
+import { FederatedIssuersService } from '../domain/federation/service.js';
 import { GrantsService } from '../domain/grants/service.js';
 import { KeyRotation } from '../domain/keys/rotation.js';
 import { KeysService } from '../domain/keys/service.js';
@@ -67,6 +69,8 @@ export interface Deps {
   readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis; readonly verifier: JwtVerifier; readonly federation: FederationDeps };
   /** Federated issuers' keys (fetched and cached per process). */
   readonly federatedKeys: FederatedKeys;
+  /** Federated assertions' single-use jtis (issuers with require_jti), shared through the database. */
+  readonly federatedJtis: FederatedAssertionJtis;
   /** DPoP proofs seen within their window (RFC 9449 §11.1): in memory, shared by the processes of a cluster. */
   readonly dpopProofs: DpopReplayCache;
   /** Failed client authentications per client id and address, in this process's memory. */
@@ -181,12 +185,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const documents = createDocumentFetcher(config, adminListener, logger.child({ component: 'outbound' }));
     const clientKeys = new ClientKeys({ clock, load: (uri) => documents.fetchJson(uri) });
     changes.subscribe(async (change) => clientKeys.forget(change));
-    // PLACEHOLDER until fed-admin (FederatedAssertionJtis) is merged: jtis in this process.
-    const federatedJtiSet = new ExpiringSet();
-    const federatedJtis: FederationDeps['jtis'] = {
-      remember: ({ tenantId, issuerId, jti, expiresAtMs }) =>
-        Promise.resolve(federatedJtiSet.add(JSON.stringify([tenantId, issuerId, jti]), expiresAtMs, clock.now())),
-    };
+    const federatedJtis = new FederatedAssertionJtis(ctx);
     const federatedKeys = new FederatedKeys({
       clock,
       documents,
@@ -235,6 +234,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         tokenActivity.merge(activity);
       },
     };
+    const issuers = new Issuers(config.publicUrl, config.tenantHost);
     const verifier = options.jwtVerifier ?? joseJwtVerifier();
     const federation: FederationDeps = {
       keys: federatedKeys,
@@ -261,6 +261,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         tenants: new TenantsService(ctx),
         serviceAccounts: new ServiceAccountsService(ctx),
         clients: new ClientsService(ctx, documents),
+        federatedIssuers: new FederatedIssuersService(ctx, documents, issuers),
         apis: new ApisService(ctx),
         grants: new GrantsService(ctx),
         keys: new KeysService(ctx),
@@ -269,13 +270,14 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         revocations: new RevocationsService(ctx),
       },
       grantTypes,
-      issuers: new Issuers(config.publicUrl, config.tenantHost),
+      issuers,
       bruteForce,
       keyRotation: new KeyRotation(ctx, { intervalSeconds: config.keyRotationInterval, publishAheadSeconds: config.keyPublishAhead }),
       secretUsage,
       adminListener,
       clientAuth,
       federatedKeys,
+      federatedJtis,
       dpopProofs,
       tokenEvents,
       tokenEndpoint: { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce, verifier, events: tokenEvents },

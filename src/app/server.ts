@@ -57,7 +57,11 @@ function startMaintenance(deps: Deps, role: ServerRole, cluster: ClusterPeers | 
   const tasks = usageTasks(deps, cluster, { spreadMs: COUNTS_WRITE_SPREAD_MS, hurry: stopping.signal });
   if (role.admin) {
     tasks.unshift(['key rotation', () => deps.keyRotation.tick()]);
-    tasks.push(['revocation purge', () => deps.services.revocations.purgeExpired()], ['client assertion jti purge', () => deps.clientAuth.jtis.purgeExpired()]);
+    tasks.push(
+      ['revocation purge', () => deps.services.revocations.purgeExpired()],
+      ['client assertion jti purge', () => deps.clientAuth.jtis.purgeExpired()],
+      ['federated assertion jti purge', () => deps.federatedJtis.purgeExpired()],
+    );
   }
   let running: Promise<void> | null = null;
   const round = () => {

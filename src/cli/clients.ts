@@ -18,6 +18,7 @@ import {
   wholeNumber,
 } from './admin-command.js';
 import { usageError } from './errors.js';
+import { credentialsFrom, GITHUB_ISSUER, GITLAB_ISSUER, type CredentialOptions } from './federation-presets.js';
 import { field } from './output.js';
 
 type ClientOut = Static<typeof Client>;
@@ -25,7 +26,9 @@ type ClientOut = Static<typeof Client>;
 /** Printed on stderr beside a secret shown once. */
 export const SECRET_NOTE = 'Store the client secret now: it will not be shown again.';
 
-interface MetadataOptions {
+interface MetadataOptions extends Omit<CredentialOptions, 'federatedCredential'> {
+  /** false: `--no-federated-credential` (update), every credential removed. */
+  federatedCredential?: string[] | false;
   name?: string;
   type?: string;
   audience?: string[] | false;
@@ -54,11 +57,10 @@ const metadataOptions = (update: boolean) => [
   ...clears(update, '--no-scope', 'no scopes of its own'),
   new Option('--grant-type <type>', 'grant_types entry (repeatable; default client_credentials)').argParser(repeatable),
   new Option('--response-type <type>', 'response_types entry (repeatable)').argParser(repeatable),
-  new Option('--auth-method <method>', 'token_endpoint_auth_method: one secret method only, or private_key_jwt (implied by --jwks or --jwks-uri)').choices([
-    'client_secret_basic',
-    'client_secret_post',
-    'private_key_jwt',
-  ]),
+  new Option(
+    '--auth-method <method>',
+    'token_endpoint_auth_method: one secret method only, private_key_jwt (implied by --jwks or --jwks-uri), or federated (no secret: federated credentials only)',
+  ).choices(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'federated']),
   ...clears(update, '--no-auth-method', 'accept both secret methods'),
   new Option('--service-account-id <id>', 'the service account the client acts for'),
   ...clears(update, '--no-service-account-id', 'act for no service account'),
@@ -72,14 +74,41 @@ const metadataOptions = (update: boolean) => [
   ...clears(update, '--no-jwks-uri', 'remove jwks_uri'),
   new Option('--jwks <file>', 'a JSON file holding its public JWK Set: the client authenticates with private_key_jwt'),
   ...clears(update, '--no-jwks', 'remove jwks'),
+  ...credentialOptions(update),
+];
+
+/** Federated credentials, written out or from a platform's preset; each option adds one (docs/cli.md#federated-credentials). */
+const credentialOptions = (update: boolean) => [
+  new Option(
+    '--federated-credential <ISSUER=SUBJECT[,claim=value…]>',
+    `a federated credential (repeatable; a claim named again makes a list)${update ? '; the credentials given replace the old ones' : ''}`,
+  ).argParser(repeatable),
+  ...clears(update, '--no-federated-credential', 'remove every federated credential'),
+  new Option('--kubernetes-service-account <ISSUER=NAMESPACE:NAME>', 'preset: subject system:serviceaccount:NAMESPACE:NAME (repeatable)').argParser(repeatable),
+  new Option('--github-actions <OWNER/REPO[:CONTEXT]>', 'preset: subject repo:OWNER/REPO:CONTEXT, context default ref:refs/heads/main (repeatable)').argParser(
+    repeatable,
+  ),
+  new Option('--repository-id <id>', 'with --github-actions: the repository_id claim, which pins the repository'),
+  new Option('--github-issuer <url>', `with --github-actions: the issuer (GitHub Enterprise Server; default ${GITHUB_ISSUER})`),
+  new Option(
+    '--gitlab-ci <GROUP/PROJECT[:CONTEXT]>',
+    'preset: subject project_path:GROUP/PROJECT:CONTEXT, context default ref_type:branch:ref:main (repeatable)',
+  ).argParser(repeatable),
+  new Option('--project-id <id>', 'with --gitlab-ci: the project_id claim, which pins the project'),
+  new Option('--gitlab-issuer <url>', `with --gitlab-ci: the issuer (self-managed GitLab; default ${GITLAB_ISSUER})`),
+  new Option('--spiffe-id <spiffe://TRUST_DOMAIN/PATH>', 'preset: issuer spiffe://TRUST_DOMAIN, subject the SPIFFE ID (repeatable)').argParser(repeatable),
 ];
 
 /**
  * Options → RFC 7591 metadata; options not given are left out. Keys given (`--jwks`,
  * `--jwks-uri`) without `--auth-method` mean private_key_jwt: the only method keys serve.
  */
-function metadata(o: MetadataOptions): Record<string, unknown> {
+function metadata(o: MetadataOptions, note: (text: string) => void): Record<string, unknown> {
   const keysGiven = typeof o.jwks === 'string' || typeof o.jwksUri === 'string';
+  const { federatedCredential, ...presets } = o;
+  const federated = credentialsFrom({ ...presets, ...(federatedCredential ? { federatedCredential } : {}) });
+  for (const warning of federated?.warnings ?? []) note(warning);
+  if (federatedCredential === false && federated !== undefined) throw usageError('--no-federated-credential removes every credential: give no other');
   return defined({
     client_name: o.name,
     client_type: o.type,
@@ -93,19 +122,24 @@ function metadata(o: MetadataOptions): Record<string, unknown> {
     active: o.active,
     dpop_bound_access_tokens: o.dpop,
     jwks_uri: orNull(o.jwksUri),
-    jwks: typeof o.jwks === 'string' ? readJson(o.jwks) : orNull(o.jwks),
+    jwks: typeof o.jwks === 'string' ? readJson('--jwks', o.jwks) : orNull(o.jwks),
+    federated_credentials: federatedCredential === false ? [] : federated?.credentials,
   });
 }
 
-function readJson(path: string): unknown {
+/** The JSON of a file an option names (a JWK Set); a file that cannot be read or parsed is wrong usage. */
+export function readJson(flag: string, path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw usageError(`--jwks ${path}: ${(err as Error).message}`);
+    throw usageError(`${flag} ${path}: ${(err as Error).message}`);
   }
 }
 
 const path = (id: string) => `/clients/${segment(id)}`;
+
+/** A warning on stderr, with --json too: it concerns security, and stdout stays the API's JSON. */
+const warn = (text: string) => void process.stderr.write(`${text}\n`);
 
 export function registerClients(program: Command): void {
   const group = adminGroup(program, 'clients', 'OAuth clients (admin API)', [
@@ -126,12 +160,14 @@ export function registerClients(program: Command): void {
         'tessera clients create --name "Periodic Cleanup" --service-account-id sa_01m8232r9qy73jxrj3dnad6hrs',
         'tessera clients create --name ci --json > client.json',
         'tessera clients create --client-id billing-job --jwks billing-job.jwks.json --audience https://billing.example.com/',
+        'tessera clients create --client-id cleanup --auth-method federated --github-actions acme/cleanup --repository-id 892176',
+        'tessera clients create --client-id reports --auth-method federated --kubernetes-service-account https://oidc.eks.example.com=jobs:reports',
       ],
     },
     async (ctx, _args, options) => {
       const created = await ctx.api.post<Static<typeof ClientCreated>>(ctx.api.tenantPath('/clients'), {
         ...defined({ client_id: options.clientId }),
-        ...metadata(options),
+        ...metadata(options, warn),
       });
       ctx.show(created);
       if (created.client_secret !== undefined) ctx.note(SECRET_NOTE);
@@ -164,10 +200,14 @@ export function registerClients(program: Command): void {
       description: 'change a client; lists given replace the old ones',
       mutation: true,
       options: metadataOptions(true),
-      examples: ['tessera clients update my-api4 --scope read:secrets --scope write:secrets', 'tessera clients update my-api4 --no-active --reason "leaked"'],
+      examples: [
+        'tessera clients update my-api4 --scope read:secrets --scope write:secrets',
+        'tessera clients update my-api4 --no-active --reason "leaked"',
+        'tessera clients update cleanup --github-actions acme/cleanup:environment:prod --repository-id 892176',
+      ],
     },
     async (ctx, [id], options) => {
-      const updated = await ctx.api.patch<ClientOut>(ctx.api.tenantPath(path(id!)), changes(metadata(options)));
+      const updated = await ctx.api.patch<ClientOut>(ctx.api.tenantPath(path(id!)), changes(metadata(options, warn)));
       ctx.show(updated);
     },
   );

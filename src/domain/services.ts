@@ -2,6 +2,7 @@ import type { AdminTokensService } from './admin-tokens/service.js';
 import type { ApisService } from './apis/service.js';
 import type { AuditService } from './audit/service.js';
 import type { ClientsService } from './clients/service.js';
+import type { FederatedIssuersService } from './federation/service.js';
 import type { GrantsService } from './grants/service.js';
 import type { KeysService } from './keys/service.js';
 import type { RevocationsService } from './revocations/service.js';
@@ -13,6 +14,7 @@ export interface Services {
   readonly tenants: TenantsService;
   readonly serviceAccounts: ServiceAccountsService;
   readonly clients: ClientsService;
+  readonly federatedIssuers: FederatedIssuersService;
   readonly apis: ApisService;
   readonly grants: GrantsService;
   readonly keys: KeysService;

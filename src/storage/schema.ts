@@ -144,6 +144,49 @@ export interface TokenActivityTable {
   other_refusals: number;
 }
 
+/** A platform a tenant trusts to vouch for workloads (docs/federation.md); JSON text for jwks, audiences and algorithms. */
+export interface FederatedIssuersTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  kind: string;
+  issuer: string;
+  jwks: string | null;
+  jwks_uri: string | null;
+  discovery_url: string | null;
+  /** JSON list, or null: the tenant's issuer and token endpoint. */
+  audiences: string | null;
+  max_token_age: number;
+  require_jti: number;
+  bearer_token_file: string | null;
+  allow_longer_than_assertion: number;
+  /** JSON list, or null: every algorithm Tessera verifies. */
+  algorithms: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A federated credential of a client: `claims` is canonical JSON; `digest` identifies (subject, claims) for the unique index. */
+export interface FederatedCredentialsTable {
+  tenant_id: string;
+  id: string;
+  client_id: string;
+  issuer_id: string;
+  subject: string;
+  claims: string;
+  digest: string;
+  /** The credential's place in the client's list, as given. */
+  position: number;
+}
+
+/** A federated assertion `jti` already used (issuers with require_jti), kept until the assertion could no longer be accepted. */
+export interface FederatedAssertionJtisTable {
+  tenant_id: string;
+  issuer_id: string;
+  jti: string;
+  expires_at: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   service_accounts: ServiceAccountsTable;
@@ -158,4 +201,7 @@ export interface Database {
   token_cutoffs: TokenCutoffsTable;
   client_assertion_jtis: ClientAssertionJtisTable;
   token_activity: TokenActivityTable;
+  federated_issuers: FederatedIssuersTable;
+  federated_credentials: FederatedCredentialsTable;
+  federated_assertion_jtis: FederatedAssertionJtisTable;
 }

@@ -8,7 +8,14 @@ export const SQLITE_SYNCHRONOUS = 'FULL';
 
 /** Runs `work` in one transaction: everything it writes commits together, or nothing does. */
 export function transact<T>(db: Kysely<Database>, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-  return translated(() => db.transaction().execute(work));
+  const dialect = dialectOf(db);
+  return translated(() =>
+    db.transaction().execute((trx) => {
+      // Repositories that differ by store (advisory locks) ask the transaction which one it is.
+      if (dialect !== undefined) rememberDialect(trx, dialect);
+      return work(trx);
+    }),
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Api, ApiCreate } from '../../src/http/schemas/apis.js';
 import { ClientCreate, ClientCreated } from '../../src/http/schemas/clients.js';
+import { FederatedCredentialIn, FederatedIssuer, FederatedIssuerCreate } from '../../src/http/schemas/federated-issuers.js';
 import { Tenant, TenantCreate } from '../../src/http/schemas/tenants.js';
 import { GUIDE_000_ANSWER_GENERATED } from '../fixtures/guides.js';
 import { describeEachDialect } from '../helpers/dialects.js';
@@ -29,6 +30,15 @@ describe("docs/api.md's fields tables and examples are the admin API's schemas",
   it("the APIs' fields table lists every field an API may be created with, and the example every field of an API", () => {
     assert.deepEqual(fieldNames(docTable(API, '## APIs', '| field |')).sort(), Object.keys(ApiCreate.properties).sort());
     assert.deepEqual(Object.keys(docJson(API, '## APIs', 'Answer:')), Object.keys(Api.properties));
+  });
+
+  it("the federated issuers' fields table lists every field an issuer may be created with, and the example every field of an issuer", () => {
+    assert.deepEqual(fieldNames(docTable(API, '## Federated issuers', '| field |')).sort(), Object.keys(FederatedIssuerCreate.properties).sort());
+    assert.deepEqual(Object.keys(docJson(API, '## Federated issuers', 'Answer:')), Object.keys(FederatedIssuer.properties));
+  });
+
+  it("the federated credentials' table lists every member of a credential", () => {
+    assert.deepEqual(fieldNames(docTable(API, '### Federated credentials', '| member |')).sort(), Object.keys(FederatedCredentialIn.properties).sort());
   });
 
   it("the tenants' fields table lists every field a tenant may be created with, and the example every field of a tenant", () => {

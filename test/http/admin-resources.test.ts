@@ -235,6 +235,7 @@ describeEachDialect('admin API: clients', (dialect) => {
       created_at: c.created_at,
       updated_at: c.created_at,
       client_secrets: [{ id: meta.id, created_at: c.created_at, expires_at: null, last_used_at: null }],
+      federated_credentials: [],
     });
     const token = await tokenRequest(t, '/oauth2/token', c.client_id, c.client_secret);
     assert.equal(token.status, 200, token.text);

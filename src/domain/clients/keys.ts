@@ -1,15 +1,16 @@
 import type { JSONWebKeySet, JWK } from 'jose';
-import { publicJwkLimitsProblem, publicJwkProblem } from '../../lib/public-jwk.js';
+import { publicJwkLimitsProblem, publicJwkProblem, type JwkProblem } from '../../lib/public-jwk.js';
 import type { FieldError } from '../errors.js';
 
 /** At most this many keys in a client's inline JWK Set. */
 export const MAX_CLIENT_KEYS = 20;
 
 /**
- * The field errors of a client's inline JWK Set (RFC 7517 §5): one to MAX_CLIENT_KEYS public
- * signing keys, none with private members, key ids distinct.
+ * The field errors of an inline JWK Set (RFC 7517 §5) under `/jwks`: one to MAX_CLIENT_KEYS public
+ * signing keys, none with private members, key ids distinct. Each key passes `check` (a client's
+ * keys publicJwkProblem, a federated issuer's federatedJwkProblem).
  */
-export function jwksFieldErrors(jwks: JSONWebKeySet): FieldError[] {
+export function jwksFieldErrors(jwks: JSONWebKeySet, check: (jwk: unknown) => JwkProblem | null = publicJwkProblem): FieldError[] {
   const keys: unknown = (jwks as { keys?: unknown }).keys;
   if (!Array.isArray(keys) || keys.length === 0 || keys.length > MAX_CLIENT_KEYS) {
     return [{ pointer: '/jwks/keys', detail: `must hold 1 to ${MAX_CLIENT_KEYS} keys` }];
@@ -17,7 +18,7 @@ export function jwksFieldErrors(jwks: JSONWebKeySet): FieldError[] {
   const errors: FieldError[] = [];
   const kids = new Set<string>();
   keys.forEach((key: unknown, i) => {
-    const problem = publicJwkProblem(key);
+    const problem = check(key);
     if (problem) {
       errors.push({ pointer: `/jwks/keys/${i}${problem.member ? `/${problem.member}` : ''}`, detail: problem.detail });
       return;

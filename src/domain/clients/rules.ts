@@ -3,15 +3,15 @@ import type { FieldError } from '../errors.js';
 import { jwksFieldErrors, jwksUriProblem } from './keys.js';
 import { isConfidential, type Client } from './model.js';
 
-/** Grant types a client may register today (more arrive with their handlers). */
-export const REGISTRABLE_GRANT_TYPES = ['client_credentials'] as const;
+/** Grant types a client may register: client_credentials, and the JWT bearer grant (RFC 7523 §2.1) a federated token is exchanged with. */
+export const REGISTRABLE_GRANT_TYPES = ['client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer'] as const;
 
 /** The field errors of a client's metadata, empty when it is consistent. */
 export function clientFieldErrors(c: Client): FieldError[] {
   const errors: FieldError[] = [];
   c.grantTypes.forEach((g, i) => {
     if (!(REGISTRABLE_GRANT_TYPES as readonly string[]).includes(g)) {
-      errors.push({ pointer: `/grant_types/${i}`, detail: `unsupported grant type ${JSON.stringify(g)}; supported: client_credentials` });
+      errors.push({ pointer: `/grant_types/${i}`, detail: `unsupported grant type ${JSON.stringify(g)}; supported: ${REGISTRABLE_GRANT_TYPES.join(', ')}` });
     }
   });
   if (!isConfidential(c.clientType)) {

@@ -1,9 +1,11 @@
 import type { JSONWebKeySet } from 'jose';
 import { isoTime } from '../../lib/clock.js';
-import { randomBase32 } from '../../lib/random.js';
+import { randomBase32, timeOrderedId } from '../../lib/random.js';
 import { UniqueViolation } from '../../storage/errors.js';
 import { clientsRepo } from '../../storage/repositories/clients.js';
 import type { Executor } from '../../storage/repositories/executor.js';
+import { federatedCredentialsRepo } from '../../storage/repositories/federated-credentials.js';
+import { federatedIssuersRepo } from '../../storage/repositories/federated-issuers.js';
 import type { Page, PageRequest } from '../../storage/repositories/paging.js';
 import { serviceAccountsRepo } from '../../storage/repositories/service-accounts.js';
 import { splitScope } from '../apis/model.js';
@@ -11,6 +13,8 @@ import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import type { DocumentFetcher } from '../document-fetcher.js';
 import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError } from '../errors.js';
+import { firstOverlap, resolveCredentials, type FederatedCredentialInput } from '../federation/credentials.js';
+import type { FederatedIssuer } from '../federation/model.js';
 import { jwksUriProblem } from './keys.js';
 import { isConfidential, type Client, type ClientSecret, type ClientType, type TokenEndpointAuthMethod } from './model.js';
 import { clientFieldErrors } from './rules.js';
@@ -31,6 +35,8 @@ export interface ClientInput {
   accessTokenTtl?: number | null | undefined;
   active?: boolean | undefined;
   dpopBoundAccessTokens?: boolean | undefined;
+  /** Replaces the client's federated credentials (omitted: unchanged). */
+  federatedCredentials?: FederatedCredentialInput[] | undefined;
 }
 
 export type ClientPatch = Omit<ClientInput, 'clientId'>;
@@ -43,7 +49,7 @@ export interface SecretShownOnce {
   expiresAt: string | null;
 }
 
-function auditable(c: Client): Record<string, unknown> {
+function auditable(c: Client, issuers: readonly FederatedIssuer[]): Record<string, unknown> {
   return {
     client_name: c.clientName,
     client_type: c.clientType,
@@ -57,6 +63,11 @@ function auditable(c: Client): Record<string, unknown> {
     access_token_ttl: c.accessTokenTtl,
     active: c.active,
     dpop_bound_access_tokens: c.dpopBoundAccessTokens,
+    federated_credentials: c.federatedCredentials.map((f) => ({
+      issuer: issuers.find((i) => i.id === f.issuerId)?.issuer ?? f.issuerId,
+      subject: f.subject,
+      claims: f.claims,
+    })),
   };
 }
 
@@ -85,6 +96,12 @@ export class ClientsService {
 
   list(tenantId: string, page: PageRequest, filter: { serviceAccountId?: string | undefined } = {}): Promise<Page<Client>> {
     return clientsRepo.list(this.ctx.db, tenantId, page, filter);
+  }
+
+  /** The `issuer` of each federated issuer these clients' credentials name, by issuer id (none read when they hold none). */
+  async issuerNames(tenantId: string, clients: readonly Client[]): Promise<Map<string, string>> {
+    if (clients.every((c) => c.federatedCredentials.length === 0)) return new Map();
+    return new Map((await federatedIssuersRepo.all(this.ctx.db, tenantId)).map((i) => [i.id, i.issuer]));
   }
 
   /** Registers a client; a confidential one gets its first secret, returned here only. */
@@ -118,16 +135,19 @@ export class ClientsService {
     const destination = await this.#jwksUriRefusal(input.jwksUri);
     try {
       await transactAudited(this.ctx, async (trx, audit) => {
-        await this.#validate(trx, client, destination);
+        const issuers = await this.#federate(trx, client, input.federatedCredentials);
+        await this.#validate(trx, client, [...destination, ...issuers.errors]);
+        await this.#checkOverlaps(trx, client);
         await clientsRepo.insert(trx, client);
         if (issued) await clientsRepo.insertSecret(trx, tenantId, issued.record);
+        if (input.federatedCredentials !== undefined) await federatedCredentialsRepo.replace(trx, tenantId, clientId, client.federatedCredentials);
         await audit.record({
           tenantId,
           actor,
           action: 'client.create',
           targetType: 'client',
           targetId: clientId,
-          details: auditable(client),
+          details: auditable(client, issuers.all),
         });
       });
     } catch (err) {
@@ -161,15 +181,18 @@ export class ClientsService {
         dpopBoundAccessTokens: patch.dpopBoundAccessTokens ?? client.dpopBoundAccessTokens,
         updatedAt: isoTime(this.ctx.clock.now()),
       };
-      await this.#validate(trx, next, destination);
+      const issuers = await this.#federate(trx, next, patch.federatedCredentials);
+      await this.#validate(trx, next, [...destination, ...issuers.errors]);
+      await this.#checkOverlaps(trx, next);
       await clientsRepo.update(trx, next);
+      if (patch.federatedCredentials !== undefined) await federatedCredentialsRepo.replace(trx, tenantId, clientId, next.federatedCredentials);
       await audit.record({
         tenantId,
         actor,
         action: 'client.update',
         targetType: 'client',
         targetId: clientId,
-        details: auditable(next),
+        details: auditable(next, issuers.all),
       });
       return next;
     });
@@ -198,6 +221,9 @@ export class ClientsService {
       const client = await clientsRepo.get(trx, tenantId, clientId);
       if (!client) throw new NotFoundError('client', clientId);
       if (!isConfidential(client.clientType)) throw new ConflictError(`a ${client.clientType} client is public and has no secrets`);
+      if (client.tokenEndpointAuthMethod === 'federated') {
+        throw new ConflictError('a federated client authenticates with its federated credentials and has no secrets');
+      }
       if (!usesSecret(client)) throw new ConflictError('a private_key_jwt client authenticates with its keys and has no secrets');
       if (expiresIn !== undefined) await clientsRepo.expireSecrets(trx, tenantId, clientId, isoTime(nowMs + expiresIn * 1000));
       await clientsRepo.insertSecret(trx, tenantId, issued.record);
@@ -238,6 +264,35 @@ export class ClientsService {
     if (typeof uri !== 'string' || jwksUriProblem(uri) !== null) return [];
     const refusal = await this.documents.refusal(uri);
     return refusal === null ? [] : [{ pointer: '/jwks_uri', detail: refusal }];
+  }
+
+  /**
+   * The tenant's federated issuers, and, when the input gives federated credentials, the client's
+   * new ones resolved against them (set on `c`) with their field errors. Takes the registrations'
+   * lock first, so that the overlap check and the write see no concurrent registration.
+   */
+  async #federate(trx: Executor, c: Client, inputs: FederatedCredentialInput[] | undefined): Promise<{ all: FederatedIssuer[]; errors: FieldError[] }> {
+    if (inputs !== undefined) await federatedIssuersRepo.lockRegistrations(trx);
+    const all = inputs !== undefined || c.federatedCredentials.length > 0 ? await federatedIssuersRepo.all(trx, c.tenantId) : [];
+    if (inputs === undefined) return { all, errors: [] };
+    const nowMs = this.ctx.clock.now();
+    const resolved = resolveCredentials(inputs, all, c.federatedCredentials, () => timeOrderedId('fc_', nowMs));
+    c.federatedCredentials = resolved.credentials;
+    return { all, errors: resolved.errors };
+  }
+
+  /** 409 when a federated credential of the client could match the same token as another client's (a token names one client). */
+  async #checkOverlaps(trx: Executor, c: Client): Promise<void> {
+    const others = [];
+    for (const issuerId of new Set(c.federatedCredentials.map((f) => f.issuerId))) {
+      others.push(...(await federatedCredentialsRepo.ofIssuer(trx, c.tenantId, issuerId)).filter((h) => h.clientId !== c.clientId));
+    }
+    const overlap = firstOverlap(c.federatedCredentials, others);
+    if (overlap) {
+      throw new ConflictError(
+        `federated credential ${overlap.index} could match the same tokens as a federated credential of client ${JSON.stringify(overlap.clientId)}; a token must name one client`,
+      );
+    }
   }
 
   async #validate(trx: Executor, c: Client, destination: FieldError[]): Promise<void> {

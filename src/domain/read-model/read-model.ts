@@ -1,5 +1,6 @@
 import { apisRepo } from '../../storage/repositories/apis.js';
 import { clientsRepo } from '../../storage/repositories/clients.js';
+import { federatedIssuersRepo } from '../../storage/repositories/federated-issuers.js';
 import { grantsRepo } from '../../storage/repositories/grants.js';
 import { serviceAccountsRepo } from '../../storage/repositories/service-accounts.js';
 import { signingKeysRepo } from '../../storage/repositories/signing-keys.js';
@@ -237,11 +238,12 @@ export class ReadModel {
     const db = this.ctx.db;
     const tenant = await tenantsRepo.get(db, tenantId);
     if (!tenant) return undefined;
-    const [serviceAccounts, apis, grants, keys] = await Promise.all([
+    const [serviceAccounts, apis, grants, keys, federatedIssuers] = await Promise.all([
       serviceAccountsRepo.all(db, tenantId),
       apisRepo.all(db, tenantId),
       grantsRepo.all(db, tenantId),
       signingKeysRepo.all(db, tenantId),
+      federatedIssuersRepo.all(db, tenantId),
     ]);
     const active = keys.find((k) => k.status === 'active');
     const signer: Signer | null = active
@@ -255,7 +257,7 @@ export class ReadModel {
       grantsByClient: index(grants, (g) => g.clientId),
       grantsByServiceAccount: index(grants, (g) => g.serviceAccountId),
       signer,
-      federatedIssuers: [],
+      federatedIssuers,
       publishedKeys: keys.map((k) => ({ jwk: k.publicJwk, publishUntilMs: k.publishUntil === null ? null : Date.parse(k.publishUntil) })),
     };
   }

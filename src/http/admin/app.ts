@@ -14,6 +14,7 @@ import { registerAdminUrlChecks } from './input.js';
 import { ADMIN_RETRY_AFTER, Problem, problemDocument, sendProblem } from './problem.js';
 import { adminTokenRoutes } from './routes/admin-tokens.js';
 import { apiRoutes } from './routes/apis.js';
+import { federatedIssuerRoutes } from './routes/federated-issuers.js';
 import { auditRoutes } from './routes/audit.js';
 import { clientRoutes } from './routes/clients.js';
 import { grantRoutes } from './routes/grants.js';
@@ -98,7 +99,7 @@ export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions
       info: {
         title: 'Tessera admin API',
         version: '1',
-        description: 'Machine-to-machine identity: tenants, service accounts, clients, APIs, grants, keys, audit.',
+        description: 'Machine-to-machine identity: tenants, service accounts, clients, APIs, grants, federated issuers, keys, audit.',
       },
       components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
       security: [{ adminToken: [] }],
@@ -134,6 +135,7 @@ export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions
     await scope.register(serviceAccountRoutes(deps), opts);
     await scope.register(clientRoutes(deps), opts);
     await scope.register(apiRoutes(deps), opts);
+    await scope.register(federatedIssuerRoutes(deps), opts);
     await scope.register(grantRoutes(deps), opts);
     await scope.register(keyRoutes(deps), opts);
     await scope.register(revocationRoutes(deps), opts);

@@ -2,6 +2,7 @@ import type { AdminToken } from '../../domain/admin-tokens/model.js';
 import type { Api } from '../../domain/apis/model.js';
 import type { AuditEvent } from '../../domain/audit/model.js';
 import type { Client } from '../../domain/clients/model.js';
+import type { FederatedIssuer } from '../../domain/federation/model.js';
 import type { Grant } from '../../domain/grants/model.js';
 import { cutoffSeconds, type TokenCutoff } from '../../domain/revocations/model.js';
 import type { SigningKey } from '../../domain/keys/model.js';
@@ -32,7 +33,8 @@ export const presentServiceAccount = (sa: ServiceAccount) => ({
   updated_at: sa.updatedAt,
 });
 
-export const presentClient = (c: Client) => ({
+/** A client; `issuerNames` gives the `issuer` of each federated issuer its credentials name, by id. */
+export const presentClient = (c: Client, issuerNames: ReadonlyMap<string, string>) => ({
   client_id: c.clientId,
   client_name: c.clientName,
   client_type: c.clientType,
@@ -51,6 +53,33 @@ export const presentClient = (c: Client) => ({
   created_at: c.createdAt,
   updated_at: c.updatedAt,
   client_secrets: c.secrets.map((s) => ({ id: s.id, created_at: s.createdAt, expires_at: s.expiresAt, last_used_at: s.lastUsedAt })),
+  federated_credentials: c.federatedCredentials.map((f) => ({
+    id: f.id,
+    issuer_id: f.issuerId,
+    issuer: issuerNames.get(f.issuerId) ?? '',
+    subject: f.subject,
+    claims: f.claims,
+  })),
+});
+
+/** A federated issuer, with the audiences its tokens may carry at its tenant. */
+export const presentFederatedIssuer = (i: FederatedIssuer, effectiveAudiences: string[]) => ({
+  id: i.id,
+  name: i.name,
+  kind: i.kind,
+  issuer: i.issuer,
+  jwks: i.jwks === null ? null : { keys: i.jwks.keys.map((k) => ({ ...k, kty: k.kty ?? '' })) },
+  jwks_uri: i.jwksUri,
+  discovery_url: i.discoveryUrl,
+  audiences: i.audiences,
+  effective_audiences: effectiveAudiences,
+  max_token_age: i.maxTokenAge,
+  require_jti: i.requireJti,
+  bearer_token_file: i.bearerTokenFile,
+  allow_longer_than_assertion: i.allowLongerThanAssertion,
+  algorithms: i.algorithms,
+  created_at: i.createdAt,
+  updated_at: i.updatedAt,
 });
 
 export const presentApi = (a: Api) => ({

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { MAX_CLIENT_KEYS } from '../../domain/clients/keys.js';
 import { CLIENT_ID_PATTERN, CLIENT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '../../domain/clients/model.js';
 import { Nullable, PageQuery, Text, Timestamp, TokenTtl } from './common.js';
+import { FederatedCredentialOut, FederatedCredentialsIn } from './federated-issuers.js';
+import { JwksIn, JwksOut } from './jwks.js';
 
 const ClientSecretInfo = Type.Object({
   id: Type.String(),
@@ -9,13 +10,6 @@ const ClientSecretInfo = Type.Object({
   expires_at: Nullable(Timestamp),
   last_used_at: Nullable(Timestamp),
 });
-
-/** A JWK (RFC 7517 §4): its members are checked by the domain, which refuses private ones. */
-const Jwk = Type.Object({ kty: Type.String({ maxLength: 16 }) }, { additionalProperties: true });
-
-/** A JWK Set (RFC 7517 §5) of public signing keys, for private_key_jwt. */
-const JwksIn = Type.Object({ keys: Type.Array(Jwk, { maxItems: MAX_CLIENT_KEYS }) }, { additionalProperties: true });
-const JwksOut = Type.Object({ keys: Type.Array(Jwk) });
 
 const clientFields = {
   client_id: Type.String(),
@@ -36,6 +30,7 @@ const clientFields = {
   created_at: Timestamp,
   updated_at: Timestamp,
   client_secrets: Type.Array(ClientSecretInfo, { description: 'secret metadata; never the values' }),
+  federated_credentials: Type.Array(FederatedCredentialOut, { description: 'platform tokens that authenticate the client' }),
 };
 
 /** A client as every read answers it: no secret value, ever. */
@@ -65,6 +60,7 @@ const metadata = {
   access_token_ttl: Type.Optional(Nullable(TokenTtl)),
   active: Type.Optional(Type.Boolean()),
   dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
+  federated_credentials: Type.Optional(FederatedCredentialsIn),
 };
 
 export const ClientCreate = Type.Object(

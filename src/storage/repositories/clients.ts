@@ -1,8 +1,10 @@
 import { sql, type Selectable } from 'kysely';
 import type { JSONWebKeySet } from 'jose';
 import type { Client, ClientSecret, ClientType, TokenEndpointAuthMethod } from '../../domain/clients/model.js';
+import type { FederatedCredential } from '../../domain/federation/model.js';
 import type { ClientSecretsTable, ClientsTable } from '../schema.js';
 import { bool, executeBulk, rowsOf, valuesList, type Executor } from './executor.js';
+import { federatedCredentialsRepo } from './federated-credentials.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
 function toSecret(row: Selectable<ClientSecretsTable>): ClientSecret {
@@ -16,7 +18,7 @@ function toSecret(row: Selectable<ClientSecretsTable>): ClientSecret {
   };
 }
 
-function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[]): Client {
+function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[], federatedCredentials: FederatedCredential[]): Client {
   return {
     tenantId: row.tenant_id,
     clientId: row.client_id,
@@ -36,7 +38,7 @@ function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[]): Clien
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     secrets,
-    federatedCredentials: [],
+    federatedCredentials,
   };
 }
 
@@ -75,8 +77,8 @@ export const clientsRepo = {
   async get(db: Executor, tenantId: string, clientId: string): Promise<Client | undefined> {
     const row = await db.selectFrom('clients').selectAll().where('tenant_id', '=', tenantId).where('client_id', '=', clientId).executeTakeFirst();
     if (!row) return undefined;
-    const secrets = await secretsOf(db, tenantId, [clientId]);
-    return toClient(row, secrets.get(clientId) ?? []);
+    const [secrets, credentials] = await Promise.all([secretsOf(db, tenantId, [clientId]), federatedCredentialsRepo.ofClients(db, tenantId, [clientId])]);
+    return toClient(row, secrets.get(clientId) ?? [], credentials.get(clientId) ?? []);
   },
   async list(db: Executor, tenantId: string, page: PageRequest, filter: { serviceAccountId?: string | undefined } = {}): Promise<Page<Client>> {
     let q = db
@@ -88,23 +90,19 @@ export const clientsRepo = {
     if (page.after) q = q.where('client_id', '>', page.after);
     if (filter.serviceAccountId) q = q.where('service_account_id', '=', filter.serviceAccountId);
     const rows = await q.execute();
-    const secrets = await secretsOf(
-      db,
-      tenantId,
-      rows.slice(0, page.limit).map((r) => r.client_id),
-    );
+    const ids = rows.slice(0, page.limit).map((r) => r.client_id);
+    const [secrets, credentials] = await Promise.all([secretsOf(db, tenantId, ids), federatedCredentialsRepo.ofClients(db, tenantId, ids)]);
     return toPage(
       rows,
       page.limit,
       (r) => r.client_id,
-      (r) => toClient(r, secrets.get(r.client_id) ?? []),
+      (r) => toClient(r, secrets.get(r.client_id) ?? [], credentials.get(r.client_id) ?? []),
     );
   },
-  /** Every client of a tenant with its secrets, in two queries (read model load). */
   /**
    * The tenant's clients in client id order, `limit` at a time after `after` (null: from the
-   * start), with their secrets: the read model loads a large tenant page by page, so that it
-   * never holds every row at once.
+   * start), with their secrets and federated credentials, in three queries: the read model loads
+   * a large tenant page by page, so that it never holds every row at once.
    */
   async page(db: Executor, tenantId: string, after: string | null, limit: number): Promise<Client[]> {
     let query = db.selectFrom('clients').selectAll().where('tenant_id', '=', tenantId);
@@ -120,7 +118,8 @@ export const clientsRepo = {
       list.push(toSecret(s));
       secrets.set(s.client_id, list);
     }
-    return rows.map((r) => toClient(r, secrets.get(r.client_id) ?? []));
+    const credentials = await federatedCredentialsRepo.ofClientRange(db, tenantId, after, last.client_id);
+    return rows.map((r) => toClient(r, secrets.get(r.client_id) ?? [], credentials.get(r.client_id) ?? []));
   },
   async countForServiceAccount(db: Executor, tenantId: string, serviceAccountId: string): Promise<number> {
     const r = await db

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { AdminAppDeps } from '../../deps.js';
+import type { Client as ClientRecord } from '../../../domain/clients/model.js';
 import type { ClientPatch as ClientPatchInput } from '../../../domain/clients/service.js';
 import { Client, ClientCreate, ClientCreated, ClientListQuery, ClientPatch, SecretCreate, SecretCreated } from '../../schemas/clients.js';
 import { Deleted, ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
@@ -25,6 +26,7 @@ function metadata(b: typeof ClientPatch.static): ClientPatchInput {
     accessTokenTtl: b.access_token_ttl,
     active: b.active,
     dpopBoundAccessTokens: b.dpop_bound_access_tokens,
+    federatedCredentials: b.federated_credentials,
   };
 }
 
@@ -32,6 +34,7 @@ export const clientRoutes =
   (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     const service = deps.services.clients;
+    const present = async (tenantId: string, client: ClientRecord) => presentClient(client, await service.issuerNames(tenantId, [client]));
     const none = pathParams(withTenant, {});
     const byId = pathParams(withTenant, { client_id: Type.String({ maxLength: 128 }) });
     const bySecret = pathParams(withTenant, { client_id: Type.String({ maxLength: 128 }), secret_id: Type.String({ maxLength: 64 }) });
@@ -58,25 +61,28 @@ export const clientRoutes =
           return reply
             .code(201)
             .header('cache-control', 'no-store')
-            .send({ ...presentClient(client), ...(secret ? { client_secret: secret.value, client_secret_expires_at: 0 } : {}) });
+            .send({ ...(await present(request.tenantId, client)), ...(secret ? { client_secret: secret.value, client_secret_expires_at: 0 } : {}) });
         },
       );
     }
     app.get(
       '/clients',
       { schema: { tags, summary: 'List clients', params: none, querystring: ClientListQuery, response: { 200: ListOf(Client) } } },
-      async (request) =>
-        listOf(await service.list(request.tenantId, pageOf(request.query), { serviceAccountId: request.query.service_account_id }), presentClient),
+      async (request) => {
+        const page = await service.list(request.tenantId, pageOf(request.query), { serviceAccountId: request.query.service_account_id });
+        const names = await service.issuerNames(request.tenantId, page.items);
+        return listOf(page, (c) => presentClient(c, names));
+      },
     );
     app.get(
       '/clients/:client_id',
       { schema: { tags, summary: 'Get a client (never its secrets)', params: byId, response: { 200: Client } } },
-      async (request) => presentClient(await service.get(request.tenantId, request.params.client_id)),
+      async (request) => present(request.tenantId, await service.get(request.tenantId, request.params.client_id)),
     );
     app.patch(
       '/clients/:client_id',
       { schema: { tags, summary: 'Update a client', params: byId, querystring: ReasonQuery, body: ClientPatch, response: { 200: Client } } },
-      async (request) => presentClient(await service.update(actorOf(request), request.tenantId, request.params.client_id, metadata(request.body))),
+      async (request) => present(request.tenantId, await service.update(actorOf(request), request.tenantId, request.params.client_id, metadata(request.body))),
     );
     app.delete(
       '/clients/:client_id',

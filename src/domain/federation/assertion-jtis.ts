@@ -1,0 +1,35 @@
+import { isoTime } from '../../lib/clock.js';
+import { translated, UniqueViolation } from '../../storage/errors.js';
+import { federatedAssertionJtisRepo } from '../../storage/repositories/federated-assertion-jtis.js';
+import type { DomainContext } from '../context.js';
+
+/**
+ * Single-use `jti`s of federated assertions from issuers registered with `require_jti` (RFC 7523
+ * §3 item 7), shared through the database so that a replay fails in every process.
+ */
+export class FederatedAssertionJtis {
+  constructor(private readonly ctx: DomainContext) {}
+
+  /** Records the issuer's jti as used until `expiresAtMs`; false when it was used before (a replay). */
+  async remember(input: { tenantId: string; issuerId: string; jti: string; expiresAtMs: number }): Promise<boolean> {
+    try {
+      await translated(() =>
+        federatedAssertionJtisRepo.insert(this.ctx.db, {
+          tenantId: input.tenantId,
+          issuerId: input.issuerId,
+          jti: input.jti,
+          expiresAt: isoTime(input.expiresAtMs),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof UniqueViolation) return false;
+      throw err;
+    }
+  }
+
+  /** Forgets every jti whose assertion could no longer be accepted; returns how many. */
+  purgeExpired(): Promise<number> {
+    return translated(() => federatedAssertionJtisRepo.deleteExpired(this.ctx.db, isoTime(this.ctx.clock.now())));
+  }
+}
