@@ -104,7 +104,7 @@ describeEachDialect("docs/federation.md's recipes, run as written: tokens with n
 
     assert.equal(minted.length, 1);
     assert.equal(decodeJwt(minted[0]!).payload.aud, t.publicUrl, "the job asked GitHub for a token with Tessera's issuer as audience");
-    const exported = /^CLEANUP_TOKEN=(\S+)\n$/.exec(readFileSync(githubEnv, 'utf8'));
+    const exported = /^ACCESS_TOKEN=(\S+)\n$/.exec(readFileSync(githubEnv, 'utf8'));
     assert.ok(exported, 'the step exports the access token to the next steps');
     assert.equal(stdout, `::add-mask::${exported[1]}\n`, 'and masks it in the log');
     const claims = await assertTokenOf(exported[1]!, 'cleanup', 'https://cleanup.example.com/');
