@@ -185,7 +185,6 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const documents = createDocumentFetcher(config, adminListener, logger.child({ component: 'outbound' }));
     const clientKeys = new ClientKeys({ clock, load: (uri) => documents.fetchJson(uri) });
     changes.subscribe(async (change) => clientKeys.forget(change));
-    const federatedJtis = new FederatedAssertionJtis(ctx);
     const federatedKeys = new FederatedKeys({
       clock,
       documents,
@@ -194,6 +193,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         logger.warn({ tenant: issuer.tenantId, federated_issuer: issuer.id, reason }, 'federated issuer keys not refreshed; the cached keys are used'),
     });
     changes.subscribe(async (change) => federatedKeys.forget(change));
+    const federatedJtis = new FederatedAssertionJtis(ctx);
     const metrics = new Metrics({ clock, readModel, storeHealth, store }, options.metrics);
     const tokenEvents = new TokenEvents();
     tokenEvents.add(metrics);

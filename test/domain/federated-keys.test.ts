@@ -9,36 +9,12 @@ import { createDocumentFetcher } from '../../src/app/outbound.js';
 import { readTokenFile } from '../../src/app/token-file.js';
 import type { DocumentFetcher } from '../../src/domain/document-fetcher.js';
 import { FederatedKeys, type KeysRequest } from '../../src/domain/federation/issuer-keys.js';
-import type { FederatedIssuer } from '../../src/domain/federation/model.js';
 import { manualClock, type ManualClock } from '../helpers/admin.js';
-import { startKubernetesIssuer, startOidcIssuer, startSpiffeBundle, type TestIssuer } from '../helpers/federated-issuers.js';
+import { federatedIssuerRecord as registered, startKubernetesIssuer, startOidcIssuer, startSpiffeBundle } from '../helpers/federated-issuers.js';
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-/** A federated issuer as the read model holds it: the registered settings of `issuer`. */
-function registered(issuer: Pick<TestIssuer, 'issuer'>, settings: Partial<FederatedIssuer> = {}): FederatedIssuer {
-  return {
-    id: 'fi_test',
-    tenantId: 'tenant',
-    name: 'test issuer',
-    kind: 'oidc',
-    issuer: issuer.issuer,
-    jwks: null,
-    jwksUri: null,
-    discoveryUrl: null,
-    audiences: null,
-    maxTokenAge: 3600,
-    requireJti: false,
-    bearerTokenFile: null,
-    allowLongerThanAssertion: false,
-    algorithms: null,
-    createdAt: '2030-01-01T00:00:00.000Z',
-    updatedAt: '2030-01-01T00:00:00.000Z',
-    ...settings,
-  };
-}
 
 interface Setup {
   readonly clock: ManualClock;
@@ -332,6 +308,18 @@ describe('federated keys: a kubernetes issuer’s bearer token', () => {
     await assert.rejects(keys.keysFor({ ...fi, id: 'fi_no_token', bearerTokenFile: null }, ANY), {
       message: `discovery ${cluster.discoveryUrl}: answered HTTP 401`,
     });
+  });
+
+  it('goes to a registered jwks_uri on another origin than the issuer, and not to its discovery', async () => {
+    const { keys } = setup();
+    const keyHost = await startKubernetesIssuer({ discovery: false });
+    servers.push(keyHost);
+    const fi = registered(
+      { issuer: 'https://kubernetes.default.svc' },
+      { kind: 'kubernetes', jwksUri: keyHost.jwksUri, bearerTokenFile: keyHost.bearerTokenFile },
+    );
+    assert.deepEqual(kids(await keys.keysFor(fi, ANY)), ['key-1']);
+    assert.deepEqual(keyHost.requests, [{ path: '/openid/v1/jwks', authorization: `Bearer ${keyHost.bearerToken}` }]);
   });
 
   it('is a fetch failure with a clear reason when the file is missing, empty or holds no JWT', async () => {

@@ -10,6 +10,7 @@ import type { FederatedIssuer } from '../../src/domain/federation/model.js';
 import { VERIFY_JWS_ALGS } from '../../src/lib/public-jwk.js';
 import { manualClock } from '../helpers/admin.js';
 import {
+  federatedIssuerRecord,
   githubActionsClaims,
   gitlabCiClaims,
   kubernetesClaims,
@@ -28,25 +29,7 @@ function federatedKeys(): FederatedKeys {
 }
 
 function issuerOf(issuer: TestIssuer, settings: Partial<FederatedIssuer>): FederatedIssuer {
-  return {
-    id: `fi_${Math.random().toString(36).slice(2)}`,
-    tenantId: 't',
-    name: 'n',
-    kind: 'oidc',
-    issuer: issuer.issuer,
-    jwks: null,
-    jwksUri: null,
-    discoveryUrl: null,
-    audiences: null,
-    maxTokenAge: 3600,
-    requireJti: false,
-    bearerTokenFile: null,
-    allowLongerThanAssertion: false,
-    algorithms: null,
-    createdAt: '',
-    updatedAt: '',
-    ...settings,
-  };
+  return federatedIssuerRecord(issuer, { id: `fi_${Math.random().toString(36).slice(2)}`, ...settings });
 }
 
 /** Verifies a minted token with the keys FederatedKeys fetched for it, as the token path will. */

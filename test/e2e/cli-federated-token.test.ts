@@ -6,7 +6,7 @@ import { after, before, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { systemClock } from '../../src/lib/clock.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { inlineIssuer, platformToken, trustInMemory } from '../helpers/federation.js';
+import { inlineIssuer, platformToken, trust } from '../helpers/federation.js';
 import { createClient } from '../helpers/fixtures.js';
 import { testKey, type TestKey } from '../helpers/keys.js';
 import { runCli } from '../helpers/process.js';
@@ -34,12 +34,15 @@ describeEachDialect('CLI: tessera token --assertion-file (a platform token, no s
     dir = mkdtempSync(join(tmpdir(), 'tessera-cli-federated-'));
     await createClient(t, { client_id: 'pod', audience: ['https://orders.test'] });
     await createClient(t, { client_id: 'svid', audience: ['https://orders.test'] });
-    const kubernetes = inlineIssuer('default', KUBERNETES, [key], { kind: 'kubernetes' });
-    const spire = inlineIssuer('default', 'spiffe://example.org', [spiffe], { kind: 'spiffe' });
-    trustInMemory(t, 'default', [kubernetes, spire], {
-      pod: [{ issuerId: kubernetes.id, subject: 'system:serviceaccount:prod:api', claims: {} }],
-      svid: [{ issuerId: spire.id, subject: SVID, claims: {} }],
-    });
+    await trust(
+      t,
+      'default',
+      [inlineIssuer('default', KUBERNETES, [key], { kind: 'kubernetes' }), inlineIssuer('default', 'spiffe://example.org', [spiffe], { kind: 'spiffe' })],
+      {
+        pod: [{ issuer: KUBERNETES, subject: 'system:serviceaccount:prod:api' }],
+        svid: [{ issuer: 'spiffe://example.org', subject: SVID }],
+      },
+    );
   });
   after(async () => {
     await t.close();

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
+import type { FederatedIssuer } from '../../src/domain/federation/model.js';
 import { systemClock, type Clock } from '../../src/lib/clock.js';
 import type { VerifyJwsAlg } from '../../src/lib/public-jwk.js';
 import { startJwksServer, type Answer, type JwksServer, type ServedRequest } from './jwks-server.js';
@@ -192,6 +193,29 @@ export async function startOidcIssuer(options: TestIssuerOptions = {}): Promise<
       down = value;
     },
     close: () => server.close(),
+  };
+}
+
+/** A federated issuer as the read model holds it, registered for `issuer` (kind oidc, keys by discovery unless `settings` say otherwise). */
+export function federatedIssuerRecord(issuer: Pick<TestIssuer, 'issuer'>, settings: Partial<FederatedIssuer> = {}): FederatedIssuer {
+  return {
+    id: 'fi_test',
+    tenantId: 'tenant',
+    name: 'test issuer',
+    kind: 'oidc',
+    issuer: issuer.issuer,
+    jwks: null,
+    jwksUri: null,
+    discoveryUrl: null,
+    audiences: null,
+    maxTokenAge: 3600,
+    requireJti: false,
+    bearerTokenFile: null,
+    allowLongerThanAssertion: false,
+    algorithms: null,
+    createdAt: '2030-01-01T00:00:00.000Z',
+    updatedAt: '2030-01-01T00:00:00.000Z',
+    ...settings,
   };
 }
 

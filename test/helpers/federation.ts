@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { DEFAULT_MAX_TOKEN_AGE, type FederatedCredential, type FederatedIssuer } from '../../src/domain/federation/model.js';
 import type { Clock } from '../../src/lib/clock.js';
@@ -33,11 +34,11 @@ export function platformToken(key: TestKey, clock: Clock, claims: Record<string,
   return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header }).sign(key.privateKey);
 }
 
-/** A federated issuer with inline keys and every default (max_token_age 3600, no jti, any algorithm), `fields` overriding. */
+/** A federated issuer with inline keys (none: give `jwksUri` or `discoveryUrl` in `fields`) and every default (max_token_age 3600, no jti, any algorithm), `fields` overriding. */
 export function inlineIssuer(tenantId: string, issuer: string, keys: readonly TestKey[], fields: Partial<FederatedIssuer> = {}): FederatedIssuer {
   const at = new Date(0).toISOString();
   return {
-    id: `fi_${Buffer.from(issuer).toString('hex').slice(0, 16)}`,
+    id: `fi_${createHash('sha256').update(`${tenantId} ${issuer}`).digest('hex').slice(0, 16)}`,
     tenantId,
     name: issuer,
     kind: 'oidc',
@@ -57,10 +58,68 @@ export function inlineIssuer(tenantId: string, issuer: string, keys: readonly Te
   };
 }
 
+/** The admin API's path prefix of a tenant. */
+const tenantPath = (tenantId: string) => (tenantId === 'default' ? '' : `/tenants/${tenantId}`);
+
+/** A federated credential as a test writes it: its issuer named by `issuer` string. */
+export interface TestCredential {
+  readonly issuer: string;
+  readonly subject: string;
+  readonly claims?: Record<string, string | string[]>;
+}
+
+/** Registers a federated issuer through the admin API (the fields of `issuer` in snake_case), answers the created body. */
+export async function registerIssuer(t: TestTessera, issuer: FederatedIssuer): Promise<{ id: string } & Record<string, unknown>> {
+  const body = {
+    name: issuer.name,
+    issuer: issuer.issuer,
+    kind: issuer.kind,
+    jwks: issuer.jwks,
+    jwks_uri: issuer.jwksUri,
+    discovery_url: issuer.discoveryUrl,
+    audiences: issuer.audiences,
+    max_token_age: issuer.maxTokenAge,
+    require_jti: issuer.requireJti,
+    bearer_token_file: issuer.bearerTokenFile,
+    allow_longer_than_assertion: issuer.allowLongerThanAssertion,
+    algorithms: issuer.algorithms,
+  };
+  // Defaults (null) are left out, as a person registering one would.
+  const given = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== null));
+  const res = await t.admin('POST', `${tenantPath(issuer.tenantId)}/federated-issuers`, given);
+  assert.equal(res.status, 201, `register ${issuer.issuer}: ${res.text}`);
+  return res.body;
+}
+
+/** Replaces a client's federated credentials through the admin API, and gives it the jwt-bearer grant type (unless `grantTypes` says otherwise). */
+export async function setCredentials(
+  t: TestTessera,
+  tenantId: string,
+  clientId: string,
+  credentials: readonly TestCredential[],
+  grantTypes: readonly string[] = ['client_credentials', JWT_BEARER_GRANT],
+): Promise<void> {
+  const res = await t.admin('PATCH', `${tenantPath(tenantId)}/clients/${clientId}`, { federated_credentials: credentials, grant_types: grantTypes });
+  assert.equal(res.status, 200, `credentials of ${clientId}: ${res.text}`);
+}
+
+/** Registers `issuers` in their tenant and sets the clients' credentials (each naming an issuer by its `issuer`); answers the issuers' ids, in order. */
+export async function trust(
+  t: TestTessera,
+  tenantId: string,
+  issuers: readonly FederatedIssuer[],
+  credentials: Record<string, readonly TestCredential[]>,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const issuer of issuers) ids.push((await registerIssuer(t, { ...issuer, tenantId })).id);
+  for (const [clientId, list] of Object.entries(credentials)) await setCredentials(t, tenantId, clientId, list);
+  return ids;
+}
+
 /**
- * Trusts `issuers` in the running Tessera's memory of tenant `tenantId` and gives existing
- * clients federated credentials (and the jwt-bearer grant), as the admin API will once it stores
- * them. Call it after every admin change of the tenant: a change reloads what it touched.
+ * Puts `issuers` and clients' credentials straight into the running Tessera's memory of the
+ * tenant, bypassing the admin API: for what registration refuses (two clients' credentials that
+ * overlap), to show the token path refuses it too. An admin change of the tenant reloads it.
  */
 export function trustInMemory(
   t: TestTessera,

@@ -240,4 +240,14 @@ describeEachDialect('admin API: federated credentials of clients', (dialect) => 
     await t.server.deps.readModel.loadAll();
     assert.deepEqual(matching(), ['report']);
   });
+
+  it('deletes a tenant with its federated issuers, clients and credentials', async () => {
+    created(await t.admin('POST', '/tenants', { id: 'gone' }));
+    const issuer = created(
+      await t.admin('POST', '/tenants/gone/federated-issuers', { name: 'ci', issuer: GITHUB, jwks: { keys: [(await testKey('ES256')).publicJwk] } }),
+    );
+    created(await t.admin('POST', '/tenants/gone/clients', { client_id: 'job', federated_credentials: [{ issuer: issuer.id, subject: MAIN }] }));
+    assert.equal((await t.admin('DELETE', '/tenants/gone')).status, 204);
+    assert.equal(t.server.deps.readModel.tenant('gone'), undefined);
+  });
 });

@@ -267,4 +267,15 @@ describeEachDialect('admin API: federated issuers', (dialect) => {
     assert.equal((await t.admin('DELETE', '/tenants/north')).status, 204, 'a tenant goes with its federated issuers');
     assert.equal((await t.admin('DELETE', '/tenants/south')).status, 204);
   });
+
+  it('lists the routes and schemas in the OpenAPI document, at the root and per tenant', async () => {
+    const doc = ok(await t.admin('GET', '/openapi.json', undefined, { token: null }));
+    assert.deepEqual(Object.keys(doc.paths['/federated-issuers']).sort(), ['get', 'post']);
+    assert.deepEqual(Object.keys(doc.paths['/federated-issuers/{id}']).sort(), ['delete', 'get', 'patch']);
+    assert.deepEqual(Object.keys(doc.paths['/tenants/{tenant}/federated-issuers/{id}']).sort(), ['delete', 'get', 'patch']);
+    assert.equal(doc.paths['/federated-issuers'].post.tags[0], 'federated-issuers');
+    const text = JSON.stringify(doc);
+    for (const field of ['effective_audiences', 'bearer_token_file', 'allow_longer_than_assertion', 'federated_credentials'])
+      assert.ok(text.includes(field), field);
+  });
 });

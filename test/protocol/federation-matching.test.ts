@@ -6,7 +6,7 @@ import { FederationIndex } from '../../src/domain/read-model/federation-index.js
 import type { ClientEntry } from '../../src/domain/read-model/tenant-state.js';
 import { manualClock } from '../helpers/admin.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { INVALID_GRANT, inlineIssuer, JWT_BEARER_GRANT, platformToken, trustInMemory } from '../helpers/federation.js';
+import { INVALID_GRANT, inlineIssuer, JWT_BEARER_GRANT, platformToken, setCredentials, trust } from '../helpers/federation.js';
 import { createClient } from '../helpers/fixtures.js';
 import { testKey, type TestKey } from '../helpers/keys.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
@@ -75,14 +75,14 @@ describeEachDialect('federated credentials: a token matches iff every condition 
     t = await startTessera({ dialect, clock });
     key = await testKey('ES256', 'ci-1');
     await createClient(t, { client_id: 'job', audience: ['https://orders.test'] });
+    await trust(t, 'default', [inlineIssuer('default', ISSUER, [key])], {});
   });
   after(() => t.close());
 
   it('over random credentials and claim sets', async () => {
     await fc.assert(
       fc.asyncProperty(credential, tokenClaims(false), async (cred, token) => {
-        const issuer = inlineIssuer('default', ISSUER, [key]);
-        trustInMemory(t, 'default', [issuer], { job: [{ ...cred, issuerId: issuer.id }] });
+        await setCredentials(t, 'default', 'job', [{ ...cred, issuer: ISSUER }]);
         const assertion = await platformToken(key, clock, { ...token.claims, iss: ISSUER, sub: token.sub, aud: t.publicUrl });
         const res = await t.form('/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion });
         if (everyConditionHolds(cred, token.sub, token.claims)) assert.equal(res.status, 200, res.text);

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHmac, createPublicKey, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { decodeJwt } from 'jose';
+import { calculateJwkThumbprint, decodeJwt } from 'jose';
 import type { FederatedIssuer } from '../../src/domain/federation/model.js';
 import { manualClock, ok, type ManualClock } from '../helpers/admin.js';
-import { JWT_BEARER, unsecuredJwt } from '../helpers/assertions.js';
+import { dpopProof, JWT_BEARER, unsecuredJwt } from '../helpers/assertions.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { eventually } from '../helpers/eventually.js';
-import { assertInvalidGrant, inlineIssuer, JWT_BEARER_GRANT, JWT_SPIFFE, platformToken, trustInMemory } from '../helpers/federation.js';
+import { assertInvalidGrant, inlineIssuer, JWT_BEARER_GRANT, JWT_SPIFFE, platformToken, setCredentials, trust, trustInMemory } from '../helpers/federation.js';
 import { createClient } from '../helpers/fixtures.js';
+import { countingVerifier } from '../helpers/jwt-verifier.js';
 import { testKey, type TestKey } from '../helpers/keys.js';
 import { assertInvalidClient } from '../helpers/private-key-jwt.js';
 import { basic, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
@@ -48,6 +49,7 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
   let deployer: { clientId: string; secret: string };
   let other: { clientId: string; secret: string };
   let issuers: FederatedIssuer[];
+  let issuerIds: string[];
 
   /** A token request with `token` as a client assertion (RFC 7523 §2.2). */
   const asClientAssertion = (token: string, extra: Record<string, string> = {}, type = JWT_BEARER) =>
@@ -76,18 +78,16 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
       inlineIssuer('default', KUBERNETES, [k8s], { kind: 'kubernetes', allowLongerThanAssertion: true }),
       inlineIssuer('default', SPIFFE, [svidKey], { kind: 'spiffe' }),
     ];
-    const [github, gitlab, kubernetes, spire] = issuers.map((i) => i.id) as [string, string, string, string];
-    trustInMemory(t, 'default', issuers, {
-      deployer: [{ issuerId: github, subject: GH_SUB, claims: { repository_id: '892176' } }],
-      other: [{ issuerId: github, subject: 'repo:acme/other:ref:refs/heads/main', claims: {} }],
-      'gitlab-app': [{ issuerId: gitlab, subject: GL_SUB, claims: { project_id: '42' } }],
-      pod: [{ issuerId: kubernetes, subject: K8S_SUB, claims: {} }],
-      svid: [{ issuerId: spire, subject: SVID, claims: {} }],
-      disabled: [{ issuerId: github, subject: 'repo:acme/disabled:ref:refs/heads/main', claims: {} }],
+    issuerIds = await trust(t, 'default', issuers, {
+      deployer: [{ issuer: GITHUB, subject: GH_SUB, claims: { repository_id: '892176' } }],
+      other: [{ issuer: GITHUB, subject: 'repo:acme/other:ref:refs/heads/main' }],
+      'gitlab-app': [{ issuer: GITLAB, subject: GL_SUB, claims: { project_id: '42' } }],
+      pod: [{ issuer: KUBERNETES, subject: K8S_SUB }],
+      svid: [{ issuer: SPIFFE, subject: SVID }],
+      disabled: [{ issuer: GITHUB, subject: 'repo:acme/disabled:ref:refs/heads/main' }],
     });
     // Tenant beta trusts the same issuer, with its own audiences (the default ones: its issuer and token endpoint).
-    const betaGithub = inlineIssuer('beta', GITHUB, [gh]);
-    trustInMemory(t, 'beta', [betaGithub], { deployer: [{ issuerId: betaGithub.id, subject: GH_SUB, claims: { repository_id: '892176' } }] });
+    await trust(t, 'beta', [inlineIssuer('beta', GITHUB, [gh])], { deployer: [{ issuer: GITHUB, subject: GH_SUB, claims: { repository_id: '892176' } }] });
   });
   after(() => t.close());
 
@@ -169,6 +169,15 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
     assert.equal(wrongSecret.status, 401, 'a wrong secret is still invalid_client');
     assert.deepEqual(wrongSecret.body, { error: 'invalid_client', error_description: 'Client authentication failed.' });
     assert.deepEqual((await asGrant('')).body, { error: 'invalid_request', error_description: 'The assertion parameter is required.' });
+  });
+
+  it('a DPoP proof binds the token issued for a federated token, as for a secret (RFC 9449)', async () => {
+    const proofKey = await testKey('ES256', 'dpop-1');
+    const dpop = await dpopProof(proofKey, clock, { htu: `${t.publicUrl}/oauth2/token` });
+    const res = await t.form('/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: await gitHubToken() }, { dpop });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.token_type, 'DPoP');
+    assert.deepEqual(decodeJwt(res.body.access_token).cnf, { jkt: await calculateJwkThumbprint(proofKey.publicJwk) });
   });
 
   it('a client holding a secret and a federated credential uses either, one per request', async () => {
@@ -257,7 +266,7 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
           actor_name: null,
           action: 'client.federated.refused',
           target_type: 'federated_issuer',
-          target_id: issuers[0]!.id,
+          target_id: issuerIds[0],
           reason: 'federated token refused',
           details: { iss: GITHUB, sub, reason: `no federated credential matches iss "${GITHUB}" sub "${sub}"`, via: 'jwt_bearer_grant' },
         },
@@ -301,16 +310,37 @@ describe('token endpoint: a federated grant the client may not use', () => {
   it('unauthorized_client when the matched client lacks the jwt-bearer grant type', async () => {
     const key = await testKey('ES256', 'k');
     await createClient(t, { client_id: 'plain', audience: [AUD] });
-    const issuer = inlineIssuer('default', GITHUB, [key]);
-    trustInMemory(t, 'default', [issuer], { plain: [{ issuerId: issuer.id, subject: GH_SUB, claims: {} }] });
-    const state = t.server.deps.readModel.tenant('default')!;
-    const entry = state.clients.get('plain')!;
-    state.setClient({ ...entry, client: { ...entry.client, grantTypes: ['client_credentials'] } });
+    await trust(t, 'default', [inlineIssuer('default', GITHUB, [key])], {});
+    await setCredentials(t, 'default', 'plain', [{ issuer: GITHUB, subject: GH_SUB }], ['client_credentials']);
     const token = await platformToken(key, clock, githubClaims(t));
     const res = await t.form('/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: token });
     assert.equal(res.status, 400, res.text);
     assert.deepEqual(res.body, { error: 'unauthorized_client', error_description: `The client is not allowed to use the ${JWT_BEARER_GRANT} grant type.` });
     assert.equal((await t.form('/oauth2/token', { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: token })).status, 200);
+  });
+});
+
+describe('token endpoint: a federated token two clients would match', () => {
+  let t: TestTessera;
+  const clock = manualClock('2030-01-01T00:00:00.000Z');
+  before(async () => {
+    t = await startTessera({ clock });
+  });
+  after(() => t.close());
+
+  it('is refused (registration keeps credentials apart; the token path never picks one)', async () => {
+    const key = await testKey('ES256', 'k');
+    await createClient(t, { client_id: 'one', audience: [AUD] });
+    await createClient(t, { client_id: 'two', audience: [AUD] });
+    const issuer = inlineIssuer('default', GITHUB, [key]);
+    trustInMemory(t, 'default', [issuer], {
+      one: [{ issuerId: issuer.id, subject: GH_SUB, claims: {} }],
+      two: [{ issuerId: issuer.id, subject: '*', claims: { repository_id: '892176' } }],
+    });
+    const res = await t.form('/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: await platformToken(key, clock, githubClaims(t)) });
+    assertInvalidGrant(res, 'two clients match');
+    const line = t.logs.map((l) => JSON.parse(l) as Record<string, unknown>).findLast((l) => l.msg === 'request completed');
+    assert.match(String(line?.detail), /credentials of several clients match \(one, two\): refused/);
   });
 });
 
@@ -323,8 +353,7 @@ describe('token endpoint: refused federated tokens count as failed authenticatio
     t = await startTessera({ clock, env: { TESSERA_BRUTE_FORCE_MAX_FAILURES: '3', TESSERA_BRUTE_FORCE_WINDOW: '60' } });
     key = await testKey('ES256', 'k');
     await createClient(t, { client_id: 'deployer', audience: [AUD] });
-    const issuer = inlineIssuer('default', GITHUB, [key]);
-    trustInMemory(t, 'default', [issuer], { deployer: [{ issuerId: issuer.id, subject: GH_SUB, claims: {} }] });
+    await trust(t, 'default', [inlineIssuer('default', GITHUB, [key])], { deployer: [{ issuer: GITHUB, subject: GH_SUB }] });
   });
   after(() => t.close());
 
@@ -349,5 +378,30 @@ describe('token endpoint: refused federated tokens count as failed authenticatio
     assert.deepEqual(locked.body, LOCKED);
     clock.advance(60_000);
     assert.equal((await t.form('/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: await good() })).status, 200);
+  });
+});
+
+describe('token endpoint: a federated token costs no key import or signature check until its cheap checks pass', () => {
+  let t: TestTessera;
+  const clock = manualClock('2030-01-01T00:00:00.000Z');
+  const verifier = countingVerifier();
+  let key: TestKey;
+  before(async () => {
+    t = await startTessera({ clock, jwtVerifier: verifier });
+    key = await testKey('ES256', 'k');
+    await createClient(t, { client_id: 'deployer', audience: [AUD] });
+    await trust(t, 'default', [inlineIssuer('default', GITHUB, [key])], { deployer: [{ issuer: GITHUB, subject: GH_SUB }] });
+  });
+  after(() => t.close());
+
+  it('refusals before the signature reach no verifier; a key is imported once for every token it verifies', async () => {
+    const grant = async (claims: Record<string, unknown>) =>
+      t.form('/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion: await platformToken(key, clock, githubClaims(t, claims)) });
+    for (const claims of [{ aud: 'https://elsewhere.example' }, { sub: 'repo:acme/other:ref:refs/heads/main' }, { iat: undefined }, { exp: 1 }]) {
+      assertInvalidGrant(await grant(claims), JSON.stringify(claims));
+    }
+    assert.deepEqual([verifier.imported.length, verifier.verified.length], [0, 0]);
+    for (let i = 0; i < 3; i++) assert.equal((await grant({})).status, 200);
+    assert.deepEqual([verifier.imported.length, verifier.verified.length], [1, 3]);
   });
 });

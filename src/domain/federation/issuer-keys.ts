@@ -57,7 +57,7 @@ export function keysLifetimeMs(maxAgeSeconds: number | null): number {
 }
 
 /**
- * The keys that verify federated issuers' tokens (docs/hardening.md, "Outbound fetches"): inline
+ * The keys that verify federated issuers' tokens (docs/hardening.md, "Federated issuers' keys"): inline
  * `jwks` at once; else fetched from `jwks_uri` or through OIDC discovery, on first use (awaited),
  * then cached per process for the server's max-age (5 min–24 h, 1 h by default), refreshed in the
  * background past 80% of that; a token with a kid the cache lacks waits for one refetch, at most one

@@ -2,16 +2,12 @@ import { isAbsolute } from 'node:path';
 import { federatedJwkProblem } from '../../lib/public-jwk.js';
 import { jwksFieldErrors, jwksUriProblem } from '../clients/keys.js';
 import type { FieldError } from '../errors.js';
+import { discoveryUrlOf } from './key-source.js';
 import { spiffeTrustDomain } from './matching.js';
 import { FEDERATED_ISSUER_KINDS, FEDERATION_ALGS, type FederatedIssuer } from './model.js';
 
 /** At most this many audiences per federated issuer. */
 export const MAX_FEDERATED_AUDIENCES = 20;
-
-/** The discovery document of an issuer that names no discovery_url (OpenID Connect Discovery 1.0 §4). */
-export function discoveryUrlOf(issuer: Pick<FederatedIssuer, 'issuer' | 'discoveryUrl'>): string {
-  return issuer.discoveryUrl ?? `${issuer.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-}
 
 /** Whether the issuer's keys come from OIDC discovery (neither inline jwks nor jwks_uri). */
 export function usesDiscovery(issuer: Pick<FederatedIssuer, 'jwks' | 'jwksUri'>): boolean {
@@ -106,7 +102,8 @@ function algorithmFieldErrors(algorithms: readonly string[] | null): FieldError[
 export function fetchedUrls(i: FederatedIssuer): { pointer: string; url: string }[] {
   const urls: { pointer: string; url: string }[] = [];
   if (i.jwksUri !== null) urls.push({ pointer: '/jwks_uri', url: i.jwksUri });
-  else if (i.jwks === null && i.kind !== 'spiffe') urls.push({ pointer: i.discoveryUrl === null ? '/issuer' : '/discovery_url', url: discoveryUrlOf(i) });
+  else if (i.jwks === null && i.kind !== 'spiffe')
+    urls.push({ pointer: i.discoveryUrl === null ? '/issuer' : '/discovery_url', url: i.discoveryUrl ?? discoveryUrlOf(i.issuer) });
   if (i.kind !== 'spiffe' && i.issuer.startsWith('http:') && !urls.some((u) => u.pointer === '/issuer')) urls.push({ pointer: '/issuer', url: i.issuer });
   return urls;
 }

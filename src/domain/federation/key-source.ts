@@ -51,7 +51,7 @@ function quoted(value: unknown): string {
 }
 
 /**
- * How an issuer's keys are found (docs/federation.md): its `jwks_uri`, else discovery at
+ * How an issuer's keys are found (docs/hardening.md, "Federated issuers' keys"): its `jwks_uri`, else discovery at
  * `discovery_url` or under `issuer`. A `spiffe` issuer has no discovery (jwks or a bundle endpoint
  * only). The bearer token of a `kubernetes` issuer goes only to the origins of its `issuer`,
  * `discovery_url` and registered `jwks_uri`: a discovery document naming a jwks_uri elsewhere gets

@@ -1,4 +1,4 @@
-import { decodeJwt, decodeProtectedHeader, errors, type JWK, type JWTPayload } from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { FEDERATION_ALGS, type FederatedIssuer, type FederationAlg } from '../../domain/federation/model.js';
 import type { ClientEntry, TenantState } from '../../domain/read-model/tenant-state.js';
 import type { JwtVerifier } from '../../lib/jwt-verifier.js';
@@ -186,11 +186,30 @@ async function issuerKeys(keys: FederatedKeySource, v: Verifying, kid: string | 
   return all.filter((k) => (kid === undefined || k.kid === kid) && jwkVerifies(k as Record<string, unknown>, v.alg, FEDERATED_KEY_USES));
 }
 
+/**
+ * Keys imported, per JWK object of an issuer's cached key set and algorithm: the key cache hands
+ * out the same objects until it refetches, so each key is imported once, not on every token.
+ */
+const importedKeys = new WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array>>>();
+
+/** The imported key of `jwk` for `alg`, from importedKeys when it was imported before; a failed import is forgotten. */
+function importedKey(verifier: JwtVerifier, jwk: JWK, alg: FederationAlg): Promise<CryptoKey | Uint8Array> {
+  let byAlg = importedKeys.get(jwk);
+  if (!byAlg) importedKeys.set(jwk, (byAlg = new Map<string, Promise<CryptoKey | Uint8Array>>()));
+  let key = byAlg.get(alg);
+  if (!key) {
+    key = verifier.importKey(jwk, alg);
+    byAlg.set(alg, key);
+    key.catch(() => byAlg.delete(alg));
+  }
+  return key;
+}
+
 /** The token's payload verified with the first key whose signature matches, or undefined when none does; other failures refuse. */
 async function verifiedPayload(keys: readonly JWK[], v: Verifying): Promise<JWTPayload | undefined> {
   for (const jwk of keys) {
     try {
-      const { payload } = await v.verifier.verify(v.token, await v.verifier.importKey(jwk, v.alg), {
+      const { payload } = await v.verifier.verify(v.token, await importedKey(v.verifier, jwk, v.alg), {
         algorithms: [v.alg],
         ...(v.issuer.kind === 'spiffe' ? {} : { issuer: v.issuer.issuer }),
         audience: [...v.audiences],
