@@ -11,8 +11,10 @@ import {
   FEDERATION_TEST_ENV,
   githubActionsClaims,
   kubernetesClaims,
+  spiffeSvidClaims,
   startKubernetesIssuer,
   startOidcIssuer,
+  startSpiffeBundle,
   type TestIssuer,
 } from '../helpers/federated-issuers.js';
 import { tesseraOnPath } from '../helpers/process.js';
@@ -154,6 +156,31 @@ describeEachDialect("docs/federation.md's recipes, run as written: tokens with n
     const fetched = cluster.requests;
     assert.ok(fetched.length >= 2, 'the discovery document and the key set were fetched');
     for (const request of fetched) assert.equal(request.authorization, `Bearer ${cluster.bearerToken}`, "every fetch carried the file's token");
+  });
+
+  it("SPIRE: the trust domain by its bundle endpoint, the client, then the agent's JWT-SVID as a jwt-spiffe assertion", async () => {
+    const bundle = await startSpiffeBundle({ trustDomain: 'example.org' });
+    issuers.push(bundle);
+    await run(substitute(docBlock(GUIDE, '## SPIRE'), [['https://spire-bundle.example.org:8443', bundle.jwksUri]]));
+    await noSecretOf('billing-api');
+
+    // The agent of the workload: `spire-agent api fetch jwt` prints the SVID on its second line, after a tab.
+    const spiffeId = 'spiffe://example.org/ns/billing/sa/api';
+    const svid = await bundle.mint(spiffeSvidClaims({ aud: t.publicUrl, spiffeId }));
+    const agent = [
+      '#!/bin/sh',
+      `[ "$*" = "api fetch jwt -audience ${t.publicUrl} -socketPath /run/spire/sockets/agent.sock" ] || exit 1`,
+      `printf 'token(${spiffeId}):\\n\\t%s\\nbundle(spiffe://example.org):\\n\\t{"keys":[]}\\n' '${svid}'`,
+    ];
+    writeFileSync(join(dir, 'spire-agent'), `${agent.join('\n')}\n`, { mode: 0o755 });
+    const answer = JSON.parse(
+      await run(
+        substitute(docBlock(GUIDE, "In the workload (the second line of the agent's answer is the token):"), [['https://auth.example.com', t.publicUrl]]),
+      ),
+    );
+    assert.equal(answer.token_type, 'Bearer', JSON.stringify(answer));
+    const claims = await assertTokenOf(answer.access_token, 'billing-api', 'https://billing.example.com/');
+    assert.equal(claims.scope, 'invoices:read');
   });
 
   it("Tessera to Tessera: tenant a's client, tenant a trusted by tenant b, then a's token buys b's", async () => {
