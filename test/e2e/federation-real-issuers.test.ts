@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { assertProblem } from '../helpers/admin.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startNodeOidcProvider, type NodeOidcProvider } from '../helpers/node-oidc-provider.js';
 import { basic, decodeJwt, startTessera, type TestTessera } from '../helpers/tessera.js';
@@ -62,6 +63,20 @@ describeEachDialect('federation with real, independent issuers: node-oidc-provid
     assert.equal(granted.status, 200, granted.text);
     await assertTokenOf(granted.body.access_token, issuerOf('acme'), 'workload-in-acme', 'https://api.acme.example/');
     assert.deepEqual(provider.requests.slice(3), ['/token'], 'no fetch once the keys are cached');
+  });
+
+  it('without TESSERA_OUTBOUND_ALLOW, the same issuer on a loopback address is refused at registration', async () => {
+    const guarded = await startTessera({ dialect });
+    try {
+      assertProblem(await guarded.admin('POST', '/federated-issuers', { name: 'node-oidc-provider', issuer: provider.issuer }), {
+        status: 422,
+        detail: 'the federated issuer is not valid',
+        instance: '/federated-issuers',
+        errors: [{ pointer: '/issuer', detail: 'address 127.0.0.1 is loopback (127.0.0.0/8) and not in TESSERA_OUTBOUND_ALLOW' }],
+      });
+    } finally {
+      await guarded.close();
+    }
   });
 
   it("the provider's token is refused by a tenant that trusts the same issuer but is not its audience", async () => {
