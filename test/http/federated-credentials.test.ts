@@ -126,6 +126,20 @@ describeEachDialect('admin API: federated credentials of clients', (dialect) => 
       assert.equal(res.status, 400, res.text);
       assert.match(res.body.errors[0].pointer, /^\/federated_credentials/);
     }
+    assertProblem(
+      await t.admin('POST', '/clients', {
+        client_id: 'bad',
+        client_type: 'spa',
+        grant_types: [],
+        federated_credentials: [{ issuer: GITHUB, subject: MAIN, claims: { repository_id: '1' } }],
+      }),
+      {
+        status: 422,
+        detail: INVALID,
+        instance: '/clients',
+        errors: [{ pointer: '/federated_credentials', detail: 'a spa client is public and does not authenticate' }],
+      },
+    );
     assertProblem(await t.admin('GET', '/clients/bad'), { status: 404, detail: 'client "bad" does not exist', instance: '/clients/bad' });
   });
 
@@ -249,5 +263,69 @@ describeEachDialect('admin API: federated credentials of clients', (dialect) => 
     created(await t.admin('POST', '/tenants/gone/clients', { client_id: 'job', federated_credentials: [{ issuer: issuer.id, subject: MAIN }] }));
     assert.equal((await t.admin('DELETE', '/tenants/gone')).status, 204);
     assert.equal(t.server.deps.readModel.tenant('gone'), undefined);
+  });
+
+  it("takes a spiffe issuer's credentials only for SPIFFE IDs of its trust domain", async () => {
+    const mesh = created(
+      await t.admin('POST', '/federated-issuers', {
+        name: 'mesh',
+        kind: 'spiffe',
+        issuer: 'spiffe://prod.example.org',
+        jwks: { keys: [(await testKey('ES256')).publicJwk] },
+      }),
+    );
+    assertProblem(
+      await t.admin('POST', '/clients', {
+        client_id: 'mesh-api',
+        federated_credentials: [
+          { issuer: mesh.issuer, subject: 'spiffe://dev.example.org/api' },
+          { issuer: mesh.id, subject: 'api' },
+        ],
+      }),
+      {
+        status: 422,
+        detail: INVALID,
+        instance: '/clients',
+        errors: [
+          {
+            pointer: '/federated_credentials/0/subject',
+            detail: 'must be a SPIFFE ID in the trust domain prod.example.org (spiffe://prod.example.org/…), or "*"',
+          },
+          {
+            pointer: '/federated_credentials/1/subject',
+            detail: 'must be a SPIFFE ID in the trust domain prod.example.org (spiffe://prod.example.org/…), or "*"',
+          },
+        ],
+      },
+    );
+    const c = created(
+      await t.admin('POST', '/clients', {
+        client_id: 'mesh-api',
+        federated_credentials: [{ issuer: mesh.issuer, subject: 'spiffe://prod.example.org/ns/prod/sa/api' }],
+      }),
+    );
+    assert.equal(c.federated_credentials[0].issuer, 'spiffe://prod.example.org');
+    assert.equal((await t.admin('DELETE', '/clients/mesh-api')).status, 204);
+    assert.equal((await t.admin('DELETE', `/federated-issuers/${mesh.id}`)).status, 204);
+  });
+
+  it('lets one of two concurrent registrations of overlapping credentials win; the other is a 409', async () => {
+    // Not the same credential (the unique index would catch that): two that overlap, which only the checks see.
+    const answers = await Promise.all([
+      t.admin('POST', '/clients', {
+        client_id: 'race-a',
+        federated_credentials: [{ issuer: gitlab.id, subject: 'project_path:acme/race:ref_type:branch:ref:main' }],
+      }),
+      t.admin('POST', '/clients', {
+        client_id: 'race-b',
+        federated_credentials: [{ issuer: gitlab.id, subject: '*', claims: { project_path: 'acme/race', repository_id: 'race' } }],
+      }),
+    ]);
+    assert.deepEqual(answers.map((a) => a.status).sort(), [201, 409], answers.map((a) => a.text).join('\n'));
+    const loser = answers.find((a) => a.status === 409)!;
+    assert.match(
+      loser.body.detail,
+      /^federated credential 0 could match the same tokens as a federated credential of client "race-[ab]"; a token must name one client$/,
+    );
   });
 });

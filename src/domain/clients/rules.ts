@@ -21,6 +21,9 @@ export function clientFieldErrors(c: Client): FieldError[] {
     if (c.tokenEndpointAuthMethod !== null) {
       errors.push({ pointer: '/token_endpoint_auth_method', detail: `a ${c.clientType} client is public and has no secret` });
     }
+    if (c.federatedCredentials.length > 0) {
+      errors.push({ pointer: '/federated_credentials', detail: `a ${c.clientType} client is public and does not authenticate` });
+    }
   }
   errors.push(...keyFieldErrors(c));
   for (const token of c.scope.split(' ').filter(Boolean)) {

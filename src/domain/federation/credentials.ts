@@ -1,5 +1,5 @@
 import type { FieldError } from '../errors.js';
-import { credentialsOverlap } from './matching.js';
+import { credentialsOverlap, spiffeTrustDomain } from './matching.js';
 import { ANY_SUBJECT, MAX_FEDERATED_CREDENTIALS, type ClaimCondition, type FederatedCredential, type FederatedIssuer } from './model.js';
 
 /** Claims a credential may not constrain: the issuer, audience and time rules check them (and `sub` is the subject). */
@@ -73,6 +73,10 @@ export function resolveCredentials(
       }
     }
     if (!issuer) return;
+    const domain = issuer.kind === 'spiffe' ? spiffeTrustDomain(issuer.issuer) : null;
+    if (domain !== null && input.subject !== ANY_SUBJECT && spiffeTrustDomain(input.subject) !== domain) {
+      errors.push({ pointer: `${at}/subject`, detail: `must be a SPIFFE ID in the trust domain ${domain} (spiffe://${domain}/…), or "*"` });
+    }
     const credential = { id: '', issuerId: issuer.id, subject: input.subject, claims };
     const key = identity(credential);
     const twin = seen.get(key);
