@@ -273,6 +273,16 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
       );
     });
 
+    it('a long iss or sub is clipped to 200 characters in the audit event and the log', async () => {
+      const long = `repo:${'x'.repeat(5000)}`;
+      assertInvalidGrant(await asGrant(await gitHubToken({ sub: long })), 'long sub');
+      const clipped = `${long.slice(0, 197)}...`;
+      assert.match(String(lastRequestLine().detail), new RegExp(`sub "${long.slice(0, 190)}[x.]*\\) refused`));
+      const find = async () =>
+        (ok(await t.admin('GET', '/audit-events?action=client.federated.refused&limit=200')).items as any[]).filter((e) => e.details.sub === clipped);
+      await eventually('the audit event', async () => (await find()).length === 1, { withinMs: 5000 });
+    });
+
     it('client_id naming another client than the matched one', async () => {
       assertInvalidClient(await asClientAssertion(await gitHubToken(), { client_id: 'other' }), 'client_id other');
       assert.match(String(lastRequestLine().detail), /client_id "other" is not the matched client deployer/);

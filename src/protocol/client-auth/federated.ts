@@ -38,7 +38,7 @@ export type FederatedVia = 'client_assertion' | 'jwt_bearer_grant';
 /** A federated token refused: what the log and the `client.federated.refused` audit event tell. */
 export interface FederatedRefusal {
   readonly tenantId: string;
-  /** The token's unverified `iss` and `sub` (null when absent), as the caller sent them. */
+  /** The token's unverified `iss` and `sub` as the caller sent them (null when absent or not strings; clipped to 200 characters). */
   readonly iss: string | null;
   readonly sub: string | null;
   /** The federated issuer the token names, and the client it matched, when known. */
@@ -97,6 +97,12 @@ export interface FederatedMatch {
 
 /** A reason a federated token is refused (internal: turned into the caller's `fail`). */
 class Refused extends Error {}
+
+/** A claim of the caller's as an audit event keeps it: a string of at most MAX_QUOTED_LENGTH characters, or null. */
+function clipped(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  return value.length <= MAX_QUOTED_LENGTH ? value : `${value.slice(0, MAX_QUOTED_LENGTH - 3)}...`;
+}
 
 /** A value quoted in a reason: JSON text, at most MAX_QUOTED_LENGTH characters. */
 function quoted(value: unknown): string {
@@ -332,8 +338,8 @@ export async function verifyFederatedToken(input: FederatedTokenInput, issuer: F
   } catch (err) {
     if (!(err instanceof Refused)) throw err;
     const claims = unverifiedClaims(input.token);
-    const iss = typeof claims?.iss === 'string' ? claims.iss : null;
-    const sub = typeof claims?.sub === 'string' ? claims.sub : null;
+    const iss = clipped(claims?.iss);
+    const sub = clipped(claims?.sub);
     const tenantId = input.tenant.settings.tenant.id;
     deps.refusals.refused({ tenantId, iss, sub, issuerId: issuer?.id ?? null, clientId: known.clientId, reason: err.message, via: input.via });
     throw input.fail(`federated token (iss ${quoted(iss)}, sub ${quoted(sub)}) refused: ${err.message}`);
