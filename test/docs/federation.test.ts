@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { docBlock } from '../helpers/docs.js';
+import { assertLikeDocumented, docBlock, docJson } from '../helpers/docs.js';
 import {
   FEDERATION_TEST_ENV,
   githubActionsClaims,
@@ -140,7 +140,9 @@ describeEachDialect("docs/federation.md's recipes, run as written: tokens with n
     assert.deepEqual([podSpec('audience'), tokenPath, podSpec('expirationSeconds')], ['https://auth.example.com', '/var/run/secrets/tokens/tessera', '3600']);
     const projected = join(dir, 'projected-token');
     const claims = kubernetesClaims({ aud: t.publicUrl, namespace: 'inventory', serviceAccount: 'sync', pod: 'inventory-sync' });
-    writeFileSync(projected, await cluster.mint(claims, { expiresIn: 3600 }));
+    // Issued a quarter of an hour ago, for an hour: 2,700 s left, as in the page's example answer.
+    const iat = Math.floor(Date.now() / 1000) - 900;
+    writeFileSync(projected, await cluster.mint(claims, { iat, expiresIn: 3600 }));
     const inPod = [
       ['https://auth.example.com', t.publicUrl],
       [tokenPath, projected],
@@ -150,8 +152,12 @@ describeEachDialect("docs/federation.md's recipes, run as written: tokens with n
     const issued = await assertTokenOf(oneLine.trim(), 'inventory-sync', 'https://inventory.example.com/');
     assert.equal(issued.scope, 'inventory:write');
     const viaCurl = JSON.parse(await run(substitute(docBlock(GUIDE, 'The same request with curl:'), inPod)));
-    assert.equal(viaCurl.token_type, 'Bearer', JSON.stringify(viaCurl));
-    await assertTokenOf(viaCurl.access_token, 'inventory-sync', 'https://inventory.example.com/');
+    // The page's example answer and claims, but for the token's id, times and the issuer's address.
+    assertLikeDocumented(viaCurl, docJson(GUIDE, '### The issued token', 'For the pod of the'), ['/access_token', '/expires_in']);
+    assert.ok(viaCurl.expires_in <= 2700 && viaCurl.expires_in > 2600, `expires_in ${viaCurl.expires_in}: the pod's token's remaining life`);
+    const payload = await assertTokenOf(viaCurl.access_token, 'inventory-sync', 'https://inventory.example.com/');
+    assertLikeDocumented(payload, docJson(GUIDE, '### The issued token', 'and the access token carries'), ['/iss', '/exp', '/iat', '/jti']);
+    assert.equal(payload.exp, iat + 3600, "its exp is the pod's token's");
 
     const fetched = cluster.requests;
     assert.ok(fetched.length >= 2, 'the discovery document and the key set were fetched');
