@@ -1,7 +1,8 @@
 // npm run bench — Tessera's token endpoint under load, side by side with node-oidc-provider.
 // A script, never a test. See docs/benchmarks.md for the method.
 //
-//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres] [--rounds 5] [--duration 10]
+//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,propagation]
+//                      [--rounds 5] [--duration 10]
 //                      [--warmup 3] [--first-warmup 10] [--connections 64] [--no-peer] [--workers N]
 //                      [--against DIR]
 //
@@ -9,13 +10,14 @@
 // previous release: `git worktree add ../before v0.1 && (cd ../before && npm ci)`) in the same
 // rounds as this one, so a change's cost on the token path is a ratio within one run.
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startBenchIssuer } from './issuer.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = Object.fromEntries(
@@ -26,7 +28,7 @@ const args = Object.fromEntries(
       [],
     ),
 );
-const SCENARIOS = (args.scenarios ?? 'rs256,es256,eddsa,clients100k,postgres').split(',');
+const SCENARIOS = (args.scenarios ?? 'rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,propagation').split(',');
 const ROUNDS = Number(args.rounds ?? 5);
 const DURATION = Number(args.duration ?? 10);
 const WARMUP = Number(args.warmup ?? 3);
@@ -126,16 +128,20 @@ function procStats(pid) {
   return { cpu, peakMb, processes: processTree(pid).length };
 }
 
-/** Drives `url` with bench/token.lua (POST, Basic credentials rotated from the file); wrk counts every answer of 400 or more. */
-function wrk(url, { credentials, duration, path = '/oauth2/token' }) {
+/**
+ * Drives `url` with bench/token.lua (POST, Basic credentials rotated from the file, or the form
+ * bodies of the file `bodies` without credentials in headers); wrk counts every answer of 400 or more.
+ */
+function wrk(url, { credentials, bodies, duration, path = '/oauth2/token' }) {
   // The Basic values are encoded here once, not in Lua by each wrk thread (slow for 100,000 lines).
   const basic = `${credentials}.basic`;
-  if (!existsSync(basic)) {
+  if (!bodies && !existsSync(basic)) {
     const lines = readFileSync(credentials, 'utf8').split('\n').filter(Boolean);
     writeFileSync(basic, `${lines.map((l) => Buffer.from(l).toString('base64')).join('\n')}\n`);
   }
   const argv = ['-t2', `-c${CONNECTIONS}`, `-d${duration}s`, '--latency', '-s', join(root, 'bench/token.lua'), url];
-  const out = execFileSync('wrk', argv, { env: { ...process.env, BENCH_BASIC: basic, BENCH_PATH: path }, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const env = { ...process.env, BENCH_PATH: path, ...(bodies ? { BENCH_BODIES: bodies } : { BENCH_BASIC: basic }) };
+  const out = execFileSync('wrk', argv, { env, encoding: 'utf8', maxBuffer: 1 << 24 });
   const m = /BENCH_RESULT requests=(\d+) non200=(\d+) errors=(\d+) p50_us=(\d+) p99_us=(\d+) duration_us=(\d+)/.exec(out);
   if (!m) throw new Error(`wrk printed no result:\n${out}`);
   const [, requests, non200, errors, p50, p99, durationUs] = m.map(Number);
@@ -144,18 +150,16 @@ function wrk(url, { credentials, duration, path = '/oauth2/token' }) {
 
 /** One request checked in full before measuring, on a connection of its own: 200, and a token in the body. */
 function checkOne(target) {
-  const [id, secret] = readFileSync(target.credentials, 'utf8').split('\n')[0].split(':');
+  const firstLine = (file) => readFileSync(file, 'utf8').split('\n')[0];
+  const [id, secret] = target.bodies ? [] : firstLine(target.credentials).split(':');
+  const authorization = target.bodies ? {} : { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` };
   return new Promise((resolve, reject) => {
     const req = request(
       `${target.url}${target.path}`,
       {
         method: 'POST',
         agent: false,
-        headers: {
-          authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-          connection: 'close',
-        },
+        headers: { ...authorization, 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
       },
       (res) => {
         let text = '';
@@ -171,18 +175,19 @@ function checkOne(target) {
       },
     );
     req.on('error', reject);
-    req.end('grant_type=client_credentials');
+    req.end(target.bodies ? firstLine(target.bodies) : 'grant_type=client_credentials');
   });
 }
 
 async function measure(target) {
   await checkOne(target);
   // A server just started compiles its hot paths for several seconds: its first warm-up is longer.
-  wrk(target.url, { credentials: target.credentials, duration: target.warmedUp ? WARMUP : Math.max(WARMUP, FIRST_WARMUP), path: target.path });
+  const load = { credentials: target.credentials, bodies: target.bodies, path: target.path };
+  wrk(target.url, { ...load, duration: target.warmedUp ? WARMUP : Math.max(WARMUP, FIRST_WARMUP) });
   target.warmedUp = true;
   const before = procStats(target.child.pid);
   const startedMs = Date.now();
-  const r = wrk(target.url, { credentials: target.credentials, duration: DURATION, path: target.path });
+  const r = wrk(target.url, { ...load, duration: DURATION });
   const after = procStats(target.child.pid);
   return { ...r, cpuCores: (after.cpu - before.cpu) / ((Date.now() - startedMs) / 1000), peakMb: after.peakMb, processes: after.processes };
 }
@@ -198,7 +203,7 @@ async function adminCall(adminUrl, method, path, body) {
   return json;
 }
 
-async function startTessera(dataDir, databaseUrl, build = root) {
+async function startTessera(dataDir, databaseUrl, build = root, extraEnv = {}) {
   const [publicPort, adminPort] = [await freePort(), await freePort()];
   const env = {
     TESSERA_DATABASE_URL: databaseUrl ?? `sqlite:${join(dataDir, 'tessera.db')}`,
@@ -208,6 +213,7 @@ async function startTessera(dataDir, databaseUrl, build = root) {
     TESSERA_ADMIN_PORT: String(adminPort),
     TESSERA_ADMIN_TOKEN: ADMIN_TOKEN,
     TESSERA_LOG_LEVEL: 'warn',
+    ...extraEnv,
   };
   // Readiness from the admin health endpoint (logs are quiet at warn).
   const child = spawn(process.execPath, [join(build, 'dist/src/main.js'), 'serve'], { cwd: build, env: { PATH: process.env.PATH, ...env } });
@@ -271,10 +277,10 @@ async function postgresDatabase() {
   return postgres.createDatabase();
 }
 
-async function tesseraTarget(alg, clients, store, build = root) {
+async function tesseraTarget(alg, clients, store, build = root, extraEnv = {}) {
   const dataDir = mkdtempSync(join(work, `tessera-${alg}-`));
   const databaseUrl = store === 'postgres' ? await postgresDatabase() : undefined;
-  let server = await startTessera(dataDir, databaseUrl, build);
+  let server = await startTessera(dataDir, databaseUrl, build, extraEnv);
   if (alg !== 'RS256') await adminCall(server.adminUrl, 'PATCH', '/tenants/default', { signing_alg: alg });
   let lines;
   if (clients === 1) {
@@ -360,7 +366,127 @@ const SCENARIO = {
   eddsa: { alg: 'EdDSA', ceiling: 'http' },
   clients100k: { alg: 'ES256', clients: 100_000, baseline: 'one client' },
   postgres: { alg: 'ES256', store: 'postgres', baseline: 'SQLite' },
+  'federated-es256': { alg: 'ES256', federated: true },
+  'federated-rs256': { alg: 'RS256', federated: true },
+  propagation: { propagation: true },
 };
+
+/** The summary row of one target's rounds in a scenario. */
+function rowOf(scenario, target, rs) {
+  return {
+    scenario,
+    target,
+    rps: median(rs.map((r) => r.rps)),
+    min: Math.min(...rs.map((r) => r.rps)),
+    max: Math.max(...rs.map((r) => r.rps)),
+    p50: median(rs.map((r) => r.p50ms)),
+    p99: median(rs.map((r) => r.p99ms)),
+    cpu: median(rs.map((r) => r.cpuCores)),
+    peakMb: Math.max(...rs.map((r) => r.peakMb)),
+    processes: Math.max(...rs.map((r) => r.processes)),
+    non200: rs.reduce((a, r) => a + r.non200 + r.errors, 0),
+  };
+}
+
+const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** Platform tokens minted before a federated scenario and reused request after request, as a pod reuses its projected token. */
+const ASSERTIONS = 16;
+const WORKLOAD = 'system:serviceaccount:bench:workload';
+
+/** The issuer identifier of the default tenant of a server (from its metadata): the audience of platform tokens meant for it. */
+async function tenantIssuer(server) {
+  return (await (await fetch(`${server.url}/.well-known/openid-configuration`)).json()).issuer;
+}
+
+/** Registers the bench issuer on a server and a client whose one federated credential is `subject`, with no secret. */
+async function federatedClient(server, issuer, clientId, subject) {
+  await adminCall(server.adminUrl, 'POST', '/federated-issuers', { name: 'bench', issuer: issuer.issuer });
+  await adminCall(server.adminUrl, 'POST', '/clients', {
+    client_id: clientId,
+    token_endpoint_auth_method: 'federated',
+    audience: ['https://api.bench/'],
+    scope: 'read',
+    federated_credentials: [{ issuer: issuer.issuer, subject }],
+  });
+}
+
+/** The form body of a client_credentials request authenticated by a platform token (RFC 7523 §2.2). */
+const assertionBody = (token) => `grant_type=client_credentials&client_assertion_type=${encodeURIComponent(ASSERTION_TYPE)}&client_assertion=${token}`;
+
+/**
+ * A federated scenario: one Tessera signing with `alg`, measured in each round on the secret path
+ * (client_secret_basic) and on the federated path (client_credentials with a platform token of
+ * the same algorithm as client_assertion; the issuer's keys cached after the first request).
+ */
+async function federatedScenario(scenario, alg) {
+  const issuer = await startBenchIssuer({ port: await freePort(), dir: work, start });
+  const secret = { ...(await tesseraTarget(alg, 1, 'sqlite', root, { TESSERA_OUTBOUND_ALLOW: '127.0.0.1' })), name: 'tessera (secret)' };
+  await federatedClient(secret, issuer, 'bench-federated', WORKLOAD);
+  const aud = await tenantIssuer(secret);
+  const tokens = await Promise.all(Array.from({ length: ASSERTIONS }, () => issuer.mint(alg, { sub: WORKLOAD, aud, jti: randomUUID() })));
+  const bodies = join(work, `${scenario}-bodies.txt`);
+  writeFileSync(bodies, `${tokens.map(assertionBody).join('\n')}\n`);
+  const federated = { name: 'tessera (federated)', child: secret.child, url: secret.url, path: '/oauth2/token', bodies };
+  const results = { secret: [], federated: [] };
+  let failed = false;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [key, target] of [
+      ['secret', secret],
+      ['federated', federated],
+    ]) {
+      const r = await measure(target);
+      if (r.non200 > 0 || r.errors > 0) failed = true;
+      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} tokens/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
+      results[key].push(r);
+    }
+  }
+  const keyFetches = issuer.requests();
+  await stop(secret.child);
+  await stop(issuer.child);
+  return {
+    failed,
+    keyFetches,
+    rows: [rowOf(scenario, secret.name, results.secret), rowOf(scenario, federated.name, results.federated)],
+    ratios: results.federated.map((r, i) => r.rps / results.secret[i].rps),
+  };
+}
+
+/**
+ * How long a credential change made through one server takes to work on another on the same
+ * PostgreSQL database: the federated credential of a client is replaced through A, and B is asked
+ * for a token with the new credential's platform token every 5 ms until it answers 200.
+ */
+async function propagationScenario(changes = 5) {
+  const issuer = await startBenchIssuer({ port: await freePort(), dir: work, start });
+  const databaseUrl = await postgresDatabase();
+  // One secret for both, no lockout: B refuses the token until the change arrives.
+  const env = { TESSERA_SECRET: randomBytes(32).toString('hex'), TESSERA_OUTBOUND_ALLOW: '127.0.0.1', TESSERA_BRUTE_FORCE_MAX_FAILURES: '0' };
+  const a = await startTessera(mkdtempSync(join(work, 'propagation-a-')), databaseUrl, root, env);
+  const b = await startTessera(mkdtempSync(join(work, 'propagation-b-')), databaseUrl, root, env);
+  await federatedClient(a, issuer, 'bench-propagation', `${WORKLOAD}-0`);
+  const aud = await tenantIssuer(b);
+  const tokenFromB = async (token) =>
+    (await fetch(`${b.url}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: assertionBody(token) }))
+      .status;
+  const times = [];
+  // Change 0 warms B up (its first fetch of the issuer's keys); the others are measured.
+  for (let i = 0; i <= changes; i++) {
+    const subject = `${WORKLOAD}-${i + 1}`;
+    const token = await issuer.mint('ES256', { sub: subject, aud });
+    await adminCall(a.adminUrl, 'PATCH', '/clients/bench-propagation', { federated_credentials: [{ issuer: issuer.issuer, subject }] });
+    const started = performance.now();
+    while ((await tokenFromB(token)) !== 200) {
+      if (performance.now() - started > 30_000) throw new Error('B never accepted the credential changed through A');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    if (i > 0) times.push(performance.now() - started);
+    log(`  propagation change ${i}: ${fmt(performance.now() - started)} ms`);
+  }
+  await stop(a.child);
+  await stop(b.child);
+  await stop(issuer.child);
+  return times;
+}
 
 async function main() {
   ensureWrk();
@@ -371,10 +497,25 @@ async function main() {
 
   const rows = [];
   const ratios = {};
+  const federated = {};
+  let propagation;
   let failed = false;
   for (const scenario of SCENARIOS) {
     const spec = SCENARIO[scenario];
     if (!spec) throw new Error(`unknown scenario ${scenario}`);
+    if (spec.federated) {
+      log(`scenario ${scenario}: ${spec.alg}, the secret path and the federated path of one server, sqlite`);
+      const result = await federatedScenario(scenario, spec.alg);
+      failed ||= result.failed;
+      rows.push(...result.rows);
+      federated[scenario] = { ...result, alg: spec.alg };
+      continue;
+    }
+    if (spec.propagation) {
+      log(`scenario ${scenario}: a credential changed through one server, used on another, postgres`);
+      propagation = await propagationScenario();
+      continue;
+    }
     const { alg, clients = 1, store = 'sqlite' } = spec;
     log(`scenario ${scenario}: ${alg}, ${clients} client(s), ${store}`);
     // In each round: the peer, then what Tessera is compared with, then Tessera.
@@ -422,21 +563,7 @@ async function main() {
     };
     for (const target of targets) {
       const rs = results.get(target.name);
-      if (!target.ceiling) {
-        rows.push({
-          scenario,
-          target: target.name,
-          rps: median(rs.map((r) => r.rps)),
-          min: Math.min(...rs.map((r) => r.rps)),
-          max: Math.max(...rs.map((r) => r.rps)),
-          p50: median(rs.map((r) => r.p50ms)),
-          p99: median(rs.map((r) => r.p99ms)),
-          cpu: median(rs.map((r) => r.cpuCores)),
-          peakMb: Math.max(...rs.map((r) => r.peakMb)),
-          processes: Math.max(...rs.map((r) => r.processes)),
-          non200: rs.reduce((a, r) => a + r.non200 + r.errors, 0),
-        });
-      }
+      if (!target.ceiling) rows.push(rowOf(scenario, target.name, rs));
       await stop(target.child);
     }
   }
@@ -501,10 +628,23 @@ async function main() {
       `- 100,000 clients: ${fmt(many.rps)} tokens/s, ${pct(ratios.clients100k)} of the one-client figure in the same rounds (target ≥ 90%), peak RSS ${fmt(many.peakMb)} MB (target < 300)`,
     );
   }
+  for (const [scenario, f] of Object.entries(federated)) {
+    const fed = get(scenario, 'tessera (federated)');
+    out.push(
+      `- federated ${f.alg}: ${fmt(fed.rps)} tokens/s = ${fmt(100 * median(f.ratios), 1)}% (${range(
+        f.ratios.map((x) => 100 * x),
+        1,
+      )}) of the secret path in the same rounds (target ≥ 70%), p99 ${fmt(fed.p99, 1)} ms; ${ASSERTIONS} pre-minted platform tokens reused (require_jti off, as Kubernetes and SPIRE reuse a token for its life), the issuer asked ${f.keyFetches} times in all (discovery and JWK Set, once per process serving tokens), its keys cached since`,
+    );
+  }
+  if (propagation)
+    out.push(
+      `- propagation: a federated credential changed through one server works on a second on the same PostgreSQL after ${fmt(median(propagation))} ms (median of ${propagation.length} changes; range ${range(propagation)} ms; target < 1000)`,
+    );
   if (AGAINST) {
     out.push('');
     out.push(`This build against ${AGAINST} (same rounds; tokens/s of this build ÷ the other's, median and range):`);
-    for (const scenario of SCENARIOS) {
+    for (const scenario of SCENARIOS.filter((name) => ratios[name])) {
       const xs = ratios[scenario].ofAgainst;
       out.push(
         `- ${scenario}: ${fmt(100 * median(xs), 1)}% (${range(

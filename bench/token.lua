@@ -1,18 +1,20 @@
 -- wrk script: client_credentials token requests with HTTP Basic, rotating through the
--- credentials of the file named by BENCH_BASIC.
+-- credentials of the file named by BENCH_BASIC; or, when BENCH_BODIES names a file, requests
+-- without an Authorization header whose bodies are that file's lines (client assertions).
 -- wrk counts every answer with a status of 400 or more (summary.errors.status): the runner fails a
 -- run with any. (A response() callback would count exactly 200s, but parsing every response in
 -- Lua costs wrk about a third of its speed, which the server under test would be charged for.)
 
 local basics = {}
+local bodies = {}
 local path = os.getenv("BENCH_PATH") or "/oauth2/token"
 local body = os.getenv("BENCH_BODY") or "grant_type=client_credentials"
 
--- One Basic value (base64 of "id:secret", encoded by bench/run.mjs) per line of BENCH_BASIC.
-local function load()
-  local file = assert(io.open(os.getenv("BENCH_BASIC"), "r"))
+-- The non-empty lines of a file.
+local function lines(name, into)
+  local file = assert(io.open(name, "r"))
   for line in file:lines() do
-    if #line > 0 then basics[#basics + 1] = line end
+    if #line > 0 then into[#into + 1] = line end
   end
   file:close()
 end
@@ -22,12 +24,21 @@ local requests = {}
 -- Every request is built once, here: per request wrk then only picks one at random, so the load
 -- generator spends its CPU on sending, not on formatting.
 function init(args)
-  load()
-  for i, b in ipairs(basics) do
-    requests[i] = wrk.format("POST", path, {
-      ["Authorization"] = "Basic " .. b,
-      ["Content-Type"] = "application/x-www-form-urlencoded",
-    }, body)
+  if os.getenv("BENCH_BODIES") then
+    -- One form body per line (encoded by bench/run.mjs), sent without client credentials in headers.
+    lines(os.getenv("BENCH_BODIES"), bodies)
+    for i, b in ipairs(bodies) do
+      requests[i] = wrk.format("POST", path, { ["Content-Type"] = "application/x-www-form-urlencoded" }, b)
+    end
+  else
+    -- One Basic value (base64 of "id:secret", encoded by bench/run.mjs) per line of BENCH_BASIC.
+    lines(os.getenv("BENCH_BASIC"), basics)
+    for i, b in ipairs(basics) do
+      requests[i] = wrk.format("POST", path, {
+        ["Authorization"] = "Basic " .. b,
+        ["Content-Type"] = "application/x-www-form-urlencoded",
+      }, body)
+    end
   end
   math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)"), 16) or 0))
 end

@@ -23,13 +23,13 @@ export function sourceFiles(dir: string, names = /\.ts$/): [string, string][] {
     .map((f): [string, string] => [`${dir}/${f}`, readFileSync(`${REPO_ROOT}${dir}/${f}`, 'utf8')]);
 }
 
-/** The first ```bash block after the line `heading` of a documentation file, as a reader copies it. */
-export function docBlock(path: string, heading: string): string {
+/** The first ```bash block (or block of `language`) after the line `heading` of a documentation file, as a reader copies it. */
+export function docBlock(path: string, heading: string, language = 'bash'): string {
   const text = readDoc(path);
   const at = text.indexOf(`\n${heading}\n`);
   if (at < 0) throw new Error(`${path} has no heading "${heading}"`);
-  const block = /```bash\n([\s\S]*?)```/.exec(text.slice(at));
-  if (!block) throw new Error(`${path} has no bash block after "${heading}"`);
+  const block = new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``).exec(text.slice(at));
+  if (!block) throw new Error(`${path} has no ${language} block after "${heading}"`);
   return block[1]!;
 }
 

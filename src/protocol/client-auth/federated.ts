@@ -211,8 +211,36 @@ function importedKey(verifier: JwtVerifier, jwk: JWK, alg: FederationAlg): Promi
   return key;
 }
 
-/** The token's payload verified with the first key whose signature matches, or undefined when none does; other failures refuse. */
+/** At most this many tokens are remembered per key in verifiedTokens; the oldest is forgotten first. */
+const MAX_VERIFIED_TOKENS_PER_KEY = 4096;
+
+/**
+ * Tokens a key verified, by their exact text, with their payload, per JWK object of an issuer's
+ * cached key set. Kubernetes and SPIRE hand a workload one token for its life, sent with every
+ * request: its signature is checked once per process, while its claims are checked on every
+ * request before this is consulted (checkUnverified: the same text, the same claims). The entries
+ * go with the key object when the key cache refetches or forgets the issuer's keys, so a key
+ * withdrawn is never trusted from here.
+ */
+const verifiedTokens = new WeakMap<JWK, Map<string, JWTPayload>>();
+
+/** Remembers that `jwk` verified `token` (see verifiedTokens). */
+function rememberVerified(jwk: JWK, token: string, payload: JWTPayload): void {
+  let tokens = verifiedTokens.get(jwk);
+  if (!tokens) verifiedTokens.set(jwk, (tokens = new Map<string, JWTPayload>()));
+  if (tokens.size >= MAX_VERIFIED_TOKENS_PER_KEY) tokens.delete(tokens.keys().next().value as string);
+  tokens.set(token, Object.freeze(payload));
+}
+
+/**
+ * The token's payload verified with the first key whose signature matches (or which verified this
+ * very token before), or undefined when none does; other failures refuse.
+ */
 async function verifiedPayload(keys: readonly JWK[], v: Verifying): Promise<JWTPayload | undefined> {
+  for (const jwk of keys) {
+    const known = verifiedTokens.get(jwk)?.get(v.token);
+    if (known) return known;
+  }
   for (const jwk of keys) {
     try {
       const { payload } = await v.verifier.verify(v.token, await importedKey(v.verifier, jwk, v.alg), {
@@ -224,6 +252,7 @@ async function verifiedPayload(keys: readonly JWK[], v: Verifying): Promise<JWTP
         currentDate: new Date(v.nowMs),
         clockTolerance: ASSERTION_CLOCK_TOLERANCE_S,
       });
+      rememberVerified(jwk, v.token, payload);
       return payload;
     } catch (err) {
       if (err instanceof errors.JWSSignatureVerificationFailed) continue;
