@@ -1,7 +1,7 @@
 // npm run bench — Tessera's token endpoint under load, side by side with node-oidc-provider.
 // A script, never a test. See docs/benchmarks.md for the method.
 //
-//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,propagation]
+//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation]
 //                      [--rounds 5] [--duration 10]
 //                      [--warmup 3] [--first-warmup 10] [--connections 64] [--no-peer] [--workers N]
 //                      [--against DIR]
@@ -28,7 +28,9 @@ const args = Object.fromEntries(
       [],
     ),
 );
-const SCENARIOS = (args.scenarios ?? 'rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,propagation').split(',');
+const SCENARIOS = (
+  args.scenarios ?? 'rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation'
+).split(',');
 const ROUNDS = Number(args.rounds ?? 5);
 const DURATION = Number(args.duration ?? 10);
 const WARMUP = Number(args.warmup ?? 3);
@@ -368,6 +370,9 @@ const SCENARIO = {
   postgres: { alg: 'ES256', store: 'postgres', baseline: 'SQLite' },
   'federated-es256': { alg: 'ES256', federated: true },
   'federated-rs256': { alg: 'RS256', federated: true },
+  // Every request a token never seen before (a CI job's token, used once): each signature is checked.
+  'federated-es256-fresh': { alg: 'ES256', federated: true, fresh: true },
+  'federated-rs256-fresh': { alg: 'RS256', federated: true, fresh: true },
   propagation: { propagation: true },
 };
 
@@ -391,6 +396,12 @@ function rowOf(scenario, target, rs) {
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Platform tokens minted before a federated scenario and reused request after request, as a pod reuses its projected token. */
 const ASSERTIONS = 16;
+/**
+ * Platform tokens of a `fresh` scenario, sent in turn: a token comes back only after many times
+ * as many others as Tessera remembers verifying (4096 per key and process, oldest forgotten first),
+ * so every signature is checked.
+ */
+const FRESH_ASSERTIONS = 20_000;
 const WORKLOAD = 'system:serviceaccount:bench:workload';
 
 /** The issuer identifier of the default tenant of a server (from its metadata): the audience of platform tokens meant for it. */
@@ -418,12 +429,16 @@ const assertionBody = (token) => `grant_type=client_credentials&client_assertion
  * (client_secret_basic) and on the federated path (client_credentials with a platform token of
  * the same algorithm as client_assertion; the issuer's keys cached after the first request).
  */
-async function federatedScenario(scenario, alg) {
+async function federatedScenario(scenario, alg, fresh) {
   const issuer = await startBenchIssuer({ port: await freePort(), dir: work, start });
   const secret = { ...(await tesseraTarget(alg, 1, 'sqlite', root, { TESSERA_OUTBOUND_ALLOW: '127.0.0.1' })), name: 'tessera (secret)' };
   await federatedClient(secret, issuer, 'bench-federated', WORKLOAD);
   const aud = await tenantIssuer(secret);
-  const tokens = await Promise.all(Array.from({ length: ASSERTIONS }, () => issuer.mint(alg, { sub: WORKLOAD, aud, jti: randomUUID() })));
+  const tokens = [];
+  for (let n = fresh ? FRESH_ASSERTIONS : ASSERTIONS; tokens.length < n;)
+    tokens.push(
+      ...(await Promise.all(Array.from({ length: Math.min(1000, n - tokens.length) }, () => issuer.mint(alg, { sub: WORKLOAD, aud, jti: randomUUID() })))),
+    );
   const bodies = join(work, `${scenario}-bodies.txt`);
   writeFileSync(bodies, `${tokens.map(assertionBody).join('\n')}\n`);
   const federated = { name: 'tessera (federated)', child: secret.child, url: secret.url, path: '/oauth2/token', bodies };
@@ -505,10 +520,10 @@ async function main() {
     if (!spec) throw new Error(`unknown scenario ${scenario}`);
     if (spec.federated) {
       log(`scenario ${scenario}: ${spec.alg}, the secret path and the federated path of one server, sqlite`);
-      const result = await federatedScenario(scenario, spec.alg);
+      const result = await federatedScenario(scenario, spec.alg, spec.fresh === true);
       failed ||= result.failed;
       rows.push(...result.rows);
-      federated[scenario] = { ...result, alg: spec.alg };
+      federated[scenario] = { ...result, alg: spec.alg, fresh: spec.fresh === true };
       continue;
     }
     if (spec.propagation) {
@@ -631,10 +646,14 @@ async function main() {
   for (const [scenario, f] of Object.entries(federated)) {
     const fed = get(scenario, 'tessera (federated)');
     out.push(
-      `- federated ${f.alg}: ${fmt(fed.rps)} tokens/s = ${fmt(100 * median(f.ratios), 1)}% (${range(
+      `- federated ${f.alg}${f.fresh ? ', every token new' : ''}: ${fmt(fed.rps)} tokens/s = ${fmt(100 * median(f.ratios), 1)}% (${range(
         f.ratios.map((x) => 100 * x),
         1,
-      )}) of the secret path in the same rounds (target ≥ 70%), p99 ${fmt(fed.p99, 1)} ms; ${ASSERTIONS} pre-minted platform tokens reused (require_jti off, as Kubernetes and SPIRE reuse a token for its life), the issuer asked ${f.keyFetches} times in all (discovery and JWK Set, once per process serving tokens), its keys cached since`,
+      )}) of the secret path in the same rounds (target ≥ 70%), p99 ${fmt(fed.p99, 1)} ms; ${
+        f.fresh
+          ? `${FRESH_ASSERTIONS} pre-minted platform tokens, sent in turn (each signature checked, as for CI jobs' one-time tokens)`
+          : `${ASSERTIONS} pre-minted platform tokens reused (require_jti off, as Kubernetes and SPIRE reuse a token for its life)`
+      }, the issuer asked ${f.keyFetches} times in all (discovery and JWK Set, once per process serving tokens), its keys cached since`,
     );
   }
   if (propagation)

@@ -41,9 +41,17 @@ function init(args)
     end
   end
   math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)"), 16) or 0))
+  -- Each thread starts at its own place in the list of bodies.
+  next_body = math.random(#requests)
 end
 
+-- Bodies (platform tokens) are sent in turn, so that one comes back only after all the others;
+-- Basic credentials at random.
 function request()
+  if #bodies > 0 then
+    next_body = next_body % #requests + 1
+    return requests[next_body]
+  end
   return requests[math.random(#requests)]
 end
 function done(summary, latency, requests)
