@@ -23,7 +23,7 @@ describeEachDialect('console: Security → Federation and the federated credenti
   let gha: TestIssuer;
 
   before(async () => {
-    t = await startTessera({ dialect, env: FEDERATION_TEST_ENV });
+    t = await startTessera({ dialect, env: { ...FEDERATION_TEST_ENV, TESSERA_FEDERATION_TOKEN_FILES: '/var/run/secrets/tessera/' } });
     gha = await startOidcIssuer({ issuer: GITHUB });
     b = await openConsoleBrowser();
     await signIn(b.page, t.adminUrl, t.adminToken);
