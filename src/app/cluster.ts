@@ -267,10 +267,16 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
         await Promise.all(Array.from({ length: config.workers }, fork));
       },
     });
+    // `kill -HUP <primary>` reaches the primary only: each worker reloads its own listener's certificate.
+    const forwardHangUp = () => {
+      for (const worker of workers.values()) worker.process.kill('SIGHUP');
+    };
+    if (config.tlsCert !== undefined) process.on('SIGHUP', forwardHangUp);
     return {
       ...server,
       publicAddress,
       close: async () => {
+        process.off('SIGHUP', forwardHangUp);
         await stopWorkers();
         await server.close();
       },
