@@ -294,6 +294,9 @@ export async function startClusterWorker(config: Config, logger: Logger = create
   const send = (message: Message) => {
     if (process.connected) process.send!(message);
   };
+  // A SIGHUP the primary passes on while this worker still loads must not end it (Node's default):
+  // the listener's own handler (src/app/tls-reload.ts) reloads once it listens.
+  if (config.tlsCert !== undefined) process.on('SIGHUP', () => {});
   let deps: Deps | undefined;
   /** Changes relayed before this worker had loaded; applied before it serves. */
   const early: Change[] = [];
