@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { peerCertificateDer } from '../../src/http/public/peer-certificate.js';
-import { makeCa, makeClientCert, makeSelfSignedClientCert, makeServerCert, type TestCa } from '../helpers/certificates.js';
+import { makeCa, makeClientCert, makeSelfSignedClientCert, makeServerCert, removeCertificates, type TestCa } from '../helpers/certificates.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
 /** Answers the base64 of the peer certificate's DER, or `none`. */
@@ -32,13 +32,16 @@ describe('peerCertificateDer', () => {
   after(() => {
     tlsServer.close();
     plainServer.close();
+    removeCertificates(ca);
   });
 
   it('is the DER the client presented, whoever signed it', async () => {
-    for (const client of [makeClientCert(ca, { subject: '/CN=device-1' }), makeSelfSignedClientCert({ subject: '/CN=device-2' })]) {
+    const selfSigned = makeSelfSignedClientCert({ subject: '/CN=device-2' });
+    for (const client of [makeClientCert(ca, { subject: '/CN=device-1' }), selfSigned]) {
       const res = await rawRequest(tlsUrl, { tls: { ca: ca.cert, cert: client.cert, key: client.key } });
       assert.equal(res.text, client.der.toString('base64'));
     }
+    removeCertificates(selfSigned);
   });
 
   it('is null without a certificate, or without TLS', async () => {
