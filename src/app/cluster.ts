@@ -267,10 +267,16 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
         await Promise.all(Array.from({ length: config.workers }, fork));
       },
     });
+    // `kill -HUP <primary>` reaches the primary only: each worker reloads its own listener's certificate.
+    const forwardHangUp = () => {
+      for (const worker of workers.values()) worker.process.kill('SIGHUP');
+    };
+    if (config.tlsCert !== undefined) process.on('SIGHUP', forwardHangUp);
     return {
       ...server,
       publicAddress,
       close: async () => {
+        process.off('SIGHUP', forwardHangUp);
         await stopWorkers();
         await server.close();
       },
@@ -288,6 +294,9 @@ export async function startClusterWorker(config: Config, logger: Logger = create
   const send = (message: Message) => {
     if (process.connected) process.send!(message);
   };
+  // A SIGHUP the primary passes on while this worker still loads must not end it (Node's default):
+  // the listener's own handler (src/app/tls-reload.ts) reloads once it listens.
+  if (config.tlsCert !== undefined) process.on('SIGHUP', () => {});
   let deps: Deps | undefined;
   /** Changes relayed before this worker had loaded; applied before it serves. */
   const early: Change[] = [];

@@ -4,6 +4,7 @@ import { parseAddressRange } from '../lib/outbound/addresses.js';
 import { AllowList } from '../lib/outbound/allow-list.js';
 import { isLoopbackHost } from '../lib/loopback.js';
 import { parseDatabaseUrl } from '../storage/database.js';
+import { readTlsPair } from './tls-files.js';
 
 /** Validated, frozen settings of one Tessera process, each documented in docs/configuration.md. */
 export interface Config {
@@ -74,6 +75,10 @@ export interface Config {
    * use, scheduled key rotation, purges of what has expired.
    */
   readonly upkeepInterval: number;
+  /** PEM file of the public listener's certificate (and its chain); with tlsKey, the public listener speaks HTTPS only. */
+  readonly tlsCert: string | undefined;
+  /** PEM file of the private key of tlsCert. */
+  readonly tlsKey: string | undefined;
 }
 
 /** Settings as flags of `tessera serve`; each overrides its environment variable. */
@@ -115,6 +120,8 @@ export const VARIABLES: Readonly<Record<keyof Config, string>> = {
   httpMaxRequestsPerSocket: 'TESSERA_HTTP_MAX_REQUESTS_PER_SOCKET',
   shutdownTimeout: 'TESSERA_SHUTDOWN_TIMEOUT',
   upkeepInterval: 'TESSERA_UPKEEP_INTERVAL',
+  tlsCert: 'TESSERA_TLS_CERT',
+  tlsKey: 'TESSERA_TLS_KEY',
 };
 
 /** Most worker processes `--workers` accepts. */
@@ -243,6 +250,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   if (httpHeadersTimeout > httpRequestTimeout) {
     throw new ConfigError(`TESSERA_HTTP_HEADERS_TIMEOUT (${httpHeadersTimeout}) must not exceed TESSERA_HTTP_REQUEST_TIMEOUT (${httpRequestTimeout})`);
   }
+  const tlsCert = get('tlsCert');
+  const tlsKey = get('tlsKey');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TESSERA_TLS_CERT and TESSERA_TLS_KEY must be set together (or neither)');
+  if (tlsCert !== undefined && tlsKey !== undefined) {
+    try {
+      readTlsPair({ certPath: tlsCert, keyPath: tlsKey });
+    } catch (err) {
+      throw new ConfigError(`TESSERA_TLS_CERT, TESSERA_TLS_KEY: ${(err as Error).message}`);
+    }
+  }
   return Object.freeze({
     databaseUrl,
     publicUrl,
@@ -273,5 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     httpMaxRequestsPerSocket: integer('TESSERA_HTTP_MAX_REQUESTS_PER_SOCKET', get('httpMaxRequestsPerSocket') ?? '0', 0, 1_000_000_000, ' (0: no limit)'),
     shutdownTimeout: integer('TESSERA_SHUTDOWN_TIMEOUT', get('shutdownTimeout') ?? '10', 1, 3600, ' seconds'),
     upkeepInterval: integer('TESSERA_UPKEEP_INTERVAL', get('upkeepInterval') ?? '60', 1, 3600, ' seconds'),
+    tlsCert,
+    tlsKey,
   });
 }

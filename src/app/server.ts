@@ -6,6 +6,8 @@ import { AT_ONCE, type Pace } from '../lib/pace.js';
 import { bootstrap, loadReadModel } from './bootstrap.js';
 import type { Config } from './config.js';
 import { createDeps, type ClusterPeers, type Deps, type DepsOptions } from './deps.js';
+import { readTlsPair, type TlsPaths } from './tls-files.js';
+import { reloadTlsOnChange, type SecureContextTarget } from './tls-reload.js';
 
 export interface RunningServer {
   readonly deps: Deps;
@@ -143,11 +145,23 @@ async function drainListeners(apps: readonly FastifyInstance[], timeoutMs: numbe
   }
 }
 
-function addressOf(app: FastifyInstance): string {
+function addressOf(app: FastifyInstance, scheme: 'http' | 'https' = 'http'): string {
   const address = app.server.address();
   if (address === null || typeof address === 'string') return String(address);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
+  return `${scheme}://${host}:${address.port}`;
+}
+
+/** The public listener's TLS settings (TESSERA_TLS_CERT, TESSERA_TLS_KEY), or undefined for plain HTTP. */
+function tlsPaths(config: Config): TlsPaths | undefined {
+  return config.tlsCert !== undefined && config.tlsKey !== undefined ? { certPath: config.tlsCert, keyPath: config.tlsKey } : undefined;
+}
+
+/** Warns at start when the issuer (the public URL) is http:// while the listener speaks HTTPS only. */
+function warnOfHttpIssuer(config: Config, logger: Deps['logger']): void {
+  if (config.publicUrl.startsWith('http://')) {
+    logger.warn({ issuer: config.publicUrl }, 'TLS is on but TESSERA_PUBLIC_URL is http://: the issuer identifier should be https://');
+  }
 }
 
 /**
@@ -158,6 +172,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const { role = SINGLE_PROCESS, beforeListening, ...depsOptions } = options;
   const deps = await createDeps(config, depsOptions);
   const apps: FastifyInstance[] = [];
+  let tlsReload: { close(): void } | undefined;
   try {
     // Listening first: a change another process makes while this one loads is not missed.
     await deps.changes.start();
@@ -168,10 +183,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     let publicAddress = '';
     let adminAddress = '';
     if (role.public) {
-      const publicApp = buildPublicApp(deps);
+      const tls = tlsPaths(config);
+      const publicApp = buildPublicApp(deps, tls && readTlsPair(tls));
       apps.push(publicApp);
       await publicApp.listen({ host: config.publicHost, port: config.publicPort });
-      publicAddress = addressOf(publicApp);
+      publicAddress = addressOf(publicApp, tls ? 'https' : 'http');
+      if (tls) {
+        warnOfHttpIssuer(config, deps.logger);
+        // An https.Server (limitedServer): it takes a new certificate for new connections.
+        tlsReload = reloadTlsOnChange(tls, publicApp.server as unknown as SecureContextTarget, deps.logger);
+      }
     }
     if (role.admin) {
       const adminApp = await buildAdminApp(deps);
@@ -188,6 +209,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       generatedAdminToken,
       firstStart,
       close: async () => {
+        tlsReload?.close();
         await maintenance.stop();
         await drainListeners(apps, config.shutdownTimeout * 1000, deps.logger);
         for (const [name, run] of usageTasks(deps, depsOptions.cluster, 'close')) {
@@ -197,6 +219,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       },
     };
   } catch (err) {
+    tlsReload?.close();
     await Promise.allSettled(apps.map((a) => a.close()));
     await deps.close();
     throw err;

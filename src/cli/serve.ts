@@ -56,6 +56,8 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
     'upkeepInterval',
     'time between rounds of upkeep: writes of token activity and secret use, key rotation, purges (TESSERA_UPKEEP_INTERVAL, default 60)',
   ],
+  ['--tls-cert <file>', 'tlsCert', 'PEM certificate (and chain) of the public listener, which then speaks HTTPS only; with --tls-key (TESSERA_TLS_CERT)'],
+  ['--tls-key <file>', 'tlsKey', 'PEM private key of --tls-cert; both files are reloaded when they change or on SIGHUP (TESSERA_TLS_KEY)'],
 ];
 
 /**

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 
 /** What one listener allows each connection (docs/hardening.md, "Connection limits and timeouts"). */
 export interface ConnectionLimits {
@@ -40,23 +41,35 @@ export function connectionLimits(config: ConnectionSettings): ConnectionLimits {
   };
 }
 
+/** A listener's own certificate (and chain) and key, PEM: with them it speaks HTTPS only. */
+export interface ListenerTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
 /**
- * A node:http server that holds no connection longer than `limits` allow: Node times every
+ * A node:http server (node:https with `tls`) that holds no connection longer than `limits` allow: Node times every
  * request from its first byte (and a new connection from its opening), and one whose headers or
  * body stall is handed to Fastify's `clientErrorHandler` (src/http/client-error.ts, 408), whichever
  * code was reading it (Fastify, or the token endpoint's direct path). Both listeners are made by
- * it (Fastify's `serverFactory`).
+ * it (Fastify's `serverFactory`). Over TLS: 1.2 at least (1.3 preferred, Node's default), and a
+ * client certificate requested but not required nor checked here (RFC 8705 §2: the endpoint
+ * decides), so that an unknown or self-signed one still completes the handshake.
  */
-export function limitedServer(limits: ConnectionLimits, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
-  const server = createServer(
-    {
-      requestTimeout: limits.requestTimeoutMs,
-      headersTimeout: limits.headersTimeoutMs,
-      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-    },
-    handler,
-  );
+export function limitedServer(limits: ConnectionLimits, tls: ListenerTls | undefined, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  const options = {
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+  };
+  const server = tls
+    ? // An https.Server is an http.Server on TLS sockets: every method used of it here and by Fastify is the same.
+      (createHttpsServer(
+        { ...options, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2', requestCert: true, rejectUnauthorized: false },
+        handler,
+      ) as unknown as Server)
+    : createServer(options, handler);
   server.maxConnections = limits.maxConnections;
   server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
   // No inactivity timeout while a request is answered: a slow answer is the server's own doing.

@@ -1,4 +1,5 @@
-import { request } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { HttpResult } from './tessera.js';
 
@@ -10,18 +11,22 @@ export interface RawRequest {
   localAddress?: string;
   /** Send the body in two chunks with `Transfer-Encoding: chunked` instead of a Content-Length. */
   chunked?: boolean;
+  /** For an https:// URL: the CA that signed the server's certificate, and a client certificate and key (PEM) to present. */
+  tls?: { ca: string; cert?: string; key?: string };
 }
 
 /**
- * One request through node:http, which sends what fetch would refuse or normalise (any method,
+ * One request through node:http (node:https for an https:// URL), which sends what fetch would refuse or normalise (any method,
  * oversized headers, a chosen source address); a connection the server closes without an answer
  * is status 0.
  */
 export function rawRequest(url: string, options: RawRequest = {}): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
+    const request = url.startsWith('https:') ? httpsRequest : httpRequest;
     const req = request(
       url,
       {
+        ...options.tls,
         method: options.method ?? 'GET',
         // A body always states its length: without it Node sends a GET's or HEAD's body as a pipelined next request.
         headers: {

@@ -57,7 +57,7 @@ export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions
     loggerInstance: deps.logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     ...observabilityOptions(),
     bodyLimit: ADMIN_BODY_LIMIT,
-    serverFactory: (handler) => limitedServer(connectionLimits(deps.config), handler),
+    serverFactory: (handler) => limitedServer(connectionLimits(deps.config), undefined, handler),
     ...drainOptions(),
     // Room for a client id of 128 characters (CLIENT_ID_PATTERN); longer path segments are 414.
     routerOptions: { maxParamLength: 256 },

@@ -4,7 +4,7 @@ import { authorizationServerMetadata } from '../../protocol/discovery.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { registerRevocationRoutes } from './revocation-routes.js';
 import { clientErrorHandler } from '../client-error.js';
-import { connectionLimits } from '../connection-limits.js';
+import { connectionLimits, type ListenerTls } from '../connection-limits.js';
 import { drainOptions, registerDrain } from '../drain.js';
 import { observabilityOptions, registerObservability } from '../observability.js';
 import { trustProxy } from './client-address.js';
@@ -23,21 +23,23 @@ const RAW_DESCRIPTIONS: Record<number, string> = {
 
 /**
  * The public listener: per-issuer token endpoint, introspection, revocation and its feed, JWKS
- * and discovery (docs/api.md, part 2). Building never
+ * and discovery (docs/api.md, part 2); over HTTPS only with `tls`. Building never
  * listens; `serve` does.
  */
-export function buildPublicApp(deps: PublicAppDeps): FastifyInstance {
+export function buildPublicApp(deps: PublicAppDeps, tls?: ListenerTls): FastifyInstance {
   const { clock, grantTypes } = deps;
   const logger = deps.logger.child({ listener: 'public' }) as FastifyBaseLogger;
   const durations = deps.metrics.requestDurations('public');
   const trust = trustProxy(deps.config.trustProxy);
   const tenantOf = tenantResolver(deps);
   const serveToken = tokenRoute(deps, tenantOf);
-  const direct = directTokenPath({ serve: serveToken, logger, durations, trust, bodyLimit: PUBLIC_BODY_LIMIT, limits: connectionLimits(deps.config) });
+  const direct = directTokenPath({ serve: serveToken, logger, durations, trust, bodyLimit: PUBLIC_BODY_LIMIT, limits: connectionLimits(deps.config), tls });
   const app = Fastify({
     loggerInstance: logger,
     ...observabilityOptions(),
     serverFactory: direct.factory,
+    // Fastify's own https/http notion is only how it logs the listener's address: the server is direct.factory's.
+    ...(tls ? { https: {} } : {}),
     bodyLimit: PUBLIC_BODY_LIMIT,
     trustProxy: trust,
     ...drainOptions(),

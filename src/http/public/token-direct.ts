@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RequestDurations } from '../../observability/metrics.js';
-import { limitedServer, type ConnectionLimits } from '../connection-limits.js';
+import { limitedServer, type ConnectionLimits, type ListenerTls } from '../connection-limits.js';
 import { ABORTED, logsIncomingLines, logsRequestLines, requestIdOf, type LogFieldsHolder } from '../observability.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
 import { TENANT_ID, tokenHttpRequest, type TokenEndpoint, type TokenHttpRequest, type TokenPath, type TokenReply } from './token-route.js';
@@ -47,6 +47,8 @@ export interface DirectTokenPathOptions {
   bodyLimit: number;
   /** The listener's timeouts and caps: the direct path reads its bodies on the same server, under the same limits. */
   limits: ConnectionLimits;
+  /** The listener's certificate and key: HTTPS only (TESSERA_TLS_CERT); absent, plain HTTP. */
+  tls?: ListenerTls | undefined;
 }
 
 /** One token request on the direct path: its log line's fields, its logger and the writing of its answer, with its request line and duration metric. */
@@ -95,7 +97,7 @@ export function directTokenPath(options: DirectTokenPathOptions): {
   factory: (fastify: (req: IncomingMessage, res: ServerResponse) => void) => Server;
   closing(): void;
 } {
-  const { serve, logger, trust, bodyLimit, limits } = options;
+  const { serve, logger, trust, bodyLimit, limits, tls } = options;
   let closing = false;
 
   const handle = (req: IncomingMessage, res: ServerResponse, route: TokenRouteMatch, requestId: string, body: Buffer, started: number): void => {
@@ -110,7 +112,7 @@ export function directTokenPath(options: DirectTokenPathOptions): {
 
   const factory = (fastify: (req: IncomingMessage, res: ServerResponse) => void): Server => {
     // A stalled body is timed out by the server (limitedServer) whichever path reads it.
-    return limitedServer(limits, (req, res) => {
+    return limitedServer(limits, tls, (req, res) => {
       const route = req.method === 'POST' && !closing ? matchTokenRoute(req.url!) : undefined;
       const headers = req.headers;
       const length = headers['content-length'];
