@@ -1,5 +1,6 @@
 import { isoTime } from '../../lib/clock.js';
-import { translated, UniqueViolation } from '../../storage/errors.js';
+import { translated } from '../../storage/errors.js';
+import { recordedOnce } from '../single-use.js';
 import { clientAssertionJtisRepo } from '../../storage/repositories/client-assertion-jtis.js';
 import type { DomainContext } from '../context.js';
 
@@ -11,21 +12,15 @@ export class ClientAssertionJtis {
   constructor(private readonly ctx: DomainContext) {}
 
   /** Records the jti as used until `expiresAtMs`; false when it was used before (a replay). */
-  async remember(input: { tenantId: string; clientId: string; jti: string; expiresAtMs: number }): Promise<boolean> {
-    try {
-      await translated(() =>
-        clientAssertionJtisRepo.insert(this.ctx.db, {
-          tenantId: input.tenantId,
-          clientId: input.clientId,
-          jti: input.jti,
-          expiresAt: isoTime(input.expiresAtMs),
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof UniqueViolation) return false;
-      throw err;
-    }
+  remember(input: { tenantId: string; clientId: string; jti: string; expiresAtMs: number }): Promise<boolean> {
+    return recordedOnce(() =>
+      clientAssertionJtisRepo.insert(this.ctx.db, {
+        tenantId: input.tenantId,
+        clientId: input.clientId,
+        jti: input.jti,
+        expiresAt: isoTime(input.expiresAtMs),
+      }),
+    );
   }
 
   /** Forgets every jti whose assertion could no longer be accepted; returns how many. */
