@@ -76,6 +76,8 @@ export interface FederatedIdentity {
 export interface FederatedTokenInput {
   /** The compact JWT: a client_assertion or a jwt-bearer grant's assertion. */
   token: string;
+  /** Its unverified claims (unverifiedClaims, read once by the caller), null when it is not a JWT. */
+  claims: JWTPayload | null;
   tenant: TenantState;
   /** The `aud` values accepted when the issuer names none: the tenant's issuer and its token endpoint. */
   defaultAudiences: readonly string[];
@@ -114,7 +116,8 @@ function describe(err: unknown): string {
   return err instanceof errors.JOSEError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
 }
 
-function unverifiedClaims(token: string): JWTPayload | null {
+/** A JWT's claims, not verified; null when the text is not a JWT with a JSON payload. */
+export function unverifiedClaims(token: string): JWTPayload | null {
   try {
     return decodeJwt(token);
   } catch {
@@ -123,16 +126,15 @@ function unverifiedClaims(token: string): JWTPayload | null {
 }
 
 /**
- * The federated issuer of the tenant a token comes from, judged on its unverified claims: the
+ * The federated issuer of the tenant a token comes from, judged on its unverified claims
+ * (unverifiedClaims): the
  * `oidc`/`kubernetes` issuer whose `issuer` is the token's `iss`, else the `spiffe` issuer of the
  * trust domain of its `sub` (only that with the jwt-spiffe assertion type). Undefined when the
  * tenant trusts no such issuer (or the token is not a JWT): a jwt-bearer client assertion is then
  * a private_key_jwt.
  */
-export function federatedIssuerOf(tenant: TenantState, token: string | undefined, assertionType?: string): FederatedIssuer | undefined {
-  if (token === undefined || tenant.federation.empty) return undefined;
-  const claims = unverifiedClaims(token);
-  if (!claims) return undefined;
+export function federatedIssuerOf(tenant: TenantState, claims: JWTPayload | null, assertionType?: string): FederatedIssuer | undefined {
+  if (claims === null || tenant.federation.empty) return undefined;
   // A JWT-SVID is told by its sub alone (draft-ietf-oauth-spiffe-client-auth).
   if (assertionType === JWT_SPIFFE_ASSERTION_TYPE) return tenant.federation.spiffeIssuerOf(claims.sub);
   return tenant.federation.issuerOf(claims.iss) ?? tenant.federation.spiffeIssuerOf(claims.sub);
@@ -281,11 +283,11 @@ function checkUnverified(
 
 /** The verification proper, throwing Refused; `known` collects what the refusal can tell (the client once matched). */
 async function verify(input: FederatedTokenInput, issuer: FederatedIssuer, deps: FederationDeps, known: { clientId: string | null }): Promise<FederatedMatch> {
+  const { claims } = input;
+  if (claims === null) throw new Refused('malformed token: not a JWT with a JSON payload');
   let header: ReturnType<typeof decodeProtectedHeader>;
-  let claims: JWTPayload;
   try {
     header = decodeProtectedHeader(input.token);
-    claims = decodeJwt(input.token);
   } catch (err) {
     throw new Refused(`malformed token: ${describe(err)}`);
   }
@@ -366,7 +368,7 @@ export async function verifyFederatedToken(input: FederatedTokenInput, issuer: F
     return await verify(input, issuer, deps, known);
   } catch (err) {
     if (!(err instanceof Refused)) throw err;
-    const claims = unverifiedClaims(input.token);
+    const claims = input.claims;
     const iss = clipped(claims?.iss);
     const sub = clipped(claims?.sub);
     const tenantId = input.tenant.settings.tenant.id;

@@ -1,5 +1,5 @@
 import type { ClientEntry, TenantState } from '../../domain/read-model/tenant-state.js';
-import { decodeJwt } from 'jose';
+import type { JWTPayload } from 'jose';
 import { guarded, type AuthAttempt, type BruteForceGuard } from '../brute-force.js';
 import { invalidClient, invalidRequest } from '../errors.js';
 import type { RequestParams } from '../params.js';
@@ -11,6 +11,7 @@ import {
   verifyFederatedToken,
   type FederatedIdentity,
   type FederationDeps,
+  unverifiedClaims,
 } from './federated.js';
 import { clientIdHint } from './id-hint.js';
 import { assertionAudiences, authenticatePrivateKeyJwt, type PrivateKeyJwtDeps } from './private-key-jwt.js';
@@ -85,14 +86,10 @@ export async function authenticateClient(input: ClientAuthInput, deps: ClientAut
 }
 
 /** The client an assertion claims to be (its unverified `sub`, else `iss`), for brute-force counting only. */
-function claimedAssertionClient(assertion: string | undefined): string | undefined {
-  if (assertion === undefined) return undefined;
-  try {
-    const { sub, iss } = decodeJwt(assertion);
-    return typeof sub === 'string' ? sub : typeof iss === 'string' ? iss : undefined;
-  } catch {
-    return undefined;
-  }
+function claimedAssertionClient(claims: JWTPayload | null): string | undefined {
+  if (claims === null) return undefined;
+  const { sub, iss } = claims;
+  return typeof sub === 'string' ? sub : typeof iss === 'string' ? iss : undefined;
 }
 
 /**
@@ -110,7 +107,9 @@ async function verifyClient(input: ClientAuthInput, deps: ClientAuthDeps, identi
     const audiences = input.audiences ?? assertionAudiences(input.realm);
     const type = input.params.get('client_assertion_type');
     const assertion = input.params.get('client_assertion');
-    const issuer = federatedIssuerOf(input.tenant, assertion, type);
+    // Read once, for the federated path and for brute-force counting alike.
+    const claims = assertion === undefined ? null : unverifiedClaims(assertion);
+    const issuer = federatedIssuerOf(input.tenant, claims, type);
     if (issuer || type === JWT_SPIFFE_ASSERTION_TYPE) {
       if (!(CLIENT_ASSERTION_TYPES as readonly (string | undefined)[]).includes(type))
         throw fail(`client_assertion_type ${JSON.stringify(type ?? null)} is not supported`);
@@ -118,6 +117,7 @@ async function verifyClient(input: ClientAuthInput, deps: ClientAuthDeps, identi
       const { params, tenant, nowMs } = input;
       const federated = {
         token: assertion,
+        claims,
         tenant,
         defaultAudiences: audiences,
         nowMs,
@@ -129,7 +129,7 @@ async function verifyClient(input: ClientAuthInput, deps: ClientAuthDeps, identi
       const { entry, identity } = await verifyFederatedToken(federated, issuer, deps.federation);
       return { entry, method: 'federated', secretId: null, federated: identity };
     }
-    const claimed = claimedAssertionClient(input.params.get('client_assertion')) ?? input.params.get('client_id');
+    const claimed = claimedAssertionClient(claims) ?? input.params.get('client_id');
     if (claimed !== undefined) identified(claimed);
     const entry = await authenticatePrivateKeyJwt({ params: input.params, tenant: input.tenant, audiences, nowMs: input.nowMs, fail }, deps);
     return { entry, method, secretId: null };

@@ -1,4 +1,4 @@
-import { federatedIssuerOf, verifyFederatedToken, type FederationDeps } from '../client-auth/federated.js';
+import { federatedIssuerOf, unverifiedClaims, verifyFederatedToken, type FederationDeps } from '../client-auth/federated.js';
 import { assertionAudiences } from '../client-auth/private-key-jwt.js';
 import { invalidRequest, OAuthError } from '../errors.js';
 import { ACCESS_TOKEN_PARAMETERS, accessTokenResponse } from './access-token-response.js';
@@ -29,8 +29,10 @@ export function jwtBearer(federation: FederationDeps): GrantType {
       const assertion = params.get('assertion');
       if (assertion === undefined) throw invalidRequest('The assertion parameter is required.');
       const clientId = authenticated ? authenticated.entry.client.clientId : params.get('client_id');
+      const claims = unverifiedClaims(assertion);
       const input = {
         token: assertion,
+        claims,
         tenant,
         defaultAudiences: assertionAudiences(issuer),
         nowMs,
@@ -39,7 +41,7 @@ export function jwtBearer(federation: FederationDeps): GrantType {
         identified,
         fail: invalidAssertion,
       };
-      const { entry, identity } = await verifyFederatedToken(input, federatedIssuerOf(tenant, assertion), federation);
+      const { entry, identity } = await verifyFederatedToken(input, federatedIssuerOf(tenant, claims), federation);
       return authenticated ? { ...authenticated, federated: identity } : { entry, method: 'federated', secretId: null, federated: identity };
     },
     handle: accessTokenResponse,
