@@ -175,3 +175,31 @@ export function sharedPostgres(): Promise<PostgresServer> {
   });
   return shared;
 }
+
+/**
+ * Cuts every database session of a running Tessera (pool and change feed), as a failover would,
+ * and resolves once its store has been seen unavailable and then available again: whatever
+ * change was sent meanwhile never arrives, only the loss and the recovery are seen.
+ */
+export async function cutTesseraSessions(t: {
+  readonly config: { readonly databaseUrl: string };
+  readonly server: { readonly deps: { readonly storeHealth: { onChange(listener: (available: boolean) => void): void } } };
+}): Promise<void> {
+  const back = new Promise<void>((resolve) => {
+    let lost = false;
+    t.server.deps.storeHealth.onChange((available) => {
+      if (!available) lost = true;
+      else if (lost) resolve();
+    });
+  });
+  const killer = new pg.Client({ connectionString: t.config.databaseUrl });
+  await killer.connect();
+  try {
+    await killer.query(
+      "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'tessera' and pid <> pg_backend_pid()",
+    );
+  } finally {
+    await killer.end();
+  }
+  await back;
+}

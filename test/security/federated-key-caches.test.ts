@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import pg from 'pg';
 import type { Change } from '../../src/domain/changes.js';
 import { manualClock, type ManualClock } from '../helpers/admin.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { federatedIssuerRecord, FEDERATION_TEST_ENV, startOidcIssuer, type TestIssuer } from '../helpers/federated-issuers.js';
 import { sameStore } from '../helpers/private-key-jwt.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
+import { cutTesseraSessions } from '../helpers/postgres.js';
 
 describeEachDialect('federated key caches: a change to an issuer drops its fetched keys', (dialect) => {
   let clock: ManualClock;
@@ -87,24 +87,7 @@ describeEachDialect('federated key caches: a change to an issuer drops its fetch
     const fi = federatedIssuerRecord(issuer, { id: 'fi_missed' });
     await keys.keysFor(fi, { kid: 'key-1' });
     const fetches = issuer.keyFetches();
-    // Only the loss and the recovery are seen: whatever change was sent meanwhile never arrives.
-    const back = new Promise<void>((resolve) => {
-      let lost = false;
-      t.server.deps.storeHealth.onChange((available) => {
-        if (!available) lost = true;
-        else if (lost) resolve();
-      });
-    });
-    const killer = new pg.Client({ connectionString: t.config.databaseUrl });
-    await killer.connect();
-    try {
-      await killer.query(
-        "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'tessera' and pid <> pg_backend_pid()",
-      );
-    } finally {
-      await killer.end();
-    }
-    await back;
+    await cutTesseraSessions(t);
     await keys.keysFor(fi, { kid: 'key-1' });
     assert.equal(issuer.keyFetches(), fetches + 1, 'fetched again');
   });

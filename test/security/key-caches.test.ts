@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import pg from 'pg';
 import type { Change } from '../../src/domain/changes.js';
 import { manualClock, type ManualClock } from '../helpers/admin.js';
 import { describeEachDialect } from '../helpers/dialects.js';
@@ -8,6 +7,7 @@ import { startJwksServer, type JwksServer } from '../helpers/jwks-server.js';
 import { testKey, type TestKey } from '../helpers/keys.js';
 import { assertInvalidClient, assertionTokenRequest, registerJwksUriClient, sameStore } from '../helpers/private-key-jwt.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
+import { cutTesseraSessions } from '../helpers/postgres.js';
 
 const ALLOW_KEY_SERVER = { TESSERA_OUTBOUND_ALLOW: '127.0.0.1' };
 
@@ -125,24 +125,7 @@ describeEachDialect('key caches: withdrawn jwks_uri keys stop working', (dialect
       await register('missed', [k1, k2]);
       assert.equal((await token('missed', k1)).status, 200);
       keyServer.route('/missed', { keys: [k2.publicJwk] });
-      // Whatever change was sent while the connection was down never arrives: only the loss and the recovery are seen.
-      const back = new Promise<void>((resolve) => {
-        let lost = false;
-        t.server.deps.storeHealth.onChange((available) => {
-          if (!available) lost = true;
-          else if (lost) resolve();
-        });
-      });
-      const killer = new pg.Client({ connectionString: t.config.databaseUrl });
-      await killer.connect();
-      try {
-        await killer.query(
-          "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'tessera' and pid <> pg_backend_pid()",
-        );
-      } finally {
-        await killer.end();
-      }
-      await back;
+      await cutTesseraSessions(t);
       assertInvalidClient(await token('missed', k1), 'the withdrawn key, once the feed is back');
       assert.equal((await token('missed', k2)).status, 200);
     },
