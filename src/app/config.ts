@@ -4,7 +4,7 @@ import { parseAddressRange } from '../lib/outbound/addresses.js';
 import { AllowList } from '../lib/outbound/allow-list.js';
 import { isLoopbackHost } from '../lib/loopback.js';
 import { parseDatabaseUrl } from '../storage/database.js';
-import { readTlsPair } from './tls-files.js';
+import { readCaBundle, readTlsPair } from './tls-files.js';
 
 /** Validated, frozen settings of one Tessera process, each documented in docs/configuration.md. */
 export interface Config {
@@ -79,6 +79,10 @@ export interface Config {
   readonly tlsCert: string | undefined;
   /** PEM file of the private key of tlsCert. */
   readonly tlsKey: string | undefined;
+  /** PEM bundle of the CAs trusted for tls_client_auth in every tenant (RFC 8705 §2.1); tenants may add their own. */
+  readonly tlsClientCa: string | undefined;
+  /** Where client certificates may come from besides the TLS handshake: `client-cert` reads RFC 9440 headers from trusted proxies. */
+  readonly clientCertHeader: 'off' | 'client-cert';
 }
 
 /** Settings as flags of `tessera serve`; each overrides its environment variable. */
@@ -122,6 +126,8 @@ export const VARIABLES: Readonly<Record<keyof Config, string>> = {
   upkeepInterval: 'TESSERA_UPKEEP_INTERVAL',
   tlsCert: 'TESSERA_TLS_CERT',
   tlsKey: 'TESSERA_TLS_KEY',
+  tlsClientCa: 'TESSERA_TLS_CLIENT_CA',
+  clientCertHeader: 'TESSERA_CLIENT_CERT_HEADER',
 };
 
 /** Most worker processes `--workers` accepts. */
@@ -260,6 +266,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
       throw new ConfigError(`TESSERA_TLS_CERT, TESSERA_TLS_KEY: ${(err as Error).message}`);
     }
   }
+  const tlsClientCa = get('tlsClientCa');
+  if (tlsClientCa !== undefined) {
+    try {
+      readCaBundle(tlsClientCa);
+    } catch (err) {
+      throw new ConfigError(`TESSERA_TLS_CLIENT_CA: ${(err as Error).message}`);
+    }
+  }
+  const trust = trustProxy(get('trustProxy') ?? 'false');
+  const clientCertHeader = get('clientCertHeader') ?? 'off';
+  if (clientCertHeader !== 'off' && clientCertHeader !== 'client-cert') {
+    throw new ConfigError(`TESSERA_CLIENT_CERT_HEADER must be off or client-cert, got ${JSON.stringify(clientCertHeader)}`);
+  }
+  if (clientCertHeader !== 'off' && trust === false) {
+    throw new ConfigError('TESSERA_CLIENT_CERT_HEADER=client-cert requires TESSERA_TRUST_PROXY: the header is read only from trusted proxies');
+  }
   return Object.freeze({
     databaseUrl,
     publicUrl,
@@ -279,7 +301,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     bruteForceWindow: integer('TESSERA_BRUTE_FORCE_WINDOW', get('bruteForceWindow') ?? '60', 1, 86_400, ' seconds'),
     databasePoolSize: poolSize(get('databasePoolSize') ?? '10'),
     outageGrace: seconds('TESSERA_OUTAGE_GRACE', get('outageGrace') ?? '300'),
-    trustProxy: trustProxy(get('trustProxy') ?? 'false'),
+    trustProxy: trust,
     workers: workers(get('workers') ?? 'auto'),
     outboundAllow: outboundAllow(get('outboundAllow') ?? ''),
     federationTokenFiles: federationTokenFiles(get('federationTokenFiles') ?? ''),
@@ -292,5 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     upkeepInterval: integer('TESSERA_UPKEEP_INTERVAL', get('upkeepInterval') ?? '60', 1, 3600, ' seconds'),
     tlsCert,
     tlsKey,
+    tlsClientCa,
+    clientCertHeader,
   });
 }

@@ -1,5 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { splitPemCertificates } from '../lib/x509/pem.js';
 
 /** Where the public listener's certificate and key are (TESSERA_TLS_CERT, TESSERA_TLS_KEY). */
 export interface TlsPaths {
@@ -45,6 +46,25 @@ export function readTlsPair(paths: TlsPaths): TlsPair {
   }
   if (!certificate.checkPrivateKey(privateKey)) throw new Error(`the key in ${paths.keyPath} does not match the certificate in ${paths.certPath}`);
   return { cert, key, certificate };
+}
+
+/**
+ * Reads a PEM bundle of trusted CA certificates (TESSERA_TLS_CLIENT_CA): at least one certificate, each of them a CA.
+ * Errors name the file and the reason.
+ */
+export function readCaBundle(path: string): X509Certificate[] {
+  const pems = splitPemCertificates(read(path).toString('utf8'));
+  if (pems.length === 0) throw new Error(`${path} holds no PEM certificate`);
+  return pems.map((pem, index) => {
+    let certificate: X509Certificate;
+    try {
+      certificate = new X509Certificate(pem);
+    } catch (err) {
+      throw new Error(`certificate ${index + 1} of ${path} does not parse`, { cause: err });
+    }
+    if (!certificate.ca) throw new Error(`certificate ${index + 1} of ${path} (${certificate.subject.replace(/\n/g, ', ')}) is not a CA certificate`);
+    return certificate;
+  });
 }
 
 /** The log fields that name a certificate: subject, serial and end of validity. */

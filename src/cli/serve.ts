@@ -58,6 +58,12 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
   ],
   ['--tls-cert <file>', 'tlsCert', 'PEM certificate (and chain) of the public listener, which then speaks HTTPS only; with --tls-key (TESSERA_TLS_CERT)'],
   ['--tls-key <file>', 'tlsKey', 'PEM private key of --tls-cert; both files are reloaded when they change or on SIGHUP (TESSERA_TLS_KEY)'],
+  ['--tls-client-ca <file>', 'tlsClientCa', 'PEM bundle of the CAs trusted for tls_client_auth in every tenant (TESSERA_TLS_CLIENT_CA)'],
+  [
+    '--client-cert-header <mode>',
+    'clientCertHeader',
+    'off | client-cert: read RFC 9440 Client-Cert from TESSERA_TRUST_PROXY addresses (TESSERA_CLIENT_CERT_HEADER)',
+  ],
 ];
 
 /**

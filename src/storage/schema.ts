@@ -7,6 +7,8 @@ export interface TenantsTable {
   name: string;
   signing_alg: string;
   access_token_ttl: number;
+  /** JSON array of PEM strings. */
+  tls_client_cas: string;
   created_at: string;
   updated_at: string;
 }
@@ -37,6 +39,9 @@ export interface ClientsTable {
   access_token_ttl: number | null;
   active: number;
   dpop_bound_access_tokens: number;
+  tls_client_auth_field: string | null;
+  tls_client_auth_value: string | null;
+  tls_client_certificate_bound_access_tokens: number;
   created_at: string;
   updated_at: string;
 }

@@ -6,12 +6,30 @@ export type ClientType = (typeof CLIENT_TYPES)[number];
 
 export const SECRET_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
 
+/** The two mutual TLS methods (RFC 8705 §2): a certificate from a trusted CA naming the client, or a self-signed one it registered. */
+export const TLS_AUTH_METHODS = ['tls_client_auth', 'self_signed_tls_client_auth'] as const;
+
 /**
  * Methods a client may register (RFC 7591 §2): the secret ones, private_key_jwt (RFC 7523 §2.2),
- * and `federated`: only its federated credentials authenticate it (no secret exists).
+ * `federated`: only its federated credentials authenticate it (no secret exists), and the mutual
+ * TLS ones (RFC 8705 §2; no secret either).
  */
-export const TOKEN_ENDPOINT_AUTH_METHODS = [...SECRET_AUTH_METHODS, 'private_key_jwt', 'federated'] as const;
+export const TOKEN_ENDPOINT_AUTH_METHODS = [...SECRET_AUTH_METHODS, 'private_key_jwt', 'federated', ...TLS_AUTH_METHODS] as const;
 export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
+
+/**
+ * The certificate field a `tls_client_auth` client is known by (RFC 8705 §2.1.2): its subject DN or one subject
+ * alternative name; the metadata name is `tls_client_auth_` followed by the field.
+ */
+export const TLS_CLIENT_AUTH_FIELDS = ['subject_dn', 'san_dns', 'san_uri', 'san_ip', 'san_email'] as const;
+export type TlsClientAuthField = (typeof TLS_CLIENT_AUTH_FIELDS)[number];
+
+/** The one subject/SAN value a `tls_client_auth` client's certificate must carry (RFC 8705 §2.1.2). */
+export interface TlsClientAuthName {
+  field: TlsClientAuthField;
+  /** As registered: an RFC 4514 DN for subject_dn (compared after normalisation), else the SAN value. */
+  value: string;
+}
 
 /** Client ids: unreserved characters only, so Basic credentials need no escaping (RFC 6749 §2.3.1). */
 export const CLIENT_ID_PATTERN = '^[A-Za-z0-9._~-]{1,128}$';
@@ -45,6 +63,10 @@ export interface Client {
   active: boolean;
   /** RFC 9449 §5.2: every token request of this client must carry a DPoP proof. */
   dpopBoundAccessTokens: boolean;
+  /** `tls_client_auth`: the certificate field and value that identify the client (RFC 8705 §2.1.2); null for other methods. */
+  tlsClientAuth: TlsClientAuthName | null;
+  /** RFC 8705 §3: every access token of this client is bound to the certificate of the TLS connection it was requested on. */
+  tlsClientCertificateBoundAccessTokens: boolean;
   /** Platform tokens that authenticate this client (workload identity federation, docs/federation.md). */
   federatedCredentials: FederatedCredential[];
   createdAt: string;

@@ -16,7 +16,15 @@ import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError
 import { firstOverlap, resolveCredentials, type FederatedCredentialInput } from '../federation/credentials.js';
 import type { FederatedIssuer } from '../federation/model.js';
 import { jwksUriProblem } from './keys.js';
-import { isConfidential, type Client, type ClientSecret, type ClientType, type TokenEndpointAuthMethod } from './model.js';
+import {
+  isConfidential,
+  SECRET_AUTH_METHODS,
+  type Client,
+  type ClientSecret,
+  type ClientType,
+  type TlsClientAuthName,
+  type TokenEndpointAuthMethod,
+} from './model.js';
 import { clientFieldErrors } from './rules.js';
 import { issueSecret } from './secrets.js';
 
@@ -35,6 +43,10 @@ export interface ClientInput {
   accessTokenTtl?: number | null | undefined;
   active?: boolean | undefined;
   dpopBoundAccessTokens?: boolean | undefined;
+  /** tls_client_auth's certificate field and value (RFC 8705 §2.1.2); null clears it. */
+  tlsClientAuth?: TlsClientAuthName | null | undefined;
+  /** RFC 8705 §3: bind every token to the certificate of the request's TLS connection. */
+  tlsClientCertificateBoundAccessTokens?: boolean | undefined;
   /** Replaces the client's federated credentials (omitted: unchanged). */
   federatedCredentials?: FederatedCredentialInput[] | undefined;
 }
@@ -76,9 +88,13 @@ function keySet(jwks: JSONWebKeySet | null): JSONWebKeySet | null {
   return jwks === null ? null : { keys: jwks.keys };
 }
 
-/** Clients that authenticate with a secret get one; private_key_jwt clients authenticate with keys, federated ones with platform tokens. */
+/**
+ * Clients that authenticate with a secret get one (a client with no registered method accepts both secret methods);
+ * private_key_jwt clients authenticate with keys, federated ones with platform tokens, mutual TLS ones with certificates.
+ */
 function usesSecret(c: Client): boolean {
-  return isConfidential(c.clientType) && c.tokenEndpointAuthMethod !== 'private_key_jwt' && c.tokenEndpointAuthMethod !== 'federated';
+  const method = c.tokenEndpointAuthMethod;
+  return isConfidential(c.clientType) && (method === null || (SECRET_AUTH_METHODS as readonly string[]).includes(method));
 }
 
 export class ClientsService {
@@ -125,6 +141,8 @@ export class ClientsService {
       accessTokenTtl: input.accessTokenTtl ?? null,
       active: input.active ?? true,
       dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
+      tlsClientAuth: input.tlsClientAuth ?? null,
+      tlsClientCertificateBoundAccessTokens: input.tlsClientCertificateBoundAccessTokens ?? false,
       createdAt: isoTime(nowMs),
       updatedAt: isoTime(nowMs),
       secrets: [],
@@ -179,6 +197,8 @@ export class ClientsService {
         accessTokenTtl: patch.accessTokenTtl === undefined ? client.accessTokenTtl : patch.accessTokenTtl,
         active: patch.active ?? client.active,
         dpopBoundAccessTokens: patch.dpopBoundAccessTokens ?? client.dpopBoundAccessTokens,
+        tlsClientAuth: patch.tlsClientAuth === undefined ? client.tlsClientAuth : patch.tlsClientAuth,
+        tlsClientCertificateBoundAccessTokens: patch.tlsClientCertificateBoundAccessTokens ?? client.tlsClientCertificateBoundAccessTokens,
         updatedAt: isoTime(this.ctx.clock.now()),
       };
       const issuers = await this.#federate(trx, next, patch.federatedCredentials);

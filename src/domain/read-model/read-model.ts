@@ -61,6 +61,8 @@ function toEntry(client: Client, interned: Interned, slots: ClientSlots): Client
       accessTokenTtl: client.accessTokenTtl,
       active: client.active,
       dpopBoundAccessTokens: client.dpopBoundAccessTokens,
+      tlsClientAuth: client.tlsClientAuth,
+      tlsClientCertificateBoundAccessTokens: client.tlsClientCertificateBoundAccessTokens,
       federatedCredentials: client.federatedCredentials,
     },
     secrets: client.secrets.map((s) => ({

@@ -32,6 +32,8 @@ export type ClientRecord = Readonly<
     | 'accessTokenTtl'
     | 'active'
     | 'dpopBoundAccessTokens'
+    | 'tlsClientAuth'
+    | 'tlsClientCertificateBoundAccessTokens'
     | 'federatedCredentials'
   >
 >;

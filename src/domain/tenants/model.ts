@@ -15,6 +15,8 @@ export interface Tenant {
   name: string;
   signingAlg: SigningAlg;
   accessTokenTtl: number;
+  /** PEM certificates of the CAs this tenant trusts for `tls_client_auth`, besides TESSERA_TLS_CLIENT_CA (RFC 8705 §2.1). */
+  tlsClientCas: string[];
   createdAt: string;
   updatedAt: string;
 }

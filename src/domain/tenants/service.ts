@@ -13,12 +13,16 @@ export interface TenantInput {
   name?: string | undefined;
   signingAlg?: SigningAlg | undefined;
   accessTokenTtl?: number | undefined;
+  /** PEM certificates of CAs trusted for tls_client_auth besides TESSERA_TLS_CLIENT_CA (RFC 8705 §2.1). */
+  tlsClientCas?: string[] | undefined;
 }
 
 export interface TenantPatch {
   name?: string | undefined;
   signingAlg?: SigningAlg | undefined;
   accessTokenTtl?: number | undefined;
+  /** Replaces the tenant's trusted CAs (omitted: unchanged). */
+  tlsClientCas?: string[] | undefined;
 }
 
 export class TenantsService {
@@ -42,6 +46,7 @@ export class TenantsService {
       name: input.name ?? input.id,
       signingAlg: input.signingAlg ?? 'RS256',
       accessTokenTtl: input.accessTokenTtl ?? DEFAULT_TOKEN_TTL,
+      tlsClientCas: input.tlsClientCas ?? [],
       createdAt: now,
       updatedAt: now,
     };
@@ -76,6 +81,7 @@ export class TenantsService {
         name: patch.name ?? tenant.name,
         signingAlg: patch.signingAlg ?? tenant.signingAlg,
         accessTokenTtl: patch.accessTokenTtl ?? tenant.accessTokenTtl,
+        tlsClientCas: patch.tlsClientCas ?? tenant.tlsClientCas,
         updatedAt: isoTime(this.ctx.clock.now()),
       };
       await tenantsRepo.update(trx, next);

@@ -6,6 +6,7 @@ import * as m0004 from './0004_dpop.js';
 import * as m0005 from './0005_token_activity.js';
 import * as m0006 from './0006_admin_token_digests.js';
 import * as m0007 from './0007_federation.js';
+import * as m0008 from './0008_mtls.js';
 
 /** Every migration, in order. Listed statically so a bundle or a clone never depends on a directory scan. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_token_activity': m0005,
   '0006_admin_token_digests': m0006,
   '0007_federation': m0007,
+  '0008_mtls': m0008,
 };
 
 /**

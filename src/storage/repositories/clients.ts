@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { JSONWebKeySet } from 'jose';
-import type { Client, ClientSecret, ClientType, TokenEndpointAuthMethod } from '../../domain/clients/model.js';
+import type { Client, ClientSecret, ClientType, TlsClientAuthField, TokenEndpointAuthMethod } from '../../domain/clients/model.js';
 import type { FederatedCredential } from '../../domain/federation/model.js';
 import type { ClientSecretsTable, ClientsTable } from '../schema.js';
 import { bool, executeBulk, rowsOf, valuesList, type Executor } from './executor.js';
@@ -35,6 +35,11 @@ function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[], federa
     accessTokenTtl: row.access_token_ttl === null ? null : Number(row.access_token_ttl),
     active: Number(row.active) === 1,
     dpopBoundAccessTokens: Number(row.dpop_bound_access_tokens) === 1,
+    tlsClientAuth:
+      row.tls_client_auth_field === null || row.tls_client_auth_value === null
+        ? null
+        : { field: row.tls_client_auth_field as TlsClientAuthField, value: row.tls_client_auth_value },
+    tlsClientCertificateBoundAccessTokens: Number(row.tls_client_certificate_bound_access_tokens) === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     secrets,
@@ -57,6 +62,9 @@ function columns(c: Client) {
     access_token_ttl: c.accessTokenTtl,
     active: bool(c.active),
     dpop_bound_access_tokens: bool(c.dpopBoundAccessTokens),
+    tls_client_auth_field: c.tlsClientAuth?.field ?? null,
+    tls_client_auth_value: c.tlsClientAuth?.value ?? null,
+    tls_client_certificate_bound_access_tokens: bool(c.tlsClientCertificateBoundAccessTokens),
     updated_at: c.updatedAt,
   };
 }

@@ -10,6 +10,7 @@ function toTenant(row: Selectable<TenantsTable>): Tenant {
     name: row.name,
     signingAlg: row.signing_alg as SigningAlg,
     accessTokenTtl: Number(row.access_token_ttl),
+    tlsClientCas: JSON.parse(row.tls_client_cas) as string[],
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -49,6 +50,7 @@ export const tenantsRepo = {
         name: t.name,
         signing_alg: t.signingAlg,
         access_token_ttl: t.accessTokenTtl,
+        tls_client_cas: JSON.stringify(t.tlsClientCas),
         created_at: t.createdAt,
         updated_at: t.updatedAt,
       })
@@ -57,7 +59,13 @@ export const tenantsRepo = {
   async update(db: Executor, t: Tenant): Promise<void> {
     await db
       .updateTable('tenants')
-      .set({ name: t.name, signing_alg: t.signingAlg, access_token_ttl: t.accessTokenTtl, updated_at: t.updatedAt })
+      .set({
+        name: t.name,
+        signing_alg: t.signingAlg,
+        access_token_ttl: t.accessTokenTtl,
+        tls_client_cas: JSON.stringify(t.tlsClientCas),
+        updated_at: t.updatedAt,
+      })
       .where('id', '=', t.id)
       .execute();
   },

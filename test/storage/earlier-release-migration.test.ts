@@ -7,12 +7,13 @@ import { openStore, type Store } from '../../src/storage/database.js';
 import { migrateToLatest, migrateUpTo } from '../../src/storage/migrations/index.js';
 import { clientsRepo } from '../../src/storage/repositories/clients.js';
 import { federatedIssuersRepo } from '../../src/storage/repositories/federated-issuers.js';
+import { tenantsRepo } from '../../src/storage/repositories/tenants.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { storeEnv } from '../helpers/tessera.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
 
-describeEachDialect('migration 0007_federation from a database of the previous release', (dialect) => {
+describeEachDialect('migrations 0007_federation and 0008_mtls from a database of an earlier release', (dialect) => {
   let dir: string;
   let store: Store;
 
@@ -25,7 +26,7 @@ describeEachDialect('migration 0007_federation from a database of the previous r
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('adds the federation tables; existing clients load with no federated credentials', async () => {
+  it('adds the federation tables and the mutual TLS columns; existing clients load with neither', async () => {
     await migrateUpTo(store.db, '0006_admin_token_digests');
     const db = store.db as any;
     await db.insertInto('tenants').values({ id: 'acme', name: 'acme', signing_alg: 'ES256', access_token_ttl: 3600, created_at: AT, updated_at: AT }).execute();
@@ -51,8 +52,13 @@ describeEachDialect('migration 0007_federation from a database of the previous r
         updated_at: AT,
       })
       .execute();
-    assert.deepEqual(await migrateToLatest(store.db), ['0007_federation']);
-    assert.deepEqual((await clientsRepo.get(store.db, 'acme', 'legacy'))?.federatedCredentials, []);
+    assert.deepEqual(await migrateToLatest(store.db), ['0007_federation', '0008_mtls']);
+    const legacy = await clientsRepo.get(store.db, 'acme', 'legacy');
+    assert.deepEqual(legacy?.federatedCredentials, []);
+    // 0008_mtls: no certificate name, no binding, and the tenant trusts no CA of its own.
+    assert.equal(legacy?.tlsClientAuth, null);
+    assert.equal(legacy?.tlsClientCertificateBoundAccessTokens, false);
+    assert.deepEqual((await tenantsRepo.get(store.db, 'acme'))?.tlsClientCas, []);
     assert.deepEqual(
       (await clientsRepo.page(store.db, 'acme', null, 10)).map((c) => [c.clientId, c.federatedCredentials]),
       [['legacy', []]],
