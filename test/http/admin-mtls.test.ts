@@ -396,6 +396,11 @@ describeEachDialect("admin API: a tenant's own CAs and certificate inspection", 
     const underTenant = ok(await t.admin('POST', '/tenants/inspector/certificates/inspect', { certificate: root.certPem }, { token: limited.token }));
     assert.equal(underTenant.ca, true);
     assert.equal(underTenant['x5t#S256'], x5t(root));
+    assertProblem(await t.admin('POST', '/tenants/plain/certificates/inspect', { certificate: root.certPem }, { token: limited.token }), {
+      status: 403,
+      detail: 'this admin token is limited to tenant inspector',
+      instance: '/tenants/plain/certificates/inspect',
+    });
   });
 
   it('refuses anything but one PEM certificate to inspect (422), and a body without one (400)', async () => {
