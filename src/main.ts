@@ -6,6 +6,7 @@ import { registerAdminTokens } from './cli/admin-tokens.js';
 import { registerApis } from './cli/apis.js';
 import { registerFederatedIssuers } from './cli/federated-issuers.js';
 import { registerAudit } from './cli/audit.js';
+import { registerCertificates } from './cli/certificates.js';
 import { registerClients } from './cli/clients.js';
 import { CliError, EXIT } from './cli/errors.js';
 import { registerGrants } from './cli/grants.js';
@@ -18,7 +19,7 @@ import { registerToken } from './cli/token.js';
 
 const HELP = `
 Admin commands (clients, service-accounts, apis, federated-issuers, grants, keys, tenants, admin-tokens,
-audit-events) call the admin API of a running server: --endpoint or TESSERA_ADMIN_URL
+audit-events, certificates) call the admin API of a running server: --endpoint or TESSERA_ADMIN_URL
 (default http://127.0.0.1:4445), --token or TESSERA_ADMIN_TOKEN (the variable serve reads too).
 "tessera token" calls the public token endpoint as a client, with a secret or --private-key.
 serve, migrate and admin-token work on the database directly.
@@ -59,6 +60,7 @@ async function main(argv: string[]): Promise<void> {
   registerTenants(program);
   registerAdminTokens(program);
   registerAudit(program);
+  registerCertificates(program);
   registerToken(program);
   try {
     await program.parseAsync(argv);

@@ -17,6 +17,7 @@ import {
   repeatable,
   wholeNumber,
 } from './admin-command.js';
+import { selfSignedJwks } from './certificate-files.js';
 import { usageError } from './errors.js';
 import { credentialsFrom, GITHUB_ISSUER, GITLAB_ISSUER, type CredentialOptions } from './federation-presets.js';
 import { field } from './output.js';
@@ -42,6 +43,13 @@ interface MetadataOptions extends Omit<CredentialOptions, 'federatedCredential'>
   dpop?: boolean;
   jwksUri?: string | false;
   jwks?: string | false;
+  tlsSubjectDn?: string | false;
+  tlsSanDns?: string | false;
+  tlsSanUri?: string | false;
+  tlsSanIp?: string | false;
+  tlsSanEmail?: string | false;
+  selfSignedCert?: string;
+  certificateBound?: boolean;
 }
 
 /**
@@ -59,8 +67,8 @@ const metadataOptions = (update: boolean) => [
   new Option('--response-type <type>', 'response_types entry (repeatable)').argParser(repeatable),
   new Option(
     '--auth-method <method>',
-    'token_endpoint_auth_method: one secret method only, private_key_jwt (implied by --jwks or --jwks-uri), or federated (no secret: federated credentials only)',
-  ).choices(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'federated']),
+    'token_endpoint_auth_method: one secret method only, private_key_jwt (implied by --jwks or --jwks-uri), federated (no secret: federated credentials only), tls_client_auth (implied by --tls-…) or self_signed_tls_client_auth (implied by --self-signed-cert)',
+  ).choices(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'federated', 'tls_client_auth', 'self_signed_tls_client_auth']),
   ...clears(update, '--no-auth-method', 'accept both secret methods'),
   new Option('--service-account-id <id>', 'the service account the client acts for'),
   ...clears(update, '--no-service-account-id', 'act for no service account'),
@@ -74,8 +82,29 @@ const metadataOptions = (update: boolean) => [
   ...clears(update, '--no-jwks-uri', 'remove jwks_uri'),
   new Option('--jwks <file>', 'a JSON file holding its public JWK Set: the client authenticates with private_key_jwt'),
   ...clears(update, '--no-jwks', 'remove jwks'),
+  ...tlsOptions(update),
   ...credentialOptions(update),
 ];
+
+/** Mutual TLS (RFC 8705): the certificate name of a tls_client_auth client, a self-signed certificate, bound tokens. */
+const tlsOptions = (update: boolean) => [
+  ...TLS_NAME_FLAGS.flatMap(([flag, value, member]) => [
+    new Option(`--tls-${flag} <${value}>`, `${member}: the client authenticates with tls_client_auth, by a certificate naming this`),
+    ...clears(update, `--no-tls-${flag}`, `remove ${member}`),
+  ]),
+  new Option('--self-signed-cert <file>', 'a PEM file holding its certificate: the client authenticates with self_signed_tls_client_auth'),
+  new Option('--certificate-bound', "tls_client_certificate_bound_access_tokens: every token is bound to the client's certificate"),
+  ...clears(update, '--no-certificate-bound', 'tokens not bound to the certificate'),
+];
+
+/** The tls_client_auth flags: `--tls-<flag> <value>` sets the metadata member (RFC 8705 §2.1.2). */
+const TLS_NAME_FLAGS = [
+  ['subject-dn', 'dn', 'tls_client_auth_subject_dn'],
+  ['san-dns', 'name', 'tls_client_auth_san_dns'],
+  ['san-uri', 'uri', 'tls_client_auth_san_uri'],
+  ['san-ip', 'ip', 'tls_client_auth_san_ip'],
+  ['san-email', 'email', 'tls_client_auth_san_email'],
+] as const;
 
 /** Federated credentials, written out or from a platform's preset; each option adds one (docs/cli.md#federated-credentials). */
 const credentialOptions = (update: boolean) => [
@@ -105,6 +134,15 @@ const credentialOptions = (update: boolean) => [
  */
 function metadata(o: MetadataOptions, note: (text: string) => void): Record<string, unknown> {
   const keysGiven = typeof o.jwks === 'string' || typeof o.jwksUri === 'string';
+  if (o.selfSignedCert !== undefined && o.jwks !== undefined) throw usageError('--self-signed-cert makes the jwks: give it or --jwks, not both');
+  const tlsNames = [o.tlsSubjectDn, o.tlsSanDns, o.tlsSanUri, o.tlsSanIp, o.tlsSanEmail];
+  const implied = keysGiven
+    ? 'private_key_jwt'
+    : o.selfSignedCert !== undefined
+      ? 'self_signed_tls_client_auth'
+      : tlsNames.some((name) => typeof name === 'string')
+        ? 'tls_client_auth'
+        : undefined;
   const { federatedCredential, ...presets } = o;
   const federated = credentialsFrom({ ...presets, ...(federatedCredential ? { federatedCredential } : {}) });
   for (const warning of federated?.warnings ?? []) note(warning);
@@ -116,13 +154,24 @@ function metadata(o: MetadataOptions, note: (text: string) => void): Record<stri
     scope: o.scope === false ? '' : o.scope?.join(' '),
     grant_types: o.grantType,
     response_types: o.responseType,
-    token_endpoint_auth_method: o.authMethod === undefined && keysGiven ? 'private_key_jwt' : orNull(o.authMethod),
+    token_endpoint_auth_method: o.authMethod === undefined ? implied : orNull(o.authMethod),
     service_account_id: orNull(o.serviceAccountId),
     access_token_ttl: orNull(o.ttl),
     active: o.active,
     dpop_bound_access_tokens: o.dpop,
     jwks_uri: orNull(o.jwksUri),
-    jwks: typeof o.jwks === 'string' ? readJson('--jwks', o.jwks) : orNull(o.jwks),
+    jwks:
+      o.selfSignedCert !== undefined
+        ? selfSignedJwks('--self-signed-cert', o.selfSignedCert)
+        : typeof o.jwks === 'string'
+          ? readJson('--jwks', o.jwks)
+          : orNull(o.jwks),
+    tls_client_auth_subject_dn: orNull(o.tlsSubjectDn),
+    tls_client_auth_san_dns: orNull(o.tlsSanDns),
+    tls_client_auth_san_uri: orNull(o.tlsSanUri),
+    tls_client_auth_san_ip: orNull(o.tlsSanIp),
+    tls_client_auth_san_email: orNull(o.tlsSanEmail),
+    tls_client_certificate_bound_access_tokens: o.certificateBound,
     federated_credentials: federatedCredential === false ? [] : federated?.credentials,
   });
 }
@@ -162,6 +211,8 @@ export function registerClients(program: Command): void {
         'tessera clients create --client-id billing-job --jwks billing-job.jwks.json --audience https://billing.example.com/',
         'tessera clients create --client-id cleanup --auth-method federated --github-actions acme/cleanup --repository-id 892176',
         'tessera clients create --client-id reports --auth-method federated --kubernetes-service-account https://oidc.eks.example.com=jobs:reports',
+        'tessera clients create --client-id device-1 --tls-subject-dn "CN=device-1,O=Acme,C=FR" --certificate-bound --audience https://api.example.com/',
+        'tessera clients create --client-id sensor-7 --self-signed-cert sensor-7.pem --audience https://api.example.com/',
       ],
     },
     async (ctx, _args, options) => {
