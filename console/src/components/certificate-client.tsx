@@ -25,7 +25,7 @@ export function CertificateClient({ client, method }: { client: Client; method: 
   const certificates = client.certificates ?? [];
   return (
     <>
-      <dl className="summary card" aria-label="Certificate authentication">
+      <dl className="summary card certificate" aria-label="Certificate authentication">
         <dt>Method</dt>
         <dd>
           {method === 'tls_client_auth'
