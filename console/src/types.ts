@@ -8,6 +8,7 @@ import type {
 } from '../../src/http/schemas/admin-tokens.js';
 import type { Api as ApiSchema, ApiCreate as ApiCreateSchema, ApiPatch as ApiPatchSchema } from '../../src/http/schemas/apis.js';
 import type { AuditEvent as AuditEventSchema } from '../../src/http/schemas/audit.js';
+import type { CaDetailsOut as CaDetailsSchema, CertificateInspection as CertificateInspectionSchema } from '../../src/http/schemas/certificates.js';
 import type {
   Client as ClientSchema,
   ClientCreate as ClientCreateSchema,
@@ -45,9 +46,9 @@ export type Api = Static<typeof ApiSchema>;
 export type ApiCreate = Static<typeof ApiCreateSchema>;
 export type ApiPatch = Static<typeof ApiPatchSchema>;
 export type AuditEvent = Static<typeof AuditEventSchema>;
-export type Client = Static<typeof ClientSchema> & CertificateClientFields;
+export type Client = Static<typeof ClientSchema>;
 export type ClientCreate = Static<typeof ClientCreateSchema>;
-export type ClientCreated = Static<typeof ClientCreatedSchema> & CertificateClientFields;
+export type ClientCreated = Static<typeof ClientCreatedSchema>;
 export type ClientPatch = Static<typeof ClientPatchSchema>;
 export type FederatedIssuer = Static<typeof FederatedIssuerSchema>;
 export type FederatedIssuerCreate = Static<typeof FederatedIssuerCreateSchema>;
@@ -65,26 +66,15 @@ export type PlaygroundTokenRequest = Static<typeof PlaygroundTokenRequestSchema>
 export type ServiceAccount = Static<typeof ServiceAccountSchema>;
 export type ServiceAccountCreate = Static<typeof ServiceAccountCreateSchema>;
 export type ServiceAccountPatch = Static<typeof ServiceAccountPatchSchema>;
-export type Tenant = Static<typeof TenantSchema> & { tls_client_cas?: string[]; tls_client_ca_details?: CertificateDetails[] };
+export type Tenant = Static<typeof TenantSchema>;
 export type TenantCreate = Static<typeof TenantCreateSchema>;
 export type TenantPatch = Static<typeof TenantPatchSchema>;
 export type TokenActivity = Static<typeof TokenActivitySchema>;
 
-// Mutual TLS (RFC 8705) as the admin API's contract has it, optional so that the console also
-// works with a server without it; once the route schemas carry them, these say nothing more.
-
 /** What the admin API tells of an X.509 certificate (a client's, a tenant's CA, a pasted one). */
-export interface CertificateDetails {
-  subject: string;
-  issuer: string;
-  subject_alt_names: { dns: string[]; uri: string[]; ip: string[]; email: string[] };
-  'x5t#S256': string;
-  not_before: string;
-  not_after: string;
-}
-
+export type CertificateDetails = Static<typeof CaDetailsSchema>;
 /** `POST /certificates/inspect`: the details, whether it is a CA, and its public key as a JWK. */
-export type InspectedCertificate = CertificateDetails & { ca: boolean; jwk: { kty: string } & Record<string, unknown> };
+export type InspectedCertificate = Static<typeof CertificateInspectionSchema>;
 
 /** The RFC 8705 §2.1.2 fields that name a tls_client_auth client's certificate: exactly one is set. */
 export const TLS_NAME_FIELDS = [
@@ -93,14 +83,8 @@ export const TLS_NAME_FIELDS = [
   'tls_client_auth_san_uri',
   'tls_client_auth_san_ip',
   'tls_client_auth_san_email',
-] as const;
+] as const satisfies readonly (keyof Client)[];
 export type TlsNameField = (typeof TLS_NAME_FIELDS)[number];
-
-/** A client's mutual TLS fields: its certificate's registered name, binding, and the details of its inline certificates. */
-export type CertificateClientFields = { [F in TlsNameField]?: string } & {
-  tls_client_certificate_bound_access_tokens?: boolean;
-  certificates?: (CertificateDetails & { kid?: string | null })[];
-};
 
 /** A claim condition of a federated credential: the token's claim equals the string, or one of the strings. */
 export type ClaimCondition = string | string[];

@@ -1,4 +1,4 @@
-import type { CertificateClientFields, CertificateDetails, TlsNameField } from '../types';
+import type { CertificateDetails, Client, TlsNameField } from '../types';
 import { TLS_NAME_FIELDS } from '../types';
 
 /** What each RFC 8705 §2.1.2 field names, for people. */
@@ -17,7 +17,7 @@ export interface TlsName {
 }
 
 /** The registered name of a tls_client_auth client (the one field the admin API answers), or null. */
-export function registeredTlsName(client: CertificateClientFields): TlsName | null {
+export function registeredTlsName(client: Client): TlsName | null {
   for (const field of TLS_NAME_FIELDS) {
     const value = client[field];
     if (typeof value === 'string') return { field, value };

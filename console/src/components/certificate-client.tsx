@@ -15,7 +15,7 @@ export function certificateMethodOf(c: Client): CertificateMethod | null {
 
 /** How a client's tokens are bound, for people. */
 export function bindingOf(c: Client): string {
-  if (c.tls_client_certificate_bound_access_tokens === true) return 'to the certificate (cnf x5t#S256)';
+  if (c.tls_client_certificate_bound_access_tokens) return 'to the certificate (cnf x5t#S256)';
   return c.dpop_bound_access_tokens ? 'to a DPoP key (cnf jkt)' : 'none';
 }
 
@@ -47,7 +47,7 @@ export function CertificateClient({ client, method }: { client: Client; method: 
           </>
         ) : null}
         <dt>Tokens bound to the certificate</dt>
-        <dd>{client.tls_client_certificate_bound_access_tokens === true ? 'yes (cnf x5t#S256)' : 'no'}</dd>
+        <dd>{client.tls_client_certificate_bound_access_tokens ? 'yes (cnf x5t#S256)' : 'no'}</dd>
       </dl>
       {method === 'self_signed_tls_client_auth' && client.jwks_uri !== null ? (
         <p>
@@ -67,7 +67,7 @@ export function EditCertificate({ client, method, onClose, onSaved }: { client: 
   const registered = registeredTlsName(client);
   const [draft, setDraft] = useState(registered ? { ...EMPTY_CERTIFICATE, name: registered, typed: true } : EMPTY_CERTIFICATE);
   const [binding, setBinding] = useState<Binding>({
-    certificate: client.tls_client_certificate_bound_access_tokens === true,
+    certificate: client.tls_client_certificate_bound_access_tokens,
     dpop: client.dpop_bound_access_tokens,
   });
   const [missing, setMissing] = useState<string | null>(null);

@@ -18,8 +18,8 @@ import { Table } from './table';
 export function TrustedClientCas({ tenant, onChanged }: { tenant: Tenant; onChanged(): void }) {
   const { api } = useConsole();
   const [dialog, setDialog] = useState<'add' | number | null>(null);
-  const cas = tenant.tls_client_cas ?? [];
-  const details = tenant.tls_client_ca_details ?? [];
+  const cas = tenant.tls_client_cas;
+  const details = tenant.tls_client_ca_details;
   const path = `/tenants/${encodeURIComponent(tenant.id)}`;
   const removing = typeof dialog === 'number' ? details[dialog] : undefined;
   return (
