@@ -8,6 +8,7 @@ import type {
 } from '../../src/http/schemas/admin-tokens.js';
 import type { Api as ApiSchema, ApiCreate as ApiCreateSchema, ApiPatch as ApiPatchSchema } from '../../src/http/schemas/apis.js';
 import type { AuditEvent as AuditEventSchema } from '../../src/http/schemas/audit.js';
+import type { CaDetailsOut as CaDetailsSchema, CertificateInspection as CertificateInspectionSchema } from '../../src/http/schemas/certificates.js';
 import type {
   Client as ClientSchema,
   ClientCreate as ClientCreateSchema,
@@ -69,6 +70,21 @@ export type Tenant = Static<typeof TenantSchema>;
 export type TenantCreate = Static<typeof TenantCreateSchema>;
 export type TenantPatch = Static<typeof TenantPatchSchema>;
 export type TokenActivity = Static<typeof TokenActivitySchema>;
+
+/** What the admin API tells of an X.509 certificate (a client's, a tenant's CA, a pasted one). */
+export type CertificateDetails = Static<typeof CaDetailsSchema>;
+/** `POST /certificates/inspect`: the details, whether it is a CA, and its public key as a JWK. */
+export type InspectedCertificate = Static<typeof CertificateInspectionSchema>;
+
+/** The RFC 8705 §2.1.2 fields that name a tls_client_auth client's certificate: exactly one is set. */
+export const TLS_NAME_FIELDS = [
+  'tls_client_auth_subject_dn',
+  'tls_client_auth_san_dns',
+  'tls_client_auth_san_uri',
+  'tls_client_auth_san_ip',
+  'tls_client_auth_san_email',
+] as const satisfies readonly (keyof Client)[];
+export type TlsNameField = (typeof TLS_NAME_FIELDS)[number];
 
 /** A claim condition of a federated credential: the token's claim equals the string, or one of the strings. */
 export type ClaimCondition = string | string[];

@@ -46,6 +46,17 @@ export function curlTokenCommand(issuer: string, clientId: string, secret: strin
   return lines.join(' \\\n');
 }
 
+/** A token request that authenticates with the client's TLS certificate (RFC 8705 §2): curl's `--cert` and `--key`, no secret. */
+export function curlCertificateTokenCommand(issuer: string, clientId: string, scope: string): string {
+  const lines = [
+    `curl --cert client.pem --key client-key.pem -X POST ${issuer}/oauth2/token`,
+    '  -F grant_type=client_credentials',
+    `  -F client_id=${clientId}`,
+  ];
+  if (scope) lines.push(`  -F scope='${scope}'`);
+  return lines.join(' \\\n');
+}
+
 /** A `tessera token` command that authenticates with a client assertion (RFC 7523 §2.2): signed with `key.pem`, or another `credential` (a platform's token). */
 export function cliTokenCommand(issuer: string, clientId: string, scope: string, credential = '--private-key key.pem'): string {
   const lines = [`tessera token --issuer ${issuer}`, `  --client-id ${clientId}`, `  ${credential}`];

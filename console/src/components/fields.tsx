@@ -113,11 +113,25 @@ export function SelectField({
   );
 }
 
-export function CheckboxField({ label, error, hint, checked, onChange }: FieldProps & { checked: boolean; onChange(checked: boolean): void }) {
+export function CheckboxField({
+  label,
+  error,
+  hint,
+  checked,
+  onChange,
+  disabled,
+}: FieldProps & { checked: boolean; onChange(checked: boolean): void; disabled?: boolean }) {
   const id = useId();
   return (
     <div className={`field field-check${error ? ' has-error' : ''}`}>
-      <input id={id} type="checkbox" checked={checked} aria-describedby={describedBy(id, error, hint)} onChange={(e) => onChange(e.target.checked)} />
+      <input
+        id={id}
+        type="checkbox"
+        checked={checked}
+        disabled={disabled}
+        aria-describedby={describedBy(id, error, hint)}
+        onChange={(e) => onChange(e.target.checked)}
+      />
       <label htmlFor={id}>{label}</label>
       <Messages id={id} error={error} hint={hint} />
     </div>

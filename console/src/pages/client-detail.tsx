@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { bindingOf, CertificateClient, certificateMethodOf, EditCertificate } from '../components/certificate-client';
 import { ClientKeys } from '../components/client-keys';
 import { FederatedCredentials } from '../components/federated-credentials';
 import { EMPTY_KEYS, KeySourceFields, keysBody, type KeyDraft } from '../components/key-source';
@@ -37,17 +38,22 @@ export function ClientDetail({ clientId }: { clientId: string }) {
     ];
     return { client, account, grants };
   }, [api, path]);
-  const [dialog, setDialog] = useState<'rotate' | 'keys' | 'toggle' | 'delete' | { secret: string } | null>(null);
+  const [dialog, setDialog] = useState<'rotate' | 'keys' | 'certificate' | 'toggle' | 'delete' | { secret: string } | null>(null);
   const c = data.data?.client;
   const withKeys = c?.token_endpoint_auth_method === 'private_key_jwt';
   const federatedOnly = c?.token_endpoint_auth_method === 'federated';
+  const certificateMethod = c ? certificateMethodOf(c) : null;
 
   return (
     <>
       <PageHead section={<a href={href('applications/m2m')}>Machine to Machine</a>} title={c ? c.client_name || c.client_id : clientId}>
         {c ? (
           <div className="row-actions">
-            {federatedOnly ? null : withKeys ? (
+            {federatedOnly ? null : certificateMethod ? (
+              <button type="button" className="button-primary" onClick={() => setDialog('certificate')}>
+                Edit certificate
+              </button>
+            ) : withKeys ? (
               <button type="button" className="button-primary" onClick={() => setDialog('keys')}>
                 Replace keys
               </button>
@@ -94,12 +100,16 @@ export function ClientDetail({ clientId }: { clientId: string }) {
             <dd>{c.access_token_ttl ? formatSeconds(c.access_token_ttl) : 'default'}</dd>
             <dt>Own audience and scope</dt>
             <dd>{c.audience.length > 0 ? `${c.audience.join(', ')}: ${c.scope || '(no scope)'}` : '—'}</dd>
+            <dt>Token binding</dt>
+            <dd>{bindingOf(c)}</dd>
             <dt>Created</dt>
             <dd>{formatTime(c.created_at)}</dd>
           </dl>
-          {federatedOnly ? null : <h2>{withKeys ? 'Keys' : 'Secrets'}</h2>}
+          {federatedOnly ? null : <h2>{certificateMethod ? 'Certificate' : withKeys ? 'Keys' : 'Secrets'}</h2>}
           {federatedOnly ? (
             <p className="card">Authenticates with federated credentials only: no secrets, no keys</p>
+          ) : certificateMethod ? (
+            <CertificateClient client={c} method={certificateMethod} />
           ) : withKeys ? (
             <ClientKeys client={c} />
           ) : c.client_secrets.length === 0 ? (
@@ -149,6 +159,9 @@ export function ClientDetail({ clientId }: { clientId: string }) {
       ) : null}
       {dialog === 'rotate' && c ? <RotateSecret client={c} onClose={() => setDialog(null)} onRotated={data.reload} /> : null}
       {dialog === 'keys' && c ? <ReplaceKeys client={c} onClose={() => setDialog(null)} onReplaced={data.reload} /> : null}
+      {dialog === 'certificate' && c && certificateMethod ? (
+        <EditCertificate client={c} method={certificateMethod} onClose={() => setDialog(null)} onSaved={data.reload} />
+      ) : null}
       {dialog === 'toggle' && c ? (
         <ConfirmDialog
           title={`${c.active ? 'Disable' : 'Enable'} ${c.client_name || c.client_id}`}

@@ -14,7 +14,9 @@ function authenticationOf(c: Client): string {
       ? 'keys (private_key_jwt)'
       : c.token_endpoint_auth_method === 'federated'
         ? 'none'
-        : String(c.client_secrets.length);
+        : c.token_endpoint_auth_method === 'tls_client_auth' || c.token_endpoint_auth_method === 'self_signed_tls_client_auth'
+          ? 'certificate (mutual TLS)'
+          : String(c.client_secrets.length);
   if (federated === 0) return own;
   const credentials = `${federated} federated credential${federated === 1 ? '' : 's'}`;
   return c.token_endpoint_auth_method === 'federated' ? `none (${credentials})` : `${own} + ${credentials}`;

@@ -8,6 +8,7 @@ import { formatSeconds, formatTime, optionalInteger } from '../format';
 import { useAction, useConsole, useLoad } from '../hooks';
 import type { Tenant, TenantCreate } from '../types';
 import { Table } from '../components/table';
+import { TrustedClientCas } from '../components/trusted-cas';
 
 type SigningAlg = NonNullable<TenantCreate['signing_alg']>;
 const ALGS: { value: SigningAlg; label: string }[] = [
@@ -17,11 +18,12 @@ const ALGS: { value: SigningAlg; label: string }[] = [
   { value: 'EdDSA', label: 'EdDSA (Ed25519)' },
 ];
 
-/** Tenants: list, create, settings (signing algorithm, default token lifetime), switch. */
+/** Tenants: list, create, settings (signing algorithm, default token lifetime), switch; the current tenant's trusted client CAs. */
 export function Tenants() {
   const { api, tenantsChanged, switchTenant } = useConsole();
   const list = useLoad(() => api.all<Tenant>('/tenants'), [api]);
   const [editing, setEditing] = useState<Tenant | 'new' | null>(null);
+  const current = list.data?.find((t) => t.id === api.tenant);
   const changed = () => {
     list.reload();
     tenantsChanged();
@@ -65,6 +67,7 @@ export function Tenants() {
           ))}
         </Table>
       ) : null}
+      {current ? <TrustedClientCas tenant={current} onChanged={changed} /> : null}
       {editing ? <TenantSettings tenant={editing === 'new' ? null : editing} onClose={() => setEditing(null)} onSaved={changed} /> : null}
     </>
   );

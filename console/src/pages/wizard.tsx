@@ -1,7 +1,16 @@
 import { useRef, useState } from 'react';
 import { ApiError, messageOf } from '../api';
+import {
+  BindingFields,
+  bindingBody,
+  CertificateFields,
+  certificateBody,
+  EMPTY_CERTIFICATE,
+  type Binding,
+  type CertificateDraft,
+} from '../components/certificate-fields';
 import { CredentialFields, credentialErrors } from '../components/credential-fields';
-import { cliTokenCommand, CopyField, curlTokenCommand } from '../components/copy';
+import { cliTokenCommand, CopyField, curlCertificateTokenCommand, curlTokenCommand } from '../components/copy';
 import { onSubmit } from '../components/dialog';
 import { Empty, ErrorMessage, Loading } from '../components/feedback';
 import { EMPTY_KEYS, errorsUnder, KeySourceFields, keysBody, type KeyDraft } from '../components/key-source';
@@ -13,7 +22,8 @@ import { PageHead } from '../components/page';
 import { useAction, useConsole, useLoad } from '../hooks';
 import { href } from '../router';
 import { credentialBody, credentialIssuer, defaultIssuer, EMPTY_CREDENTIAL, type CredentialDraft } from '../federation/presets';
-import type { Api, ClientCreated, FederatedIssuer, ServiceAccount } from '../types';
+import { TLS_NAME_LABELS } from '../certificates/names';
+import { TLS_NAME_FIELDS, type Api, type ClientCreated, type FederatedIssuer, type ServiceAccount } from '../types';
 
 /** The steps; a federated client has one more, its first credential, after the client's. */
 const STEPS = ['Service account', 'Client', 'APIs and scopes', 'Review'] as const;
@@ -21,7 +31,7 @@ const FEDERATED_STEPS = ['Service account', 'Client', 'Federated credential', 'A
 type Step = (typeof FEDERATED_STEPS)[number];
 
 /** How the new client authenticates (`token_endpoint_auth_method`; a secret: the server's default). */
-type Auth = 'client_secret_basic' | 'private_key_jwt' | 'federated';
+type Auth = 'client_secret_basic' | 'private_key_jwt' | 'federated' | 'tls_client_auth' | 'self_signed_tls_client_auth';
 
 interface Result {
   client: ClientCreated;
@@ -58,6 +68,8 @@ export function Wizard() {
   const [auth, setAuth] = useState<Auth>('client_secret_basic');
   const [credential, setCredential] = useState<CredentialDraft>(EMPTY_CREDENTIAL);
   const [keys, setKeys] = useState<KeyDraft>(EMPTY_KEYS);
+  const [certificate, setCertificate] = useState<CertificateDraft>(EMPTY_CERTIFICATE);
+  const [binding, setBinding] = useState<Binding>({ certificate: false, dpop: false });
   const [jsonError, setJsonError] = useState<string | null>(null);
   const [scopes, setScopes] = useState<Record<string, string[]>>({});
   const [reason, setReason] = useState('');
@@ -73,6 +85,8 @@ export function Wizard() {
   const issuers = data.data?.issuers ?? [];
   const withKeys = auth === 'private_key_jwt';
   const federated = auth === 'federated';
+  const withCertificate = auth === 'tls_client_auth' || auth === 'self_signed_tls_client_auth';
+  const certificateSent = withCertificate ? certificateBody(auth, certificate) : null;
   const steps: readonly Step[] = federated ? FEDERATED_STEPS : STEPS;
   const name: Step = steps[step] ?? 'Review';
   const credentialSent = credentialBody(credential, issuers);
@@ -85,6 +99,7 @@ export function Wizard() {
       if (name === 'Service account' && useNew && !userName.trim()) return setStepError('Give the new service account a user name.');
       if (name === 'Client' && !clientName.trim()) return setStepError('Give the client a name.');
       if (name === 'Federated credential' && 'missing' in credentialSent) return setStepError(credentialSent.missing);
+      if (name === 'Client' && certificateSent && 'missing' in certificateSent) return setStepError(certificateSent.missing);
       if (name === 'Client' && withKeys) {
         const parsed = keysBody(keys);
         setJsonError('jsonError' in parsed ? parsed.jsonError : null);
@@ -108,16 +123,25 @@ export function Wizard() {
           ? { token_endpoint_auth_method: auth, ...parsed.body }
           : federated && 'body' in credentialSent
             ? { token_endpoint_auth_method: auth, federated_credentials: [credentialSent.body] }
-            : {};
+            : certificateSent && 'body' in certificateSent
+              ? { token_endpoint_auth_method: auth, ...certificateSent.body }
+              : {};
       const client = await api
         .post<ClientCreated>(
           api.t('/clients'),
-          { client_name: clientName.trim(), client_type: 'machine_to_machine', service_account_id: saId, access_token_ttl: optionalInteger(ttl), ...authBody },
+          {
+            client_name: clientName.trim(),
+            client_type: 'machine_to_machine',
+            service_account_id: saId,
+            access_token_ttl: optionalInteger(ttl),
+            ...authBody,
+            ...bindingBody(binding),
+          },
           reason,
         )
         .catch((err: unknown) => {
           // The keys' and the credential's errors are shown under their field, on the step that has it.
-          if (errorsUnder(err, 'jwks') ?? errorsUnder(err, 'jwks_uri')) setStep(1);
+          if (errorsUnder(err, 'jwks') ?? errorsUnder(err, 'jwks_uri') ?? TLS_NAME_FIELDS.map((f) => errorsUnder(err, f)).find(Boolean)) setStep(1);
           else if (errorsUnder(err, 'federated_credentials')) setStep(2);
           throw err;
         });
@@ -220,6 +244,14 @@ export function Wizard() {
                   />{' '}
                   Federated (no secret)
                 </label>
+                <label className="check">
+                  <input type="radio" name="auth" checked={auth === 'tls_client_auth'} onChange={() => setAuth('tls_client_auth')} /> Mutual TLS (CA-issued
+                  certificate)
+                </label>
+                <label className="check">
+                  <input type="radio" name="auth" checked={auth === 'self_signed_tls_client_auth'} onChange={() => setAuth('self_signed_tls_client_auth')} />{' '}
+                  Mutual TLS (self-signed certificate)
+                </label>
               </fieldset>
               {federated ? (
                 <p className="hint">
@@ -235,6 +267,17 @@ export function Wizard() {
                   <KeySourceFields draft={keys} onChange={setKeys} error={action.error} jsonError={jsonError} />
                 </>
               ) : null}
+              {withCertificate ? (
+                <>
+                  <p className="hint">
+                    {auth === 'tls_client_auth'
+                      ? 'The client presents its certificate in the TLS handshake (RFC 8705 §2.1): a CA Tessera trusts issued it, and it carries the name registered here. No secret.'
+                      : 'The client presents this very certificate in the TLS handshake (RFC 8705 §2.2); Tessera holds its public key. No secret, no CA.'}
+                  </p>
+                  <CertificateFields method={auth} draft={certificate} onChange={setCertificate} error={action.error} />
+                </>
+              ) : null}
+              <BindingFields binding={binding} onChange={setBinding} error={action.error} />
             </>
           ) : null}
           {name === 'Federated credential' ? (
@@ -289,7 +332,12 @@ export function Wizard() {
                     ? `private key JWT, keys ${keys.source === 'jwks' ? 'pasted' : `from ${keys.jwksUri}`}`
                     : federated && 'body' in credentialSent
                       ? `federated: ${credentialIssuer(credential, issuers)?.issuer ?? ''}, sub ${credentialSent.body.subject}`
-                      : 'client secret'}
+                      : auth === 'tls_client_auth'
+                        ? `mutual TLS, ${TLS_NAME_LABELS[certificate.name.field]} ${certificate.name.value.trim()}`
+                        : auth === 'self_signed_tls_client_auth'
+                          ? `mutual TLS, self-signed certificate ${certificate.inspected?.subject ?? ''}`
+                          : 'client secret'}
+                  {binding.certificate ? '; tokens bound to the certificate' : binding.dpop ? '; tokens bound to a DPoP key' : ''}
                 </dd>
                 <dt>APIs and scopes</dt>
                 <dd>
@@ -341,6 +389,24 @@ function Done({ result, issuer }: { result: Result; issuer: string }) {
               <code>/path/to/platform-token</code> is the file that holds the workload's token, e.g. a projected service account token in a pod. Any RFC 7523
               client works the same way: <code>client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer</code> and the token as{' '}
               <code>client_assertion</code>.
+            </p>
+          </>
+        ) : result.auth === 'tls_client_auth' || result.auth === 'self_signed_tls_client_auth' ? (
+          <>
+            <p>This client has no secret: it presents its certificate in the TLS handshake of each token request.</p>
+            <CopyField label="Client ID" value={client.client_id} />
+            <CopyField label="Token request (curl)" value={curlCertificateTokenCommand(issuer, client.client_id, result.scope)} multiline />
+            <p className="hint">
+              <code>client.pem</code> is the certificate you registered, <code>client-key.pem</code> its private key; it stays with the client. Tessera sees the
+              certificate when its public listener speaks TLS (<code>TESSERA_TLS_CERT</code>) or through a proxy it trusts (
+              <code>TESSERA_CLIENT_CERT_HEADER</code>)
+              {result.auth === 'tls_client_auth' ? (
+                <>
+                  ; the certificate&apos;s CA must be trusted (<code>TESSERA_TLS_CLIENT_CA</code> or the tenant&apos;s{' '}
+                  <a href={href('tenants')}>trusted client CAs</a>)
+                </>
+              ) : null}
+              .
             </p>
           </>
         ) : result.auth === 'private_key_jwt' ? (
