@@ -32,6 +32,8 @@ import { loggedClientId } from '../protocol/client-auth/id-hint.js';
 import type { DpopReplayCache } from '../protocol/dpop.js';
 import type { TokenEndpointDeps } from '../protocol/token-endpoint.js';
 import type { FederationDeps } from '../protocol/client-auth/federated.js';
+import { TrustAnchors } from '../protocol/client-auth/trust-anchors.js';
+import { readCaBundle } from './tls-files.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
 import { jwtBearer } from '../protocol/grant-types/jwt-bearer.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
@@ -67,7 +69,13 @@ export interface Deps {
   /** Where the admin listener is (its port once bound): outbound fetches never go there. */
   readonly adminListener: ListenerAddress;
   /** private_key_jwt: clients' keys (jwks_uri cached per process) and the shared jti store. */
-  readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis; readonly verifier: JwtVerifier; readonly federation: FederationDeps };
+  readonly clientAuth: {
+    readonly keys: ClientKeys;
+    readonly jtis: ClientAssertionJtis;
+    readonly verifier: JwtVerifier;
+    readonly federation: FederationDeps;
+    readonly trustAnchors: TrustAnchors;
+  };
   /** Federated issuers' keys (fetched and cached per process). */
   readonly federatedKeys: FederatedKeys;
   /** Federated assertions' single-use jtis (issuers with require_jti), shared through the database. */
@@ -250,11 +258,14 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       refusals: new FederatedRefusalAudit(clock, audit, logger),
     };
     const grantTypes = new GrantTypeRegistry().register(clientCredentials).register(jwtBearer(federation));
+    // TESSERA_TLS_CLIENT_CA, read at start (config checked it): a changed bundle takes a restart.
+    const clientCas = config.tlsClientCa === undefined ? [] : readCaBundle(config.tlsClientCa);
     const clientAuth = {
       keys: clientKeys,
       jtis: new ClientAssertionJtis(ctx),
       verifier,
       federation,
+      trustAnchors: new TrustAnchors(() => clientCas),
     };
     return {
       config,
