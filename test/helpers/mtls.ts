@@ -13,6 +13,8 @@ export interface MtlsTessera {
   readonly serverCaPath: string;
   /** The CA of TESSERA_TLS_CLIENT_CA: client certificates it issues pass chain validation in every tenant. */
   readonly clientCa: TestCertificate;
+  /** The TESSERA_TLS_CLIENT_CA file. */
+  readonly clientCaPath: string;
   /** A directory for the test's files, removed by close(). */
   readonly dir: string;
   /** POSTs a form to the public listener over TLS, presenting `client` when given (through `agent` when given: a keep-alive connection). */
@@ -53,6 +55,7 @@ export async function startMtlsTessera(options: StartOptions & { clientCa?: Test
     serverCa,
     serverCaPath,
     clientCa,
+    clientCaPath,
     dir,
     form: (path, params, requestOptions = {}) => {
       const body = new URLSearchParams(params).toString();

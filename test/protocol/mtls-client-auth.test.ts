@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK } from 'jose';
 import type { ClientInput } from '../../src/domain/clients/service.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { dpopProof } from '../helpers/assertions.js';
+import { eventually } from '../helpers/eventually.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { testKey } from '../helpers/keys.js';
 import { startMtlsTessera, type MtlsTessera } from '../helpers/mtls.js';
@@ -107,6 +109,16 @@ describeEachDialect('mutual TLS client authentication (RFC 8705 §2) and certifi
     assert.equal((await tokenFor(acme.clientId, acmeDevice, '/t/acme/oauth2/token')).status, 200);
     // TESSERA_TLS_CLIENT_CA is trusted in every tenant.
     assert.equal((await tokenFor(acme.clientId, makeClientCert(m.clientCa, { subject: '/CN=device-3' }), '/t/acme/oauth2/token')).status, 200);
+  });
+
+  it('tls_client_auth: a certificate of an intermediate CA chains to the trusted root when the client sends the intermediate', async () => {
+    const intermediate = makeCa('Tessera Test Intermediate', { issuer: m.clientCa });
+    const leaf = makeClientCert(intermediate, { subject: '/CN=device-12' });
+    const { clientId } = await register(m, { tokenEndpointAuthMethod: 'tls_client_auth', tlsClientAuth: { field: 'subject_dn', value: 'CN=device-12' } });
+    const res = await tokenFor(clientId, { ...leaf, certPem: leaf.certPem + intermediate.certPem });
+    assert.equal(res.status, 200, res.text);
+    assertInvalidClient(await tokenFor(clientId, leaf));
+    assert.equal(lastRefusal(m), `tls_client_auth of client ${clientId}: certificate is not issued by a trusted CA`);
   });
 
   it('a certificate with client_id authenticates only a client registered for a TLS method', async () => {
@@ -256,5 +268,40 @@ describe('mutual TLS: repeated bad certificates lock the client out (RFC 6749 §
     const locked = await m.form('/oauth2/token', { ...CC, client_id: clientId }, { client: makeClientCert(m.clientCa, { subject: '/CN=device-11' }) });
     assert.equal(locked.status, 429, locked.text);
     assert.deepEqual(locked.body, LOCKED);
+  });
+});
+
+describe('TESSERA_TLS_CLIENT_CA is reloaded when its file changes, without a restart', () => {
+  let m: MtlsTessera;
+  before(async () => {
+    m = await startMtlsTessera();
+  });
+  after(async () => {
+    await m.close();
+  });
+
+  it('trusts the new bundle once the reload is logged, and keeps the current one when the new file is not a CA bundle', async () => {
+    const { clientId } = await register(m, { tokenEndpointAuthMethod: 'tls_client_auth', tlsClientAuth: { field: 'subject_dn', value: 'CN=device-13' } });
+    const next = makeCa('Next Client CA');
+    const device = makeClientCert(next, { subject: '/CN=device-13' });
+    assertInvalidClient(await m.form('/oauth2/token', { ...CC, client_id: clientId }, { client: device }));
+    const reloads = () => m.t.logs.filter((line) => line.includes('"tls client CA bundle reloaded"')).length;
+    const replace = (pem: string) => {
+      writeFileSync(`${m.clientCaPath}.new`, pem);
+      renameSync(`${m.clientCaPath}.new`, m.clientCaPath);
+    };
+    replace(m.clientCa.certPem + next.certPem);
+    await eventually('the reload is logged', async () => reloads() > 0, { withinMs: 10_000 });
+    assert.equal((await m.form('/oauth2/token', { ...CC, client_id: clientId }, { client: device })).status, 200);
+
+    replace('not a certificate');
+    await eventually(
+      'the refusal is logged',
+      async () => m.t.logs.some((line) => line.includes('"tls client CA bundle not reloaded; the current one is kept"')),
+      {
+        withinMs: 10_000,
+      },
+    );
+    assert.equal((await m.form('/oauth2/token', { ...CC, client_id: clientId }, { client: device })).status, 200);
   });
 });
