@@ -20,8 +20,6 @@ const CC = { grant_type: 'client_credentials' };
 const INVALID_CLIENT = { error: 'invalid_client', error_description: 'Client authentication failed.' };
 const LOCKED = { error: 'temporarily_unavailable', error_description: 'Too many failed client authentications; retry later.' };
 const DAY_MS = 86_400_000;
-/** Until branch mtls-admin's client rules (jwks with self_signed_tls_client_auth) are merged, the domain refuses such clients. */
-const SELF_SIGNED_SKIP: string | false = 'needs mtls-admin: jwks with self_signed_tls_client_auth';
 
 /** base64url(SHA-256(DER)): the x5t#S256 of RFC 8705 §3.1, computed here independently of Tessera. */
 const x5t = (certificate: TestCertificate) => createHash('sha256').update(certificate.der).digest('base64url');
@@ -131,32 +129,28 @@ describeEachDialect('mutual TLS client authentication (RFC 8705 §2) and certifi
     assert.equal(res.status, 200, res.text);
   });
 
-  it(
-    'self_signed_tls_client_auth: the certificate in jwks (x5c) or its bare public key; any other certificate is refused',
-    { skip: SELF_SIGNED_SKIP },
-    async () => {
-      const device = makeSelfSigned({ subject: '/CN=device-5' });
-      const x5c = { ...(await exportJWK(device.cert.publicKey)), kid: 'cert', x5c: [device.der.toString('base64')] };
-      const bare = { ...(await exportJWK(device.cert.publicKey)), kid: 'bare' };
-      for (const key of [x5c, bare]) {
-        const { clientId } = await register(m, { tokenEndpointAuthMethod: 'self_signed_tls_client_auth', jwks: { keys: [key] } });
-        const res = await tokenFor(clientId, device);
-        assert.equal(res.status, 200, `${key.kid}: ${res.text}`);
-        assertInvalidClient(await tokenFor(clientId, makeSelfSigned({ subject: '/CN=device-5' })));
-        assert.equal(lastRefusal(m), `self_signed_tls_client_auth of client ${clientId}: the certificate is not among the client's keys`);
-      }
-      // Self-signed and expired.
-      const old = makeSelfSigned({ subject: '/CN=device-6', notBefore: new Date(Date.now() - 3 * DAY_MS), days: 1 });
-      const { clientId } = await register(m, {
-        tokenEndpointAuthMethod: 'self_signed_tls_client_auth',
-        jwks: { keys: [{ ...(await exportJWK(old.cert.publicKey)), x5c: [old.der.toString('base64')] }] },
-      });
-      assertInvalidClient(await tokenFor(clientId, old));
-      assert.equal(lastRefusal(m), `self_signed_tls_client_auth of client ${clientId}: certificate has expired`);
-    },
-  );
+  it('self_signed_tls_client_auth: the certificate in jwks (x5c) or its bare public key; any other certificate is refused', async () => {
+    const device = makeSelfSigned({ subject: '/CN=device-5' });
+    const x5c = { ...(await exportJWK(device.cert.publicKey)), kid: 'cert', x5c: [device.der.toString('base64')] };
+    const bare = { ...(await exportJWK(device.cert.publicKey)), kid: 'bare' };
+    for (const key of [x5c, bare]) {
+      const { clientId } = await register(m, { tokenEndpointAuthMethod: 'self_signed_tls_client_auth', jwks: { keys: [key] } });
+      const res = await tokenFor(clientId, device);
+      assert.equal(res.status, 200, `${key.kid}: ${res.text}`);
+      assertInvalidClient(await tokenFor(clientId, makeSelfSigned({ subject: '/CN=device-5' })));
+      assert.equal(lastRefusal(m), `self_signed_tls_client_auth of client ${clientId}: the certificate is not among the client's keys`);
+    }
+    // Self-signed and expired.
+    const old = makeSelfSigned({ subject: '/CN=device-6', notBefore: new Date(Date.now() - 3 * DAY_MS), days: 1 });
+    const { clientId } = await register(m, {
+      tokenEndpointAuthMethod: 'self_signed_tls_client_auth',
+      jwks: { keys: [{ ...(await exportJWK(old.cert.publicKey)), x5c: [old.der.toString('base64')] }] },
+    });
+    assertInvalidClient(await tokenFor(clientId, old));
+    assert.equal(lastRefusal(m), `self_signed_tls_client_auth of client ${clientId}: certificate has expired`);
+  });
 
-  it('curl --cert/--key: tls_client_auth and self_signed_tls_client_auth', { skip: SELF_SIGNED_SKIP }, async () => {
+  it('curl --cert/--key: tls_client_auth and self_signed_tls_client_auth', async () => {
     const device = makeClientCert(m.clientCa, { subject: '/CN=device-7', uri: ['spiffe://example.org/device-7'] });
     const tls = await register(m, { tokenEndpointAuthMethod: 'tls_client_auth', tlsClientAuth: { field: 'san_uri', value: 'spiffe://example.org/device-7' } });
     const selfSigned = makeSelfSigned({ subject: '/CN=device-8' });
