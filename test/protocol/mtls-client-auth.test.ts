@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK } from 'jose';
@@ -7,6 +7,7 @@ import type { ClientInput } from '../../src/domain/clients/service.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { dpopProof } from '../helpers/assertions.js';
 import { eventually } from '../helpers/eventually.js';
+import { inlineIssuer, JWT_BEARER_GRANT, platformToken, trust } from '../helpers/federation.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { testKey } from '../helpers/keys.js';
 import { startMtlsTessera, type MtlsTessera } from '../helpers/mtls.js';
@@ -228,6 +229,27 @@ describeEachDialect('mutual TLS client authentication (RFC 8705 §2) and certifi
       error: 'invalid_request',
       error_description: "This client's access tokens are bound to its certificate (RFC 8705 section 3): it may not send a DPoP proof.",
     });
+  });
+
+  it("the jwt-bearer grant binds a bound client's token to the request's certificate as well", async () => {
+    const key = await testKey('ES256', 'ci-1');
+    const created = await m.t.admin('POST', '/clients', { client_id: 'ci-job', audience: [AUD], tls_client_certificate_bound_access_tokens: true });
+    assert.equal(created.status, 201, created.text);
+    await trust(m.t, 'default', [inlineIssuer('default', 'https://ci.example', [key])], { 'ci-job': [{ issuer: 'https://ci.example', subject: 'job-1' }] });
+    const grant = async () => ({
+      grant_type: JWT_BEARER_GRANT,
+      assertion: await platformToken(key, systemClock, { iss: 'https://ci.example', sub: 'job-1', aud: m.t.config.publicUrl, jti: randomUUID() }),
+    });
+    const device = makeSelfSigned({ subject: '/CN=ci-runner' });
+    const bound = await m.form('/oauth2/token', await grant(), { client: device });
+    assert.equal(bound.status, 200, bound.text);
+    assert.deepEqual(decodeJwt(bound.body.access_token).payload.cnf, { 'x5t#S256': x5t(device) });
+    const none = await m.form('/oauth2/token', await grant());
+    assert.equal(none.status, 400, none.text);
+    assert.equal(
+      none.body.error_description,
+      "This client's access tokens are bound to its certificate: the request requires a client certificate (RFC 8705 section 3).",
+    );
   });
 
   it('discovery lists both TLS methods at every endpoint and certificate-bound tokens', async () => {
