@@ -7,6 +7,7 @@ import type { ClientInput } from '../../src/domain/clients/service.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { dpopProof } from '../helpers/assertions.js';
 import { eventually } from '../helpers/eventually.js';
+import { startJwksServer } from '../helpers/jwks-server.js';
 import { inlineIssuer, JWT_BEARER_GRANT, platformToken, trust } from '../helpers/federation.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { testKey } from '../helpers/keys.js';
@@ -47,7 +48,8 @@ describeEachDialect('mutual TLS client authentication (RFC 8705 §2) and certifi
   let otherCa: TestCertificate;
 
   before(async () => {
-    m = await startMtlsTessera({ dialect });
+    // The key server of the jwks_uri test listens on 127.0.0.1: outbound fetches may go there.
+    m = await startMtlsTessera({ dialect, env: { TESSERA_OUTBOUND_ALLOW: '127.0.0.1' } });
     otherCa = makeCa('Tenant Acme CA');
     await m.t.server.deps.services.tenants.create(ACTOR, { id: 'acme', tlsClientCas: [otherCa.certPem] });
   });
@@ -116,7 +118,8 @@ describeEachDialect('mutual TLS client authentication (RFC 8705 §2) and certifi
     const { clientId } = await register(m, { tokenEndpointAuthMethod: 'tls_client_auth', tlsClientAuth: { field: 'subject_dn', value: 'CN=device-12' } });
     const res = await tokenFor(clientId, { ...leaf, certPem: leaf.certPem + intermediate.certPem });
     assert.equal(res.status, 200, res.text);
-    assertInvalidClient(await tokenFor(clientId, leaf));
+    // A certificate never sent with its intermediate: no path.
+    assertInvalidClient(await tokenFor(clientId, makeClientCert(intermediate, { subject: '/CN=device-12' })));
     assert.equal(lastRefusal(m), `tls_client_auth of client ${clientId}: certificate is not issued by a trusted CA`);
   });
 
@@ -149,6 +152,21 @@ describeEachDialect('mutual TLS client authentication (RFC 8705 §2) and certifi
     });
     assertInvalidClient(await tokenFor(clientId, old));
     assert.equal(lastRefusal(m), `self_signed_tls_client_auth of client ${clientId}: certificate has expired`);
+  });
+
+  it('self_signed_tls_client_auth with jwks_uri: the certificate among the keys fetched', async () => {
+    const device = makeSelfSigned({ subject: '/CN=device-14' });
+    const keyServer = await startJwksServer();
+    try {
+      keyServer.route('/device-keys', { keys: [{ ...(await exportJWK(device.cert.publicKey)), x5c: [device.der.toString('base64')] }] });
+      const { clientId } = await register(m, { tokenEndpointAuthMethod: 'self_signed_tls_client_auth', jwksUri: `${keyServer.base}/device-keys` });
+      const res = await tokenFor(clientId, device);
+      assert.equal(res.status, 200, res.text);
+      assertInvalidClient(await tokenFor(clientId, makeSelfSigned({ subject: '/CN=device-14' })));
+      assert.equal(lastRefusal(m), `self_signed_tls_client_auth of client ${clientId}: the certificate is not among the client's keys`);
+    } finally {
+      await keyServer.close();
+    }
   });
 
   it('curl --cert/--key: tls_client_auth and self_signed_tls_client_auth', async () => {
