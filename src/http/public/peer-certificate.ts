@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
 import type { PresentedCertificate } from '../../protocol/presented-certificate.js';
 import type { TrustProxy } from './client-address.js';
+import { proxiedCertificateReader } from './client-cert-header-source.js';
 
 /** The client certificate of a request, from the TLS handshake or a trusted proxy's header, or null. */
 export type CertificateReader = (req: IncomingMessage) => PresentedCertificate | null;
@@ -21,8 +22,8 @@ export interface CertificateReaderOptions {
  * of a request whose peer is a trusted proxy instead.
  */
 export function certificateReader(options: CertificateReaderOptions): CertificateReader {
-  void options;
-  return handshakeCertificate;
+  if (options.header === 'off' || options.trust === false) return handshakeCertificate;
+  return proxiedCertificateReader({ trust: options.trust, ignoredHeader: options.ignoredHeader, handshake: handshakeCertificate });
 }
 
 /**
