@@ -8,6 +8,7 @@ import { connectionLimits, type ListenerTls } from '../connection-limits.js';
 import { drainOptions, registerDrain } from '../drain.js';
 import { observabilityOptions, registerObservability } from '../observability.js';
 import { trustProxy } from './client-address.js';
+import { PROXIED_MAX_HEADER_SIZE } from './client-cert-header-source.js';
 import { methodNotAllowed, PUBLIC_HEADERS, sendOAuthError } from './errors.js';
 import { directTokenPath } from './token-direct.js';
 import { notFound, tenantResolver, tokenHttpRequest, tokenRoute, type ResolvedTenant, type TokenPath } from './token-route.js';
@@ -33,7 +34,9 @@ export function buildPublicApp(deps: PublicAppDeps, tls?: ListenerTls): FastifyI
   const trust = trustProxy(deps.config.trustProxy);
   const tenantOf = tenantResolver(deps);
   const serveToken = tokenRoute(deps, tenantOf);
-  const direct = directTokenPath({ serve: serveToken, logger, durations, trust, bodyLimit: PUBLIC_BODY_LIMIT, limits: connectionLimits(deps.config), tls });
+  // Certificates in headers (TESSERA_CLIENT_CERT_HEADER) need more than Node's 16 KiB of headers.
+  const limits = { ...connectionLimits(deps.config), ...(deps.config.clientCertHeader === 'client-cert' ? { maxHeaderSize: PROXIED_MAX_HEADER_SIZE } : {}) };
+  const direct = directTokenPath({ serve: serveToken, logger, durations, trust, bodyLimit: PUBLIC_BODY_LIMIT, limits, tls });
   const app = Fastify({
     loggerInstance: logger,
     ...observabilityOptions(),

@@ -5,6 +5,13 @@ import { parseClientCertChainHeader, parseClientCertHeader, parseNginxEscapedCer
 import type { PresentedCertificate } from '../../protocol/presented-certificate.js';
 import type { TrustProxy } from './client-address.js';
 
+/**
+ * The public listener's limit on a request line and headers together when it reads certificates
+ * from headers (Node's default is 16 KiB): room for a client certificate and a few intermediates,
+ * through a proxy (one certificate may take up to 16 KiB of base64, src/lib/x509/client-cert-header.ts).
+ */
+export const PROXIED_MAX_HEADER_SIZE = 64 * 1024;
+
 /** Source addresses remembered as already warned about (docs/deployment.md): beyond it, the oldest may be warned about again. */
 export const WARNED_ADDRESSES = 4096;
 
