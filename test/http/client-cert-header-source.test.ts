@@ -149,6 +149,23 @@ describeEachDialect('the public listener behind a proxy (TESSERA_CLIENT_CERT_HEA
   });
   after(() => t.close());
 
+  const headerFromAnyone =
+    "TESSERA_CLIENT_CERT_HEADER=client-cert believes the Client-Cert header from any address while TESSERA_TRUST_PROXY is true or a number of hops: set it to the proxy's addresses";
+  const warned = (logs: string[]) =>
+    logs.map((line) => JSON.parse(line) as { msg: string; trust_proxy?: unknown }).filter((line) => line.msg === headerFromAnyone);
+
+  it('warns at start when TESSERA_TRUST_PROXY would trust any address, not when it names the proxy', async () => {
+    assert.deepEqual(warned(t.logs), []);
+    for (const trust of ['true', '1']) {
+      const anyone = await startTessera({ dialect, env: { TESSERA_TRUST_PROXY: trust, TESSERA_CLIENT_CERT_HEADER: 'client-cert' } });
+      await anyone.close();
+      assert.deepEqual(
+        warned(anyone.logs).map((line) => line.trust_proxy),
+        [trust === 'true' ? true : 1],
+      );
+    }
+  });
+
   it('serves a request with 40 KiB of headers (Node alone refuses over 16 KiB), and answers 431 over 64 KiB', async () => {
     const chain = (kib: number) => ({ 'client-cert-chain': `:${'A'.repeat(kib * 1024)}:` });
     assert.equal((await rawRequest(`${t.publicUrl}/.well-known/jwks.json`, { headers: chain(40) })).status, 200);
