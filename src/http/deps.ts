@@ -20,7 +20,7 @@ export interface HttpSettings extends ConnectionSettings {
   readonly outageGrace: number;
   /** Which peers' X-Forwarded-For is believed: none (false), all (true), a hop count, or addresses and ranges. */
   readonly trustProxy: boolean | number | readonly string[];
-  /** TESSERA_CLIENT_CERT_HEADER: whether a trusted proxy's Client-Cert header carries the client certificate. */
+  /** Where client certificates may come from besides the TLS handshake: `client-cert` reads RFC 9440 headers from trusted proxies. */
   readonly clientCertHeader: 'off' | 'client-cert';
 }
 

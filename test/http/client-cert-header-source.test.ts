@@ -8,11 +8,10 @@ import { createLogger } from '../../src/app/logger.js';
 import { trustProxy } from '../../src/http/public/client-address.js';
 import { ignoredHeaderWarning } from '../../src/http/public/client-cert-header-source.js';
 import { certificateReader, type CertificateReader } from '../../src/http/public/peer-certificate.js';
-import { makeCa as makeServerCa, makeServerCert, removeCertificates, type TestCa } from '../helpers/certificates.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
-import { makeCa, makeClientCert, type TestCertificate } from '../helpers/test-certificates.js';
+import { makeCa, makeClientCert, makeServerCert, type TestCertificate } from '../helpers/test-certificates.js';
 
 /** What a reader made of a request: its source, DER and chain (base64), or `none`. */
 const echo = (read: CertificateReader) => (req: IncomingMessage, res: ServerResponse) => {
@@ -36,7 +35,7 @@ describe('client certificates from a trusted proxy (TESSERA_CLIENT_CERT_HEADER=c
   let intermediate: TestCertificate;
   let device: TestCertificate;
   let proxyCert: TestCertificate;
-  let serverCa: TestCa;
+  let serverCa: TestCertificate;
   const logs: string[] = [];
   const servers: Server[] = [];
   let url: string;
@@ -48,13 +47,13 @@ describe('client certificates from a trusted proxy (TESSERA_CLIENT_CERT_HEADER=c
     intermediate = makeCa('Proxy Test Intermediate', { issuer: ca });
     device = makeClientCert(intermediate, { subject: '/CN=device-1' });
     proxyCert = makeClientCert(ca, { subject: '/CN=the-proxy' });
-    serverCa = makeServerCa();
+    serverCa = makeCa('Proxy Test Server CA');
     const serverCert = makeServerCert(serverCa, { ip: ['127.0.0.1'] });
     const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
     const options = { header: 'client-cert' as const, trust: trustProxy(['127.0.0.1']), ignoredHeader: ignoredHeaderWarning(logger) };
     const plain = createHttpServer(echo(certificateReader(options)));
     const tls = createHttpsServer(
-      { cert: serverCert.cert, key: serverCert.key, requestCert: true, rejectUnauthorized: false },
+      { cert: serverCert.certPem, key: serverCert.keyPem, requestCert: true, rejectUnauthorized: false },
       echo(certificateReader(options)),
     );
     const off = createHttpServer(echo(certificateReader({ ...options, header: 'off' })));
@@ -65,7 +64,6 @@ describe('client certificates from a trusted proxy (TESSERA_CLIENT_CERT_HEADER=c
   });
   after(() => {
     for (const server of servers) server.close();
-    removeCertificates(serverCa);
   });
 
   const warnings = () => logs.map((line) => JSON.parse(line) as { level: number; msg: string; address: string }).filter((line) => line.level === 40);
@@ -100,7 +98,7 @@ describe('client certificates from a trusted proxy (TESSERA_CLIENT_CERT_HEADER=c
   });
 
   it("replaces the certificate of a trusted proxy's own TLS handshake with the header's, or with none", async () => {
-    const asProxy = { ca: serverCa.cert, cert: proxyCert.certPem, key: proxyCert.keyPem };
+    const asProxy = { ca: serverCa.certPem, cert: proxyCert.certPem, key: proxyCert.keyPem };
     const forwarded = await rawRequest(tlsUrl, { tls: asProxy, headers: { 'client-cert': byteSequence(device.der) } });
     assert.deepEqual(JSON.parse(forwarded.text), { source: 'header', der: device.der.toString('base64'), chain: [] });
     assert.equal((await rawRequest(tlsUrl, { tls: asProxy })).text, 'none', "the proxy's own certificate is not the client's");
@@ -111,7 +109,11 @@ describe('client certificates from a trusted proxy (TESSERA_CLIENT_CERT_HEADER=c
     const headers = { 'client-cert': byteSequence(device.der) };
     assert.equal((await rawRequest(url, { localAddress: '127.0.0.2', headers })).text, 'none');
     assert.equal((await rawRequest(url, { localAddress: '127.0.0.2', headers: { 'client-cert-chain': byteSequence(intermediate.der) } })).text, 'none');
-    const direct = await rawRequest(tlsUrl, { localAddress: '127.0.0.2', tls: { ca: serverCa.cert, cert: proxyCert.certPem, key: proxyCert.keyPem }, headers });
+    const direct = await rawRequest(tlsUrl, {
+      localAddress: '127.0.0.2',
+      tls: { ca: serverCa.certPem, cert: proxyCert.certPem, key: proxyCert.keyPem },
+      headers,
+    });
     assert.deepEqual(JSON.parse(direct.text), { source: 'tls', der: proxyCert.der.toString('base64'), chain: [] }, 'its own handshake counts');
     await rawRequest(url, { localAddress: '127.0.0.3', headers });
     assert.deepEqual(
