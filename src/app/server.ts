@@ -164,6 +164,17 @@ function warnOfHttpIssuer(config: Config, logger: Deps['logger']): void {
   }
 }
 
+/** Warns at start when a trusted proxy's Client-Cert header would be believed from any address (TESSERA_TRUST_PROXY true or a hop count). */
+function warnOfHeaderFromAnyone(config: Config, logger: Deps['logger']): void {
+  const trustsAnyone = config.trustProxy === true || (typeof config.trustProxy === 'number' && config.trustProxy > 0);
+  if (config.clientCertHeader === 'client-cert' && trustsAnyone) {
+    logger.warn(
+      { trust_proxy: config.trustProxy },
+      "TESSERA_CLIENT_CERT_HEADER=client-cert believes the Client-Cert header from any address while TESSERA_TRUST_PROXY is true or a number of hops: set it to the proxy's addresses",
+    );
+  }
+}
+
 /**
  * Starts Tessera: migrations, bootstrap, read model, then the listeners of its role (both, for a
  * single process). Addresses of a listener this process does not serve are empty.
@@ -188,6 +199,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       apps.push(publicApp);
       await publicApp.listen({ host: config.publicHost, port: config.publicPort });
       publicAddress = addressOf(publicApp, tls ? 'https' : 'http');
+      warnOfHeaderFromAnyone(config, deps.logger);
       if (tls) {
         warnOfHttpIssuer(config, deps.logger);
         // An https.Server (limitedServer): it takes a new certificate for new connections.

@@ -13,6 +13,8 @@ export interface ConnectionLimits {
   readonly maxConnections: number;
   /** Requests answered on one connection, the last with `Connection: close`; 0 = no limit. */
   readonly maxRequestsPerSocket: number;
+  /** Request line and headers together, in bytes (then 431); Node's 16 KiB when absent. */
+  readonly maxHeaderSize?: number;
 }
 
 /**
@@ -62,6 +64,7 @@ export function limitedServer(limits: ConnectionLimits, tls: ListenerTls | undef
     headersTimeout: limits.headersTimeoutMs,
     connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
+    ...(limits.maxHeaderSize === undefined ? {} : { maxHeaderSize: limits.maxHeaderSize }),
   };
   const server = tls
     ? // An https.Server is an http.Server on TLS sockets: every method used of it here and by Fastify is the same.

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import type { ClientRecord } from '../domain/read-model/tenant-state.js';
 import { certificateThumbprint } from '../lib/x509/thumbprint.js';
 import type { DpopProof } from './dpop.js';
@@ -6,7 +7,7 @@ import type { PresentedCertificate } from './presented-certificate.js';
 
 /**
  * Refuses a token request of a client whose tokens are bound to its certificate (RFC 8705 §3) that cannot be bound:
- * no certificate presented, or a DPoP proof sent (a token is bound one way or the other, never both).
+ * no certificate presented (or one that does not parse), or a DPoP proof sent (a token is bound one way or the other, never both).
  */
 export function assertClientCertificateBinding(client: ClientRecord, certificate: PresentedCertificate | null, proof: DpopProof | null): void {
   if (!client.tlsClientCertificateBoundAccessTokens) return;
@@ -16,12 +17,26 @@ export function assertClientCertificateBinding(client: ClientRecord, certificate
       `client ${client.clientId} binds tokens to its certificate and sent a DPoP proof`,
     );
   }
-  if (certificate === null) {
+  if (certificate === null || !parses(certificate)) {
     throw invalidRequest(
       "This client's access tokens are bound to its certificate: the request requires a client certificate (RFC 8705 section 3).",
-      `client ${client.clientId} binds tokens to its certificate and presented none`,
+      `client ${client.clientId} binds tokens to its certificate and presented ${certificate === null ? 'none' : 'one that does not parse'}`,
     );
   }
+}
+
+/** Whether the presented DER is a certificate (a trusted proxy's malformed Client-Cert header gives one that is not), worked out once per certificate. */
+function parses(certificate: PresentedCertificate): boolean {
+  let known = certificate.memo.get(parses) as boolean | undefined;
+  if (known === undefined) {
+    try {
+      known = new X509Certificate(certificate.der).raw.length > 0;
+    } catch {
+      known = false;
+    }
+    certificate.memo.set(parses, known);
+  }
+  return known;
 }
 
 /** The `x5t#S256` a token of the client carries (RFC 8705 §3.1), or null for a client whose tokens are not bound to its certificate. */

@@ -81,6 +81,33 @@ describe('settings for several processes (config.ts)', () => {
     }
   });
 
+  it('reads TESSERA_CLIENT_CERT_HEADER (--client-cert-header): off by default, client-cert only with TESSERA_TRUST_PROXY', () => {
+    assert.equal(loadConfig(pg).clientCertHeader, 'off');
+    assert.equal(loadConfig({ ...pg, TESSERA_CLIENT_CERT_HEADER: 'client-cert', TESSERA_TRUST_PROXY: '10.0.0.5' }).clientCertHeader, 'client-cert');
+    assert.equal(loadConfig({ ...pg, TESSERA_TRUST_PROXY: '10.0.0.5' }, { clientCertHeader: 'client-cert' }).clientCertHeader, 'client-cert');
+    assert.equal(loadConfig({ ...pg, TESSERA_CLIENT_CERT_HEADER: 'off' }).clientCertHeader, 'off');
+    const refused: [Record<string, string>, string][] = [
+      [
+        { TESSERA_CLIENT_CERT_HEADER: 'client-cert' },
+        'TESSERA_CLIENT_CERT_HEADER=client-cert requires TESSERA_TRUST_PROXY: the header is read only from trusted proxies',
+      ],
+      [
+        { TESSERA_CLIENT_CERT_HEADER: 'client-cert', TESSERA_TRUST_PROXY: 'false' },
+        'TESSERA_CLIENT_CERT_HEADER=client-cert requires TESSERA_TRUST_PROXY: the header is read only from trusted proxies',
+      ],
+      [
+        { TESSERA_CLIENT_CERT_HEADER: 'x-ssl-cert', TESSERA_TRUST_PROXY: '10.0.0.5' },
+        'TESSERA_CLIENT_CERT_HEADER must be off or client-cert, got "x-ssl-cert"',
+      ],
+    ];
+    for (const [env, message] of refused)
+      assert.throws(
+        () => loadConfig({ ...pg, ...env }),
+        (err: unknown) => err instanceof ConfigError && err.message === message,
+        JSON.stringify(env),
+      );
+  });
+
   it('runs one worker per core unless TESSERA_WORKERS or --workers says otherwise', () => {
     assert.equal(loadConfig(pg).workers, availableParallelism());
     assert.equal(loadConfig({ ...pg, TESSERA_WORKERS: 'auto' }).workers, availableParallelism());

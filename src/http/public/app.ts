@@ -8,6 +8,7 @@ import { connectionLimits, type ListenerTls } from '../connection-limits.js';
 import { drainOptions, registerDrain } from '../drain.js';
 import { observabilityOptions, registerObservability } from '../observability.js';
 import { trustProxy } from './client-address.js';
+import { ignoredHeaderWarning, PROXIED_MAX_HEADER_SIZE } from './client-cert-header-source.js';
 import { certificateReader } from './peer-certificate.js';
 import { methodNotAllowed, PUBLIC_HEADERS, sendOAuthError } from './errors.js';
 import { directTokenPath } from './token-direct.js';
@@ -34,12 +35,9 @@ export function buildPublicApp(deps: PublicAppDeps, tls?: ListenerTls): FastifyI
   const trust = trustProxy(deps.config.trustProxy);
   const tenantOf = tenantResolver(deps);
   const serveToken = tokenRoute(deps, tenantOf);
-  const certificates = certificateReader({
-    header: deps.config.clientCertHeader,
-    trust,
-    ignoredHeader: (address) => logger.warn({ address }, 'client certificate header from an untrusted address ignored'),
-  });
-  const limits = connectionLimits(deps.config);
+  const certificates = certificateReader({ header: deps.config.clientCertHeader, trust, ignoredHeader: ignoredHeaderWarning(logger) });
+  // Certificates in headers (TESSERA_CLIENT_CERT_HEADER) need more than Node's 16 KiB of headers.
+  const limits = { ...connectionLimits(deps.config), ...(deps.config.clientCertHeader === 'client-cert' ? { maxHeaderSize: PROXIED_MAX_HEADER_SIZE } : {}) };
   const direct = directTokenPath({ serve: serveToken, logger, durations, trust, certificates, bodyLimit: PUBLIC_BODY_LIMIT, limits, tls });
   const app = Fastify({
     loggerInstance: logger,

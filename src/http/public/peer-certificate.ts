@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { TLSSocket, type DetailedPeerCertificate } from 'node:tls';
 import type { PresentedCertificate } from '../../protocol/presented-certificate.js';
 import type { TrustProxy } from './client-address.js';
+import { proxiedCertificateReader } from './client-cert-header-source.js';
 
 /** The client certificate of a request, from the TLS handshake or a trusted proxy's header, or null. */
 export type CertificateReader = (req: IncomingMessage) => PresentedCertificate | null;
@@ -28,13 +29,8 @@ const MAX_REMEMBERED_CHAINS = 1000;
  */
 export function certificateReader(options: CertificateReaderOptions): CertificateReader {
   const handshakeCertificate = handshakeReader();
-  if (options.header === 'off') return handshakeCertificate;
-  // ---- HEADER SOURCE (branch mtls-proxy plugs in here) ----------------------------------------
-  // With TESSERA_CLIENT_CERT_HEADER=client-cert: a request from a trusted proxy (options.trust)
-  // gives its Client-Cert / Client-Cert-Chain headers (source 'header'); from anywhere else the
-  // header is ignored (options.ignoredHeader) and the TLS handshake's certificate is used.
-  // ---------------------------------------------------------------------------------------------
-  return handshakeCertificate;
+  if (options.header === 'off' || options.trust === false) return handshakeCertificate;
+  return proxiedCertificateReader({ trust: options.trust, ignoredHeader: options.ignoredHeader, handshake: handshakeCertificate });
 }
 
 /**

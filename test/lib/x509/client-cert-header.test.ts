@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,7 @@ import {
   parseClientCertHeader,
   parseNginxEscapedCert,
 } from '../../../src/lib/x509/client-cert-header.js';
-import { eventually } from '../../helpers/eventually.js';
-import { freePort } from '../../helpers/ports.js';
+import { startNginx, type TestNginx } from '../../helpers/nginx.js';
 import { sh } from '../../helpers/shell.js';
 import { makeCa, makeClientCert, type TestCertificate } from '../../helpers/test-certificates.js';
 
@@ -90,7 +88,7 @@ describe('RFC 9440 client certificate headers', () => {
 
   describe('through a real nginx terminating TLS', () => {
     let dir: string;
-    let nginx: ChildProcess;
+    let nginx: TestNginx;
     let port: number;
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'tessera-nginx-'));
@@ -100,33 +98,21 @@ describe('RFC 9440 client certificate headers', () => {
       writeFileSync(join(dir, 'ca.pem'), ca.certPem);
       writeFileSync(join(dir, 'client.pem'), device.certPem);
       writeFileSync(join(dir, 'client.key'), device.keyPem);
-      port = await freePort();
-      writeFileSync(
-        join(dir, 'nginx.conf'),
-        `pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events {}
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server {
+      nginx = await startNginx(
+        dir,
+        (port) => `  server {
     listen 127.0.0.1:${port} ssl;
     ssl_certificate ${dir}/server.pem;
     ssl_certificate_key ${dir}/server.key;
     ssl_client_certificate ${dir}/ca.pem;
     ssl_verify_client optional_no_ca;
     location / { default_type text/plain; return 200 "$ssl_client_escaped_cert"; }
-  }
-}
-`,
+  }`,
       );
-      nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
-      await eventually('nginx listening', async () => (await sh(`curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:${port}/ || true`)) === '200', {
-        withinMs: 10_000,
-      });
+      port = nginx.port;
     });
-    after(() => {
-      nginx.kill();
+    after(async () => {
+      await nginx.stop();
       rmSync(dir, { recursive: true, force: true });
     });
 
