@@ -4,11 +4,14 @@
 //   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake]
 //                      [--rounds 5] [--duration 10]
 //                      [--warmup 3] [--first-warmup 10] [--connections 64] [--no-peer] [--workers N] [--load-processes 2]
-//                      [--against DIR]
+//                      [--against DIR] [--cpu-prof DIR]
 //
 // --against DIR measures the Tessera built in another checkout (DIR/dist, e.g. a worktree of the
 // previous release: `git worktree add ../before v0.1 && (cd ../before && npm ci)`) in the same
 // rounds as this one, so a change's cost on the token path is a ratio within one run.
+//
+// --cpu-prof DIR starts every Tessera with node --cpu-prof (its primary and each worker write a
+// .cpuprofile into DIR when they stop), to see where a scenario's time goes.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +44,7 @@ const CONNECTIONS = Number(args.connections ?? 64);
 const WITH_PEER = args['no-peer'] !== 'true';
 const AGAINST = args.against;
 const AGAINST_NAME = AGAINST ? `tessera (${AGAINST})` : undefined;
+const CPU_PROF = args['cpu-prof'];
 const ADMIN_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
 const work = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
 const children = new Set();
@@ -269,7 +273,8 @@ async function startTessera(dataDir, databaseUrl, build = root, extraEnv = {}) {
     ...extraEnv,
   };
   // Readiness from the admin health endpoint (logs are quiet at warn).
-  const child = spawn(process.execPath, [join(build, 'dist/src/main.js'), 'serve'], { cwd: build, env: { PATH: process.env.PATH, ...env } });
+  const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
+  const child = spawn(process.execPath, [...profile, join(build, 'dist/src/main.js'), 'serve'], { cwd: build, env: { PATH: process.env.PATH, ...env } });
   children.add(child);
   // Its log (warnings and errors only) is kept, and shown if it stops during the run.
   const logFile = join(dataDir, 'tessera.log');
