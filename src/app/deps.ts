@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AdminTokensService } from '../domain/admin-tokens/service.js';
 import { ApisService } from '../domain/apis/service.js';
@@ -32,6 +33,8 @@ import { loggedClientId } from '../protocol/client-auth/id-hint.js';
 import type { DpopReplayCache } from '../protocol/dpop.js';
 import type { TokenEndpointDeps } from '../protocol/token-endpoint.js';
 import type { FederationDeps } from '../protocol/client-auth/federated.js';
+import { TrustAnchors } from '../protocol/client-auth/trust-anchors.js';
+import { clientCaBundle } from './tls-reload.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
 import { jwtBearer } from '../protocol/grant-types/jwt-bearer.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
@@ -67,7 +70,13 @@ export interface Deps {
   /** Where the admin listener is (its port once bound): outbound fetches never go there. */
   readonly adminListener: ListenerAddress;
   /** private_key_jwt: clients' keys (jwks_uri cached per process) and the shared jti store. */
-  readonly clientAuth: { readonly keys: ClientKeys; readonly jtis: ClientAssertionJtis; readonly verifier: JwtVerifier; readonly federation: FederationDeps };
+  readonly clientAuth: {
+    readonly keys: ClientKeys;
+    readonly jtis: ClientAssertionJtis;
+    readonly verifier: JwtVerifier;
+    readonly federation: FederationDeps;
+    readonly trustAnchors: TrustAnchors;
+  };
   /** Federated issuers' keys (fetched and cached per process). */
   readonly federatedKeys: FederatedKeys;
   /** Federated assertions' single-use jtis (issuers with require_jti), shared through the database. */
@@ -250,11 +259,15 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       refusals: new FederatedRefusalAudit(clock, audit, logger),
     };
     const grantTypes = new GrantTypeRegistry().register(clientCredentials).register(jwtBearer(federation));
+    // TESSERA_TLS_CLIENT_CA (config checked it), reloaded when the file changes and on SIGHUP.
+    const clientCas = config.tlsClientCa === undefined ? null : clientCaBundle(config.tlsClientCa, logger);
+    const noClientCas: readonly X509Certificate[] = [];
     const clientAuth = {
       keys: clientKeys,
       jtis: new ClientAssertionJtis(ctx),
       verifier,
       federation,
+      trustAnchors: new TrustAnchors(clientCas ? clientCas.current : () => noClientCas),
     };
     return {
       config,
@@ -295,6 +308,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       metrics,
       tokenActivity,
       close: async () => {
+        clientCas?.close();
         await changes.close();
         await store.close();
       },

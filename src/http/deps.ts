@@ -20,6 +20,8 @@ export interface HttpSettings extends ConnectionSettings {
   readonly outageGrace: number;
   /** Which peers' X-Forwarded-For is believed: none (false), all (true), a hop count, or addresses and ranges. */
   readonly trustProxy: boolean | number | readonly string[];
+  /** Where client certificates may come from besides the TLS handshake: `client-cert` reads RFC 9440 headers from trusted proxies. */
+  readonly clientCertHeader: 'off' | 'client-cert';
 }
 
 /**

@@ -14,8 +14,8 @@ export interface AccessTokenClaims {
   jti: string;
   client_id: string;
   scope?: string;
-  /** Confirmation of a DPoP-bound token: the proof key's thumbprint (RFC 9449 §6.1). */
-  cnf?: { jkt: string };
+  /** Confirmation of a bound token: the DPoP proof key's thumbprint (RFC 9449 §6.1) or the client certificate's (RFC 8705 §3.1). */
+  cnf?: { jkt: string } | { 'x5t#S256': string };
 }
 
 /** Lifetime in seconds: the shortest of the client's and the targeted APIs' own, else the tenant's. */
@@ -28,7 +28,7 @@ export function accessTokenLifetime(tenant: Tenant, client: ClientRecord, target
   return shortest ?? tenant.accessTokenTtl;
 }
 
-/** Builds the claims of RFC 9068 §2.2 (`sub` is the service account when the client has one), and `cnf` of RFC 9449 §6. */
+/** Builds the claims of RFC 9068 §2.2 (`sub` is the service account when the client has one), and `cnf` of RFC 9449 §6 or RFC 8705 §3.1. */
 export function accessTokenClaims(input: {
   issuer: string;
   client: ClientRecord;
@@ -37,6 +37,8 @@ export function accessTokenClaims(input: {
   lifetime: number;
   /** Thumbprint of the DPoP key the token is bound to, or null for a bearer token. */
   jkt?: string | null;
+  /** `x5t#S256` of the client certificate the token is bound to (RFC 8705 §3.1), or null. */
+  x5t?: string | null;
 }): AccessTokenClaims {
   const audiences = input.target.audiences.map((a) => a.audience);
   const claims: AccessTokenClaims = {
@@ -51,6 +53,7 @@ export function accessTokenClaims(input: {
   };
   if (input.target.scopes.length > 0) claims.scope = input.target.scopes.join(' ');
   if (input.jkt) claims.cnf = { jkt: input.jkt };
+  else if (input.x5t) claims.cnf = { 'x5t#S256': input.x5t };
   return claims;
 }
 

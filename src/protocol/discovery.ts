@@ -2,8 +2,8 @@ import { CLIENT_ASSERTION_TYPES } from './client-auth/federated.js';
 import { CLIENT_ASSERTION_ALGS } from './client-auth/private-key-jwt.js';
 import { DPOP_SIGNING_ALGS } from './dpop.js';
 
-/** Client authentication methods of the token, introspection and revocation endpoints alike. */
-const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+/** Client authentication methods of the token, introspection and revocation endpoints alike (one listener: no mtls_endpoint_aliases, RFC 8705 §5). */
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'];
 
 /** Authorization server metadata (RFC 8414 §2) of one issuer. */
 export function authorizationServerMetadata(input: { issuer: string; grantTypes: string[]; signingAlg: string }): Record<string, unknown> {
@@ -27,5 +27,7 @@ export function authorizationServerMetadata(input: { issuer: string; grantTypes:
     scopes_supported: [],
     access_token_signing_alg_values_supported: [input.signingAlg],
     dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
+    // RFC 8705 §3.3.
+    tls_client_certificate_bound_access_tokens: true,
   };
 }

@@ -3,6 +3,7 @@ import type { BruteForceGuard } from './brute-force.js';
 import { authenticateClient, type AuthenticatedClient, type ClientAuthDeps } from './client-auth/index.js';
 import { invalidRequest } from './errors.js';
 import { assertNoQueryParameters, type RequestParams } from './params.js';
+import type { PresentedCertificate } from './presented-certificate.js';
 
 /** A request to an endpoint where a client authenticates as at the token endpoint (introspection, revocation). */
 export interface ClientEndpointRequest {
@@ -14,6 +15,8 @@ export interface ClientEndpointRequest {
   /** Names of query string parameters: none are allowed (RFC 6749 §2.3.1). */
   queryParameters: string[];
   params: RequestParams;
+  /** The client certificate of the request (RFC 8705 §2), or null. */
+  certificate: PresentedCertificate | null;
 }
 
 /**
@@ -29,7 +32,16 @@ export async function authenticateEndpointClient(
   assertNoQueryParameters(req.queryParameters);
   req.params.assertSingle([]);
   return authenticateClient(
-    { authorization: req.authorization, params: req.params, tenant: req.tenant, realm: req.issuer, nowMs, address: req.address, guard: deps.guard },
+    {
+      authorization: req.authorization,
+      params: req.params,
+      tenant: req.tenant,
+      realm: req.issuer,
+      nowMs,
+      address: req.address,
+      guard: deps.guard,
+      certificate: req.certificate,
+    },
     deps.clientAuth,
   );
 }

@@ -3,10 +3,12 @@ import type { Clock } from '../lib/clock.js';
 import type { JwtVerifier } from '../lib/jwt-verifier.js';
 import { guarded, type AuthAttempt, type BruteForceGuard } from './brute-force.js';
 import { authenticateClient, CLIENT_AUTH_PARAMETERS, hasClientCredentials, type AuthenticatedClient, type ClientAuthDeps } from './client-auth/index.js';
+import { assertClientCertificateBinding } from './certificate-binding.js';
 import { assertClientDpop, assertDpopProofUnused, verifyDpopProof, type DpopProof, type DpopReplayCache } from './dpop.js';
 import { invalidRequest, OAuthError, toOAuthError } from './errors.js';
 import type { GrantType, GrantTypeRegistry, TokenResponse } from './grant-types/registry.js';
 import { assertNoQueryParameters, RequestParams } from './params.js';
+import type { PresentedCertificate } from './presented-certificate.js';
 import type { TokenListener } from './token-events.js';
 
 export interface TokenRequest {
@@ -22,6 +24,8 @@ export interface TokenRequest {
   dpop: readonly string[] | undefined;
   /** The URL the request was made to: the issuer and the endpoint path, no query (a DPoP proof's htu). */
   endpointUrl: string;
+  /** The client certificate of the request (RFC 8705): authenticates a TLS client, binds a bound client's tokens; or null. */
+  certificate: PresentedCertificate | null;
 }
 
 export interface TokenOutcome {
@@ -99,12 +103,22 @@ async function requestClient(
 ): Promise<AuthenticatedClient> {
   const authenticate = () =>
     authenticateClient(
-      { authorization: req.authorization, params, tenant: req.tenant, realm: req.issuer, nowMs, address: req.address, guard: deps.guard, identified },
+      {
+        authorization: req.authorization,
+        params,
+        tenant: req.tenant,
+        realm: req.issuer,
+        nowMs,
+        address: req.address,
+        guard: deps.guard,
+        identified,
+        certificate: req.certificate,
+      },
       deps.clientAuth,
     );
   const { clientOfGrant } = grantType;
   if (!clientOfGrant) return authenticate();
-  const authenticated = hasClientCredentials(req.authorization, params) ? await authenticate() : null;
+  const authenticated = hasClientCredentials(req.authorization, params, req.certificate) ? await authenticate() : null;
   const attempt: AuthAttempt = { tenantId: req.tenant.settings.tenant.id, address: req.address };
   return guarded(deps.guard, attempt, 'invalid_grant', (counted) =>
     clientOfGrant({
@@ -138,7 +152,9 @@ async function issue(req: TokenRequest, deps: TokenEndpointDeps, identified: (cl
     throw new OAuthError('unauthorized_client', `The client is not allowed to use the ${grantType.name} grant type.`);
   }
   assertClientDpop(client.entry.client, dpop);
+  assertClientCertificateBinding(client.entry.client, req.certificate, dpop);
   if (dpop) assertDpopProofUnused(dpop, deps.dpopProofs, nowMs, 'record');
-  const response = await grantType.handle({ params, client, tenant: req.tenant, issuer: req.issuer, clock: deps.clock, dpop });
+  const { certificate } = req;
+  const response = await grantType.handle({ params, client, tenant: req.tenant, issuer: req.issuer, clock: deps.clock, dpop, certificate });
   return { response, client, grantType: grantType.name };
 }

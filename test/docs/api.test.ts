@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Api, ApiCreate } from '../../src/http/schemas/apis.js';
+import { TLS_CLIENT_AUTH_FIELDS } from '../../src/domain/clients/model.js';
+import { CertificateInspection, ClientCertificateOut } from '../../src/http/schemas/certificates.js';
 import { ClientCreate, ClientCreated } from '../../src/http/schemas/clients.js';
 import { FederatedCredentialIn, FederatedIssuer, FederatedIssuerCreate } from '../../src/http/schemas/federated-issuers.js';
 import { Tenant, TenantCreate } from '../../src/http/schemas/tenants.js';
@@ -23,8 +25,20 @@ describe("docs/api.md's fields tables and examples are the admin API's schemas",
     assert.deepEqual(fieldNames(docTable(API, '## Clients', 'Fields:')).sort(), Object.keys(ClientCreate.properties).sort());
   });
 
-  it("the client example shows every field of the create answer's schema, in its order", () => {
-    assert.deepEqual(Object.keys(docJson(API, '## Clients', 'Every answer presents a client like this')), Object.keys(ClientCreated.properties));
+  it("the client example shows every field of the create answer's schema, in its order, but for those only a mutual TLS client has", () => {
+    const mutualTlsOnly = [...TLS_CLIENT_AUTH_FIELDS.map((field) => `tls_client_auth_${field}`), 'certificates'];
+    const schema = Object.keys(ClientCreated.properties);
+    assert.deepEqual(
+      Object.keys(docJson(API, '## Clients', 'Every answer presents a client like this')),
+      schema.filter((name) => !mutualTlsOnly.includes(name)),
+    );
+    const mutualTls = docSection(API, '### Mutual TLS clients');
+    for (const name of mutualTlsOnly) assert.ok(mutualTls.includes(`\`${name}\``), name);
+    assert.deepEqual(Object.keys(docJson(API, '### Mutual TLS clients').certificates[0]), Object.keys(ClientCertificateOut.properties));
+  });
+
+  it('the certificate inspection example shows every field of the answer, in its order', () => {
+    assert.deepEqual(Object.keys(docJson(API, '## Certificates')), Object.keys(CertificateInspection.properties));
   });
 
   it("the APIs' fields table lists every field an API may be created with, and the example every field of an API", () => {

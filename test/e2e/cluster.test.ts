@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
@@ -17,6 +19,7 @@ import { testKey } from '../helpers/keys.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { basic, storeEnv } from '../helpers/tessera.js';
 import { openStore } from '../../src/storage/database.js';
+import { makeCa, makeClientCert, makeServerCert, writeCertificateFiles, type TestCertificate } from '../helpers/test-certificates.js';
 
 const WORKERS = 2;
 
@@ -29,14 +32,20 @@ interface Answer {
 
 /**
  * POSTs a form on a connection of its own (`Connection: close`): node:cluster hands each new
- * connection to the next worker, so consecutive calls reach every worker in turn.
+ * connection to the next worker, so consecutive calls reach every worker in turn. With `tls`, over
+ * HTTPS, presenting its client certificate when it has one.
  */
-function postOnNewConnection(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Answer> {
+function postOnNewConnection(
+  url: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+  tls?: { ca: string; cert?: string; key?: string },
+): Promise<Answer> {
   const body = new URLSearchParams(form).toString();
   return new Promise((resolve, reject) => {
-    const req = request(
+    const req = (tls ? httpsRequest : request)(
       url,
-      { method: 'POST', agent: false, headers: { connection: 'close', 'content-type': 'application/x-www-form-urlencoded', ...headers } },
+      { method: 'POST', agent: false, ...tls, headers: { connection: 'close', 'content-type': 'application/x-www-form-urlencoded', ...headers } },
       (res) => {
         let text = '';
         res.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -372,5 +381,56 @@ describeEachDialect('tessera serve --workers 2 --upkeep-interval 1', (dialect) =
     } finally {
       await store.close();
     }
+  });
+});
+
+describeEachDialect('tessera serve --workers 2 with mutual TLS (RFC 8705)', (dialect) => {
+  const adminToken = `cluster-${randomBytes(16).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-cluster-'));
+  let proc: TesseraProcess;
+  let serverCa: TestCertificate;
+  let clientCa: TestCertificate;
+
+  before(async () => {
+    serverCa = makeCa('Tessera Test Server CA');
+    clientCa = makeCa('Tessera Test Client CA');
+    const server = writeCertificateFiles(makeServerCert(serverCa, { ip: ['127.0.0.1'] }), dataDir, 'server');
+    writeFileSync(join(dataDir, 'client-ca.crt'), clientCa.certPem);
+    proc = await spawnTessera({
+      ...(await storeEnv(dialect, dataDir)),
+      TESSERA_ADMIN_TOKEN: adminToken,
+      TESSERA_WORKERS: String(WORKERS),
+      TESSERA_TLS_CERT: server.certPath,
+      TESSERA_TLS_KEY: server.keyPath,
+      TESSERA_TLS_CLIENT_CA: join(dataDir, 'client-ca.crt'),
+    });
+  });
+  after(async () => {
+    if (proc) await stopTessera(proc);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a tls_client_auth client gets certificate-bound tokens from every worker', async () => {
+    const created = await adminCall(proc, adminToken, 'POST', '/clients', {
+      client_id: 'device-1',
+      audience: ['https://fleet.api/'],
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_subject_dn: 'CN=device-1,O=Fleet',
+      tls_client_certificate_bound_access_tokens: true,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const device = makeClientCert(clientCa, { subject: '/O=Fleet/CN=device-1' });
+    const tls = { ca: serverCa.certPem, cert: device.certPem, key: device.keyPem };
+    const url = `${proc.publicUrl.replace('http:', 'https:')}/oauth2/token`;
+    const answers = await Promise.all(
+      Array.from({ length: WORKERS * 2 }, () => postOnNewConnection(url, { grant_type: 'client_credentials', client_id: 'device-1' }, {}, tls)),
+    );
+    const thumbprint = createHash('sha256').update(device.der).digest('base64url');
+    for (const answer of answers) {
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      const payload = JSON.parse(Buffer.from(String(answer.body.access_token).split('.')[1]!, 'base64url').toString()) as { cnf: unknown };
+      assert.deepEqual(payload.cnf, { 'x5t#S256': thumbprint });
+    }
+    assert.deepEqual(await servedBy(proc, answers), workerPids(proc), 'every worker served the certificate client');
   });
 });

@@ -56,6 +56,38 @@ export function makeClientCert(issuer: TestCertificate, options: ClientCertOptio
   });
 }
 
+/** Makes a TLS server certificate issued by `issuer` for these host names and IP addresses (CN: the first of them). */
+export function makeServerCert(issuer: TestCertificate, names: { dns?: string[]; ip?: string[] }): TestCertificate {
+  const sans = [...(names.dns ?? []).map((name, index) => `DNS.${index} = ${name}`), ...(names.ip ?? []).map((ip, index) => `IP.${index} = ${ip}`)];
+  return issue({
+    subject: `/CN=${names.dns?.[0] ?? names.ip?.[0] ?? 'localhost'}`,
+    extensions: [
+      'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature',
+      'extendedKeyUsage=serverAuth',
+      ...(sans.length > 0 ? ['subjectAltName=@alt_names', '[alt_names]', ...sans] : []),
+    ],
+    issuer,
+    days: undefined,
+    notBefore: undefined,
+    keyPem: undefined,
+  });
+}
+
+/** Where a certificate and its key were written, for whatever takes files (Tessera's settings, curl, nginx). */
+export interface CertificateFiles {
+  readonly certPath: string;
+  readonly keyPath: string;
+}
+
+/** Writes a certificate (PEM) and its key in `dir` as `name`.crt and `name`.key. */
+export function writeCertificateFiles(certificate: TestCertificate, dir: string, name: string): CertificateFiles {
+  const files = { certPath: join(dir, `${name}.crt`), keyPath: join(dir, `${name}.key`) };
+  writeFileSync(files.certPath, certificate.certPem);
+  writeFileSync(files.keyPath, certificate.keyPem, { mode: 0o600 });
+  return files;
+}
+
 /** Makes a self-signed client certificate (not a CA) for `subject`. */
 export function makeSelfSigned(options: ClientCertOptions): TestCertificate {
   return issue({

@@ -62,7 +62,7 @@ describe('admin API: private_key_jwt keys and DPoP settings', () => {
       status: 422,
       detail: INVALID,
       instance: '/clients/convert',
-      errors: [{ pointer: '/jwks', detail: 'jwks and jwks_uri are used only with token_endpoint_auth_method private_key_jwt' }],
+      errors: [{ pointer: '/jwks', detail: 'jwks and jwks_uri are used only with token_endpoint_auth_method private_key_jwt or self_signed_tls_client_auth' }],
     });
     ok(await t.admin('PATCH', '/clients/convert', { token_endpoint_auth_method: 'client_secret_basic', jwks: null }));
     const secret = created(await t.admin('POST', '/clients/convert/secrets', {}));
@@ -118,13 +118,15 @@ describe('admin API: private_key_jwt keys and DPoP settings', () => {
       status: 422,
       detail: INVALID,
       instance: '/clients',
-      errors: [{ pointer: '/jwks', detail: 'jwks and jwks_uri are used only with token_endpoint_auth_method private_key_jwt' }],
+      errors: [{ pointer: '/jwks', detail: 'jwks and jwks_uri are used only with token_endpoint_auth_method private_key_jwt or self_signed_tls_client_auth' }],
     });
     assertProblem(await t.admin('POST', '/clients', { jwks_uri: 'https://keys.example.test/jwks.json' }), {
       status: 422,
       detail: INVALID,
       instance: '/clients',
-      errors: [{ pointer: '/jwks_uri', detail: 'jwks and jwks_uri are used only with token_endpoint_auth_method private_key_jwt' }],
+      errors: [
+        { pointer: '/jwks_uri', detail: 'jwks and jwks_uri are used only with token_endpoint_auth_method private_key_jwt or self_signed_tls_client_auth' },
+      ],
     });
   });
 

@@ -231,6 +231,7 @@ describeEachDialect('admin API: clients', (dialect) => {
       access_token_ttl: null,
       active: true,
       dpop_bound_access_tokens: false,
+      tls_client_certificate_bound_access_tokens: false,
       client_id_issued_at: Math.floor(Date.parse(c.created_at) / 1000),
       created_at: c.created_at,
       updated_at: c.created_at,
@@ -835,6 +836,8 @@ describeEachDialect('admin API: tenants and admin tokens', (dialect) => {
       issuer: `${t.publicUrl}/t/globex`,
       signing_alg: 'PS256',
       access_token_ttl: 900,
+      tls_client_cas: [],
+      tls_client_ca_details: [],
       created_at: tenant.created_at,
       updated_at: tenant.created_at,
     });

@@ -1,51 +1,96 @@
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { Agent, createServer as createHttpsServer, request, type RequestOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { peerCertificateDer } from '../../src/http/public/peer-certificate.js';
-import { makeCa, makeClientCert, makeSelfSignedClientCert, makeServerCert, removeCertificates, type TestCa } from '../helpers/certificates.js';
+import { certificateReader, peerCertificateDer } from '../../src/http/public/peer-certificate.js';
+import type { PresentedCertificate } from '../../src/protocol/presented-certificate.js';
+import { makeCa, makeClientCert, makeSelfSigned, makeServerCert, type TestCertificate } from '../helpers/test-certificates.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
 /** Answers the base64 of the peer certificate's DER, or `none`. */
 const echo = (req: IncomingMessage, res: ServerResponse) => res.end(peerCertificateDer(req)?.toString('base64') ?? 'none');
 
-const listen = async (server: ReturnType<typeof createHttpServer>) => {
+const listen = async (server: ReturnType<typeof createHttpServer> | ReturnType<typeof createHttpsServer>) => {
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   return (server.address() as AddressInfo).port;
 };
 
 describe('peerCertificateDer', () => {
-  let ca: TestCa;
+  let ca: TestCertificate;
   const tlsServer = createHttpsServer({ requestCert: true, rejectUnauthorized: false }, echo);
   const plainServer = createHttpServer(echo);
   let tlsUrl: string;
   let plainUrl: string;
 
   before(async () => {
-    ca = makeCa();
+    ca = makeCa('Tessera Test CA');
     const cert = makeServerCert(ca, { ip: ['127.0.0.1'] });
-    tlsServer.setSecureContext({ cert: cert.cert, key: cert.key });
+    tlsServer.setSecureContext({ cert: cert.certPem, key: cert.keyPem });
     tlsUrl = `https://127.0.0.1:${await listen(tlsServer)}/`;
     plainUrl = `http://127.0.0.1:${await listen(plainServer)}/`;
   });
   after(() => {
     tlsServer.close();
     plainServer.close();
-    removeCertificates(ca);
   });
 
   it('is the DER the client presented, whoever signed it', async () => {
-    const selfSigned = makeSelfSignedClientCert({ subject: '/CN=device-2' });
-    for (const client of [makeClientCert(ca, { subject: '/CN=device-1' }), selfSigned]) {
-      const res = await rawRequest(tlsUrl, { tls: { ca: ca.cert, cert: client.cert, key: client.key } });
+    for (const client of [makeClientCert(ca, { subject: '/CN=device-1' }), makeSelfSigned({ subject: '/CN=device-2' })]) {
+      const res = await rawRequest(tlsUrl, { tls: { ca: ca.certPem, cert: client.certPem, key: client.keyPem } });
       assert.equal(res.text, client.der.toString('base64'));
     }
-    removeCertificates(selfSigned);
   });
 
   it('is null without a certificate, or without TLS', async () => {
-    assert.equal((await rawRequest(tlsUrl, { tls: { ca: ca.cert } })).text, 'none');
+    assert.equal((await rawRequest(tlsUrl, { tls: { ca: ca.certPem } })).text, 'none');
     assert.equal((await rawRequest(plainUrl)).text, 'none');
+  });
+});
+
+describe('certificateReader (TLS handshake)', () => {
+  let ca: TestCertificate;
+  const reader = certificateReader({ header: 'off', trust: false, ignoredHeader: () => undefined });
+  /** How many requests each presented certificate object served. */
+  const uses = new Map<PresentedCertificate, number>();
+  const server = createHttpsServer({ requestCert: true, rejectUnauthorized: false }, (req, res) => {
+    const presented = reader(req);
+    if (presented === null) return res.end('none');
+    uses.set(presented, (uses.get(presented) ?? 0) + 1);
+    res.end(JSON.stringify({ chain: presented.chain.map((der) => der.toString('base64')), source: presented.source, uses: uses.get(presented) }));
+  });
+  let url: string;
+
+  before(async () => {
+    ca = makeCa('Tessera Test CA');
+    const cert = makeServerCert(ca, { ip: ['127.0.0.1'] });
+    server.setSecureContext({ cert: cert.certPem, key: cert.keyPem });
+    url = `https://127.0.0.1:${await listen(server)}/`;
+  });
+  after(() => server.close());
+
+  it('gives the intermediates the client sent, and one object per connection: keep-alive requests share it', async () => {
+    const intermediate = makeCa('Tessera Test Intermediate', { issuer: ca });
+    const leaf = makeClientCert(intermediate, { subject: '/CN=device-3' });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: ca.certPem, cert: leaf.certPem + intermediate.certPem, key: leaf.keyPem });
+    const get = (options: RequestOptions) =>
+      new Promise<any>((resolve, reject) => {
+        request(url, options, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+        })
+          .on('error', reject)
+          .end();
+      });
+    const first = await get({ agent });
+    assert.equal(first.chain[0], intermediate.der.toString('base64'));
+    assert.equal(first.source, 'tls');
+    assert.equal(first.uses, 1);
+    assert.equal((await get({ agent })).uses, 2, "the second request of the connection shares the first one's certificate and memo");
+    agent.destroy();
+    const again = await get({ agent: false, ca: ca.certPem, cert: leaf.certPem, key: leaf.keyPem });
+    assert.equal(again.uses, 1, 'a new connection reads its own handshake');
+    assert.deepEqual(again.chain, [], 'no intermediate sent, none given');
   });
 });

@@ -339,8 +339,8 @@ describe('discovery advertises introspection and revocation', () => {
   });
   after(() => t.close());
 
-  it('advertises exactly what is supported, per issuer: endpoints, auth methods, algorithms, DPoP', async () => {
-    const methods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+  it('advertises exactly what is supported, per issuer: endpoints, auth methods, algorithms, DPoP, mutual TLS', async () => {
+    const methods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'];
     const algs = ['RS256', 'PS256', 'ES256', 'EdDSA'];
     for (const [path, issuer] of [
       ['/.well-known/openid-configuration', t.publicUrl],
@@ -372,6 +372,7 @@ describe('discovery advertises introspection and revocation', () => {
           scopes_supported: [],
           access_token_signing_alg_values_supported: ['RS256'],
           dpop_signing_alg_values_supported: algs,
+          tls_client_certificate_bound_access_tokens: true,
         },
         path,
       );

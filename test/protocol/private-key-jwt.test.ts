@@ -189,7 +189,13 @@ describe('token endpoint: private_key_jwt (RFC 7523) with inline jwks', () => {
 
   it('advertises private_key_jwt and its algorithms in discovery', async () => {
     const meta = ok(await t.publicFetch('/.well-known/oauth-authorization-server'));
-    assert.deepEqual(meta.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
+    assert.deepEqual(meta.token_endpoint_auth_methods_supported, [
+      'client_secret_basic',
+      'client_secret_post',
+      'private_key_jwt',
+      'tls_client_auth',
+      'self_signed_tls_client_auth',
+    ]);
     assert.deepEqual(meta.token_endpoint_auth_signing_alg_values_supported, ['RS256', 'PS256', 'ES256', 'EdDSA']);
   });
 });

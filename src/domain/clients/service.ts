@@ -27,6 +27,7 @@ import {
 } from './model.js';
 import { clientFieldErrors } from './rules.js';
 import { issueSecret } from './secrets.js';
+import { storedTlsClientAuth } from './tls-names.js';
 
 export interface ClientInput {
   clientId?: string | undefined;
@@ -75,6 +76,8 @@ function auditable(c: Client, issuers: readonly FederatedIssuer[]): Record<strin
     access_token_ttl: c.accessTokenTtl,
     active: c.active,
     dpop_bound_access_tokens: c.dpopBoundAccessTokens,
+    tls_client_auth: c.tlsClientAuth,
+    tls_client_certificate_bound_access_tokens: c.tlsClientCertificateBoundAccessTokens,
     federated_credentials: c.federatedCredentials.map((f) => ({
       issuer: issuers.find((i) => i.id === f.issuerId)?.issuer ?? f.issuerId,
       subject: f.subject,
@@ -141,7 +144,7 @@ export class ClientsService {
       accessTokenTtl: input.accessTokenTtl ?? null,
       active: input.active ?? true,
       dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
-      tlsClientAuth: input.tlsClientAuth ?? null,
+      tlsClientAuth: input.tlsClientAuth ? storedTlsClientAuth(input.tlsClientAuth) : null,
       tlsClientCertificateBoundAccessTokens: input.tlsClientCertificateBoundAccessTokens ?? false,
       createdAt: isoTime(nowMs),
       updatedAt: isoTime(nowMs),
@@ -197,7 +200,7 @@ export class ClientsService {
         accessTokenTtl: patch.accessTokenTtl === undefined ? client.accessTokenTtl : patch.accessTokenTtl,
         active: patch.active ?? client.active,
         dpopBoundAccessTokens: patch.dpopBoundAccessTokens ?? client.dpopBoundAccessTokens,
-        tlsClientAuth: patch.tlsClientAuth === undefined ? client.tlsClientAuth : patch.tlsClientAuth,
+        tlsClientAuth: patch.tlsClientAuth === undefined ? client.tlsClientAuth : patch.tlsClientAuth && storedTlsClientAuth(patch.tlsClientAuth),
         tlsClientCertificateBoundAccessTokens: patch.tlsClientCertificateBoundAccessTokens ?? client.tlsClientCertificateBoundAccessTokens,
         updatedAt: isoTime(this.ctx.clock.now()),
       };
@@ -243,6 +246,9 @@ export class ClientsService {
       if (!isConfidential(client.clientType)) throw new ConflictError(`a ${client.clientType} client is public and has no secrets`);
       if (client.tokenEndpointAuthMethod === 'federated') {
         throw new ConflictError('a federated client authenticates with its federated credentials and has no secrets');
+      }
+      if (client.tokenEndpointAuthMethod === 'tls_client_auth' || client.tokenEndpointAuthMethod === 'self_signed_tls_client_auth') {
+        throw new ConflictError(`a ${client.tokenEndpointAuthMethod} client authenticates with its certificate and has no secrets`);
       }
       if (!usesSecret(client)) throw new ConflictError('a private_key_jwt client authenticates with its keys and has no secrets');
       if (expiresIn !== undefined) await clientsRepo.expireSecrets(trx, tenantId, clientId, isoTime(nowMs + expiresIn * 1000));

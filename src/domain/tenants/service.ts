@@ -4,8 +4,9 @@ import type { PageRequest, Page } from '../../storage/repositories/paging.js';
 import { tenantsRepo } from '../../storage/repositories/tenants.js';
 import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
-import { ConflictError, NotFoundError, type Actor } from '../errors.js';
+import { ConflictError, InvalidError, NotFoundError, type Actor } from '../errors.js';
 import { activateNewKey } from '../keys/service.js';
+import { clientCaFieldErrors, clientCaThumbprints } from './client-cas.js';
 import { DEFAULT_TENANT, DEFAULT_TOKEN_TTL, type SigningAlg, type Tenant } from './model.js';
 
 export interface TenantInput {
@@ -50,6 +51,7 @@ export class TenantsService {
       createdAt: now,
       updatedAt: now,
     };
+    validate(tenant);
     try {
       await transactAudited(this.ctx, async (trx, audit) => {
         await tenantsRepo.insert(trx, tenant);
@@ -60,7 +62,13 @@ export class TenantsService {
           action: 'tenant.create',
           targetType: 'tenant',
           targetId: tenant.id,
-          details: { name: tenant.name, signing_alg: tenant.signingAlg, access_token_ttl: tenant.accessTokenTtl, kid: key.kid },
+          details: {
+            name: tenant.name,
+            signing_alg: tenant.signingAlg,
+            access_token_ttl: tenant.accessTokenTtl,
+            tls_client_cas: clientCaThumbprints(tenant.tlsClientCas),
+            kid: key.kid,
+          },
         });
       });
     } catch (err) {
@@ -84,8 +92,10 @@ export class TenantsService {
         tlsClientCas: patch.tlsClientCas ?? tenant.tlsClientCas,
         updatedAt: isoTime(this.ctx.clock.now()),
       };
+      validate(next);
       await tenantsRepo.update(trx, next);
       const details: Record<string, unknown> = { changed: Object.keys(patch).filter((k) => patch[k as keyof TenantPatch] !== undefined) };
+      if (patch.tlsClientCas !== undefined) details.tls_client_cas = clientCaThumbprints(next.tlsClientCas);
       if (next.signingAlg !== tenant.signingAlg) {
         const key = await activateNewKey(this.ctx, trx, id, next.signingAlg);
         details.kid = key.kid;
@@ -107,4 +117,10 @@ export class TenantsService {
     });
     await this.ctx.changes.publish({ kind: 'tenant', tenantId: id });
   }
+}
+
+/** 422 when the tenant's settings break a rule (its CAs: clientCaFieldErrors). */
+function validate(t: Tenant): void {
+  const errors = clientCaFieldErrors(t.tlsClientCas);
+  if (errors.length > 0) throw new InvalidError('the tenant is not valid', errors);
 }

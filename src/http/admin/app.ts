@@ -16,6 +16,7 @@ import { adminTokenRoutes } from './routes/admin-tokens.js';
 import { apiRoutes } from './routes/apis.js';
 import { federatedIssuerRoutes } from './routes/federated-issuers.js';
 import { auditRoutes } from './routes/audit.js';
+import { certificateRoutes } from './routes/certificates.js';
 import { clientRoutes } from './routes/clients.js';
 import { grantRoutes } from './routes/grants.js';
 import { keyRoutes } from './routes/keys.js';
@@ -142,6 +143,7 @@ export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions
     await scope.register(auditRoutes(deps), opts);
     await scope.register(tokenActivityRoutes(deps), opts);
     await scope.register(playgroundRoutes(deps), opts);
+    await scope.register(certificateRoutes(), opts);
   };
   await app.register(tenantScoped, { withTenant: false });
   await app.register(tenantScoped, { prefix: '/tenants/:tenant', withTenant: true });

@@ -1,7 +1,10 @@
 import type { AdminToken } from '../../domain/admin-tokens/model.js';
 import type { Api } from '../../domain/apis/model.js';
 import type { AuditEvent } from '../../domain/audit/model.js';
+import { readPemCertificate, certificateDetails, type CertificateDetails } from '../../domain/certificates/details.js';
+import { clientCertificates } from '../../domain/clients/certificates.js';
 import type { Client } from '../../domain/clients/model.js';
+import { tlsClientAuthMember } from '../../domain/clients/tls-names.js';
 import type { FederatedIssuer } from '../../domain/federation/model.js';
 import type { Grant } from '../../domain/grants/model.js';
 import { cutoffSeconds, type TokenCutoff } from '../../domain/revocations/model.js';
@@ -14,12 +17,31 @@ import { isoTime } from '../../lib/clock.js';
 
 // Domain records → admin API JSON (snake_case). Response schemas then allow-list the fields.
 
+/** A certificate's details as the admin API names them. */
+export const presentCertificateDetails = (d: CertificateDetails) => ({
+  subject: d.subject,
+  issuer: d.issuer,
+  subject_alt_names: d.subjectAltNames,
+  'x5t#S256': d.thumbprint,
+  not_before: d.notBefore,
+  not_after: d.notAfter,
+});
+
+/** The details of each of a tenant's CAs (stored ones were checked on the way in). */
+const presentCaDetails = (pems: readonly string[]) =>
+  pems.flatMap((pem) => {
+    const read = readPemCertificate(pem);
+    return read.ok ? [presentCertificateDetails(certificateDetails(read.cert))] : [];
+  });
+
 export const presentTenant = (t: Tenant, issuer: string) => ({
   id: t.id,
   name: t.name,
   issuer,
   signing_alg: t.signingAlg,
   access_token_ttl: t.accessTokenTtl,
+  tls_client_cas: t.tlsClientCas,
+  tls_client_ca_details: presentCaDetails(t.tlsClientCas),
   created_at: t.createdAt,
   updated_at: t.updatedAt,
 });
@@ -33,6 +55,12 @@ export const presentServiceAccount = (sa: ServiceAccount) => ({
   updated_at: sa.updatedAt,
 });
 
+/** The certificates of a client's inline keys, when it has any (RFC 8705 §2.2). */
+function presentClientCertificates(c: Client) {
+  const certificates = clientCertificates(c.jwks);
+  return certificates.length === 0 ? {} : { certificates: certificates.map((cert) => ({ kid: cert.kid, ...presentCertificateDetails(cert) })) };
+}
+
 /** A client; `issuerNames` gives the `issuer` of each federated issuer its credentials name, by id. */
 export const presentClient = (c: Client, issuerNames: ReadonlyMap<string, string>) => ({
   client_id: c.clientId,
@@ -43,12 +71,15 @@ export const presentClient = (c: Client, issuerNames: ReadonlyMap<string, string
   audience: c.audience,
   scope: c.scope,
   token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+  ...(c.tlsClientAuth === null ? {} : { [tlsClientAuthMember(c.tlsClientAuth.field)]: c.tlsClientAuth.value }),
   jwks: c.jwks === null ? null : { keys: c.jwks.keys.map((k) => ({ ...k, kty: k.kty ?? '' })) },
   jwks_uri: c.jwksUri,
+  ...presentClientCertificates(c),
   service_account_id: c.serviceAccountId,
   access_token_ttl: c.accessTokenTtl,
   active: c.active,
   dpop_bound_access_tokens: c.dpopBoundAccessTokens,
+  tls_client_certificate_bound_access_tokens: c.tlsClientCertificateBoundAccessTokens,
   client_id_issued_at: Math.floor(Date.parse(c.createdAt) / 1000),
   created_at: c.createdAt,
   updated_at: c.updatedAt,

@@ -8,6 +8,7 @@ import { connectionLimits, type ListenerTls } from '../connection-limits.js';
 import { drainOptions, registerDrain } from '../drain.js';
 import { observabilityOptions, registerObservability } from '../observability.js';
 import { trustProxy } from './client-address.js';
+import { certificateReader } from './peer-certificate.js';
 import { methodNotAllowed, PUBLIC_HEADERS, sendOAuthError } from './errors.js';
 import { directTokenPath } from './token-direct.js';
 import { notFound, tenantResolver, tokenHttpRequest, tokenRoute, type ResolvedTenant, type TokenPath } from './token-route.js';
@@ -33,7 +34,13 @@ export function buildPublicApp(deps: PublicAppDeps, tls?: ListenerTls): FastifyI
   const trust = trustProxy(deps.config.trustProxy);
   const tenantOf = tenantResolver(deps);
   const serveToken = tokenRoute(deps, tenantOf);
-  const direct = directTokenPath({ serve: serveToken, logger, durations, trust, bodyLimit: PUBLIC_BODY_LIMIT, limits: connectionLimits(deps.config), tls });
+  const certificates = certificateReader({
+    header: deps.config.clientCertHeader,
+    trust,
+    ignoredHeader: (address) => logger.warn({ address }, 'client certificate header from an untrusted address ignored'),
+  });
+  const limits = connectionLimits(deps.config);
+  const direct = directTokenPath({ serve: serveToken, logger, durations, trust, certificates, bodyLimit: PUBLIC_BODY_LIMIT, limits, tls });
   const app = Fastify({
     loggerInstance: logger,
     ...observabilityOptions(),
@@ -80,7 +87,7 @@ export function buildPublicApp(deps: PublicAppDeps, tls?: ListenerTls): FastifyI
    */
   const token = (endpoint: TokenPath) => async (request: FastifyRequest, reply: FastifyReply) => {
     const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
-    const call = tokenHttpRequest(request.raw, (request.params as { tenant?: string }).tenant, endpoint, body, trust);
+    const call = tokenHttpRequest(request.raw, (request.params as { tenant?: string }).tenant, endpoint, body, trust, certificates);
     await serveToken(call, request, {
       log: () => request.log,
       write: (status, headers, json) => void reply.code(status).headers(headers).type('application/json; charset=utf-8').send(json),
@@ -95,7 +102,7 @@ export function buildPublicApp(deps: PublicAppDeps, tls?: ListenerTls): FastifyI
     scope.post('/oauth/token', token('/oauth/token'));
     scope.route({ method: notPost, url: '/oauth2/token', handler: methodNotAllowed });
     scope.route({ method: notPost, url: '/oauth/token', handler: methodNotAllowed });
-    registerRevocationRoutes(scope, deps, resolve);
+    registerRevocationRoutes(scope, deps, resolve, certificates);
     scope.get('/.well-known/jwks.json', async (request, reply) => {
       const { state } = resolve(request);
       return reply.header('cache-control', 'public, max-age=60').send({ keys: state.jwks(clock.now()) });

@@ -7,6 +7,7 @@ import { parseRequestBody } from '../../protocol/params.js';
 import { ifNoneMatchMatches, revocationFeed } from '../../protocol/revocation-feed.js';
 import { handleRevocationRequest } from '../../protocol/revocation.js';
 import { methodNotAllowed, queryParameterNames } from './errors.js';
+import type { CertificateReader } from './peer-certificate.js';
 
 /** How long a verifier may reuse the feed before asking again (with If-None-Match). */
 export const REVOCATION_FEED_CACHE_CONTROL = 'public, max-age=15';
@@ -15,22 +16,23 @@ export type TenantResolver = (request: FastifyRequest) => { state: TenantState; 
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
-async function endpointRequest(request: FastifyRequest, resolve: TenantResolver): Promise<ClientEndpointRequest> {
+async function endpointRequest(request: FastifyRequest, resolve: TenantResolver, certificates: CertificateReader): Promise<ClientEndpointRequest> {
   const { state, issuer } = resolve(request);
   const params = await parseRequestBody(request.headers['content-type'], (request.body as Buffer | undefined) ?? Buffer.alloc(0));
   const query = queryParameterNames(request.url);
-  return { tenant: state, issuer, authorization: request.headers.authorization, address: request.ip, queryParameters: query, params };
+  const certificate = certificates(request.raw);
+  return { tenant: state, issuer, authorization: request.headers.authorization, address: request.ip, queryParameters: query, params, certificate };
 }
 
 /**
  * Introspection (RFC 7662), revocation (RFC 7009) and the revocation feed, under one issuer's
  * routes. Routes only parse and serialise; the rules are in protocol/, the write in the domain.
  */
-export function registerRevocationRoutes(scope: FastifyInstance, deps: PublicAppDeps, resolve: TenantResolver): void {
+export function registerRevocationRoutes(scope: FastifyInstance, deps: PublicAppDeps, resolve: TenantResolver, certificates: CertificateReader): void {
   const { clock } = deps;
 
   scope.post('/oauth2/introspect', async (request, reply) => {
-    const req = await endpointRequest(request, resolve);
+    const req = await endpointRequest(request, resolve, certificates);
     const { response, client, inactiveReason } = await handleIntrospectionRequest(req, deps.tokenEndpoint);
     request.log.info(
       { client_id: client.entry.client.clientId, tenant: req.tenant.settings.tenant.id, active: response.active, detail: inactiveReason },
@@ -40,7 +42,7 @@ export function registerRevocationRoutes(scope: FastifyInstance, deps: PublicApp
   });
 
   scope.post('/oauth2/revoke', async (request, reply) => {
-    const req = await endpointRequest(request, resolve);
+    const req = await endpointRequest(request, resolve, certificates);
     const { client, revoke, reason } = await handleRevocationRequest(req, deps.tokenEndpoint);
     const clientId = client.entry.client.clientId;
     const tenantId = req.tenant.settings.tenant.id;

@@ -5,6 +5,7 @@ import type { RequestDurations } from '../../observability/metrics.js';
 import { limitedServer, type ConnectionLimits, type ListenerTls } from '../connection-limits.js';
 import { ABORTED, logsIncomingLines, logsRequestLines, requestIdOf, type LogFieldsHolder } from '../observability.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
+import type { CertificateReader } from './peer-certificate.js';
 import { TENANT_ID, tokenHttpRequest, type TokenEndpoint, type TokenHttpRequest, type TokenPath, type TokenReply } from './token-route.js';
 
 /** The form content types the direct path takes; any other (JSON, multipart, odd parameters) goes through Fastify. */
@@ -44,6 +45,8 @@ export interface DirectTokenPathOptions {
   logger: FastifyBaseLogger;
   durations: RequestDurations;
   trust: TrustProxy | false;
+  /** Reads a request's client certificate (built once per listener). */
+  certificates: CertificateReader;
   bodyLimit: number;
   /** The listener's timeouts and caps: the direct path reads its bodies on the same server, under the same limits. */
   limits: ConnectionLimits;
@@ -97,11 +100,11 @@ export function directTokenPath(options: DirectTokenPathOptions): {
   factory: (fastify: (req: IncomingMessage, res: ServerResponse) => void) => Server;
   closing(): void;
 } {
-  const { serve, logger, trust, bodyLimit, limits, tls } = options;
+  const { serve, logger, trust, certificates, bodyLimit, limits, tls } = options;
   let closing = false;
 
   const handle = (req: IncomingMessage, res: ServerResponse, route: TokenRouteMatch, requestId: string, body: Buffer, started: number): void => {
-    const call = tokenHttpRequest(req, route.pathTenant, route.endpoint, body, trust);
+    const call = tokenHttpRequest(req, route.pathTenant, route.endpoint, body, trust, certificates);
     // One object per request is its log line, its logger and where its answer goes.
     const exchange = new DirectExchange(options, res, route.pattern, requestId, call, started);
     void serve(call, exchange, exchange);

@@ -9,6 +9,8 @@ import { parseRequestBody } from '../../protocol/params.js';
 import { handleTokenRequest } from '../../protocol/token-endpoint.js';
 import type { LogFieldsHolder } from '../observability.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
+import type { CertificateReader } from './peer-certificate.js';
+import type { PresentedCertificate } from '../../protocol/presented-certificate.js';
 import { logPublicError, OUTAGE_RETRY_AFTER, PUBLIC_HEADERS, publicError, publicErrorHeaders, queryParameterNames } from './errors.js';
 
 export const TENANT_ID = new RegExp(TENANT_ID_PATTERN);
@@ -59,12 +61,14 @@ export interface TokenHttpRequest {
   endpoint: TokenPath;
   /** The client's address (the proxy's view of it when TESSERA_TRUST_PROXY says so). */
   address: string;
+  /** The client certificate (TLS handshake or trusted proxy header), or null. */
+  certificate: PresentedCertificate | null;
 }
 
 /**
  * A token request as Node received it, whichever way it came in: the same headers read the same
  * way (every line of the DPoP header, RFC 9449 §4.3; the client address as TESSERA_TRUST_PROXY
- * says), so the direct path and Fastify's route see one request alike.
+ * says; the client certificate as `certificates` reads it), so the direct path and Fastify's route see one request alike.
  */
 export function tokenHttpRequest(
   raw: IncomingMessage,
@@ -72,6 +76,7 @@ export function tokenHttpRequest(
   endpoint: TokenPath,
   body: Buffer,
   trust: TrustProxy | false,
+  certificates: CertificateReader,
 ): TokenHttpRequest {
   const headers = raw.headers;
   return {
@@ -85,6 +90,7 @@ export function tokenHttpRequest(
     url: raw.url ?? '',
     endpoint,
     address: clientAddress(raw, trust),
+    certificate: certificates(raw),
   };
 }
 
@@ -158,6 +164,7 @@ function tokenResponder(
         // The URL under the issuer this request was made to: a DPoP proof's htu (RFC 9449 §4.3).
         endpointUrl: `${issuer}${req.endpoint}`,
         address: req.address,
+        certificate: req.certificate,
       },
       deps.tokenEndpoint,
     ).catch((err: unknown) => {

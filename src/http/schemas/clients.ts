@@ -1,5 +1,6 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { CLIENT_ID_PATTERN, CLIENT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '../../domain/clients/model.js';
+import { ClientCertificateOut } from './certificates.js';
 import { Nullable, PageQuery, Text, Timestamp, TokenTtl } from './common.js';
 import { FederatedCredentialOut, FederatedCredentialsIn } from './federated-issuers.js';
 import { JwksIn, JwksOut } from './jwks.js';
@@ -11,6 +12,17 @@ const ClientSecretInfo = Type.Object({
   last_used_at: Nullable(Timestamp),
 });
 
+/** The five RFC 8705 §2.1.2 metadata names (`tls_client_auth_subject_dn`, …), each with `schema`. */
+function tlsClientAuthFields<T extends TSchema>(schema: T) {
+  return {
+    tls_client_auth_subject_dn: schema,
+    tls_client_auth_san_dns: schema,
+    tls_client_auth_san_uri: schema,
+    tls_client_auth_san_ip: schema,
+    tls_client_auth_san_email: schema,
+  };
+}
+
 const clientFields = {
   client_id: Type.String(),
   client_name: Type.String(),
@@ -20,12 +32,15 @@ const clientFields = {
   audience: Type.Array(Type.String()),
   scope: Type.String(),
   token_endpoint_auth_method: Nullable(Type.String()),
+  ...tlsClientAuthFields(Type.Optional(Type.String({ description: 'RFC 8705 §2.1.2; present for a tls_client_auth client only' }))),
   jwks: Nullable(JwksOut),
   jwks_uri: Nullable(Type.String()),
+  certificates: Type.Optional(Type.Array(ClientCertificateOut, { description: 'the certificate (x5c) of each key of jwks that holds one' })),
   service_account_id: Nullable(Type.String()),
   access_token_ttl: Nullable(Type.Integer()),
   active: Type.Boolean(),
   dpop_bound_access_tokens: Type.Boolean({ description: 'RFC 9449 §5.2: every token request must carry a DPoP proof' }),
+  tls_client_certificate_bound_access_tokens: Type.Boolean({ description: "RFC 8705 §3: every access token is bound to the client's certificate" }),
   client_id_issued_at: Type.Integer({ description: 'RFC 7591: seconds since the epoch' }),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -54,12 +69,16 @@ const metadata = {
   audience: Type.Optional(Type.Array(Text(512, 1), { maxItems: 100 })),
   scope: Type.Optional(Text(4000)),
   token_endpoint_auth_method: Type.Optional(Nullable(Type.Union(TOKEN_ENDPOINT_AUTH_METHODS.map((m) => Type.Literal(m))))),
+  ...tlsClientAuthFields(
+    Type.Optional(Nullable(Type.String({ minLength: 1, description: 'RFC 8705 §2.1.2: one of the five with tls_client_auth; null clears' }))),
+  ),
   jwks: Type.Optional(Nullable(JwksIn)),
   jwks_uri: Type.Optional(Nullable(Text(2000, 1))),
   service_account_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64 }))),
   access_token_ttl: Type.Optional(Nullable(TokenTtl)),
   active: Type.Optional(Type.Boolean()),
   dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
+  tls_client_certificate_bound_access_tokens: Type.Optional(Type.Boolean()),
   federated_credentials: Type.Optional(FederatedCredentialsIn),
 };
 

@@ -10,7 +10,9 @@ export interface ChainInput {
   /** Intermediates the client presented, in any order. */
   chainDers: readonly Uint8Array[];
   /** Trust anchors: PEM strings, each one certificate or a bundle. */
-  trustedCaPems: readonly string[];
+  trustedCaPems?: readonly string[];
+  /** Trust anchors already parsed (with or instead of trustedCaPems): parsing once per trust store saves it per request. */
+  trustedCas?: readonly X509Certificate[];
   /** The time at which every certificate must be valid. */
   nowMs: number;
 }
@@ -30,7 +32,7 @@ export function validateChain(input: ChainInput): ChainResult {
   try {
     leaf = new X509Certificate(input.leafDer);
     intermediates = input.chainDers.map((der) => new X509Certificate(der));
-    anchors = input.trustedCaPems.flatMap(splitPemCertificates).map((pem) => new X509Certificate(pem));
+    anchors = [...(input.trustedCas ?? []), ...(input.trustedCaPems ?? []).flatMap(splitPemCertificates).map((pem) => new X509Certificate(pem))];
   } catch {
     return { ok: false, reason: 'malformed certificate' };
   }

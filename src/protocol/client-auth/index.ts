@@ -16,9 +16,11 @@ import {
 import { clientIdHint } from './id-hint.js';
 import { assertionAudiences, authenticatePrivateKeyJwt, type PrivateKeyJwtDeps } from './private-key-jwt.js';
 import { matchSecret } from './secret.js';
+import { authenticateTlsClient, type TlsAuthDeps, type TlsAuthMethod } from './tls.js';
 import { assertClientMayAuthenticate } from './usable.js';
+import type { PresentedCertificate } from '../presented-certificate.js';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'federated';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'federated' | TlsAuthMethod;
 
 /** Parameters that belong to client authentication rather than to a grant. */
 export const CLIENT_AUTH_PARAMETERS = ['client_id', 'client_secret', 'client_assertion', 'client_assertion_type'] as const;
@@ -47,22 +49,41 @@ export interface ClientAuthInput {
   guard: BruteForceGuard;
   /** Told the client id the credentials name as soon as it is known, before anything is verified. */
   identified?: (clientId: string) => void;
+  /** The client certificate of the request (RFC 8705 §2), or null. */
+  certificate: PresentedCertificate | null;
 }
 
-/** What client authentication needs besides the request: private_key_jwt's keys and jti store, and federated issuers' keys. */
-export type ClientAuthDeps = PrivateKeyJwtDeps & { readonly federation: FederationDeps };
+/**
+ * What client authentication needs besides the request: private_key_jwt's keys and jti store, federated issuers' keys,
+ * and the CAs trusted for tls_client_auth.
+ */
+export type ClientAuthDeps = PrivateKeyJwtDeps & { readonly federation: FederationDeps; readonly trustAnchors: TlsAuthDeps['trustAnchors'] };
 
-/** Whether a request carries client credentials of any method (a grant whose client authentication is optional may have none). */
-export function hasClientCredentials(authorization: string | undefined, params: RequestParams): boolean {
-  return authorization !== undefined || CLIENT_AUTH_PARAMETERS.some((name) => name !== 'client_id' && params.has(name));
+/**
+ * Whether a request carries client credentials of any method (a grant whose client authentication is optional may have none):
+ * a certificate with a `client_id` is one (RFC 8705 §2).
+ */
+export function hasClientCredentials(authorization: string | undefined, params: RequestParams, certificate: PresentedCertificate | null): boolean {
+  return (
+    authorization !== undefined ||
+    CLIENT_AUTH_PARAMETERS.some((name) => name !== 'client_id' && params.has(name)) ||
+    (certificate !== null && params.has('client_id'))
+  );
 }
 
-/** The methods a request uses; RFC 6749 §2.3: a client MUST NOT use more than one. */
-function methodsUsed(input: ClientAuthInput): ClientAuthMethod[] {
-  const methods: ClientAuthMethod[] = [];
+/** How a request authenticates: `certificate` stands for either TLS method, which the client's registration decides. */
+type MethodUsed = Exclude<ClientAuthMethod, 'federated' | TlsAuthMethod> | 'certificate';
+
+/**
+ * The methods a request uses; RFC 6749 §2.3: a client MUST NOT use more than one. A certificate counts only when nothing
+ * else authenticates the request: a client of another method may present one for its tokens' binding (RFC 8705 §3).
+ */
+function methodsUsed(input: ClientAuthInput): MethodUsed[] {
+  const methods: MethodUsed[] = [];
   if (input.authorization !== undefined) methods.push('client_secret_basic');
   if (input.params.has('client_secret')) methods.push('client_secret_post');
   if (input.params.has('client_assertion') || input.params.has('client_assertion_type')) methods.push('private_key_jwt');
+  if (methods.length === 0 && input.certificate !== null) methods.push('certificate');
   return methods;
 }
 
@@ -103,6 +124,15 @@ async function verifyClient(input: ClientAuthInput, deps: ClientAuthDeps, identi
   const usedBasic = method === 'client_secret_basic';
   const fail = (detail: string) => invalidClient(detail, usedBasic, input.realm);
   if (method === undefined) throw fail('no client authentication in the request');
+  if (method === 'certificate') {
+    const { certificate, tenant, nowMs } = input;
+    const clientId = input.params.get('client_id');
+    // RFC 8705 §2: client_id is required with a certificate.
+    if (clientId === undefined || certificate === null) throw fail('a client certificate without client_id');
+    identified(clientId);
+    const tls = await authenticateTlsClient({ clientId, certificate, tenant, nowMs, fail }, deps);
+    return { ...tls, secretId: null };
+  }
   if (method === 'private_key_jwt') {
     const audiences = input.audiences ?? assertionAudiences(input.realm);
     const type = input.params.get('client_assertion_type');
@@ -134,7 +164,17 @@ async function verifyClient(input: ClientAuthInput, deps: ClientAuthDeps, identi
     const entry = await authenticatePrivateKeyJwt({ params: input.params, tenant: input.tenant, audiences, nowMs: input.nowMs, fail }, deps);
     return { entry, method, secretId: null };
   }
+  return secretClient(input, method, fail, identified);
+}
 
+/** Authenticates a client by its secret (client_secret_basic or client_secret_post, RFC 6749 §2.3.1). */
+function secretClient(
+  input: ClientAuthInput,
+  method: 'client_secret_basic' | 'client_secret_post',
+  fail: (detail: string) => Error,
+  identified: (clientId: string) => void,
+): AuthenticatedClient {
+  const usedBasic = method === 'client_secret_basic';
   let clientId: string;
   let secret: string;
   if (usedBasic) {

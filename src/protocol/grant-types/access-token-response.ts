@@ -1,5 +1,6 @@
 import { epochSeconds } from '../../lib/clock.js';
 import { accessTokenClaims, accessTokenLifetime, signAccessToken } from '../access-token.js';
+import { certificateBinding } from '../certificate-binding.js';
 import { assertTargetDpop } from '../dpop.js';
 import { OAuthError } from '../errors.js';
 import { parseScopeParameter } from '../scope.js';
@@ -24,11 +25,12 @@ function cappedLifetime(lifetime: number, ctx: GrantContext, nowSeconds: number)
 
 /**
  * The access token of the authenticated client (RFC 9068) for the requested scope, audiences and
- * resources (RFC 8707), bound to the DPoP key when there is a proof (RFC 9449): what
+ * resources (RFC 8707), bound to the DPoP key when there is a proof (RFC 9449) or to the client's certificate
+ * when it binds its tokens (RFC 8705 §3; still a Bearer token): what
  * client_credentials and jwt-bearer answer alike.
  */
 export async function accessTokenResponse(ctx: GrantContext): Promise<TokenResponse> {
-  const { params, client, tenant, issuer, clock, dpop } = ctx;
+  const { params, client, tenant, issuer, clock, dpop, certificate } = ctx;
   const resources = params.all('resource');
   resources.forEach(assertResourceIndicator);
   const scopes = parseScopeParameter(params.get('scope'));
@@ -38,7 +40,8 @@ export async function accessTokenResponse(ctx: GrantContext): Promise<TokenRespo
   if (!signer) throw new OAuthError('server_error', 'The authorization server has no signing key.', { detail: `tenant ${settings.id} has no active key` });
   const nowSeconds = epochSeconds(clock);
   const lifetime = cappedLifetime(accessTokenLifetime(settings, client.entry.client, target), ctx, nowSeconds);
-  const claims = accessTokenClaims({ issuer, client: client.entry.client, target, nowSeconds, lifetime, jkt: dpop?.jkt ?? null });
+  const x5t = certificateBinding(client.entry.client, certificate);
+  const claims = accessTokenClaims({ issuer, client: client.entry.client, target, nowSeconds, lifetime, jkt: dpop?.jkt ?? null, x5t });
   return {
     access_token: await signAccessToken(signer, claims),
     token_type: dpop ? 'DPoP' : 'Bearer',

@@ -3,6 +3,7 @@ import type { TenantState } from '../../domain/read-model/tenant-state.js';
 import type { AuthenticatedClient } from '../client-auth/index.js';
 import type { DpopProof } from '../dpop.js';
 import type { RequestParams } from '../params.js';
+import type { PresentedCertificate } from '../presented-certificate.js';
 
 /** A successful token response (RFC 6749 §5.1). */
 export interface TokenResponse {
@@ -22,6 +23,8 @@ export interface GrantContext {
   readonly clock: Clock;
   /** The verified DPoP proof of the request, or null: the token is then a bearer token. */
   readonly dpop: DpopProof | null;
+  /** The request's client certificate, or null: a client with certificate-bound tokens has its tokens bound to it (RFC 8705 §3). */
+  readonly certificate: PresentedCertificate | null;
 }
 
 /** What a grant that names its own client (RFC 7523 §2.1) is given to find it. */

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { AdminAppDeps } from '../../deps.js';
-import type { Client as ClientRecord } from '../../../domain/clients/model.js';
+import { TLS_CLIENT_AUTH_FIELDS, type Client as ClientRecord, type TlsClientAuthName } from '../../../domain/clients/model.js';
+import { tlsClientAuthMember } from '../../../domain/clients/tls-names.js';
+import { InvalidError } from '../../../domain/errors.js';
 import type { ClientPatch as ClientPatchInput } from '../../../domain/clients/service.js';
 import { Client, ClientCreate, ClientCreated, ClientListQuery, ClientPatch, SecretCreate, SecretCreated } from '../../schemas/clients.js';
 import { Deleted, ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
@@ -9,6 +11,28 @@ import { actorOf, listOf, pageOf } from '../context.js';
 import { presentClient } from '../present.js';
 
 const tags = ['clients'];
+
+/**
+ * The tls_client_auth name a body sets (RFC 8705 §2.1.2): the one of the five fields given a value; null when it
+ * gives only nulls (clearing the name); undefined when it names none. 422 when it gives two values.
+ */
+function tlsClientAuth(b: typeof ClientPatch.static): TlsClientAuthName | null | undefined {
+  const given = TLS_CLIENT_AUTH_FIELDS.filter((field) => b[`tls_client_auth_${field}`] !== undefined);
+  const set = given.flatMap((field) => {
+    const value = b[`tls_client_auth_${field}`];
+    return typeof value === 'string' ? [{ field, value }] : [];
+  });
+  if (set.length > 1) {
+    throw new InvalidError(
+      'the client metadata is not valid',
+      set.slice(1).map((name) => ({
+        pointer: `/${tlsClientAuthMember(name.field)}`,
+        detail: `tls_client_auth needs exactly one name: ${tlsClientAuthMember(set[0]?.field ?? name.field)} is also set`,
+      })),
+    );
+  }
+  return set[0] ?? (given.length > 0 ? null : undefined);
+}
 
 /** API metadata names (RFC 7591) → the domain's. */
 function metadata(b: typeof ClientPatch.static): ClientPatchInput {
@@ -26,6 +50,8 @@ function metadata(b: typeof ClientPatch.static): ClientPatchInput {
     accessTokenTtl: b.access_token_ttl,
     active: b.active,
     dpopBoundAccessTokens: b.dpop_bound_access_tokens,
+    tlsClientAuth: tlsClientAuth(b),
+    tlsClientCertificateBoundAccessTokens: b.tls_client_certificate_bound_access_tokens,
     federatedCredentials: b.federated_credentials,
   };
 }

@@ -52,6 +52,7 @@ export const playgroundRoutes =
               dpop: undefined,
               endpointUrl: `${issuer}/oauth2/token`,
               address: request.ip,
+              certificate: null,
             },
             deps.tokenEndpoint,
           );

@@ -35,7 +35,13 @@ export const tenantRoutes =
       },
       async (request, reply) => {
         const b = request.body;
-        const tenant = await service.create(actorOf(request), { id: b.id, name: b.name, signingAlg: b.signing_alg, accessTokenTtl: b.access_token_ttl });
+        const tenant = await service.create(actorOf(request), {
+          id: b.id,
+          name: b.name,
+          signingAlg: b.signing_alg,
+          accessTokenTtl: b.access_token_ttl,
+          tlsClientCas: b.tls_client_cas,
+        });
         return reply.code(201).send(present(tenant));
       },
     );
@@ -59,7 +65,12 @@ export const tenantRoutes =
         allowed(request, request.params.tenant);
         const b = request.body;
         return present(
-          await service.update(actorOf(request), request.params.tenant, { name: b.name, signingAlg: b.signing_alg, accessTokenTtl: b.access_token_ttl }),
+          await service.update(actorOf(request), request.params.tenant, {
+            name: b.name,
+            signingAlg: b.signing_alg,
+            accessTokenTtl: b.access_token_ttl,
+            tlsClientCas: b.tls_client_cas,
+          }),
         );
       },
     );
