@@ -17,7 +17,7 @@ export interface SecureContextTarget {
  * rename is seen; changes within DEBOUNCE_MS make one call) and on SIGHUP. `what` names the files in the
  * warning logged when a directory cannot be watched.
  */
-export function reloadOnFileChange(paths: readonly string[], reload: () => void, logger: Logger, what: string): { close(): void } {
+export function reloadOnFileChange(paths: readonly string[], reload: () => void, logger: Logger, what: string): { readonly close: () => void } {
   let timer: NodeJS.Timeout | undefined;
   const soon = () => {
     clearTimeout(timer);
@@ -63,7 +63,7 @@ export function reloadTlsOnChange(paths: TlsPaths, target: SecureContextTarget, 
  * TESSERA_TLS_CLIENT_CA's certificates, read at start and again when the file changes or on SIGHUP
  * (reloadOnFileChange). A bundle that does not read or parse is logged and the one trusted is kept.
  */
-export function clientCaBundle(path: string, logger: Logger): { current(): readonly X509Certificate[]; close(): void } {
+export function clientCaBundle(path: string, logger: Logger): { readonly current: () => readonly X509Certificate[]; readonly close: () => void } {
   let current: readonly X509Certificate[] = readCaBundle(path);
   const reload = () => {
     try {

@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { Agent, createServer as createHttpsServer, request, type RequestOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { TLSSocket } from 'node:tls';
 import { certificateReader, peerCertificateDer } from '../../src/http/public/peer-certificate.js';
 import type { PresentedCertificate } from '../../src/protocol/presented-certificate.js';
 import { makeCa, makeClientCert, makeSelfSigned, makeServerCert, type TestCertificate } from '../helpers/test-certificates.js';
@@ -57,7 +58,8 @@ describe('certificateReader (TLS handshake)', () => {
     const presented = reader(req);
     if (presented === null) return res.end('none');
     uses.set(presented, (uses.get(presented) ?? 0) + 1);
-    res.end(JSON.stringify({ chain: presented.chain.map((der) => der.toString('base64')), source: presented.source, uses: uses.get(presented) }));
+    const resumed = (req.socket as TLSSocket).isSessionReused();
+    res.end(JSON.stringify({ chain: presented.chain.map((der) => der.toString('base64')), source: presented.source, uses: uses.get(presented), resumed }));
   });
   let url: string;
 
@@ -91,6 +93,28 @@ describe('certificateReader (TLS handshake)', () => {
     agent.destroy();
     const again = await get({ agent: false, ca: ca.certPem, cert: leaf.certPem, key: leaf.keyPem });
     assert.equal(again.uses, 1, 'a new connection reads its own handshake');
-    assert.deepEqual(again.chain, [], 'no intermediate sent, none given');
+    assert.deepEqual(again.chain, [intermediate.der.toString('base64')], 'the intermediates last sent with this certificate');
+  });
+
+  it('keeps the intermediates of a resumed TLS session, which OpenSSL does not keep', async () => {
+    const intermediate = makeCa('Tessera Test Intermediate', { issuer: ca });
+    const leaf = makeClientCert(intermediate, { subject: '/CN=device-4' });
+    // No keep-alive: a new connection per request, resuming the first one's session.
+    const agent = new Agent({ keepAlive: false, ca: ca.certPem, cert: leaf.certPem + intermediate.certPem, key: leaf.keyPem });
+    const get = () =>
+      new Promise<any>((resolve, reject) => {
+        request(url, { agent }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+        })
+          .on('error', reject)
+          .end();
+      });
+    const first = await get();
+    const second = await get();
+    assert.deepEqual([first.resumed, second.resumed], [false, true]);
+    assert.deepEqual(second.chain, [intermediate.der.toString('base64')]);
+    agent.destroy();
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK } from 'jose';
@@ -7,6 +7,8 @@ import type { ClientInput } from '../../src/domain/clients/service.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { dpopProof } from '../helpers/assertions.js';
 import { eventually } from '../helpers/eventually.js';
+import { startJwksServer } from '../helpers/jwks-server.js';
+import { inlineIssuer, JWT_BEARER_GRANT, platformToken, trust } from '../helpers/federation.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { testKey } from '../helpers/keys.js';
 import { startMtlsTessera, type MtlsTessera } from '../helpers/mtls.js';
@@ -20,8 +22,6 @@ const CC = { grant_type: 'client_credentials' };
 const INVALID_CLIENT = { error: 'invalid_client', error_description: 'Client authentication failed.' };
 const LOCKED = { error: 'temporarily_unavailable', error_description: 'Too many failed client authentications; retry later.' };
 const DAY_MS = 86_400_000;
-/** Until branch mtls-admin's client rules (jwks with self_signed_tls_client_auth) are merged, the domain refuses such clients. */
-const SELF_SIGNED_SKIP: string | false = 'needs mtls-admin: jwks with self_signed_tls_client_auth';
 
 /** base64url(SHA-256(DER)): the x5t#S256 of RFC 8705 §3.1, computed here independently of Tessera. */
 const x5t = (certificate: TestCertificate) => createHash('sha256').update(certificate.der).digest('base64url');
@@ -48,7 +48,8 @@ describeEachDialect('mutual TLS client authentication (RFC 8705 §2) and certifi
   let otherCa: TestCertificate;
 
   before(async () => {
-    m = await startMtlsTessera({ dialect });
+    // The key server of the jwks_uri test listens on 127.0.0.1: outbound fetches may go there.
+    m = await startMtlsTessera({ dialect, env: { TESSERA_OUTBOUND_ALLOW: '127.0.0.1' } });
     otherCa = makeCa('Tenant Acme CA');
     await m.t.server.deps.services.tenants.create(ACTOR, { id: 'acme', tlsClientCas: [otherCa.certPem] });
   });
@@ -117,7 +118,8 @@ describeEachDialect('mutual TLS client authentication (RFC 8705 §2) and certifi
     const { clientId } = await register(m, { tokenEndpointAuthMethod: 'tls_client_auth', tlsClientAuth: { field: 'subject_dn', value: 'CN=device-12' } });
     const res = await tokenFor(clientId, { ...leaf, certPem: leaf.certPem + intermediate.certPem });
     assert.equal(res.status, 200, res.text);
-    assertInvalidClient(await tokenFor(clientId, leaf));
+    // A certificate never sent with its intermediate: no path.
+    assertInvalidClient(await tokenFor(clientId, makeClientCert(intermediate, { subject: '/CN=device-12' })));
     assert.equal(lastRefusal(m), `tls_client_auth of client ${clientId}: certificate is not issued by a trusted CA`);
   });
 
@@ -131,32 +133,43 @@ describeEachDialect('mutual TLS client authentication (RFC 8705 §2) and certifi
     assert.equal(res.status, 200, res.text);
   });
 
-  it(
-    'self_signed_tls_client_auth: the certificate in jwks (x5c) or its bare public key; any other certificate is refused',
-    { skip: SELF_SIGNED_SKIP },
-    async () => {
-      const device = makeSelfSigned({ subject: '/CN=device-5' });
-      const x5c = { ...(await exportJWK(device.cert.publicKey)), kid: 'cert', x5c: [device.der.toString('base64')] };
-      const bare = { ...(await exportJWK(device.cert.publicKey)), kid: 'bare' };
-      for (const key of [x5c, bare]) {
-        const { clientId } = await register(m, { tokenEndpointAuthMethod: 'self_signed_tls_client_auth', jwks: { keys: [key] } });
-        const res = await tokenFor(clientId, device);
-        assert.equal(res.status, 200, `${key.kid}: ${res.text}`);
-        assertInvalidClient(await tokenFor(clientId, makeSelfSigned({ subject: '/CN=device-5' })));
-        assert.equal(lastRefusal(m), `self_signed_tls_client_auth of client ${clientId}: the certificate is not among the client's keys`);
-      }
-      // Self-signed and expired.
-      const old = makeSelfSigned({ subject: '/CN=device-6', notBefore: new Date(Date.now() - 3 * DAY_MS), days: 1 });
-      const { clientId } = await register(m, {
-        tokenEndpointAuthMethod: 'self_signed_tls_client_auth',
-        jwks: { keys: [{ ...(await exportJWK(old.cert.publicKey)), x5c: [old.der.toString('base64')] }] },
-      });
-      assertInvalidClient(await tokenFor(clientId, old));
-      assert.equal(lastRefusal(m), `self_signed_tls_client_auth of client ${clientId}: certificate has expired`);
-    },
-  );
+  it('self_signed_tls_client_auth: the certificate in jwks (x5c) or its bare public key; any other certificate is refused', async () => {
+    const device = makeSelfSigned({ subject: '/CN=device-5' });
+    const x5c = { ...(await exportJWK(device.cert.publicKey)), kid: 'cert', x5c: [device.der.toString('base64')] };
+    const bare = { ...(await exportJWK(device.cert.publicKey)), kid: 'bare' };
+    for (const key of [x5c, bare]) {
+      const { clientId } = await register(m, { tokenEndpointAuthMethod: 'self_signed_tls_client_auth', jwks: { keys: [key] } });
+      const res = await tokenFor(clientId, device);
+      assert.equal(res.status, 200, `${key.kid}: ${res.text}`);
+      assertInvalidClient(await tokenFor(clientId, makeSelfSigned({ subject: '/CN=device-5' })));
+      assert.equal(lastRefusal(m), `self_signed_tls_client_auth of client ${clientId}: the certificate is not among the client's keys`);
+    }
+    // Self-signed and expired.
+    const old = makeSelfSigned({ subject: '/CN=device-6', notBefore: new Date(Date.now() - 3 * DAY_MS), days: 1 });
+    const { clientId } = await register(m, {
+      tokenEndpointAuthMethod: 'self_signed_tls_client_auth',
+      jwks: { keys: [{ ...(await exportJWK(old.cert.publicKey)), x5c: [old.der.toString('base64')] }] },
+    });
+    assertInvalidClient(await tokenFor(clientId, old));
+    assert.equal(lastRefusal(m), `self_signed_tls_client_auth of client ${clientId}: certificate has expired`);
+  });
 
-  it('curl --cert/--key: tls_client_auth and self_signed_tls_client_auth', { skip: SELF_SIGNED_SKIP }, async () => {
+  it('self_signed_tls_client_auth with jwks_uri: the certificate among the keys fetched', async () => {
+    const device = makeSelfSigned({ subject: '/CN=device-14' });
+    const keyServer = await startJwksServer();
+    try {
+      keyServer.route('/device-keys', { keys: [{ ...(await exportJWK(device.cert.publicKey)), x5c: [device.der.toString('base64')] }] });
+      const { clientId } = await register(m, { tokenEndpointAuthMethod: 'self_signed_tls_client_auth', jwksUri: `${keyServer.base}/device-keys` });
+      const res = await tokenFor(clientId, device);
+      assert.equal(res.status, 200, res.text);
+      assertInvalidClient(await tokenFor(clientId, makeSelfSigned({ subject: '/CN=device-14' })));
+      assert.equal(lastRefusal(m), `self_signed_tls_client_auth of client ${clientId}: the certificate is not among the client's keys`);
+    } finally {
+      await keyServer.close();
+    }
+  });
+
+  it('curl --cert/--key: tls_client_auth and self_signed_tls_client_auth', async () => {
     const device = makeClientCert(m.clientCa, { subject: '/CN=device-7', uri: ['spiffe://example.org/device-7'] });
     const tls = await register(m, { tokenEndpointAuthMethod: 'tls_client_auth', tlsClientAuth: { field: 'san_uri', value: 'spiffe://example.org/device-7' } });
     const selfSigned = makeSelfSigned({ subject: '/CN=device-8' });
@@ -234,6 +247,27 @@ describeEachDialect('mutual TLS client authentication (RFC 8705 §2) and certifi
       error: 'invalid_request',
       error_description: "This client's access tokens are bound to its certificate (RFC 8705 section 3): it may not send a DPoP proof.",
     });
+  });
+
+  it("the jwt-bearer grant binds a bound client's token to the request's certificate as well", async () => {
+    const key = await testKey('ES256', 'ci-1');
+    const created = await m.t.admin('POST', '/clients', { client_id: 'ci-job', audience: [AUD], tls_client_certificate_bound_access_tokens: true });
+    assert.equal(created.status, 201, created.text);
+    await trust(m.t, 'default', [inlineIssuer('default', 'https://ci.example', [key])], { 'ci-job': [{ issuer: 'https://ci.example', subject: 'job-1' }] });
+    const grant = async () => ({
+      grant_type: JWT_BEARER_GRANT,
+      assertion: await platformToken(key, systemClock, { iss: 'https://ci.example', sub: 'job-1', aud: m.t.config.publicUrl, jti: randomUUID() }),
+    });
+    const device = makeSelfSigned({ subject: '/CN=ci-runner' });
+    const bound = await m.form('/oauth2/token', await grant(), { client: device });
+    assert.equal(bound.status, 200, bound.text);
+    assert.deepEqual(decodeJwt(bound.body.access_token).payload.cnf, { 'x5t#S256': x5t(device) });
+    const none = await m.form('/oauth2/token', await grant());
+    assert.equal(none.status, 400, none.text);
+    assert.equal(
+      none.body.error_description,
+      "This client's access tokens are bound to its certificate: the request requires a client certificate (RFC 8705 section 3).",
+    );
   });
 
   it('discovery lists both TLS methods at every endpoint and certificate-bound tokens', async () => {

@@ -18,12 +18,16 @@ export interface CertificateReaderOptions {
 /** Most intermediates taken from one handshake; a longer chain could not validate anyway (MAX_CHAIN_LENGTH). */
 const MAX_HANDSHAKE_INTERMEDIATES = 10;
 
+/** Most client certificates whose intermediates are remembered for resumed TLS sessions. */
+const MAX_REMEMBERED_CHAINS = 1000;
+
 /**
  * Where the public endpoints read the client certificate of a request (RFC 8705 §2): the TLS
  * handshake of its connection; with TESSERA_CLIENT_CERT_HEADER=client-cert, the RFC 9440 headers
  * of a request whose peer is a trusted proxy instead.
  */
 export function certificateReader(options: CertificateReaderOptions): CertificateReader {
+  const handshakeCertificate = handshakeReader();
   if (options.header === 'off') return handshakeCertificate;
   // ---- HEADER SOURCE (branch mtls-proxy plugs in here) ----------------------------------------
   // With TESSERA_CLIENT_CERT_HEADER=client-cert: a request from a trusted proxy (options.trust)
@@ -38,22 +42,44 @@ export function certificateReader(options: CertificateReaderOptions): Certificat
  * null: a plain HTTP connection, or no certificate sent. Not validated: whoever reads it decides.
  */
 export function peerCertificateDer(req: IncomingMessage): Buffer | null {
-  return handshakeCertificate(req)?.der ?? null;
-}
-
-/** The certificate of each TLS connection, read once: every request of a keep-alive connection shares it and its memo. */
-const perSocket = new WeakMap<TLSSocket, PresentedCertificate | null>();
-
-/** The certificate of the request's TLS handshake, with the intermediates the client sent; null on plain HTTP at the cost of one instanceof. */
-function handshakeCertificate(req: IncomingMessage): PresentedCertificate | null {
   const socket = req.socket;
   if (!(socket instanceof TLSSocket)) return null;
-  let presented = perSocket.get(socket);
-  if (presented === undefined) {
-    presented = readHandshake(socket);
-    perSocket.set(socket, presented);
-  }
-  return presented;
+  // An empty object when the client sent none.
+  const raw = (socket.getPeerCertificate() as { raw?: Buffer }).raw;
+  return raw ?? null;
+}
+
+/**
+ * Reads the certificate of a request's TLS handshake, with the intermediates the client sent, once
+ * per connection: every request of a keep-alive connection shares one PresentedCertificate and its
+ * memo. Null on plain HTTP at the cost of one instanceof. A resumed TLS session keeps the client's
+ * certificate but not its intermediates: those of the last full handshake with the same certificate
+ * are used (intermediates are only candidates for a path; a trust anchor never comes from them).
+ */
+function handshakeReader(): CertificateReader {
+  const perSocket = new WeakMap<TLSSocket, PresentedCertificate | null>();
+  const chains = new Map<string, readonly Buffer[]>();
+  const remembered = (der: Buffer, chain: readonly Buffer[]): readonly Buffer[] => {
+    const key = der.toString('base64');
+    if (chain.length === 0) return chains.get(key) ?? chain;
+    chains.delete(key);
+    chains.set(key, chain);
+    // Map keeps insertion order: the first key is the one least recently seen.
+    const oldest = chains.size > MAX_REMEMBERED_CHAINS ? chains.keys().next().value : undefined;
+    if (oldest !== undefined) chains.delete(oldest);
+    return chain;
+  };
+  return (req) => {
+    const socket = req.socket;
+    if (!(socket instanceof TLSSocket)) return null;
+    let presented = perSocket.get(socket);
+    if (presented === undefined) {
+      const handshake = readHandshake(socket);
+      presented = handshake && { ...handshake, chain: remembered(handshake.der, handshake.chain) };
+      perSocket.set(socket, presented);
+    }
+    return presented;
+  };
 }
 
 /**
