@@ -149,9 +149,13 @@ function wrk(url, { credentials, bodies, duration, path = '/oauth2/token' }) {
   }
   const argv = ['-t2', `-c${CONNECTIONS}`, `-d${duration}s`, '--latency', '-s', join(root, 'bench/token.lua'), url];
   const env = { ...process.env, BENCH_PATH: path, ...(bodies ? { BENCH_BODIES: bodies } : { BENCH_BASIC: basic }) };
-  const out = execFileSync('wrk', argv, { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  return benchResult('wrk', execFileSync('wrk', argv, { env, encoding: 'utf8', maxBuffer: 1 << 24 }));
+}
+
+/** The BENCH_RESULT line that bench/token.lua and bench/tls-load.mjs print: requests/s, failures, p50 and p99 (ms). */
+function benchResult(generator, out) {
   const m = /BENCH_RESULT requests=(\d+) non200=(\d+) errors=(\d+) p50_us=(\d+) p99_us=(\d+) duration_us=(\d+)/.exec(out);
-  if (!m) throw new Error(`wrk printed no result:\n${out}`);
+  if (!m) throw new Error(`${generator} printed no result:\n${out}`);
   const [, requests, non200, errors, p50, p99, durationUs] = m.map(Number);
   return { rps: requests / (durationUs / 1e6), non200, errors, p50ms: p50 / 1000, p99ms: p99 / 1000 };
 }
@@ -221,11 +225,10 @@ async function tlsLoad(load, { duration, check = false }) {
   let non200 = 0;
   let errors = 0;
   for (const out of outs) {
-    const m = /BENCH_RESULT requests=(\d+) non200=(\d+) errors=(\d+) p50_us=(\d+) p99_us=(\d+) duration_us=(\d+)/.exec(out);
-    if (!m) throw new Error(`bench/tls-load.mjs printed no result:\n${out}`);
-    rps += Number(m[1]) / (Number(m[6]) / 1e6);
-    non200 += Number(m[2]);
-    errors += Number(m[3]);
+    const one = benchResult('bench/tls-load.mjs', out);
+    rps += one.rps;
+    non200 += one.non200;
+    errors += one.errors;
   }
   const latencies = parts.flatMap((p) => readFileSync(p.latencies, 'utf8').split('\n').filter(Boolean).map(Number)).sort((a, b) => a - b);
   const at = (q) => (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) / 1000;
