@@ -118,7 +118,7 @@ async function requestClient(
     );
   const { clientOfGrant } = grantType;
   if (!clientOfGrant) return authenticate();
-  const authenticated = hasClientCredentials(req.authorization, params, req.certificate) ? await authenticate() : null;
+  const authenticated = hasClientCredentials(req.authorization, params) ? await authenticate() : null;
   const attempt: AuthAttempt = { tenantId: req.tenant.settings.tenant.id, address: req.address };
   return guarded(deps.guard, attempt, 'invalid_grant', (counted) =>
     clientOfGrant({

@@ -49,6 +49,18 @@ describe('peerCertificateDer', () => {
   });
 });
 
+/** GETs `url` over HTTPS and parses the JSON answer. */
+const getJson = (url: string, options: RequestOptions) =>
+  new Promise<any>((resolve, reject) => {
+    request(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+    })
+      .on('error', reject)
+      .end();
+  });
+
 describe('certificateReader (TLS handshake)', () => {
   let ca: TestCertificate;
   const reader = certificateReader({ header: 'off', trust: false, ignoredHeader: () => undefined });
@@ -75,16 +87,7 @@ describe('certificateReader (TLS handshake)', () => {
     const intermediate = makeCa('Tessera Test Intermediate', { issuer: ca });
     const leaf = makeClientCert(intermediate, { subject: '/CN=device-3' });
     const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: ca.certPem, cert: leaf.certPem + intermediate.certPem, key: leaf.keyPem });
-    const get = (options: RequestOptions) =>
-      new Promise<any>((resolve, reject) => {
-        request(url, options, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-        })
-          .on('error', reject)
-          .end();
-      });
+    const get = (options: RequestOptions) => getJson(url, options);
     const first = await get({ agent });
     assert.equal(first.chain[0], intermediate.der.toString('base64'));
     assert.equal(first.source, 'tls');
@@ -101,16 +104,7 @@ describe('certificateReader (TLS handshake)', () => {
     const leaf = makeClientCert(intermediate, { subject: '/CN=device-4' });
     // No keep-alive: a new connection per request, resuming the first one's session.
     const agent = new Agent({ keepAlive: false, ca: ca.certPem, cert: leaf.certPem + intermediate.certPem, key: leaf.keyPem });
-    const get = () =>
-      new Promise<any>((resolve, reject) => {
-        request(url, { agent }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-        })
-          .on('error', reject)
-          .end();
-      });
+    const get = () => getJson(url, { agent });
     const first = await get();
     const second = await get();
     assert.deepEqual([first.resumed, second.resumed], [false, true]);

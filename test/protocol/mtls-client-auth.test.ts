@@ -259,7 +259,8 @@ describeEachDialect('mutual TLS client authentication (RFC 8705 §2) and certifi
       assertion: await platformToken(key, systemClock, { iss: 'https://ci.example', sub: 'job-1', aud: m.t.config.publicUrl, jti: randomUUID() }),
     });
     const device = makeSelfSigned({ subject: '/CN=ci-runner' });
-    const bound = await m.form('/oauth2/token', await grant(), { client: device });
+    // client_id with a certificate: the grant names its client, the certificate only binds.
+    const bound = await m.form('/oauth2/token', { ...(await grant()), client_id: 'ci-job' }, { client: device });
     assert.equal(bound.status, 200, bound.text);
     assert.deepEqual(decodeJwt(bound.body.access_token).payload.cnf, { 'x5t#S256': x5t(device) });
     const none = await m.form('/oauth2/token', await grant());

@@ -60,15 +60,11 @@ export interface ClientAuthInput {
 export type ClientAuthDeps = PrivateKeyJwtDeps & { readonly federation: FederationDeps; readonly trustAnchors: TlsAuthDeps['trustAnchors'] };
 
 /**
- * Whether a request carries client credentials of any method (a grant whose client authentication is optional may have none):
- * a certificate with a `client_id` is one (RFC 8705 §2).
+ * Whether a request carries client credentials of any method (a grant whose client authentication is optional may have none).
+ * A client certificate is not counted: with such a grant it only binds the token (RFC 8705 §3).
  */
-export function hasClientCredentials(authorization: string | undefined, params: RequestParams, certificate: PresentedCertificate | null): boolean {
-  return (
-    authorization !== undefined ||
-    CLIENT_AUTH_PARAMETERS.some((name) => name !== 'client_id' && params.has(name)) ||
-    (certificate !== null && params.has('client_id'))
-  );
+export function hasClientCredentials(authorization: string | undefined, params: RequestParams): boolean {
+  return authorization !== undefined || CLIENT_AUTH_PARAMETERS.some((name) => name !== 'client_id' && params.has(name));
 }
 
 /** How a request authenticates: `certificate` stands for either TLS method, which the client's registration decides. */
