@@ -25,15 +25,16 @@ function fixedAnswer(req, res) {
 if (mode === 'http') {
   createServer(fixedAnswer).listen(Number(process.argv[3]), '127.0.0.1', () => process.stdout.write('CEILING_READY\n'));
 } else if (mode === 'https') {
-  // node bench/ceilings.mjs https PORT WORKERS CERT KEY CA: one process per worker, as tessera
-  // serve, each a node:https server with the same certificate as Tessera's listener that requests
-  // (not requires) a client certificate of the CA, as Tessera's does, and answers the fixed body.
-  const [port, workers, cert, key, ca] = process.argv.slice(3);
+  // node bench/ceilings.mjs https PORT WORKERS CERT KEY: one process per worker, as tessera serve,
+  // each a node:https server with the same certificate and TLS options as Tessera's listener
+  // (src/http/connection-limits.ts: a client certificate requested, not required, and not checked
+  // by TLS), answering the fixed body.
+  const [port, workers, cert, key] = process.argv.slice(3);
   if (cluster.isPrimary) {
     let ready = 0;
     for (let i = 0; i < Number(workers); i++) cluster.fork().on('message', () => ++ready === Number(workers) && process.stdout.write('CEILING_READY\n'));
   } else {
-    const tls = { cert: readFileSync(cert), key: readFileSync(key), ca: readFileSync(ca), requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' };
+    const tls = { cert: readFileSync(cert), key: readFileSync(key), requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' };
     createHttpsServer(tls, fixedAnswer).listen(Number(port), '127.0.0.1', () => process.send('listening'));
   }
 } else if (mode === 'http-rs256') {

@@ -579,10 +579,10 @@ function tlsLoadOptions(url, keepAlive, extra = {}) {
   return { url, path: '/oauth2/token', body: 'grant_type=client_credentials', headers: {}, connections: CONNECTIONS, keepAlive, ...tls, ...extra };
 }
 
-/** The bare node:https server (bench/ceilings.mjs https): as many processes as Tessera's workers, Tessera's certificate, a fixed answer. */
+/** The bare node:https server (bench/ceilings.mjs https): as many processes as Tessera's workers, Tessera's certificate and TLS options, a fixed answer. */
 async function bareHttpsTarget(name, keepAlive) {
   const c = certificates();
-  const server = await ceilingsServer(name, 'https', [String(args.workers ?? availableParallelism()), c.serverCert, c.serverKey, c.ca]);
+  const server = await ceilingsServer(name, 'https', [String(args.workers ?? availableParallelism()), c.serverCert, c.serverKey]);
   const url = server.url.replace(/^http:/, 'https:');
   return { ...server, url, tlsLoad: tlsLoadOptions(url, keepAlive) };
 }
