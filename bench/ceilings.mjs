@@ -1,23 +1,42 @@
 // The two ceilings the benchmark compares against: RSA-2048 signatures per second with
 // node:crypto on every core, and a bare node:http server answering a fixed JSON body. Also a
-// reference for RS256: the least a node:http server can do per RS256 token.
+// reference for RS256: the least a node:http server can do per RS256 token. And the bare
+// node:https server of the TLS scenarios.
 import cluster from 'node:cluster';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 const mode = process.argv[2];
 
-if (mode === 'http') {
+/** Answers every request, once its body is read, with a fixed JSON body of the size of a token response. */
+function fixedAnswer(req, res) {
   const body = JSON.stringify({ access_token: 'x'.repeat(600), token_type: 'Bearer', expires_in: 3600, scope: 'read' });
-  createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-  }).listen(Number(process.argv[3]), '127.0.0.1', () => process.stdout.write('CEILING_READY\n'));
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+}
+
+if (mode === 'http') {
+  createServer(fixedAnswer).listen(Number(process.argv[3]), '127.0.0.1', () => process.stdout.write('CEILING_READY\n'));
+} else if (mode === 'https') {
+  // node bench/ceilings.mjs https PORT WORKERS CERT KEY: one process per worker, as tessera serve,
+  // each a node:https server with the same certificate and TLS options as Tessera's listener
+  // (src/http/connection-limits.ts: a client certificate requested, not required, and not checked
+  // by TLS), answering the fixed body.
+  const [port, workers, cert, key] = process.argv.slice(3);
+  if (cluster.isPrimary) {
+    let ready = 0;
+    for (let i = 0; i < Number(workers); i++) cluster.fork().on('message', () => ++ready === Number(workers) && process.stdout.write('CEILING_READY\n'));
+  } else {
+    const tls = { cert: readFileSync(cert), key: readFileSync(key), requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' };
+    createHttpsServer(tls, fixedAnswer).listen(Number(port), '127.0.0.1', () => process.send('listening'));
+  }
 } else if (mode === 'http-rs256') {
   // One process per worker, as tessera serve: each reads the body, builds the claims of an access
   // token, signs it with RSA-2048 on the thread pool and answers the token response. No client

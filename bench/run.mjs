@@ -1,14 +1,17 @@
 // npm run bench — Tessera's token endpoint under load, side by side with node-oidc-provider.
 // A script, never a test. See docs/benchmarks.md for the method.
 //
-//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation]
+//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake]
 //                      [--rounds 5] [--duration 10]
-//                      [--warmup 3] [--first-warmup 10] [--connections 64] [--no-peer] [--workers N]
-//                      [--against DIR]
+//                      [--warmup 3] [--first-warmup 10] [--connections 64] [--no-peer] [--workers N] [--load-processes 2]
+//                      [--against DIR] [--cpu-prof DIR]
 //
 // --against DIR measures the Tessera built in another checkout (DIR/dist, e.g. a worktree of the
 // previous release: `git worktree add ../before v0.1 && (cd ../before && npm ci)`) in the same
 // rounds as this one, so a change's cost on the token path is a ratio within one run.
+//
+// --cpu-prof DIR starts every Tessera with node --cpu-prof (its primary and each worker write a
+// .cpuprofile into DIR when they stop), to see where a scenario's time goes.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +20,7 @@ import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEVICE_SUBJECT_DN, makeBenchCertificates } from './certificates.mjs';
 import { startBenchIssuer } from './issuer.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,7 +33,8 @@ const args = Object.fromEntries(
     ),
 );
 const SCENARIOS = (
-  args.scenarios ?? 'rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation'
+  args.scenarios ??
+  'rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake'
 ).split(',');
 const ROUNDS = Number(args.rounds ?? 5);
 const DURATION = Number(args.duration ?? 10);
@@ -39,6 +44,7 @@ const CONNECTIONS = Number(args.connections ?? 64);
 const WITH_PEER = args['no-peer'] !== 'true';
 const AGAINST = args.against;
 const AGAINST_NAME = AGAINST ? `tessera (${AGAINST})` : undefined;
+const CPU_PROF = args['cpu-prof'];
 const ADMIN_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
 const work = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
 const children = new Set();
@@ -143,9 +149,13 @@ function wrk(url, { credentials, bodies, duration, path = '/oauth2/token' }) {
   }
   const argv = ['-t2', `-c${CONNECTIONS}`, `-d${duration}s`, '--latency', '-s', join(root, 'bench/token.lua'), url];
   const env = { ...process.env, BENCH_PATH: path, ...(bodies ? { BENCH_BODIES: bodies } : { BENCH_BASIC: basic }) };
-  const out = execFileSync('wrk', argv, { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  return benchResult('wrk', execFileSync('wrk', argv, { env, encoding: 'utf8', maxBuffer: 1 << 24 }));
+}
+
+/** The BENCH_RESULT line that bench/token.lua and bench/tls-load.mjs print: requests/s, failures, p50 and p99 (ms). */
+function benchResult(generator, out) {
   const m = /BENCH_RESULT requests=(\d+) non200=(\d+) errors=(\d+) p50_us=(\d+) p99_us=(\d+) duration_us=(\d+)/.exec(out);
-  if (!m) throw new Error(`wrk printed no result:\n${out}`);
+  if (!m) throw new Error(`${generator} printed no result:\n${out}`);
   const [, requests, non200, errors, p50, p99, durationUs] = m.map(Number);
   return { rps: requests / (durationUs / 1e6), non200, errors, p50ms: p50 / 1000, p99ms: p99 / 1000 };
 }
@@ -181,15 +191,61 @@ function checkOne(target) {
   });
 }
 
+/** Processes of bench/tls-load.mjs driving a target together (the connections shared among them), as wrk runs two threads. */
+const LOAD_PROCESSES = Number(args['load-processes'] ?? 2);
+
+/** Runs bench/tls-load.mjs once with `options`; answers its standard output, or rejects with its error output. */
+function tlsLoadProcess(options) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'bench/tls-load.mjs'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`bench/tls-load.mjs exited ${code}:\n${err}`))));
+  });
+}
+
+/**
+ * Drives a target with bench/tls-load.mjs (the TLS scenarios: wrk cannot present a client
+ * certificate): LOAD_PROCESSES processes at once for `duration` seconds, their counts added and
+ * their latencies merged; or, with `check`, one request whose answer is checked in full (200, an
+ * access token, its cnf when `load.thumbprint` is set).
+ */
+async function tlsLoad(load, { duration, check = false }) {
+  if (check) return void (await tlsLoadProcess({ ...load, duration, check }));
+  const parts = Array.from({ length: LOAD_PROCESSES }, (_, i) => ({
+    ...load,
+    duration,
+    connections: Math.ceil(load.connections / LOAD_PROCESSES),
+    latencies: join(work, `latencies-${i}.txt`),
+  }));
+  const outs = await Promise.all(parts.map(tlsLoadProcess));
+  let rps = 0;
+  let non200 = 0;
+  let errors = 0;
+  for (const out of outs) {
+    const one = benchResult('bench/tls-load.mjs', out);
+    rps += one.rps;
+    non200 += one.non200;
+    errors += one.errors;
+  }
+  const latencies = parts.flatMap((p) => readFileSync(p.latencies, 'utf8').split('\n').filter(Boolean).map(Number)).sort((a, b) => a - b);
+  const at = (q) => (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) / 1000;
+  return { rps, non200, errors, p50ms: at(0.5), p99ms: at(0.99) };
+}
+
 async function measure(target) {
-  await checkOne(target);
-  // A server just started compiles its hot paths for several seconds: its first warm-up is longer.
   const load = { credentials: target.credentials, bodies: target.bodies, path: target.path };
-  wrk(target.url, { ...load, duration: target.warmedUp ? WARMUP : Math.max(WARMUP, FIRST_WARMUP) });
+  const drive = target.tlsLoad ? (duration) => tlsLoad(target.tlsLoad, { duration }) : (duration) => wrk(target.url, { ...load, duration });
+  if (target.tlsLoad) await tlsLoad(target.tlsLoad, { duration: 0, check: true });
+  else await checkOne(target);
+  // A server just started compiles its hot paths for several seconds: its first warm-up is longer.
+  await drive(target.warmedUp ? WARMUP : Math.max(WARMUP, FIRST_WARMUP));
   target.warmedUp = true;
   const before = procStats(target.child.pid);
   const startedMs = Date.now();
-  const r = wrk(target.url, { ...load, duration: DURATION });
+  const r = await drive(DURATION);
   const after = procStats(target.child.pid);
   return { ...r, cpuCores: (after.cpu - before.cpu) / ((Date.now() - startedMs) / 1000), peakMb: after.peakMb, processes: after.processes };
 }
@@ -215,10 +271,13 @@ async function startTessera(dataDir, databaseUrl, build = root, extraEnv = {}) {
     TESSERA_ADMIN_PORT: String(adminPort),
     TESSERA_ADMIN_TOKEN: ADMIN_TOKEN,
     TESSERA_LOG_LEVEL: 'warn',
+    // With TLS on, the listener speaks HTTPS only and the issuer is its https:// address.
+    ...(extraEnv.TESSERA_TLS_CERT ? { TESSERA_PUBLIC_URL: `https://127.0.0.1:${publicPort}` } : {}),
     ...extraEnv,
   };
   // Readiness from the admin health endpoint (logs are quiet at warn).
-  const child = spawn(process.execPath, [join(build, 'dist/src/main.js'), 'serve'], { cwd: build, env: { PATH: process.env.PATH, ...env } });
+  const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
+  const child = spawn(process.execPath, [...profile, join(build, 'dist/src/main.js'), 'serve'], { cwd: build, env: { PATH: process.env.PATH, ...env } });
   children.add(child);
   // Its log (warnings and errors only) is kept, and shown if it stops during the run.
   const logFile = join(dataDir, 'tessera.log');
@@ -237,7 +296,7 @@ async function startTessera(dataDir, databaseUrl, build = root, extraEnv = {}) {
     if (i > 600 || child.exitCode !== null) throw new Error('Tessera did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { child, url: `http://127.0.0.1:${publicPort}`, adminUrl };
+  return { child, url: `${extraEnv.TESSERA_TLS_CERT ? 'https' : 'http'}://127.0.0.1:${publicPort}`, adminUrl };
 }
 
 /** Inserts `count` clients with known secrets straight into the store (a benchmark fixture). */
@@ -374,6 +433,9 @@ const SCENARIO = {
   'federated-es256-fresh': { alg: 'ES256', federated: true, fresh: true },
   'federated-rs256-fresh': { alg: 'RS256', federated: true, fresh: true },
   propagation: { propagation: true },
+  // Mutual TLS (RFC 8705): tls_client_auth and certificate-bound tokens, driven by bench/tls-load.mjs.
+  'mtls-keepalive': { mtls: true, keepAlive: true },
+  'mtls-handshake': { mtls: true, keepAlive: false },
 };
 
 /** The summary row of one target's rounds in a scenario. */
@@ -503,6 +565,101 @@ async function propagationScenario(changes = 5) {
   return times;
 }
 
+/** The certificates of the TLS scenarios (bench/certificates.mjs), made once per run. */
+let benchCertificates;
+const certificates = () => (benchCertificates ??= makeBenchCertificates(join(work, 'certificates')));
+
+/** The client of the TLS scenarios: tls_client_auth by the device certificate's subject DN, its tokens bound to the certificate. */
+const MTLS_CLIENT = 'bench-mtls';
+
+/** What bench/tls-load.mjs sends to `url`: client_credentials, with the device's certificate when the URL is https. */
+function tlsLoadOptions(url, keepAlive, extra = {}) {
+  const c = certificates();
+  const tls = url.startsWith('https:') ? { cert: c.clientCert, key: c.clientKey, ca: c.ca } : {};
+  return { url, path: '/oauth2/token', body: 'grant_type=client_credentials', headers: {}, connections: CONNECTIONS, keepAlive, ...tls, ...extra };
+}
+
+/** The bare node:https server (bench/ceilings.mjs https): as many processes as Tessera's workers, Tessera's certificate and TLS options, a fixed answer. */
+async function bareHttpsTarget(name, keepAlive) {
+  const c = certificates();
+  const server = await ceilingsServer(name, 'https', [String(args.workers ?? availableParallelism()), c.serverCert, c.serverKey]);
+  const url = server.url.replace(/^http:/, 'https:');
+  return { ...server, url, tlsLoad: tlsLoadOptions(url, keepAlive) };
+}
+
+/** Tessera over plain HTTP, ES256, one client_secret_basic client: the figure the keep-alive TLS scenario is compared with. */
+async function plainTesseraTarget() {
+  const target = await tesseraTarget('ES256', 1, 'sqlite');
+  const basic = Buffer.from(readFileSync(target.credentials, 'utf8').trim()).toString('base64');
+  return {
+    ...target,
+    name: 'tessera (plain HTTP, client secret)',
+    tlsLoad: tlsLoadOptions(target.url, true, { headers: { authorization: `Basic ${basic}` } }),
+  };
+}
+
+/**
+ * Tessera with TLS on its public listener (the bench certificate, TESSERA_TLS_CLIENT_CA the bench
+ * CA), ES256, SQLite, and one tls_client_auth client (RFC 8705 §2.1.2, subject DN) with bound
+ * tokens (§3); the load checks the first token's cnf["x5t#S256"] against the device certificate.
+ */
+async function mtlsTesseraTarget(name, keepAlive) {
+  const c = certificates();
+  const dataDir = mkdtempSync(join(work, 'tessera-mtls-'));
+  const server = await startTessera(dataDir, undefined, root, { TESSERA_TLS_CERT: c.serverCert, TESSERA_TLS_KEY: c.serverKey, TESSERA_TLS_CLIENT_CA: c.ca });
+  await adminCall(server.adminUrl, 'PATCH', '/tenants/default', { signing_alg: 'ES256' });
+  await adminCall(server.adminUrl, 'POST', '/clients', {
+    client_id: MTLS_CLIENT,
+    token_endpoint_auth_method: 'tls_client_auth',
+    tls_client_auth_subject_dn: DEVICE_SUBJECT_DN,
+    tls_client_certificate_bound_access_tokens: true,
+    audience: ['https://api.bench/'],
+    scope: 'read',
+  });
+  const tlsLoad = tlsLoadOptions(server.url, keepAlive, { body: `grant_type=client_credentials&client_id=${MTLS_CLIENT}`, thumbprint: c.thumbprint });
+  return { name, ...server, path: '/oauth2/token', tlsLoad };
+}
+
+/**
+ * A mutual TLS scenario, every target driven by bench/tls-load.mjs. Keep-alive: the bare
+ * node:https server, Tessera over plain HTTP with a client secret, then Tessera over mutual TLS
+ * (ratio: mutual TLS ÷ plain HTTP). A new connection per token: the bare node:https server, then
+ * Tessera (ratio: Tessera ÷ bare), and Tessera's tokens per CPU-second of its processes.
+ */
+async function mtlsScenario(scenario, keepAlive) {
+  const bare = await bareHttpsTarget(keepAlive ? 'bare node:https (keep-alive)' : 'bare node:https (new connection)', keepAlive);
+  const plain = keepAlive ? await plainTesseraTarget() : undefined;
+  const mtls = await mtlsTesseraTarget(keepAlive ? 'tessera (mutual TLS, keep-alive)' : 'tessera (mutual TLS, new connection)', keepAlive);
+  const targets = [bare, plain, mtls].filter(Boolean);
+  const results = new Map(targets.map((t) => [t.name, []]));
+  let failed = false;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of targets) {
+      const r = await measure(target);
+      if (r.non200 > 0 || r.errors > 0) failed = true;
+      const unit = target === bare ? 'requests' : 'tokens';
+      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} ${unit}/s, p99 ${fmt(r.p99ms, 1)} ms, CPU ${fmt(r.cpuCores, 2)} cores, non-200 ${r.non200}`);
+      results.get(target.name).push(r);
+    }
+  }
+  for (const target of targets) await stop(target.child);
+  const of = (target) => results.get(target.name);
+  const compared = keepAlive ? of(plain) : of(bare);
+  return {
+    failed,
+    keepAlive,
+    rows: targets.map((t) => rowOf(scenario, t.name, of(t))),
+    bare: of(bare).map((r) => r.rps),
+    tessera: of(mtls).map((r) => r.rps),
+    ratios: of(mtls).map((r, i) => r.rps / compared[i].rps),
+    ofBare: of(mtls).map((r, i) => r.rps / of(bare)[i].rps),
+    perCpuSecond: of(mtls).map((r) => r.rps / r.cpuCores),
+    // The same ratio per CPU-second of the servers' processes: what each answer costs, whoever is short of CPU
+    // (the load generator shares the cores and may be what limits a round).
+    cpuRatios: of(mtls).map((r, i) => r.rps / r.cpuCores / (compared[i].rps / compared[i].cpuCores)),
+  };
+}
+
 async function main() {
   ensureWrk();
   if (!existsSync(join(root, 'dist/src/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
@@ -514,6 +671,7 @@ async function main() {
   const ratios = {};
   const federated = {};
   let propagation;
+  const mtls = {};
   let failed = false;
   for (const scenario of SCENARIOS) {
     const spec = SCENARIO[scenario];
@@ -524,6 +682,16 @@ async function main() {
       failed ||= result.failed;
       rows.push(...result.rows);
       federated[scenario] = { ...result, alg: spec.alg, fresh: spec.fresh === true };
+      continue;
+    }
+    if (spec.mtls) {
+      log(
+        `scenario ${scenario}: mutual TLS (tls_client_auth, bound tokens), ${spec.keepAlive ? 'keep-alive' : 'a new TLS connection per token'}, ES256, sqlite`,
+      );
+      const result = await mtlsScenario(scenario, spec.keepAlive);
+      failed ||= result.failed;
+      rows.push(...result.rows);
+      mtls[scenario] = result;
       continue;
     }
     if (spec.propagation) {
@@ -586,6 +754,10 @@ async function main() {
   const out = [];
   out.push(`Tessera token endpoint benchmark — ${ROUNDS} rounds of ${DURATION} s (+${WARMUP} s warm-up), ${CONNECTIONS} connections, keep-alive, wrk -t2`);
   out.push(`node ${process.version}, ${cores || availableParallelism()} cores`);
+  if (Object.keys(mtls).length)
+    out.push(
+      `mutual TLS scenarios: every server driven by bench/tls-load.mjs (${LOAD_PROCESSES} Node processes, ${CONNECTIONS} concurrent loops in all; wrk cannot present a client certificate), TLS 1.3, ES256, sqlite`,
+    );
   out.push('');
   out.push('| scenario | server | processes | tokens/s (median) | range | p50 ms | p99 ms | CPU cores | peak RSS MB (largest process) | failed requests |');
   out.push('|---|---|---:|---:|---|---:|---:|---:|---:|---:|');
@@ -660,6 +832,21 @@ async function main() {
     out.push(
       `- propagation: a federated credential changed through one server works on a second on the same PostgreSQL after ${fmt(median(propagation))} ms (median of ${propagation.length} changes; range ${range(propagation)} ms; target < 1000)`,
     );
+  const pctOf = (xs) =>
+    `${fmt(100 * median(xs), 1)}% (${range(
+      xs.map((x) => 100 * x),
+      1,
+    )})`;
+  for (const m of Object.values(mtls)) {
+    if (m.keepAlive)
+      out.push(
+        `- mutual TLS, keep-alive (tls_client_auth, bound tokens): ${fmt(median(m.tessera))} tokens/s = ${pctOf(m.ratios)} of Tessera over plain HTTP with a client secret (ES256) in the same rounds (target ≥ 80%), ${pctOf(m.cpuRatios)} of it per CPU-second; the bare node:https server with keep-alive ${fmt(median(m.bare))} requests/s, Tessera ${pctOf(m.ofBare)} of it`,
+      );
+    else
+      out.push(
+        `- mutual TLS, a new connection per token (TLS 1.3, full handshake with the client certificate, no resumption): ${fmt(median(m.tessera))} tokens/s = ${pctOf(m.ratios)} of the bare node:https server's ${fmt(median(m.bare))} new connections/s in the same rounds (target ≥ 50%), ${pctOf(m.cpuRatios)} of it per CPU-second; ${fmt(median(m.perCpuSecond))} tokens per CPU-second of Tessera's processes (range ${range(m.perCpuSecond)}; Keycloak publishes 120 grants/s per vCPU with a handshake per request)`,
+      );
+  }
   if (AGAINST) {
     out.push('');
     out.push(`This build against ${AGAINST} (same rounds; tokens/s of this build ÷ the other's, median and range):`);
