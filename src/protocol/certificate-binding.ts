@@ -1,9 +1,8 @@
-import { X509Certificate } from 'node:crypto';
 import type { ClientRecord } from '../domain/read-model/tenant-state.js';
 import { certificateThumbprint } from '../lib/x509/thumbprint.js';
 import type { DpopProof } from './dpop.js';
 import { invalidRequest } from './errors.js';
-import type { PresentedCertificate } from './presented-certificate.js';
+import { presentedLeaf, type PresentedCertificate } from './presented-certificate.js';
 
 /**
  * Refuses a token request of a client whose tokens are bound to its certificate (RFC 8705 §3) that cannot be bound:
@@ -17,26 +16,12 @@ export function assertClientCertificateBinding(client: ClientRecord, certificate
       `client ${client.clientId} binds tokens to its certificate and sent a DPoP proof`,
     );
   }
-  if (certificate === null || !parses(certificate)) {
+  if (certificate === null || presentedLeaf(certificate) === null) {
     throw invalidRequest(
       "This client's access tokens are bound to its certificate: the request requires a client certificate (RFC 8705 section 3).",
       `client ${client.clientId} binds tokens to its certificate and presented ${certificate === null ? 'none' : 'one that does not parse'}`,
     );
   }
-}
-
-/** Whether the presented DER is a certificate (a trusted proxy's malformed Client-Cert header gives one that is not), worked out once per certificate. */
-function parses(certificate: PresentedCertificate): boolean {
-  let known = certificate.memo.get(parses) as boolean | undefined;
-  if (known === undefined) {
-    try {
-      known = new X509Certificate(certificate.der).raw.length > 0;
-    } catch {
-      known = false;
-    }
-    certificate.memo.set(parses, known);
-  }
-  return known;
 }
 
 /** The `x5t#S256` a token of the client carries (RFC 8705 §3.1), or null for a client whose tokens are not bound to its certificate. */

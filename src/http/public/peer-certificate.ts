@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { TLSSocket, type DetailedPeerCertificate } from 'node:tls';
+import type { X509Certificate } from 'node:crypto';
+import { TLSSocket } from 'node:tls';
 import type { PresentedCertificate } from '../../protocol/presented-certificate.js';
 import type { TrustProxy } from './client-address.js';
 import { proxiedCertificateReader } from './client-cert-header-source.js';
@@ -54,8 +55,8 @@ export function peerCertificateDer(req: IncomingMessage): Buffer | null {
  */
 function handshakeReader(): CertificateReader {
   const perSocket = new WeakMap<TLSSocket, PresentedCertificate | null>();
-  const chains = new Map<string, readonly Buffer[]>();
-  const remembered = (der: Buffer, chain: readonly Buffer[]): readonly Buffer[] => {
+  const chains = new Map<string, readonly X509Certificate[]>();
+  const remembered = (der: Buffer, chain: readonly X509Certificate[]): readonly X509Certificate[] => {
     const key = der.toString('base64');
     if (chain.length === 0) return chains.get(key) ?? chain;
     chains.delete(key);
@@ -71,7 +72,11 @@ function handshakeReader(): CertificateReader {
     let presented = perSocket.get(socket);
     if (presented === undefined) {
       const handshake = readHandshake(socket);
-      presented = handshake && { ...handshake, chain: remembered(handshake.der, handshake.chain) };
+      if (handshake === null) presented = null;
+      else {
+        const chain = remembered(handshake.leaf.raw, handshake.chain);
+        presented = { der: handshake.leaf.raw, chain: chain.map((cert) => cert.raw), source: 'tls', memo: new Map(), parsed: { leaf: handshake.leaf, chain } };
+      }
       perSocket.set(socket, presented);
     }
     return presented;
@@ -79,23 +84,21 @@ function handshakeReader(): CertificateReader {
 }
 
 /**
- * The leaf and the certificates after it in the peer's chain as node exposes it (issuerCertificate
- * links, the last one pointing to itself). Node may complete the chain from the server's own CA
- * store: whatever is added is only a candidate intermediate, never a trust anchor.
+ * The leaf and the certificates after it in the peer's chain as node exposes them, already parsed
+ * (issuerCertificate links; parsing a certificate again would cost more than the rest of the
+ * request). Node may complete the chain from the server's own CA store: whatever is added is only a
+ * candidate intermediate, never a trust anchor.
  */
-function readHandshake(socket: TLSSocket): PresentedCertificate | null {
-  // An empty object when the client sent none.
-  const leaf = socket.getPeerCertificate(true) as Partial<DetailedPeerCertificate>;
-  if (leaf.raw === undefined) return null;
-  const chain: Buffer[] = [];
-  let current: Partial<DetailedPeerCertificate> = leaf;
-  let currentRaw: Buffer = leaf.raw;
-  let next = current.issuerCertificate as Partial<DetailedPeerCertificate> | undefined;
-  while (next?.raw !== undefined && next !== current && !next.raw.equals(currentRaw) && chain.length < MAX_HANDSHAKE_INTERMEDIATES) {
-    chain.push(next.raw);
+function readHandshake(socket: TLSSocket): { leaf: X509Certificate; chain: X509Certificate[] } | null {
+  const leaf = socket.getPeerX509Certificate();
+  if (leaf === undefined) return null;
+  const chain: X509Certificate[] = [];
+  let current = leaf;
+  let next = current.issuerCertificate;
+  while (next !== undefined && !next.raw.equals(current.raw) && chain.length < MAX_HANDSHAKE_INTERMEDIATES) {
+    chain.push(next);
     current = next;
-    currentRaw = next.raw;
     next = current.issuerCertificate;
   }
-  return { der: leaf.raw, chain, source: 'tls', memo: new Map() };
+  return { leaf, chain };
 }

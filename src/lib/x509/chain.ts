@@ -6,9 +6,10 @@ import { splitPemCertificates } from './pem.js';
 export const MAX_CHAIN_LENGTH = 5;
 
 export interface ChainInput {
-  leafDer: Uint8Array;
-  /** Intermediates the client presented, in any order. */
-  chainDers: readonly Uint8Array[];
+  /** The client's certificate: its DER, or already parsed. */
+  leaf: Uint8Array | X509Certificate;
+  /** Intermediates the client presented, in any order: DER, or already parsed. */
+  intermediates: readonly (Uint8Array | X509Certificate)[];
   /** Trust anchors: PEM strings, each one certificate or a bundle. */
   trustedCaPems?: readonly string[];
   /** Trust anchors already parsed (with or instead of trustedCaPems): parsing once per trust store saves it per request. */
@@ -30,8 +31,8 @@ export function validateChain(input: ChainInput): ChainResult {
   let intermediates: X509Certificate[];
   let anchors: X509Certificate[];
   try {
-    leaf = new X509Certificate(input.leafDer);
-    intermediates = input.chainDers.map((der) => new X509Certificate(der));
+    leaf = parsed(input.leaf);
+    intermediates = input.intermediates.map(parsed);
     anchors = [...(input.trustedCas ?? []), ...(input.trustedCaPems ?? []).flatMap(splitPemCertificates).map((pem) => new X509Certificate(pem))];
   } catch {
     return { ok: false, reason: 'malformed certificate' };
@@ -42,6 +43,11 @@ export function validateChain(input: ChainInput): ChainResult {
     return anchors.some((anchor) => anchor.raw.equals(leaf.raw)) ? { ok: true, path: [leaf] } : { ok: false, reason: 'self-signed certificate is not trusted' };
   }
   return extendPath([leaf], intermediates, anchors, input.nowMs);
+}
+
+/** A certificate as given, or parsed from its DER (parsing costs: callers that hold one parsed pass it). */
+function parsed(certificate: Uint8Array | X509Certificate): X509Certificate {
+  return certificate instanceof X509Certificate ? certificate : new X509Certificate(certificate);
 }
 
 function extendPath(path: X509Certificate[], intermediates: X509Certificate[], anchors: X509Certificate[], nowMs: number): ChainResult {

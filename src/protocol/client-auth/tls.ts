@@ -1,12 +1,13 @@
 import { createPublicKey, X509Certificate, type JsonWebKey } from 'node:crypto';
 import type { JWK } from 'jose';
+import type { TlsClientAuthName } from '../../domain/clients/model.js';
 import type { ClientEntry, ClientRecord, TenantState } from '../../domain/read-model/tenant-state.js';
 import { certificateSubjectDn } from '../../lib/x509/certificate-subject.js';
 import { validateChain } from '../../lib/x509/chain.js';
 import { dnEquals } from '../../lib/x509/distinguished-name.js';
 import { normalizeIp, subjectAltNames } from '../../lib/x509/subject-alt-names.js';
 import type { OAuthError } from '../errors.js';
-import type { PresentedCertificate } from '../presented-certificate.js';
+import { presentedIntermediates, presentedLeaf, type PresentedCertificate } from '../presented-certificate.js';
 import { clientIdHint } from './id-hint.js';
 import type { ClientKeySource } from './private-key-jwt.js';
 import type { TrustAnchors } from './trust-anchors.js';
@@ -29,31 +30,17 @@ export interface TlsAuthInput {
   fail: (detail: string) => OAuthError;
 }
 
-/** A presented certificate, parsed, with what tls_client_auth compares: worked out once per certificate (its memo). */
-interface ParsedLeaf {
-  readonly cert: X509Certificate;
-  readonly notBeforeMs: number;
-  readonly notAfterMs: number;
-}
-
-/** A certification path found to a set of trust anchors: valid while now is within every certificate's dates. */
+/** A certification path found to a set of trust anchors (or one certificate): valid while now is within every certificate's dates. */
 interface ValidPath {
   readonly notBeforeMs: number;
   readonly notAfterMs: number;
 }
 
-/** The leaf of a presented certificate, parsed once (null when it does not parse). */
-function parsedLeaf(certificate: PresentedCertificate): ParsedLeaf | null {
-  if (certificate.memo.has(parsedLeaf)) return certificate.memo.get(parsedLeaf) as ParsedLeaf | null;
-  let leaf: ParsedLeaf | null;
-  try {
-    const cert = new X509Certificate(certificate.der);
-    leaf = { cert, notBeforeMs: Date.parse(cert.validFrom), notAfterMs: Date.parse(cert.validTo) };
-  } catch {
-    leaf = null;
-  }
-  certificate.memo.set(parsedLeaf, leaf);
-  return leaf;
+/** The validity dates of the presented certificate as epoch milliseconds, read once per certificate. */
+function validity(certificate: PresentedCertificate, leaf: X509Certificate): ValidPath {
+  let dates = certificate.memo.get(validity) as ValidPath | undefined;
+  if (dates === undefined) certificate.memo.set(validity, (dates = { notBeforeMs: Date.parse(leaf.validFrom), notAfterMs: Date.parse(leaf.validTo) }));
+  return dates;
 }
 
 /**
@@ -65,7 +52,10 @@ export function chainProblem(certificate: PresentedCertificate, anchors: readonl
   const known = certificate.memo.get(anchors) as ValidPath | undefined;
   if (known !== undefined && nowMs >= known.notBeforeMs && nowMs <= known.notAfterMs) return undefined;
   if (anchors.length === 0) return 'no CA is trusted for tls_client_auth in this tenant';
-  const result = validateChain({ leafDer: certificate.der, chainDers: certificate.chain, trustedCas: anchors, nowMs });
+  const leaf = presentedLeaf(certificate);
+  const intermediates = presentedIntermediates(certificate);
+  if (leaf === null || intermediates === null) return 'malformed certificate';
+  const result = validateChain({ leaf, intermediates, trustedCas: anchors, nowMs });
   if (!result.ok) return result.reason;
   const path = result.path;
   certificate.memo.set(anchors, {
@@ -75,10 +65,20 @@ export function chainProblem(certificate: PresentedCertificate, anchors: readonl
   return undefined;
 }
 
-/** Why the leaf does not carry the client's registered subject DN or SAN (RFC 8705 §2.1.2), or undefined when it does. */
-function nameProblem(leaf: X509Certificate, client: ClientRecord): string | undefined {
+/**
+ * Why the certificate does not carry the client's registered subject DN or SAN (RFC 8705 §2.1.2), or undefined when it
+ * does: worked out once per certificate and registered name (its memo), so a keep-alive connection compares once.
+ */
+function nameProblem(certificate: PresentedCertificate, leaf: X509Certificate, client: ClientRecord): string | undefined {
   const registered = client.tlsClientAuth;
   if (registered === null) return `client ${client.clientId} has no registered certificate subject or SAN`;
+  if (certificate.memo.has(registered)) return certificate.memo.get(registered) as string | undefined;
+  const problem = registeredNameProblem(leaf, registered);
+  certificate.memo.set(registered, problem);
+  return problem;
+}
+
+function registeredNameProblem(leaf: X509Certificate, registered: TlsClientAuthName): string | undefined {
   const { field, value } = registered;
   if (field === 'subject_dn') {
     let subject: string;
@@ -133,15 +133,16 @@ export async function authenticateTlsClient(input: TlsAuthInput, deps: TlsAuthDe
   const { client } = entry;
   const method: TlsAuthMethod = client.tokenEndpointAuthMethod === 'self_signed_tls_client_auth' ? 'self_signed_tls_client_auth' : 'tls_client_auth';
   assertClientMayAuthenticate(entry, method, tenant, fail);
-  const leaf = parsedLeaf(certificate);
+  const leaf = presentedLeaf(certificate);
   if (leaf === null) throw fail(`the certificate of client ${clientId} does not parse`);
   if (method === 'tls_client_auth') {
-    const problem = chainProblem(certificate, deps.trustAnchors.of(tenant.settings.tenant), nowMs) ?? nameProblem(leaf.cert, client);
+    const problem = chainProblem(certificate, deps.trustAnchors.of(tenant.settings.tenant), nowMs) ?? nameProblem(certificate, leaf, client);
     if (problem) throw fail(`tls_client_auth of client ${clientId}: ${problem}`);
     return { entry, method };
   }
-  if (nowMs < leaf.notBeforeMs) throw fail(`self_signed_tls_client_auth of client ${clientId}: certificate is not yet valid`);
-  if (nowMs > leaf.notAfterMs) throw fail(`self_signed_tls_client_auth of client ${clientId}: certificate has expired`);
+  const dates = validity(certificate, leaf);
+  if (nowMs < dates.notBeforeMs) throw fail(`self_signed_tls_client_auth of client ${clientId}: certificate is not yet valid`);
+  if (nowMs > dates.notAfterMs) throw fail(`self_signed_tls_client_auth of client ${clientId}: certificate has expired`);
   const keys = async (refresh: boolean) => {
     try {
       return await deps.keys.keysOf(client, refresh ? { refresh } : undefined);
@@ -149,8 +150,8 @@ export async function authenticateTlsClient(input: TlsAuthInput, deps: TlsAuthDe
       throw fail(`keys of client ${clientId} unavailable: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
-  if (keysHold(await keys(false), leaf.cert)) return { entry, method };
+  if (keysHold(await keys(false), leaf)) return { entry, method };
   // A certificate the cache does not know yet: the client may have rotated (rate-limited refetch).
-  if (client.jwksUri !== null && keysHold(await keys(true), leaf.cert)) return { entry, method };
+  if (client.jwksUri !== null && keysHold(await keys(true), leaf)) return { entry, method };
   throw fail(`self_signed_tls_client_auth of client ${clientId}: the certificate is not among the client's keys`);
 }
