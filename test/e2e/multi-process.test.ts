@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { MIGRATION_NAMES } from '../../src/storage/migrations/index.js';
 import { DIALECTS } from '../helpers/dialects.js';
 import { eventually } from '../helpers/eventually.js';
 import { adminCall as call, spawnTessera, spawnTesseras, stopTessera, type TesseraProcess } from '../helpers/process.js';
@@ -171,12 +172,7 @@ describe('[postgres] three processes starting together on an empty database', { 
         const recorded = await db.query<{ name: string; n: string }>('select name, count(*) as n from kysely_migration group by name order by name');
         assert.deepEqual(
           recorded.rows,
-          ['0001_initial', '0002_revocation', '0003_client_assertions', '0004_dpop', '0005_token_activity', '0006_admin_token_digests', '0007_federation'].map(
-            (name) => ({
-              name,
-              n: '1',
-            }),
-          ),
+          [...MIGRATION_NAMES].sort().map((name) => ({ name, n: '1' })),
           'each migration recorded once',
         );
         const created = await db.query<{ n: string }>("select count(*) as n from audit_events where action = 'tenant.create'");

@@ -20,6 +20,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_mtls': m0008,
 };
 
+/** The names of every migration, in the order they apply. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
+
 /**
  * Applies every pending migration. Run it inside `Store.exclusively('migrations', …)` so that
  * processes starting together on PostgreSQL take turns (the first migrates, the others find
