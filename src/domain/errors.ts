@@ -43,6 +43,18 @@ export interface Actor {
   readonly reason?: string | undefined;
   /** The request that acts (its X-Request-Id), so that the audit log line names it; never stored. */
   readonly requestId?: string | undefined;
+  /** Who stands behind an access token that acts (stored with the audit event as `actor_detail`). */
+  readonly detail?: ActorDetail | undefined;
+}
+
+/**
+ * The client behind an actor `client:{client_id}`: the tenant whose token it presented and, for a
+ * client that authenticated with a federated credential, the external identity (`iss`, `sub`).
+ */
+export interface ActorDetail {
+  readonly tenant: string;
+  readonly clientId: string;
+  readonly federated?: { readonly iss: string; readonly sub: string } | undefined;
 }
 
 // The store's typed errors (driver errors translated at the storage boundary), as the layers above

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Row types of every table, as Kysely sees them. Times are ISO 8601 UTC strings, booleans are
  * 0/1 integers and lists are JSON text, so that one schema runs on SQLite and PostgreSQL alike.
@@ -64,6 +66,8 @@ export interface ApisTable {
   scopes: string;
   access_token_ttl: number | null;
   dpop_bound_access_tokens: number;
+  /** 1 for the built-in API `urn:tessera:admin` (migration 0009). */
+  built_in: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -102,6 +106,8 @@ export interface AdminTokensTable {
   expires_at: string | null;
   /** 'environment' for the record of TESSERA_ADMIN_TOKEN, else null. */
   source: string | null;
+  /** JSON array of the scopes of urn:tessera:admin the token holds (migration 0009; existing tokens: ["admin"]). */
+  scopes: Generated<string>;
 }
 
 export interface AuditEventsTable {
@@ -114,6 +120,8 @@ export interface AuditEventsTable {
   target_id: string;
   reason: string | null;
   details: string;
+  /** JSON {tenant, client_id, federated?: {iss, sub}} of an access token that acted (migration 0009), else null. */
+  actor_detail: Generated<string | null>;
 }
 
 export interface RevokedTokensTable {

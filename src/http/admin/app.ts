@@ -25,6 +25,7 @@ import { revocationRoutes } from './routes/revocations.js';
 import { serviceAccountRoutes } from './routes/service-accounts.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { tokenActivityRoutes } from './routes/token-activity.js';
+import { whoamiRoutes } from './routes/whoami.js';
 
 export const ADMIN_BODY_LIMIT = 256 * 1024;
 
@@ -122,7 +123,7 @@ export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions
     }
   });
   // Prometheus scrapes (text format 0.0.4); left out of the OpenAPI document like the health checks.
-  app.get('/metrics', { config: { access: 'metrics' }, schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { config: { access: 'metrics', scope: 'admin' }, schema: { hide: true } }, async (_request, reply) => {
     const page = await deps.metrics.render();
     return reply.type(page.contentType).send(page.body);
   });
@@ -149,5 +150,6 @@ export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions
   await app.register(tenantScoped, { prefix: '/tenants/:tenant', withTenant: true });
   await app.register(tenantRoutes(deps));
   await app.register(adminTokenRoutes(deps));
+  await app.register(whoamiRoutes());
   return app;
 }

@@ -2,18 +2,38 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AdminAppDeps } from '../deps.js';
 import { isLoopbackHost } from '../../lib/loopback.js';
 import { digestsEqual, sha256 } from '../../lib/digest.js';
+import { ADMIN_SCOPES, holdsScope, type AdminScope } from '../../domain/admin-scopes.js';
+import type { ActorDetail } from '../../domain/errors.js';
+import { accessTokenPrincipal, looksLikeJwt } from './access-token-principal.js';
+import { adminTokenPrincipal } from './admin-token-principal.js';
+import { insufficientScope, unauthorized } from './challenges.js';
 import { Problem } from './problem.js';
 
-/** The prefix of an admin token's actor id in the audit log: `admin-token:{id}`. */
-export const ADMIN_TOKEN_ACTOR = 'admin-token:';
+export { ADMIN_TOKEN_ACTOR } from './admin-token-principal.js';
+
+/** The prefix of a client's actor id in the audit log, when it calls with an access token: `client:{client_id}`. */
+export const CLIENT_ACTOR = 'client:';
 
 /** Who calls the admin API. */
 export interface AdminPrincipal {
-  /** As recorded in the audit log: `admin-token:{id}` or `local-operator`. */
+  /** As recorded in the audit log: `admin-token:{id}`, `client:{client_id}` or `local-operator`. */
   readonly actorId: string;
+  /** How the caller authenticated. */
+  readonly kind: 'admin-token' | 'access-token' | 'local-operator';
   /** The one tenant this caller may act on, or null for every tenant. */
   readonly tenantId: string | null;
+  /** The scopes of `urn:tessera:admin` the caller holds (`admin`: every one). */
+  readonly scopes: readonly AdminScope[];
+  /** For an access token: the client behind it (and the external identity of a federated client), recorded with each audit event. */
+  readonly detail?: ActorDetail;
 }
+
+/**
+ * The scope a route needs (docs/security.md#admin-scopes): one of `urn:tessera:admin`, or
+ * `authenticated` for a route every caller may use (e.g. `GET /whoami`). Routes with
+ * `access: 'public'` need none; every other route must declare one (checked as routes register).
+ */
+export type RouteScope = AdminScope | 'authenticated';
 
 /**
  * Per-route access policy: `public` needs no token, `global` a token not limited to a tenant,
@@ -27,11 +47,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     access?: RouteAccess;
+    scope?: RouteScope;
   }
-}
-
-function unauthorized(detail: string): Problem {
-  return new Problem(401, 'Unauthorized', detail, undefined, { 'www-authenticate': 'Bearer realm="tessera-admin"' });
 }
 
 /** The Host header names this machine's loopback interface (not a rebound DNS name). */
@@ -61,15 +78,16 @@ async function principalOf(request: FastifyRequest, deps: AdminAppDeps): Promise
   const header = request.headers.authorization;
   if (header === undefined) {
     if (deps.config.adminAuth === 'loopback' && trustedLoopbackCaller(request)) {
-      return { actorId: 'local-operator', tenantId: null };
+      return { actorId: 'local-operator', kind: 'local-operator', tenantId: null, scopes: ['admin'] };
     }
     throw unauthorized('send an admin token: Authorization: Bearer <token> (or start Tessera with TESSERA_ADMIN_AUTH=loopback)');
   }
   const presented = BEARER.exec(header)?.[1];
-  if (presented === undefined) throw unauthorized('the Authorization header must be Bearer <admin token>');
+  if (presented === undefined) throw unauthorized('the Authorization header must be Bearer <admin token or access token>');
+  if (looksLikeJwt(presented)) return accessTokenPrincipal(presented, request, deps);
   const token = await deps.services.adminTokens.authenticate(presented);
   if (!token) throw unauthorized('the admin token is not valid');
-  return { actorId: `${ADMIN_TOKEN_ACTOR}${token.id}`, tenantId: token.tenantId };
+  return adminTokenPrincipal(token);
 }
 
 /** Whether the request presents TESSERA_METRICS_TOKEN (compared as digests, in constant time). */
@@ -82,10 +100,22 @@ function metricsTokenCheck(token: string | undefined): (request: FastifyRequest)
   };
 }
 
-/** Authenticates every admin request by the route's `config.access` policy. */
+/**
+ * Authenticates every admin request by the route's `config.access` policy, then checks that the
+ * caller holds the route's `config.scope`. A route that is not public and declares no scope
+ * cannot be registered.
+ */
 export function registerAdminAuth(app: FastifyInstance, deps: AdminAppDeps): void {
   const presentsMetricsToken = metricsTokenCheck(deps.config.metricsToken);
   app.decorateRequest('admin', null);
+  app.addHook('onRoute', (route) => {
+    const config = route.config as { access?: RouteAccess; scope?: RouteScope } | undefined;
+    if (config?.access === 'public') return;
+    const scope = config?.scope;
+    if (scope === undefined || (scope !== 'authenticated' && !ADMIN_SCOPES.includes(scope))) {
+      throw new Error(`admin route ${String(route.method)} ${route.url} declares no scope (config.scope)`);
+    }
+  });
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config?.access ?? 'tenant';
     if (access === 'public') return;
@@ -95,5 +125,7 @@ export function registerAdminAuth(app: FastifyInstance, deps: AdminAppDeps): voi
     if ((access === 'global' || access === 'metrics') && request.admin.tenantId !== null) {
       throw new Problem(403, 'Forbidden', `this admin token is limited to tenant ${request.admin.tenantId}`);
     }
+    const scope = request.routeOptions.config?.scope;
+    if (scope !== undefined && scope !== 'authenticated' && !holdsScope(request.admin.scopes, scope)) throw insufficientScope(scope);
   });
 }

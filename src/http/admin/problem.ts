@@ -24,6 +24,8 @@ export class Problem extends Error {
     readonly detail: string,
     readonly errors?: FieldError[],
     readonly headers: Record<string, string> = {},
+    /** Extension members of the problem document (RFC 9457 §3.2), e.g. `required_scope`. */
+    readonly extensions: Record<string, unknown> = {},
   ) {
     super(detail);
   }
@@ -113,6 +115,7 @@ export function problemDocument(problem: Problem, instance?: string): Record<str
     detail: problem.detail,
     ...(instance !== undefined ? { instance } : {}),
     ...(problem.errors && problem.errors.length > 0 ? { errors: problem.errors } : {}),
+    ...problem.extensions,
   };
 }
 

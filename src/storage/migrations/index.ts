@@ -7,6 +7,7 @@ import * as m0005 from './0005_token_activity.js';
 import * as m0006 from './0006_admin_token_digests.js';
 import * as m0007 from './0007_federation.js';
 import * as m0008 from './0008_mtls.js';
+import * as m0009 from './0009_admin_scopes.js';
 
 /** Every migration, in order. Listed statically so a bundle or a clone never depends on a directory scan. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_admin_token_digests': m0006,
   '0007_federation': m0007,
   '0008_mtls': m0008,
+  '0009_admin_scopes': m0009,
 };
 
 /** The names of every migration, in the order they apply. */

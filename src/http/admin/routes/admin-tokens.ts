@@ -7,7 +7,8 @@ import { actorOf, listOf, pageOf } from '../context.js';
 import { presentAdminToken } from '../present.js';
 
 const tags = ['admin tokens'];
-const config = { access: 'global' as const };
+const read = { access: 'global' as const, scope: 'admin-tokens:read' as const };
+const write = { access: 'global' as const, scope: 'admin-tokens:write' as const };
 
 /** Admin tokens are installation-wide: managed with an unrestricted token only. */
 export const adminTokenRoutes =
@@ -17,7 +18,7 @@ export const adminTokenRoutes =
     app.post(
       '/admin-tokens',
       {
-        config,
+        config: write,
         schema: {
           tags,
           summary: 'Create an admin token (shown once); with tenant, it acts on that tenant only',
@@ -41,7 +42,7 @@ export const adminTokenRoutes =
     app.get(
       '/admin-tokens',
       {
-        config,
+        config: read,
         schema: {
           tags,
           summary: 'List admin tokens (never their values)',
@@ -54,7 +55,7 @@ export const adminTokenRoutes =
     app.delete(
       '/admin-tokens/:id',
       {
-        config,
+        config: write,
         schema: {
           tags,
           summary: 'Revoke an admin token (the record of TESSERA_ADMIN_TOKEN returns at the next start while the variable is set)',

@@ -18,6 +18,7 @@ export const apiRoutes =
     app.post(
       '/apis',
       {
+        config: { scope: 'apis:write' },
         schema: {
           tags,
           summary: 'Register an API (resource server) with its scopes',
@@ -42,6 +43,7 @@ export const apiRoutes =
     app.get(
       '/apis',
       {
+        config: { scope: 'apis:read' },
         schema: {
           tags,
           summary: 'List APIs',
@@ -52,12 +54,13 @@ export const apiRoutes =
       },
       async (request) => listOf(await service.list(request.tenantId, pageOf(request.query)), presentApi),
     );
-    app.get('/apis/:id', { schema: { tags, summary: 'Get an API', params: byId, response: { 200: Api } } }, async (request) =>
+    app.get('/apis/:id', { config: { scope: 'apis:read' }, schema: { tags, summary: 'Get an API', params: byId, response: { 200: Api } } }, async (request) =>
       presentApi(await service.get(request.tenantId, request.params.id)),
     );
     app.patch(
       '/apis/:id',
       {
+        config: { scope: 'apis:write' },
         schema: {
           tags,
           summary: 'Update an API; removed scopes leave its grants',
@@ -82,7 +85,10 @@ export const apiRoutes =
     );
     app.delete(
       '/apis/:id',
-      { schema: { tags, summary: 'Delete an API and its grants', params: byId, querystring: ReasonQuery, response: { 204: Deleted } } },
+      {
+        config: { scope: 'apis:write' },
+        schema: { tags, summary: 'Delete an API and its grants', params: byId, querystring: ReasonQuery, response: { 204: Deleted } },
+      },
       async (request, reply) => {
         await service.delete(actorOf(request), request.tenantId, request.params.id);
         return reply.code(204).send(null);

@@ -13,6 +13,7 @@ export const auditRoutes =
     app.get(
       '/audit-events',
       {
+        config: { scope: 'audit:read' },
         schema: {
           tags: ['audit'],
           summary: 'Who did what, when and why, newest first (the root log also shows installation-wide events to unrestricted tokens)',

@@ -15,6 +15,7 @@ export const certificateRoutes =
     app.post(
       '/certificates/inspect',
       {
+        config: { scope: 'clients:read' },
         schema: {
           tags: ['certificates'],
           summary: 'Read a PEM certificate: subject, issuer, SANs, x5t#S256, validity, CA flag and public key as a JWK',

@@ -70,6 +70,7 @@ export const clientRoutes =
       app.post(
         url,
         {
+          config: { scope: 'clients:write' },
           schema: {
             tags,
             summary: 'Register a client; the answer alone holds client_secret',
@@ -93,7 +94,10 @@ export const clientRoutes =
     }
     app.get(
       '/clients',
-      { schema: { tags, summary: 'List clients', params: none, querystring: ClientListQuery, response: { 200: ListOf(Client) } } },
+      {
+        config: { scope: 'clients:read' },
+        schema: { tags, summary: 'List clients', params: none, querystring: ClientListQuery, response: { 200: ListOf(Client) } },
+      },
       async (request) => {
         const page = await service.list(request.tenantId, pageOf(request.query), { serviceAccountId: request.query.service_account_id });
         const names = await service.issuerNames(request.tenantId, page.items);
@@ -102,17 +106,23 @@ export const clientRoutes =
     );
     app.get(
       '/clients/:client_id',
-      { schema: { tags, summary: 'Get a client (never its secrets)', params: byId, response: { 200: Client } } },
+      { config: { scope: 'clients:read' }, schema: { tags, summary: 'Get a client (never its secrets)', params: byId, response: { 200: Client } } },
       async (request) => present(request.tenantId, await service.get(request.tenantId, request.params.client_id)),
     );
     app.patch(
       '/clients/:client_id',
-      { schema: { tags, summary: 'Update a client', params: byId, querystring: ReasonQuery, body: ClientPatch, response: { 200: Client } } },
+      {
+        config: { scope: 'clients:write' },
+        schema: { tags, summary: 'Update a client', params: byId, querystring: ReasonQuery, body: ClientPatch, response: { 200: Client } },
+      },
       async (request) => present(request.tenantId, await service.update(actorOf(request), request.tenantId, request.params.client_id, metadata(request.body))),
     );
     app.delete(
       '/clients/:client_id',
-      { schema: { tags, summary: 'Delete a client with its secrets and grants', params: byId, querystring: ReasonQuery, response: { 204: Deleted } } },
+      {
+        config: { scope: 'clients:write' },
+        schema: { tags, summary: 'Delete a client with its secrets and grants', params: byId, querystring: ReasonQuery, response: { 204: Deleted } },
+      },
       async (request, reply) => {
         await service.delete(actorOf(request), request.tenantId, request.params.client_id);
         return reply.code(204).send(null);
@@ -121,6 +131,7 @@ export const clientRoutes =
     app.post(
       '/clients/:client_id/secrets',
       {
+        config: { scope: 'clients:write' },
         schema: {
           tags,
           summary: 'Add a secret (rotation); expires_in puts an expiry on the existing ones',
@@ -140,7 +151,10 @@ export const clientRoutes =
     );
     app.delete(
       '/clients/:client_id/secrets/:secret_id',
-      { schema: { tags, summary: 'Remove one secret', params: bySecret, querystring: ReasonQuery, response: { 204: Deleted } } },
+      {
+        config: { scope: 'clients:write' },
+        schema: { tags, summary: 'Remove one secret', params: bySecret, querystring: ReasonQuery, response: { 204: Deleted } },
+      },
       async (request, reply) => {
         await service.deleteSecret(actorOf(request), request.tenantId, request.params.client_id, request.params.secret_id);
         return reply.code(204).send(null);

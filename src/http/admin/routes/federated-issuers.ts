@@ -40,6 +40,7 @@ export const federatedIssuerRoutes =
     app.post(
       '/federated-issuers',
       {
+        config: { scope: 'federation:write' },
         schema: {
           tags,
           summary: 'Trust a federated issuer: its tokens authenticate the clients whose federated credentials they match',
@@ -58,6 +59,7 @@ export const federatedIssuerRoutes =
     app.get(
       '/federated-issuers',
       {
+        config: { scope: 'federation:read' },
         schema: {
           tags,
           summary: 'List federated issuers',
@@ -70,12 +72,13 @@ export const federatedIssuerRoutes =
     );
     app.get(
       '/federated-issuers/:id',
-      { schema: { tags, summary: 'Get a federated issuer', params: byId, response: { 200: FederatedIssuer } } },
+      { config: { scope: 'federation:read' }, schema: { tags, summary: 'Get a federated issuer', params: byId, response: { 200: FederatedIssuer } } },
       async (request) => present(await service.get(request.tenantId, request.params.id)),
     );
     app.patch(
       '/federated-issuers/:id',
       {
+        config: { scope: 'federation:write' },
         schema: {
           tags,
           summary: 'Update a federated issuer',
@@ -90,6 +93,7 @@ export const federatedIssuerRoutes =
     app.delete(
       '/federated-issuers/:id',
       {
+        config: { scope: 'federation:write' },
         schema: {
           tags,
           summary: 'Remove a federated issuer no federated credential names',

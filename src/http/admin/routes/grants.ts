@@ -22,6 +22,7 @@ export const grantRoutes =
     app.post(
       '/grants',
       {
+        config: { scope: 'grants:write' },
         schema: {
           tags,
           summary: 'Grant a client or service account scopes of an API',
@@ -45,19 +46,24 @@ export const grantRoutes =
     );
     app.get(
       '/grants',
-      { schema: { tags, summary: 'List grants', params: none, querystring: GrantListQuery, response: { 200: ListOf(Grant) } } },
+      {
+        config: { scope: 'grants:read' },
+        schema: { tags, summary: 'List grants', params: none, querystring: GrantListQuery, response: { 200: ListOf(Grant) } },
+      },
       async (request) => {
         const q = request.query;
         const page = await service.list(request.tenantId, pageOf(q), { clientId: q.client_id, serviceAccountId: q.service_account_id, apiId: q.api_id });
         return listOf(page, present(request.tenantId));
       },
     );
-    app.get('/grants/:id', { schema: { tags, summary: 'Get a grant', params: byId, response: { 200: Grant } } }, async (request) =>
-      present(request.tenantId)(await service.get(request.tenantId, request.params.id)),
+    app.get(
+      '/grants/:id',
+      { config: { scope: 'grants:read' }, schema: { tags, summary: 'Get a grant', params: byId, response: { 200: Grant } } },
+      async (request) => present(request.tenantId)(await service.get(request.tenantId, request.params.id)),
     );
     app.delete(
       '/grants/:id',
-      { schema: { tags, summary: 'Revoke a grant', params: byId, querystring: ReasonQuery, response: { 204: Deleted } } },
+      { config: { scope: 'grants:write' }, schema: { tags, summary: 'Revoke a grant', params: byId, querystring: ReasonQuery, response: { 204: Deleted } } },
       async (request, reply) => {
         await service.delete(actorOf(request), request.tenantId, request.params.id);
         return reply.code(204).send(null);

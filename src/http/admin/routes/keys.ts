@@ -15,12 +15,16 @@ export const keyRoutes =
     const none = pathParams(withTenant, {});
     app.get(
       '/keys',
-      { schema: { tags, summary: 'Signing keys of the tenant (public parts), newest first', params: none, response: { 200: ListOf(SigningKey) } } },
+      {
+        config: { scope: 'keys:read' },
+        schema: { tags, summary: 'Signing keys of the tenant (public parts), newest first', params: none, response: { 200: ListOf(SigningKey) } },
+      },
       async (request) => ({ items: (await service.list(request.tenantId)).map(presentKey), next_cursor: null }),
     );
     app.post(
       '/keys/rotate',
       {
+        config: { scope: 'keys:write' },
         schema: {
           tags,
           summary: 'Rotate now: a new key signs at once; the old one stays published until its tokens expire',
@@ -34,6 +38,7 @@ export const keyRoutes =
     app.delete(
       '/keys/:kid',
       {
+        config: { scope: 'keys:write' },
         schema: {
           tags,
           summary: 'Withdraw a retired or next key from the JWKS at once (a leaked key); the active key cannot be withdrawn',

@@ -21,6 +21,7 @@ export const playgroundRoutes =
     app.post(
       '/playground/token',
       {
+        config: { scope: 'clients:read' },
         schema: {
           tags: ['playground'],
           summary: "Request a token as a client (client_secret_post) through the tenant's token endpoint; answers the decoded header and claims",

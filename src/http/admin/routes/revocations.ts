@@ -16,6 +16,7 @@ export const revocationRoutes =
     app.post(
       '/clients/:client_id/revoke-tokens',
       {
+        config: { scope: 'clients:write' },
         schema: {
           tags,
           summary: 'Revoke every token the client holds now: introspection answers inactive and the revocation feed lists the cut-off',

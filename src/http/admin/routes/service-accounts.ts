@@ -24,7 +24,10 @@ export const serviceAccountRoutes =
     for (const [url, summary] of creates) {
       app.post(
         url,
-        { schema: { tags, summary, params: none, querystring: ReasonQuery, body: ServiceAccountCreate, response: { 201: ServiceAccount } } },
+        {
+          config: { scope: 'service-accounts:write' },
+          schema: { tags, summary, params: none, querystring: ReasonQuery, body: ServiceAccountCreate, response: { 201: ServiceAccount } },
+        },
         async (request, reply) => {
           const b = request.body;
           const userName = b.user_name ?? b.userName;
@@ -43,15 +46,21 @@ export const serviceAccountRoutes =
 
     app.get(
       '/service-accounts',
-      { schema: { tags, summary: 'List service accounts', params: none, querystring: ServiceAccountListQuery, response: { 200: ListOf(ServiceAccount) } } },
+      {
+        config: { scope: 'service-accounts:read' },
+        schema: { tags, summary: 'List service accounts', params: none, querystring: ServiceAccountListQuery, response: { 200: ListOf(ServiceAccount) } },
+      },
       async (request) => listOf(await service.list(request.tenantId, pageOf(request.query), request.query.search), presentServiceAccount),
     );
-    app.get('/service-accounts/:id', { schema: { tags, summary: 'Get a service account', params: byId, response: { 200: ServiceAccount } } }, async (request) =>
-      presentServiceAccount(await service.get(request.tenantId, request.params.id)),
+    app.get(
+      '/service-accounts/:id',
+      { config: { scope: 'service-accounts:read' }, schema: { tags, summary: 'Get a service account', params: byId, response: { 200: ServiceAccount } } },
+      async (request) => presentServiceAccount(await service.get(request.tenantId, request.params.id)),
     );
     app.patch(
       '/service-accounts/:id',
       {
+        config: { scope: 'service-accounts:write' },
         schema: {
           tags,
           summary: 'Update a service account',
@@ -72,7 +81,10 @@ export const serviceAccountRoutes =
     );
     app.delete(
       '/service-accounts/:id',
-      { schema: { tags, summary: 'Delete a service account and its grants', params: byId, querystring: ReasonQuery, response: { 204: Deleted } } },
+      {
+        config: { scope: 'service-accounts:write' },
+        schema: { tags, summary: 'Delete a service account and its grants', params: byId, querystring: ReasonQuery, response: { 204: Deleted } },
+      },
       async (request, reply) => {
         await service.delete(actorOf(request), request.tenantId, request.params.id);
         return reply.code(204).send(null);

@@ -24,13 +24,16 @@ export const tenantRoutes =
 
     app.get(
       '/tenants',
-      { schema: { tags, summary: 'List tenants', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: ListOf(Tenant) } } },
+      {
+        config: { scope: 'tenants:read' },
+        schema: { tags, summary: 'List tenants', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: ListOf(Tenant) } },
+      },
       async (request) => listOf(await service.list(pageOf(request.query), request.admin?.tenantId ?? undefined), present),
     );
     app.post(
       '/tenants',
       {
-        config: { access: 'global' },
+        config: { access: 'global', scope: 'tenants:write' },
         schema: { tags, summary: 'Create a tenant with its first signing key', querystring: ReasonQuery, body: TenantCreate, response: { 201: Tenant } },
       },
       async (request, reply) => {
@@ -45,13 +48,18 @@ export const tenantRoutes =
         return reply.code(201).send(present(tenant));
       },
     );
-    app.get('/tenants/:tenant', { schema: { tags, summary: 'Get a tenant', params: byId, response: { 200: Tenant } } }, async (request) => {
-      allowed(request, request.params.tenant);
-      return present(await service.get(request.params.tenant));
-    });
+    app.get(
+      '/tenants/:tenant',
+      { config: { scope: 'tenants:read' }, schema: { tags, summary: 'Get a tenant', params: byId, response: { 200: Tenant } } },
+      async (request) => {
+        allowed(request, request.params.tenant);
+        return present(await service.get(request.params.tenant));
+      },
+    );
     app.patch(
       '/tenants/:tenant',
       {
+        config: { scope: 'tenants:write' },
         schema: {
           tags,
           summary: 'Update a tenant; a new signing_alg rotates to a key of that algorithm',
@@ -77,7 +85,7 @@ export const tenantRoutes =
     app.delete(
       '/tenants/:tenant',
       {
-        config: { access: 'global' },
+        config: { access: 'global', scope: 'tenants:write' },
         schema: { tags, summary: 'Delete a tenant and everything it owns', params: byId, querystring: ReasonQuery, response: { 204: Deleted } },
       },
       async (request, reply) => {

@@ -15,6 +15,7 @@ export const tokenActivityRoutes =
     app.get(
       '/token-activity',
       {
+        config: { scope: 'audit:read' },
         schema: {
           tags: ['token activity'],
           summary: 'Tokens issued and refused per client over time (counted in memory, stored once a minute)',
