@@ -238,7 +238,7 @@ describeEachDialect("docs/security.md's admin scopes: api.md's route table is th
     writeFileSync(githubEnv, '');
     await run(substitute(workflowStep(workflow, 'Get a Tessera admin access token'), addresses), { ...job.env, GITHUB_ENV: githubEnv });
     assert.equal(job.minted.length, 1);
-    const exported = /^ADMIN_ACCESS_TOKEN=(\S+)\n$/.exec(readFileSync(githubEnv, 'utf8'));
+    const exported = /^ACCESS_TOKEN=(\S+)\n$/.exec(readFileSync(githubEnv, 'utf8'));
     assert.ok(exported, 'the step exports the access token to the next steps');
     const accessToken = exported[1]!;
     const claims = await adminAccessToken(accessToken, 'acme');
@@ -246,7 +246,7 @@ describeEachDialect("docs/security.md's admin scopes: api.md's route table is th
     assert.equal(claims.scope, 'clients:write');
     assert.deepEqual(claims.federated, { iss: GITHUB, sub: 'repo:acme/identity:ref:refs/heads/main' });
 
-    await run(substitute(workflowStep(workflow, 'Register the billing deployer'), addresses), { ADMIN_ACCESS_TOKEN: accessToken });
+    await run(substitute(workflowStep(workflow, 'Register the billing deployer'), addresses), { ACCESS_TOKEN: accessToken });
     const registered = await t.admin('GET', '/tenants/acme/clients/billing-deploy');
     assert.equal(registered.status, 200, registered.text);
     assert.equal(registered.body.token_endpoint_auth_method, 'federated');
@@ -260,7 +260,7 @@ describeEachDialect("docs/security.md's admin scopes: api.md's route table is th
       federated: { iss: GITHUB, sub: 'repo:acme/identity:ref:refs/heads/main' },
     });
 
-    const env = { ADMIN_ACCESS_TOKEN: accessToken };
+    const env = { ACCESS_TOKEN: accessToken };
     await runTranscript(
       docBlock(SECURITY, 'The same token can do nothing else. Another tenant, and the installation-wide operations:', 'text'),
       env,
