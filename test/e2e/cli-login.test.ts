@@ -192,10 +192,13 @@ describeEachDialect('CLI: tessera login, the saved access token for the admin AP
   it('logout deletes the file; the next admin command has no token', async () => {
     const res = await cli('login', '--token-url', `${t.publicUrl}/oauth2/token`, '--client-id', 'reader', '--client-secret', secret);
     assert.equal(res.code, 0, res.stderr);
+    const saved0 = saved().access_token;
     const out = await cli('logout');
     assert.deepEqual([out.code, out.stdout], [0, `logged out: deleted ${loginPath()}\n`]);
     assert.equal(existsSync(loginPath()), false);
     assert.equal((await cli('logout')).stdout, `not logged in: no ${loginPath()}\n`);
     assert.equal((await cli('clients', 'list')).code, 4);
+    const logs = t.logs.join('\n');
+    assert.ok(!logs.includes(secret) && !logs.includes(saved0), 'neither the secret nor a token reaches the server logs');
   });
 });
