@@ -90,7 +90,7 @@ export function registerLogin(program: Command): void {
         'tessera login --issuer http://localhost:4444 --client-id ops-cli --client-secret-file ~/.secrets/ops-cli',
         'tessera login --issuer https://tessera.example.com --tenant acme --client-id acme-ci --assertion-file "$RUNNER_TEMP/oidc-token" --scope "clients:write"',
         'tessera login --token-url https://tessera.example.com/oauth2/token --client-id auditor --scope audit:read',
-      ])}\nThe login is kept in ${'$'}XDG_CONFIG_HOME/tessera/login.json (else ~/.config/tessera/login.json), mode 0600; "tessera logout" deletes it.\n${EXIT_CODES_HELP}\n`,
+      ])}\nThe login is kept in $XDG_CONFIG_HOME/tessera/login.json (else ~/.config/tessera/login.json), mode 0600; "tessera logout" deletes it.\n${EXIT_CODES_HELP}\n`,
     )
     .action(async (o: LoginOptions, command: Command) => {
       const credential = credentialOf(o, command);

@@ -400,7 +400,20 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
   });
 
   it('--help of every group and of tessera token shows examples; the root help lists the exit codes', async () => {
-    for (const group of ['clients', 'service-accounts', 'apis', 'grants', 'keys', 'tenants', 'admin-tokens', 'audit-events', 'token', 'admin-token']) {
+    for (const group of [
+      'clients',
+      'service-accounts',
+      'apis',
+      'grants',
+      'keys',
+      'tenants',
+      'admin-tokens',
+      'audit-events',
+      'token',
+      'admin-token',
+      'login',
+      'whoami',
+    ]) {
       const help = await cli(group, '--help');
       assert.equal(help.code, 0, group);
       assert.match(help.stdout, new RegExp(`\nExamples:\n( {2}\\$ .+\n)* {2}\\$ (.+ )?tessera ${group} `), group);
