@@ -103,6 +103,27 @@ describeEachDialect('CLI: tessera login, the saved access token for the admin AP
     );
   });
 
+  it('the saved token goes only to the admin API it was obtained for; an unreadable login file is named, never shown', async () => {
+    const elsewhere = t.adminUrl.replace('127.0.0.1', 'localhost');
+    const other = await cli('whoami', '--endpoint', elsewhere);
+    assert.deepEqual(
+      [other.code, other.stderr],
+      [
+        4,
+        'tessera: Unauthorized: send an admin token: Authorization: Bearer <token> (or start Tessera with TESSERA_ADMIN_AUTH=loopback)\n' +
+          `no admin token was given, and the saved login is for ${t.adminUrl}: use --token, or "tessera login --endpoint ${elsewhere}"\n`,
+      ],
+    );
+    const kept = readFileSync(loginPath(), 'utf8');
+    writeFileSync(loginPath(), kept.slice(0, 40));
+    const broken = await cli('clients', 'list');
+    assert.deepEqual(
+      [broken.code, broken.stderr],
+      [1, `tessera: ${loginPath()} is not a login of this version of tessera: run "tessera logout" and "tessera login" again\n`],
+    );
+    writeFileSync(loginPath(), kept);
+  });
+
   it('--token (or TESSERA_ADMIN_TOKEN) wins over the saved login, as an admin token or an access token', async () => {
     const asAdmin = await runCli(['whoami', '--json'], { ...env, TESSERA_ADMIN_TOKEN: t.adminToken });
     assert.equal(JSON.parse(asAdmin.stdout).kind, 'admin-token', asAdmin.stderr);
