@@ -299,8 +299,8 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     const created = await json('admin-tokens', 'create', '--name', 'short-lived', '--expires-in', '120');
     assert.equal(Date.parse(created.expires_at) - Date.parse(created.created_at), 120_000);
     const list = await ok0('admin-tokens', 'list');
-    assert.match(list.stdout, /^ID +NAME +TENANT +CREATED_AT +EXPIRES_AT$/m);
-    assert.match(list.stdout, new RegExp(`^${created.id} +short-lived +- +${created.created_at} +${created.expires_at}$`, 'm'));
+    assert.match(list.stdout, /^ID +NAME +TENANT +SCOPES +CREATED_AT +EXPIRES_AT$/m);
+    assert.match(list.stdout, new RegExp(`^${created.id} +short-lived +- +admin +${created.created_at} +${created.expires_at}$`, 'm'));
     const refused = await cli('admin-tokens', 'create', '--name', 'x', '--expires-in', '31536001');
     assert.equal(refused.code, 1);
     assert.equal(
@@ -364,9 +364,10 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     assert.equal(wrong.code, 4);
     assert.match(wrong.stderr, /^tessera: Unauthorized: /);
     assert.ok(!wrong.stderr.includes('wrong-token-value'), 'the admin token is never printed');
-    const none = await runCli(['apis', 'list'], { TESSERA_ADMIN_URL: t.adminUrl });
+    // A config directory with no saved login in it.
+    const none = await runCli(['apis', 'list'], { TESSERA_ADMIN_URL: t.adminUrl, XDG_CONFIG_HOME: t.dataDir });
     assert.equal(none.code, 4);
-    assert.match(none.stderr, /no admin token was given: use --token or TESSERA_ADMIN_TOKEN/);
+    assert.match(none.stderr, /\nno admin token was given: use --token, TESSERA_ADMIN_TOKEN or "tessera login"\n$/);
 
     const down = await runCli(['clients', 'list', '--endpoint', `http://127.0.0.1:${await freePort()}`], env);
     assert.equal(down.code, 3);
@@ -399,7 +400,20 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
   });
 
   it('--help of every group and of tessera token shows examples; the root help lists the exit codes', async () => {
-    for (const group of ['clients', 'service-accounts', 'apis', 'grants', 'keys', 'tenants', 'admin-tokens', 'audit-events', 'token', 'admin-token']) {
+    for (const group of [
+      'clients',
+      'service-accounts',
+      'apis',
+      'grants',
+      'keys',
+      'tenants',
+      'admin-tokens',
+      'audit-events',
+      'token',
+      'admin-token',
+      'login',
+      'whoami',
+    ]) {
       const help = await cli(group, '--help');
       assert.equal(help.code, 0, group);
       assert.match(help.stdout, new RegExp(`\nExamples:\n( {2}\\$ .+\n)* {2}\\$ (.+ )?tessera ${group} `), group);
