@@ -146,6 +146,22 @@ describeEachDialect("docs/security.md's admin scopes: api.md's route table is th
     );
   });
 
+  it("each operation of /openapi.json names in its security the scope api.md's table gives it", async () => {
+    const doc = (await t.admin('GET', '/openapi.json')).body as { paths: Record<string, Record<string, { security?: { oauth2?: string[] }[] }>> };
+    let checked = 0;
+    for (const { route, scope } of documentedRoutes()) {
+      const [method, path] = route.split(' ') as [string, string];
+      for (const at of [path, `/tenants/{tenant}${path}`]) {
+        const operation = doc.paths[at]?.[method.toLowerCase()];
+        if (operation === undefined) continue;
+        const oauth2 = operation.security?.find((requirement) => requirement.oauth2 !== undefined)?.oauth2;
+        assert.deepEqual(oauth2, scope === 'authenticated' ? [] : [scope], `${method} ${at}`);
+        checked++;
+      }
+    }
+    assert.ok(checked >= documentedRoutes().length - 1, 'every documented route but GET /metrics is an operation');
+  });
+
   it('each route refuses a token without its documented scope with 403 insufficient_scope naming it, at the root and under /tenants/{tenant}', async () => {
     const paths = Object.keys((await t.admin('GET', '/openapi.json')).body.paths as Record<string, unknown>);
     // Two narrow tokens: every route's scope is missing from one of them (no route needs both).
@@ -184,6 +200,27 @@ describeEachDialect("docs/security.md's admin scopes: api.md's route table is th
       const refused = res.status === 403 && res.body?.detail === 'this admin token is limited to tenant probe';
       assert.equal(refused, global, `${route}: ${res.status} ${res.text}`);
     }
+  });
+
+  it("No escalation: a client's own audience and scope lists never reach urn:tessera:admin, even set by a caller holding admin", async () => {
+    const created = await t.admin('POST', '/tenants/probe/clients', {
+      client_id: 'own-lists',
+      audience: [ADMIN_API_IDENTIFIER, 'https://orders.example/'],
+      scope: 'admin',
+    });
+    assert.equal(created.status, 201, created.text);
+    const ask = (audience: string) =>
+      t.form('/t/probe/oauth2/token', {
+        grant_type: 'client_credentials',
+        client_id: 'own-lists',
+        client_secret: created.body.client_secret,
+        audience,
+        scope: 'admin',
+      });
+    const refused = await ask(ADMIN_API_IDENTIFIER);
+    assert.equal(refused.status, 400);
+    assert.deepEqual(refused.body, { error: 'invalid_target', error_description: 'The requested audience is not allowed for this client.' });
+    assert.equal((await ask('https://orders.example/')).status, 200, 'its other audience still works');
   });
 
   it('A read-only auditor: the token reads every tenant and is refused every change, naming the scope it lacks', async () => {
