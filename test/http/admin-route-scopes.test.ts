@@ -9,6 +9,7 @@ import { registerAdminAuth, type RouteAccess, type RouteScope } from '../../src/
 import { assertProblem, manualClock, type ManualClock } from '../helpers/admin.js';
 import { dpopProof } from '../helpers/assertions.js';
 import { describeEachDialect } from '../helpers/dialects.js';
+import { docSection } from '../helpers/docs.js';
 import { createClient } from '../helpers/fixtures.js';
 import { testKey } from '../helpers/keys.js';
 import { rawRequest } from '../helpers/raw-http.js';
@@ -279,6 +280,18 @@ describeEachDialect('admin API: every route declares a scope, enforced for acces
     assertInvalidToken(await from('127.0.0.1', device.der), unbound, path);
     assertInvalidToken(await from('127.0.0.2', stranger.der), 'this access token is bound to another client certificate than the one presented', path);
     assert.equal((await from('127.0.0.2', device.der)).status, 200);
+  });
+
+  it("docs/api.md's Authentication examples are what the admin API answers", async () => {
+    const examples = [...docSection('docs/api.md', '## Authentication').matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1] ?? '') as unknown);
+    assert.equal(examples.length, 3);
+    const deployer = await createClient(t, { client_id: 'deployer', audience: ['https://robot.example/'] }, 'acme');
+    const token = await mint({ scope: 'clients:read', client_id: deployer.clientId, sub: deployer.clientId }, 'acme');
+    const [insufficient, outside, revoked] = examples;
+    assert.deepEqual((await call('POST', '/tenants/acme/clients', token)).body, insufficient);
+    assert.deepEqual((await call('GET', '/clients', token)).body, outside);
+    assert.equal((await t.admin('POST', '/tenants/acme/clients/deployer/revoke-tokens')).status, 200);
+    assert.deepEqual((await call('GET', '/tenants/acme/clients', token)).body, revoked);
   });
 
   it('/openapi.json: the OAuth 2 client credentials scheme with every admin scope, and each operation names its scope', async () => {
