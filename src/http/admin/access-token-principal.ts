@@ -1,4 +1,4 @@
-import { decodeJwt } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { FastifyRequest } from 'fastify';
 import type { AdminAppDeps } from '../deps.js';
 import { ADMIN_API_IDENTIFIER, isAdminScope } from '../../domain/admin-scopes.js';
@@ -22,9 +22,18 @@ export type TokenScheme = 'bearer' | 'dpop';
 /** Checks an access token presented to the admin API and answers the caller it makes. */
 export type AccessTokenAuthenticator = (token: string, scheme: TokenScheme, request: FastifyRequest) => Promise<AdminPrincipal>;
 
-/** A compact JWS (three base64url parts): presented as an access token, not as an admin token. */
+/**
+ * A compact JWS (three base64url parts, the first a JSON header with an `alg`): presented as an
+ * access token, not as an admin token. An operator's TESSERA_ADMIN_TOKEN may well have two dots;
+ * it is still an admin token unless its first part decodes to a JOSE header.
+ */
 export function looksLikeJwt(value: string): boolean {
-  return /^[\w-]+\.[\w-]+\.[\w-]*$/.test(value);
+  if (!/^[\w-]+\.[\w-]+\.[\w-]*$/.test(value)) return false;
+  try {
+    return typeof decodeProtectedHeader(value).alg === 'string';
+  } catch {
+    return false;
+  }
 }
 
 const INACTIVE_DETAILS: Record<InactiveCause, string> = {
