@@ -1292,7 +1292,11 @@ describeEachDialect('admin API: authentication, body rules and public documents'
     const cases: [string | null, Record<string, string>, string][] = [
       [null, {}, 'send an admin token: Authorization: Bearer <token> (or start Tessera with TESSERA_ADMIN_AUTH=loopback)'],
       ['tsr_at_not-a-real-token', {}, 'the admin token is not valid'],
-      [null, { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` }, 'the Authorization header must be Bearer <admin token or access token>'],
+      [
+        null,
+        { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` },
+        'the Authorization header must be Bearer <admin token or access token>',
+      ],
     ];
     for (const [token, headers, detail] of cases) {
       for (const [method, path, body] of [
