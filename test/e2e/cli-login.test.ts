@@ -7,11 +7,12 @@ import { ADMIN_API_IDENTIFIER, ADMIN_SCOPES } from '../../src/domain/admin-scope
 import { systemClock } from '../../src/lib/clock.js';
 import { created, ok } from '../helpers/admin.js';
 import { describeEachDialect } from '../helpers/dialects.js';
+import { eventually } from '../helpers/eventually.js';
 import { inlineIssuer, platformToken, trust } from '../helpers/federation.js';
 import { createClient } from '../helpers/fixtures.js';
 import { testKey, type TestKey } from '../helpers/keys.js';
 import { runCli } from '../helpers/process.js';
-import { decodeJwt, startTessera, type TestTessera } from '../helpers/tessera.js';
+import { basic, decodeJwt, startTessera, type TestTessera } from '../helpers/tessera.js';
 
 const KUBERNETES = 'https://kubernetes.default.svc.cluster.local';
 
@@ -142,6 +143,27 @@ describeEachDialect('CLI: tessera login, the saved access token for the admin AP
     assert.notEqual(renewed.access_token, 'e30.e30.expired');
     assert.ok(renewed.expires_at > Math.floor(Date.now() / 1000) + 3000);
     assert.equal(statSync(loginPath()).mode & 0o777, 0o600);
+  });
+
+  it('a saved token the admin API refuses (revoked) prints the reason on one line, and says to log in again', async () => {
+    const revoked = await t.form('/oauth2/revoke', { token: saved().access_token }, { authorization: basic('reader', secret) });
+    assert.equal(revoked.status, 200, revoked.text);
+    // The admin API learns of it through the change feed.
+    await eventually(
+      'the revocation reaches the admin API',
+      async () => (await t.admin('GET', '/whoami', undefined, { token: saved().access_token })).status === 401,
+      {
+        withinMs: 10_000,
+      },
+    );
+    const res = await cli('clients', 'list');
+    assert.deepEqual(
+      [res.code, res.stderr],
+      [
+        4,
+        `tessera: Unauthorized: the access token has been revoked\nthe admin API refused the token of the saved login (${loginPath()}): run "tessera login" again\n`,
+      ],
+    );
   });
 
   it('login with --client-secret-file keeps the path, not the secret; the file is read again at renewal', async () => {
