@@ -79,6 +79,8 @@ describeEachDialect("docs/security.md's admin scopes: api.md's route table is th
   let t: TestTessera;
   let dir: string;
   const issuers: TestIssuer[] = [];
+  /** The CI recipe's admin access token, for the test of what the audit log says of it. */
+  let pipelineToken = '';
   /** The environment of an operator's shell: `tessera` on the PATH, the admin API and its unrestricted token; `env` added, `unset` removed. */
   const shellEnv = (env: Record<string, string>, unset: readonly string[] = []) => {
     const all: Record<string, string> = {
@@ -281,21 +283,13 @@ describeEachDialect("docs/security.md's admin scopes: api.md's route table is th
     const claims = await adminAccessToken(accessToken, 'acme');
     assert.equal(claims.client_id, 'identity-pipeline');
     assert.equal(claims.scope, 'clients:write');
-    assert.deepEqual(claims.federated, { iss: GITHUB, sub: 'repo:acme/identity:ref:refs/heads/main' });
+    pipelineToken = accessToken;
 
     await run(substitute(workflowStep(workflow, 'Register the billing deployer'), addresses), { ACCESS_TOKEN: accessToken });
     const registered = await t.admin('GET', '/tenants/acme/clients/billing-deploy');
     assert.equal(registered.status, 200, registered.text);
     assert.equal(registered.body.token_endpoint_auth_method, 'federated');
     assert.deepEqual(registered.body.client_secrets ?? [], [], 'no secret exists');
-    const events = await t.admin('GET', '/tenants/acme/audit-events?action=client.create&target_id=billing-deploy');
-    assert.equal(events.body.items.length, 1, events.text);
-    assert.equal(events.body.items[0].actor, 'client:identity-pipeline');
-    assert.deepEqual(events.body.items[0].actor_detail, {
-      tenant: 'acme',
-      client_id: 'identity-pipeline',
-      federated: { iss: GITHUB, sub: 'repo:acme/identity:ref:refs/heads/main' },
-    });
 
     const env = { ACCESS_TOKEN: accessToken };
     await runTranscript(
@@ -305,6 +299,15 @@ describeEachDialect("docs/security.md's admin scopes: api.md's route table is th
     );
     await runTranscript(docBlock(SECURITY, 'and, in tenant `acme`, anything but clients (`required_scope` says what it lacks):', 'text'), env, addresses);
     assert.equal((await t.admin('GET', '/tenants/globex/clients')).body.items.length, 0, 'nothing was made in globex');
+  });
+
+  it('A CI pipeline, in the audit log: its token and the event of the client it registered name the workflow behind it', async () => {
+    const workflow = { iss: GITHUB, sub: 'repo:acme/identity:ref:refs/heads/main' };
+    assert.deepEqual((await adminAccessToken(pipelineToken, 'acme')).federated, workflow);
+    const events = await t.admin('GET', '/tenants/acme/audit-events?action=client.create&target_id=billing-deploy');
+    assert.equal(events.body.items.length, 1, events.text);
+    assert.equal(events.body.items[0].actor, 'client:identity-pipeline');
+    assert.deepEqual(events.body.items[0].actor_detail, { tenant: 'acme', client_id: 'identity-pipeline', federated: workflow });
   });
 
   it('A Kubernetes controller: the pod logs in with its projected token file, and with curl, and manages the clients of acme', async () => {
