@@ -13,7 +13,7 @@ import { docSection } from '../helpers/docs.js';
 import { createClient } from '../helpers/fixtures.js';
 import { testKey } from '../helpers/keys.js';
 import { rawRequest } from '../helpers/raw-http.js';
-import { startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
+import { basic, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
 import { makeSelfSigned } from '../helpers/test-certificates.js';
 import { issueToken, revoke, signWithTenantKey, type ClientCredentials } from '../helpers/tokens.js';
 
@@ -313,6 +313,17 @@ describeEachDialect('admin API: every route declares a scope, enforced for acces
       instance: '/tenants/globex/clients',
     });
     assert.deepEqual((await call('GET', '/whoami', token)).body, { actor: 'client:lister', kind: 'access-token', tenant: 'acme', scopes: ['clients:read'] });
+  });
+
+  it("a client's own audience and scope lists give no rights on urn:tessera:admin: only a grant does", async () => {
+    const selfMade = await createClient(t, { client_id: 'self-made', audience: [ADMIN_API_IDENTIFIER], scope: 'admin' });
+    const res = await t.form(
+      '/oauth2/token',
+      { grant_type: 'client_credentials', audience: ADMIN_API_IDENTIFIER },
+      { authorization: basic(selfMade.clientId, selfMade.secret) },
+    );
+    assert.equal(res.status, 400, res.text);
+    assert.deepEqual(res.body, { error: 'invalid_target', error_description: 'The requested audience is not allowed for this client.' });
   });
 
   it("docs/api.md's Authentication examples are what the admin API answers", async () => {
