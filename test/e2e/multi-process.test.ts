@@ -147,12 +147,7 @@ describe('[postgres] two processes on one database', { skip, timeout: 120_000 },
     const created = await call(a, adminToken, 'POST', '/clients', {});
     assert.equal(created.status, 201);
     const { client_id: id, client_secret: secret } = created.body;
-    let api = ((await call(a, adminToken, 'GET', '/apis?limit=200')).body.items as { id: string; identifier: string }[]).find(
-      (x) => x.identifier === 'urn:tessera:admin',
-    )?.id;
-    // Until every tenant has the built-in API: made by hand, with the scope used here.
-    api ??= (await call(a, adminToken, 'POST', '/apis', { identifier: 'urn:tessera:admin', scopes: [{ value: 'clients:read' }] })).body.id as string;
-    assert.equal((await call(a, adminToken, 'POST', '/grants', { client_id: id, api_id: api, scopes: ['clients:read'] })).status, 201);
+    assert.equal((await call(a, adminToken, 'POST', '/grants', { client_id: id, api_identifier: 'urn:tessera:admin', scopes: ['clients:read'] })).status, 201);
     const tokens: string[] = [];
     for (let i = 0; i < 2; i++) {
       const issued = await tokenFrom(a, id, secret, { audience: 'urn:tessera:admin' });
