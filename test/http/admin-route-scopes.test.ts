@@ -13,7 +13,7 @@ import { docSection } from '../helpers/docs.js';
 import { createClient } from '../helpers/fixtures.js';
 import { testKey } from '../helpers/keys.js';
 import { rawRequest } from '../helpers/raw-http.js';
-import { startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
+import { basic, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
 import { makeSelfSigned } from '../helpers/test-certificates.js';
 import { issueToken, revoke, signWithTenantKey, type ClientCredentials } from '../helpers/tokens.js';
 
@@ -146,7 +146,11 @@ describeEachDialect('admin API: every route declares a scope, enforced for acces
     await app.close();
   });
 
-  it('every route: allowed with exactly its scope, 403 insufficient_scope without it', async () => {
+  it('every route: allowed with exactly its scope, 403 insufficient_scope without it (access tokens and admin tokens alike)', async () => {
+    const adminTokens = new Map<AdminScope, string>();
+    for (const scope of ['audit:read', 'clients:write'] as const) {
+      adminTokens.set(scope, created(await t.admin('POST', '/admin-tokens', { name: `only ${scope}`, scopes: [scope] })).token as string);
+    }
     for (const route of guarded(table)) {
       const path = pathOf(route.url);
       const scope: AdminScope = route.scope === undefined || route.scope === 'authenticated' ? 'audit:read' : route.scope;
@@ -156,6 +160,7 @@ describeEachDialect('admin API: every route declares a scope, enforced for acces
       if (route.method === 'GET' && !/:(?!tenant\/)/.test(route.url)) assert.equal(allowed.status, 200, `${path}: ${allowed.text}`);
       if (route.scope === 'authenticated' || route.scope === undefined) continue;
       assertInsufficientScope(await call(route.method, path, await mint({ scope: lacking(scope) })), scope, path);
+      assertInsufficientScope(await call(route.method, path, adminTokens.get(lacking(scope)) ?? ''), scope, path);
       // A token of the admin API with no scope at all holds nothing.
       assertInsufficientScope(await call(route.method, path, await mint({ scope: undefined })), scope, path);
     }
@@ -291,13 +296,8 @@ describeEachDialect('admin API: every route declares a scope, enforced for acces
   });
 
   it("a client granted only clients:read on acme's urn:tessera:admin lists acme's clients with the token it gets, and does nothing else", async () => {
-    const apis = (await t.admin('GET', '/tenants/acme/apis?limit=200')).body.items as { id: string; identifier: string }[];
-    let api = apis.find((a) => a.identifier === ADMIN_API_IDENTIFIER)?.id;
-    // Until every tenant has the built-in API: made by hand, with the same scopes.
-    api ??= created(await t.admin('POST', '/tenants/acme/apis', { identifier: ADMIN_API_IDENTIFIER, scopes: ADMIN_SCOPES.map((value) => ({ value })) }))
-      .id as string;
     const auditor = await createClient(t, { client_id: 'lister' }, 'acme');
-    created(await t.admin('POST', '/tenants/acme/grants', { client_id: auditor.clientId, api_id: api, scopes: ['clients:read'] }));
+    created(await t.admin('POST', '/tenants/acme/grants', { client_id: auditor.clientId, api_identifier: ADMIN_API_IDENTIFIER, scopes: ['clients:read'] }));
     const token = await issueToken(t, auditor, { audience: ADMIN_API_IDENTIFIER }, 'acme');
     const listed = await call('GET', '/tenants/acme/clients', token);
     assert.equal(listed.status, 200);
@@ -313,6 +313,17 @@ describeEachDialect('admin API: every route declares a scope, enforced for acces
       instance: '/tenants/globex/clients',
     });
     assert.deepEqual((await call('GET', '/whoami', token)).body, { actor: 'client:lister', kind: 'access-token', tenant: 'acme', scopes: ['clients:read'] });
+  });
+
+  it("a client's own audience and scope lists give no rights on urn:tessera:admin: only a grant does", async () => {
+    const selfMade = await createClient(t, { client_id: 'self-made', audience: [ADMIN_API_IDENTIFIER], scope: 'admin' });
+    const res = await t.form(
+      '/oauth2/token',
+      { grant_type: 'client_credentials', audience: ADMIN_API_IDENTIFIER },
+      { authorization: basic(selfMade.clientId, selfMade.secret) },
+    );
+    assert.equal(res.status, 400, res.text);
+    assert.deepEqual(res.body, { error: 'invalid_target', error_description: 'The requested audience is not allowed for this client.' });
   });
 
   it("docs/api.md's Authentication examples are what the admin API answers", async () => {

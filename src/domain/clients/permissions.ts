@@ -25,9 +25,8 @@ export interface PermissionSources {
 /**
  * (a) the client's own audience list × its own scope list, and (b) its grants and its service
  * account's grants. Where the audience is a registered API, only scopes the API defines count.
- * The admin API's scopes come from grants only: a grant on it never carries more than its
- * creator holds, while a client's own lists are anyone's with `clients:write`
- * (docs/security.md#no-escalation).
+ * Rights on the admin API (`urn:tessera:admin`) come from grants only: whoever may edit a client's
+ * own lists (clients:write) could otherwise hand it `admin`.
  */
 export function computePermissions(client: Pick<Client, 'audience' | 'scope'>, sources: PermissionSources): Permissions {
   const collected = new Map<string, { api: Api | null; scopes: string[] }>();
