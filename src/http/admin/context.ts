@@ -4,6 +4,7 @@ import type { AdminReach } from '../../domain/admin-reach.js';
 import type { Actor } from '../../domain/errors.js';
 import { DEFAULT_TENANT } from '../../domain/tenants/model.js';
 import type { Page, PageRequest } from '../../domain/paging.js';
+import { limitedToTenant } from './challenges.js';
 import { Problem } from './problem.js';
 
 declare module 'fastify' {
@@ -22,8 +23,8 @@ export function registerTenantScope(scope: FastifyInstance, deps: AdminAppDeps):
   // Before body validation: a token limited to another tenant learns nothing about the body's shape.
   scope.addHook('preValidation', async (request) => {
     const id = (request.params as { tenant?: string }).tenant ?? DEFAULT_TENANT;
-    const limitedTo = request.admin?.tenantId ?? null;
-    if (limitedTo !== null && limitedTo !== id) throw new Problem(403, 'Forbidden', `this admin token is limited to tenant ${limitedTo}`);
+    const caller = request.admin;
+    if (caller !== null && caller.tenantId !== null && caller.tenantId !== id) throw limitedToTenant(caller);
     await deps.services.tenants.get(id);
     request.tenantId = id;
   });
