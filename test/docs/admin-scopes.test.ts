@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { ADMIN_API_IDENTIFIER, ADMIN_SCOPE_DESCRIPTIONS, ADMIN_SCOPES, type AdminScope } from '../../src/domain/admin-scopes.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { codeIn, docBlock, docTable, substitute, transcriptOf, workflowStep } from '../helpers/docs.js';
+import { codeIn, docBlock, docJson, docTable, substitute, transcriptOf, workflowStep } from '../helpers/docs.js';
 import {
   FEDERATION_TEST_ENV,
   githubActionsClaims,
@@ -202,6 +202,20 @@ describeEachDialect("docs/security.md's admin scopes: api.md's route table is th
       const refused = res.status === 403 && res.body?.detail === 'this admin token is limited to tenant probe';
       assert.equal(refused, global, `${route}: ${res.status} ${res.text}`);
     }
+  });
+
+  it('No escalation: the refusal the section shows is what a token of acme holding clients:write and grants:write gets granting admin', async () => {
+    assert.equal((await t.admin('POST', '/tenants/acme/clients', { client_id: 'escalator' })).status, 201);
+    const token = await adminToken({ name: 'clients and grants of acme', tenant: 'acme', scopes: ['clients:write', 'grants:write'] });
+    const refused = await t.admin(
+      'POST',
+      '/tenants/acme/grants',
+      { client_id: 'escalator', api_identifier: ADMIN_API_IDENTIFIER, scopes: ['admin'] },
+      { token },
+    );
+    assert.equal(refused.status, 403);
+    assert.deepEqual(refused.body, docJson(SECURITY, '### No escalation', 'that grants'));
+    assert.deepEqual((await t.admin('GET', '/tenants/acme/grants?client_id=escalator')).body.items, [], 'no grant was made');
   });
 
   it('A read-only auditor: the token reads every tenant and is refused every change, naming the scope it lacks', async () => {
