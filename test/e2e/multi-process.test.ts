@@ -144,9 +144,10 @@ describe('[postgres] two processes on one database', { skip, timeout: 120_000 },
   });
 
   it("an access token for the admin API works on B until it is revoked on A: B's admin API refuses it once B's change feed delivered the revocation", async (t) => {
-    const created = await call(a, adminToken, 'POST', '/clients', { audience: ['urn:tessera:admin'], scope: 'clients:read' });
+    const created = await call(a, adminToken, 'POST', '/clients', {});
     assert.equal(created.status, 201);
     const { client_id: id, client_secret: secret } = created.body;
+    assert.equal((await call(a, adminToken, 'POST', '/grants', { client_id: id, api_identifier: 'urn:tessera:admin', scopes: ['clients:read'] })).status, 201);
     const tokens: string[] = [];
     for (let i = 0; i < 2; i++) {
       const issued = await tokenFrom(a, id, secret, { audience: 'urn:tessera:admin' });

@@ -6,16 +6,16 @@ import { calculateJwkThumbprint, SignJWT } from 'jose';
 import { ADMIN_API_IDENTIFIER, ADMIN_SCOPE_DESCRIPTIONS, ADMIN_SCOPES, type AdminScope } from '../../src/domain/admin-scopes.js';
 import { buildAdminApp } from '../../src/http/admin/app.js';
 import { registerAdminAuth, type RouteAccess, type RouteScope } from '../../src/http/admin/auth.js';
-import { assertProblem, manualClock, type ManualClock } from '../helpers/admin.js';
+import { assertProblem, created, manualClock, type ManualClock } from '../helpers/admin.js';
 import { dpopProof } from '../helpers/assertions.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { docSection } from '../helpers/docs.js';
 import { createClient } from '../helpers/fixtures.js';
 import { testKey } from '../helpers/keys.js';
 import { rawRequest } from '../helpers/raw-http.js';
-import { startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
+import { basic, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
 import { makeSelfSigned } from '../helpers/test-certificates.js';
-import { revoke, signWithTenantKey, type ClientCredentials } from '../helpers/tokens.js';
+import { issueToken, revoke, signWithTenantKey, type ClientCredentials } from '../helpers/tokens.js';
 
 /** One admin route as it registered: method, URL (Fastify syntax) and its declared access and scope. */
 interface AdminRoute {
@@ -146,7 +146,11 @@ describeEachDialect('admin API: every route declares a scope, enforced for acces
     await app.close();
   });
 
-  it('every route: allowed with exactly its scope, 403 insufficient_scope without it', async () => {
+  it('every route: allowed with exactly its scope, 403 insufficient_scope without it (access tokens and admin tokens alike)', async () => {
+    const adminTokens = new Map<AdminScope, string>();
+    for (const scope of ['audit:read', 'clients:write'] as const) {
+      adminTokens.set(scope, created(await t.admin('POST', '/admin-tokens', { name: `only ${scope}`, scopes: [scope] })).token as string);
+    }
     for (const route of guarded(table)) {
       const path = pathOf(route.url);
       const scope: AdminScope = route.scope === undefined || route.scope === 'authenticated' ? 'audit:read' : route.scope;
@@ -156,6 +160,7 @@ describeEachDialect('admin API: every route declares a scope, enforced for acces
       if (route.method === 'GET' && !/:(?!tenant\/)/.test(route.url)) assert.equal(allowed.status, 200, `${path}: ${allowed.text}`);
       if (route.scope === 'authenticated' || route.scope === undefined) continue;
       assertInsufficientScope(await call(route.method, path, await mint({ scope: lacking(scope) })), scope, path);
+      assertInsufficientScope(await call(route.method, path, adminTokens.get(lacking(scope)) ?? ''), scope, path);
       // A token of the admin API with no scope at all holds nothing.
       assertInsufficientScope(await call(route.method, path, await mint({ scope: undefined })), scope, path);
     }
@@ -288,6 +293,37 @@ describeEachDialect('admin API: every route declares a scope, enforced for acces
     assertInvalidToken(await from('127.0.0.1', device.der), unbound, path);
     assertInvalidToken(await from('127.0.0.2', stranger.der), 'this access token is bound to another client certificate than the one presented', path);
     assert.equal((await from('127.0.0.2', device.der)).status, 200);
+  });
+
+  it("a client granted only clients:read on acme's urn:tessera:admin lists acme's clients with the token it gets, and does nothing else", async () => {
+    const auditor = await createClient(t, { client_id: 'lister' }, 'acme');
+    created(await t.admin('POST', '/tenants/acme/grants', { client_id: auditor.clientId, api_identifier: ADMIN_API_IDENTIFIER, scopes: ['clients:read'] }));
+    const token = await issueToken(t, auditor, { audience: ADMIN_API_IDENTIFIER }, 'acme');
+    const listed = await call('GET', '/tenants/acme/clients', token);
+    assert.equal(listed.status, 200);
+    assert.ok(listed.body.items.some((c: { client_id: string }) => c.client_id === 'lister'));
+    assert.equal((await call('GET', '/tenants/acme/clients/lister', token)).status, 200);
+    assertInsufficientScope(await call('POST', '/tenants/acme/clients', token), 'clients:write', '/tenants/acme/clients');
+    assertInsufficientScope(await call('GET', '/tenants/acme/apis', token), 'apis:read', '/tenants/acme/apis');
+    assertInsufficientScope(await call('GET', '/tenants/acme/grants', token), 'grants:read', '/tenants/acme/grants');
+    assertProblem(await call('GET', '/admin-tokens', token), { status: 403, detail: 'this access token is limited to tenant acme', instance: '/admin-tokens' });
+    assertProblem(await call('GET', '/tenants/globex/clients', token), {
+      status: 403,
+      detail: 'this access token is limited to tenant acme',
+      instance: '/tenants/globex/clients',
+    });
+    assert.deepEqual((await call('GET', '/whoami', token)).body, { actor: 'client:lister', kind: 'access-token', tenant: 'acme', scopes: ['clients:read'] });
+  });
+
+  it("a client's own audience and scope lists give no rights on urn:tessera:admin: only a grant does", async () => {
+    const selfMade = await createClient(t, { client_id: 'self-made', audience: [ADMIN_API_IDENTIFIER], scope: 'admin' });
+    const res = await t.form(
+      '/oauth2/token',
+      { grant_type: 'client_credentials', audience: ADMIN_API_IDENTIFIER },
+      { authorization: basic(selfMade.clientId, selfMade.secret) },
+    );
+    assert.equal(res.status, 400, res.text);
+    assert.deepEqual(res.body, { error: 'invalid_target', error_description: 'The requested audience is not allowed for this client.' });
   });
 
   it("docs/api.md's Authentication examples are what the admin API answers", async () => {
