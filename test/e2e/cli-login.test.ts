@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { ADMIN_API_IDENTIFIER, ADMIN_SCOPES } from '../../src/domain/admin-scopes.js';
+import { ADMIN_API_IDENTIFIER } from '../../src/domain/admin-scopes.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { created, ok } from '../helpers/admin.js';
+import { created } from '../helpers/admin.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { eventually } from '../helpers/eventually.js';
 import { inlineIssuer, platformToken, trust } from '../helpers/federation.js';
@@ -42,20 +42,14 @@ describeEachDialect('CLI: tessera login, the saved access token for the admin AP
     key = await testKey('ES256', 'k8s-1');
     home = mkdtempSync(join(tmpdir(), 'tessera-cli-login-'));
     env = { TESSERA_ADMIN_URL: t.adminUrl, HOME: home, XDG_CONFIG_HOME: join(home, 'config') };
-    // The built-in API of the tenant (made here if this Tessera predates it).
-    const apis = ok(await t.admin('GET', '/apis')).items as { id: string; identifier: string }[];
-    const adminApi =
-      apis.find((a) => a.identifier === ADMIN_API_IDENTIFIER) ??
-      created(
-        await t.admin('POST', '/apis', { name: 'Tessera admin API', identifier: ADMIN_API_IDENTIFIER, scopes: ADMIN_SCOPES.map((value) => ({ value })) }),
-      );
-    ({ secret } = await createClient(t, { client_id: 'reader', audience: [ADMIN_API_IDENTIFIER] }));
-    await createClient(t, { client_id: 'pipeline', audience: [ADMIN_API_IDENTIFIER] });
+    // Rights on the tenant's built-in API urn:tessera:admin come from grants only.
+    ({ secret } = await createClient(t, { client_id: 'reader' }));
+    await createClient(t, { client_id: 'pipeline' });
     for (const [client, scopes] of [
       ['reader', ['clients:read']],
       ['pipeline', ['clients:write', 'grants:read']],
     ] as const) {
-      created(await t.admin('POST', '/grants', { client_id: client, api_id: adminApi.id, scopes }));
+      created(await t.admin('POST', '/grants', { client_id: client, api_identifier: ADMIN_API_IDENTIFIER, scopes }));
     }
     await trust(t, 'default', [inlineIssuer('default', KUBERNETES, [key], { kind: 'kubernetes' })], {
       pipeline: [{ issuer: KUBERNETES, subject: 'system:serviceaccount:ci:pipeline' }],
