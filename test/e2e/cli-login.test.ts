@@ -200,6 +200,23 @@ describeEachDialect('CLI: tessera login, the saved access token for the admin AP
     assert.equal(decodeJwt(saved().access_token).payload.client_id, 'pipeline');
   });
 
+  it("login --tenant: a client of acme holding clients:read lists acme's clients and nothing else", async () => {
+    created(await t.admin('POST', '/tenants', { id: 'acme' }));
+    const { secret: acmeSecret } = await createClient(t, { client_id: 'acme-reader' }, 'acme');
+    created(await t.admin('POST', '/tenants/acme/grants', { client_id: 'acme-reader', api_identifier: ADMIN_API_IDENTIFIER, scopes: ['clients:read'] }));
+    const res = await login('--tenant', 'acme', '--client-id', 'acme-reader', '--client-secret', acmeSecret);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(saved().token_url, `${t.publicUrl}/t/acme/oauth2/token`);
+    const list = await cli('clients', 'list', '--tenant', 'acme');
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^acme-reader +/m);
+    const elsewhere = await cli('clients', 'list');
+    assert.equal(elsewhere.code, 4);
+    assert.match(elsewhere.stderr, /^tessera: Forbidden: .*limited to tenant acme\n$/);
+    const write = await cli('clients', 'create', '--tenant', 'acme', '--name', 'x');
+    assert.deepEqual([write.code, write.stderr], [4, 'tessera: Forbidden: this call needs the scope clients:write (or admin)\n']);
+  });
+
   it('wrong usage (exit 2): no credential, two credentials, no issuer; a refused client is exit 4 and saves nothing', async () => {
     const cases: [string[], string][] = [
       [
