@@ -60,14 +60,7 @@ export function registerAdminTokens(program: Command): void {
     ...installationWide,
     description: 'list admin tokens (never their values)',
     path: '/admin-tokens',
-    columns: [
-      field('id'),
-      field('name'),
-      field('tenant'),
-      { header: 'SCOPES', value: (row) => (row as { scopes?: unknown }).scopes },
-      field('created_at'),
-      field('expires_at'),
-    ],
+    columns: [field('id'), field('name'), field('tenant'), field('scopes'), field('created_at'), field('expires_at')],
     examples: ['tessera admin-tokens list'],
   });
 

@@ -309,6 +309,30 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     );
   });
 
+  it('admin-tokens create --scopes (space-separated or repeated): the token holds those scopes only; a call beyond them is 403 on one line', async () => {
+    const auditor = await json('admin-tokens', 'create', '--name', 'auditor', '--scopes', 'audit:read clients:read');
+    assert.deepEqual(auditor.scopes, ['audit:read', 'clients:read']);
+    const repeated = await json('admin-tokens', 'create', '--name', 'granter', '--scopes', 'grants:write', '--scopes', 'apis:read');
+    assert.deepEqual(repeated.scopes, ['grants:write', 'apis:read']);
+    assert.match((await ok0('admin-tokens', 'list')).stdout, new RegExp(`^${auditor.id} +auditor +- +audit:read, clients:read +`, 'm'));
+    const asAuditor = { ...env, TESSERA_ADMIN_TOKEN: auditor.token };
+    const whoami = await runCli(['whoami', '--json'], asAuditor);
+    assert.deepEqual(JSON.parse(whoami.stdout), {
+      actor: `admin-token:${auditor.id}`,
+      kind: 'admin-token',
+      tenant: null,
+      scopes: ['audit:read', 'clients:read'],
+    });
+    assert.equal((await runCli(['clients', 'list'], asAuditor)).code, 0);
+    const refused = await runCli(['clients', 'create', '--name', 'x'], asAuditor);
+    assert.deepEqual([refused.code, refused.stdout, refused.stderr], [4, '', 'tessera: Forbidden: this call needs the scope clients:write (or admin)\n']);
+    const unknown = await cli('admin-tokens', 'create', '--name', 'x', '--scopes', 'clients:read everything');
+    assert.deepEqual(
+      [unknown.code, unknown.stderr],
+      [1, 'tessera: Unprocessable Content: the admin token is not valid\n  /scopes/1: unknown scope "everything": see GET /apis (urn:tessera:admin)\n'],
+    );
+  });
+
   it('audit-events list shows the reasons given', async () => {
     const events = (await json('audit-events', 'list', '--target-id', clientId)).items;
     assert.deepEqual(
@@ -349,7 +373,11 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     await ok0('apis', 'delete', apiId);
     await ok0('tenants', 'delete', 'acme', '--reason', 'customer left');
     assert.equal((await json('tenants', 'list')).items.length, 1);
-    assert.equal((await json('apis', 'list')).items.length, 0);
+    assert.deepEqual(
+      (await json('apis', 'list')).items.map((a: { identifier: string; built_in: boolean }) => [a.identifier, a.built_in]),
+      [['urn:tessera:admin', true]],
+      'the built-in API stays',
+    );
   });
 
   it('errors: 404 and 422 are exit 1 with the problem on stderr; a wrong token is exit 4; no server is exit 3', async () => {

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { ADMIN_API_IDENTIFIER, ADMIN_SCOPES } from '../../src/domain/admin-scopes.js';
+import { ADMIN_API_IDENTIFIER } from '../../src/domain/admin-scopes.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { created, ok } from '../helpers/admin.js';
+import { created } from '../helpers/admin.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { eventually } from '../helpers/eventually.js';
 import { inlineIssuer, platformToken, trust } from '../helpers/federation.js';
@@ -42,20 +42,14 @@ describeEachDialect('CLI: tessera login, the saved access token for the admin AP
     key = await testKey('ES256', 'k8s-1');
     home = mkdtempSync(join(tmpdir(), 'tessera-cli-login-'));
     env = { TESSERA_ADMIN_URL: t.adminUrl, HOME: home, XDG_CONFIG_HOME: join(home, 'config') };
-    // The built-in API of the tenant (made here if this Tessera predates it).
-    const apis = ok(await t.admin('GET', '/apis')).items as { id: string; identifier: string }[];
-    const adminApi =
-      apis.find((a) => a.identifier === ADMIN_API_IDENTIFIER) ??
-      created(
-        await t.admin('POST', '/apis', { name: 'Tessera admin API', identifier: ADMIN_API_IDENTIFIER, scopes: ADMIN_SCOPES.map((value) => ({ value })) }),
-      );
-    ({ secret } = await createClient(t, { client_id: 'reader', audience: [ADMIN_API_IDENTIFIER] }));
-    await createClient(t, { client_id: 'pipeline', audience: [ADMIN_API_IDENTIFIER] });
+    // Rights on the tenant's built-in API urn:tessera:admin come from grants only.
+    ({ secret } = await createClient(t, { client_id: 'reader' }));
+    await createClient(t, { client_id: 'pipeline' });
     for (const [client, scopes] of [
       ['reader', ['clients:read']],
       ['pipeline', ['clients:write', 'grants:read']],
     ] as const) {
-      created(await t.admin('POST', '/grants', { client_id: client, api_id: adminApi.id, scopes }));
+      created(await t.admin('POST', '/grants', { client_id: client, api_identifier: ADMIN_API_IDENTIFIER, scopes }));
     }
     await trust(t, 'default', [inlineIssuer('default', KUBERNETES, [key], { kind: 'kubernetes' })], {
       pipeline: [{ issuer: KUBERNETES, subject: 'system:serviceaccount:ci:pipeline' }],
@@ -204,6 +198,23 @@ describeEachDialect('CLI: tessera login, the saved access token for the admin AP
     const renewed = await cli('grants', 'list', '--json');
     assert.equal(renewed.code, 0, renewed.stderr);
     assert.equal(decodeJwt(saved().access_token).payload.client_id, 'pipeline');
+  });
+
+  it("login --tenant: a client of acme holding clients:read lists acme's clients and nothing else", async () => {
+    created(await t.admin('POST', '/tenants', { id: 'acme' }));
+    const { secret: acmeSecret } = await createClient(t, { client_id: 'acme-reader' }, 'acme');
+    created(await t.admin('POST', '/tenants/acme/grants', { client_id: 'acme-reader', api_identifier: ADMIN_API_IDENTIFIER, scopes: ['clients:read'] }));
+    const res = await login('--tenant', 'acme', '--client-id', 'acme-reader', '--client-secret', acmeSecret);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(saved().token_url, `${t.publicUrl}/t/acme/oauth2/token`);
+    const list = await cli('clients', 'list', '--tenant', 'acme');
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^acme-reader +/m);
+    const elsewhere = await cli('clients', 'list');
+    assert.equal(elsewhere.code, 4);
+    assert.match(elsewhere.stderr, /^tessera: Forbidden: .*limited to tenant acme\n$/);
+    const write = await cli('clients', 'create', '--tenant', 'acme', '--name', 'x');
+    assert.deepEqual([write.code, write.stderr], [4, 'tessera: Forbidden: this call needs the scope clients:write (or admin)\n']);
   });
 
   it('wrong usage (exit 2): no credential, two credentials, no issuer; a refused client is exit 4 and saves nothing', async () => {
