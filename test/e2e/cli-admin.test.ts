@@ -326,6 +326,15 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     assert.equal((await runCli(['clients', 'list'], asAuditor)).code, 0);
     const refused = await runCli(['clients', 'create', '--name', 'x'], asAuditor);
     assert.deepEqual([refused.code, refused.stdout, refused.stderr], [4, '', 'tessera: Forbidden: this call needs the scope clients:write (or admin)\n']);
+    const issuer = await json('admin-tokens', 'create', '--name', 'issuer', '--scopes', 'admin-tokens:write clients:read');
+    const escalation = await runCli(['admin-tokens', 'create', '--name', 'more', '--scopes', 'clients:read keys:write admin'], {
+      ...env,
+      TESSERA_ADMIN_TOKEN: issuer.token,
+    });
+    assert.deepEqual(
+      [escalation.code, escalation.stdout, escalation.stderr],
+      [4, '', 'tessera: Forbidden: the admin token would hold scopes the caller does not hold: keys:write, admin\n'],
+    );
     const unknown = await cli('admin-tokens', 'create', '--name', 'x', '--scopes', 'clients:read everything');
     assert.deepEqual(
       [unknown.code, unknown.stderr],
