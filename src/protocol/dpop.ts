@@ -1,5 +1,6 @@
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, errors, type JWTPayload } from 'jose';
 import type { ClientRecord } from '../domain/read-model/tenant-state.js';
+import { sha256 } from '../lib/digest.js';
 import type { JwtVerifier } from '../lib/jwt-verifier.js';
 import { ASYMMETRIC_JWS_ALGS, isAsymmetricJwsAlg, jwkFitsAlg, PRIVATE_JWK_MEMBERS, publicJwkLimitsProblem } from '../lib/public-jwk.js';
 import { invalidDpopProof, invalidRequest } from './errors.js';
@@ -48,6 +49,8 @@ export interface DpopRequest {
   method: string;
   url: string;
   nowMs: number;
+  /** At a protected resource: the access token sent with the proof, whose hash `ath` must be (RFC 9449 section 4.3 item 11). */
+  accessToken?: string;
 }
 
 /** `htu` matches the request's URL, ignoring query and fragment (RFC 9449 §4.3 item 9). */
@@ -115,6 +118,9 @@ export async function verifyDpopProof(req: DpopRequest, verifier: JwtVerifier): 
   if (claims.htm !== req.method) throw invalidDpopProof('The DPoP proof htm does not match the request method.');
   if (!sameUrl(claims.htu, req.url))
     throw invalidDpopProof('The DPoP proof htu does not match the request URL.', `htu ${String(claims.htu)}, expected ${req.url}`);
+  if (req.accessToken !== undefined && claims.ath !== sha256(req.accessToken).toString('base64url')) {
+    throw invalidDpopProof('The DPoP proof ath does not match the access token.');
+  }
   if (typeof iat !== 'number') throw invalidDpopProof('The DPoP proof must have an iat.');
   const nowSeconds = Math.floor(req.nowMs / 1000);
   if (nowSeconds - iat > DPOP_MAX_AGE_S) throw invalidDpopProof('The DPoP proof is too old.', `iat ${iat}, now ${nowSeconds}`);

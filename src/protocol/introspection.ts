@@ -12,9 +12,16 @@ import { authenticateEndpointClient, tokenParameter, type ClientEndpointRequest 
  * The claims of an access token that passed every check of `inspectAccessToken`: those Tessera
  * issues, with any RFC 7800 confirmation object (e.g. `{jkt}` of a DPoP-bound token, RFC 9449 §6).
  */
-export type ActiveTokenClaims = Omit<AccessTokenClaims, 'cnf'> & { cnf?: Record<string, unknown> };
+export type ActiveTokenClaims = Omit<AccessTokenClaims, 'cnf' | 'federated'> & {
+  cnf?: Record<string, unknown>;
+  /** The external identity behind a client that authenticated with a federated credential. */
+  federated?: { iss: string; sub: string };
+};
 
-export type TokenInspection = { active: true; claims: ActiveTokenClaims } | { active: false; reason: string };
+/** Why a token is inactive, in the categories a resource may tell its caller: anything but expiry or revocation is `invalid`. */
+export type InactiveCause = 'expired' | 'revoked' | 'invalid';
+
+export type TokenInspection = { active: true; claims: ActiveTokenClaims } | { active: false; reason: string; cause: InactiveCause };
 
 export interface InspectionContext {
   tenant: TenantState;
@@ -22,10 +29,10 @@ export interface InspectionContext {
   nowMs: number;
 }
 
-const inactive = (reason: string): TokenInspection => ({ active: false, reason });
+const inactive = (reason: string, cause: InactiveCause = 'invalid'): TokenInspection => ({ active: false, reason, cause });
 
 function claimsOf(payload: JWTPayload): ActiveTokenClaims | string {
-  const { iss, sub, aud, exp, iat, jti, client_id: clientId, scope, cnf } = payload as JWTPayload & Record<string, unknown>;
+  const { iss, sub, aud, exp, iat, jti, client_id: clientId, scope, cnf, federated } = payload as JWTPayload & Record<string, unknown>;
   if (typeof iss !== 'string' || typeof sub !== 'string' || typeof jti !== 'string' || typeof clientId !== 'string') return 'a string claim is missing';
   if (typeof exp !== 'number' || typeof iat !== 'number') return 'exp or iat is not a number';
   if (typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) return 'aud is missing';
@@ -34,6 +41,8 @@ function claimsOf(payload: JWTPayload): ActiveTokenClaims | string {
   const claims: ActiveTokenClaims = { iss, sub, aud, exp, iat, jti, client_id: clientId };
   if (scope !== undefined) claims.scope = scope;
   if (cnf !== undefined) claims.cnf = cnf as Record<string, unknown>;
+  const external = federated as { iss?: unknown; sub?: unknown } | null | undefined;
+  if (typeof external?.iss === 'string' && typeof external.sub === 'string') claims.federated = { iss: external.iss, sub: external.sub };
   return claims;
 }
 
@@ -57,6 +66,7 @@ export async function inspectAccessToken(token: string, ctx: InspectionContext):
     payload = verified.payload;
     kid = verified.protectedHeader.kid;
   } catch (err) {
+    if (err instanceof errors.JWTExpired) return inactive(`${err.code}: ${err.message}`, 'expired');
     if (err instanceof errors.JOSEError) return inactive(`${err.code}: ${err.message}`);
     // jose answers malformed input with its own errors; anything else is still not a token of ours.
     return inactive(`not verifiable: ${err instanceof Error ? err.message : String(err)}`);
@@ -65,7 +75,7 @@ export async function inspectAccessToken(token: string, ctx: InspectionContext):
   const claims = claimsOf(payload);
   if (typeof claims === 'string') return inactive(claims);
   if (ctx.tenant.revocations.isRevoked({ jti: claims.jti, clientId: claims.client_id, iat: claims.iat })) {
-    return inactive(`token ${claims.jti} of client ${claims.client_id} is revoked`);
+    return inactive(`token ${claims.jti} of client ${claims.client_id} is revoked`, 'revoked');
   }
   return { active: true, claims };
 }

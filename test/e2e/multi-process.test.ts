@@ -142,6 +142,53 @@ describe('[postgres] two processes on one database', { skip, timeout: 120_000 },
       "B's feed lists the revoked jti",
     );
   });
+
+  it("an access token for the admin API works on B until it is revoked on A: B's admin API refuses it once B's change feed delivered the revocation", async (t) => {
+    const created = await call(a, adminToken, 'POST', '/clients', {});
+    assert.equal(created.status, 201);
+    const { client_id: id, client_secret: secret } = created.body;
+    assert.equal((await call(a, adminToken, 'POST', '/grants', { client_id: id, api_identifier: 'urn:tessera:admin', scopes: ['clients:read'] })).status, 201);
+    const tokens: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const issued = await tokenFrom(a, id, secret, { audience: 'urn:tessera:admin' });
+      assert.equal(issued.status, 200);
+      tokens.push(issued.body.access_token);
+    }
+    const [revokedByJti, revokedByCutOff] = tokens as [string, string];
+    // B verifies with the tenant's keys in its memory: no client lookup, so the tokens work there at once.
+    for (const token of tokens) assert.equal((await call(b, token, 'GET', '/clients')).status, 200);
+    assert.equal((await call(b, revokedByJti, 'GET', '/admin-tokens')).status, 403);
+
+    const revoked = await fetch(`${a.publicUrl}/oauth2/revoke`, {
+      method: 'POST',
+      headers: { authorization: basic(id, secret), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: revokedByJti }).toString(),
+    });
+    assert.equal(revoked.status, 200);
+    const ms = await eventually("B's admin API refuses the token revoked on A", async () => (await call(b, revokedByJti, 'GET', '/clients')).status === 401, {
+      withinMs: CHANGE_WAIT_MS,
+    });
+    const refused = {
+      type: 'urn:tessera:problem:unauthorized',
+      title: 'Unauthorized',
+      status: 401,
+      detail: 'the access token has been revoked',
+      instance: '/clients',
+    };
+    assert.deepEqual(await call(b, revokedByJti, 'GET', '/clients'), { status: 401, body: refused });
+    assert.equal((await call(b, revokedByCutOff, 'GET', '/clients')).status, 200, 'only the revoked jti is refused');
+
+    assert.equal((await call(a, adminToken, 'POST', `/clients/${id}/revoke-tokens`)).status, 200);
+    const cutOffMs = await eventually(
+      "B's admin API refuses the tokens of the client cut off on A",
+      async () => (await call(b, revokedByCutOff, 'GET', '/clients')).status === 401,
+      {
+        withinMs: CHANGE_WAIT_MS,
+      },
+    );
+    assert.deepEqual(await call(b, revokedByCutOff, 'GET', '/clients'), { status: 401, body: refused });
+    t.diagnostic(`B's admin API refused the revoked token ${Math.round(ms)} ms after A answered (jti), ${Math.round(cutOffMs)} ms (client cut-off)`);
+  });
 });
 
 describe('[postgres] three processes starting together on an empty database', { skip, timeout: 60_000 }, () => {

@@ -1,3 +1,4 @@
+import { ADMIN_API_IDENTIFIER } from '../admin-scopes.js';
 import type { Api } from '../apis/model.js';
 import { splitScope } from '../apis/model.js';
 import type { Grant } from '../grants/model.js';
@@ -24,6 +25,8 @@ export interface PermissionSources {
 /**
  * (a) the client's own audience list × its own scope list, and (b) its grants and its service
  * account's grants. Where the audience is a registered API, only scopes the API defines count.
+ * Rights on the admin API (`urn:tessera:admin`) come from grants only: whoever may edit a client's
+ * own lists (clients:write) could otherwise hand it `admin`.
  */
 export function computePermissions(client: Pick<Client, 'audience' | 'scope'>, sources: PermissionSources): Permissions {
   const collected = new Map<string, { api: Api | null; scopes: string[] }>();
@@ -36,7 +39,9 @@ export function computePermissions(client: Pick<Client, 'audience' | 'scope'>, s
     collected.set(audience, entry);
   };
   const ownScopes = splitScope(client.scope);
-  for (const audience of client.audience) add(audience, sources.apisByIdentifier.get(audience) ?? null, ownScopes);
+  for (const audience of client.audience) {
+    if (audience !== ADMIN_API_IDENTIFIER) add(audience, sources.apisByIdentifier.get(audience) ?? null, ownScopes);
+  }
   for (const grant of sources.grants) {
     const api = sources.apisById.get(grant.apiId);
     if (api) add(api.identifier, api, grant.scopes);

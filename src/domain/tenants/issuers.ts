@@ -34,6 +34,20 @@ export class Issuers {
     return `${this.publicUrl}/t/${tenantId}`;
   }
 
+  /** The tenant whose issuer identifier is exactly `iss` (the reverse of issuerOf), or undefined. */
+  tenantOfIssuer(iss: string): string | undefined {
+    let id: string | undefined;
+    if (iss === this.publicUrl) return DEFAULT_TENANT;
+    if (this.#hostPattern) {
+      try {
+        id = this.tenantOfHost(new URL(iss).host);
+      } catch {
+        return undefined;
+      }
+    } else if (iss.startsWith(`${this.publicUrl}/t/`)) id = iss.slice(this.publicUrl.length + '/t/'.length);
+    return id !== undefined && this.issuerOf(id) === iss ? id : undefined;
+  }
+
   /** In host mode, the tenant a Host header names, if it matches the pattern. */
   tenantOfHost(host: string | undefined): string | undefined {
     if (!this.#hostPattern || !host) return undefined;

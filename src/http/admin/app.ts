@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { AdminAppDeps } from '../deps.js';
 import { registerAdminAuth } from './auth.js';
 import { clientErrorHandler } from '../client-error.js';
@@ -10,6 +10,7 @@ import { observabilityOptions, registerObservability } from '../observability.js
 import { registerConsole, registerConsoleRedirect } from './console.js';
 import { containsNul, registerAdminBodyParsers } from './body.js';
 import { registerTenantScope } from './context.js';
+import { adminSecuritySchemes, operationSecurity, withRouteSecurity } from './openapi-security.js';
 import { registerAdminUrlChecks } from './input.js';
 import { ADMIN_RETRY_AFTER, Problem, problemDocument, sendProblem } from './problem.js';
 import { adminTokenRoutes } from './routes/admin-tokens.js';
@@ -50,6 +51,8 @@ const RAW_DETAILS: Record<number, string> = {
 export interface AdminAppOptions {
   /** The built console (default: dist/console). */
   consoleDir?: string;
+  /** Told of every route as it registers, with its config (the route table test reads them). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions = {}): Promise<FastifyInstance> {
@@ -74,6 +77,7 @@ export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   registerObservability(app, deps.metrics.requestDurations('admin'));
   registerDrain(app);
   registerAdminBodyParsers(app);
@@ -103,9 +107,10 @@ export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions
         version: '1',
         description: 'Machine-to-machine identity: tenants, service accounts, clients, APIs, grants, federated issuers, keys, audit.',
       },
-      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
-      security: [{ adminToken: [] }],
+      components: { securitySchemes: adminSecuritySchemes(`${deps.issuers.publicUrl}/oauth2/token`) },
+      security: operationSecurity('authenticated'),
     },
+    transform: withRouteSecurity,
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
 

@@ -4,15 +4,12 @@ import { isLoopbackHost } from '../../lib/loopback.js';
 import { digestsEqual, sha256 } from '../../lib/digest.js';
 import { ADMIN_SCOPES, holdsScope, type AdminScope } from '../../domain/admin-scopes.js';
 import type { ActorDetail } from '../../domain/errors.js';
-import { accessTokenPrincipal, looksLikeJwt } from './access-token-principal.js';
+import { accessTokenAuthenticator, looksLikeJwt, type AccessTokenAuthenticator, type TokenScheme } from './access-token-principal.js';
 import { adminTokenPrincipal } from './admin-token-principal.js';
-import { insufficientScope, unauthorized } from './challenges.js';
-import { Problem } from './problem.js';
+import { insufficientScope, limitedToTenant, unauthorized } from './challenges.js';
 
 export { ADMIN_TOKEN_ACTOR } from './admin-token-principal.js';
-
-/** The prefix of a client's actor id in the audit log, when it calls with an access token: `client:{client_id}`. */
-export const CLIENT_ACTOR = 'client:';
+export { CLIENT_ACTOR } from './access-token-principal.js';
 
 /** Who calls the admin API. */
 export interface AdminPrincipal {
@@ -74,7 +71,13 @@ function trustedLoopbackCaller(request: FastifyRequest): boolean {
 
 const BEARER = /^Bearer\s+([\x21-\x7e]{1,512})\s*$/i;
 
-async function principalOf(request: FastifyRequest, deps: AdminAppDeps): Promise<AdminPrincipal> {
+/** `Bearer <admin token or access token>` or `DPoP <access token>` (RFC 9449 section 7.1); an access token may be up to 8192 characters. */
+const CREDENTIALS = /^(Bearer|DPoP)\s+([\x21-\x7e]{1,8192})\s*$/i;
+
+/** The longest admin token read: a longer Bearer value that is not an access token is refused without a lookup. */
+const MAX_ADMIN_TOKEN_LENGTH = 512;
+
+async function principalOf(request: FastifyRequest, deps: AdminAppDeps, accessToken: AccessTokenAuthenticator): Promise<AdminPrincipal> {
   const header = request.headers.authorization;
   if (header === undefined) {
     if (deps.config.adminAuth === 'loopback' && trustedLoopbackCaller(request)) {
@@ -82,9 +85,12 @@ async function principalOf(request: FastifyRequest, deps: AdminAppDeps): Promise
     }
     throw unauthorized('send an admin token: Authorization: Bearer <token> (or start Tessera with TESSERA_ADMIN_AUTH=loopback)');
   }
-  const presented = BEARER.exec(header)?.[1];
-  if (presented === undefined) throw unauthorized('the Authorization header must be Bearer <admin token or access token>');
-  if (looksLikeJwt(presented)) return accessTokenPrincipal(presented, request, deps);
+  const [, schemeName, presented] = CREDENTIALS.exec(header) ?? [];
+  if (schemeName === undefined || presented === undefined) throw unauthorized('the Authorization header must be Bearer <admin token or access token>');
+  const scheme: TokenScheme = schemeName.toLowerCase() === 'dpop' ? 'dpop' : 'bearer';
+  if (looksLikeJwt(presented)) return accessToken(presented, scheme, request);
+  if (scheme === 'dpop') throw unauthorized('the access token is not valid', 'invalid_token');
+  if (presented.length > MAX_ADMIN_TOKEN_LENGTH) throw unauthorized('the admin token is not valid');
   const token = await deps.services.adminTokens.authenticate(presented);
   if (!token) throw unauthorized('the admin token is not valid');
   return adminTokenPrincipal(token);
@@ -107,6 +113,7 @@ function metricsTokenCheck(token: string | undefined): (request: FastifyRequest)
  */
 export function registerAdminAuth(app: FastifyInstance, deps: AdminAppDeps): void {
   const presentsMetricsToken = metricsTokenCheck(deps.config.metricsToken);
+  const accessToken = accessTokenAuthenticator(deps);
   app.decorateRequest('admin', null);
   app.addHook('onRoute', (route) => {
     const config = route.config as { access?: RouteAccess; scope?: RouteScope } | undefined;
@@ -121,10 +128,8 @@ export function registerAdminAuth(app: FastifyInstance, deps: AdminAppDeps): voi
     if (access === 'public') return;
     // The scraper's token reads the metrics and nothing else (request.admin stays null).
     if (access === 'metrics' && presentsMetricsToken(request)) return;
-    request.admin = await principalOf(request, deps);
-    if ((access === 'global' || access === 'metrics') && request.admin.tenantId !== null) {
-      throw new Problem(403, 'Forbidden', `this admin token is limited to tenant ${request.admin.tenantId}`);
-    }
+    request.admin = await principalOf(request, deps, accessToken);
+    if ((access === 'global' || access === 'metrics') && request.admin.tenantId !== null) throw limitedToTenant(request.admin);
     const scope = request.routeOptions.config?.scope;
     if (scope !== undefined && scope !== 'authenticated' && !holdsScope(request.admin.scopes, scope)) throw insufficientScope(scope);
   });

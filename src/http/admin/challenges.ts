@@ -1,4 +1,5 @@
 import type { AdminScope } from '../../domain/admin-scopes.js';
+import type { AdminPrincipal } from './auth.js';
 import { Problem } from './problem.js';
 
 /** 401 with RFC 6750 §3 `WWW-Authenticate`; `invalid_token` when a token was presented and refused. */
@@ -19,4 +20,10 @@ export function insufficientScope(required: AdminScope): Problem {
     },
     { required_scope: required },
   );
+}
+
+/** 403 for a tenant-limited caller outside its tenant, saying which kind of token it is ("this access token is limited to tenant acme"). */
+export function limitedToTenant(caller: Pick<AdminPrincipal, 'kind' | 'tenantId'>): Problem {
+  const what = caller.kind === 'access-token' ? 'access token' : 'admin token';
+  return new Problem(403, 'Forbidden', `this ${what} is limited to tenant ${String(caller.tenantId)}`);
 }

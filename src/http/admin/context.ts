@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AdminAppDeps } from '../deps.js';
+import type { AdminReach } from '../../domain/admin-reach.js';
 import type { Actor } from '../../domain/errors.js';
 import { DEFAULT_TENANT } from '../../domain/tenants/model.js';
 import type { Page, PageRequest } from '../../domain/paging.js';
+import { limitedToTenant } from './challenges.js';
 import { Problem } from './problem.js';
 
 declare module 'fastify' {
@@ -21,8 +23,8 @@ export function registerTenantScope(scope: FastifyInstance, deps: AdminAppDeps):
   // Before body validation: a token limited to another tenant learns nothing about the body's shape.
   scope.addHook('preValidation', async (request) => {
     const id = (request.params as { tenant?: string }).tenant ?? DEFAULT_TENANT;
-    const limitedTo = request.admin?.tenantId ?? null;
-    if (limitedTo !== null && limitedTo !== id) throw new Problem(403, 'Forbidden', `this admin token is limited to tenant ${limitedTo}`);
+    const caller = request.admin;
+    if (caller !== null && caller.tenantId !== null && caller.tenantId !== id) throw limitedToTenant(caller);
     await deps.services.tenants.get(id);
     request.tenantId = id;
   });
@@ -30,7 +32,17 @@ export function registerTenantScope(scope: FastifyInstance, deps: AdminAppDeps):
 
 /** The actor of a mutation: the caller and its `?reason=`. */
 export function actorOf(request: FastifyRequest): Actor {
-  return { id: request.admin?.actorId ?? 'anonymous', reason: (request.query as { reason?: string } | undefined)?.reason, requestId: request.id };
+  return {
+    id: request.admin?.actorId ?? 'anonymous',
+    reason: (request.query as { reason?: string } | undefined)?.reason,
+    requestId: request.id,
+    detail: request.admin?.detail,
+  };
+}
+
+/** What the caller holds, and so may hand out: its tenant limit and its scopes (none without a principal). */
+export function reachOf(request: FastifyRequest): AdminReach {
+  return { tenantId: request.admin?.tenantId ?? null, scopes: request.admin?.scopes ?? [] };
 }
 
 /** `limit` and the opaque `cursor` of a list request. */

@@ -120,6 +120,7 @@ export const presentApi = (a: Api) => ({
   scopes: a.scopes,
   access_token_ttl: a.accessTokenTtl,
   dpop_bound_access_tokens: a.dpopBoundAccessTokens,
+  built_in: a.builtIn,
   created_at: a.createdAt,
   updated_at: a.updatedAt,
 });
@@ -145,13 +146,24 @@ export const presentKey = (k: SigningKey) => ({
   public_jwk: { ...k.publicJwk, kty: k.publicJwk.kty ?? '', kid: k.kid, alg: k.alg, use: 'sig' },
 });
 
-export const presentAdminToken = (t: AdminToken) => ({ id: t.id, name: t.name, tenant: t.tenantId, created_at: t.createdAt, expires_at: t.expiresAt });
+export const presentAdminToken = (t: AdminToken) => ({
+  id: t.id,
+  name: t.name,
+  tenant: t.tenantId,
+  scopes: t.scopes,
+  created_at: t.createdAt,
+  expires_at: t.expiresAt,
+});
 
 export const presentAuditEvent = (e: AuditEvent) => ({
   id: e.id,
   tenant_id: e.tenantId,
   occurred_at: e.occurredAt,
   actor: e.actor,
+  actor_detail:
+    e.actorDetail === null
+      ? null
+      : { tenant: e.actorDetail.tenant, client_id: e.actorDetail.clientId, ...(e.actorDetail.federated ? { federated: e.actorDetail.federated } : {}) },
   action: e.action,
   target_type: e.targetType,
   target_id: e.targetId,

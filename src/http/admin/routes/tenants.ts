@@ -6,7 +6,8 @@ import { Deleted, ListOf, PageQuery, ReasonQuery, TenantId } from '../../schemas
 import { Tenant, TenantCreate, TenantPatch } from '../../schemas/tenants.js';
 import { actorOf, listOf, pageOf } from '../context.js';
 import { presentTenant } from '../present.js';
-import { Problem } from '../problem.js';
+import type { AdminPrincipal } from '../auth.js';
+import { limitedToTenant } from '../challenges.js';
 
 const tags = ['tenants'];
 
@@ -17,9 +18,9 @@ export const tenantRoutes =
     const present = (t: TenantRecord) => presentTenant(t, deps.issuers.issuerOf(t.id));
     const byId = Type.Object({ tenant: TenantId });
     /** A tenant-limited token sees and changes its own tenant only. */
-    const allowed = (request: { admin: { tenantId: string | null } | null }, id: string) => {
-      const limitedTo = request.admin?.tenantId ?? null;
-      if (limitedTo !== null && limitedTo !== id) throw new Problem(403, 'Forbidden', `this admin token is limited to tenant ${limitedTo}`);
+    const allowed = (request: { admin: AdminPrincipal | null }, id: string) => {
+      const caller = request.admin;
+      if (caller !== null && caller.tenantId !== null && caller.tenantId !== id) throw limitedToTenant(caller);
     };
 
     app.get(
