@@ -14,6 +14,8 @@ export interface AccessTokenClaims {
   jti: string;
   client_id: string;
   scope?: string;
+  /** The external identity behind a client that authenticated with a federated credential (docs/federation.md): its token's `iss` and `sub`. */
+  federated?: { iss: string; sub: string };
   /** Confirmation of a bound token: the DPoP proof key's thumbprint (RFC 9449 §6.1) or the client certificate's (RFC 8705 §3.1). */
   cnf?: { jkt: string } | { 'x5t#S256': string };
 }
@@ -28,7 +30,11 @@ export function accessTokenLifetime(tenant: Tenant, client: ClientRecord, target
   return shortest ?? tenant.accessTokenTtl;
 }
 
-/** Builds the claims of RFC 9068 §2.2 (`sub` is the service account when the client has one), and `cnf` of RFC 9449 §6 or RFC 8705 §3.1. */
+/**
+ * Builds the claims of RFC 9068 §2.2 (`sub` is the service account when the client has one),
+ * `federated` for a client that authenticated with a federated credential, and `cnf` of RFC 9449
+ * §6 or RFC 8705 §3.1.
+ */
 export function accessTokenClaims(input: {
   issuer: string;
   client: ClientRecord;
@@ -39,6 +45,8 @@ export function accessTokenClaims(input: {
   jkt?: string | null;
   /** `x5t#S256` of the client certificate the token is bound to (RFC 8705 §3.1), or null. */
   x5t?: string | null;
+  /** The verified federated token the client authenticated with, if it did. */
+  federated?: { readonly iss: string; readonly sub: string } | undefined;
 }): AccessTokenClaims {
   const audiences = input.target.audiences.map((a) => a.audience);
   const claims: AccessTokenClaims = {
@@ -52,6 +60,7 @@ export function accessTokenClaims(input: {
     client_id: input.client.clientId,
   };
   if (input.target.scopes.length > 0) claims.scope = input.target.scopes.join(' ');
+  if (input.federated) claims.federated = { iss: input.federated.iss, sub: input.federated.sub };
   if (input.jkt) claims.cnf = { jkt: input.jkt };
   else if (input.x5t) claims.cnf = { 'x5t#S256': input.x5t };
   return claims;

@@ -171,6 +171,18 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
     assert.deepEqual((await asGrant('')).body, { error: 'invalid_request', error_description: 'The assertion parameter is required.' });
   });
 
+  it("the token names the external identity behind it: federated {iss, sub} of the platform's token, never for a secret", async () => {
+    const federated = { iss: GITHUB, sub: GH_SUB };
+    assert.deepEqual(assertIssued(await asClientAssertion(await gitHubToken()), 'deployer', 600, 'client assertion').federated, federated);
+    assert.deepEqual(assertIssued(await asGrant(await gitHubToken()), 'deployer', 600, 'jwt-bearer').federated, federated);
+    const withSecret = await asGrant(await gitHubToken(), {}, { authorization: basic(deployer.clientId, deployer.secret) });
+    assert.deepEqual(assertIssued(withSecret, 'deployer', 600, 'jwt-bearer with Basic').federated, federated, 'the assertion is who acts');
+    const svid = await platformToken(spiffe, clock, { sub: SVID, aud: `${t.publicUrl}/oauth2/token` }, { alg: 'EdDSA' });
+    assert.deepEqual(assertIssued(await asClientAssertion(svid, {}, JWT_SPIFFE), 'svid', 600, 'SPIFFE').federated, { iss: SPIFFE, sub: SVID });
+    const bySecret = await t.form('/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic(deployer.clientId, deployer.secret) });
+    assert.equal('federated' in assertIssued(bySecret, 'deployer', 3600, 'a secret'), false);
+  });
+
   it('a DPoP proof binds the token issued for a federated token, as for a secret (RFC 9449)', async () => {
     const proofKey = await testKey('ES256', 'dpop-1');
     const dpop = await dpopProof(proofKey, clock, { htu: `${t.publicUrl}/oauth2/token` });
@@ -263,6 +275,7 @@ describeEachDialect('token endpoint: tokens of federated issuers (RFC 7523 §2.1
           occurred_at: undefined,
           tenant_id: 'default',
           actor: 'system',
+          actor_detail: null,
           actor_name: null,
           action: 'client.federated.refused',
           target_type: 'federated_issuer',

@@ -1,8 +1,12 @@
+import type { ActorDetail } from '../errors.js';
+
 export interface AuditEvent {
   id: string;
   tenantId: string | null;
   occurredAt: string;
   actor: string;
+  /** Who stood behind an access token that acted (null for admin tokens and Tessera itself). */
+  actorDetail: ActorDetail | null;
   action: string;
   targetType: string;
   targetId: string;

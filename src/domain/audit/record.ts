@@ -41,6 +41,7 @@ export async function recordAudit(db: Executor, clock: Clock, input: AuditInput)
     tenantId: input.tenantId,
     occurredAt: isoTime(now),
     actor: input.actor.id,
+    actorDetail: input.actor.detail ?? null,
     action: input.action,
     targetType: input.targetType,
     targetId: input.targetId,

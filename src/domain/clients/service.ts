@@ -67,8 +67,6 @@ const GUARDED_CHANGES: readonly (keyof ClientPatch)[] = [
   'jwksUri',
   'tlsClientAuth',
   'federatedCredentials',
-  'audience',
-  'scope',
   'serviceAccountId',
 ];
 

@@ -32,7 +32,12 @@ export function registerTenantScope(scope: FastifyInstance, deps: AdminAppDeps):
 
 /** The actor of a mutation: the caller and its `?reason=`. */
 export function actorOf(request: FastifyRequest): Actor {
-  return { id: request.admin?.actorId ?? 'anonymous', reason: (request.query as { reason?: string } | undefined)?.reason, requestId: request.id };
+  return {
+    id: request.admin?.actorId ?? 'anonymous',
+    reason: (request.query as { reason?: string } | undefined)?.reason,
+    requestId: request.id,
+    detail: request.admin?.detail,
+  };
 }
 
 /** What the caller holds, and so may hand out: its tenant limit and its scopes (none without a principal). */

@@ -160,6 +160,10 @@ export const presentAuditEvent = (e: AuditEvent) => ({
   tenant_id: e.tenantId,
   occurred_at: e.occurredAt,
   actor: e.actor,
+  actor_detail:
+    e.actorDetail === null
+      ? null
+      : { tenant: e.actorDetail.tenant, client_id: e.actorDetail.clientId, ...(e.actorDetail.federated ? { federated: e.actorDetail.federated } : {}) },
   action: e.action,
   target_type: e.targetType,
   target_id: e.targetId,

@@ -8,6 +8,21 @@ export const AuditEvent = Type.Object(
     occurred_at: Timestamp,
     actor: Type.String(),
     actor_name: Nullable(Type.String({ description: 'the name of the admin token of an `admin-token:{id}` actor; null for other actors and deleted tokens' })),
+    actor_detail: Nullable(
+      Type.Object(
+        {
+          tenant: Type.String({ description: 'the tenant whose access token the client presented' }),
+          client_id: Type.String(),
+          federated: Type.Optional(
+            Type.Object(
+              { iss: Type.String(), sub: Type.String() },
+              { description: 'the external identity behind a client that authenticated with a federated credential' },
+            ),
+          ),
+        },
+        { description: 'for a `client:{client_id}` actor (an access token); null for admin tokens and Tessera itself' },
+      ),
+    ),
     action: Type.String(),
     target_type: Type.String(),
     target_id: Type.String(),

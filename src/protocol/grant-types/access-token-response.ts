@@ -41,7 +41,16 @@ export async function accessTokenResponse(ctx: GrantContext): Promise<TokenRespo
   const nowSeconds = epochSeconds(clock);
   const lifetime = cappedLifetime(accessTokenLifetime(settings, client.entry.client, target), ctx, nowSeconds);
   const x5t = certificateBinding(client.entry.client, certificate);
-  const claims = accessTokenClaims({ issuer, client: client.entry.client, target, nowSeconds, lifetime, jkt: dpop?.jkt ?? null, x5t });
+  const claims = accessTokenClaims({
+    issuer,
+    client: client.entry.client,
+    target,
+    nowSeconds,
+    lifetime,
+    jkt: dpop?.jkt ?? null,
+    x5t,
+    federated: client.federated,
+  });
   return {
     access_token: await signAccessToken(signer, claims),
     token_type: dpop ? 'DPoP' : 'Bearer',

@@ -4,12 +4,29 @@ import type { AuditEventsTable } from '../schema.js';
 import type { Executor } from './executor.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
+/** The stored form of an actor's detail: `{tenant, client_id, federated?: {iss, sub}}` as JSON text. */
+function detailText(detail: AuditEvent['actorDetail']): string | null {
+  if (detail === null) return null;
+  return JSON.stringify({
+    tenant: detail.tenant,
+    client_id: detail.clientId,
+    ...(detail.federated ? { federated: { iss: detail.federated.iss, sub: detail.federated.sub } } : {}),
+  });
+}
+
+function detailOf(text: string | null): AuditEvent['actorDetail'] {
+  if (text === null) return null;
+  const stored = JSON.parse(text) as { tenant: string; client_id: string; federated?: { iss: string; sub: string } };
+  return { tenant: stored.tenant, clientId: stored.client_id, ...(stored.federated ? { federated: stored.federated } : {}) };
+}
+
 function toEvent(row: Selectable<AuditEventsTable>): AuditEvent {
   return {
     id: row.id,
     tenantId: row.tenant_id,
     occurredAt: row.occurred_at,
     actor: row.actor,
+    actorDetail: detailOf(row.actor_detail),
     action: row.action,
     targetType: row.target_type,
     targetId: row.target_id,
@@ -38,6 +55,7 @@ export const auditEventsRepo = {
         tenant_id: e.tenantId,
         occurred_at: e.occurredAt,
         actor: e.actor,
+        actor_detail: detailText(e.actorDetail),
         action: e.action,
         target_type: e.targetType,
         target_id: e.targetId,
