@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { ADMIN_API_IDENTIFIER } from '../../src/domain/admin-scopes.js';
 import { EscalationError, ForbiddenError } from '../../src/domain/errors.js';
-import { assertProblem, created, ok, tokenRequest } from '../helpers/admin.js';
+import { assertProblem, created, ok } from '../helpers/admin.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { inlineIssuer, registerIssuer } from '../helpers/federation.js';
 import { createClient, createOk } from '../helpers/fixtures.js';

@@ -350,8 +350,17 @@ describeEachDialect('admin API: every route declares a scope, enforced for acces
       { token: null, headers: { authorization: `Bearer ${token}` } },
     );
     assert.equal(made.status, 201, made.text);
-    const events = (await t.admin('GET', '/tenants/acme/audit-events')).body.items as { action: string; target_id: string; actor: string }[];
-    assert.equal(events.find((e) => e.action === 'client.create' && e.target_id === 'made-by-ci')?.actor, 'client:pipeline');
+    const events = (await t.admin('GET', '/tenants/acme/audit-events')).body.items as {
+      action: string;
+      target_id: string;
+      actor: string;
+      actor_detail: unknown;
+    }[];
+    const event = events.find((e) => e.action === 'client.create' && e.target_id === 'made-by-ci');
+    assert.deepEqual(
+      [event?.actor, event?.actor_detail],
+      ['client:pipeline', { tenant: 'acme', client_id: 'pipeline', federated: { iss: 'https://ci.example.test', sub: 'repo:acme/infra:ref:refs/heads/main' } }],
+    );
     assertInsufficientScope(await call('GET', '/tenants/acme/apis', token), 'apis:read', '/tenants/acme/apis');
   });
 
