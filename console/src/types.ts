@@ -35,14 +35,20 @@ import type {
 } from '../../src/http/schemas/service-accounts.js';
 import type { Tenant as TenantSchema, TenantCreate as TenantCreateSchema, TenantPatch as TenantPatchSchema } from '../../src/http/schemas/tenants.js';
 import type { TokenActivity as TokenActivitySchema } from '../../src/http/schemas/token-activity.js';
+import type { Whoami as WhoamiSchema } from '../../src/http/schemas/whoami.js';
+import type { AdminScope } from '../../src/domain/admin-scopes.js';
 
-// Admin-token expiry (`expires_in` in, `expires_at` out) as the admin API's contract has it,
-// optional so that the console also works with a server that has neither; once the route
-// schemas carry them, these additions say nothing more than the schemas.
-export type AdminToken = Static<typeof AdminTokenSchema> & { expires_at?: string | null };
-export type AdminTokenCreate = Static<typeof AdminTokenCreateSchema> & { expires_in?: number };
-export type AdminTokenCreated = Static<typeof AdminTokenCreatedSchema> & { expires_at?: string | null };
-export type Api = Static<typeof ApiSchema>;
+export type { AdminScope };
+
+// Admin-token expiry (`expires_in` in, `expires_at` out) and scopes (`scopes` in and out, absent:
+// ["admin"]) as the admin API's contract has them, optional so that the console also works with a
+// server that has neither; once the route schemas carry them, these additions say nothing more
+// than the schemas.
+export type AdminToken = Static<typeof AdminTokenSchema> & { expires_at?: string | null; scopes?: AdminScope[] };
+export type AdminTokenCreate = Static<typeof AdminTokenCreateSchema> & { expires_in?: number; scopes?: AdminScope[] };
+export type AdminTokenCreated = Static<typeof AdminTokenCreatedSchema> & { expires_at?: string | null; scopes?: AdminScope[] };
+/** An API; `built_in` marks the tenant's `urn:tessera:admin` (absent on a server that predates it). */
+export type Api = Static<typeof ApiSchema> & { built_in?: boolean };
 export type ApiCreate = Static<typeof ApiCreateSchema>;
 export type ApiPatch = Static<typeof ApiPatchSchema>;
 export type AuditEvent = Static<typeof AuditEventSchema>;
@@ -70,6 +76,8 @@ export type Tenant = Static<typeof TenantSchema>;
 export type TenantCreate = Static<typeof TenantCreateSchema>;
 export type TenantPatch = Static<typeof TenantPatchSchema>;
 export type TokenActivity = Static<typeof TokenActivitySchema>;
+/** `GET /whoami`: the signed-in token, the tenant it is limited to (null: every tenant) and its scopes. */
+export type Whoami = Static<typeof WhoamiSchema>;
 
 /** What the admin API tells of an X.509 certificate (a client's, a tenant's CA, a pasted one). */
 export type CertificateDetails = Static<typeof CaDetailsSchema>;

@@ -40,7 +40,7 @@ describe('console: guide 001 done entirely in the browser, then its curl token r
     const { page } = b;
     await page.goto(`${t.adminUrl}/console/`);
     await page.getByLabel('Admin token').fill('not-the-token');
-    b.expectApiFailure(401, /^\/tenants$/);
+    b.expectApiFailure(401, /^\/whoami$/);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('the admin token is not valid').waitFor();
     assert.equal(await page.getByLabel('Admin token').getAttribute('aria-invalid'), 'true');
