@@ -15,11 +15,7 @@ export type AdminResource = (typeof ADMIN_RESOURCES)[number];
 export type AdminScope = 'admin' | `${AdminResource}:${'read' | 'write'}` | 'audit:read';
 
 /** Every scope of `urn:tessera:admin`, in the order the docs and the console list them. */
-export const ADMIN_SCOPES: readonly AdminScope[] = [
-  'admin',
-  ...ADMIN_RESOURCES.flatMap((r): AdminScope[] => [`${r}:read`, `${r}:write`]),
-  'audit:read',
-];
+export const ADMIN_SCOPES: readonly AdminScope[] = ['admin', ...ADMIN_RESOURCES.flatMap((r): AdminScope[] => [`${r}:read`, `${r}:write`]), 'audit:read'];
 
 const RESOURCE_NOUNS: Record<AdminResource, string> = {
   tenants: 'tenants and their settings',

@@ -35,6 +35,8 @@ export interface ExpectedProblem {
   /** The request path without its query; undefined for answers given before a route was found (431). */
   instance: string | undefined;
   errors?: { pointer: string; detail: string }[];
+  /** Extension members of the problem (RFC 9457 section 3.2), e.g. `excess_scopes`. */
+  extensions?: Record<string, unknown>;
 }
 
 /** Asserts an exact RFC 9457 answer: status, content type and the whole body. */
@@ -48,6 +50,7 @@ export function assertProblem(res: HttpResult, expected: ExpectedProblem): void 
     detail: expected.detail,
     ...(expected.instance !== undefined ? { instance: expected.instance } : {}),
     ...(expected.errors ? { errors: expected.errors } : {}),
+    ...expected.extensions,
   });
 }
 

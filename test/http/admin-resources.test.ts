@@ -528,6 +528,7 @@ describeEachDialect('admin API: APIs and grants', (dialect) => {
       ],
       access_token_ttl: 600,
       dpop_bound_access_tokens: false,
+      built_in: false,
       created_at: api.created_at,
       updated_at: api.created_at,
     });
@@ -929,7 +930,7 @@ describeEachDialect('admin API: tenants and admin tokens', (dialect) => {
     assert.equal(res.headers.get('cache-control'), 'no-store');
     assert.match(tok.id, /^at_[0-9a-z]{26}$/);
     assert.match(tok.token, /^tsr_at_[A-Za-z0-9_-]{43}$/);
-    assert.deepEqual(tok, { id: tok.id, name: 'ci', token: tok.token, tenant: null, created_at: tok.created_at, expires_at: null });
+    assert.deepEqual(tok, { id: tok.id, name: 'ci', token: tok.token, tenant: null, scopes: ['admin'], created_at: tok.created_at, expires_at: null });
     assert.equal((await t.admin('GET', '/clients', undefined, { token: tok.token })).status, 200);
     assert.equal((await t.admin('POST', '/tenants', { id: 'by-ci' }, { token: tok.token })).status, 201, 'an unrestricted token acts on every tenant');
 
@@ -937,7 +938,7 @@ describeEachDialect('admin API: tenants and admin tokens', (dialect) => {
     assert.equal(list.status, 200);
     assert.ok(!list.text.includes(tok.token));
     const listed = list.body.items.find((x: any) => x.id === tok.id);
-    assert.deepEqual(listed, { id: tok.id, name: 'ci', tenant: null, created_at: tok.created_at, expires_at: null });
+    assert.deepEqual(listed, { id: tok.id, name: 'ci', tenant: null, scopes: ['admin'], created_at: tok.created_at, expires_at: null });
 
     assert.equal((await t.admin('DELETE', `/admin-tokens/${tok.id}?reason=rotate`)).status, 204);
     const refused = await t.admin('GET', '/clients', undefined, { token: tok.token });
@@ -1292,7 +1293,11 @@ describeEachDialect('admin API: authentication, body rules and public documents'
     const cases: [string | null, Record<string, string>, string][] = [
       [null, {}, 'send an admin token: Authorization: Bearer <token> (or start Tessera with TESSERA_ADMIN_AUTH=loopback)'],
       ['tsr_at_not-a-real-token', {}, 'the admin token is not valid'],
-      [null, { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` }, 'the Authorization header must be Bearer <admin token or access token>'],
+      [
+        null,
+        { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` },
+        'the Authorization header must be Bearer <admin token or access token>',
+      ],
     ];
     for (const [token, headers, detail] of cases) {
       for (const [method, path, body] of [

@@ -75,7 +75,9 @@ describeEachDialect('admin tokens: the environment token follows TESSERA_ADMIN_T
       assert.equal(records.length, 1, 'one record for the environment token');
       assert.equal(records[0]!.id, original.id, 'the same record, its digest replaced');
       const listed = ok(await b.admin('GET', '/admin-tokens')).items.filter((x: any) => x.name === ENVIRONMENT_NAME);
-      assert.deepEqual(listed, [{ id: original.id, name: ENVIRONMENT_NAME, tenant: null, created_at: original.created_at, expires_at: null }]);
+      assert.deepEqual(listed, [
+        { id: original.id, name: ENVIRONMENT_NAME, tenant: null, scopes: ['admin'], created_at: original.created_at, expires_at: null },
+      ]);
       const updates = ok(await b.admin('GET', `/audit-events?action=admin_token.update&target_id=${original.id}`));
       assert.equal(updates.items.length, 1, 'the replacement is audited');
       assert.equal(updates.items[0].actor, 'system');
@@ -197,9 +199,9 @@ describeEachDialect('admin tokens: expiry', (dialect) => {
     const tok = created(res);
     assert.equal(tok.created_at, new Date(clock.now()).toISOString());
     assert.equal(tok.expires_at, new Date(clock.now() + 60_000).toISOString());
-    assert.deepEqual(Object.keys(tok).sort(), ['created_at', 'expires_at', 'id', 'name', 'tenant', 'token']);
+    assert.deepEqual(Object.keys(tok).sort(), ['created_at', 'expires_at', 'id', 'name', 'scopes', 'tenant', 'token']);
     const listed = ok(await t.admin('GET', '/admin-tokens')).items.find((x: any) => x.id === tok.id);
-    assert.deepEqual(listed, { id: tok.id, name: 'short', tenant: null, created_at: tok.created_at, expires_at: tok.expires_at });
+    assert.deepEqual(listed, { id: tok.id, name: 'short', tenant: null, scopes: ['admin'], created_at: tok.created_at, expires_at: tok.expires_at });
 
     clock.advance(59_999);
     assert.equal(await works(t, tok.token), true);

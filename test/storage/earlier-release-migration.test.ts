@@ -3,8 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { ADMIN_API_IDENTIFIER, ADMIN_SCOPES } from '../../src/domain/admin-scopes.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 import { MIGRATION_NAMES, migrateToLatest, migrateUpTo } from '../../src/storage/migrations/index.js';
+import { adminTokensRepo } from '../../src/storage/repositories/admin-tokens.js';
+import { apisRepo } from '../../src/storage/repositories/apis.js';
 import { clientsRepo } from '../../src/storage/repositories/clients.js';
 import { federatedIssuersRepo } from '../../src/storage/repositories/federated-issuers.js';
 import { tenantsRepo } from '../../src/storage/repositories/tenants.js';
@@ -64,5 +67,72 @@ describeEachDialect('migrations 0007_federation and 0008_mtls from a database of
       [['legacy', []]],
     );
     assert.deepEqual(await federatedIssuersRepo.all(store.db, 'acme'), []);
+  });
+});
+
+describeEachDialect('migration 0009_admin_scopes from a database of an earlier release', (dialect) => {
+  let dir: string;
+  let store: Store;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tessera-admin-scopes-migration-'));
+    store = openStore((await storeEnv(dialect, dir)).TESSERA_DATABASE_URL!);
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives every tenant the built-in API (a hand-made urn:tessera:admin becomes it) and keeps every admin token at full rights', async () => {
+    await migrateUpTo(store.db, '0008_mtls');
+    const db = store.db as any;
+    for (const id of ['acme', 'beta']) {
+      await db.insertInto('tenants').values({ id, name: id, signing_alg: 'ES256', access_token_ttl: 3600, created_at: AT, updated_at: AT }).execute();
+    }
+    const api = (tenantId: string, id: string, identifier: string) => ({
+      tenant_id: tenantId,
+      id,
+      name: 'mine',
+      identifier,
+      scopes: '[{"value":"everything","description":""}]',
+      access_token_ttl: 600,
+      dpop_bound_access_tokens: 0,
+      created_at: AT,
+      updated_at: AT,
+    });
+    await db
+      .insertInto('apis')
+      .values([api('acme', 'api_orders', 'https://orders.example'), api('beta', 'api_handmade', ADMIN_API_IDENTIFIER)])
+      .execute();
+    await db
+      .insertInto('admin_tokens')
+      .values({ id: 'at_old', tenant_id: 'acme', name: 'old', digest: 'd'.repeat(64), digest_kind: 'sha256', source: null, created_at: AT, expires_at: null })
+      .execute();
+
+    assert.deepEqual(await migrateToLatest(store.db), MIGRATION_NAMES.slice(MIGRATION_NAMES.indexOf('0009_admin_scopes')));
+
+    const acme = await apisRepo.all(store.db, 'acme');
+    assert.deepEqual(acme.map((a) => [a.id, a.identifier, a.builtIn]).sort(), [
+      ['api_orders', 'https://orders.example', false],
+      ['api_tessera_admin', ADMIN_API_IDENTIFIER, true],
+    ]);
+    const builtIn = acme.find((a) => a.builtIn);
+    assert.equal(builtIn?.name, 'Tessera admin API');
+    assert.deepEqual(
+      builtIn?.scopes.map((s) => s.value),
+      ADMIN_SCOPES,
+    );
+    assert.equal(builtIn?.accessTokenTtl, null);
+    // The hand-made API keeps its id (and so its grants) and its token lifetime; it takes the fixed name and scopes.
+    const beta = await apisRepo.all(store.db, 'beta');
+    assert.deepEqual(
+      beta.map((a) => [a.id, a.identifier, a.builtIn, a.name, a.accessTokenTtl]),
+      [['api_handmade', ADMIN_API_IDENTIFIER, true, 'Tessera admin API', 600]],
+    );
+    assert.deepEqual(
+      beta[0]?.scopes.map((s) => s.value),
+      ADMIN_SCOPES,
+    );
+    assert.deepEqual((await adminTokensRepo.get(store.db, 'at_old'))?.scopes, ['admin']);
   });
 });

@@ -1,3 +1,5 @@
+import type { AdminScope } from '../admin-scopes.js';
+
 /**
  * How a token's digest was made: `sha256` for generated tokens (256 random bits: one hash is
  * enough), `hmac-sha256` for values an operator chose (keyed with a subkey of TESSERA_SECRET, so
@@ -16,6 +18,8 @@ export interface AdminToken {
   digest: string;
   digestKind: AdminTokenDigestKind;
   source: AdminTokenSource;
+  /** The scopes of `urn:tessera:admin` it holds (`admin`: every one). */
+  scopes: AdminScope[];
   createdAt: string;
   /** ISO 8601; from then on the token is refused. Null: it does not expire. */
   expiresAt: string | null;

@@ -6,9 +6,10 @@ import { adminTokensRepo, type PresentedDigests } from '../../storage/repositori
 import type { Executor } from '../../storage/repositories/executor.js';
 import type { Page, PageRequest } from '../../storage/repositories/paging.js';
 import { tenantsRepo } from '../../storage/repositories/tenants.js';
+import { isAdminScope, type AdminScope } from '../admin-scopes.js';
 import { transactAudited, type AuditRecorder } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
-import { InvalidError, NotFoundError, type Actor } from '../errors.js';
+import { InvalidError, NotFoundError, type Actor, type FieldError } from '../errors.js';
 import type { AdminToken } from './model.js';
 
 /** Prefix of generated admin tokens, so that secret scanners can recognise a leaked one. */
@@ -16,6 +17,10 @@ export const ADMIN_TOKEN_PREFIX = 'tsr_at_';
 export const MIN_ADMIN_TOKEN_LENGTH = 32;
 /** Bounds of `expires_in`, in seconds: a minute to a year. */
 export const ADMIN_TOKEN_EXPIRES_IN = { min: 60, max: 31_536_000 } as const;
+/** How many scopes one admin token may hold. */
+export const MAX_ADMIN_TOKEN_SCOPES = 30;
+/** The scopes of a token created without `scopes`, and of TESSERA_ADMIN_TOKEN's record. */
+export const DEFAULT_ADMIN_TOKEN_SCOPES: readonly AdminScope[] = ['admin'];
 /** The name of the record of TESSERA_ADMIN_TOKEN. */
 export const ENVIRONMENT_TOKEN_NAME = 'bootstrap (TESSERA_ADMIN_TOKEN)';
 /** HKDF label of the key that digests operator-chosen tokens: a subkey of TESSERA_SECRET, never the key-encryption key itself. */
@@ -51,14 +56,15 @@ export class AdminTokensService {
   /** Generates a token (256 random bits); its value is returned here only and stored as a SHA-256 digest. */
   async create(
     actor: Actor,
-    input: { name: string; tenantId?: string | null | undefined; expiresIn?: number | undefined },
+    input: { name: string; tenantId?: string | null | undefined; scopes?: readonly string[] | undefined; expiresIn?: number | undefined },
   ): Promise<{ token: AdminToken; value: string }> {
     const { expiresIn } = input;
+    const errors = scopeErrors(input.scopes);
     if (expiresIn !== undefined && !(Number.isInteger(expiresIn) && expiresIn >= ADMIN_TOKEN_EXPIRES_IN.min && expiresIn <= ADMIN_TOKEN_EXPIRES_IN.max)) {
-      throw new InvalidError('the admin token is not valid', [
-        { pointer: '/expires_in', detail: `must be a whole number of seconds from ${ADMIN_TOKEN_EXPIRES_IN.min} to ${ADMIN_TOKEN_EXPIRES_IN.max}` },
-      ]);
+      errors.push({ pointer: '/expires_in', detail: `must be a whole number of seconds from ${ADMIN_TOKEN_EXPIRES_IN.min} to ${ADMIN_TOKEN_EXPIRES_IN.max}` });
     }
+    if (errors.length > 0) throw new InvalidError('the admin token is not valid', errors);
+    const scopes = (input.scopes ?? DEFAULT_ADMIN_TOKEN_SCOPES).filter(isAdminScope);
     const value = `${ADMIN_TOKEN_PREFIX}${randomToken(32)}`;
     const nowMs = this.ctx.clock.now();
     const token: AdminToken = {
@@ -68,6 +74,7 @@ export class AdminTokensService {
       digest: sha256Hex(value),
       digestKind: 'sha256',
       source: null,
+      scopes,
       createdAt: isoTime(nowMs),
       expiresAt: expiresIn === undefined ? null : isoTime(nowMs + expiresIn * 1000),
     };
@@ -106,6 +113,7 @@ export class AdminTokensService {
           digest,
           digestKind: 'hmac-sha256',
           source: 'environment',
+          scopes: [...DEFAULT_ADMIN_TOKEN_SCOPES],
           createdAt: isoTime(nowMs),
           expiresAt: null,
         };
@@ -150,6 +158,20 @@ export class AdminTokensService {
   }
 }
 
+/** What is wrong with requested scopes: 1 to 30 distinct scopes of `urn:tessera:admin` (absent: the default). */
+function scopeErrors(scopes: readonly string[] | undefined): FieldError[] {
+  if (scopes === undefined) return [];
+  if (scopes.length < 1 || scopes.length > MAX_ADMIN_TOKEN_SCOPES) {
+    return [{ pointer: '/scopes', detail: `must hold 1 to ${MAX_ADMIN_TOKEN_SCOPES} scopes of urn:tessera:admin` }];
+  }
+  const errors: FieldError[] = [];
+  scopes.forEach((scope, i) => {
+    if (!isAdminScope(scope)) errors.push({ pointer: `/scopes/${i}`, detail: `unknown scope ${JSON.stringify(scope)}: see GET /apis (urn:tessera:admin)` });
+    else if (scopes.indexOf(scope) !== i) errors.push({ pointer: `/scopes/${i}`, detail: `duplicate scope ${JSON.stringify(scope)}` });
+  });
+  return errors;
+}
+
 async function recordCreated(audit: AuditRecorder, actor: Actor, token: AdminToken): Promise<void> {
   await audit.record({
     tenantId: token.tenantId,
@@ -157,7 +179,7 @@ async function recordCreated(audit: AuditRecorder, actor: Actor, token: AdminTok
     action: 'admin_token.create',
     targetType: 'admin_token',
     targetId: token.id,
-    details: { name: token.name, tenant: token.tenantId, ...(token.expiresAt !== null ? { expires_at: token.expiresAt } : {}) },
+    details: { name: token.name, tenant: token.tenantId, scopes: token.scopes, ...(token.expiresAt !== null ? { expires_at: token.expiresAt } : {}) },
   });
 }
 

@@ -13,6 +13,8 @@ export interface Api {
   accessTokenTtl: number | null;
   /** Tokens for this API must be DPoP-bound (RFC 9449): a request without a proof is refused. */
   dpopBoundAccessTokens: boolean;
+  /** The built-in API `urn:tessera:admin` (every tenant has it): only its token lifetime can change, it cannot be deleted. */
+  builtIn: boolean;
   createdAt: string;
   updatedAt: string;
 }

@@ -7,6 +7,7 @@ import type { Page, PageRequest } from '../../storage/repositories/paging.js';
 import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError } from '../errors.js';
+import { BUILT_IN_API_FIXED, RESERVED_IDENTIFIER_PREFIX } from './built-in.js';
 import { SCOPE_TOKEN, type Api, type ApiScope } from './model.js';
 
 export interface ApiInput {
@@ -33,6 +34,19 @@ function normaliseScopes(input: ApiInput['scopes']): { scopes: ApiScope[]; error
   return { scopes, errors };
 }
 
+/** An identifier under `urn:tessera:` belongs to Tessera's own APIs. */
+function reservedIdentifierError(identifier: string | undefined): FieldError[] {
+  if (identifier === undefined || !identifier.startsWith(RESERVED_IDENTIFIER_PREFIX)) return [];
+  return [{ pointer: '/identifier', detail: `identifiers starting ${RESERVED_IDENTIFIER_PREFIX} are reserved for Tessera` }];
+}
+
+/** The built-in API takes a new token lifetime and nothing else. */
+function checkBuiltInPatch(api: Api, patch: ApiPatch): void {
+  if (!api.builtIn) return;
+  const others = Object.entries(patch).filter(([member, value]) => member !== 'accessTokenTtl' && value !== undefined);
+  if (others.length > 0) throw new ConflictError(BUILT_IN_API_FIXED);
+}
+
 function duplicate(identifier: string): ConflictError {
   return new ConflictError(`an API with identifier ${JSON.stringify(identifier)} already exists`);
 }
@@ -51,7 +65,9 @@ export class ApisService {
   }
 
   async create(actor: Actor, tenantId: string, input: ApiInput): Promise<Api> {
-    const { scopes, errors } = normaliseScopes(input.scopes);
+    const normalised = normaliseScopes(input.scopes);
+    const { scopes } = normalised;
+    const errors = [...reservedIdentifierError(input.identifier), ...normalised.errors];
     if (errors.length > 0) throw new InvalidError('the API is not valid', errors);
     const nowMs = this.ctx.clock.now();
     const api: Api = {
@@ -62,6 +78,7 @@ export class ApisService {
       scopes,
       accessTokenTtl: input.accessTokenTtl ?? null,
       dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
+      builtIn: false,
       createdAt: isoTime(nowMs),
       updatedAt: isoTime(nowMs),
     };
@@ -94,12 +111,14 @@ export class ApisService {
   /** Updates an API; scopes it no longer defines are taken out of its grants in the same transaction. */
   async update(actor: Actor, tenantId: string, id: string, patch: ApiPatch): Promise<Api> {
     const normalised = patch.scopes === undefined ? undefined : normaliseScopes(patch.scopes);
-    if (normalised && normalised.errors.length > 0) throw new InvalidError('the API is not valid', normalised.errors);
+    const errors = [...reservedIdentifierError(patch.identifier), ...(normalised?.errors ?? [])];
     let updated: Api;
     try {
       updated = await transactAudited(this.ctx, async (trx, audit) => {
         const api = await apisRepo.get(trx, tenantId, id);
         if (!api) throw new NotFoundError('API', id);
+        checkBuiltInPatch(api, patch);
+        if (errors.length > 0) throw new InvalidError('the API is not valid', errors);
         const next: Api = {
           ...api,
           name: patch.name ?? api.name,
@@ -141,11 +160,12 @@ export class ApisService {
     return updated;
   }
 
-  /** Deletes an API and every grant on it. */
+  /** Deletes an API and every grant on it (never the built-in one). */
   async delete(actor: Actor, tenantId: string, id: string): Promise<void> {
     await transactAudited(this.ctx, async (trx, audit) => {
       const api = await apisRepo.get(trx, tenantId, id);
       if (!api) throw new NotFoundError('API', id);
+      if (api.builtIn) throw new ConflictError(`the built-in API ${api.identifier} cannot be deleted`);
       await apisRepo.delete(trx, tenantId, id);
       await audit.record({
         tenantId,

@@ -1,7 +1,9 @@
 import { isoTime } from '../../lib/clock.js';
 import { UniqueViolation } from '../../storage/errors.js';
+import { apisRepo } from '../../storage/repositories/apis.js';
 import type { PageRequest, Page } from '../../storage/repositories/paging.js';
 import { tenantsRepo } from '../../storage/repositories/tenants.js';
+import { builtInAdminApi } from '../apis/built-in.js';
 import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { ConflictError, InvalidError, NotFoundError, type Actor } from '../errors.js';
@@ -39,9 +41,10 @@ export class TenantsService {
     return tenantsRepo.list(this.ctx.db, page, only);
   }
 
-  /** Creates a tenant with its first signing key. */
+  /** Creates a tenant with its first signing key and the built-in API `urn:tessera:admin`. */
   async create(actor: Actor, input: TenantInput): Promise<Tenant> {
-    const now = isoTime(this.ctx.clock.now());
+    const nowMs = this.ctx.clock.now();
+    const now = isoTime(nowMs);
     const tenant: Tenant = {
       id: input.id,
       name: input.name ?? input.id,
@@ -56,6 +59,7 @@ export class TenantsService {
       await transactAudited(this.ctx, async (trx, audit) => {
         await tenantsRepo.insert(trx, tenant);
         const key = await activateNewKey(this.ctx, trx, tenant.id, tenant.signingAlg);
+        await apisRepo.insert(trx, builtInAdminApi(tenant.id, nowMs));
         await audit.record({
           tenantId: tenant.id,
           actor,

@@ -6,6 +6,5 @@ export const ADMIN_TOKEN_ACTOR = 'admin-token:';
 
 /** The caller an authenticated admin token makes: its tenant limit and its scopes. */
 export function adminTokenPrincipal(token: AdminToken): AdminPrincipal {
-  // Until admin tokens carry scopes, each holds them all.
-  return { actorId: `${ADMIN_TOKEN_ACTOR}${token.id}`, kind: 'admin-token', tenantId: token.tenantId, scopes: ['admin'] };
+  return { actorId: `${ADMIN_TOKEN_ACTOR}${token.id}`, kind: 'admin-token', tenantId: token.tenantId, scopes: token.scopes };
 }

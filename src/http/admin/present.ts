@@ -120,6 +120,7 @@ export const presentApi = (a: Api) => ({
   scopes: a.scopes,
   access_token_ttl: a.accessTokenTtl,
   dpop_bound_access_tokens: a.dpopBoundAccessTokens,
+  built_in: a.builtIn,
   created_at: a.createdAt,
   updated_at: a.updatedAt,
 });
@@ -145,7 +146,14 @@ export const presentKey = (k: SigningKey) => ({
   public_jwk: { ...k.publicJwk, kty: k.publicJwk.kty ?? '', kid: k.kid, alg: k.alg, use: 'sig' },
 });
 
-export const presentAdminToken = (t: AdminToken) => ({ id: t.id, name: t.name, tenant: t.tenantId, created_at: t.createdAt, expires_at: t.expiresAt });
+export const presentAdminToken = (t: AdminToken) => ({
+  id: t.id,
+  name: t.name,
+  tenant: t.tenantId,
+  scopes: t.scopes,
+  created_at: t.createdAt,
+  expires_at: t.expiresAt,
+});
 
 export const presentAuditEvent = (e: AuditEvent) => ({
   id: e.id,

@@ -12,6 +12,7 @@ export const Api = Type.Object(
     scopes: Type.Array(ScopeOut),
     access_token_ttl: Nullable(Type.Integer()),
     dpop_bound_access_tokens: Type.Boolean({ description: 'tokens for this API must be DPoP-bound (RFC 9449)' }),
+    built_in: Type.Boolean({ description: 'the built-in API urn:tessera:admin: only access_token_ttl can change, it cannot be deleted' }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },

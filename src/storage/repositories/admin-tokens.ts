@@ -12,6 +12,7 @@ function toAdminToken(row: Selectable<AdminTokensTable>): AdminToken {
     digest: row.digest,
     digestKind: row.digest_kind as AdminTokenDigestKind,
     source: row.source as AdminTokenSource,
+    scopes: JSON.parse(row.scopes) as AdminToken['scopes'],
     createdAt: row.created_at,
     expiresAt: row.expires_at,
   };
@@ -84,6 +85,7 @@ export const adminTokensRepo = {
         digest: t.digest,
         digest_kind: t.digestKind,
         source: t.source,
+        scopes: JSON.stringify(t.scopes),
         created_at: t.createdAt,
         expires_at: t.expiresAt,
       })

@@ -13,6 +13,7 @@ function toApi(row: Selectable<ApisTable>): Api {
     scopes: JSON.parse(row.scopes) as ApiScope[],
     accessTokenTtl: row.access_token_ttl === null ? null : Number(row.access_token_ttl),
     dpopBoundAccessTokens: Number(row.dpop_bound_access_tokens) === 1,
+    builtIn: Number(row.built_in) === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -59,6 +60,7 @@ export const apisRepo = {
         scopes: JSON.stringify(a.scopes),
         access_token_ttl: a.accessTokenTtl,
         dpop_bound_access_tokens: bool(a.dpopBoundAccessTokens),
+        built_in: bool(a.builtIn),
         created_at: a.createdAt,
         updated_at: a.updatedAt,
       })

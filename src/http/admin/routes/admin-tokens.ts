@@ -31,6 +31,7 @@ export const adminTokenRoutes =
         const { token, value } = await service.create(actorOf(request), {
           name: request.body.name,
           tenantId: request.body.tenant,
+          scopes: request.body.scopes,
           expiresIn: request.body.expires_in,
         });
         return reply
