@@ -98,6 +98,9 @@ function Page({ route }: { route: string[] }) {
   return <NotFound />;
 }
 
+/** What the sign-in page says when the admin API stops accepting the token (deleted, expired). */
+const REFUSED = 'The admin token was refused: sign in again.';
+
 interface ShellProps {
   session: Session;
   onSession(s: Session): void;
@@ -107,14 +110,25 @@ interface ShellProps {
 /** The signed-in console: first what the token may do (`GET /whoami`), then the pages. */
 function Shell(props: ShellProps) {
   const { session, onSignOut } = props;
-  const whoami = useLoad(
-    () => new AdminApi(session.token, session.tenant, () => onSignOut('The admin token was refused: sign in again.')).get<Whoami>('/whoami'),
-    [session.token],
-  );
+  const whoami = useLoad(() => new AdminApi(session.token, session.tenant, () => onSignOut(REFUSED)).get<Whoami>('/whoami'), [session.token]);
   if (whoami.data) return <SignedIn {...props} whoami={whoami.data} />;
   return (
     <main className="sign-in" id="main">
-      {whoami.error ? <ErrorMessage error={whoami.error} /> : <Loading />}
+      {whoami.error ? (
+        <div className="card sign-in-card">
+          <ErrorMessage error={whoami.error} />
+          <div className="actions">
+            <button type="button" className="button-secondary" onClick={whoami.reload}>
+              Try again
+            </button>
+            <button type="button" className="button-secondary" onClick={() => onSignOut()}>
+              Sign out
+            </button>
+          </div>
+        </div>
+      ) : (
+        <Loading />
+      )}
     </main>
   );
 }
@@ -122,7 +136,7 @@ function Shell(props: ShellProps) {
 function SignedIn({ session, onSession, onSignOut, whoami }: ShellProps & { whoami: Whoami }) {
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
-  const api = useMemo(() => new AdminApi(session.token, session.tenant, () => onSignOut('The admin token was refused: sign in again.')), [session, onSignOut]);
+  const api = useMemo(() => new AdminApi(session.token, session.tenant, () => onSignOut(REFUSED)), [session, onSignOut]);
   const can = useCallback((scope: AdminScope) => holdsScope(whoami.scopes, scope), [whoami]);
   // Without tenants:read the switcher offers the tenant being managed only.
   const tenants = useLoad(() => (can('tenants:read') ? api.all<Tenant>('/tenants') : Promise.resolve([])), [api, can]);

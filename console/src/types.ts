@@ -40,15 +40,13 @@ import type { AdminScope } from '../../src/domain/admin-scopes.js';
 
 export type { AdminScope };
 
-// Admin-token expiry (`expires_in` in, `expires_at` out) and scopes (`scopes` in and out, absent:
-// ["admin"]) as the admin API's contract has them, optional so that the console also works with a
-// server that has neither; once the route schemas carry them, these additions say nothing more
-// than the schemas.
-export type AdminToken = Static<typeof AdminTokenSchema> & { expires_at?: string | null; scopes?: AdminScope[] };
-export type AdminTokenCreate = Static<typeof AdminTokenCreateSchema> & { expires_in?: number; scopes?: AdminScope[] };
-export type AdminTokenCreated = Static<typeof AdminTokenCreatedSchema> & { expires_at?: string | null; scopes?: AdminScope[] };
-/** An API; `built_in` marks the tenant's `urn:tessera:admin` (absent on a server that predates it). */
-export type Api = Static<typeof ApiSchema> & { built_in?: boolean };
+// Admin-token expiry (`expires_in` in, `expires_at` out) as the admin API's contract has it,
+// optional so that the console also works with a server that has neither; once the route
+// schemas carry them, these additions say nothing more than the schemas.
+export type AdminToken = Static<typeof AdminTokenSchema> & { expires_at?: string | null };
+export type AdminTokenCreate = Static<typeof AdminTokenCreateSchema> & { expires_in?: number };
+export type AdminTokenCreated = Static<typeof AdminTokenCreatedSchema> & { expires_at?: string | null };
+export type Api = Static<typeof ApiSchema>;
 export type ApiCreate = Static<typeof ApiCreateSchema>;
 export type ApiPatch = Static<typeof ApiPatchSchema>;
 export type AuditEvent = Static<typeof AuditEventSchema>;

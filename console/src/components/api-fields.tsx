@@ -26,7 +26,7 @@ export function builtInApiBody(d: ApiDraft): ApiPatch {
 
 /** The "built-in" badge of the tenant's `urn:tessera:admin`. */
 export function BuiltInBadge({ api }: { api: Api }) {
-  return api.built_in === true ? <span className="badge badge-next">built-in</span> : null;
+  return api.built_in ? <span className="badge badge-next">built-in</span> : null;
 }
 
 /** A token lifetime, in seconds (an API's, a client's); empty for the default, which `hint` names. */

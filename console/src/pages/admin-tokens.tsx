@@ -11,7 +11,7 @@ import { Table } from '../components/table';
 import { formatTime, optionalInteger } from '../format';
 import { useAction, useConsole, useLoad } from '../hooks';
 import { ADMIN_API_IDENTIFIER, ADMIN_API_NAME, ADMIN_SCOPE_DESCRIPTIONS, ADMIN_SCOPES, isAdminScope } from '../../../src/domain/admin-scopes.js';
-import type { AdminScope, AdminToken, AdminTokenCreate, AdminTokenCreated, Page, Tenant } from '../types';
+import type { AdminToken, AdminTokenCreate, AdminTokenCreated, Page, Tenant } from '../types';
 
 /** The built-in API's scopes, offered as the scopes of a new admin token. */
 const ADMIN_API = {
@@ -20,9 +20,9 @@ const ADMIN_API = {
   scopes: ADMIN_SCOPES.map((value) => ({ value, description: ADMIN_SCOPE_DESCRIPTIONS[value] })),
 };
 
-/** A token's scopes (a server that predates them lists none: such a token holds `admin`). */
-function Scopes({ scopes }: { scopes: AdminScope[] | undefined }) {
-  return <>{(scopes ?? ['admin']).join(' ')}</>;
+/** A token's scopes, as the admin API lists them. */
+function Scopes({ scopes }: { scopes: string[] }) {
+  return <>{scopes.join(' ')}</>;
 }
 
 /** How long a new token works: `expires_in` in seconds; `never` sends none, `custom` asks for the seconds. */

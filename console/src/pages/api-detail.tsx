@@ -33,7 +33,7 @@ export function ApiDetail({ apiId }: { apiId: string }) {
       scopes: a.scopes.map((s) => ({ value: s.value, description: s.description })),
     });
   }, [loaded.data]);
-  const builtIn = loaded.data?.built_in === true;
+  const builtIn = loaded.data?.built_in ?? false;
   const problem = action.error instanceof ApiError ? action.error : null;
   return (
     <>
