@@ -1,3 +1,4 @@
+import { FULL_REACH } from '../domain/admin-reach.js';
 import { DEFAULT_TENANT } from '../domain/tenants/model.js';
 import { NotFoundError } from '../domain/errors.js';
 import { SealedDataError } from '../lib/aead.js';
@@ -34,7 +35,7 @@ export async function bootstrap(deps: Deps): Promise<{ generatedAdminToken?: str
     deps.logger.warn('TESSERA_ADMIN_TOKEN is no longer set: the admin token it held has been deleted');
   }
   if ((await adminTokensRepo.count(deps.store.db)) === 0) {
-    const { value } = await adminTokens.create(SYSTEM, { name: 'bootstrap' });
+    const { value } = await adminTokens.create(SYSTEM, { name: 'bootstrap' }, FULL_REACH);
     return { generatedAdminToken: value, firstStart };
   }
   return {};

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { FULL_REACH } from '../domain/admin-reach.js';
 import { NotFoundError } from '../domain/errors.js';
 import { DEFAULT_TENANT } from '../domain/tenants/model.js';
 import { wholeNumber } from './admin-command.js';
@@ -43,11 +44,12 @@ export function registerAdminToken(program: Command): void {
             await deps.services.tenants.create(actor, { id: DEFAULT_TENANT, name: 'Default' });
           }
         });
-        const { token, value } = await deps.services.adminTokens.create(actor, {
-          name: options.name,
-          tenantId: options.tenant ?? null,
-          expiresIn: options.expiresIn,
-        });
+        // The operator at the database holds everything.
+        const { token, value } = await deps.services.adminTokens.create(
+          actor,
+          { name: options.name, tenantId: options.tenant ?? null, expiresIn: options.expiresIn },
+          FULL_REACH,
+        );
         if (options.json) {
           process.stdout.write(
             `${JSON.stringify({ id: token.id, name: token.name, tenant: token.tenantId, token: value, created_at: token.createdAt, expires_at: token.expiresAt })}\n`,

@@ -33,7 +33,18 @@ export class InvalidError extends Error {
 
 /** The actor may not do this. */
 export class ForbiddenError extends Error {
-  override readonly name = 'ForbiddenError';
+  override readonly name: string = 'ForbiddenError';
+}
+
+/** The change would hand out scopes of `urn:tessera:admin` the actor does not hold (`excessScopes`). */
+export class EscalationError extends ForbiddenError {
+  override readonly name = 'EscalationError';
+  constructor(
+    message: string,
+    readonly excessScopes: readonly string[],
+  ) {
+    super(message);
+  }
 }
 
 /** Who acts and why: recorded with every mutation in the audit log. */

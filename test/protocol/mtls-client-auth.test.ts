@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK } from 'jose';
+import { FULL_REACH } from '../../src/domain/admin-reach.js';
 import type { ClientInput } from '../../src/domain/clients/service.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { dpopProof } from '../helpers/assertions.js';
@@ -28,7 +29,12 @@ const x5t = (certificate: TestCertificate) => createHash('sha256').update(certif
 
 /** Registers a client straight through the domain service (the admin API's fields are another slice's). */
 async function register(m: MtlsTessera, input: ClientInput, tenant = 'default'): Promise<{ clientId: string; secret: string | undefined }> {
-  const { client, secret } = await m.t.server.deps.services.clients.create(ACTOR, tenant, { grantTypes: ['client_credentials'], audience: [AUD], ...input });
+  const { client, secret } = await m.t.server.deps.services.clients.create(
+    ACTOR,
+    tenant,
+    { grantTypes: ['client_credentials'], audience: [AUD], ...input },
+    FULL_REACH,
+  );
   return { clientId: client.clientId, secret: secret?.value };
 }
 

@@ -6,6 +6,7 @@ import { adminTokensRepo, type PresentedDigests } from '../../storage/repositori
 import type { Executor } from '../../storage/repositories/executor.js';
 import type { Page, PageRequest } from '../../storage/repositories/paging.js';
 import { tenantsRepo } from '../../storage/repositories/tenants.js';
+import { refuseEscalation, wouldHold, refuseWiderTenant, type AdminReach } from '../admin-reach.js';
 import { isAdminScope, type AdminScope } from '../admin-scopes.js';
 import { transactAudited, type AuditRecorder } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
@@ -53,10 +54,14 @@ export class AdminTokensService {
     return adminTokensRepo.list(this.ctx.db, page, tenantId);
   }
 
-  /** Generates a token (256 random bits); its value is returned here only and stored as a SHA-256 digest. */
+  /**
+   * Generates a token (256 random bits); its value is returned here only and stored as a SHA-256
+   * digest. It can hold no more than `reach`: no scope the caller lacks, no wider tenant.
+   */
   async create(
     actor: Actor,
     input: { name: string; tenantId?: string | null | undefined; scopes?: readonly string[] | undefined; expiresIn?: number | undefined },
+    reach: AdminReach,
   ): Promise<{ token: AdminToken; value: string }> {
     const { expiresIn } = input;
     const errors = scopeErrors(input.scopes);
@@ -65,6 +70,8 @@ export class AdminTokensService {
     }
     if (errors.length > 0) throw new InvalidError('the admin token is not valid', errors);
     const scopes = (input.scopes ?? DEFAULT_ADMIN_TOKEN_SCOPES).filter(isAdminScope);
+    refuseWiderTenant(reach, input.tenantId ?? null, 'an admin token');
+    refuseEscalation(reach, scopes, wouldHold('the admin token'));
     const value = `${ADMIN_TOKEN_PREFIX}${randomToken(32)}`;
     const nowMs = this.ctx.clock.now();
     const token: AdminToken = {

@@ -8,6 +8,7 @@ import { federatedCredentialsRepo } from '../../storage/repositories/federated-c
 import { federatedIssuersRepo } from '../../storage/repositories/federated-issuers.js';
 import type { Page, PageRequest } from '../../storage/repositories/paging.js';
 import { serviceAccountsRepo } from '../../storage/repositories/service-accounts.js';
+import { refuseEscalation, wouldHold, type AdminReach } from '../admin-reach.js';
 import { splitScope } from '../apis/model.js';
 import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
@@ -15,6 +16,7 @@ import type { DocumentFetcher } from '../document-fetcher.js';
 import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError } from '../errors.js';
 import { firstOverlap, resolveCredentials, type FederatedCredentialInput } from '../federation/credentials.js';
 import type { FederatedIssuer } from '../federation/model.js';
+import { adminScopesHeld } from './admin-scopes-held.js';
 import { jwksUriProblem } from './keys.js';
 import {
   isConfidential,
@@ -53,6 +55,22 @@ export interface ClientInput {
 }
 
 export type ClientPatch = Omit<ClientInput, 'clientId'>;
+
+/**
+ * The changes that decide who can authenticate as a client (its credentials) or what it may
+ * obtain: on a client that holds scopes of `urn:tessera:admin`, only a caller holding them makes them.
+ */
+const GUARDED_CHANGES: readonly (keyof ClientPatch)[] = [
+  'clientType',
+  'tokenEndpointAuthMethod',
+  'jwks',
+  'jwksUri',
+  'tlsClientAuth',
+  'federatedCredentials',
+  'audience',
+  'scope',
+  'serviceAccountId',
+];
 
 /** A secret as the caller sees it once: its id, value and dates. */
 export interface SecretShownOnce {
@@ -123,8 +141,11 @@ export class ClientsService {
     return new Map((await federatedIssuersRepo.all(this.ctx.db, tenantId)).map((i) => [i.id, i.issuer]));
   }
 
-  /** Registers a client; a confidential one gets its first secret, returned here only. */
-  async create(actor: Actor, tenantId: string, input: ClientInput): Promise<{ client: Client; secret: SecretShownOnce | null }> {
+  /**
+   * Registers a client; a confidential one gets its first secret, returned here only. It may
+   * obtain no scope of `urn:tessera:admin` the caller (`reach`) does not hold.
+   */
+  async create(actor: Actor, tenantId: string, input: ClientInput, reach: AdminReach): Promise<{ client: Client; secret: SecretShownOnce | null }> {
     const nowMs = this.ctx.clock.now();
     const clientType = input.clientType ?? 'machine_to_machine';
     const clientId = input.clientId ?? randomBase32(24);
@@ -159,6 +180,7 @@ export class ClientsService {
         const issuers = await this.#federate(trx, client, input.federatedCredentials);
         await this.#validate(trx, client, [...destination, ...issuers.errors]);
         await this.#checkOverlaps(trx, client);
+        refuseEscalation(reach, await adminScopesHeld(trx, client), wouldHold(`client ${JSON.stringify(clientId)}`));
         await clientsRepo.insert(trx, client);
         if (issued) await clientsRepo.insertSecret(trx, tenantId, issued.record);
         if (input.federatedCredentials !== undefined) await federatedCredentialsRepo.replace(trx, tenantId, clientId, client.federatedCredentials);
@@ -180,7 +202,8 @@ export class ClientsService {
     return { client, secret };
   }
 
-  async update(actor: Actor, tenantId: string, clientId: string, patch: ClientPatch): Promise<Client> {
+  /** Changes a client; its credentials and what it may obtain only as far as the caller (`reach`) holds its scopes of `urn:tessera:admin`. */
+  async update(actor: Actor, tenantId: string, clientId: string, patch: ClientPatch, reach: AdminReach): Promise<Client> {
     const destination = await this.#jwksUriRefusal(patch.jwksUri);
     const updated = await transactAudited(this.ctx, async (trx, audit) => {
       const client = await clientsRepo.get(trx, tenantId, clientId);
@@ -207,6 +230,9 @@ export class ClientsService {
       const issuers = await this.#federate(trx, next, patch.federatedCredentials);
       await this.#validate(trx, next, [...destination, ...issuers.errors]);
       await this.#checkOverlaps(trx, next);
+      if (GUARDED_CHANGES.some((field) => patch[field] !== undefined)) {
+        refuseEscalation(reach, await adminScopesHeld(trx, next), wouldHold(`client ${JSON.stringify(clientId)}`));
+      }
       await clientsRepo.update(trx, next);
       if (patch.federatedCredentials !== undefined) await federatedCredentialsRepo.replace(trx, tenantId, clientId, next.federatedCredentials);
       await audit.record({
@@ -235,9 +261,10 @@ export class ClientsService {
 
   /**
    * Adds a secret (rotation). With `expiresIn` (seconds), every older secret expires that long
-   * from now, so both work during the overlap.
+   * from now, so both work during the overlap. Refused when the client holds scopes of
+   * `urn:tessera:admin` the caller (`reach`) does not.
    */
-  async addSecret(actor: Actor, tenantId: string, clientId: string, expiresIn?: number): Promise<SecretShownOnce> {
+  async addSecret(actor: Actor, tenantId: string, clientId: string, reach: AdminReach, expiresIn?: number): Promise<SecretShownOnce> {
     const nowMs = this.ctx.clock.now();
     const issued = issueSecret(clientId, nowMs);
     await transactAudited(this.ctx, async (trx, audit) => {
@@ -251,6 +278,7 @@ export class ClientsService {
         throw new ConflictError(`a ${client.tokenEndpointAuthMethod} client authenticates with its certificate and has no secrets`);
       }
       if (!usesSecret(client)) throw new ConflictError('a private_key_jwt client authenticates with its keys and has no secrets');
+      refuseEscalation(reach, await adminScopesHeld(trx, client), `client ${JSON.stringify(clientId)} holds scopes the caller does not hold`);
       if (expiresIn !== undefined) await clientsRepo.expireSecrets(trx, tenantId, clientId, isoTime(nowMs + expiresIn * 1000));
       await clientsRepo.insertSecret(trx, tenantId, issued.record);
       await audit.record({

@@ -6,6 +6,7 @@ import { clientsRepo } from '../../storage/repositories/clients.js';
 import { grantsRepo, type GrantFilter } from '../../storage/repositories/grants.js';
 import type { Page, PageRequest } from '../../storage/repositories/paging.js';
 import { serviceAccountsRepo } from '../../storage/repositories/service-accounts.js';
+import { refuseEscalation, wouldHold, type AdminReach } from '../admin-reach.js';
 import type { Api } from '../apis/model.js';
 import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
@@ -33,8 +34,11 @@ export class GrantsService {
     return grantsRepo.list(this.ctx.db, tenantId, page, filter);
   }
 
-  /** Gives a client or a service account scopes of one API (one grant per subject and API). */
-  async create(actor: Actor, tenantId: string, input: GrantInput): Promise<{ grant: Grant; api: Api }> {
+  /**
+   * Gives a client or a service account scopes of one API (one grant per subject and API). On the
+   * built-in API, only scopes the caller holds itself (`reach`).
+   */
+  async create(actor: Actor, tenantId: string, input: GrantInput, reach: AdminReach): Promise<{ grant: Grant; api: Api }> {
     const fields: FieldError[] = [];
     if ((input.clientId === undefined) === (input.serviceAccountId === undefined)) {
       fields.push({ pointer: '/client_id', detail: 'give exactly one of client_id and service_account_id' });
@@ -61,6 +65,7 @@ export class GrantsService {
           });
         }
         if (fields.length > 0 || !api) throw new InvalidError('the grant is not valid', fields);
+        if (api.builtIn) refuseEscalation(reach, input.scopes, wouldHold(`a grant on ${api.identifier}`));
         const grant: Grant = {
           tenantId,
           id: timeOrderedId('grt_', nowMs),

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AdminAppDeps } from '../deps.js';
+import type { AdminReach } from '../../domain/admin-reach.js';
 import type { Actor } from '../../domain/errors.js';
 import { DEFAULT_TENANT } from '../../domain/tenants/model.js';
 import type { Page, PageRequest } from '../../domain/paging.js';
@@ -31,6 +32,11 @@ export function registerTenantScope(scope: FastifyInstance, deps: AdminAppDeps):
 /** The actor of a mutation: the caller and its `?reason=`. */
 export function actorOf(request: FastifyRequest): Actor {
   return { id: request.admin?.actorId ?? 'anonymous', reason: (request.query as { reason?: string } | undefined)?.reason, requestId: request.id };
+}
+
+/** What the caller holds, and so may hand out: its tenant limit and its scopes (none without a principal). */
+export function reachOf(request: FastifyRequest): AdminReach {
+  return { tenantId: request.admin?.tenantId ?? null, scopes: request.admin?.scopes ?? [] };
 }
 
 /** `limit` and the opaque `cursor` of a list request. */

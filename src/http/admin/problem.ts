@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
   ConflictError,
+  EscalationError,
   ForbiddenError,
   ForeignKeyViolation,
   InvalidError,
@@ -80,6 +81,7 @@ export function toProblem(thrown: unknown): Problem {
     return new Problem(409, 'Conflict', err instanceof UniqueViolation ? 'the resource already exists' : err.message);
   if (err instanceof InvalidError) return new Problem(422, 'Unprocessable Content', err.message, err.fields);
   if (err instanceof ForeignKeyViolation) return new Problem(409, 'Conflict', 'the change refers to something that does not exist, or is still in use');
+  if (err instanceof EscalationError) return new Problem(403, 'Forbidden', err.message, undefined, {}, { excess_scopes: err.excessScopes });
   if (err instanceof ForbiddenError) return new Problem(403, 'Forbidden', err.message);
   if (err instanceof StoreUnavailable)
     return new Problem(503, 'Service Unavailable', 'the database is unavailable; retry shortly', undefined, { 'retry-after': String(ADMIN_RETRY_AFTER) });

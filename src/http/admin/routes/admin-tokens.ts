@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { AdminAppDeps } from '../../deps.js';
 import { AdminToken, AdminTokenCreate, AdminTokenCreated } from '../../schemas/admin-tokens.js';
 import { Deleted, ListOf, PageQuery, ReasonQuery } from '../../schemas/common.js';
-import { actorOf, listOf, pageOf } from '../context.js';
+import { actorOf, listOf, pageOf, reachOf } from '../context.js';
 import { presentAdminToken } from '../present.js';
 
 const tags = ['admin tokens'];
@@ -28,12 +28,11 @@ export const adminTokenRoutes =
         },
       },
       async (request, reply) => {
-        const { token, value } = await service.create(actorOf(request), {
-          name: request.body.name,
-          tenantId: request.body.tenant,
-          scopes: request.body.scopes,
-          expiresIn: request.body.expires_in,
-        });
+        const { token, value } = await service.create(
+          actorOf(request),
+          { name: request.body.name, tenantId: request.body.tenant, scopes: request.body.scopes, expiresIn: request.body.expires_in },
+          reachOf(request),
+        );
         return reply
           .code(201)
           .header('cache-control', 'no-store')

@@ -7,7 +7,7 @@ import { InvalidError } from '../../../domain/errors.js';
 import type { ClientPatch as ClientPatchInput } from '../../../domain/clients/service.js';
 import { Client, ClientCreate, ClientCreated, ClientListQuery, ClientPatch, SecretCreate, SecretCreated } from '../../schemas/clients.js';
 import { Deleted, ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
-import { actorOf, listOf, pageOf } from '../context.js';
+import { actorOf, listOf, pageOf, reachOf } from '../context.js';
 import { presentClient } from '../present.js';
 
 const tags = ['clients'];
@@ -81,10 +81,12 @@ export const clientRoutes =
           },
         },
         async (request, reply) => {
-          const { client, secret } = await service.create(actorOf(request), request.tenantId, {
-            clientId: request.body.client_id,
-            ...metadata(request.body),
-          });
+          const { client, secret } = await service.create(
+            actorOf(request),
+            request.tenantId,
+            { clientId: request.body.client_id, ...metadata(request.body) },
+            reachOf(request),
+          );
           return reply
             .code(201)
             .header('cache-control', 'no-store')
@@ -115,7 +117,8 @@ export const clientRoutes =
         config: { scope: 'clients:write' },
         schema: { tags, summary: 'Update a client', params: byId, querystring: ReasonQuery, body: ClientPatch, response: { 200: Client } },
       },
-      async (request) => present(request.tenantId, await service.update(actorOf(request), request.tenantId, request.params.client_id, metadata(request.body))),
+      async (request) =>
+        present(request.tenantId, await service.update(actorOf(request), request.tenantId, request.params.client_id, metadata(request.body), reachOf(request))),
     );
     app.delete(
       '/clients/:client_id',
@@ -142,7 +145,7 @@ export const clientRoutes =
         },
       },
       async (request, reply) => {
-        const secret = await service.addSecret(actorOf(request), request.tenantId, request.params.client_id, request.body?.expires_in);
+        const secret = await service.addSecret(actorOf(request), request.tenantId, request.params.client_id, reachOf(request), request.body?.expires_in);
         return reply
           .code(201)
           .header('cache-control', 'no-store')

@@ -4,7 +4,7 @@ import type { AdminAppDeps } from '../../deps.js';
 import type { Grant as GrantRecord } from '../../../domain/grants/model.js';
 import { Deleted, ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
 import { Grant, GrantCreate, GrantListQuery } from '../../schemas/grants.js';
-import { actorOf, listOf, pageOf } from '../context.js';
+import { actorOf, listOf, pageOf, reachOf } from '../context.js';
 import { presentGrant } from '../present.js';
 
 const tags = ['grants'];
@@ -34,13 +34,12 @@ export const grantRoutes =
       },
       async (request, reply) => {
         const b = request.body;
-        const { grant, api } = await service.create(actorOf(request), request.tenantId, {
-          clientId: b.client_id,
-          serviceAccountId: b.service_account_id,
-          apiId: b.api_id,
-          apiIdentifier: b.api_identifier,
-          scopes: b.scopes,
-        });
+        const { grant, api } = await service.create(
+          actorOf(request),
+          request.tenantId,
+          { clientId: b.client_id, serviceAccountId: b.service_account_id, apiId: b.api_id, apiIdentifier: b.api_identifier, scopes: b.scopes },
+          reachOf(request),
+        );
         return reply.code(201).send(presentGrant(grant, api.identifier));
       },
     );

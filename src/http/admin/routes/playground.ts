@@ -1,10 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { refuseEscalation, wouldHold } from '../../../domain/admin-reach.js';
+import { ADMIN_API_IDENTIFIER } from '../../../domain/admin-scopes.js';
+import { splitScope } from '../../../domain/apis/model.js';
 import type { AdminAppDeps } from '../../deps.js';
 import { toOAuthError } from '../../../protocol/errors.js';
 import { RequestParams } from '../../../protocol/params.js';
 import { handleTokenRequest } from '../../../protocol/token-endpoint.js';
 import { pathParams } from '../../schemas/common.js';
 import { PlaygroundToken, PlaygroundTokenRequest } from '../../schemas/playground.js';
+import { reachOf } from '../context.js';
 import { Problem } from '../problem.js';
 
 /** The JSON of one base64url JWT segment. */
@@ -42,8 +46,9 @@ export const playgroundRoutes =
         if (b.scope !== undefined && b.scope !== '') params.set('scope', [b.scope]);
         if (b.audience !== undefined) params.set('audience', [b.audience]);
         const issuer = deps.issuers.issuerOf(request.tenantId);
+        let issued: Awaited<ReturnType<typeof handleTokenRequest>>;
         try {
-          const { response, client } = await handleTokenRequest(
+          issued = await handleTokenRequest(
             {
               tenant,
               issuer,
@@ -57,12 +62,22 @@ export const playgroundRoutes =
             },
             deps.tokenEndpoint,
           );
-          if (client.secretId !== null) deps.secretUsage.record(client.entry.slot, client.secretId);
-          return { status: 200, response: { ...response }, header: segment(response.access_token, 0), claims: segment(response.access_token, 1) };
         } catch (err) {
           const oauth = toOAuthError(err);
           return { status: oauth.status, response: oauth.toJSON(), header: null, claims: null };
         }
+        const { response, client } = issued;
+        if (client.secretId !== null) deps.secretUsage.record(client.entry.slot, client.secretId);
+        const claims = segment(response.access_token, 1);
+        // A token for the admin API is shown only to a caller that holds its scopes itself.
+        if ([claims.aud].flat().includes(ADMIN_API_IDENTIFIER)) {
+          refuseEscalation(
+            reachOf(request),
+            splitScope(typeof claims.scope === 'string' ? claims.scope : ''),
+            wouldHold(`the token for ${ADMIN_API_IDENTIFIER}`),
+          );
+        }
+        return { status: 200, response: { ...response }, header: segment(response.access_token, 0), claims };
       },
     );
   };
