@@ -155,6 +155,35 @@ describeEachDialect('console: what an admin token may do, the scopes of admin to
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
+  it('a token that may manage admin tokens cannot hand out scopes it does not hold: the 403 is shown in the dialog', async () => {
+    const { page } = b;
+    const { token } = await createOk(t, '/admin-tokens', { name: 'token-desk', scopes: ['admin-tokens:write', 'clients:read'] });
+    await signInAs(token);
+    assert.deepEqual(await navLinks(), ['Dashboard', 'Machine to Machine', 'Playground', 'Admin tokens']);
+    await go(page, 'Admin tokens');
+    await page.getByRole('row', { name: /token-desk every tenant admin-tokens:write clients:read never/ }).waitFor();
+    await page.getByRole('button', { name: 'Create admin token' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create admin token' });
+    await dialog.getByLabel('Name').fill('too-much');
+    // Without tenants:read the tenants cannot be listed: every tenant, or the one being managed.
+    assert.deepEqual(await dialog.getByLabel('Limited to').locator('option').allInnerTexts(), [
+      'Every tenant — may also manage tenants and admin tokens',
+      'default',
+    ]);
+    await dialog.getByRole('checkbox', { name: /^admin —/ }).uncheck();
+    await dialog.getByRole('checkbox', { name: /^clients:write —/ }).check();
+    b.expectApiFailure(403, /^\/admin-tokens$/);
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    // The admin API's problem, whole, above the buttons; nothing is created.
+    const alert = dialog.getByRole('alert');
+    await alert.waitFor();
+    assert.equal(await alert.locator('strong').textContent(), 'Forbidden');
+    assert.equal(await alert.locator('p').textContent(), 'the admin token would hold scopes the caller does not hold: clients:write');
+    await b.screenshot('admin-token-excess-scopes');
+    assert.equal(await listed('too-much'), undefined);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+
   // Every test ends without a script error, a CSP violation or a failed API call it did not expect.
   afterEach(() => assertNoProblems(b));
 });
