@@ -8,7 +8,7 @@ import { CredentialFields, credentialErrors } from './credential-fields';
 import { ConfirmDialog, Dialog, onSubmit } from './dialog';
 import { Empty, ErrorMessage } from './feedback';
 import { FormEnd } from './page';
-import { Table } from './table';
+import { RowActions, Table } from './table';
 
 /** The tenant's federated issuers, for the credential forms (the console's lists are small); none for a token without federation:read. */
 export function useFederatedIssuers() {
@@ -53,13 +53,11 @@ export function FederatedCredentials({ client, onChanged }: { client: Client; on
                 <code>{c.subject}</code>
               </th>
               <td>{describeClaims(c.claims)}</td>
-              {writable ? (
-                <td className="row-actions">
-                  <button type="button" className="button-danger button-small" onClick={() => setDialog(c)}>
-                    Remove<span className="sr-only"> credential {c.subject}</span>
-                  </button>
-                </td>
-              ) : null}
+              <RowActions shown={writable}>
+                <button type="button" className="button-danger button-small" onClick={() => setDialog(c)}>
+                  Remove<span className="sr-only"> credential {c.subject}</span>
+                </button>
+              </RowActions>
             </tr>
           ))}
         </Table>

@@ -29,3 +29,8 @@ export function Table({ caption, columns, actions, children }: { caption: string
     </div>
   );
 }
+
+/** The last cell of a row: its buttons, when `shown` (the signed-in token may change the row); else no cell, as the table has no actions column. */
+export function RowActions({ shown, children }: { shown: boolean; children: ReactNode }) {
+  return shown ? <td className="row-actions">{children}</td> : null;
+}

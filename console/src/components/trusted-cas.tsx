@@ -8,7 +8,7 @@ import { Empty } from './feedback';
 import { TextAreaField } from './fields';
 import { errorsUnder } from './key-source';
 import { FormEnd } from './page';
-import { Table } from './table';
+import { RowActions, Table } from './table';
 
 /**
  * A tenant's own trusted client CAs (`tls_client_cas`): the CAs whose certificates authenticate
@@ -57,13 +57,11 @@ export function TrustedClientCas({ tenant, onChanged }: { tenant: Tenant; onChan
               <td>
                 {formatTime(d.not_after)} <ExpiryWarning notAfter={d.not_after} />
               </td>
-              {writable ? (
-                <td className="row-actions">
-                  <button type="button" className="button-danger button-small" onClick={() => setDialog(i)}>
-                    Remove<span className="sr-only"> CA {d.subject}</span>
-                  </button>
-                </td>
-              ) : null}
+              <RowActions shown={writable}>
+                <button type="button" className="button-danger button-small" onClick={() => setDialog(i)}>
+                  Remove<span className="sr-only"> CA {d.subject}</span>
+                </button>
+              </RowActions>
             </tr>
           ))}
         </Table>

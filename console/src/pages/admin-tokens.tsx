@@ -7,10 +7,10 @@ import { SelectField, TextField } from '../components/fields';
 import { FormEnd, PageHead } from '../components/page';
 import { LoadMore, usePaged } from '../components/paged';
 import { ScopeCheckboxes } from '../components/scopes';
-import { Table } from '../components/table';
+import { RowActions, Table } from '../components/table';
 import { formatTime, optionalInteger } from '../format';
 import { useAction, useConsole, useLoad } from '../hooks';
-import { ADMIN_API_IDENTIFIER, ADMIN_API_NAME, ADMIN_SCOPE_DESCRIPTIONS, ADMIN_SCOPES, isAdminScope } from '../../../src/domain/admin-scopes.js';
+import { ADMIN_API_IDENTIFIER, ADMIN_API_NAME, ADMIN_SCOPE_DESCRIPTIONS, ADMIN_SCOPES } from '../../../src/domain/admin-scopes.js';
 import type { AdminToken, AdminTokenCreate, AdminTokenCreated, Page, Tenant } from '../types';
 
 /** The built-in API's scopes, offered as the scopes of a new admin token. */
@@ -99,13 +99,11 @@ export function AdminTokens() {
                 <code>{token.id}</code>
               </td>
               <td>{formatTime(token.created_at)}</td>
-              {writable ? (
-                <td className="row-actions">
-                  <button type="button" className="button-danger button-small" onClick={() => setDeleting(token)}>
-                    Delete<span className="sr-only"> {token.name}</span>
-                  </button>
-                </td>
-              ) : null}
+              <RowActions shown={writable}>
+                <button type="button" className="button-danger button-small" onClick={() => setDeleting(token)}>
+                  Delete<span className="sr-only"> {token.name}</span>
+                </button>
+              </RowActions>
             </tr>
           ))}
         </Table>
@@ -194,7 +192,7 @@ function CreateAdminToken({ onClose, onCreated }: { onClose(): void; onCreated()
               const body: AdminTokenCreate = {
                 name: name.trim(),
                 tenant: tenant || null,
-                scopes: scopes.filter(isAdminScope),
+                scopes,
                 ...(expiresIn !== undefined ? { expires_in: expiresIn } : {}),
               };
               setCreated(await api.post<AdminTokenCreated>('/admin-tokens', body, reason));

@@ -12,7 +12,7 @@ import { formatSeconds, formatTime } from '../format';
 import { useAction, useConsole, useLoad } from '../hooks';
 import { href, navigate } from '../router';
 import type { Client, Grant, SecretCreated, ServiceAccount } from '../types';
-import { Table } from '../components/table';
+import { RowActions, Table } from '../components/table';
 
 /** How long the current secrets keep working after a rotation (`expires_in`). */
 const OVERLAPS = [
@@ -133,13 +133,11 @@ export function ClientDetail({ clientId }: { clientId: string }) {
                   <td>{formatTime(s.created_at)}</td>
                   <td>{s.expires_at ? formatTime(s.expires_at) : 'never'}</td>
                   <td>{formatTime(s.last_used_at)}</td>
-                  {writable ? (
-                    <td className="row-actions">
-                      <button type="button" className="button-danger button-small" onClick={() => setDialog({ secret: s.id })}>
-                        Delete<span className="sr-only"> secret {s.id}</span>
-                      </button>
-                    </td>
-                  ) : null}
+                  <RowActions shown={writable}>
+                    <button type="button" className="button-danger button-small" onClick={() => setDialog({ secret: s.id })}>
+                      Delete<span className="sr-only"> secret {s.id}</span>
+                    </button>
+                  </RowActions>
                 </tr>
               ))}
             </Table>

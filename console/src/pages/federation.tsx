@@ -4,7 +4,7 @@ import { Dialog, onSubmit } from '../components/dialog';
 import { Empty, ErrorMessage, Loading } from '../components/feedback';
 import { IssuerFields } from '../components/issuer-fields';
 import { FormEnd, PageHead } from '../components/page';
-import { Table } from '../components/table';
+import { RowActions, Table } from '../components/table';
 import {
   createBody,
   EMPTY_ISSUER,
@@ -65,16 +65,14 @@ export function Federation() {
                 {formatSeconds(i.max_token_age)}
                 {i.require_jti ? ', once' : ''}
               </td>
-              {writable ? (
-                <td className="row-actions">
-                  <button type="button" className="button-secondary button-small" onClick={() => setDialog({ edit: i })}>
-                    Edit<span className="sr-only"> {i.name}</span>
-                  </button>
-                  <button type="button" className="button-danger button-small" onClick={() => setDialog({ remove: i })}>
-                    Delete<span className="sr-only"> {i.name}</span>
-                  </button>
-                </td>
-              ) : null}
+              <RowActions shown={writable}>
+                <button type="button" className="button-secondary button-small" onClick={() => setDialog({ edit: i })}>
+                  Edit<span className="sr-only"> {i.name}</span>
+                </button>
+                <button type="button" className="button-danger button-small" onClick={() => setDialog({ remove: i })}>
+                  Delete<span className="sr-only"> {i.name}</span>
+                </button>
+              </RowActions>
             </tr>
           ))}
         </Table>

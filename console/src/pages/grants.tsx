@@ -8,7 +8,7 @@ import { ScopeCheckboxes } from '../components/scopes';
 import { formatTime } from '../format';
 import { useAction, useConsole, useLoad } from '../hooks';
 import type { Api, Client, Grant, ServiceAccount } from '../types';
-import { Table } from '../components/table';
+import { RowActions, Table } from '../components/table';
 
 interface Directory {
   grants: Grant[];
@@ -68,17 +68,15 @@ export function Grants() {
               </td>
               <td>{g.scopes.join(' ') || '—'}</td>
               <td>{formatTime(g.created_at)}</td>
-              {writable ? (
-                <td className="row-actions">
-                  <button type="button" className="button-danger button-small" onClick={() => setRemoving(g)}>
-                    Remove
-                    <span className="sr-only">
-                      {' '}
-                      grant of {holder(g, data.data!)} on {g.api_identifier}
-                    </span>
-                  </button>
-                </td>
-              ) : null}
+              <RowActions shown={writable}>
+                <button type="button" className="button-danger button-small" onClick={() => setRemoving(g)}>
+                  Remove
+                  <span className="sr-only">
+                    {' '}
+                    grant of {holder(g, data.data!)} on {g.api_identifier}
+                  </span>
+                </button>
+              </RowActions>
             </tr>
           ))}
         </Table>

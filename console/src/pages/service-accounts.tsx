@@ -8,7 +8,7 @@ import { LoadMore, usePaged } from '../components/paged';
 import { formatTime } from '../format';
 import { useAction, useConsole } from '../hooks';
 import type { Page, ServiceAccount } from '../types';
-import { Table } from '../components/table';
+import { RowActions, Table } from '../components/table';
 
 /** Directory → Service Accounts: list, search, add, activate or deactivate, delete. */
 export function ServiceAccounts() {
@@ -63,17 +63,15 @@ export function ServiceAccounts() {
                 <code>{sa.id}</code>
               </td>
               <td>{formatTime(sa.created_at)}</td>
-              {writable ? (
-                <td className="row-actions">
-                  <button type="button" className="button-secondary button-small" onClick={() => setConfirm({ sa, kind: 'toggle' })}>
-                    {sa.active ? 'Deactivate' : 'Activate'}
-                    <span className="sr-only"> {sa.user_name}</span>
-                  </button>
-                  <button type="button" className="button-danger button-small" onClick={() => setConfirm({ sa, kind: 'delete' })}>
-                    Delete<span className="sr-only"> {sa.user_name}</span>
-                  </button>
-                </td>
-              ) : null}
+              <RowActions shown={writable}>
+                <button type="button" className="button-secondary button-small" onClick={() => setConfirm({ sa, kind: 'toggle' })}>
+                  {sa.active ? 'Deactivate' : 'Activate'}
+                  <span className="sr-only"> {sa.user_name}</span>
+                </button>
+                <button type="button" className="button-danger button-small" onClick={() => setConfirm({ sa, kind: 'delete' })}>
+                  Delete<span className="sr-only"> {sa.user_name}</span>
+                </button>
+              </RowActions>
             </tr>
           ))}
         </Table>
