@@ -8,8 +8,8 @@
 //                                     `tessera` command and must never build
 //
 // The TypeScript of src/ and test/ is compiled incrementally (tsc's dist/.tsbuildinfo); the console
-// is type-checked and bundled again only when a file under console/ (or package-lock.json) is newer
-// than dist/console/index.html.
+// is type-checked and bundled again only when a file under console/ (or package-lock.json, or
+// src/domain/admin-scopes.ts, the one server module it bundles) is newer than dist/console/index.html.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +27,10 @@ if (!existsSync(join(dist, 'src/main.js')) || !existsSync(join(dist, 'test'))) r
 run('tsc', ['-p', 'tsconfig.json']);
 
 const consoleIndex = join(dist, 'console/index.html');
-if (!existsSync(consoleIndex) || newestChange([join(root, 'console'), join(root, 'package-lock.json')]) > statSync(consoleIndex).mtimeMs) {
+if (
+  !existsSync(consoleIndex) ||
+  newestChange([join(root, 'console'), join(root, 'package-lock.json'), join(root, 'src/domain/admin-scopes.ts')]) > statSync(consoleIndex).mtimeMs
+) {
   run('tsc', ['-p', 'console/tsconfig.json']);
   run('vite', ['build', '--config', 'console/vite.config.ts']);
 }

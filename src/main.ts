@@ -11,17 +11,21 @@ import { registerClients } from './cli/clients.js';
 import { CliError, EXIT } from './cli/errors.js';
 import { registerGrants } from './cli/grants.js';
 import { registerKeys } from './cli/keys.js';
+import { registerLogin } from './cli/login.js';
 import { registerMigrate } from './cli/migrate.js';
 import { registerServe } from './cli/serve.js';
 import { registerServiceAccounts } from './cli/service-accounts.js';
 import { registerTenants } from './cli/tenants.js';
 import { registerToken } from './cli/token.js';
+import { registerWhoami } from './cli/whoami.js';
 
 const HELP = `
 Admin commands (clients, service-accounts, apis, federated-issuers, grants, keys, tenants, admin-tokens,
-audit-events, certificates) call the admin API of a running server: --endpoint or TESSERA_ADMIN_URL
-(default http://127.0.0.1:4445), --token or TESSERA_ADMIN_TOKEN (the variable serve reads too).
+audit-events, certificates, whoami) call the admin API of a running server: --endpoint or TESSERA_ADMIN_URL
+(default http://127.0.0.1:4445), --token or TESSERA_ADMIN_TOKEN (the variable serve reads too): an admin
+token or an access token for urn:tessera:admin; without one, the token of "tessera login".
 "tessera token" calls the public token endpoint as a client, with a secret or --private-key.
+"tessera login" gets and keeps an access token for the admin API as a client; "tessera logout" forgets it.
 serve, migrate and admin-token work on the database directly.
 
 Exit codes:
@@ -62,6 +66,8 @@ async function main(argv: string[]): Promise<void> {
   registerAudit(program);
   registerCertificates(program);
   registerToken(program);
+  registerLogin(program);
+  registerWhoami(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

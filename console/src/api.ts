@@ -1,4 +1,4 @@
-import type { Page, Problem } from './types';
+import type { Page, Problem, Whoami } from './types';
 
 /** A failed admin API call: the RFC 9457 problem it answered, its field errors by field name. */
 export class ApiError extends Error {
@@ -109,9 +109,7 @@ export class AdminApi {
   }
 }
 
-/** Signs in: checks the token by listing the tenants it may see. */
-export async function signIn(token: string): Promise<string[]> {
-  const api = new AdminApi(token, 'default');
-  const tenants = await api.all<{ id: string }>('/tenants');
-  return tenants.map((t) => t.id);
+/** Signs in: checks the token with `GET /whoami`, which any valid token may call, and returns what it may do. */
+export function signIn(token: string): Promise<Whoami> {
+  return new AdminApi(token, 'default').get<Whoami>('/whoami');
 }

@@ -1,6 +1,9 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
+import { holdsScope } from '../../src/domain/admin-scopes.js';
 import { AdminApi } from './api';
-import { Console, useLoad, type ConsoleContext } from './hooks';
+import { ErrorMessage, Loading } from './components/feedback';
+import { NeedsScope } from './components/rights';
+import { Console, useConsole, useLoad, type ConsoleContext } from './hooks';
 import { AdminTokens } from './pages/admin-tokens';
 import { ApiDetail } from './pages/api-detail';
 import { Apis } from './pages/apis';
@@ -19,44 +22,69 @@ import { Wizard } from './pages/wizard';
 import { href, navigate, useRoute } from './router';
 import { clearSession, loadSession, saveSession, type Session } from './session';
 import { SignIn } from './sign-in';
-import type { Tenant } from './types';
+import type { AdminScope, Tenant, Whoami } from './types';
+
+interface NavItem {
+  path: string;
+  label: string;
+  /** The scope the page reads with: without it, the page is not offered. */
+  scope?: AdminScope;
+  /** Installation-wide: offered to a token not limited to a tenant only. */
+  global?: true;
+}
 
 /** The navigation: groups of pages, as in guide 001 ("Directory → Service Accounts"). */
-const NAV: { group: string; items: { path: string; label: string }[] }[] = [
+const NAV: { group: string; items: NavItem[] }[] = [
   { group: 'Overview', items: [{ path: '', label: 'Dashboard' }] },
-  { group: 'Directory', items: [{ path: 'directory/service-accounts', label: 'Service Accounts' }] },
+  { group: 'Directory', items: [{ path: 'directory/service-accounts', label: 'Service Accounts', scope: 'service-accounts:read' }] },
   {
     group: 'Applications',
     items: [
-      { path: 'applications/m2m', label: 'Machine to Machine' },
-      { path: 'applications/apis', label: 'APIs' },
+      { path: 'applications/m2m', label: 'Machine to Machine', scope: 'clients:read' },
+      { path: 'applications/apis', label: 'APIs', scope: 'apis:read' },
     ],
   },
-  { group: 'Access', items: [{ path: 'grants', label: 'Grants' }] },
+  { group: 'Access', items: [{ path: 'grants', label: 'Grants', scope: 'grants:read' }] },
   {
     group: 'Security',
     items: [
-      { path: 'keys', label: 'Keys' },
-      { path: 'federation', label: 'Federation' },
-      { path: 'audit', label: 'Audit log' },
+      { path: 'keys', label: 'Keys', scope: 'keys:read' },
+      { path: 'federation', label: 'Federation', scope: 'federation:read' },
+      { path: 'audit', label: 'Audit log', scope: 'audit:read' },
     ],
   },
-  { group: 'Tools', items: [{ path: 'playground', label: 'Playground' }] },
+  { group: 'Tools', items: [{ path: 'playground', label: 'Playground', scope: 'clients:read' }] },
   {
     group: 'Settings',
     items: [
-      { path: 'tenants', label: 'Tenants' },
-      { path: 'admin-tokens', label: 'Admin tokens' },
+      { path: 'tenants', label: 'Tenants', scope: 'tenants:read' },
+      { path: 'admin-tokens', label: 'Admin tokens', scope: 'admin-tokens:read', global: true },
     ],
   },
 ];
 
+/** The navigation entry a route belongs to (`applications/m2m/abc` → Machine to Machine). */
+function navItemOf(route: string[]): NavItem | undefined {
+  const active = route.slice(0, 2).join('/');
+  return NAV.flatMap((g) => g.items).find((item) => (item.path === '' ? route.length === 0 : active === item.path || route[0] === item.path));
+}
+
+/** Whether the signed-in token may open the page of a navigation entry. */
+function offered(item: NavItem, ctx: Pick<ConsoleContext, 'can' | 'whoami'>): boolean {
+  return (item.scope === undefined || ctx.can(item.scope)) && (item.global === undefined || ctx.whoami.tenant === null);
+}
+
 function Page({ route }: { route: string[] }) {
+  const ctx = useConsole();
+  const { can } = ctx;
   const [first = '', second, third] = route;
+  // A page the token may not open (reached by its address) says what it needs rather than failing.
+  const item = navItemOf(route);
+  if (item?.scope !== undefined && !offered(item, ctx)) return <NeedsScope title={item.label} scope={item.scope} global={item.global ?? false} />;
   if (first === '') return <Dashboard />;
   if (first === 'directory' && second === 'service-accounts') return <ServiceAccounts />;
   if (first === 'applications' && second === 'm2m') {
-    if (third === 'new') return <Wizard />;
+    if (third === 'new') return can('clients:write') ? <Wizard /> : <NeedsScope title="Add integration" scope="clients:write" />;
     return third ? <ClientDetail clientId={third} /> : <Clients />;
   }
   if (first === 'applications' && second === 'apis') return third ? <ApiDetail apiId={third} /> : <Apis />;
@@ -70,17 +98,53 @@ function Page({ route }: { route: string[] }) {
   return <NotFound />;
 }
 
-function Shell({ session, onSession, onSignOut }: { session: Session; onSession(s: Session): void; onSignOut(notice?: string): void }) {
+/** What the sign-in page says when the admin API stops accepting the token (deleted, expired). */
+const REFUSED = 'The admin token was refused: sign in again.';
+
+interface ShellProps {
+  session: Session;
+  onSession(s: Session): void;
+  onSignOut(notice?: string): void;
+}
+
+/** The signed-in console: first what the token may do (`GET /whoami`), then the pages. */
+function Shell(props: ShellProps) {
+  const { session, onSignOut } = props;
+  const whoami = useLoad(() => new AdminApi(session.token, session.tenant, () => onSignOut(REFUSED)).get<Whoami>('/whoami'), [session.token]);
+  if (whoami.data) return <SignedIn {...props} whoami={whoami.data} />;
+  return (
+    <main className="sign-in" id="main">
+      {whoami.error ? (
+        <div className="card sign-in-card">
+          <ErrorMessage error={whoami.error} />
+          <div className="actions">
+            <button type="button" className="button-secondary" onClick={whoami.reload}>
+              Try again
+            </button>
+            <button type="button" className="button-secondary" onClick={() => onSignOut()}>
+              Sign out
+            </button>
+          </div>
+        </div>
+      ) : (
+        <Loading />
+      )}
+    </main>
+  );
+}
+
+function SignedIn({ session, onSession, onSignOut, whoami }: ShellProps & { whoami: Whoami }) {
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
-  const api = useMemo(() => new AdminApi(session.token, session.tenant, () => onSignOut('The admin token was refused: sign in again.')), [session, onSignOut]);
-  const tenants = useLoad(() => api.all<Tenant>('/tenants'), [api]);
+  const api = useMemo(() => new AdminApi(session.token, session.tenant, () => onSignOut(REFUSED)), [session, onSignOut]);
+  const can = useCallback((scope: AdminScope) => holdsScope(whoami.scopes, scope), [whoami]);
+  // Without tenants:read the switcher offers the tenant being managed only.
+  const tenants = useLoad(() => (can('tenants:read') ? api.all<Tenant>('/tenants') : Promise.resolve([])), [api, can]);
   const tenant = tenants.data?.find((t) => t.id === session.tenant) ?? null;
   const ctx: ConsoleContext = useMemo(
-    () => ({ api, tenant, tenantsChanged: tenants.reload, switchTenant: (id: string) => onSession({ ...session, tenant: id }) }),
-    [api, tenant, tenants.reload, session, onSession],
+    () => ({ api, tenant, whoami, can, tenantsChanged: tenants.reload, switchTenant: (id: string) => onSession({ ...session, tenant: id }) }),
+    [api, tenant, whoami, can, tenants.reload, session, onSession],
   );
-  const active = route.slice(0, 2).join('/');
   return (
     <Console.Provider value={ctx}>
       <a
@@ -106,7 +170,7 @@ function Shell({ session, onSession, onSignOut }: { session: Session; onSession(
               onSession({ ...session, tenant: e.target.value });
             }}
           >
-            {(tenants.data ?? [{ id: session.tenant }]).map((t) => (
+            {(tenants.data?.length ? tenants.data : [{ id: session.tenant }]).map((t) => (
               <option key={t.id} value={t.id}>
                 {t.id}
               </option>
@@ -119,25 +183,27 @@ function Shell({ session, onSession, onSignOut }: { session: Session; onSession(
       </header>
       <div className="layout">
         <nav className="sidebar" aria-label="Main">
-          {NAV.map((g) => (
-            <div key={g.group} className="nav-group">
-              <p className="nav-group-title" id={`nav-${g.group}`}>
-                {g.group}
-              </p>
-              <ul aria-labelledby={`nav-${g.group}`}>
-                {g.items.map((item) => {
-                  const current = item.path === '' ? route.length === 0 : active === item.path || route[0] === item.path;
-                  return (
+          {NAV.map((g) => {
+            // Only the pages the token may read; a group with none is not shown.
+            const items = g.items.filter((item) => offered(item, ctx));
+            if (items.length === 0) return null;
+            return (
+              <div key={g.group} className="nav-group">
+                <p className="nav-group-title" id={`nav-${g.group}`}>
+                  {g.group}
+                </p>
+                <ul aria-labelledby={`nav-${g.group}`}>
+                  {items.map((item) => (
                     <li key={item.path}>
-                      <a href={href(item.path)} aria-current={current ? 'page' : undefined}>
+                      <a href={href(item.path)} aria-current={navItemOf(route) === item ? 'page' : undefined}>
                         {item.label}
                       </a>
                     </li>
-                  );
-                })}
-              </ul>
-            </div>
-          ))}
+                  ))}
+                </ul>
+              </div>
+            );
+          })}
         </nav>
         <main id="main" ref={main} tabIndex={-1} className="content">
           {/* A new tenant is a new page: nothing of the previous one stays on screen. */}

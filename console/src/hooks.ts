@@ -1,12 +1,16 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type RefObject } from 'react';
 import type { AdminApi } from './api';
 import { hasNavigated } from './router';
-import type { Tenant } from './types';
+import type { AdminScope, Tenant, Whoami } from './types';
 
-/** What every page gets: the API of the current tenant, and that tenant. */
+/** What every page gets: the API of the current tenant, that tenant, and what the signed-in token may do. */
 export interface ConsoleContext {
   api: AdminApi;
   tenant: Tenant | null;
+  /** The signed-in token as `GET /whoami` describes it. */
+  whoami: Whoami;
+  /** Whether the signed-in token holds `scope` (`admin` holds every scope, `R:write` holds `R:read`). */
+  can(scope: AdminScope): boolean;
   /** Tells the whole console that tenants changed (created, renamed). */
   tenantsChanged(): void;
   switchTenant(id: string): void;

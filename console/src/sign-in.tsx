@@ -16,8 +16,9 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn(session: Session): v
     setBusy(true);
     setError(null);
     try {
-      const tenants = await signIn(token.trim());
-      onSignedIn({ token: token.trim(), tenant: tenants.includes('default') ? 'default' : (tenants[0] ?? 'default') });
+      const whoami = await signIn(token.trim());
+      // A token limited to a tenant manages that tenant; any other starts on tenant default.
+      onSignedIn({ token: token.trim(), tenant: whoami.tenant ?? 'default' });
     } catch (err) {
       setError(err);
     } finally {

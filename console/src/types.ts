@@ -35,6 +35,10 @@ import type {
 } from '../../src/http/schemas/service-accounts.js';
 import type { Tenant as TenantSchema, TenantCreate as TenantCreateSchema, TenantPatch as TenantPatchSchema } from '../../src/http/schemas/tenants.js';
 import type { TokenActivity as TokenActivitySchema } from '../../src/http/schemas/token-activity.js';
+import type { Whoami as WhoamiSchema } from '../../src/http/schemas/whoami.js';
+import type { AdminScope } from '../../src/domain/admin-scopes.js';
+
+export type { AdminScope };
 
 // Admin-token expiry (`expires_in` in, `expires_at` out) as the admin API's contract has it,
 // optional so that the console also works with a server that has neither; once the route
@@ -70,6 +74,8 @@ export type Tenant = Static<typeof TenantSchema>;
 export type TenantCreate = Static<typeof TenantCreateSchema>;
 export type TenantPatch = Static<typeof TenantPatchSchema>;
 export type TokenActivity = Static<typeof TokenActivitySchema>;
+/** `GET /whoami`: the signed-in token, the tenant it is limited to (null: every tenant) and its scopes. */
+export type Whoami = Static<typeof WhoamiSchema>;
 
 /** What the admin API tells of an X.509 certificate (a client's, a tenant's CA, a pasted one). */
 export type CertificateDetails = Static<typeof CaDetailsSchema>;

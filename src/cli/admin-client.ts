@@ -5,8 +5,10 @@ import { httpUrl, send } from './http.js';
 export interface AdminConnection {
   /** Base URL of the admin listener, e.g. http://127.0.0.1:4445. */
   readonly endpoint: string;
-  /** The admin token; absent in loopback mode. Never printed. */
+  /** The admin token or access token; absent in loopback mode. Never printed. */
   readonly token?: string | undefined;
+  /** What to do when the admin API answers 401: where the token came from, and how to give another. */
+  readonly unauthorizedHint?: string | undefined;
   /** The tenant whose resources are meant: `/tenants/{tenant}/…`; absent = the root paths (tenant default). */
   readonly tenant?: string | undefined;
   /** `?reason=` sent with every mutation, recorded in the audit log. */
@@ -83,7 +85,6 @@ export class AdminClient {
     // Something other than the admin API (a proxy, the public listener) may answer: show the start of its body.
     const start = answer.text.slice(0, 200);
     const problem: ProblemDocument = typeof document?.title === 'string' ? document : start ? { detail: start } : {};
-    const hint = answer.status === 401 && this.connection.token === undefined ? 'no admin token was given: use --token or TESSERA_ADMIN_TOKEN' : undefined;
-    throw new ProblemError(answer.status, problem, hint);
+    throw new ProblemError(answer.status, problem, answer.status === 401 ? this.connection.unauthorizedHint : undefined);
   }
 }

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AdminClient, type Query } from './admin-client.js';
+import { adminCredentials } from './admin-credentials.js';
 import { EXIT_CODES_HELP, usageError } from './errors.js';
 import { block, json, table, type Column } from './output.js';
 
@@ -59,7 +60,12 @@ export function adminCommand<O extends object>(
   for (const option of spec.options ?? []) command.addOption(option);
   command
     .addOption(new Option('--endpoint <url>', 'admin API base URL').env('TESSERA_ADMIN_URL').default('http://127.0.0.1:4445'))
-    .addOption(new Option('--token <token>', 'admin token (better from the environment: it stays out of the shell history)').env('TESSERA_ADMIN_TOKEN'));
+    .addOption(
+      new Option(
+        '--token <token>',
+        'admin token, or access token for urn:tessera:admin (better from the environment: it stays out of the shell history); default: the one of "tessera login"',
+      ).env('TESSERA_ADMIN_TOKEN'),
+    );
   if (spec.tenantScoped !== false) command.option('--tenant <id>', "act on this tenant's resources (/tenants/{id}/…); default: tenant default");
   if (spec.mutation) command.option('--reason <text>', 'why: recorded in the audit log');
   command
@@ -68,7 +74,7 @@ export function adminCommand<O extends object>(
     .action(async (...received: unknown[]) => {
       const self = received.at(-1) as Command;
       const options = self.opts<O & CommonOptions>();
-      const api = new AdminClient({ endpoint: options.endpoint, token: options.token, tenant: options.tenant, reason: options.reason });
+      const api = new AdminClient({ ...(await adminCredentials(options, self)), tenant: options.tenant, reason: options.reason });
       const context: Context = {
         api,
         json: options.json === true,

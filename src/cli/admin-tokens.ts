@@ -2,10 +2,13 @@ import type { Static } from '@sinclair/typebox';
 import { Option, type Command } from 'commander';
 import type { AdminToken, AdminTokenCreated } from '../http/schemas/admin-tokens.js';
 import { segment } from './admin-client.js';
-import { adminCommand, adminGroup, defined, deleteCommand, listCommand, wholeNumber } from './admin-command.js';
+import { adminCommand, adminGroup, defined, deleteCommand, listCommand, repeatable, wholeNumber } from './admin-command.js';
 import { field } from './output.js';
 
 const installationWide = { tenantScoped: false } as const;
+
+/** `--scopes` given once or more, each space-separated: the list of scopes; undefined when not given (the server's default). */
+const scopeList = (given: string[] | undefined) => given?.flatMap((value) => value.split(/\s+/)).filter((scope) => scope !== '');
 
 export function registerAdminTokens(program: Command): void {
   const group = adminGroup(
@@ -19,7 +22,7 @@ export function registerAdminTokens(program: Command): void {
     ],
   );
 
-  adminCommand<{ name: string; tenant?: string; expiresIn?: number }>(
+  adminCommand<{ name: string; tenant?: string; expiresIn?: number; scopes?: string[] }>(
     group,
     {
       ...installationWide,
@@ -30,13 +33,20 @@ export function registerAdminTokens(program: Command): void {
         new Option('--name <name>', 'what the token is for').makeOptionMandatory(),
         new Option('--tenant <id>', 'limit the token to this tenant (default: unrestricted)'),
         new Option('--expires-in <seconds>', 'the token stops working this many seconds from now (60-31536000; default: never)').argParser(wholeNumber),
+        new Option('--scopes <scopes>', 'the scopes of urn:tessera:admin it holds (repeatable, or space-separated; default: admin, everything)').argParser(
+          repeatable,
+        ),
       ],
-      examples: ['tessera admin-tokens create --name ci-pipeline --tenant acme', 'export TESSERA_ADMIN_TOKEN=$(tessera admin-tokens create --name ops)'],
+      examples: [
+        'tessera admin-tokens create --name ci-pipeline --tenant acme',
+        'tessera admin-tokens create --name auditor --scopes "audit:read clients:read"',
+        'export TESSERA_ADMIN_TOKEN=$(tessera admin-tokens create --name ops)',
+      ],
     },
     async (ctx, _args, o) => {
       const created = await ctx.api.post<Static<typeof AdminTokenCreated>>(
         '/admin-tokens',
-        defined({ name: o.name, tenant: o.tenant, expires_in: o.expiresIn }),
+        defined({ name: o.name, tenant: o.tenant, scopes: scopeList(o.scopes), expires_in: o.expiresIn }),
       );
       ctx.print(created, () => `${created.token}\n`);
       const expiry = created.expires_at ? `, expires ${created.expires_at}` : '';
@@ -50,7 +60,7 @@ export function registerAdminTokens(program: Command): void {
     ...installationWide,
     description: 'list admin tokens (never their values)',
     path: '/admin-tokens',
-    columns: [field('id'), field('name'), field('tenant'), field('created_at'), field('expires_at')],
+    columns: [field('id'), field('name'), field('tenant'), field('scopes'), field('created_at'), field('expires_at')],
     examples: ['tessera admin-tokens list'],
   });
 

@@ -49,6 +49,24 @@ export interface ProblemDocument {
   readonly status?: number;
   readonly detail?: string;
   readonly errors?: readonly FieldProblem[];
+  /** 403 insufficient_scope: the scope the call needs (RFC 6750 section 3.1). */
+  readonly required_scope?: string;
+  /** 403 to an escalation: the scopes asked for beyond the caller's. */
+  readonly excess_scopes?: readonly string[];
+}
+
+/** The problem as one line: title, detail, and the scopes it names when the detail does not already say them. */
+function problemLine(status: number, problem: ProblemDocument): string {
+  const title = problem.title ?? `HTTP ${status}`;
+  const detail = problem.detail ?? '';
+  const says = (values: readonly string[]) => values.every((value) => detail.includes(value));
+  const extra = [
+    ...(typeof problem.required_scope === 'string' && !says([problem.required_scope]) ? [`required scope: ${problem.required_scope}`] : []),
+    ...(Array.isArray(problem.excess_scopes) && !says(problem.excess_scopes) ? [`scopes beyond the caller's: ${problem.excess_scopes.join(' ')}`] : []),
+  ];
+  const text = [detail, ...extra.map((e) => (detail ? `(${e})` : e))].filter(Boolean).join(' ');
+  // A body that is not the admin API's (a proxy's page) may hold line breaks: still one line.
+  return (text ? `${title}: ${text}` : title).replace(/\s*\n\s*/g, ' ');
 }
 
 /** The admin API refused a request: exit 4 for 401 and 403, otherwise 1. */
@@ -58,8 +76,7 @@ export class ProblemError extends CliError {
     readonly problem: ProblemDocument,
     hint?: string,
   ) {
-    const title = problem.title ?? `HTTP ${status}`;
-    super(status === 401 || status === 403 ? EXIT.denied : EXIT.refused, problem.detail ? `${title}: ${problem.detail}` : title, [
+    super(status === 401 || status === 403 ? EXIT.denied : EXIT.refused, problemLine(status, problem), [
       ...(problem.errors ?? []).map((e) => `  ${e.pointer}: ${e.detail}`),
       ...(hint ? [hint] : []),
     ]);

@@ -1,24 +1,28 @@
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { JWT_SPIFFE_ASSERTION_TYPE } from '../protocol/client-auth/federated.js';
 import { JWT_BEARER_ASSERTION_TYPE } from '../protocol/client-auth/private-key-jwt.js';
 import { JWT_BEARER_GRANT_TYPE } from '../protocol/grant-types/jwt-bearer.js';
 import { ASYMMETRIC_JWS_ALGS, type AsymmetricJwsAlg } from '../lib/public-jwk.js';
 import { examples, repeatable } from './admin-command.js';
 import { readAssertionKey, signClientAssertion } from './client-assertion.js';
 import { CliError, EXIT, EXIT_CODES_HELP, usageError } from './errors.js';
-import { httpUrl, send } from './http.js';
+import { httpUrl } from './http.js';
 import { block, json } from './output.js';
-
-/** `--assertion-type`: the client_assertion_type each name stands for. */
-const ASSERTION_TYPES = { 'jwt-bearer': JWT_BEARER_ASSERTION_TYPE, 'jwt-spiffe': JWT_SPIFFE_ASSERTION_TYPE } as const;
+import {
+  ASSERTION_TYPES,
+  basicCredentials,
+  postTokenRequest,
+  readCredentialFile,
+  tokenEndpoint,
+  type AssertionTypeName,
+  type TokenResponse,
+} from './token-endpoint.js';
 
 interface TokenOptions {
   issuer: string;
   clientId?: string;
   clientSecret?: string;
   assertionFile?: string;
-  assertionType: keyof typeof ASSERTION_TYPES;
+  assertionType: AssertionTypeName;
   grant: 'client_credentials' | 'jwt-bearer';
   privateKey?: string;
   alg?: AsymmetricJwsAlg;
@@ -31,55 +35,8 @@ interface TokenOptions {
   json?: boolean;
 }
 
-/** RFC 6749 §5.1. */
-interface TokenResponse {
-  access_token: string;
-  token_type?: string;
-  expires_in?: number;
-  scope?: string;
-}
-
 /** Claims that are NumericDates (RFC 7519 §2), shown with a date for people. */
 const DATE_CLAIMS = new Set(['exp', 'iat', 'nbf', 'auth_time']);
-
-/**
- * The token endpoint of `issuer`: from its RFC 8414 metadata (which must name the same issuer,
- * RFC 8414 §3.3), else `{issuer}/oauth2/token` when there is no metadata.
- */
-async function tokenEndpoint(issuer: string): Promise<URL> {
-  const answer = await send(httpUrl(`${issuer}/.well-known/oauth-authorization-server`, '--issuer'), { headers: { accept: 'application/json' } });
-  const metadata = answer.json as { issuer?: unknown; token_endpoint?: unknown } | undefined;
-  if (answer.status !== 200 || typeof metadata?.token_endpoint !== 'string') return httpUrl(`${issuer}/oauth2/token`, '--issuer');
-  if (metadata.issuer !== issuer) {
-    throw new CliError(
-      EXIT.refused,
-      `the metadata at ${issuer}/.well-known/oauth-authorization-server names issuer "${String(metadata.issuer)}", not "${issuer}": use --issuer ${String(metadata.issuer)}`,
-    );
-  }
-  return httpUrl(metadata.token_endpoint, 'token_endpoint of the metadata');
-}
-
-/** RFC 6749 §2.3.1: id and secret form-urlencoded, then base64. */
-function basicCredentials(clientId: string, secret: string): string {
-  const encode = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-  return `Basic ${Buffer.from(`${encode(clientId)}:${encode(secret)}`).toString('base64')}`;
-}
-
-/**
- * `--assertion-file`: the platform's token (a Kubernetes projected token, a CI job's OIDC token, a
- * JWT-SVID), read at each run since platforms rotate it; a file that cannot be read, or is empty,
- * is wrong usage.
- */
-function readAssertionFile(path: string): string {
-  let token: string;
-  try {
-    token = readFileSync(path, 'utf8').trim();
-  } catch (err) {
-    throw usageError(`--assertion-file ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  if (token === '') throw usageError(`--assertion-file ${path} is empty`);
-  return token;
-}
 
 /**
  * The request's grant and client authentication from a platform's token: the jwt-bearer grant's
@@ -97,12 +54,13 @@ function federatedForm(o: TokenOptions, token: string): URLSearchParams {
 
 /** A client_credentials or jwt-bearer request (RFC 6749 §4.4, RFC 7523 §2.1); an error answer (§5.2) becomes exit 4 for invalid_client or invalid_grant, else 1. */
 async function requestToken(o: TokenOptions): Promise<TokenResponse> {
-  const form = o.assertionFile === undefined ? new URLSearchParams({ grant_type: 'client_credentials' }) : federatedForm(o, readAssertionFile(o.assertionFile));
+  const form =
+    o.assertionFile === undefined ? new URLSearchParams({ grant_type: 'client_credentials' }) : federatedForm(o, readCredentialFile(o.assertionFile));
   const scope = (o.scope ?? []).join(' ').trim();
   if (scope) form.set('scope', scope);
   for (const audience of o.audience ?? []) form.append('audience', audience);
   for (const resource of o.resource ?? []) form.append('resource', resource);
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  const headers: Record<string, string> = {};
   // private_key_jwt (RFC 7523 §2.2): a key that cannot be used is wrong usage, found before anything is sent.
   const key = o.privateKey === undefined ? undefined : readAssertionKey(o.privateKey, { alg: o.alg, kid: o.kid });
   const endpoint = await tokenEndpoint(o.issuer);
@@ -117,12 +75,7 @@ async function requestToken(o: TokenOptions): Promise<TokenResponse> {
     form.set('client_id', o.clientId!);
     form.set('client_secret', o.clientSecret!);
   }
-  const answer = await send(endpoint, { method: 'POST', headers, body: form.toString() });
-  const body = answer.json as Partial<TokenResponse> & { error?: string; error_description?: string };
-  if (answer.status === 200 && typeof body?.access_token === 'string') return body as TokenResponse;
-  if (typeof body?.error !== 'string') throw new CliError(EXIT.refused, `the token endpoint answered HTTP ${answer.status}`);
-  const message = body.error_description ? `${body.error}: ${body.error_description}` : body.error;
-  throw new CliError(body.error === 'invalid_client' || body.error === 'invalid_grant' ? EXIT.denied : EXIT.refused, message);
+  return postTokenRequest(endpoint, form, headers);
 }
 
 /** The header and claims of a JWT (RFC 7519 §7.2 steps 1–6, without verifying the signature). */

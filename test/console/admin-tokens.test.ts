@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, it } from 'node:test';
 import { ok } from '../helpers/admin.js';
-import { assertNoProblems, go, openConsoleBrowser, signIn, type ConsoleBrowser } from '../helpers/browser.js';
+import { assertFitsWidth, assertNoProblems, go, openConsoleBrowser, signIn, type ConsoleBrowser } from '../helpers/browser.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { createOk } from '../helpers/fixtures.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
@@ -36,7 +36,7 @@ describeEachDialect('console: Settings → Admin tokens', (dialect) => {
   it('lists the tokens; creates one limited to a tenant, shows its value once with a copy button; the value works on that tenant only', async () => {
     const { page } = b;
     await go(page, 'Admin tokens');
-    await page.getByRole('row', { name: /bootstrap \(TESSERA_ADMIN_TOKEN\) every tenant never/ }).waitFor();
+    await page.getByRole('row', { name: /bootstrap \(TESSERA_ADMIN_TOKEN\) every tenant admin never/ }).waitFor();
 
     await page.getByRole('button', { name: 'Create admin token' }).click();
     const dialog = page.getByRole('dialog', { name: 'Create admin token' });
@@ -66,7 +66,7 @@ describeEachDialect('console: Settings → Admin tokens', (dialect) => {
     await shown.getByRole('button', { name: 'Done' }).click();
     await shown.waitFor({ state: 'detached' });
 
-    await page.getByRole('row', { name: /acme-console acme never/ }).waitFor();
+    await page.getByRole('row', { name: /acme-console acme admin never/ }).waitFor();
     assert.equal((await page.content()).includes(value), false, 'the value is shown once, then nowhere');
     const token = await listed('acme-console');
     assert.equal(token.tenant, 'acme');
@@ -80,7 +80,7 @@ describeEachDialect('console: Settings → Admin tokens', (dialect) => {
     const { page } = b;
     const { token } = await createOk(t, '/admin-tokens', { name: 'ci-deploy', tenant: null });
     await page.reload();
-    await page.getByRole('row', { name: /ci-deploy every tenant never/ }).waitFor();
+    await page.getByRole('row', { name: /ci-deploy every tenant admin never/ }).waitFor();
 
     await page.getByRole('button', { name: 'Delete ci-deploy' }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete admin token ci-deploy' });
@@ -103,6 +103,7 @@ describeEachDialect('console: Settings → Admin tokens', (dialect) => {
     await b.screenshot('admin-tokens');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('row', { name: /acme-console/ }).waitFor();
+    await assertFitsWidth(page, 390);
     await b.screenshot('admin-tokens-390');
     await page.setViewportSize({ width: 1280, height: 860 });
   });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
-import { assertNoProblems, go, openConsoleBrowser, signIn, type ConsoleBrowser } from '../helpers/browser.js';
+import { assertFitsWidth, assertNoProblems, go, openConsoleBrowser, signIn, type ConsoleBrowser } from '../helpers/browser.js';
 import { createOk } from '../helpers/fixtures.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
 import { makeCa, makeClientCert, makeSelfSigned, type TestCertificate } from '../helpers/test-certificates.js';
@@ -11,12 +10,6 @@ const DAY = 86_400_000;
 
 /** RFC 8705 §3.1: the base64url SHA-256 of the certificate's DER. */
 const thumbprint = (c: TestCertificate) => createHash('sha256').update(c.der).digest('base64url');
-
-/** Fails when the page is wider than the screen (a form that breaks a phone's layout). */
-async function assertFitsWidth(page: Page, width: number): Promise<void> {
-  const scrollWidth = await page.locator('html').evaluate((el) => el.scrollWidth);
-  assert.ok(scrollWidth <= width, `the page is ${scrollWidth} px wide on a ${width} px screen`);
-}
 
 describe('console: mutual TLS clients (RFC 8705) and the tenant trusted client CAs', () => {
   let t: TestTessera;

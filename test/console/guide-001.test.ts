@@ -40,7 +40,7 @@ describe('console: guide 001 done entirely in the browser, then its curl token r
     const { page } = b;
     await page.goto(`${t.adminUrl}/console/`);
     await page.getByLabel('Admin token').fill('not-the-token');
-    b.expectApiFailure(401, /^\/tenants$/);
+    b.expectApiFailure(401, /^\/whoami$/);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('the admin token is not valid').waitFor();
     assert.equal(await page.getByLabel('Admin token').getAttribute('aria-invalid'), 'true');
@@ -89,7 +89,9 @@ describe('console: guide 001 done entirely in the browser, then its curl token r
   it('APIs: Add integration with its scope; a refused scope is shown next to its field', async () => {
     const { page } = b;
     await go(page, 'APIs');
-    await page.getByText('No APIs yet.').waitFor();
+    // A new tenant lists its built-in API only.
+    await page.getByRole('row', { name: /Tessera admin API built-in urn:tessera:admin/ }).waitFor();
+    assert.equal(await page.getByRole('row').count(), 2);
     await page.getByRole('button', { name: 'Add integration' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add API' });
     await dialog.getByLabel('Name').fill('Cleanup API');
@@ -114,7 +116,7 @@ describe('console: guide 001 done entirely in the browser, then its curl token r
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved.').waitFor();
     await b.screenshot('api-detail');
-    const api = (await t.admin('GET', '/apis')).body.items[0];
+    const api = (await t.admin('GET', '/apis')).body.items.find((a: any) => a.identifier === 'https://cleanup.example.com/');
     assert.deepEqual(api.scopes, [
       { value: 'write', description: 'Write access' },
       { value: 'read', description: '' },

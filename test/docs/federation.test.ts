@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { assertLikeDocumented, docBlock, docJson } from '../helpers/docs.js';
+import { assertLikeDocumented, docBlock, docJson, substitute, workflowStep } from '../helpers/docs.js';
 import {
   FEDERATION_TEST_ENV,
   githubActionsClaims,
   kubernetesClaims,
+  serveGithubJobTokens,
   spiffeSvidClaims,
   startKubernetesIssuer,
   startOidcIssuer,
@@ -24,26 +24,6 @@ import { decodeJwt, startTessera, type TestTessera } from '../helpers/tessera.js
 const GUIDE = 'docs/federation.md';
 const GITHUB = 'https://token.actions.githubusercontent.com';
 const KUBERNETES = 'https://kubernetes.default.svc.cluster.local';
-
-/** `text` with each [from, to] replaced everywhere: the only changes a test makes to a recipe (addresses, paths, token values). */
-const substitute = (text: string, substitutions: readonly (readonly [string, string])[]) =>
-  substitutions.reduce((out, [from, to]) => out.replaceAll(from, to), text);
-
-/** The script of the `run: |` of the step named `step` in a workflow (YAML), as the runner executes it. */
-function workflowStep(yaml: string, step: string): string {
-  const lines = yaml.split('\n');
-  const named = lines.findIndex((line) => line.trim() === `- name: ${step}`);
-  const run = lines.findIndex((line, i) => i > named && line.trim() === 'run: |');
-  assert.ok(named >= 0 && run > named, `the workflow has a step "${step}" with a run: | script`);
-  const indent = lines[run]!.search(/\S/);
-  const script: string[] = [];
-  for (const line of lines.slice(run + 1)) {
-    if (line.trim() !== '' && line.search(/\S/) <= indent) break;
-    script.push(line);
-  }
-  const margin = Math.min(...script.filter((l) => l.trim() !== '').map((l) => l.search(/\S/)));
-  return script.map((l) => l.slice(margin)).join('\n');
-}
 
 describeEachDialect("docs/federation.md's recipes, run as written: tokens with no secret", (dialect) => {
   let t: TestTessera;
@@ -84,23 +64,15 @@ describeEachDialect("docs/federation.md's recipes, run as written: tokens with n
     await noSecretOf('cleanup');
 
     // GitHub's token service for the job: ACTIONS_ID_TOKEN_REQUEST_URL, with ACTIONS_ID_TOKEN_REQUEST_TOKEN as bearer.
-    const requestToken = randomBytes(16).toString('hex');
-    const minted: string[] = [];
-    github.server.route('/_apis/token', (req, res) => {
-      const audience = new URL(req.url ?? '/', github.base).searchParams.get('audience');
-      if (req.headers.authorization !== `bearer ${requestToken}` || audience === null) return void res.writeHead(401).end();
-      void github.mint(githubActionsClaims({ aud: audience, repository: 'acme/cleanup', repositoryId: '892176', workflow: 'cleanup' })).then((token) => {
-        minted.push(token);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ count: 1, value: token }));
-      });
-    });
+    const { env: jobEnv, minted } = serveGithubJobTokens(github, (aud) =>
+      githubActionsClaims({ aud, repository: 'acme/cleanup', repositoryId: '892176', workflow: 'cleanup' }),
+    );
     const workflow = docBlock(GUIDE, '### 2. The workflow', 'yaml');
     assert.match(workflow, /\npermissions:\n {2}id-token: write\n/, 'the workflow may ask for an OIDC token');
     const githubEnv = join(dir, 'github-env');
     writeFileSync(githubEnv, '');
     const stdout = await run(substitute(workflowStep(workflow, 'Get a Tessera token'), [['https://auth.example.com', t.publicUrl]]), {
-      ACTIONS_ID_TOKEN_REQUEST_URL: `${github.base}/_apis/token?api-version=2.0`,
-      ACTIONS_ID_TOKEN_REQUEST_TOKEN: requestToken,
+      ...jobEnv,
       GITHUB_ENV: githubEnv,
     });
 

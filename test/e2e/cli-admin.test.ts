@@ -299,13 +299,46 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     const created = await json('admin-tokens', 'create', '--name', 'short-lived', '--expires-in', '120');
     assert.equal(Date.parse(created.expires_at) - Date.parse(created.created_at), 120_000);
     const list = await ok0('admin-tokens', 'list');
-    assert.match(list.stdout, /^ID +NAME +TENANT +CREATED_AT +EXPIRES_AT$/m);
-    assert.match(list.stdout, new RegExp(`^${created.id} +short-lived +- +${created.created_at} +${created.expires_at}$`, 'm'));
+    assert.match(list.stdout, /^ID +NAME +TENANT +SCOPES +CREATED_AT +EXPIRES_AT$/m);
+    assert.match(list.stdout, new RegExp(`^${created.id} +short-lived +- +admin +${created.created_at} +${created.expires_at}$`, 'm'));
     const refused = await cli('admin-tokens', 'create', '--name', 'x', '--expires-in', '31536001');
     assert.equal(refused.code, 1);
     assert.equal(
       refused.stderr,
       'tessera: Unprocessable Content: the admin token is not valid\n  /expires_in: must be a whole number of seconds from 60 to 31536000\n',
+    );
+  });
+
+  it('admin-tokens create --scopes (space-separated or repeated): the token holds those scopes only; a call beyond them is 403 on one line', async () => {
+    const auditor = await json('admin-tokens', 'create', '--name', 'auditor', '--scopes', 'audit:read clients:read');
+    assert.deepEqual(auditor.scopes, ['audit:read', 'clients:read']);
+    const repeated = await json('admin-tokens', 'create', '--name', 'granter', '--scopes', 'grants:write', '--scopes', 'apis:read');
+    assert.deepEqual(repeated.scopes, ['grants:write', 'apis:read']);
+    assert.match((await ok0('admin-tokens', 'list')).stdout, new RegExp(`^${auditor.id} +auditor +- +audit:read, clients:read +`, 'm'));
+    const asAuditor = { ...env, TESSERA_ADMIN_TOKEN: auditor.token };
+    const whoami = await runCli(['whoami', '--json'], asAuditor);
+    assert.deepEqual(JSON.parse(whoami.stdout), {
+      actor: `admin-token:${auditor.id}`,
+      kind: 'admin-token',
+      tenant: null,
+      scopes: ['audit:read', 'clients:read'],
+    });
+    assert.equal((await runCli(['clients', 'list'], asAuditor)).code, 0);
+    const refused = await runCli(['clients', 'create', '--name', 'x'], asAuditor);
+    assert.deepEqual([refused.code, refused.stdout, refused.stderr], [4, '', 'tessera: Forbidden: this call needs the scope clients:write (or admin)\n']);
+    const issuer = await json('admin-tokens', 'create', '--name', 'issuer', '--scopes', 'admin-tokens:write clients:read');
+    const escalation = await runCli(['admin-tokens', 'create', '--name', 'more', '--scopes', 'clients:read keys:write admin'], {
+      ...env,
+      TESSERA_ADMIN_TOKEN: issuer.token,
+    });
+    assert.deepEqual(
+      [escalation.code, escalation.stdout, escalation.stderr],
+      [4, '', 'tessera: Forbidden: the admin token would hold scopes the caller does not hold: keys:write, admin\n'],
+    );
+    const unknown = await cli('admin-tokens', 'create', '--name', 'x', '--scopes', 'clients:read everything');
+    assert.deepEqual(
+      [unknown.code, unknown.stderr],
+      [1, 'tessera: Unprocessable Content: the admin token is not valid\n  /scopes/1: unknown scope "everything": see GET /apis (urn:tessera:admin)\n'],
     );
   });
 
@@ -349,7 +382,11 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     await ok0('apis', 'delete', apiId);
     await ok0('tenants', 'delete', 'acme', '--reason', 'customer left');
     assert.equal((await json('tenants', 'list')).items.length, 1);
-    assert.equal((await json('apis', 'list')).items.length, 0);
+    assert.deepEqual(
+      (await json('apis', 'list')).items.map((a: { identifier: string; built_in: boolean }) => [a.identifier, a.built_in]),
+      [['urn:tessera:admin', true]],
+      'the built-in API stays',
+    );
   });
 
   it('errors: 404 and 422 are exit 1 with the problem on stderr; a wrong token is exit 4; no server is exit 3', async () => {
@@ -364,9 +401,10 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     assert.equal(wrong.code, 4);
     assert.match(wrong.stderr, /^tessera: Unauthorized: /);
     assert.ok(!wrong.stderr.includes('wrong-token-value'), 'the admin token is never printed');
-    const none = await runCli(['apis', 'list'], { TESSERA_ADMIN_URL: t.adminUrl });
+    // A config directory with no saved login in it.
+    const none = await runCli(['apis', 'list'], { TESSERA_ADMIN_URL: t.adminUrl, XDG_CONFIG_HOME: t.dataDir });
     assert.equal(none.code, 4);
-    assert.match(none.stderr, /no admin token was given: use --token or TESSERA_ADMIN_TOKEN/);
+    assert.match(none.stderr, /\nno admin token was given: use --token, TESSERA_ADMIN_TOKEN or "tessera login"\n$/);
 
     const down = await runCli(['clients', 'list', '--endpoint', `http://127.0.0.1:${await freePort()}`], env);
     assert.equal(down.code, 3);
@@ -399,7 +437,20 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
   });
 
   it('--help of every group and of tessera token shows examples; the root help lists the exit codes', async () => {
-    for (const group of ['clients', 'service-accounts', 'apis', 'grants', 'keys', 'tenants', 'admin-tokens', 'audit-events', 'token', 'admin-token']) {
+    for (const group of [
+      'clients',
+      'service-accounts',
+      'apis',
+      'grants',
+      'keys',
+      'tenants',
+      'admin-tokens',
+      'audit-events',
+      'token',
+      'admin-token',
+      'login',
+      'whoami',
+    ]) {
       const help = await cli(group, '--help');
       assert.equal(help.code, 0, group);
       assert.match(help.stdout, new RegExp(`\nExamples:\n( {2}\\$ .+\n)* {2}\\$ (.+ )?tessera ${group} `), group);

@@ -89,6 +89,12 @@ export async function go(page: Page, link: string, heading = link): Promise<void
   await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
 }
 
+/** Fails when the page is wider than the screen (a form or a table that breaks a phone's layout). */
+export async function assertFitsWidth(page: Page, width: number): Promise<void> {
+  const scrollWidth = await page.locator('html').evaluate((el) => el.scrollWidth);
+  assert.ok(scrollWidth <= width, `the page is ${scrollWidth} px wide on a ${width} px screen`);
+}
+
 /** Fails with what the page reported, and with expected failed API calls that never came; then starts afresh. */
 export function assertNoProblems(b: ConsoleBrowser): void {
   const found = [...b.problems.splice(0), ...b.pendingFailures()];

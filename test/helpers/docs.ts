@@ -106,3 +106,33 @@ export function assertLikeDocumented(served: unknown, documented: unknown, gener
     assert.deepEqual(served, documented, at);
   }
 }
+
+/** `text` with each [from, to] replaced everywhere: the only changes a test makes to a recipe (addresses, paths, token values). */
+export const substitute = (text: string, substitutions: readonly (readonly [string, string])[]) =>
+  substitutions.reduce((out, [from, to]) => out.replaceAll(from, to), text);
+
+/** The script of the `run: |` of the step named `step` in a workflow (YAML), as the runner executes it. */
+export function workflowStep(yaml: string, step: string): string {
+  const lines = yaml.split('\n');
+  const named = lines.findIndex((line) => line.trim() === `- name: ${step}`);
+  const run = lines.findIndex((line, i) => i > named && line.trim() === 'run: |');
+  assert.ok(named >= 0 && run > named, `the workflow has a step "${step}" with a run: | script`);
+  const indent = lines[run]!.search(/\S/);
+  const script: string[] = [];
+  for (const line of lines.slice(run + 1)) {
+    if (line.trim() !== '' && line.search(/\S/) <= indent) break;
+    script.push(line);
+  }
+  const margin = Math.min(...script.filter((l) => l.trim() !== '').map((l) => l.search(/\S/)));
+  return script.map((l) => l.slice(margin)).join('\n');
+}
+
+/** The commands of a transcript block (```text with `$ command` lines, each followed by what it prints), with their output. */
+export function transcriptOf(block: string): { command: string; output: string }[] {
+  const steps: { command: string; output: string }[] = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('$ ')) steps.push({ command: line.slice(2), output: '' });
+    else if (steps.length > 0 && line !== '') steps[steps.length - 1]!.output += `${line}\n`;
+  }
+  return steps;
+}

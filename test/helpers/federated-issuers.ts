@@ -324,6 +324,32 @@ export function githubActionsClaims(o: {
   };
 }
 
+/** A job's view of GitHub's token service: what a workflow step finds in its environment, and the tokens it was given. */
+export interface GithubJobTokens {
+  /** ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN, as GitHub sets them with `id-token: write`. */
+  readonly env: { ACTIONS_ID_TOKEN_REQUEST_URL: string; ACTIONS_ID_TOKEN_REQUEST_TOKEN: string };
+  /** Every token minted so far, in order. */
+  readonly minted: readonly string[];
+}
+
+/**
+ * Serves GitHub's token service for a job on `github` (`GET /_apis/token?audience=…` with the
+ * request token as bearer): each call mints the claims `claimsFor(audience)` gives.
+ */
+export function serveGithubJobTokens(github: TestIssuer, claimsFor: (audience: string) => Record<string, unknown>): GithubJobTokens {
+  const requestToken = randomBytes(16).toString('hex');
+  const minted: string[] = [];
+  github.server.route('/_apis/token', (req, res) => {
+    const audience = new URL(req.url ?? '/', github.base).searchParams.get('audience');
+    if (req.headers.authorization !== `bearer ${requestToken}` || audience === null) return void res.writeHead(401).end();
+    void github.mint(claimsFor(audience)).then((token) => {
+      minted.push(token);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ count: 1, value: token }));
+    });
+  });
+  return { env: { ACTIONS_ID_TOKEN_REQUEST_URL: `${github.base}/_apis/token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: requestToken }, minted };
+}
+
 /** GitLab CI's ID token claims for a job (docs.gitlab.com, "OpenID Connect (OIDC) authentication using ID tokens"). */
 export function gitlabCiClaims(o: {
   aud: string;

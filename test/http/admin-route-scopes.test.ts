@@ -10,6 +10,7 @@ import { assertProblem, created, manualClock, type ManualClock } from '../helper
 import { dpopProof } from '../helpers/assertions.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { docSection } from '../helpers/docs.js';
+import { inlineIssuer, JWT_BEARER_GRANT, platformToken, trust } from '../helpers/federation.js';
 import { createClient } from '../helpers/fixtures.js';
 import { testKey } from '../helpers/keys.js';
 import { rawRequest } from '../helpers/raw-http.js';
@@ -324,6 +325,43 @@ describeEachDialect('admin API: every route declares a scope, enforced for acces
     );
     assert.equal(res.status, 400, res.text);
     assert.deepEqual(res.body, { error: 'invalid_target', error_description: 'The requested audience is not allowed for this client.' });
+  });
+
+  it('a CI job whose only credential is a federated one manages the clients of acme with no secret', async () => {
+    const ci = await testKey('ES256', 'ci-1');
+    await createClient(t, { client_id: 'pipeline' }, 'acme');
+    await trust(t, 'acme', [inlineIssuer('acme', 'https://ci.example.test', [ci])], {
+      pipeline: [{ issuer: 'https://ci.example.test', subject: 'repo:acme/infra:ref:refs/heads/main' }],
+    });
+    created(await t.admin('POST', '/tenants/acme/grants', { client_id: 'pipeline', api_identifier: ADMIN_API_IDENTIFIER, scopes: ['clients:write'] }));
+    const assertion = await platformToken(ci, clock, {
+      iss: 'https://ci.example.test',
+      sub: 'repo:acme/infra:ref:refs/heads/main',
+      aud: t.server.deps.issuers.issuerOf('acme'),
+      jti: randomUUID(),
+    });
+    const issued = await t.form('/t/acme/oauth2/token', { grant_type: JWT_BEARER_GRANT, assertion, audience: ADMIN_API_IDENTIFIER });
+    assert.equal(issued.status, 200, issued.text);
+    const token = issued.body.access_token as string;
+    const made = await t.admin(
+      'POST',
+      '/tenants/acme/clients?reason=ci',
+      { client_id: 'made-by-ci' },
+      { token: null, headers: { authorization: `Bearer ${token}` } },
+    );
+    assert.equal(made.status, 201, made.text);
+    const events = (await t.admin('GET', '/tenants/acme/audit-events')).body.items as {
+      action: string;
+      target_id: string;
+      actor: string;
+      actor_detail: unknown;
+    }[];
+    const event = events.find((e) => e.action === 'client.create' && e.target_id === 'made-by-ci');
+    assert.deepEqual(
+      [event?.actor, event?.actor_detail],
+      ['client:pipeline', { tenant: 'acme', client_id: 'pipeline', federated: { iss: 'https://ci.example.test', sub: 'repo:acme/infra:ref:refs/heads/main' } }],
+    );
+    assertInsufficientScope(await call('GET', '/tenants/acme/apis', token), 'apis:read', '/tenants/acme/apis');
   });
 
   it("docs/api.md's Authentication examples are what the admin API answers", async () => {

@@ -8,17 +8,18 @@ import { CredentialFields, credentialErrors } from './credential-fields';
 import { ConfirmDialog, Dialog, onSubmit } from './dialog';
 import { Empty, ErrorMessage } from './feedback';
 import { FormEnd } from './page';
-import { Table } from './table';
+import { RowActions, Table } from './table';
 
-/** The tenant's federated issuers, for the credential forms (the console's lists are small). */
+/** The tenant's federated issuers, for the credential forms (the console's lists are small); none for a token without federation:read. */
 export function useFederatedIssuers() {
-  const { api } = useConsole();
-  return useLoad(() => api.all<FederatedIssuer>(api.t('/federated-issuers')), [api]);
+  const { api, can } = useConsole();
+  return useLoad(() => (can('federation:read') ? api.all<FederatedIssuer>(api.t('/federated-issuers')) : Promise.resolve([])), [api]);
 }
 
 /** A client's federated credentials: the platform tokens (RFC 7523 §2.2 client assertions) that authenticate it; add and remove (a PATCH replaces the list). */
 export function FederatedCredentials({ client, onChanged }: { client: Client; onChanged(): void }) {
-  const { api } = useConsole();
+  const { api, can } = useConsole();
+  const writable = can('clients:write');
   const issuers = useFederatedIssuers();
   const [dialog, setDialog] = useState<'add' | FederatedCredential | null>(null);
   const credentials = client.federated_credentials;
@@ -27,9 +28,11 @@ export function FederatedCredentials({ client, onChanged }: { client: Client; on
     <>
       <div className="section-head">
         <h2>Federated credentials</h2>
-        <button type="button" className="button-secondary" onClick={() => setDialog('add')}>
-          Add credential
-        </button>
+        {writable ? (
+          <button type="button" className="button-secondary" onClick={() => setDialog('add')}>
+            Add credential
+          </button>
+        ) : null}
       </div>
       <ErrorMessage error={issuers.error} />
       {credentials.length === 0 ? (
@@ -40,7 +43,7 @@ export function FederatedCredentials({ client, onChanged }: { client: Client; on
           </p>
         </Empty>
       ) : (
-        <Table caption="Federated credentials" columns={['Issuer', 'Subject', 'Claims']} actions>
+        <Table caption="Federated credentials" columns={['Issuer', 'Subject', 'Claims']} actions={writable}>
           {credentials.map((c) => (
             <tr key={c.id}>
               <td>
@@ -50,11 +53,11 @@ export function FederatedCredentials({ client, onChanged }: { client: Client; on
                 <code>{c.subject}</code>
               </th>
               <td>{describeClaims(c.claims)}</td>
-              <td className="row-actions">
+              <RowActions shown={writable}>
                 <button type="button" className="button-danger button-small" onClick={() => setDialog(c)}>
                   Remove<span className="sr-only"> credential {c.subject}</span>
                 </button>
-              </td>
+              </RowActions>
             </tr>
           ))}
         </Table>

@@ -1,15 +1,38 @@
 import type { ReactNode } from 'react';
 import { ErrorMessage } from './feedback';
 import { ReasonField } from './fields';
-import { usePageTitle } from '../hooks';
+import { useConsole, usePageTitle } from '../hooks';
+import type { AdminScope } from '../types';
+
+/** Says why a page offers no changes: the signed-in token lacks `scope`. */
+export function ReadOnly({ scope }: { scope: AdminScope }) {
+  return (
+    <p className="hint read-only">
+      Read only: this admin token does not hold <code>{scope}</code>.
+    </p>
+  );
+}
 
 /**
  * The top of every page: where it sits in the navigation, its heading (which names the
  * document, and takes focus when the operator arrives from another page), what it is for, and
- * its main actions.
+ * its main actions — offered only when the signed-in token holds `write`, if named (else it says so).
  */
-export function PageHead({ section, title, lead, children }: { section?: ReactNode; title: string; lead?: ReactNode; children?: ReactNode }) {
+export function PageHead({
+  section,
+  title,
+  lead,
+  write,
+  children,
+}: {
+  section?: ReactNode;
+  title: string;
+  lead?: ReactNode;
+  write?: AdminScope;
+  children?: ReactNode;
+}) {
   const heading = usePageTitle(title);
+  const { can } = useConsole();
   return (
     <div className="page-head">
       <div>
@@ -19,7 +42,7 @@ export function PageHead({ section, title, lead, children }: { section?: ReactNo
         </h1>
         {lead ? <p className="lead">{lead}</p> : null}
       </div>
-      {children}
+      {write === undefined || can(write) ? children : <ReadOnly scope={write} />}
     </div>
   );
 }

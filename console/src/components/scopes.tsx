@@ -7,7 +7,7 @@ export function ScopeCheckboxes({
   onChange,
   error,
 }: {
-  api: Api;
+  api: Pick<Api, 'name' | 'identifier' | 'scopes'>;
   selected: string[];
   onChange(scopes: string[]): void;
   error?: string | undefined;

@@ -8,7 +8,7 @@ import { Empty } from './feedback';
 import { TextAreaField } from './fields';
 import { errorsUnder } from './key-source';
 import { FormEnd } from './page';
-import { Table } from './table';
+import { RowActions, Table } from './table';
 
 /**
  * A tenant's own trusted client CAs (`tls_client_cas`): the CAs whose certificates authenticate
@@ -16,7 +16,8 @@ import { Table } from './table';
  * thumbprint and validity with the expiry warning; adds a pasted PEM, removes one.
  */
 export function TrustedClientCas({ tenant, onChanged }: { tenant: Tenant; onChanged(): void }) {
-  const { api } = useConsole();
+  const { api, can } = useConsole();
+  const writable = can('tenants:write');
   const [dialog, setDialog] = useState<'add' | number | null>(null);
   const cas = tenant.tls_client_cas;
   const details = tenant.tls_client_ca_details;
@@ -26,9 +27,11 @@ export function TrustedClientCas({ tenant, onChanged }: { tenant: Tenant; onChan
     <>
       <div className="section-head">
         <h2>Trusted client CAs of {tenant.id}</h2>
-        <button type="button" className="button-secondary" onClick={() => setDialog('add')}>
-          Add CA
-        </button>
+        {writable ? (
+          <button type="button" className="button-secondary" onClick={() => setDialog('add')}>
+            Add CA
+          </button>
+        ) : null}
       </div>
       <p className="hint">
         Certificates these CAs issue authenticate this tenant&apos;s mutual TLS (tls_client_auth) clients, besides the CAs of <code>TESSERA_TLS_CLIENT_CA</code>
@@ -41,7 +44,7 @@ export function TrustedClientCas({ tenant, onChanged }: { tenant: Tenant; onChan
           </p>
         </Empty>
       ) : (
-        <Table caption="Trusted client CAs" columns={['Subject', 'Thumbprint (x5t#S256)', 'Valid from', 'Valid until']} actions>
+        <Table caption="Trusted client CAs" columns={['Subject', 'Thumbprint (x5t#S256)', 'Valid from', 'Valid until']} actions={writable}>
           {details.map((d, i) => (
             <tr key={d['x5t#S256']}>
               <th scope="row">
@@ -54,11 +57,11 @@ export function TrustedClientCas({ tenant, onChanged }: { tenant: Tenant; onChan
               <td>
                 {formatTime(d.not_after)} <ExpiryWarning notAfter={d.not_after} />
               </td>
-              <td className="row-actions">
+              <RowActions shown={writable}>
                 <button type="button" className="button-danger button-small" onClick={() => setDialog(i)}>
                   Remove<span className="sr-only"> CA {d.subject}</span>
                 </button>
-              </td>
+              </RowActions>
             </tr>
           ))}
         </Table>

@@ -6,10 +6,24 @@ import { Empty, ErrorMessage, Loading } from '../components/feedback';
 import { SelectField, TextField } from '../components/fields';
 import { FormEnd, PageHead } from '../components/page';
 import { LoadMore, usePaged } from '../components/paged';
-import { Table } from '../components/table';
+import { ScopeCheckboxes } from '../components/scopes';
+import { RowActions, Table } from '../components/table';
 import { formatTime, optionalInteger } from '../format';
 import { useAction, useConsole, useLoad } from '../hooks';
+import { ADMIN_API_IDENTIFIER, ADMIN_API_NAME, ADMIN_SCOPE_DESCRIPTIONS, ADMIN_SCOPES } from '../../../src/domain/admin-scopes.js';
 import type { AdminToken, AdminTokenCreate, AdminTokenCreated, Page, Tenant } from '../types';
+
+/** The built-in API's scopes, offered as the scopes of a new admin token. */
+const ADMIN_API = {
+  name: ADMIN_API_NAME,
+  identifier: ADMIN_API_IDENTIFIER,
+  scopes: ADMIN_SCOPES.map((value) => ({ value, description: ADMIN_SCOPE_DESCRIPTIONS[value] })),
+};
+
+/** A token's scopes, as the admin API lists them. */
+function Scopes({ scopes }: { scopes: string[] }) {
+  return <>{scopes.join(' ')}</>;
+}
 
 /** How long a new token works: `expires_in` in seconds; `never` sends none, `custom` asks for the seconds. */
 const EXPIRIES = [
@@ -46,7 +60,8 @@ function Scope({ tenant }: { tenant: string | null }) {
 
 /** Settings → Admin tokens: list, create (limited to a tenant, with an expiry; the value shown once), delete. */
 export function AdminTokens() {
-  const { api } = useConsole();
+  const { api, can } = useConsole();
+  const writable = can('admin-tokens:write');
   const list = usePaged((cursor) => api.get<Page<AdminToken>>('/admin-tokens', { limit: 50, cursor }), [api]);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<AdminToken | null>(null);
@@ -57,6 +72,7 @@ export function AdminTokens() {
         section="Settings"
         title="Admin tokens"
         lead="Bearer tokens for the admin API and this console. Tessera keeps only a digest of each: a token's value is shown once, when it is created."
+        write="admin-tokens:write"
       >
         <button type="button" className="button-primary" onClick={() => setCreating(true)}>
           Create admin token
@@ -66,12 +82,15 @@ export function AdminTokens() {
       {list.loading && !list.data ? <Loading /> : null}
       {list.data && items.length === 0 ? <Empty title="No admin tokens are visible to this admin token." /> : null}
       {items.length > 0 ? (
-        <Table caption="Admin tokens" columns={['Name', 'Limited to', 'Expires', 'Id', 'Created']} actions>
+        <Table caption="Admin tokens" columns={['Name', 'Limited to', 'Scopes', 'Expires', 'Id', 'Created']} actions={writable}>
           {items.map((token) => (
             <tr key={token.id}>
               <th scope="row">{token.name}</th>
               <td>
                 <Scope tenant={token.tenant} />
+              </td>
+              <td>
+                <Scopes scopes={token.scopes} />
               </td>
               <td>
                 <Expiry at={token.expires_at} />
@@ -80,11 +99,11 @@ export function AdminTokens() {
                 <code>{token.id}</code>
               </td>
               <td>{formatTime(token.created_at)}</td>
-              <td className="row-actions">
+              <RowActions shown={writable}>
                 <button type="button" className="button-danger button-small" onClick={() => setDeleting(token)}>
                   Delete<span className="sr-only"> {token.name}</span>
                 </button>
-              </td>
+              </RowActions>
             </tr>
           ))}
         </Table>
@@ -113,11 +132,13 @@ export function AdminTokens() {
 }
 
 function CreateAdminToken({ onClose, onCreated }: { onClose(): void; onCreated(): void }) {
-  const { api } = useConsole();
-  const tenants = useLoad(() => api.all<Tenant>('/tenants'), [api]);
+  const { api, can } = useConsole();
+  const tenants = useLoad(() => (can('tenants:read') ? api.all<Tenant>('/tenants') : Promise.resolve([])), [api]);
   const [name, setName] = useState('');
   // Least privilege by default: the tenant being managed; every tenant is one choice away.
   const [tenant, setTenant] = useState(api.tenant);
+  // As the admin API's default: `admin`; untick it and tick the scopes the token needs.
+  const [scopes, setScopes] = useState<string[]>(['admin']);
   const [expiry, setExpiry] = useState('never');
   const [seconds, setSeconds] = useState('');
   const [reason, setReason] = useState('');
@@ -137,6 +158,10 @@ function CreateAdminToken({ onClose, onCreated }: { onClose(): void; onCreated()
           <dd>
             <Scope tenant={created.tenant} />
           </dd>
+          <dt>Scopes</dt>
+          <dd>
+            <Scopes scopes={created.scopes} />
+          </dd>
           <dt>Expires</dt>
           <dd>
             <Expiry at={created.expires_at} />
@@ -153,7 +178,7 @@ function CreateAdminToken({ onClose, onCreated }: { onClose(): void; onCreated()
   }
   const tenantOptions = [
     { value: '', label: 'Every tenant — may also manage tenants and admin tokens' },
-    ...(tenants.data ?? [{ id: api.tenant, name: '' }]).map((t) => ({ value: t.id, label: t.name ? `${t.id} (${t.name})` : t.id })),
+    ...(tenants.data?.length ? tenants.data : [{ id: api.tenant, name: '' }]).map((t) => ({ value: t.id, label: t.name ? `${t.id} (${t.name})` : t.id })),
   ];
   const custom = expiry === 'custom';
   return (
@@ -164,7 +189,12 @@ function CreateAdminToken({ onClose, onCreated }: { onClose(): void; onCreated()
             void action.run(async () => {
               const expiresIn = custom ? optionalInteger(seconds) : expiry === 'never' ? undefined : Number(expiry);
               // Only a chosen expiry is sent: a server without token expiry then still creates tokens.
-              const body: AdminTokenCreate = { name: name.trim(), tenant: tenant || null, ...(expiresIn !== undefined ? { expires_in: expiresIn } : {}) };
+              const body: AdminTokenCreate = {
+                name: name.trim(),
+                tenant: tenant || null,
+                scopes,
+                ...(expiresIn !== undefined ? { expires_in: expiresIn } : {}),
+              };
               setCreated(await api.post<AdminTokenCreated>('/admin-tokens', body, reason));
               onCreated();
             }),
@@ -187,6 +217,11 @@ function CreateAdminToken({ onClose, onCreated }: { onClose(): void; onCreated()
           error={fields.tenant}
           hint="A token limited to a tenant acts on that tenant only."
         />
+        <ScopeCheckboxes api={ADMIN_API} selected={scopes} onChange={setScopes} error={fields.scopes} />
+        <p className="hint">
+          <code>admin</code> holds every other scope; a <code>write</code> scope holds its <code>read</code> scope. A token can get only scopes its creator
+          holds.
+        </p>
         <SelectField label="Expires" value={expiry} onChange={setExpiry} options={EXPIRIES} error={custom ? undefined : fields.expires_in} />
         {custom ? (
           <TextField

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ApiError } from '../api';
-import { ApiFields, apiBody, type ApiDraft } from '../components/api-fields';
+import { ApiFields, apiBody, BuiltInBadge, type ApiDraft } from '../components/api-fields';
 import { Dialog, onSubmit } from '../components/dialog';
 import { Empty, ErrorMessage, Loading } from '../components/feedback';
 import { FormEnd, PageHead } from '../components/page';
@@ -17,7 +17,12 @@ export function Apis() {
   const [adding, setAdding] = useState(false);
   return (
     <>
-      <PageHead section="Applications" title="APIs" lead="An API's identifier is the audience (aud) of its tokens; its scopes are what clients may be granted.">
+      <PageHead
+        section="Applications"
+        title="APIs"
+        lead="An API's identifier is the audience (aud) of its tokens; its scopes are what clients may be granted."
+        write="apis:write"
+      >
         <button type="button" className="button-primary" onClick={() => setAdding(true)}>
           Add integration
         </button>
@@ -37,6 +42,7 @@ export function Apis() {
             <tr key={a.id}>
               <th scope="row">
                 <a href={href(`applications/apis/${encodeURIComponent(a.id)}`)}>{a.name || a.identifier}</a>
+                <BuiltInBadge api={a} />
               </th>
               <td>
                 <code>{a.identifier}</code>

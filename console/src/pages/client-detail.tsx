@@ -12,7 +12,7 @@ import { formatSeconds, formatTime } from '../format';
 import { useAction, useConsole, useLoad } from '../hooks';
 import { href, navigate } from '../router';
 import type { Client, Grant, SecretCreated, ServiceAccount } from '../types';
-import { Table } from '../components/table';
+import { RowActions, Table } from '../components/table';
 
 /** How long the current secrets keep working after a rotation (`expires_in`). */
 const OVERLAPS = [
@@ -25,17 +25,22 @@ const OVERLAPS = [
 
 /** One machine-to-machine client: its secrets (rotation with an overlap) or its public keys (replace), enable or disable, delete. */
 export function ClientDetail({ clientId }: { clientId: string }) {
-  const { api } = useConsole();
+  const { api, can } = useConsole();
+  const writable = can('clients:write');
   const path = api.t(`/clients/${encodeURIComponent(clientId)}`);
   const data = useLoad(async () => {
     const client = await api.get<Client>(path);
-    const account = client.service_account_id
-      ? await api.get<ServiceAccount>(api.t(`/service-accounts/${encodeURIComponent(client.service_account_id)}`)).catch(() => null)
+    // The service account and the grants only for a token that may read them.
+    const account =
+      client.service_account_id && can('service-accounts:read')
+        ? await api.get<ServiceAccount>(api.t(`/service-accounts/${encodeURIComponent(client.service_account_id)}`)).catch(() => null)
+        : null;
+    const grants = can('grants:read')
+      ? [
+          ...(await api.all<Grant>(api.t('/grants'), { client_id: client.client_id })),
+          ...(client.service_account_id ? await api.all<Grant>(api.t('/grants'), { service_account_id: client.service_account_id }) : []),
+        ]
       : null;
-    const grants = [
-      ...(await api.all<Grant>(api.t('/grants'), { client_id: client.client_id })),
-      ...(client.service_account_id ? await api.all<Grant>(api.t('/grants'), { service_account_id: client.service_account_id }) : []),
-    ];
     return { client, account, grants };
   }, [api, path]);
   const [dialog, setDialog] = useState<'rotate' | 'keys' | 'certificate' | 'toggle' | 'delete' | { secret: string } | null>(null);
@@ -46,7 +51,7 @@ export function ClientDetail({ clientId }: { clientId: string }) {
 
   return (
     <>
-      <PageHead section={<a href={href('applications/m2m')}>Machine to Machine</a>} title={c ? c.client_name || c.client_id : clientId}>
+      <PageHead section={<a href={href('applications/m2m')}>Machine to Machine</a>} title={c ? c.client_name || c.client_id : clientId} write="clients:write">
         {c ? (
           <div className="row-actions">
             {federatedOnly ? null : certificateMethod ? (
@@ -119,7 +124,7 @@ export function ClientDetail({ clientId }: { clientId: string }) {
               </p>
             </Empty>
           ) : (
-            <Table caption="Secrets" columns={['Secret id', 'Created', 'Expires', 'Last used']} actions>
+            <Table caption="Secrets" columns={['Secret id', 'Created', 'Expires', 'Last used']} actions={writable}>
               {c.client_secrets.map((s) => (
                 <tr key={s.id}>
                   <th scope="row">
@@ -128,11 +133,11 @@ export function ClientDetail({ clientId }: { clientId: string }) {
                   <td>{formatTime(s.created_at)}</td>
                   <td>{s.expires_at ? formatTime(s.expires_at) : 'never'}</td>
                   <td>{formatTime(s.last_used_at)}</td>
-                  <td className="row-actions">
+                  <RowActions shown={writable}>
                     <button type="button" className="button-danger button-small" onClick={() => setDialog({ secret: s.id })}>
                       Delete<span className="sr-only"> secret {s.id}</span>
                     </button>
-                  </td>
+                  </RowActions>
                 </tr>
               ))}
             </Table>
@@ -140,7 +145,11 @@ export function ClientDetail({ clientId }: { clientId: string }) {
           {/* A public (spa, native) client does not authenticate: it has no federated credentials. */}
           {c.client_type === 'machine_to_machine' ? <FederatedCredentials client={c} onChanged={data.reload} /> : null}
           <h2>Access</h2>
-          {data.data.grants.length === 0 ? (
+          {data.data.grants === null ? (
+            <p className="hint">
+              Reading the grants needs the scope <code>grants:read</code>, which this admin token does not hold.
+            </p>
+          ) : data.data.grants.length === 0 ? (
             <Empty title="No grants yet.">
               <p>
                 Give this client or its service account scopes of an API on the <a href={href('grants')}>Grants</a> page.

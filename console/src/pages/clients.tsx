@@ -24,9 +24,13 @@ function authenticationOf(c: Client): string {
 
 /** Applications → Machine to Machine: the tenant's clients, and the wizard that adds one. */
 export function Clients() {
-  const { api } = useConsole();
+  const { api, can } = useConsole();
   const data = useLoad(async () => {
-    const [clients, accounts] = await Promise.all([api.all<Client>(api.t('/clients')), api.all<ServiceAccount>(api.t('/service-accounts'))]);
+    // Service account names when the token may read them; their ids otherwise.
+    const [clients, accounts] = await Promise.all([
+      api.all<Client>(api.t('/clients')),
+      can('service-accounts:read') ? api.all<ServiceAccount>(api.t('/service-accounts')) : Promise.resolve([]),
+    ]);
     return { clients, accounts: new Map(accounts.map((a) => [a.id, a])) };
   }, [api]);
   return (
@@ -35,6 +39,7 @@ export function Clients() {
         section="Applications"
         title="Machine to Machine"
         lead="Integrations that authenticate with their own client id and secret (OAuth 2.0 client credentials)."
+        write="clients:write"
       >
         <a className="button button-primary" href={href('applications/m2m/new')}>
           Add integration

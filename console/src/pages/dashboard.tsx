@@ -34,20 +34,35 @@ function dense(report: TokenActivity, clientId: string | null | undefined) {
   return { buckets, issued, failed };
 }
 
-/** Dashboard: tokens issued and failed authentications over time, for the tenant and per client. */
+/** Dashboard: token activity, for a token that may read it (audit:read); any other is told why there is none. */
 export function Dashboard() {
-  const { api } = useConsole();
+  const { can } = useConsole();
+  if (can('audit:read')) return <Activity />;
+  return (
+    <>
+      <PageHead section="Overview" title="Dashboard" />
+      <p className="alert alert-info" role="status">
+        Token activity needs the scope <code>audit:read</code>, which this admin token does not hold. The menu offers the pages it may read.
+      </p>
+    </>
+  );
+}
+
+/** Tokens issued and failed authentications over time, for the tenant and per client. */
+function Activity() {
+  const { api, can } = useConsole();
   const [range, setRange] = useState('86400');
   const [client, setClient] = useState('');
   const chosen = RANGES.find((r) => r.value === range)!;
   const data = useLoad(async () => {
     const [report, clients] = await Promise.all([
       api.get<TokenActivity>(api.t('/token-activity'), { last: range, bucket: chosen.bucket }),
-      api.all<Client>(api.t('/clients')),
+      // Client names when the token may read clients; their ids otherwise.
+      can('clients:read') ? api.all<Client>(api.t('/clients')) : Promise.resolve([]),
     ]);
     return { report, names: new Map(clients.map((c) => [c.client_id, c.client_name || c.client_id])) };
   }, [api, range]);
-  const name = (id: string | null) => (id === null ? 'Unknown client' : (data.data?.names.get(id) ?? `${id} (deleted)`));
+  const name = (id: string | null) => (id === null ? 'Unknown client' : (data.data?.names.get(id) ?? (can('clients:read') ? `${id} (deleted)` : id)));
   const report = data.data?.report;
   const selected = client === '' ? undefined : client === '\u0000' ? null : client;
   const series = report ? dense(report, selected) : null;

@@ -4,7 +4,7 @@ import { Dialog, onSubmit } from '../components/dialog';
 import { Empty, ErrorMessage, Loading } from '../components/feedback';
 import { IssuerFields } from '../components/issuer-fields';
 import { FormEnd, PageHead } from '../components/page';
-import { Table } from '../components/table';
+import { RowActions, Table } from '../components/table';
 import {
   createBody,
   EMPTY_ISSUER,
@@ -23,7 +23,8 @@ import type { Client, FederatedIssuer } from '../types';
 
 /** Security → Federation: the platforms (OIDC issuers, Kubernetes clusters, SPIFFE trust domains) whose tokens authenticate clients. */
 export function Federation() {
-  const { api } = useConsole();
+  const { api, can } = useConsole();
+  const writable = can('federation:write');
   const list = useLoad(() => api.all<FederatedIssuer>(api.t('/federated-issuers')), [api]);
   const [dialog, setDialog] = useState<{ edit: FederatedIssuer | null } | { remove: FederatedIssuer } | null>(null);
   const defaults = list.data?.find((i) => i.audiences === null)?.effective_audiences;
@@ -33,6 +34,7 @@ export function Federation() {
         section="Security"
         title="Federation"
         lead="Platforms whose tokens authenticate clients without a secret: Kubernetes service accounts, CI jobs (GitHub Actions, GitLab CI), SPIFFE workloads, any OIDC issuer. A client trusts them through its federated credentials."
+        write="federation:write"
       >
         <button type="button" className="button-primary" onClick={() => setDialog({ edit: null })}>
           Add issuer
@@ -49,7 +51,7 @@ export function Federation() {
         </Empty>
       ) : null}
       {list.data && list.data.length > 0 ? (
-        <Table caption="Federated issuers" columns={['Name', 'Kind', 'Issuer', 'Keys', 'Audiences', 'Token age']} actions>
+        <Table caption="Federated issuers" columns={['Name', 'Kind', 'Issuer', 'Keys', 'Audiences', 'Token age']} actions={writable}>
           {list.data.map((i) => (
             <tr key={i.id}>
               <th scope="row">{i.name}</th>
@@ -63,14 +65,14 @@ export function Federation() {
                 {formatSeconds(i.max_token_age)}
                 {i.require_jti ? ', once' : ''}
               </td>
-              <td className="row-actions">
+              <RowActions shown={writable}>
                 <button type="button" className="button-secondary button-small" onClick={() => setDialog({ edit: i })}>
                   Edit<span className="sr-only"> {i.name}</span>
                 </button>
                 <button type="button" className="button-danger button-small" onClick={() => setDialog({ remove: i })}>
                   Delete<span className="sr-only"> {i.name}</span>
                 </button>
-              </td>
+              </RowActions>
             </tr>
           ))}
         </Table>

@@ -8,7 +8,7 @@ import { ScopeCheckboxes } from '../components/scopes';
 import { formatTime } from '../format';
 import { useAction, useConsole, useLoad } from '../hooks';
 import type { Api, Client, Grant, ServiceAccount } from '../types';
-import { Table } from '../components/table';
+import { RowActions, Table } from '../components/table';
 
 interface Directory {
   grants: Grant[];
@@ -19,13 +19,15 @@ interface Directory {
 
 /** Grants: which client or service account holds which scopes of which API; add, remove. */
 export function Grants() {
-  const { api } = useConsole();
+  const { api, can } = useConsole();
+  const writable = can('grants:write');
   const data = useLoad(async (): Promise<Directory> => {
+    // The holders' and APIs' names when the token may read them; their ids otherwise.
     const [grants, apis, clients, accounts] = await Promise.all([
       api.all<Grant>(api.t('/grants')),
-      api.all<Api>(api.t('/apis')),
-      api.all<Client>(api.t('/clients')),
-      api.all<ServiceAccount>(api.t('/service-accounts')),
+      can('apis:read') ? api.all<Api>(api.t('/apis')) : Promise.resolve([]),
+      can('clients:read') ? api.all<Client>(api.t('/clients')) : Promise.resolve([]),
+      can('service-accounts:read') ? api.all<ServiceAccount>(api.t('/service-accounts')) : Promise.resolve([]),
     ]);
     return { grants, apis, clients, accounts };
   }, [api]);
@@ -37,7 +39,12 @@ export function Grants() {
       : `Service account ${d.accounts.find((a) => a.id === g.service_account_id)?.user_name ?? g.service_account_id}`;
   return (
     <>
-      <PageHead section="Access" title="Grants" lead="A grant gives a client, or a service account and so every client acting for it, scopes of one API.">
+      <PageHead
+        section="Access"
+        title="Grants"
+        lead="A grant gives a client, or a service account and so every client acting for it, scopes of one API."
+        write="grants:write"
+      >
         <button type="button" className="button-primary" onClick={() => setAdding(true)} disabled={!data.data}>
           Add grant
         </button>
@@ -52,7 +59,7 @@ export function Grants() {
         </Empty>
       ) : null}
       {data.data && data.data.grants.length > 0 ? (
-        <Table caption="Grants" columns={['Holder', 'API', 'Scopes', 'Created']} actions>
+        <Table caption="Grants" columns={['Holder', 'API', 'Scopes', 'Created']} actions={writable}>
           {data.data.grants.map((g) => (
             <tr key={g.id}>
               <th scope="row">{holder(g, data.data!)}</th>
@@ -61,7 +68,7 @@ export function Grants() {
               </td>
               <td>{g.scopes.join(' ') || '—'}</td>
               <td>{formatTime(g.created_at)}</td>
-              <td className="row-actions">
+              <RowActions shown={writable}>
                 <button type="button" className="button-danger button-small" onClick={() => setRemoving(g)}>
                   Remove
                   <span className="sr-only">
@@ -69,7 +76,7 @@ export function Grants() {
                     grant of {holder(g, data.data!)} on {g.api_identifier}
                   </span>
                 </button>
-              </td>
+              </RowActions>
             </tr>
           ))}
         </Table>

@@ -35,6 +35,7 @@ export function Keys() {
             .
           </>
         }
+        write="keys:write"
       >
         <button type="button" className="button-primary" onClick={() => setRotating(true)}>
           Rotate now

@@ -8,11 +8,12 @@ import { LoadMore, usePaged } from '../components/paged';
 import { formatTime } from '../format';
 import { useAction, useConsole } from '../hooks';
 import type { Page, ServiceAccount } from '../types';
-import { Table } from '../components/table';
+import { RowActions, Table } from '../components/table';
 
 /** Directory → Service Accounts: list, search, add, activate or deactivate, delete. */
 export function ServiceAccounts() {
-  const { api } = useConsole();
+  const { api, can } = useConsole();
+  const writable = can('service-accounts:write');
   const [search, setSearch] = useState('');
   const [applied, setApplied] = useState('');
   const list = usePaged((cursor) => api.get<Page<ServiceAccount>>(api.t('/service-accounts'), { search: applied, limit: 50, cursor }), [api, applied]);
@@ -26,6 +27,7 @@ export function ServiceAccounts() {
         section="Directory"
         title="Service Accounts"
         lead="Accounts for services rather than people. A client acting for one gets its id as the token's subject."
+        write="service-accounts:write"
       >
         <button type="button" className="button-primary" onClick={() => setAdding(true)}>
           Add service account
@@ -49,7 +51,7 @@ export function ServiceAccounts() {
         </Empty>
       ) : null}
       {items.length > 0 ? (
-        <Table caption="Service accounts" columns={['User name', 'Display name', 'Status', 'Id', 'Created']} actions>
+        <Table caption="Service accounts" columns={['User name', 'Display name', 'Status', 'Id', 'Created']} actions={writable}>
           {items.map((sa) => (
             <tr key={sa.id}>
               <th scope="row">{sa.user_name}</th>
@@ -61,7 +63,7 @@ export function ServiceAccounts() {
                 <code>{sa.id}</code>
               </td>
               <td>{formatTime(sa.created_at)}</td>
-              <td className="row-actions">
+              <RowActions shown={writable}>
                 <button type="button" className="button-secondary button-small" onClick={() => setConfirm({ sa, kind: 'toggle' })}>
                   {sa.active ? 'Deactivate' : 'Activate'}
                   <span className="sr-only"> {sa.user_name}</span>
@@ -69,7 +71,7 @@ export function ServiceAccounts() {
                 <button type="button" className="button-danger button-small" onClick={() => setConfirm({ sa, kind: 'delete' })}>
                   Delete<span className="sr-only"> {sa.user_name}</span>
                 </button>
-              </td>
+              </RowActions>
             </tr>
           ))}
         </Table>

@@ -20,7 +20,7 @@ const ALGS: { value: SigningAlg; label: string }[] = [
 
 /** Tenants: list, create, settings (signing algorithm, default token lifetime), switch; the current tenant's trusted client CAs. */
 export function Tenants() {
-  const { api, tenantsChanged, switchTenant } = useConsole();
+  const { api, can, whoami, tenantsChanged, switchTenant } = useConsole();
   const list = useLoad(() => api.all<Tenant>('/tenants'), [api]);
   const [editing, setEditing] = useState<Tenant | 'new' | null>(null);
   const current = list.data?.find((t) => t.id === api.tenant);
@@ -30,10 +30,18 @@ export function Tenants() {
   };
   return (
     <>
-      <PageHead section="Settings" title="Tenants" lead="Each tenant is its own issuer: its clients, APIs and keys are invisible to every other tenant.">
-        <button type="button" className="button-primary" onClick={() => setEditing('new')}>
-          Create tenant
-        </button>
+      <PageHead
+        section="Settings"
+        title="Tenants"
+        lead="Each tenant is its own issuer: its clients, APIs and keys are invisible to every other tenant."
+        write="tenants:write"
+      >
+        {/* Creating a tenant is installation-wide: for a token not limited to a tenant. */}
+        {whoami.tenant === null ? (
+          <button type="button" className="button-primary" onClick={() => setEditing('new')}>
+            Create tenant
+          </button>
+        ) : null}
       </PageHead>
       <ErrorMessage error={list.error} />
       {list.loading && !list.data ? <Loading /> : null}
@@ -54,9 +62,11 @@ export function Tenants() {
               <td>{formatSeconds(t.access_token_ttl)}</td>
               <td>{formatTime(t.created_at)}</td>
               <td className="row-actions">
-                <button type="button" className="button-secondary button-small" onClick={() => setEditing(t)}>
-                  Settings<span className="sr-only"> of {t.id}</span>
-                </button>
+                {can('tenants:write') ? (
+                  <button type="button" className="button-secondary button-small" onClick={() => setEditing(t)}>
+                    Settings<span className="sr-only"> of {t.id}</span>
+                  </button>
+                ) : null}
                 {t.id !== api.tenant ? (
                   <button type="button" className="button-secondary button-small" onClick={() => switchTenant(t.id)}>
                     Switch to<span className="sr-only"> {t.id}</span>

@@ -16,6 +16,7 @@ import { Empty, ErrorMessage, Loading } from '../components/feedback';
 import { EMPTY_KEYS, errorsUnder, KeySourceFields, keysBody, type KeyDraft } from '../components/key-source';
 import { CheckboxField, ReasonField, SelectField, TextField } from '../components/fields';
 import { ScopeCheckboxes } from '../components/scopes';
+import { TtlField } from '../components/api-fields';
 import { optionalInteger } from '../format';
 import { grantScopes } from '../grant-ops';
 import { PageHead } from '../components/page';
@@ -48,12 +49,13 @@ interface Result {
  * (and the secret, once) with a ready-made token request.
  */
 export function Wizard() {
-  const { api, tenant } = useConsole();
+  const { api, tenant, can } = useConsole();
   const data = useLoad(async () => {
+    // What the token may not read is not offered (the server refuses what it may not write).
     const [accounts, apis, issuers] = await Promise.all([
-      api.all<ServiceAccount>(api.t('/service-accounts')),
-      api.all<Api>(api.t('/apis')),
-      api.all<FederatedIssuer>(api.t('/federated-issuers')),
+      can('service-accounts:read') ? api.all<ServiceAccount>(api.t('/service-accounts')) : Promise.resolve([]),
+      can('apis:read') ? api.all<Api>(api.t('/apis')) : Promise.resolve([]),
+      can('federation:read') ? api.all<FederatedIssuer>(api.t('/federated-issuers')) : Promise.resolve([]),
     ]);
     return { accounts, apis, issuers };
   }, [api]);
@@ -215,15 +217,7 @@ export function Wizard() {
           {name === 'Client' ? (
             <>
               <TextField label="Client name" value={clientName} onChange={setClientName} required hint="For people: shown in the console and the audit log." />
-              <TextField
-                label="Token lifetime in seconds (optional)"
-                type="number"
-                min={60}
-                max={86400}
-                value={ttl}
-                onChange={setTtl}
-                hint={`Empty: the API's or the tenant's lifetime (${tenant?.access_token_ttl ?? 3600} s).`}
-              />
+              <TtlField value={ttl} onChange={setTtl} hint={`Empty: the API's or the tenant's lifetime (${tenant?.access_token_ttl ?? 3600} s).`} />
               <fieldset className="radios">
                 <legend>Authentication</legend>
                 <label className="check">
