@@ -142,6 +142,21 @@ describeEachDialect('admin API: no caller hands out more than it holds', (dialec
     created(await t.admin('POST', `/clients/${reader.clientId}/secrets`, {}, as));
   });
 
+  it('a federation:write caller cannot re-key an issuer that a client holding scopes it lacks trusts', async () => {
+    const [key, attacker] = await Promise.all([testKey('ES256'), testKey('ES256')]);
+    const issuer = await registerIssuer(t, inlineIssuer('default', 'https://ops.escalation.test', [key]));
+    const strong = await adminClient('keys:write');
+    ok(await t.admin('PATCH', `/clients/${strong.clientId}`, { federated_credentials: [{ issuer: issuer.id, subject: 'repo:acme/ops' }] }));
+    const as = { token: await tokenWith('federation:write') };
+    const instance = `/federated-issuers/${issuer.id}`;
+    const detail = `clients trusting federated issuer ${issuer.id} hold scopes the caller does not hold`;
+    for (const body of [{ jwks: { keys: [attacker.publicJwk] } }, { issuer: 'https://attacker.example' }]) {
+      assertProblem(await t.admin('PATCH', instance, body, as), escalation(instance, detail, ['keys:write']));
+    }
+    assert.equal(ok(await t.admin('PATCH', instance, { name: 'renamed', max_token_age: 600 }, as)).name, 'renamed', 'other settings are its to change');
+    ok(await t.admin('PATCH', instance, { jwks: { keys: [key.publicJwk, attacker.publicJwk] } }, { token: await tokenWith('federation:write', 'keys:write') }));
+  });
+
   it('the playground shows a token for urn:tessera:admin only to a caller holding its scopes', async () => {
     const client = await adminClient('clients:read', 'apis:write');
     const body = { client_id: client.clientId, client_secret: client.secret, audience: ADMIN_API_IDENTIFIER };

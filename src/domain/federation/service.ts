@@ -3,10 +3,13 @@ import { isoTime } from '../../lib/clock.js';
 import { timeOrderedId } from '../../lib/random.js';
 import { UniqueViolation } from '../../storage/errors.js';
 import type { Executor } from '../../storage/repositories/executor.js';
+import { clientsRepo } from '../../storage/repositories/clients.js';
 import { federatedCredentialsRepo } from '../../storage/repositories/federated-credentials.js';
 import { federatedIssuersRepo } from '../../storage/repositories/federated-issuers.js';
 import type { Page, PageRequest } from '../../storage/repositories/paging.js';
+import { refuseEscalation, type AdminReach } from '../admin-reach.js';
 import { transactAudited } from '../audit/record.js';
+import { adminScopesHeld } from '../clients/admin-scopes-held.js';
 import type { DomainContext } from '../context.js';
 import type { DocumentFetcher } from '../document-fetcher.js';
 import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError } from '../errors.js';
@@ -38,6 +41,9 @@ export type FederatedIssuerPatch = { [K in keyof FederatedIssuerInput]?: Federat
 
 /** Clients named in the conflict of deleting an issuer that credentials still name. */
 const NAMED_CLIENTS = 5;
+
+/** The settings that decide whose tokens the issuer's credentials accept: on an issuer trusted by a client holding admin scopes, only a caller holding them changes them. */
+const TRUST_SETTINGS: readonly (keyof FederatedIssuerPatch)[] = ['kind', 'issuer', 'jwks', 'jwksUri', 'discoveryUrl', 'audiences'];
 
 /** The issuer's settings as the audit log records them (keys by kid: the key material is public but long). */
 function auditable(i: FederatedIssuer): Record<string, unknown> {
@@ -139,7 +145,8 @@ export class FederatedIssuersService {
     return issuer;
   }
 
-  async update(actor: Actor, tenantId: string, id: string, patch: FederatedIssuerPatch): Promise<FederatedIssuer> {
+  /** Changes an issuer; whose tokens it accepts only as far as the caller (`reach`) holds the admin scopes of the clients trusting it. */
+  async update(actor: Actor, tenantId: string, id: string, patch: FederatedIssuerPatch, reach: AdminReach): Promise<FederatedIssuer> {
     const current = await this.get(tenantId, id);
     const pick = <T>(value: T | undefined, kept: T): T => (value === undefined ? kept : value);
     const next: FederatedIssuer = {
@@ -163,6 +170,14 @@ export class FederatedIssuersService {
       await transactAudited(this.ctx, async (trx, audit) => {
         if (!(await federatedIssuersRepo.get(trx, tenantId, id))) throw new NotFoundError('federated issuer', id);
         await this.#checkConflicts(trx, next);
+        if (TRUST_SETTINGS.some((setting) => patch[setting] !== undefined)) {
+          const held = new Set<string>();
+          for (const clientId of new Set((await federatedCredentialsRepo.ofIssuer(trx, tenantId, id)).map((c) => c.clientId))) {
+            const client = await clientsRepo.get(trx, tenantId, clientId);
+            if (client) for (const scope of await adminScopesHeld(trx, client)) held.add(scope);
+          }
+          refuseEscalation(reach, held, `clients trusting federated issuer ${id} hold scopes the caller does not hold`);
+        }
         await federatedIssuersRepo.update(trx, next);
         await audit.record({
           tenantId,

@@ -5,7 +5,7 @@ import type { FederatedIssuerPatch as PatchInput } from '../../../domain/federat
 import type { AdminAppDeps } from '../../deps.js';
 import { Deleted, ListOf, PageQuery, pathParams, ReasonQuery } from '../../schemas/common.js';
 import { FederatedIssuer, FederatedIssuerCreate, FederatedIssuerPatch } from '../../schemas/federated-issuers.js';
-import { actorOf, listOf, pageOf } from '../context.js';
+import { actorOf, listOf, pageOf, reachOf } from '../context.js';
 import { presentFederatedIssuer } from '../present.js';
 
 const tags = ['federated-issuers'];
@@ -88,7 +88,7 @@ export const federatedIssuerRoutes =
           response: { 200: FederatedIssuer },
         },
       },
-      async (request) => present(await service.update(actorOf(request), request.tenantId, request.params.id, settings(request.body))),
+      async (request) => present(await service.update(actorOf(request), request.tenantId, request.params.id, settings(request.body), reachOf(request))),
     );
     app.delete(
       '/federated-issuers/:id',
