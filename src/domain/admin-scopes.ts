@@ -26,7 +26,7 @@ const RESOURCE_NOUNS: Record<AdminResource, string> = {
   keys: 'signing keys',
   federation: 'federated issuers',
   'admin-tokens': 'admin tokens',
-  config: 'the configuration document (export and apply)',
+  config: 'the configuration document',
 };
 
 /** What each scope allows, as the built-in API describes it. */
@@ -37,6 +37,9 @@ export const ADMIN_SCOPE_DESCRIPTIONS: Readonly<Record<AdminScope, string>> = Ob
     [`${r}:write`, `create, change and delete ${RESOURCE_NOUNS[r]} (and read them)`],
   ]),
   ['audit:read', 'read the audit log and token activity'],
+  // The configuration document is exported and applied, not edited piece by piece.
+  ['config:read', 'export the configuration document'],
+  ['config:write', 'apply a configuration document (and export it)'],
 ]) as Record<AdminScope, string>;
 
 const KNOWN = new Set<string>(ADMIN_SCOPES);

@@ -5,10 +5,24 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 /** The fixed scopes of `urn:tessera:admin` as this migration stores them (docs/security.md#admin-scopes). */
 const ADMIN_API_SCOPES = JSON.stringify([
   { value: 'admin', description: 'everything the admin API does' },
-  ...['tenants', 'clients', 'service-accounts', 'apis', 'grants', 'keys', 'federation', 'admin-tokens', 'config'].flatMap((r) => [
-    { value: `${r}:read`, description: `read ${r}` },
-    { value: `${r}:write`, description: `create, change and delete ${r} (and read them)` },
-  ]),
+  { value: 'tenants:read', description: 'read tenants and their settings' },
+  { value: 'tenants:write', description: 'create, change and delete tenants and their settings (and read them)' },
+  { value: 'clients:read', description: 'read clients, their secrets and certificates' },
+  { value: 'clients:write', description: 'create, change and delete clients, their secrets and certificates (and read them)' },
+  { value: 'service-accounts:read', description: 'read service accounts' },
+  { value: 'service-accounts:write', description: 'create, change and delete service accounts (and read them)' },
+  { value: 'apis:read', description: 'read APIs and their scopes' },
+  { value: 'apis:write', description: 'create, change and delete APIs and their scopes (and read them)' },
+  { value: 'grants:read', description: 'read grants' },
+  { value: 'grants:write', description: 'create, change and delete grants (and read them)' },
+  { value: 'keys:read', description: 'read signing keys' },
+  { value: 'keys:write', description: 'create, change and delete signing keys (and read them)' },
+  { value: 'federation:read', description: 'read federated issuers' },
+  { value: 'federation:write', description: 'create, change and delete federated issuers (and read them)' },
+  { value: 'admin-tokens:read', description: 'read admin tokens' },
+  { value: 'admin-tokens:write', description: 'create, change and delete admin tokens (and read them)' },
+  { value: 'config:read', description: 'export the configuration document' },
+  { value: 'config:write', description: 'apply a configuration document (and export it)' },
   { value: 'audit:read', description: 'read the audit log and token activity' },
 ]);
 
