@@ -7,6 +7,7 @@ import { describeEachDialect } from '../helpers/dialects.js';
 import { inlineIssuer, registerIssuer } from '../helpers/federation.js';
 import { createClient, createOk } from '../helpers/fixtures.js';
 import { testKey } from '../helpers/keys.js';
+import { makeCa } from '../helpers/test-certificates.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
 
 /** The exact 403 of an escalation: `what` would hold `excess`. */
@@ -155,6 +156,24 @@ describeEachDialect('admin API: no caller hands out more than it holds', (dialec
     }
     assert.equal(ok(await t.admin('PATCH', instance, { name: 'renamed', max_token_age: 600 }, as)).name, 'renamed', 'other settings are its to change');
     ok(await t.admin('PATCH', instance, { jwks: { keys: [key.publicJwk, attacker.publicJwk] } }, { token: await tokenWith('federation:write', 'keys:write') }));
+  });
+
+  it('a tenants:write caller cannot add a CA that could issue certificates for a tls_client_auth client holding scopes it lacks', async () => {
+    const [trusted, rogue] = [makeCa('Escalation Trusted CA'), makeCa('Escalation Rogue CA')];
+    created(await t.admin('POST', '/tenants', { id: 'certs', tls_client_cas: [trusted.certPem] }));
+    const device = created(
+      await t.admin('POST', '/tenants/certs/clients', { token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_dns: 'ops.certs.test' }),
+    );
+    created(await t.admin('POST', '/tenants/certs/grants', { client_id: device.client_id, api_identifier: ADMIN_API_IDENTIFIER, scopes: ['keys:write'] }));
+    const as = { token: await tokenWith('tenants:write') };
+    const instance = '/tenants/certs';
+    const detail = 'tls_client_auth clients of tenant certs hold scopes the caller does not hold';
+    assertProblem(await t.admin('PATCH', instance, { tls_client_cas: [trusted.certPem, rogue.certPem] }, as), escalation(instance, detail, ['keys:write']));
+    assert.deepEqual(ok(await t.admin('GET', instance)).tls_client_cas, [trusted.certPem], 'nothing changed');
+    // Renaming, and removing trust, hand out nothing.
+    assert.equal(ok(await t.admin('PATCH', instance, { name: 'Certificates', tls_client_cas: [] }, as)).name, 'Certificates');
+    assertProblem(await t.admin('PATCH', instance, { tls_client_cas: [trusted.certPem] }, as), escalation(instance, detail, ['keys:write']));
+    ok(await t.admin('PATCH', instance, { tls_client_cas: [trusted.certPem] }, { token: await tokenWith('tenants:write', 'keys:write') }));
   });
 
   it('the playground shows a token for urn:tessera:admin only to a caller holding its scopes', async () => {

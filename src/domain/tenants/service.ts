@@ -4,10 +4,12 @@ import { apisRepo } from '../../storage/repositories/apis.js';
 import type { PageRequest, Page } from '../../storage/repositories/paging.js';
 import { tenantsRepo } from '../../storage/repositories/tenants.js';
 import { builtInAdminApi } from '../apis/built-in.js';
+import type { AdminReach } from '../admin-reach.js';
 import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { ConflictError, InvalidError, NotFoundError, type Actor } from '../errors.js';
 import { activateNewKey } from '../keys/service.js';
+import { refuseCertificateTrustEscalation } from './certificate-trust-escalation.js';
 import { clientCaFieldErrors, clientCaThumbprints } from './client-cas.js';
 import { DEFAULT_TENANT, DEFAULT_TOKEN_TTL, type SigningAlg, type Tenant } from './model.js';
 
@@ -83,8 +85,11 @@ export class TenantsService {
     return tenant;
   }
 
-  /** Changes settings; a new signing algorithm rotates to a key of that algorithm at once. */
-  async update(actor: Actor, id: string, patch: TenantPatch): Promise<Tenant> {
+  /**
+   * Changes settings; a new signing algorithm rotates to a key of that algorithm at once. A CA
+   * added to `tls_client_cas` needs the admin scopes of the tenant's certificate clients (`reach`).
+   */
+  async update(actor: Actor, id: string, patch: TenantPatch, reach: AdminReach): Promise<Tenant> {
     const updated = await transactAudited(this.ctx, async (trx, audit) => {
       const tenant = await tenantsRepo.get(trx, id);
       if (!tenant) throw new NotFoundError('tenant', id);
@@ -97,6 +102,7 @@ export class TenantsService {
         updatedAt: isoTime(this.ctx.clock.now()),
       };
       validate(next);
+      await refuseCertificateTrustEscalation(trx, id, tenant.tlsClientCas, next.tlsClientCas, reach);
       await tenantsRepo.update(trx, next);
       const details: Record<string, unknown> = { changed: Object.keys(patch).filter((k) => patch[k as keyof TenantPatch] !== undefined) };
       if (patch.tlsClientCas !== undefined) details.tls_client_cas = clientCaThumbprints(next.tlsClientCas);

@@ -4,7 +4,7 @@ import type { AdminAppDeps } from '../../deps.js';
 import type { Tenant as TenantRecord } from '../../../domain/tenants/model.js';
 import { Deleted, ListOf, PageQuery, ReasonQuery, TenantId } from '../../schemas/common.js';
 import { Tenant, TenantCreate, TenantPatch } from '../../schemas/tenants.js';
-import { actorOf, listOf, pageOf } from '../context.js';
+import { actorOf, listOf, pageOf, reachOf } from '../context.js';
 import { presentTenant } from '../present.js';
 import type { AdminPrincipal } from '../auth.js';
 import { limitedToTenant } from '../challenges.js';
@@ -74,12 +74,17 @@ export const tenantRoutes =
         allowed(request, request.params.tenant);
         const b = request.body;
         return present(
-          await service.update(actorOf(request), request.params.tenant, {
-            name: b.name,
-            signingAlg: b.signing_alg,
-            accessTokenTtl: b.access_token_ttl,
-            tlsClientCas: b.tls_client_cas,
-          }),
+          await service.update(
+            actorOf(request),
+            request.params.tenant,
+            {
+              name: b.name,
+              signingAlg: b.signing_alg,
+              accessTokenTtl: b.access_token_ttl,
+              tlsClientCas: b.tls_client_cas,
+            },
+            reachOf(request),
+          ),
         );
       },
     );
