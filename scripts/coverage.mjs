@@ -27,7 +27,8 @@ const files =
 const coverageDir = mkdtempSync(join(tmpdir(), 'tessera-coverage-'));
 // The test output goes through as it comes; its closing summary (# tests, # pass, # fail, …) is
 // printed again after the report, so that the run still ends with it.
-const child = spawn(process.execPath, ['--test', '--test-concurrency=1', ...files], {
+// Two test files at a time: CI machines have two cores, and most files wait on servers and sockets.
+const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...files], {
   cwd: root,
   stdio: ['inherit', 'pipe', 'inherit'],
   env: { ...process.env, NODE_V8_COVERAGE: coverageDir },
