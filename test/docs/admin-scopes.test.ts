@@ -16,9 +16,10 @@ import {
   startOidcIssuer,
   type TestIssuer,
 } from '../helpers/federated-issuers.js';
+import { assertInsufficientScope } from '../helpers/admin.js';
 import { tesseraOnPath } from '../helpers/process.js';
 import { sh, shTranscript } from '../helpers/shell.js';
-import { startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
+import { startTessera, type TestTessera } from '../helpers/tessera.js';
 
 const SECURITY = 'docs/security.md';
 const API = 'docs/api.md';
@@ -349,17 +350,3 @@ describeEachDialect("docs/security.md's admin scopes: api.md's route table is th
     );
   });
 });
-
-/** Asserts the 403 of a caller without `scope`, as docs/security.md#too-few-scopes shows it. */
-function assertInsufficientScope(res: HttpResult, scope: string, instance: string): void {
-  assert.equal(res.status, 403, `${instance}: ${res.text}`);
-  assert.equal(res.headers.get('www-authenticate'), `Bearer realm="tessera-admin", error="insufficient_scope", scope="${scope}"`);
-  assert.deepEqual(res.body, {
-    type: 'urn:tessera:problem:forbidden',
-    title: 'Forbidden',
-    status: 403,
-    detail: `this call needs the scope ${scope} (or admin)`,
-    instance,
-    required_scope: scope,
-  });
-}

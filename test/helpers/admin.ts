@@ -109,3 +109,17 @@ export function manualClock(startIso = '2030-01-01T00:00:00.000Z'): ManualClock 
 export function tokenRequest(t: TestTessera, path: string, clientId: string, secret: string, params: Record<string, string> = {}): Promise<HttpResult> {
   return t.form(path, { grant_type: 'client_credentials', ...params }, { authorization: basic(clientId, secret) });
 }
+
+/** Asserts the exact 403 of a caller without `scope` (RFC 6750 section 3.1), as docs/security.md#too-few-scopes shows it. */
+export function assertInsufficientScope(res: HttpResult, scope: string, instance: string): void {
+  assert.equal(res.status, 403, `${instance}: ${res.text}`);
+  assert.equal(res.headers.get('www-authenticate'), `Bearer realm="tessera-admin", error="insufficient_scope", scope="${scope}"`);
+  assert.deepEqual(res.body, {
+    type: 'urn:tessera:problem:forbidden',
+    title: 'Forbidden',
+    status: 403,
+    detail: `this call needs the scope ${scope} (or admin)`,
+    instance,
+    required_scope: scope,
+  });
+}

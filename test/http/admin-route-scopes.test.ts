@@ -6,7 +6,7 @@ import { calculateJwkThumbprint, SignJWT } from 'jose';
 import { ADMIN_API_IDENTIFIER, ADMIN_SCOPE_DESCRIPTIONS, ADMIN_SCOPES, type AdminScope } from '../../src/domain/admin-scopes.js';
 import { buildAdminApp } from '../../src/http/admin/app.js';
 import { registerAdminAuth, type RouteAccess, type RouteScope } from '../../src/http/admin/auth.js';
-import { assertProblem, created, manualClock, type ManualClock } from '../helpers/admin.js';
+import { assertInsufficientScope, assertProblem, created, manualClock, type ManualClock } from '../helpers/admin.js';
 import { dpopProof } from '../helpers/assertions.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { docSection } from '../helpers/docs.js';
@@ -64,20 +64,6 @@ const lacking = (required: AdminScope): AdminScope => (required === 'audit:read'
 const OPERATOR_TOKEN = 'correct.horse.battery-staple-0123456789abcdef';
 
 const INVALID_TOKEN = 'Bearer realm="tessera-admin", error="invalid_token"';
-
-/** Asserts the exact 403 of a token without the route's scope (RFC 6750 section 3.1). */
-function assertInsufficientScope(res: HttpResult, required: AdminScope, instance: string): void {
-  assert.equal(res.status, 403, `${instance}: ${res.text}`);
-  assert.deepEqual(res.body, {
-    type: 'urn:tessera:problem:forbidden',
-    title: 'Forbidden',
-    status: 403,
-    detail: `this call needs the scope ${required} (or admin)`,
-    instance,
-    required_scope: required,
-  });
-  assert.equal(res.headers.get('www-authenticate'), `Bearer realm="tessera-admin", error="insufficient_scope", scope="${required}"`);
-}
 
 /** Asserts the exact 401 of a refused access token. */
 function assertInvalidToken(res: HttpResult, detail: string, instance: string): void {
