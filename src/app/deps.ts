@@ -6,6 +6,7 @@ import { AuditService } from '../domain/audit/service.js';
 import { LocalChangeFeed, RelayedChangeFeed, type Change, type ChangeFeed } from '../domain/changes.js';
 import { ClientAssertionJtis } from '../domain/clients/assertion-jtis.js';
 import { ClientKeys } from '../domain/clients/remote-keys.js';
+import { ConfigurationService } from '../domain/configuration/service.js';
 import { ClientsService } from '../domain/clients/service.js';
 import { FederatedKeys } from '../domain/federation/issuer-keys.js';
 import type { DomainContext } from '../domain/context.js';
@@ -291,6 +292,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         adminTokens: new AdminTokensService(ctx),
         audit,
         revocations: new RevocationsService(ctx),
+        configuration: new ConfigurationService(ctx),
       },
       grantTypes,
       issuers,

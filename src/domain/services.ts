@@ -2,6 +2,7 @@ import type { AdminTokensService } from './admin-tokens/service.js';
 import type { ApisService } from './apis/service.js';
 import type { AuditService } from './audit/service.js';
 import type { ClientsService } from './clients/service.js';
+import type { ConfigurationService } from './configuration/service.js';
 import type { FederatedIssuersService } from './federation/service.js';
 import type { GrantsService } from './grants/service.js';
 import type { KeysService } from './keys/service.js';
@@ -21,4 +22,5 @@ export interface Services {
   readonly adminTokens: AdminTokensService;
   readonly audit: AuditService;
   readonly revocations: RevocationsService;
+  readonly configuration: ConfigurationService;
 }

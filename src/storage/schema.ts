@@ -23,6 +23,8 @@ export interface ServiceAccountsTable {
   active: number;
   created_at: string;
   updated_at: string;
+  /** 1 once a configuration document named it (migration 0010): `prune` may delete it. */
+  managed: Generated<number>;
 }
 
 export interface ClientsTable {
@@ -46,6 +48,8 @@ export interface ClientsTable {
   tls_client_certificate_bound_access_tokens: number;
   created_at: string;
   updated_at: string;
+  /** 1 once a configuration document named it (migration 0010): `prune` may delete it. */
+  managed: Generated<number>;
 }
 
 export interface ClientSecretsTable {
@@ -70,6 +74,8 @@ export interface ApisTable {
   built_in: Generated<number>;
   created_at: string;
   updated_at: string;
+  /** 1 once a configuration document named it (migration 0010): `prune` may delete it. */
+  managed: Generated<number>;
 }
 
 export interface GrantsTable {
@@ -80,6 +86,8 @@ export interface GrantsTable {
   api_id: string;
   scopes: string;
   created_at: string;
+  /** 1 once a configuration document named it (migration 0010): `prune` may delete it. */
+  managed: Generated<number>;
 }
 
 export interface SigningKeysTable {
@@ -177,6 +185,8 @@ export interface FederatedIssuersTable {
   algorithms: string | null;
   created_at: string;
   updated_at: string;
+  /** 1 once a configuration document named it (migration 0010): `prune` may delete it. */
+  managed: Generated<number>;
 }
 
 /** A federated credential of a client: `claims` is canonical JSON; `digest` identifies (subject, claims) for the unique index. */

@@ -3,13 +3,15 @@
  * a tenant change reloads the tenant's settings, service accounts, APIs, grants and keys; a
  * revocations change reloads the tenant's unexpired revoked jtis and client cut-offs; a
  * federated-issuer change reloads the tenant's settings (its federated issuers among them) and
- * drops that issuer's fetched keys.
+ * drops that issuer's fetched keys; a configuration change (one per tenant an apply changed)
+ * reloads the whole tenant, its clients included.
  * Changes travel between processes as JSON: every kind is a plain object with `kind` and
  * `tenantId`, and a read model treats a kind it does not know as a tenant change.
  */
 export type Change =
   | { readonly kind: 'client'; readonly tenantId: string; readonly clientId: string }
   | { readonly kind: 'tenant'; readonly tenantId: string }
+  | { readonly kind: 'configuration'; readonly tenantId: string }
   | { readonly kind: 'revocations'; readonly tenantId: string }
   | { readonly kind: 'federated-issuer'; readonly tenantId: string; readonly issuerId: string };
 

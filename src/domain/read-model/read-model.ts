@@ -175,6 +175,8 @@ export class ReadModel {
         case 'tenant':
         case 'federated-issuer':
           return this.#applyTenant(change.tenantId, false);
+        case 'configuration':
+          return this.#applyTenant(change.tenantId, true);
         case 'revocations':
           return this.#applyRevocations(change.tenantId);
       }

@@ -19,6 +19,7 @@ import { federatedIssuerRoutes } from './routes/federated-issuers.js';
 import { auditRoutes } from './routes/audit.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { clientRoutes } from './routes/clients.js';
+import { configRoutes } from './routes/config.js';
 import { grantRoutes } from './routes/grants.js';
 import { keyRoutes } from './routes/keys.js';
 import { playgroundRoutes } from './routes/playground.js';
@@ -156,5 +157,6 @@ export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions
   await app.register(tenantRoutes(deps));
   await app.register(adminTokenRoutes(deps));
   await app.register(whoamiRoutes());
+  await app.register(configRoutes(deps));
   return app;
 }

@@ -61,7 +61,8 @@ export const ClientCreated = Type.Object(
   { $id: 'ClientCreated' },
 );
 
-const metadata = {
+/** The members a client is registered and changed with (the configuration document's clients reuse them). */
+export const clientMetadata = {
   client_name: Type.Optional(Text(200)),
   client_type: Type.Optional(Type.Union(CLIENT_TYPES.map((t) => Type.Literal(t)))),
   grant_types: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 10 })),
@@ -83,11 +84,11 @@ const metadata = {
 };
 
 export const ClientCreate = Type.Object(
-  { client_id: Type.Optional(Type.String({ pattern: CLIENT_ID_PATTERN })), ...metadata },
+  { client_id: Type.Optional(Type.String({ pattern: CLIENT_ID_PATTERN })), ...clientMetadata },
   { additionalProperties: false },
 );
 
-export const ClientPatch = Type.Object(metadata, { additionalProperties: false });
+export const ClientPatch = Type.Object(clientMetadata, { additionalProperties: false });
 
 export const ClientListQuery = Type.Object(
   { ...PageQuery, service_account_id: Type.Optional(Type.String({ maxLength: 64 })) },

@@ -31,7 +31,8 @@ export const FederatedIssuer = Type.Object(
   { $id: 'FederatedIssuer' },
 );
 
-const settings = {
+/** A federated issuer's settings besides name and issuer (the configuration document reuses them). */
+export const federatedIssuerSettings = {
   kind: Type.Optional(Kind),
   jwks: Type.Optional(Nullable(JwksIn)),
   jwks_uri: Type.Optional(Nullable(Text(2000, 1))),
@@ -44,10 +45,10 @@ const settings = {
   algorithms: Type.Optional(Nullable(Type.Array(Alg, { maxItems: 20 }))),
 };
 
-export const FederatedIssuerCreate = Type.Object({ name: Text(200, 1), issuer: Text(2000, 1), ...settings }, { additionalProperties: false });
+export const FederatedIssuerCreate = Type.Object({ name: Text(200, 1), issuer: Text(2000, 1), ...federatedIssuerSettings }, { additionalProperties: false });
 
 export const FederatedIssuerPatch = Type.Object(
-  { name: Type.Optional(Text(200, 1)), issuer: Type.Optional(Text(2000, 1)), ...settings },
+  { name: Type.Optional(Text(200, 1)), issuer: Type.Optional(Text(2000, 1)), ...federatedIssuerSettings },
   { additionalProperties: false },
 );
 

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { PageQuery, Text, Timestamp, WORD_PATTERN } from './common.js';
 
-const UserName = Type.String({ minLength: 1, maxLength: 128, pattern: WORD_PATTERN });
+export const UserName = Type.String({ minLength: 1, maxLength: 128, pattern: WORD_PATTERN });
 
 export const ServiceAccount = Type.Object(
   {

@@ -4,7 +4,7 @@ import { MAX_TENANT_CLIENT_CAS } from '../../domain/tenants/client-cas.js';
 import { CaDetailsOut } from './certificates.js';
 import { TenantId, Text, Timestamp, TokenTtl } from './common.js';
 
-const SigningAlg = Type.Union(SIGNING_ALGS.map((a) => Type.Literal(a)));
+export const SigningAlg = Type.Union(SIGNING_ALGS.map((a) => Type.Literal(a)));
 
 export const Tenant = Type.Object(
   {
@@ -22,7 +22,7 @@ export const Tenant = Type.Object(
 );
 
 /** A tenant's own CAs for tls_client_auth (RFC 8705 §2.1): one PEM CA certificate each, checked by the domain. */
-const ClientCas = Type.Array(Type.String({ maxLength: 65_536 }), {
+export const ClientCas = Type.Array(Type.String({ maxLength: 65_536 }), {
   description: `at most ${MAX_TENANT_CLIENT_CAS} PEM CA certificates, each one certificate; replaces the list`,
 });
 
