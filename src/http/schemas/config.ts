@@ -142,5 +142,5 @@ export const ConfigExportQuery = Type.Object(
 
 /** The document as JSON Schema for editors and CI (draft-07, which Fastify's validator speaks too). */
 export function publishedConfigSchema(): Record<string, unknown> {
-  return { $schema: 'http://json-schema.org/draft-07/schema#', ...JSON.parse(JSON.stringify(ConfigDocument)) };
+  return { $schema: 'http://json-schema.org/draft-07/schema#', ...(JSON.parse(JSON.stringify(ConfigDocument)) as Record<string, unknown>) };
 }
