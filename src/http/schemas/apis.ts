@@ -2,7 +2,10 @@ import { Type } from '@sinclair/typebox';
 import { Nullable, Text, Timestamp, TokenTtl } from './common.js';
 
 const ScopeOut = Type.Object({ value: Type.String(), description: Type.String() });
-export const ScopeIn = Type.Object({ value: Type.String({ minLength: 1, maxLength: 128 }), description: Type.Optional(Text(500)) }, { additionalProperties: false });
+export const ScopeIn = Type.Object(
+  { value: Type.String({ minLength: 1, maxLength: 128 }), description: Type.Optional(Text(500)) },
+  { additionalProperties: false },
+);
 
 export const Api = Type.Object(
   {

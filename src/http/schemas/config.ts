@@ -124,10 +124,9 @@ export const ConfigApplyResult = Type.Object(
   {
     applied: Type.Boolean({ description: 'false for a plan (dry_run)' }),
     changes: Type.Array(PlannedChange),
-    secrets: Type.Array(
-      Type.Object({ tenant: Type.String(), client_id: Type.String(), client_secret: Type.String() }),
-      { description: 'the secret of each client this apply created: shown once' },
-    ),
+    secrets: Type.Array(Type.Object({ tenant: Type.String(), client_id: Type.String(), client_secret: Type.String() }), {
+      description: 'the secret of each client this apply created: shown once',
+    }),
   },
   { $id: 'ConfigApplyResult' },
 );

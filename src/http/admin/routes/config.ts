@@ -44,7 +44,12 @@ export const configRoutes =
       '/config/export',
       {
         config: { scope: 'config:read' },
-        schema: { tags, summary: 'The current configuration as a document: applying it changes nothing', querystring: ConfigExportQuery, response: { 200: ConfigDocument } },
+        schema: {
+          tags,
+          summary: 'The current configuration as a document: applying it changes nothing',
+          querystring: ConfigExportQuery,
+          response: { 200: ConfigDocument },
+        },
       },
       // JWK members are the domain's JSONWebKeySet, which jose types with an optional kty: every stored key has one.
       async (request) =>
