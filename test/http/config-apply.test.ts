@@ -286,7 +286,7 @@ describeEachDialect('POST /config/apply and GET /config/export', (dialect) => {
 
   it('takes YAML and exports YAML (format=yaml or Accept)', async () => {
     const yamlDoc = 'version: 1\ntenants:\n  - id: yaml-tenant\n    clients:\n      - client_id: from-yaml\n        client_name: From YAML\n';
-    const res = ok(await t.admin('POST', '/config/apply', yamlDoc, { headers: { 'content-type': 'application/yaml' } }));
+    const res = ok(await t.admin('POST', '/config/apply', yamlDoc, { headers: { 'content-type': 'application/x-yaml; charset=utf-8' } }));
     assert.deepEqual(kinds(res.changes), ['create tenant yaml-tenant', 'create client from-yaml']);
     assertProblem(await t.admin('POST', '/config/apply', 'version: 1\ntenants: [\n', { headers: { 'content-type': 'text/yaml' } }), {
       status: 400,
