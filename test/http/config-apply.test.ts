@@ -315,6 +315,31 @@ describeEachDialect('POST /config/apply and GET /config/export', (dialect) => {
     }
   });
 
+  it('checks where outbound URLs lead before anything changes', async () => {
+    const metadata = 'http://169.254.169.254/latest/meta-data/jwks';
+    const doc = {
+      version: 1,
+      tenants: [
+        {
+          id: 'outbound',
+          federated_issuers: [{ issuer: 'https://ci.outbound.example', jwks_uri: metadata }],
+          clients: [{ client_id: 'keyed', token_endpoint_auth_method: 'private_key_jwt', jwks_uri: metadata }],
+        },
+      ],
+    };
+    const detail = 'address 169.254.169.254 is link-local (169.254.0.0/16) and not in TESSERA_OUTBOUND_ALLOW';
+    assertProblem(await t.admin('POST', '/config/apply', doc), {
+      status: 422,
+      detail: 'the configuration document is not valid',
+      instance: '/config/apply',
+      errors: [
+        { pointer: '/tenants/0/clients/0/jwks_uri', detail },
+        { pointer: '/tenants/0/federated_issuers/0/jwks_uri', detail },
+      ],
+    });
+    assert.equal((await t.admin('GET', '/tenants/outbound')).status, 404);
+  });
+
   it('federated issuers and credentials: created, exported, re-applied unchanged', async () => {
     const key = await testKey('ES256', 'ci-key');
     const doc = {
