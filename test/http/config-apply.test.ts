@@ -101,6 +101,11 @@ describeEachDialect('POST /config/apply and GET /config/export', (dialect) => {
       { client_id: 'billing-worker', client_name: 'Billing worker', service_account: 'billing' },
       { client_id: 'reporting', audience: ['https://orders.example/'] },
     ]);
+    assertProblem(await t.admin('GET', '/config/export?tenant=nowhere'), {
+      status: 404,
+      detail: 'tenant "nowhere" does not exist',
+      instance: '/config/export',
+    });
     const plan = ok(await t.admin('POST', '/config/apply?dry_run=true', exported));
     assert.deepEqual(
       plan.changes.filter((c: { action: string }) => c.action !== 'unchanged'),
