@@ -91,7 +91,12 @@ describeEachDialect('client ids: any VSCHAR string of 1 to 255 characters (RFC 6
     const id = 'urn:acme:signer 1+1=2%';
     await createClient(t, { client_id: id, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [key.publicJwk] }, audience: [AUD] });
     const assertion = await clientAssertion(key, systemClock, { clientId: id, audience: t.publicUrl });
-    const res = await t.form('/oauth2/token', { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: assertion, client_id: id });
+    const res = await t.form('/oauth2/token', {
+      grant_type: 'client_credentials',
+      client_assertion_type: JWT_BEARER,
+      client_assertion: assertion,
+      client_id: id,
+    });
     assertTokenFor(res, id);
     assert.equal((await t.admin('DELETE', path(id))).status, 204);
   });
