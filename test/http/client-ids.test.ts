@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { ADMIN_API_IDENTIFIER } from '../../src/domain/admin-scopes.js';
 import { assertProblem, created, ok, walkPages } from '../helpers/admin.js';
 import { clientAssertion, JWT_BEARER } from '../helpers/assertions.js';
 import { describeEachDialect } from '../helpers/dialects.js';
@@ -7,7 +8,7 @@ import { createClient } from '../helpers/fixtures.js';
 import { testKey } from '../helpers/keys.js';
 import { sh } from '../helpers/shell.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
-import { assertTokenFor } from '../helpers/tokens.js';
+import { assertTokenFor, introspect, issueToken, revoke } from '../helpers/tokens.js';
 import { systemClock } from '../../src/lib/clock.js';
 
 const AUD = 'https://client-ids.test';
@@ -17,6 +18,9 @@ const IDS = ['orders job:eu+1 100%', 'team/a "b" \\c>d', `${'x'.repeat(254)}!`];
 
 /** What a refused client id gets in a field error. */
 const CLIENT_ID_DETAIL = 'must be 1 to 255 printable ASCII characters (RFC 6749 VSCHAR: space to "~", no control characters)';
+
+/** The named members of an object. */
+const pick = (o: Record<string, unknown>, ...names: string[]) => Object.fromEntries(names.map((n) => [n, o[n]]));
 
 /** A client id as an admin path segment. */
 const path = (id: string) => `/clients/${encodeURIComponent(id)}`;
@@ -77,12 +81,37 @@ describeEachDialect('client ids: any VSCHAR string of 1 to 255 characters (RFC 6
     assertTokenFor(await t.form('/oauth2/token', { grant_type: 'client_credentials' }, { authorization: header }), IDS[0]!);
   });
 
+  it('introspects and revokes as such clients, and the playground requests tokens for them', async () => {
+    for (const id of IDS) {
+      const client = { clientId: id, secret: secrets.get(id)! };
+      const token = await issueToken(t, client);
+      assert.deepEqual(pick(ok(await introspect(t, client, token)), 'active', 'client_id'), { active: true, client_id: id });
+      assert.equal((await revoke(t, client, token)).status, 200);
+      assert.deepEqual(ok(await introspect(t, client, token)), { active: false });
+      const played = ok(await t.admin('POST', '/playground/token', { client_id: id, client_secret: client.secret }));
+      assert.deepEqual([played.status, played.claims.client_id], [200, id]);
+    }
+  });
+
   it('takes the ids from curl -u once form-urlencoded', async () => {
     for (const id of IDS) {
       const body = await sh('curl -s -u "$ID:$SECRET" -d grant_type=client_credentials "$URL/oauth2/token"', {
         env: { PATH: process.env.PATH ?? '', ID: formEncoded(id), SECRET: secrets.get(id)!, URL: t.publicUrl },
       });
       assert.equal(JSON.parse(body).token_type, 'Bearer', `${id}: ${body}`);
+    }
+  });
+
+  it('records a client that calls the admin API with an access token as client:{client_id}, found by ?actor=', async () => {
+    for (const id of IDS) {
+      created(await t.admin('POST', '/grants', { client_id: id, api_identifier: ADMIN_API_IDENTIFIER, scopes: ['service-accounts:write'] }));
+      const token = await issueToken(t, { clientId: id, secret: secrets.get(id)! }, { audience: ADMIN_API_IDENTIFIER });
+      const account = created(await t.admin('POST', '/service-accounts', { user_name: `made-by-${IDS.indexOf(id)}` }, { token }));
+      const events = ok(await t.admin('GET', `/audit-events?actor=${encodeURIComponent(`client:${id}`)}&action=service_account.create`)).items;
+      assert.deepEqual(
+        events.map((e: any) => [e.actor, e.target_id, e.actor_detail]),
+        [[`client:${id}`, account.id, { tenant: 'default', client_id: id }]],
+      );
     }
   });
 
