@@ -81,6 +81,13 @@ describeEachDialect('client ids: any VSCHAR string of 1 to 255 characters (RFC 6
     assertTokenFor(await t.form('/oauth2/token', { grant_type: 'client_credentials' }, { authorization: header }), IDS[0]!);
   });
 
+  it('names them in metric labels, escaped as the Prometheus text format wants', async () => {
+    const metrics = (await t.admin('GET', '/metrics')).text;
+    const escaped = (id: string) => id.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+    for (const id of IDS) assert.ok(metrics.includes(`client_id="${escaped(id)}"`), id);
+    assert.ok(metrics.includes('client_id="team/a \\"b\\" \\\\c>d"'));
+  });
+
   it('introspects and revokes as such clients, and the playground requests tokens for them', async () => {
     for (const id of IDS) {
       const client = { clientId: id, secret: secrets.get(id)! };
