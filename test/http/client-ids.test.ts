@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { parse } from 'yaml';
 import { ADMIN_API_IDENTIFIER } from '../../src/domain/admin-scopes.js';
 import { assertProblem, created, ok, walkPages } from '../helpers/admin.js';
 import { clientAssertion, JWT_BEARER } from '../helpers/assertions.js';
@@ -7,7 +8,7 @@ import { describeEachDialect } from '../helpers/dialects.js';
 import { createClient } from '../helpers/fixtures.js';
 import { testKey } from '../helpers/keys.js';
 import { sh } from '../helpers/shell.js';
-import { startTessera, type TestTessera } from '../helpers/tessera.js';
+import { basic, startTessera, type TestTessera } from '../helpers/tessera.js';
 import { assertTokenFor, introspect, issueToken, revoke } from '../helpers/tokens.js';
 import { systemClock } from '../../src/lib/clock.js';
 
@@ -142,6 +143,45 @@ describeEachDialect('client ids: any VSCHAR string of 1 to 255 characters (RFC 6
       assert.equal((await t.admin('DELETE', path(id))).status, 204);
       assertProblem(await t.admin('GET', path(id)), { status: 404, detail: `client ${JSON.stringify(id)} does not exist`, instance: path(id) });
     }
+  });
+
+  it('a configuration document names them, as JSON and as YAML: applied, tokens issued, exported, re-applied unchanged', async () => {
+    const document = {
+      version: 1,
+      tenants: [
+        {
+          id: 'imported',
+          apis: [{ identifier: AUD, scopes: [{ value: 'read' }] }],
+          clients: IDS.map((id) => ({ client_id: id, audience: [AUD] })),
+          grants: IDS.map((id) => ({ client: id, api: AUD, scopes: ['read'] })),
+        },
+      ],
+    };
+    const applied = ok(await t.admin('POST', '/config/apply', document));
+    assert.deepEqual(
+      applied.changes.filter((c: any) => c.kind === 'client' || c.kind === 'grant').map((c: any) => `${c.action} ${c.key}`),
+      [...IDS.map((id) => `create ${id}`), ...IDS.map((id) => `create client:${id}>${AUD}`)],
+    );
+    for (const { client_id, client_secret } of applied.secrets) {
+      const res = await t.form(
+        '/t/imported/oauth2/token',
+        { grant_type: 'client_credentials', scope: 'read' },
+        { authorization: basic(client_id, client_secret) },
+      );
+      assertTokenFor(res, client_id, { what: client_id });
+    }
+    assert.equal(ok(await t.admin('GET', `/tenants/imported${path(IDS[1]!)}`)).client_id, IDS[1]);
+
+    const yamlText = (await t.admin('GET', '/config/export?tenant=imported&format=yaml')).text;
+    assert.deepEqual(
+      parse(yamlText).tenants[0].clients.map((c: { client_id: string }) => c.client_id),
+      [...IDS].sort(),
+    );
+    const again = ok(await t.admin('POST', '/config/apply', yamlText, { headers: { 'content-type': 'application/yaml' } }));
+    assert.deepEqual(
+      again.changes.filter((c: any) => c.action !== 'unchanged'),
+      [],
+    );
   });
 
   it('refuses a 256-character id, a non-ASCII one and control characters, and an over-long path segment', async () => {
