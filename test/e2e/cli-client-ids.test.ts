@@ -34,6 +34,11 @@ describe('CLI: client ids with spaces, colons, plus and percent signs, slashes a
       // The key/value output prints the id as it is.
       assert.match((await ok0(['clients', 'get', id])).stdout, new RegExp(`^client_id +${id.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')}$`, 'm'));
       assert.equal((await json('clients', 'update', id, '--name', 'Renamed')).client_name, 'Renamed');
+      // So does the table of `clients list`.
+      assert.ok(
+        (await ok0(['clients', 'list'])).stdout.split('\n').some((line) => line.startsWith(`${id}  `)),
+        'listed as it is',
+      );
       assert.equal((await json('grants', 'create', '--client-id', id, '--api-identifier', AUD, '--scope', 'read')).client_id, id);
       assert.deepEqual(
         (await json('grants', 'list', '--client-id', id)).items.map((g: { client_id: string }) => g.client_id),
