@@ -14,6 +14,8 @@ describe('HTTP Basic client credentials (RFC 6749 §2.3.1, RFC 7617)', () => {
 
   it('form-urldecodes both halves', () => {
     assert.deepEqual(parseBasicCredentials(header('orders%2Djob:a+b%25'), REALM), { clientId: 'orders-job', secret: 'a b%' });
+    // Any VSCHAR client id: space as '+', and ':', '+', '%', '/', '"', '\\' and '>' percent-encoded.
+    assert.deepEqual(parseBasicCredentials(header('orders+job%3Aeu%2B1+100%25%2F%22%5C%3E:s'), REALM), { clientId: 'orders job:eu+1 100%/"\\>', secret: 's' });
   });
 
   it('takes base64 with or without its padding', () => {

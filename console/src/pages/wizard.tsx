@@ -66,6 +66,7 @@ export function Wizard() {
   const [displayName, setDisplayName] = useState('');
   const [active, setActive] = useState(true);
   const [clientName, setClientName] = useState('');
+  const [clientId, setClientId] = useState('');
   const [ttl, setTtl] = useState('');
   const [auth, setAuth] = useState<Auth>('client_secret_basic');
   const [credential, setCredential] = useState<CredentialDraft>(EMPTY_CREDENTIAL);
@@ -132,6 +133,7 @@ export function Wizard() {
         .post<ClientCreated>(
           api.t('/clients'),
           {
+            ...(clientId === '' ? {} : { client_id: clientId }),
             client_name: clientName.trim(),
             client_type: 'machine_to_machine',
             service_account_id: saId,
@@ -143,7 +145,13 @@ export function Wizard() {
         )
         .catch((err: unknown) => {
           // The keys' and the credential's errors are shown under their field, on the step that has it.
-          if (errorsUnder(err, 'jwks') ?? errorsUnder(err, 'jwks_uri') ?? TLS_NAME_FIELDS.map((f) => errorsUnder(err, f)).find(Boolean)) setStep(1);
+          if (
+            errorsUnder(err, 'client_id') ??
+            errorsUnder(err, 'jwks') ??
+            errorsUnder(err, 'jwks_uri') ??
+            TLS_NAME_FIELDS.map((f) => errorsUnder(err, f)).find(Boolean)
+          )
+            setStep(1);
           else if (errorsUnder(err, 'federated_credentials')) setStep(2);
           throw err;
         });
@@ -217,6 +225,13 @@ export function Wizard() {
           {name === 'Client' ? (
             <>
               <TextField label="Client name" value={clientName} onChange={setClientName} required hint="For people: shown in the console and the audit log." />
+              <TextField
+                label="Client ID"
+                value={clientId}
+                onChange={setClientId}
+                error={errorsUnder(action.error, 'client_id')}
+                hint="Optional: generated when empty. To keep an id from another server: 1 to 255 printable ASCII characters, spaces included."
+              />
               <TtlField value={ttl} onChange={setTtl} hint={`Empty: the API's or the tenant's lifetime (${tenant?.access_token_ttl ?? 3600} s).`} />
               <fieldset className="radios">
                 <legend>Authentication</legend>
@@ -318,6 +333,8 @@ export function Wizard() {
                 <dd>{useNew ? `${userName} (new${active ? '' : ', inactive'})` : (accounts.find((a) => a.id === accountId)?.user_name ?? accountId)}</dd>
                 <dt>Client name</dt>
                 <dd>{clientName}</dd>
+                <dt>Client ID</dt>
+                <dd>{clientId === '' ? 'generated' : clientId}</dd>
                 <dt>Token lifetime</dt>
                 <dd>{ttl ? `${ttl} s` : 'default'}</dd>
                 <dt>Authentication</dt>
