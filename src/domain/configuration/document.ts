@@ -4,7 +4,7 @@ import type { ClaimCondition } from '../federation/model.js';
 import type { SigningAlg } from '../tenants/model.js';
 
 /**
- * The configuration document (DESIGN §13, docs/gitops.md): Tessera's whole configuration as
+ * The configuration document (docs/gitops.md): Tessera's whole configuration as
  * data, in the admin API's field names. Objects are keyed by natural keys and refer to each other
  * by them; it never holds a secret. Its JSON Schema is src/http/schemas/config.ts, published at
  * `/config/schema.json` and committed as schema/config.schema.json.
@@ -144,7 +144,7 @@ export interface ApplyOptions {
   clientSecrets: ProvidedSecret[];
 }
 
-/** The answer of an apply or a plan (DESIGN §13). */
+/** The answer of an apply or a plan (docs/api.md#configuration). */
 export interface ApplyResult {
   /** False for a plan (dry run). */
   applied: boolean;

@@ -33,7 +33,7 @@ interface Planned {
 }
 
 /**
- * Tessera as code (DESIGN §13, docs/gitops.md): plans and applies configuration documents, and
+ * Tessera as code (docs/gitops.md): plans and applies configuration documents, and
  * exports the current state as one.
  */
 export class ConfigurationService {

@@ -9,7 +9,7 @@ import { UserName } from './service-accounts.js';
 import { ClientCas, SigningAlg } from './tenants.js';
 
 /*
- * The configuration document (DESIGN §13; src/domain/configuration/document.ts says what an
+ * The configuration document (src/domain/configuration/document.ts says what an
  * omitted member means). The admin API's field names; objects refer to each other by natural keys.
  * `scripts/config-schema.mjs` writes it to schema/config.schema.json; `/config/schema.json` serves it.
  */

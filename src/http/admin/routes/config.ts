@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 
 const tags = ['configuration'];
 
-/** Tessera as code (DESIGN §13, docs/gitops.md): apply and export configuration documents, and their JSON Schema. */
+/** Tessera as code (docs/gitops.md): apply and export configuration documents, and their JSON Schema. */
 export const configRoutes =
   (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox =>
   async (app) => {
