@@ -18,22 +18,51 @@ function executeOn<R>(database: SqliteDatabase, compiledQuery: CompiledQuery): Q
   return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
 }
 
+/** The writer connection of Kysely's SQLite driver, and how many connections hold it or wait for it. */
+class Writer {
+  #users = 0;
+
+  constructor(readonly driver: Driver) {}
+
+  /** True when no one holds the writer connection or waits for it. */
+  idle(): boolean {
+    return this.#users === 0;
+  }
+
+  /** Takes the writer connection (waiting for the writers' turn). */
+  async take(): Promise<DatabaseConnection> {
+    this.#users++;
+    try {
+      return await this.driver.acquireConnection();
+    } catch (err) {
+      this.#users--;
+      throw err;
+    }
+  }
+
+  async give(connection: DatabaseConnection): Promise<void> {
+    this.#users--;
+    await this.driver.releaseConnection(connection);
+  }
+}
+
 /**
- * A connection as Kysely asks for one: SELECT statements outside a transaction run on the reader
- * connection, which sees what is committed without waiting for the writer; anything else (a
- * transaction, a write, a pragma) first takes the writer connection, held until released.
+ * A connection as Kysely asks for one: a SELECT outside a transaction runs on the writer
+ * connection when no one holds it or waits for it (its cache is warm), otherwise on the reader
+ * connection, which sees what is committed without waiting; anything else (a transaction, a
+ * write, a pragma) takes the writer connection, held until released.
  */
 class RoutedConnection implements DatabaseConnection {
   #writer: DatabaseConnection | undefined;
 
   constructor(
-    private readonly writers: Driver,
+    private readonly writers: Writer,
     private readonly reader: SqliteDatabase,
   ) {}
 
   /** The writer connection, taken (waiting for the writers' turn) on first use. */
   async writer(): Promise<DatabaseConnection> {
-    return (this.#writer ??= await this.writers.acquireConnection());
+    return (this.#writer ??= await this.writers.take());
   }
 
   /** The writer connection if this one took it. */
@@ -42,7 +71,7 @@ class RoutedConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.#writer === undefined && SelectQueryNode.is(compiledQuery.query)) return executeOn<R>(this.reader, compiledQuery);
+    if (this.#writer === undefined && !this.writers.idle() && SelectQueryNode.is(compiledQuery.query)) return executeOn<R>(this.reader, compiledQuery);
     return (await this.writer()).executeQuery<R>(compiledQuery);
   }
 
@@ -53,17 +82,21 @@ class RoutedConnection implements DatabaseConnection {
 
 /** Kysely's SQLite driver, with reads outside transactions sent to a connection of their own. */
 class ReadsAsideDriver implements Driver {
+  readonly #writer: Writer;
+
   constructor(
     private readonly writers: Driver,
     private readonly reader: SqliteDatabase,
-  ) {}
+  ) {
+    this.#writer = new Writer(writers);
+  }
 
   init(): Promise<void> {
     return this.writers.init();
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new RoutedConnection(this.writers, this.reader);
+    return new RoutedConnection(this.#writer, this.reader);
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -92,7 +125,7 @@ class ReadsAsideDriver implements Driver {
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
     const writer = routed(connection).held();
-    if (writer !== undefined) await this.writers.releaseConnection(writer);
+    if (writer !== undefined) await this.#writer.give(writer);
   }
 
   async destroy(): Promise<void> {
@@ -110,7 +143,7 @@ function routed(connection: DatabaseConnection): RoutedConnection {
  * SQLite for Kysely with a second, read-only connection on the same file: in WAL mode a reader
  * sees the last commit while the writer works, so a SELECT outside a transaction (an admin token's
  * lookup, the read model's reload of what a request just changed) never queues behind a group of
- * write transaction being committed (group-commit.ts), and never sees what is not committed.
+ * write transactions being committed (group-commit.ts), and never sees what is not committed.
  */
 export class ReadsAsideSqliteDialect extends SqliteDialect {
   constructor(
