@@ -127,7 +127,7 @@ describe('SIGKILL during a burst of concurrent client creations (group-committed
 
   it('restarts with every acknowledged client present and an intact database', async () => {
     const token = `burst-${randomBytes(16).toString('hex')}`;
-    const env = { TESSERA_DATABASE_URL: `sqlite:${join(dataDir, 'tessera.db')}`, TESSERA_ADMIN_TOKEN: token, TESSERA_WORKERS: '2' };
+    const env = { TESSERA_DATABASE_URL: `sqlite:${join(dataDir, 'tessera.db')}`, TESSERA_ADMIN_TOKEN: token };
     const proc = await spawnTessera(env);
     const created = await burstUntilKilled(proc, token, {
       path: '/clients',
