@@ -1,10 +1,17 @@
-// npm run bench — Tessera's token endpoint under load, side by side with node-oidc-provider.
-// A script, never a test. See docs/benchmarks.md for the method.
+// npm run bench — Tessera's token endpoint under load, side by side with node-oidc-provider,
+// and its admin write path. A script, never a test. See docs/benchmarks.md for the method.
 //
-//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake]
+//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake,clients-write,apply]
 //                      [--rounds 5] [--duration 10]
 //                      [--warmup 3] [--first-warmup 10] [--connections 64] [--no-peer] [--workers N] [--load-processes 2]
+//                      [--writers 32] [--apply-clients 10000]
 //                      [--against DIR] [--cpu-prof DIR]
+//
+// clients-write: POST /clients with --writers requests in flight against a fresh SQLite server
+// (creates per second, each round --duration seconds). apply: POST /config/apply of a document
+// of --apply-clients clients (client_secret_basic, three in four with a service account) and as
+// many grants on four APIs, then the same document again; both times and objects per second.
+// Neither runs by default (they write); name them: `npm run bench -- --scenarios apply,clients-write`.
 //
 // --against DIR measures the Tessera built in another checkout (DIR/dist, e.g. a worktree of the
 // previous release: `git worktree add ../before v0.1 && (cd ../before && npm ci)`) in the same
@@ -15,7 +22,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -436,6 +443,10 @@ const SCENARIO = {
   // Mutual TLS (RFC 8705): tls_client_auth and certificate-bound tokens, driven by bench/tls-load.mjs.
   'mtls-keepalive': { mtls: true, keepAlive: true },
   'mtls-handshake': { mtls: true, keepAlive: false },
+  // The admin write path: POST /clients with WRITERS requests in flight on a fresh SQLite server.
+  'clients-write': { write: true },
+  // POST /config/apply of a document of APPLY_CLIENTS clients and as many grants, then the same document again.
+  apply: { apply: true },
 };
 
 /** The summary row of one target's rounds in a scenario. */
@@ -660,10 +671,182 @@ async function mtlsScenario(scenario, keepAlive) {
   };
 }
 
+/** Admin requests in flight in the clients-write scenario. */
+const WRITERS = Number(args.writers ?? 32);
+
+/** One admin call on a kept-alive connection of `agent`: its status and latency (ms). */
+function timedAdminCall(agent, adminUrl, method, path, body) {
+  const payload = Buffer.from(JSON.stringify(body));
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${adminUrl}${path}`,
+      { method, agent, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'content-length': payload.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - started }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/**
+ * Creates clients through POST /clients for `seconds`, WRITERS requests in flight (each writer
+ * sends its next request when its answer arrives): creates per second, p50 and p99 (ms), failures.
+ */
+async function driveClientWrites(server, agent, prefix, seconds) {
+  const latencies = [];
+  let failures = 0;
+  let next = 0;
+  const until = performance.now() + seconds * 1000;
+  const started = performance.now();
+  const writer = async () => {
+    while (performance.now() < until) {
+      const n = next++;
+      const r = await timedAdminCall(agent, server.adminUrl, 'POST', '/clients', {
+        client_id: `${prefix}-${n}`,
+        audience: ['https://api.bench/'],
+        scope: 'read',
+      });
+      if (r.status === 201) latencies.push(r.ms);
+      else failures++;
+    }
+  };
+  await Promise.all(Array.from({ length: WRITERS }, writer));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { rps: latencies.length / elapsed, non200: failures, errors: 0, p50ms: at(0.5), p99ms: at(0.99) };
+}
+
+/**
+ * The clients-write scenario: POST /clients on a fresh SQLite server, a warm-up, then ROUNDS
+ * rounds of DURATION seconds; with --against, the other build's server too, round by round.
+ */
+async function clientsWriteScenario(scenario) {
+  const targets = [{ name: 'tessera (POST /clients)', build: root }];
+  if (AGAINST) targets.unshift({ name: `${AGAINST_NAME} (POST /clients)`, build: AGAINST });
+  for (const target of targets) {
+    target.server = await startTessera(mkdtempSync(join(work, 'clients-write-')), undefined, target.build);
+    target.agent = new Agent({ keepAlive: true, maxSockets: WRITERS });
+    target.results = [];
+    await driveClientWrites(target.server, target.agent, 'warm', WARMUP);
+  }
+  let failed = false;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of targets) {
+      const { server } = target;
+      const before = procStats(server.child.pid);
+      const startedMs = Date.now();
+      const r = await driveClientWrites(server, target.agent, `round${round}`, DURATION);
+      const after = procStats(server.child.pid);
+      const one = { ...r, cpuCores: (after.cpu - before.cpu) / ((Date.now() - startedMs) / 1000), peakMb: after.peakMb, processes: after.processes };
+      if (r.non200 > 0) failed = true;
+      log(
+        `  ${target.name} round ${round + 1}: ${fmt(r.rps)} creates/s, p50 ${fmt(r.p50ms, 1)} ms, p99 ${fmt(r.p99ms, 1)} ms, CPU ${fmt(one.cpuCores, 2)} cores, failed ${r.non200}`,
+      );
+      target.results.push(one);
+    }
+  }
+  for (const target of targets) {
+    target.agent.destroy();
+    await stop(target.server.child);
+  }
+  const tessera = targets.at(-1);
+  return {
+    failed,
+    rows: targets.map((t) => rowOf(scenario, t.name, t.results)),
+    row: rowOf(scenario, tessera.name, tessera.results),
+    rates: tessera.results.map((r) => r.rps),
+    ofAgainst: AGAINST ? tessera.results.map((r, i) => r.rps / targets[0].results[i].rps) : undefined,
+  };
+}
+
+/** Clients (and grants) in the document of the apply scenario. */
+const APPLY_CLIENTS = Number(args['apply-clients'] ?? 10_000);
+
+/**
+ * The document of the apply scenario: tenant `default` with four APIs, APPLY_CLIENTS clients
+ * authenticating with client_secret_basic (three in four with a service account of their own),
+ * and one grant per client on one of the APIs.
+ */
+function applyDocument() {
+  const apis = Array.from({ length: 4 }, (_, i) => ({
+    identifier: `https://api${i}.bench/`,
+    scopes: ['read', 'write', 'admin'].map((value) => ({ value })),
+  }));
+  const clients = [];
+  const serviceAccounts = [];
+  const grants = [];
+  for (let i = 0; i < APPLY_CLIENTS; i++) {
+    const clientId = `apply-${String(i).padStart(5, '0')}`;
+    const api = apis[i % apis.length].identifier;
+    const client = { client_id: clientId, token_endpoint_auth_method: 'client_secret_basic', audience: [api], scope: 'read write' };
+    if (i % 4 !== 3) {
+      serviceAccounts.push({ user_name: `sa-${clientId}` });
+      client.service_account = `sa-${clientId}`;
+    }
+    clients.push(client);
+    grants.push({ client: clientId, api, scopes: i % 2 ? ['read', 'write'] : ['read'] });
+  }
+  return { version: 1, tenants: [{ id: 'default', apis, service_accounts: serviceAccounts, clients, grants }] };
+}
+
+/** POST /config/apply of `body` (JSON text): the answer and the seconds it took. */
+async function timedApply(server, body) {
+  const started = performance.now();
+  const res = await fetch(`${server.adminUrl}/config/apply`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body,
+  });
+  const json = await res.json().catch(() => undefined);
+  const seconds = (performance.now() - started) / 1000;
+  if (res.status !== 200) throw new Error(`POST /config/apply: ${res.status} ${JSON.stringify(json)?.slice(0, 2000)}`);
+  return { result: json, seconds };
+}
+
+/** Counts of a plan's changes by action. */
+function actionCounts(changes) {
+  const counts = { create: 0, update: 0, delete: 0, unchanged: 0 };
+  for (const c of changes) counts[c.action]++;
+  return counts;
+}
+
+/**
+ * The apply scenario: a fresh SQLite server, the document applied once (everything created) and
+ * then again (everything unchanged); each timed from sending the body to the last byte of the answer.
+ */
+async function applyScenario() {
+  const server = await startTessera(mkdtempSync(join(work, 'apply-')));
+  const document = applyDocument();
+  const objects = document.tenants.reduce((n, t) => n + t.apis.length + t.service_accounts.length + t.clients.length + t.grants.length, 0);
+  const body = JSON.stringify(document);
+  log(`  document: ${objects} objects, ${fmt(body.length / 1024)} KiB`);
+  const first = await timedApply(server, body);
+  const firstCounts = actionCounts(first.result.changes);
+  log(`  first apply: ${fmt(first.seconds, 1)} s, ${JSON.stringify(firstCounts)}, ${first.result.secrets.length} secrets`);
+  const second = await timedApply(server, body);
+  const secondCounts = actionCounts(second.result.changes);
+  log(`  second apply: ${fmt(second.seconds, 1)} s, ${JSON.stringify(secondCounts)}`);
+  await stop(server.child);
+  // The tenant exists already (unchanged both times): everything else is created, then left as it is.
+  const failed =
+    firstCounts.create !== objects ||
+    first.result.secrets.length !== APPLY_CLIENTS ||
+    secondCounts.unchanged !== second.result.changes.length ||
+    secondCounts.unchanged < objects;
+  return { failed, objects, first: first.seconds, second: second.seconds };
+}
+
 async function main() {
   ensureWrk();
   if (!existsSync(join(root, 'dist/src/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-  const peerDir = WITH_PEER ? installPeer() : null;
+  // node-oidc-provider is compared only in the token scenarios of one server (not the federated, TLS, write or apply ones).
+  const comparesPeer = SCENARIOS.some((name) => SCENARIO[name]?.alg && !SCENARIO[name].federated && !SCENARIO[name].baseline);
+  const peerDir = WITH_PEER && comparesPeer ? installPeer() : null;
   let cores = 0;
   const ceilings = { rsa: [], http: [] };
 
@@ -671,6 +854,8 @@ async function main() {
   const ratios = {};
   const federated = {};
   let propagation;
+  let writes;
+  let applied;
   const mtls = {};
   let failed = false;
   for (const scenario of SCENARIOS) {
@@ -692,6 +877,20 @@ async function main() {
       failed ||= result.failed;
       rows.push(...result.rows);
       mtls[scenario] = result;
+      continue;
+    }
+    if (spec.write) {
+      log(`scenario ${scenario}: POST /clients, ${WRITERS} requests in flight, a fresh SQLite store`);
+      const result = await clientsWriteScenario(scenario);
+      failed ||= result.failed;
+      rows.push(...result.rows);
+      writes = result;
+      continue;
+    }
+    if (spec.apply) {
+      log(`scenario ${scenario}: POST /config/apply of ${APPLY_CLIENTS} clients and ${APPLY_CLIENTS} grants, twice, a fresh SQLite store`);
+      applied = await applyScenario();
+      failed ||= applied.failed;
       continue;
     }
     if (spec.propagation) {
@@ -847,6 +1046,16 @@ async function main() {
         `- mutual TLS, a new connection per token (TLS 1.3, full handshake with the client certificate, no resumption): ${fmt(median(m.tessera))} tokens/s = ${pctOf(m.ratios)} of the bare node:https server's ${fmt(median(m.bare))} new connections/s in the same rounds (target ≥ 50%), ${pctOf(m.cpuRatios)} of it per CPU-second; ${fmt(median(m.perCpuSecond))} tokens per CPU-second of Tessera's processes (range ${range(m.perCpuSecond)}; Keycloak publishes 120 grants/s per vCPU with a handshake per request)`,
       );
   }
+  if (writes)
+    out.push(
+      `- clients-write: ${fmt(writes.row.rps)} POST /clients per second with ${WRITERS} in flight on SQLite (median of ${writes.rates.length} rounds; range ${range(writes.rates)}; target ≥ 1000), p99 ${fmt(writes.row.p99, 1)} ms${
+        writes.ofAgainst ? `; ${fmt(median(writes.ofAgainst), 2)}× ${AGAINST} in the same rounds (range ${range(writes.ofAgainst, 2)})` : ''
+      }`,
+    );
+  if (applied)
+    out.push(
+      `- apply: ${applied.objects} objects (${APPLY_CLIENTS} clients, ${APPLY_CLIENTS} grants) created by one POST /config/apply in ${fmt(applied.first, 1)} s (${fmt(applied.objects / applied.first)} objects/s; target ≤ 30 s), the same document applied again in ${fmt(applied.second, 1)} s (${fmt(applied.objects / applied.second)} objects/s; target ≤ 10 s), SQLite`,
+    );
   if (AGAINST) {
     out.push('');
     out.push(`This build against ${AGAINST} (same rounds; tokens/s of this build ÷ the other's, median and range):`);

@@ -5,7 +5,6 @@ import {
   Kysely,
   PostgresDialect,
   SelectQueryNode,
-  SqliteDialect,
   sql,
   type KyselyPlugin,
   type LogEvent,
@@ -20,6 +19,7 @@ import { createPrivateFile, makePrivateDirectory } from '../lib/private-files.js
 import { isConnectionFailure } from './errors.js';
 import { rememberDialect } from './dialects.js';
 import { SQLITE_SYNCHRONOUS } from './transaction.js';
+import { ReadsAsideSqliteDialect } from './sqlite-reads-aside.js';
 import type { StoreHealth } from './health.js';
 import type { Database } from './schema.js';
 
@@ -140,7 +140,11 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
     database.pragma(`synchronous = ${SQLITE_SYNCHRONOUS}`);
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), plugins: [new WithoutRowLocks()] });
+    // Reads outside transactions go to a connection of their own (sqlite-reads-aside.ts).
+    const reader = new SQLite(parsed.path, { readonly: true });
+    reader.pragma('busy_timeout = 5000');
+    const dialect = new ReadsAsideSqliteDialect(withStatementCache(database), withStatementCache(reader));
+    const db = new Kysely<Database>({ dialect, plugins: [new WithoutRowLocks()] });
     rememberDialect(db, 'sqlite');
     return {
       db,

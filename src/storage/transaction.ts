@@ -2,13 +2,30 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { dialectOf, rememberDialect } from './dialects.js';
 import { translated } from './errors.js';
+import { GroupCommit } from './group-commit.js';
 
 /** How the embedded store syncs its commits: every commit reaches the disk before it returns. */
 export const SQLITE_SYNCHRONOUS = 'FULL';
 
-/** Runs `work` in one transaction: everything it writes commits together, or nothing does. */
+/** The group committer of each embedded store's handle, made on its first transaction. */
+const groups = new WeakMap<Kysely<Database>, GroupCommit>();
+
+/**
+ * Runs `work` in one transaction: everything it writes commits together, or nothing does; the
+ * promise resolves once the commit is durable.
+ *
+ * SQLite: concurrent transactions are group-committed (group-commit.ts): each runs in a savepoint
+ * of a transaction shared with the others waiting, committed (and synced to disk) once for all.
+ * PostgreSQL: a transaction of its own on a pooled connection; the server groups the commits of
+ * concurrent sessions itself.
+ */
 export function transact<T>(db: Kysely<Database>, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   const dialect = dialectOf(db);
+  if (dialect === 'sqlite' && !db.isTransaction) {
+    let group = groups.get(db);
+    if (group === undefined) groups.set(db, (group = new GroupCommit(db)));
+    return group.run(work);
+  }
   return translated(() =>
     db.transaction().execute((trx) => {
       // Repositories that differ by store (advisory locks) ask the transaction which one it is.

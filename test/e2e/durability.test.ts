@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createClient, createOk } from '../helpers/fixtures.js';
-import { spawnTessera } from '../helpers/process.js';
+import { spawnTessera, type TesseraProcess } from '../helpers/process.js';
 import { basic, startTessera } from '../helpers/tessera.js';
 
 describe('restart on the same data directory', () => {
@@ -44,6 +44,49 @@ describe('restart on the same data directory', () => {
   });
 });
 
+/**
+ * Sends POST `path` from `writers` concurrent loops (`body` of each loop's i-th request) until
+ * `enough` answers were 201, then SIGKILLs the process: the acknowledged answers (their `key`),
+ * once the process has died.
+ */
+async function burstUntilKilled(
+  proc: TesseraProcess,
+  token: string,
+  { path, writers, enough, body, key }: { path: string; writers: number; enough: number; body: (writer: number, i: number) => object; key: string },
+): Promise<string[]> {
+  const acknowledged: string[] = [];
+  let killed = false;
+  const writer = async (worker: number) => {
+    for (let i = 0; !killed; i++) {
+      try {
+        const res = await fetch(`${proc.adminUrl}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body(worker, i)),
+        });
+        if (res.status === 201) acknowledged.push(((await res.json()) as Record<string, string>)[key]!);
+      } catch {
+        return; // the connection died with the process
+      }
+      if (acknowledged.length >= enough && !killed) {
+        killed = true;
+        proc.child.kill('SIGKILL');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: writers }, (_, w) => writer(w)));
+  assert.equal(await proc.exited, 'SIGKILL');
+  assert.ok(acknowledged.length >= enough);
+  return acknowledged;
+}
+
+/** Asserts that the SQLite database in `dataDir` passes its integrity check. */
+function assertIntact(dataDir: string): void {
+  const check = new Database(join(dataDir, 'tessera.db'));
+  assert.equal(check.pragma('integrity_check', { simple: true }), 'ok');
+  check.close();
+}
+
 describe('SIGKILL in the middle of a batch of admin writes', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-kill-'));
   after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -52,33 +95,14 @@ describe('SIGKILL in the middle of a batch of admin writes', () => {
     const token = `kill-${randomBytes(16).toString('hex')}`;
     const env = { TESSERA_DATABASE_URL: `sqlite:${join(dataDir, 'tessera.db')}`, TESSERA_ADMIN_TOKEN: token };
     const proc = await spawnTessera(env);
-    const acknowledged: string[] = [];
-    let killed = false;
-    const writer = async (worker: number) => {
-      for (let i = 0; !killed; i++) {
-        try {
-          const res = await fetch(`${proc.adminUrl}/service-accounts?reason=batch`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ user_name: `batch-${worker}-${i}` }),
-          });
-          if (res.status === 201) acknowledged.push(((await res.json()) as { id: string }).id);
-        } catch {
-          return; // the connection died with the process
-        }
-        if (acknowledged.length >= 40 && !killed) {
-          killed = true;
-          proc.child.kill('SIGKILL');
-        }
-      }
-    };
-    await Promise.all([0, 1, 2, 3].map(writer));
-    assert.equal(await proc.exited, 'SIGKILL');
-    assert.ok(acknowledged.length >= 40);
-
-    const check = new Database(join(dataDir, 'tessera.db'));
-    assert.equal(check.pragma('integrity_check', { simple: true }), 'ok');
-    check.close();
+    const acknowledged = await burstUntilKilled(proc, token, {
+      path: '/service-accounts?reason=batch',
+      writers: 4,
+      enough: 40,
+      body: (worker, i) => ({ user_name: `batch-${worker}-${i}` }),
+      key: 'id',
+    });
+    assertIntact(dataDir);
 
     const again = await spawnTessera(env);
     try {
@@ -90,6 +114,43 @@ describe('SIGKILL in the middle of a batch of admin writes', () => {
       const audit = await fetch(`${again.adminUrl}/audit-events?action=service_account.create&limit=200`, { headers: { authorization: `Bearer ${token}` } });
       const ids = new Set(((await audit.json()) as { items: { target_id: string }[] }).items.map((e) => e.target_id));
       for (const id of acknowledged) assert.ok(ids.has(id), `audit event of ${id} is missing`);
+    } finally {
+      again.child.kill('SIGTERM');
+      await again.exited;
+    }
+  });
+});
+
+describe('SIGKILL during a burst of concurrent client creations (group-committed on SQLite)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-kill-burst-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('restarts with every acknowledged client present and an intact database', async () => {
+    const token = `burst-${randomBytes(16).toString('hex')}`;
+    const env = { TESSERA_DATABASE_URL: `sqlite:${join(dataDir, 'tessera.db')}`, TESSERA_ADMIN_TOKEN: token };
+    const proc = await spawnTessera(env);
+    const created = await burstUntilKilled(proc, token, {
+      path: '/clients',
+      writers: 32,
+      enough: 150,
+      body: (writer, i) => ({ client_id: `burst-${writer}-${i}`, audience: ['https://burst.api'], scope: 'read' }),
+      key: 'client_id',
+    });
+    assertIntact(dataDir);
+
+    const again = await spawnTessera(env);
+    try {
+      const listed = new Set<string>();
+      for (let cursor: string | null = ''; cursor !== null;) {
+        const res = await fetch(`${again.adminUrl}/clients?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        const page = (await res.json()) as { items: { client_id: string }[]; next_cursor?: string | null };
+        for (const item of page.items) listed.add(item.client_id);
+        cursor = page.next_cursor ?? null;
+      }
+      const missing = created.filter((id) => !listed.has(id));
+      assert.deepEqual(missing, [], 'acknowledged clients are missing after the restart');
     } finally {
       again.child.kill('SIGTERM');
       await again.exited;
