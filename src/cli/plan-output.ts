@@ -66,7 +66,7 @@ export function renderPlan(answer: ApplyAnswer, style: PlanStyle): string {
   const paint = (action: Change['action'], text: string) => (style.color ? `\u001b[${COLORS[action]}m${text}\u001b[0m` : text);
   const shown = answer.changes.filter((c) => style.verbose || c.action !== 'unchanged');
   const lines = shown.flatMap((c) => changeLines(c, paint));
-  return [...lines, ...(lines.length > 0 ? [''] : []), summary(answer)].join('\n') + '\n';
+  return [...lines, summary(answer)].join('\n') + '\n';
 }
 
 /** The secrets of the clients an apply created, for people: one `tenant  client_id  secret` line each. */

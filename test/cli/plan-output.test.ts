@@ -32,7 +32,6 @@ describe('tessera apply: the plan for people', () => {
         '    scope: "read" → "read write"',
         '    audience: [] → ["https://reports.example.com/"]',
         '- grant client:old>https://reports.example.com/ (tenant acme)',
-        '',
         'Plan: 2 to create, 1 to update, 1 to delete, 1 unchanged.',
         '',
       ].join('\n'),
@@ -70,7 +69,7 @@ describe('tessera apply: the plan for people', () => {
         { applied: false, changes: [{ action: 'create', kind: 'client', tenant: 'acme', key: 'evil\u001b[2J' }], secrets: [] },
         { color: false, verbose: false },
       ),
-      '+ client evil?[2J (tenant acme)\n\nPlan: 1 to create, 0 to update, 0 to delete, 0 unchanged.\n',
+      '+ client evil?[2J (tenant acme)\nPlan: 1 to create, 0 to update, 0 to delete, 0 unchanged.\n',
     );
   });
 
