@@ -172,6 +172,7 @@ describeEachDialect("docs/gitops.md's recipes, run as written", (dialect) => {
     const events = (await t.admin('GET', '/audit-events?action=config.apply')).body.items;
     assert.equal(events[0].reason, 'acme/tessera-config@f00dcafe');
     assert.equal(events[0].actor, 'client:tessera-config');
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'client-secrets.json'), 'utf8')), { client_secrets: [] }, 'no client created: an empty list');
 
     // Someone changes a managed client by hand: the scheduled plan fails with exit code 5 and shows it.
     assert.equal((await run(docBlock(GUIDE, '## Drift detection'))).code, 0);
