@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { parse } from 'yaml';
 import { tokenRequest } from '../helpers/admin.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { assertLikeDocumented, docBlock, docJson, docSection, substitute, transcriptOf } from '../helpers/docs.js';
+import { assertLikeDocumented, docBlock, docJson, docSection, readDoc, substitute, transcriptOf } from '../helpers/docs.js';
 import { FEDERATION_TEST_ENV, githubActionsClaims, serveGithubJobTokens, startOidcIssuer, type TestIssuer } from '../helpers/federated-issuers.js';
 import { tesseraOnPath } from '../helpers/process.js';
 import { shTranscript } from '../helpers/shell.js';
@@ -65,6 +65,14 @@ describeEachDialect("docs/gitops.md's recipes, run as written", (dialect) => {
     await Promise.all(issuers.map((issuer) => issuer.close()));
     await t?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the schema for editors: fetched without a token, it is the repository's schema/config.schema.json", async () => {
+    const command = /`(curl [^`]+)`/.exec(docSection(GUIDE, '## The configuration document'))![1]!;
+    mkdirSync(join(dir, 'schema'));
+    const res = await run(substitute(command, [['http://127.0.0.1:4445', t.adminUrl]]), { TESSERA_ADMIN_TOKEN: '' });
+    assert.equal(res.code, 0, res.output);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'schema/config.schema.json'), 'utf8')), JSON.parse(readDoc('schema/config.schema.json')));
   });
 
   it('the document: planned (exit 5), applied with its secret in a 0600 file, planned again (no changes)', async () => {
