@@ -23,7 +23,7 @@ export function registerExport(program: Command): void {
         new Option('--format <format>', 'yaml or json').choices(['yaml', 'json']).default('yaml'),
         new Option('-o, --output <file>', 'write the document to this file (replaced if it exists) instead of standard output'),
       ],
-      examples: ['tessera export > tessera.yaml', 'tessera export --tenant acme -o acme.yaml', 'tessera export --format json | jq .tenants[].id'],
+      examples: ['tessera export > tessera.yaml', 'tessera export --tenant acme -o acme.yaml', "tessera export --format json | jq '.tenants[].id'"],
     },
     async (ctx, _args, options) => {
       const format = ctx.json ? 'json' : options.format;
