@@ -136,7 +136,11 @@ const byKey =
   (a: T, b: T) =>
     key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 
-/** A tenant as export writes it: objects sorted by natural key, empty lists and the default name left out, scopes of a grant without repeats. */
+/**
+ * A tenant's objects as export writes them: sorted by natural key, empty lists left out, the
+ * scopes of a grant without repeats. Its settings are left out: the documents never set them,
+ * and export writes every one.
+ */
 function normalised(t: TenantConfig): TenantConfig {
   const lists = {
     apis: [...(t.apis ?? [])].sort(byKey((a) => a.identifier)),
@@ -145,12 +149,7 @@ function normalised(t: TenantConfig): TenantConfig {
     grants: [...(t.grants ?? [])].map((g) => ({ ...g, scopes: [...new Set(g.scopes)] })).sort(byKey(grantKey)),
     federated_issuers: [...(t.federated_issuers ?? [])].sort(byKey((f) => f.issuer)),
   };
-  const { name, apis: _a, service_accounts: _s, clients: _c, grants: _g, federated_issuers: _f, ...settings } = t;
-  return {
-    ...settings,
-    ...(name === undefined || name === t.id ? {} : { name }),
-    ...Object.fromEntries(Object.entries(lists).filter(([, list]) => list.length > 0)),
-  };
+  return { id: t.id, ...Object.fromEntries(Object.entries(lists).filter(([, list]) => list.length > 0)) };
 }
 
 describeEachDialect('configuration documents: export after apply is the document, and applying it changes nothing', (dialect) => {
