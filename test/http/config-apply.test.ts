@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { assertProblem, manualClock, ok } from '../helpers/admin.js';
+import { parse } from 'yaml';
+import { assertProblem, created, manualClock, ok } from '../helpers/admin.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { createClient } from '../helpers/fixtures.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
+import { testKey } from '../helpers/keys.js';
+import { basic } from '../helpers/tessera.js';
 import { issueToken } from '../helpers/tokens.js';
 
 /** A document of one tenant `shop`: an API, a service account, two clients and their grants. */
@@ -30,8 +33,12 @@ function shopDocument(overrides: { scopes?: string[]; clients?: unknown[]; grant
 
 const kinds = (changes: { action: string; kind: string; key: string }[]) => changes.map((c) => `${c.action} ${c.kind} ${c.key}`);
 
+const INVALID_CLIENT = { error: 'invalid_client', error_description: 'Client authentication failed.' };
+
 describeEachDialect('POST /config/apply and GET /config/export', (dialect) => {
   let t: TestTessera;
+  /** The secret apply returned for client `reporting` of tenant shop. */
+  let reportingSecret = '';
 
   before(async () => {
     t = await startTessera({ dialect, clock: manualClock('2031-05-01T00:00:00.000Z') });
@@ -61,7 +68,8 @@ describeEachDialect('POST /config/apply and GET /config/export', (dialect) => {
       applied.secrets.map((s: { tenant: string; client_id: string }) => `${s.tenant}/${s.client_id}`),
       ['shop/billing-worker', 'shop/reporting'],
     );
-    const reporting = { clientId: 'reporting', secret: applied.secrets[1].client_secret as string };
+    reportingSecret = applied.secrets[1].client_secret as string;
+    const reporting = { clientId: 'reporting', secret: reportingSecret };
     const token = await issueToken(t, reporting, { scope: 'orders:read' }, 'shop');
     assert.ok(token.length > 0);
 
@@ -112,8 +120,10 @@ describeEachDialect('POST /config/apply and GET /config/export', (dialect) => {
     assert.equal((await t.admin('GET', '/tenants/shop/clients/newcomer')).status, 404);
   });
 
-  it('prune deletes managed objects the document no longer names, never hand-made ones', async () => {
+  it('prune deletes managed objects the document no longer names, in the tenants it names only, never hand-made ones', async () => {
     await createClient(t, { client_id: 'by-hand' }, 'shop');
+    ok(await t.admin('POST', '/config/apply', { version: 1, tenants: [{ id: 'other', clients: [{ client_id: 'elsewhere' }] }] }));
+    await issueToken(t, { clientId: 'reporting', secret: reportingSecret }, {}, 'shop');
     const pruned = ok(
       await t.admin(
         'POST',
@@ -127,5 +137,197 @@ describeEachDialect('POST /config/apply and GET /config/export', (dialect) => {
     ]);
     assert.equal((await t.admin('GET', '/tenants/shop/clients/reporting')).status, 404);
     assert.equal((await t.admin('GET', '/tenants/shop/clients/by-hand')).status, 200);
+    assert.equal((await t.admin('GET', '/tenants/other/clients/elsewhere')).status, 200);
+    // The read model dropped the client with the apply: its secret no longer works.
+    const refused = await t.form('/t/shop/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic('reporting', reportingSecret) });
+    assert.equal(refused.status, 401, refused.text);
+    assert.deepEqual(refused.body, INVALID_CLIENT);
+  });
+
+  it('refuses repeated natural keys, and the built-in API with more than its token lifetime', async () => {
+    const doc = {
+      version: 1,
+      tenants: [
+        {
+          id: 'shop',
+          apis: [{ identifier: 'urn:tessera:admin', access_token_ttl: 600, scopes: [{ value: 'admin' }] }],
+          clients: [{ client_id: 'twin' }, { client_id: 'twin', client_name: 'again' }],
+          grants: [
+            { client: 'twin', api: 'urn:tessera:admin', scopes: [] },
+            { client: 'twin', api: 'urn:tessera:admin', scopes: [] },
+          ],
+        },
+        { id: 'shop' },
+      ],
+    };
+    assertProblem(await t.admin('POST', '/config/apply', doc), {
+      status: 422,
+      detail: 'the configuration document is not valid',
+      instance: '/config/apply',
+      errors: [
+        { pointer: '/tenants/1/id', detail: 'tenant "shop" is already at /tenants/0' },
+        { pointer: '/tenants/0/clients/1/client_id', detail: 'client "twin" is already at /tenants/0/clients/0' },
+        { pointer: '/tenants/0/grants/1', detail: 'grant "client:twin>urn:tessera:admin" is already at /tenants/0/grants/0' },
+      ],
+    });
+    doc.tenants.pop();
+    doc.tenants[0]?.clients?.pop();
+    doc.tenants[0]?.grants?.pop();
+    assertProblem(await t.admin('POST', '/config/apply', doc), {
+      status: 422,
+      detail: 'the configuration document is not valid',
+      instance: '/config/apply',
+      errors: [{ pointer: '/tenants/0/apis/0/scopes', detail: 'the built-in API urn:tessera:admin: only access_token_ttl can change' }],
+    });
+    const ttlOnly = { version: 1, tenants: [{ id: 'shop', apis: [{ identifier: 'urn:tessera:admin', access_token_ttl: 600 }] }] };
+    const applied = ok(await t.admin('POST', '/config/apply', ttlOnly));
+    assert.deepEqual(applied.changes[1], {
+      action: 'update',
+      kind: 'api',
+      tenant: 'shop',
+      key: 'urn:tessera:admin',
+      fields: ['access_token_ttl'],
+      diff: { access_token_ttl: { from: null, to: 600 } },
+    });
+    const exported = ok(await t.admin('GET', '/config/export?tenant=shop'));
+    assert.deepEqual(exported.tenants[0].apis[0], {
+      identifier: 'https://orders.example/',
+      scopes: [{ value: 'orders:read' }, { value: 'orders:write', description: 'change orders' }],
+    });
+    assert.deepEqual(exported.tenants[0].apis[1], { identifier: 'urn:tessera:admin', access_token_ttl: 600 });
+  });
+
+  it('a caller limited to a tenant applies documents of that tenant only, and hands out no admin scope it does not hold', async () => {
+    const limited = created(await t.admin('POST', '/admin-tokens', { name: 'shop ci', tenant: 'shop', scopes: ['config:write'] })).token as string;
+    const as = (doc: unknown) => t.admin('POST', '/config/apply', doc, { token: limited });
+    assert.equal((await as({ version: 1, tenants: [{ id: 'shop', service_accounts: [{ user_name: 'billing', display_name: 'Billing' }] }] })).status, 200);
+    for (const id of ['other', 'newco']) {
+      assertProblem(await as({ version: 1, tenants: [{ id }] }), {
+        status: 403,
+        detail: `a caller limited to tenant shop cannot apply a document that names tenant ${id}`,
+        instance: '/config/apply',
+      });
+    }
+    assert.equal((await t.admin('GET', '/tenants/newco')).status, 404);
+    const escalating = { version: 1, tenants: [{ id: 'shop', grants: [{ service_account: 'billing', api: 'urn:tessera:admin', scopes: ['clients:read'] }] }] };
+    assertProblem(await as(escalating), {
+      status: 403,
+      detail: 'a grant on urn:tessera:admin would hold scopes the caller does not hold: clients:read',
+      instance: '/config/apply',
+      extensions: { excess_scopes: ['clients:read'] },
+    });
+    assert.equal((await t.admin('GET', '/tenants/shop/grants')).body.items.length, 0);
+    assert.deepEqual(
+      ok(await t.admin('GET', '/config/export', undefined, { token: limited })).tenants.map((x: { id: string }) => x.id),
+      ['shop'],
+    );
+    assertProblem(await t.admin('GET', '/config/export?tenant=other', undefined, { token: limited }), {
+      status: 403,
+      detail: 'a caller limited to tenant shop cannot export tenant other',
+      instance: '/config/export',
+    });
+  });
+
+  it('audits one config.apply event and one event per change, with the reason; a plan records nothing', async () => {
+    const doc = { version: 1, tenants: [{ id: 'audited', apis: [{ identifier: 'https://audited.example/' }], clients: [{ client_id: 'audited-client' }] }] };
+    ok(await t.admin('POST', '/config/apply?dry_run=true&reason=plan', doc));
+    ok(await t.admin('POST', '/config/apply?reason=JIRA-23', doc));
+    const events = ok(await t.admin('GET', '/tenants/audited/audit-events')).items as { action: string; target_id: string; reason: string; details: unknown }[];
+    const byAction = new Map(events.map((e) => [e.action, e]));
+    assert.deepEqual([...byAction.keys()].sort(), ['api.create', 'client.create', 'tenant.create']);
+    assert.deepEqual(byAction.get('client.create')?.details, { via: 'config.apply', key: 'audited-client' });
+    assert.equal(byAction.get('client.create')?.target_id, 'audited-client');
+    assert.ok(events.every((e) => e.reason === 'JIRA-23'));
+    const applies = (ok(await t.admin('GET', '/audit-events?action=config.apply')).items as { target_id: string; reason: string; details: unknown }[]).filter(
+      (e) => e.target_id === 'audited',
+    );
+    assert.deepEqual(
+      applies.map((e) => [e.reason, e.details]),
+      [['JIRA-23', { dry_run: false, prune: false, created: 3, updated: 0, deleted: 0, unchanged: 0 }]],
+    );
+    const renamed = ok(await t.admin('POST', '/config/apply?reason=rename', { ...doc, tenants: [{ ...doc.tenants[0], name: 'Audited' }] }));
+    assert.equal(renamed.changes[0].action, 'update');
+    const update = ok(await t.admin('GET', '/tenants/audited/audit-events?action=tenant.update')).items[0];
+    assert.deepEqual([update.reason, update.details], ['rename', { via: 'config.apply', key: 'audited', fields: ['name'] }]);
+  });
+
+  it('a client given a secret through client_secrets authenticates with it; the answer does not repeat it', async () => {
+    const secret = 'imported-secret-0123456789abcdef';
+    const res = ok(
+      await t.admin('POST', '/config/apply', {
+        version: 1,
+        tenants: [{ id: 'shop', clients: [{ client_id: 'from-keycloak', audience: ['https://orders.example/'] }, { client_id: 'fresh' }] }],
+        client_secrets: [{ tenant: 'shop', client_id: 'from-keycloak', client_secret: secret }],
+      }),
+    );
+    assert.deepEqual(
+      res.secrets.map((s: { client_id: string }) => s.client_id),
+      ['fresh'],
+    );
+    assert.ok(!JSON.stringify(res).includes(secret));
+    await issueToken(t, { clientId: 'from-keycloak', secret }, {}, 'shop');
+  });
+
+  it('takes YAML and exports YAML (format=yaml or Accept)', async () => {
+    const yamlDoc = 'version: 1\ntenants:\n  - id: yaml-tenant\n    clients:\n      - client_id: from-yaml\n        client_name: From YAML\n';
+    const res = ok(await t.admin('POST', '/config/apply', yamlDoc, { headers: { 'content-type': 'application/yaml' } }));
+    assert.deepEqual(kinds(res.changes), ['create tenant yaml-tenant', 'create client from-yaml']);
+    assertProblem(await t.admin('POST', '/config/apply', 'version: 1\ntenants: [\n', { headers: { 'content-type': 'text/yaml' } }), {
+      status: 400,
+      detail: 'the request body is not valid YAML at line 3, column 1 (BAD_INDENT)',
+      instance: '/config/apply',
+    });
+    for (const [path, headers] of [
+      ['/config/export?tenant=yaml-tenant&format=yaml', {}],
+      ['/config/export?tenant=yaml-tenant', { accept: 'application/yaml' }],
+    ] as const) {
+      const exported = await t.admin('GET', path, undefined, { headers });
+      assert.equal(exported.status, 200);
+      assert.equal(exported.headers.get('content-type'), 'application/yaml; charset=utf-8');
+      assert.deepEqual(parse(exported.text), {
+        version: 1,
+        tenants: [
+          {
+            id: 'yaml-tenant',
+            name: 'yaml-tenant',
+            signing_alg: 'RS256',
+            access_token_ttl: 3600,
+            clients: [{ client_id: 'from-yaml', client_name: 'From YAML' }],
+          },
+        ],
+      });
+    }
+  });
+
+  it('federated issuers and credentials: created, exported, re-applied unchanged', async () => {
+    const key = await testKey('ES256', 'ci-key');
+    const doc = {
+      version: 1,
+      tenants: [
+        {
+          id: 'fed',
+          federated_issuers: [{ issuer: 'https://ci.example', jwks: { keys: [key.publicJwk] }, audiences: ['fed-api'] }],
+          clients: [
+            {
+              client_id: 'deployer',
+              token_endpoint_auth_method: 'federated',
+              grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'],
+              federated_credentials: [{ issuer: 'https://ci.example', subject: 'repo:acme/app:ref:refs/heads/main' }],
+            },
+          ],
+        },
+      ],
+    };
+    const res = ok(await t.admin('POST', '/config/apply', doc));
+    assert.deepEqual(kinds(res.changes), ['create tenant fed', 'create federated_issuer https://ci.example', 'create client deployer']);
+    assert.deepEqual(res.secrets, []);
+    const exported = ok(await t.admin('GET', '/config/export?tenant=fed')).tenants[0];
+    assert.deepEqual(exported.clients, doc.tenants[0]?.clients);
+    assert.deepEqual(exported.federated_issuers, [{ issuer: 'https://ci.example', jwks: { keys: [key.publicJwk] }, audiences: ['fed-api'] }]);
+    const again = ok(await t.admin('POST', '/config/apply', { version: 1, tenants: [exported] }));
+    assert.deepEqual(
+      again.changes.map((c: { action: string }) => c.action),
+      ['unchanged', 'unchanged', 'unchanged'],
+    );
   });
 });

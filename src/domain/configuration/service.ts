@@ -4,6 +4,7 @@ import { refuseEscalation, wouldHold, type AdminReach } from '../admin-reach.js'
 import { ADMIN_API_IDENTIFIER } from '../admin-scopes.js';
 import { transactAudited } from '../audit/record.js';
 import { adminScopesFrom } from '../clients/admin-scopes-held.js';
+import type { Client } from '../clients/model.js';
 import { jwksUriProblem } from '../clients/keys.js';
 import type { DomainContext } from '../context.js';
 import type { DocumentFetcher } from '../document-fetcher.js';
@@ -21,6 +22,9 @@ import { guardedChange, planTenant, type TenantPlan } from './plan.js';
 import { auditEvents, reportPlan } from './report.js';
 import { loadTenantState, type TenantState } from './state.js';
 import { writePlan } from './write.js';
+
+/** The members of an issuer that decide whose tokens its credentials accept (FederatedIssuersService's trust settings). */
+const ISSUER_TRUST_MEMBERS: readonly string[] = ['kind', 'jwks', 'jwks_uri', 'discovery_url', 'audiences'];
 
 /** A tenant's plan with the state it was made against. */
 interface Planned {
@@ -169,8 +173,15 @@ export class ConfigurationService {
     const adminGrants = [...state.grants.filter((g) => !named.has(g.id) && !deleted.has(g.id)), ...plan.grants.map((p) => p.next)].filter(
       (g) => g.apiId === adminApi.id,
     );
+    const heldBy = (client: Client) => adminScopesFrom(client, adminApi, adminGrants);
     for (const p of plan.clients) {
-      if (guardedChange(p)) refuseEscalation(reach, adminScopesFrom(p.next, adminApi, adminGrants), wouldHold(`client ${JSON.stringify(p.next.clientId)}`));
+      if (guardedChange(p)) refuseEscalation(reach, heldBy(p.next), wouldHold(`client ${JSON.stringify(p.next.clientId)}`));
+    }
+    const clients = [...plan.clients.map((p) => p.next), ...state.clients.filter((c) => !plan.clients.some((p) => p.key === c.clientId))];
+    for (const p of plan.issuers) {
+      if (!(p.fields ?? []).some((f) => ISSUER_TRUST_MEMBERS.includes(f))) continue;
+      const held = clients.filter((c) => c.federatedCredentials.some((f) => f.issuerId === p.next.id)).flatMap(heldBy);
+      refuseEscalation(reach, held, `clients trusting federated issuer ${p.next.id} hold scopes the caller does not hold`);
     }
     if (state.tenant && plan.tenant.fields?.includes('tls_client_cas')) {
       await refuseCertificateTrustEscalation(trx, plan.tenantId, state.tenant.tlsClientCas, plan.tenant.next.tlsClientCas, reach);
