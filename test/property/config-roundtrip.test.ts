@@ -30,6 +30,24 @@ const AUTH_METHODS = ['default', 'client_secret_basic', 'client_secret_post', 'p
 
 const identifierOf = (name: string) => `https://${name}.test/`;
 
+/**
+ * The audience of every issuer, made the tenant's own per run (forRun): tenants trusting the same
+ * issuer need audiences of their own, so that a token names one tenant.
+ */
+const TENANT_AUDIENCE = 'api://tenant';
+
+/** A generated document on tenants of its own (`p{run}-t0`, …): apply never deletes a tenant, so every run (shrinking included) needs new ones. */
+function forRun(document: ConfigDocument, run: number): ConfigDocument {
+  return {
+    version: 1,
+    tenants: document.tenants.map((one) => {
+      const id = `p${run}-${one.id}`;
+      const issuers = one.federated_issuers?.map((i) => ({ ...i, audiences: [`api://${id}`] }));
+      return { ...one, id, ...(issuers ? { federated_issuers: issuers } : {}) };
+    }),
+  };
+}
+
 /** An optional member: absent or the value (never a member set to its default: the document then omits it, as export does). */
 const maybe = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: undefined });
 /** The object without its undefined members, as a `T`. */
@@ -47,7 +65,7 @@ const api = (name: string): fc.Arbitrary<ApiConfig> =>
       defined<ApiConfig>({
         identifier: identifierOf(name),
         name: `The ${name} API`,
-        scopes: scopes.map((value) => (describe ? { value, description: `may ${value}` } : { value })),
+        ...(scopes.length > 0 ? { scopes: scopes.map((value) => (describe ? { value, description: `may ${value}` } : { value })) } : {}),
         ...rest,
       }),
     );
@@ -60,11 +78,18 @@ const account = (user_name: string): fc.Arbitrary<ServiceAccountConfig> =>
 const issuer = (url: string, key: TestKey): fc.Arbitrary<FederatedIssuerConfig> =>
   fc
     .record({
-      audiences: maybe(fc.constant(['api://tessera'])),
       max_token_age: maybe(fc.constantFrom(600, 7_200)),
       require_jti: maybe(fc.constant(true)),
     })
-    .map((rest) => defined<FederatedIssuerConfig>({ issuer: url, name: `Issuer ${url.slice(8, 16)}`, jwks: { keys: [key.publicJwk] }, ...rest }));
+    .map((rest) =>
+      defined<FederatedIssuerConfig>({
+        issuer: url,
+        name: `Issuer ${url.slice(8, 16)}`,
+        jwks: { keys: [key.publicJwk] },
+        audiences: [TENANT_AUDIENCE],
+        ...rest,
+      }),
+    );
 
 /** A client of one of the authentication methods, naming (maybe) a service account and an issuer of its tenant. */
 const client = (client_id: string, accounts: readonly string[], issuers: readonly string[], key: TestKey): fc.Arbitrary<ClientConfig> =>
@@ -187,19 +212,19 @@ describeEachDialect('configuration documents: export after apply is the document
   it('random documents: apply, export equals the document, a dry run of the export is all unchanged; an edited document converges', async () => {
     await fc.assert(
       fc.asyncProperty(fc.tuple(documentOf(keys), documentOf(keys)), async ([generated, second]) => {
-        // Every run (shrinking included) on tenants of its own: apply never deletes a tenant.
         run += 1;
-        const first = { version: 1 as const, tenants: generated.tenants.map((one) => ({ ...one, id: `p${run}-${one.id}` })) };
+        const first = forRun(generated, run);
         const created = await apply(first);
         assert.deepEqual(new Set(created.changes.map((c) => c.action)), new Set(['create']));
         await assertExportIs(first);
         // The second document edits the first: it may change, add or leave out any object (pruned).
-        const edited = { version: 1 as const, tenants: first.tenants.map((one, i) => ({ ...(second.tenants[i] ?? one), id: one.id })) };
+        const edited = forRun({ version: 1, tenants: generated.tenants.map((one, i) => second.tenants[i] ?? one) }, run);
         await apply(edited, '?prune=true');
         assert.deepEqual(notUnchanged((await apply(edited, '?prune=true&dry_run=true')).changes), [], 'a second apply changes nothing');
         await assertExportIs(edited);
       }),
-      { numRuns: RUNS },
+      // The failing assertion's message in the report, not only the counterexample.
+      { numRuns: RUNS, includeErrorInReport: true },
     );
   });
 });
