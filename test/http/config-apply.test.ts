@@ -144,6 +144,22 @@ describeEachDialect('POST /config/apply and GET /config/export', (dialect) => {
     assert.deepEqual(refused.body, INVALID_CLIENT);
   });
 
+  it('adopts an identical hand-made object as unchanged; once named, prune may delete it (a plan only lists the delete)', async () => {
+    ok(await t.admin('POST', '/config/apply', { version: 1, tenants: [{ id: 'adopt' }] }));
+    created(await t.admin('POST', '/tenants/adopt/apis', { identifier: 'https://legacy.example/', scopes: [{ value: 'read' }] }));
+    const legacy = { identifier: 'https://legacy.example/', scopes: [{ value: 'read' }] };
+    const adopted = ok(await t.admin('POST', '/config/apply', { version: 1, tenants: [{ id: 'adopt', apis: [legacy] }] }));
+    assert.deepEqual(kinds(adopted.changes), ['unchanged tenant adopt', 'unchanged api https://legacy.example/']);
+    const plan = ok(await t.admin('POST', '/config/apply?prune=true&dry_run=true', { version: 1, tenants: [{ id: 'adopt' }] }));
+    assert.deepEqual(kinds(plan.changes), ['unchanged tenant adopt', 'delete api https://legacy.example/']);
+    assert.equal(ok(await t.admin('GET', '/tenants/adopt/apis')).items.length, 2, 'the built-in API and the adopted one');
+    ok(await t.admin('POST', '/config/apply?prune=true', { version: 1, tenants: [{ id: 'adopt' }] }));
+    assert.deepEqual(
+      ok(await t.admin('GET', '/tenants/adopt/apis')).items.map((a: { identifier: string }) => a.identifier),
+      ['urn:tessera:admin'],
+    );
+  });
+
   it('refuses repeated natural keys, and the built-in API with more than its token lifetime', async () => {
     const doc = {
       version: 1,
@@ -270,7 +286,7 @@ describeEachDialect('POST /config/apply and GET /config/export', (dialect) => {
 
   it('takes YAML and exports YAML (format=yaml or Accept)', async () => {
     const yamlDoc = 'version: 1\ntenants:\n  - id: yaml-tenant\n    clients:\n      - client_id: from-yaml\n        client_name: From YAML\n';
-    const res = ok(await t.admin('POST', '/config/apply', yamlDoc, { headers: { 'content-type': 'application/yaml' } }));
+    const res = ok(await t.admin('POST', '/config/apply', yamlDoc, { headers: { 'content-type': 'application/x-yaml; charset=utf-8' } }));
     assert.deepEqual(kinds(res.changes), ['create tenant yaml-tenant', 'create client from-yaml']);
     assertProblem(await t.admin('POST', '/config/apply', 'version: 1\ntenants: [\n', { headers: { 'content-type': 'text/yaml' } }), {
       status: 400,

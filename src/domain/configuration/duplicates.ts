@@ -12,7 +12,8 @@ function repeated<T>(items: readonly T[] | undefined, key: (item: T) => string, 
     const k = key(item);
     const earlier = first.get(k);
     if (earlier === undefined) first.set(k, i);
-    else errors.push({ pointer: `${list}/${i}${member === null ? '' : `/${member}`}`, detail: `${what} ${JSON.stringify(k)} is already at ${list}/${earlier}` });
+    else
+      errors.push({ pointer: `${list}/${i}${member === null ? '' : `/${member}`}`, detail: `${what} ${JSON.stringify(k)} is already at ${list}/${earlier}` });
   });
   return errors;
 }

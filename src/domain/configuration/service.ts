@@ -62,7 +62,8 @@ export class ConfigurationService {
     const early = [...duplicateErrors(document), ...provided.errors];
     if (early.length > 0) throw new InvalidError('the configuration document is not valid', early);
     // Outbound URLs are checked where they lead (DNS) before the transaction opens, against a first plan.
-    const draft = await Promise.all(document.tenants.map(async (config, index) => this.#plan(this.ctx.db, config, index, options, provided.byTenant)));
+    const fetches = document.tenants.some((t) => (t.federated_issuers ?? []).length > 0 || (t.clients ?? []).some((c) => typeof c.jwks_uri === 'string'));
+    const draft = fetches ? await Promise.all(document.tenants.map((config, index) => this.#plan(this.ctx.db, config, index, options, provided.byTenant))) : [];
     const refusals = await this.#urlRefusals(draft.map((d) => d.plan));
     let lines: ReturnType<typeof reportPlan> = [];
     let planned: (Planned & { errors: FieldError[] })[] = [];
