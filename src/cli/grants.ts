@@ -2,7 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import { Option, type Command } from 'commander';
 import type { Grant } from '../http/schemas/grants.js';
 import { segment } from './admin-client.js';
-import { adminCommand, adminGroup, defined, deleteCommand, getCommand, listCommand, repeatable } from './admin-command.js';
+import { adminCommand, adminGroup, changes, defined, deleteCommand, getCommand, listCommand, repeatable } from './admin-command.js';
 import { field } from './output.js';
 
 type GrantOut = Static<typeof Grant>;
@@ -15,10 +15,14 @@ interface Subject {
 
 const path = (id: string) => `/grants/${segment(id)}`;
 
+/** The scopes of `--scope` options, each repeatable or space-separated. */
+const scopesOf = (given: readonly string[] | undefined) => (given ?? []).flatMap((s) => s.split(' ')).filter((s) => s !== '');
+
 export function registerGrants(program: Command): void {
   const group = adminGroup(program, 'grants', 'grants: scopes of an API given to a client or a service account (admin API)', [
     'tessera grants create --service-account-id sa_01m8232r9qy73jxrj3dnad6hrs --api-identifier https://cleanup.example.com/ --scope write',
     'tessera grants list --client-id my-api4',
+    'tessera grants update grt_01m8232xz48ht3hve3ybqgswyw --scope "read write"',
     'tessera grants delete grt_01m8232xz48ht3hve3ybqgswyw',
   ]);
 
@@ -41,7 +45,7 @@ export function registerGrants(program: Command): void {
       ],
     },
     async (ctx, _args, o) => {
-      const scopes = (o.scope ?? []).flatMap((s) => s.split(' ')).filter((s) => s !== '');
+      const scopes = scopesOf(o.scope);
       const grant = await ctx.api.post<GrantOut>(
         ctx.api.tenantPath('/grants'),
         defined({ client_id: o.clientId, service_account_id: o.serviceAccountId, api_id: o.apiId, api_identifier: o.apiIdentifier, scopes }),
@@ -65,11 +69,32 @@ export function registerGrants(program: Command): void {
 
   getCommand(group, { arg: 'id', path, description: 'show a grant', examples: ['tessera grants get grt_01m8232xz48ht3hve3ybqgswyw'] });
 
+  adminCommand<{ scope?: string[] | false }>(
+    group,
+    {
+      name: 'update <id>',
+      description: "replace a grant's scopes",
+      mutation: true,
+      options: [
+        new Option('--scope <scope>', 'a scope the API defines (repeatable, or space-separated); the list given replaces the old one').argParser(repeatable),
+        new Option('--no-scope', 'leave the grant no scopes'),
+      ],
+      examples: [
+        'tessera grants update grt_01m8232xz48ht3hve3ybqgswyw --scope "read write" --reason "write access for the cleanup job"',
+        'tessera grants update grt_01m8232xz48ht3hve3ybqgswyw --no-scope',
+      ],
+    },
+    async (ctx, [id], o) => {
+      const body = changes({ scopes: o.scope === false ? [] : o.scope && scopesOf(o.scope) });
+      ctx.show(await ctx.api.patch<GrantOut>(ctx.api.tenantPath(path(id!)), body));
+    },
+  );
+
   deleteCommand(group, {
     name: 'delete <id>',
     path: ([id]) => path(id!),
     deleted: ([id]) => `grant ${id}`,
-    description: 'revoke a grant (to change its scopes, delete it and create it again)',
+    description: 'revoke a grant',
     examples: ['tessera grants delete grt_01m8232xz48ht3hve3ybqgswyw --reason "no longer needed"'],
   });
 }

@@ -80,6 +80,19 @@ describe('console: tenants, grants, keys, audit log, playground, dashboard', () 
     assert.equal(ok.status, 200, ok.text);
     assert.equal(decodeJwt(ok.body.access_token).payload.aud, AUD);
 
+    const [grant] = (await t.admin('GET', `/grants?client_id=${client.clientId}`)).body.items;
+    await page.getByRole('button', { name: /^Edit scopes of Client Report job/ }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit scopes' });
+    assert.equal(await edit.getByRole('checkbox', { name: /^read/ }).isChecked(), true, "the grant's scopes are checked");
+    await edit.getByRole('checkbox', { name: /^export/ }).check();
+    await edit.getByLabel('Reason (optional)').fill('reports are exported too');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('row', { name: /Client Report job.*reports\.example\.com.*read export/ }).waitFor();
+    const edited = (await t.admin('GET', `/grants/${grant.id}`)).body;
+    assert.deepEqual([edited.id, edited.scopes], [grant.id, ['read', 'export']], 'the same grant, its scopes changed');
+    const exported = await tokenRequest(t, '/oauth2/token', client.clientId, client.secret, { scope: 'export' });
+    assert.equal(exported.status, 200, exported.text);
+
     await page.getByRole('button', { name: /^Remove grant of Client Report job/ }).click();
     await page.getByRole('dialog', { name: 'Remove grant' }).getByRole('button', { name: 'Remove' }).click();
     await page.getByText('No grants yet.').waitFor();

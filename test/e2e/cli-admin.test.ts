@@ -120,6 +120,25 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     assert.equal((await tokenRequest(t, '/oauth2/token', clientId, firstSecret, { scope: 'write' })).status, 200);
   });
 
+  it('grants update: --scope replaces the list, --no-scope empties it, nothing to change is wrong usage', async () => {
+    const [grant] = (await json('grants', 'list', '--service-account-id', saId)).items;
+    const narrowed = await ok0('grants', 'update', grant.id, '--scope', 'read:logs', '--reason', 'read only');
+    assert.equal(field(narrowed.stdout, 'scopes'), 'read:logs');
+    const [event] = await auditOf(grant.id).then((events) => events.filter((e: any) => e.action === 'grant.update'));
+    assert.deepEqual([event.reason, event.details.previous_scopes, event.details.scopes], ['read only', ['write', 'read:logs'], ['read:logs']]);
+    const refused = await tokenRequest(t, '/oauth2/token', clientId, firstSecret, { scope: 'write' });
+    assert.equal(refused.body.error, 'invalid_scope', refused.text);
+    assert.deepEqual((await json('grants', 'update', grant.id, '--no-scope')).scopes, []);
+    const usage = await cli('grants', 'update', grant.id);
+    assert.deepEqual([usage.code, usage.stderr], [2, 'tessera: nothing to change: give at least one option (see --help)\n']);
+    const undefinedScope = await cli('grants', 'update', grant.id, '--scope', 'write delete');
+    assert.deepEqual(
+      [undefinedScope.code, undefinedScope.stderr],
+      [1, 'tessera: Unprocessable Content: the grant is not valid\n  /scopes/1: the API does not define scope "delete"\n'],
+    );
+    assert.deepEqual((await json('grants', 'update', grant.id, '--scope', 'write', '--scope', 'read:logs')).scopes, ['write', 'read:logs']);
+  });
+
   it('clients: list, get (never a secret), update', async () => {
     const list = await json('clients', 'list');
     assert.deepEqual(

@@ -98,6 +98,24 @@ describeEachDialect('admin API: no caller hands out more than it holds', (dialec
     created(await t.admin('POST', '/grants', { client_id: client.clientId, api_identifier: 'https://escalation.test/', scopes: ['admin'] }, as));
   });
 
+  it('PATCH /grants/{id} on urn:tessera:admin: the new list holds only scopes the caller holds; narrowing needs no more', async () => {
+    const as = { token: await tokenWith('grants:write', 'clients:read') };
+    const client = await adminClient('clients:read', 'keys:write');
+    const [grant] = ok(await t.admin('GET', `/grants?client_id=${client.clientId}`)).items;
+    const detail = 'a grant on urn:tessera:admin would hold scopes the caller does not hold';
+    assertProblem(
+      await t.admin('PATCH', `/grants/${grant.id}`, { scopes: ['clients:read', 'admin'] }, as),
+      escalation(`/grants/${grant.id}`, detail, ['admin']),
+    );
+    assertProblem(
+      await t.admin('PATCH', `/grants/${grant.id}`, { scopes: ['clients:read', 'keys:write'] }, as),
+      escalation(`/grants/${grant.id}`, detail, ['keys:write']),
+    );
+    assert.deepEqual(ok(await t.admin('GET', `/grants/${grant.id}`)).scopes, ['clients:read', 'keys:write'], 'nothing changed');
+    assert.deepEqual(ok(await t.admin('PATCH', `/grants/${grant.id}`, { scopes: ['clients:read'] }, as)).scopes, ['clients:read']);
+    assert.deepEqual(ok(await t.admin('PATCH', `/grants/${grant.id}`, { scopes: ['admin'] })).scopes, ['admin'], 'a caller holding admin hands out anything');
+  });
+
   it('a clients:write caller cannot take over a client holding scopes it lacks, nor make one', async () => {
     const as = { token: await tokenWith('clients:write') };
     const strong = await adminClient('admin');

@@ -655,7 +655,7 @@ describeEachDialect('admin API: APIs and grants', (dialect) => {
     });
 
     it('refuses a second grant for the same subject and API (409)', async () => {
-      const detail = 'this client or service account already has a grant on this API; delete it to change its scopes';
+      const detail = 'this client or service account already has a grant on this API; change its scopes with PATCH /grants/{id}';
       assertProblem(await t.admin('POST', '/grants', { client_id: direct.clientId, api_identifier: 'https://inventory.test/', scopes: ['inv:write'] }), {
         status: 409,
         detail,
@@ -707,6 +707,59 @@ describeEachDialect('admin API: APIs and grants', (dialect) => {
         errors: [{ pointer: '/scopes', detail: 'is required' }],
       });
       assert.deepEqual(ok(await t.admin('GET', `/grants?client_id=${other.clientId}`)).items, [], 'nothing was written');
+    });
+
+    it('PATCH /grants/{id} replaces the scopes: tokens carry the new ones, grant.update is audited with both lists', async () => {
+      const patched = ok(await t.admin('PATCH', `/grants/${clientGrant.id}?reason=widen`, { scopes: ['inv:write', 'inv:read', 'inv:write'] }));
+      assert.deepEqual(patched, { ...clientGrant, scopes: ['inv:write', 'inv:read'] });
+      assert.deepEqual(ok(await t.admin('GET', `/grants/${clientGrant.id}`)), patched);
+      const token = await tokenRequest(t, '/oauth2/token', direct.clientId, direct.secret, { audience: 'https://inventory.test/' });
+      assert.equal(token.status, 200, token.text);
+      assert.equal(token.body.scope, 'inv:write inv:read');
+      const [event] = await auditEvents(t, `target_id=${clientGrant.id}&action=grant.update`);
+      assert.deepEqual(
+        [event.action, event.target_type, event.reason, event.details],
+        [
+          'grant.update',
+          'grant',
+          'widen',
+          { client_id: direct.clientId, service_account_id: null, api_id: api.id, previous_scopes: ['inv:read'], scopes: ['inv:write', 'inv:read'] },
+        ],
+      );
+      clientGrant = ok(await t.admin('PATCH', `/grants/${clientGrant.id}`, { scopes: ['inv:read'] }));
+      assert.deepEqual(clientGrant.scopes, ['inv:read']);
+    });
+
+    it('PATCH /grants/{id} refuses an undefined scope (422), an unknown grant (404) and a body that is not {scopes} (400); nothing changes', async () => {
+      const instance = `/grants/${clientGrant.id}`;
+      assertProblem(await t.admin('PATCH', instance, { scopes: ['inv:read', 'inv:delete', 'inv:write', 'inv:purge'] }), {
+        status: 422,
+        detail: 'the grant is not valid',
+        instance,
+        errors: [
+          { pointer: '/scopes/1', detail: 'the API does not define scope "inv:delete"' },
+          { pointer: '/scopes/3', detail: 'the API does not define scope "inv:purge"' },
+        ],
+      });
+      assertProblem(await t.admin('PATCH', '/grants/grt_ghost', { scopes: [] }), {
+        status: 404,
+        detail: 'grant "grt_ghost" does not exist',
+        instance: '/grants/grt_ghost',
+      });
+      assertProblem(await t.admin('PATCH', instance, {}), {
+        status: 400,
+        detail: 'the request body is invalid',
+        instance,
+        errors: [{ pointer: '/scopes', detail: 'is required' }],
+      });
+      assertProblem(await t.admin('PATCH', instance, { scopes: [], api_id: api.id }), {
+        status: 400,
+        detail: 'the request body is invalid',
+        instance,
+        errors: [{ pointer: '/api_id', detail: 'unknown property' }],
+      });
+      assert.deepEqual(ok(await t.admin('GET', instance)), clientGrant, 'nothing was written');
+      assert.deepEqual(await auditEvents(t, `target_id=${clientGrant.id}&action=grant.update`).then((e) => e.length), 2);
     });
 
     it('takes scopes an API stops defining out of its grants', async () => {

@@ -17,7 +17,7 @@ interface Directory {
   accounts: ServiceAccount[];
 }
 
-/** Grants: which client or service account holds which scopes of which API; add, remove. */
+/** Grants: which client or service account holds which scopes of which API; add, edit scopes, remove. */
 export function Grants() {
   const { api, can } = useConsole();
   const writable = can('grants:write');
@@ -32,6 +32,7 @@ export function Grants() {
     return { grants, apis, clients, accounts };
   }, [api]);
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<Grant | null>(null);
   const [removing, setRemoving] = useState<Grant | null>(null);
   const holder = (g: Grant, d: Directory) =>
     g.client_id
@@ -69,6 +70,13 @@ export function Grants() {
               <td>{g.scopes.join(' ') || '—'}</td>
               <td>{formatTime(g.created_at)}</td>
               <RowActions shown={writable}>
+                <button type="button" className="button-small" onClick={() => setEditing(g)}>
+                  Edit scopes
+                  <span className="sr-only">
+                    {' '}
+                    of {holder(g, data.data!)} on {g.api_identifier}
+                  </span>
+                </button>
                 <button type="button" className="button-danger button-small" onClick={() => setRemoving(g)}>
                   Remove
                   <span className="sr-only">
@@ -82,6 +90,9 @@ export function Grants() {
         </Table>
       ) : null}
       {adding && data.data ? <AddGrant directory={data.data} onClose={() => setAdding(false)} onAdded={data.reload} /> : null}
+      {editing && data.data ? (
+        <EditScopes grant={editing} api={data.data.apis.find((a) => a.id === editing.api_id)} onClose={() => setEditing(null)} onSaved={data.reload} />
+      ) : null}
       {removing ? (
         <ConfirmDialog
           title="Remove grant"
@@ -172,6 +183,34 @@ function AddGrant({ directory, onClose, onAdded }: { directory: Directory; onClo
           busyLabel="Granting…"
           onCancel={onClose}
         />
+      </form>
+    </Dialog>
+  );
+}
+
+/** Replaces a grant's scopes (`PATCH /grants/{id}`): the same grant, the new list. */
+function EditScopes({ grant, api: grantApi, onClose, onSaved }: { grant: Grant; api: Api | undefined; onClose(): void; onSaved(): void }) {
+  const { api } = useConsole();
+  const [scopes, setScopes] = useState<string[]>(grant.scopes);
+  const [reason, setReason] = useState('');
+  const action = useAction();
+  const fields = action.error instanceof ApiError ? action.error.fields : {};
+  // Without apis:read the API's scopes are unknown: the grant's own are the choices.
+  const shown = grantApi ?? { name: '', identifier: grant.api_identifier, scopes: grant.scopes.map((value) => ({ value, description: '' })) };
+  return (
+    <Dialog title="Edit scopes" onClose={onClose} wide>
+      <form
+        onSubmit={onSubmit(
+          () =>
+            void action.run(async () => {
+              await api.patch(api.t(`/grants/${encodeURIComponent(grant.id)}`), { scopes }, reason);
+              onSaved();
+              onClose();
+            }),
+        )}
+      >
+        <ScopeCheckboxes api={shown} selected={scopes} onChange={setScopes} error={fields.scopes} />
+        <FormEnd reason={{ value: reason, onChange: setReason }} error={action.error} busy={action.busy} label="Save" busyLabel="Saving…" onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -12,6 +12,7 @@ import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError } from '../errors.js';
 import type { Grant } from './model.js';
+import { undefinedScopeErrors } from './scopes.js';
 
 export interface GrantInput {
   clientId?: string | undefined;
@@ -58,12 +59,7 @@ export class GrantsService {
         if (input.serviceAccountId && !(await serviceAccountsRepo.get(trx, tenantId, input.serviceAccountId))) {
           fields.push({ pointer: '/service_account_id', detail: 'no such service account in this tenant' });
         }
-        if (api) {
-          const defined = new Set(api.scopes.map((s) => s.value));
-          input.scopes.forEach((s, i) => {
-            if (!defined.has(s)) fields.push({ pointer: `/scopes/${i}`, detail: `the API does not define scope ${JSON.stringify(s)}` });
-          });
-        }
+        if (api) fields.push(...undefinedScopeErrors(api, input.scopes));
         if (fields.length > 0 || !api) throw new InvalidError('the grant is not valid', fields);
         if (api.builtIn) refuseEscalation(reach, input.scopes, wouldHold(`a grant on ${api.identifier}`));
         const grant: Grant = {
@@ -90,10 +86,39 @@ export class GrantsService {
       return result;
     } catch (err) {
       if (err instanceof UniqueViolation) {
-        throw new ConflictError('this client or service account already has a grant on this API; delete it to change its scopes');
+        throw new ConflictError('this client or service account already has a grant on this API; change its scopes with PATCH /grants/{id}');
       }
       throw err;
     }
+  }
+
+  /**
+   * Replaces the scopes of a grant (same rules as `create`: scopes the API defines; on the
+   * built-in API only scopes the caller holds itself).
+   */
+  async update(actor: Actor, tenantId: string, id: string, scopes: readonly string[], reach: AdminReach): Promise<{ grant: Grant; api: Api }> {
+    const result = await transactAudited(this.ctx, async (trx, audit) => {
+      const grant = await grantsRepo.get(trx, tenantId, id);
+      // A grant's API exists while the grant does (deleting an API deletes its grants).
+      const api = grant && (await apisRepo.get(trx, tenantId, grant.apiId));
+      if (!grant || !api) throw new NotFoundError('grant', id);
+      const errors = undefinedScopeErrors(api, scopes);
+      if (errors.length > 0) throw new InvalidError('the grant is not valid', errors);
+      if (api.builtIn) refuseEscalation(reach, scopes, wouldHold(`a grant on ${api.identifier}`));
+      const next: Grant = { ...grant, scopes: [...new Set(scopes)] };
+      await grantsRepo.updateScopes(trx, tenantId, id, next.scopes);
+      await audit.record({
+        tenantId,
+        actor,
+        action: 'grant.update',
+        targetType: 'grant',
+        targetId: id,
+        details: { client_id: grant.clientId, service_account_id: grant.serviceAccountId, api_id: api.id, previous_scopes: grant.scopes, scopes: next.scopes },
+      });
+      return { grant: next, api };
+    });
+    await this.ctx.changes.publish({ kind: 'tenant', tenantId });
+    return result;
   }
 
   async delete(actor: Actor, tenantId: string, id: string): Promise<void> {

@@ -14,16 +14,22 @@ export const Grant = Type.Object(
   { $id: 'Grant' },
 );
 
+/** The scopes of a grant: values the API defines (checked by the domain), up to 500. */
+const GrantScopes = Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 500 });
+
 export const GrantCreate = Type.Object(
   {
     client_id: Type.Optional(ClientIdRef({ minLength: 1 })),
     service_account_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     api_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     api_identifier: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
-    scopes: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 500 }),
+    scopes: GrantScopes,
   },
   { additionalProperties: false },
 );
+
+/** `PATCH /grants/{id}`: the scopes that replace the grant's. */
+export const GrantPatch = Type.Object({ scopes: GrantScopes }, { additionalProperties: false });
 
 export const GrantListQuery = Type.Object(
   {

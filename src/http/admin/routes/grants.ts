@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { AdminAppDeps } from '../../deps.js';
 import type { Grant as GrantRecord } from '../../../domain/grants/model.js';
 import { Deleted, ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
-import { Grant, GrantCreate, GrantListQuery } from '../../schemas/grants.js';
+import { Grant, GrantCreate, GrantListQuery, GrantPatch } from '../../schemas/grants.js';
 import { actorOf, listOf, pageOf, reachOf } from '../context.js';
 import { presentGrant } from '../present.js';
 
@@ -59,6 +59,17 @@ export const grantRoutes =
       '/grants/:id',
       { config: { scope: 'grants:read' }, schema: { tags, summary: 'Get a grant', params: byId, response: { 200: Grant } } },
       async (request) => present(request.tenantId)(await service.get(request.tenantId, request.params.id)),
+    );
+    app.patch(
+      '/grants/:id',
+      {
+        config: { scope: 'grants:write' },
+        schema: { tags, summary: "Replace a grant's scopes", params: byId, querystring: ReasonQuery, body: GrantPatch, response: { 200: Grant } },
+      },
+      async (request) => {
+        const { grant, api } = await service.update(actorOf(request), request.tenantId, request.params.id, request.body.scopes, reachOf(request));
+        return presentGrant(grant, api.identifier);
+      },
     );
     app.delete(
       '/grants/:id',
