@@ -10,6 +10,7 @@ import { registerCertificates } from './cli/certificates.js';
 import { registerClients } from './cli/clients.js';
 import { CliError, EXIT } from './cli/errors.js';
 import { registerGrants } from './cli/grants.js';
+import { registerImport } from './cli/import/command.js';
 import { registerKeys } from './cli/keys.js';
 import { registerLogin } from './cli/login.js';
 import { registerMigrate } from './cli/migrate.js';
@@ -68,6 +69,7 @@ async function main(argv: string[]): Promise<void> {
   registerToken(program);
   registerLogin(program);
   registerWhoami(program);
+  registerImport(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
