@@ -4,11 +4,13 @@ import { InvalidError } from './domain/errors.js';
 import { registerAdminToken } from './cli/admin-token.js';
 import { registerAdminTokens } from './cli/admin-tokens.js';
 import { registerApis } from './cli/apis.js';
+import { registerApply } from './cli/apply.js';
 import { registerFederatedIssuers } from './cli/federated-issuers.js';
 import { registerAudit } from './cli/audit.js';
 import { registerCertificates } from './cli/certificates.js';
 import { registerClients } from './cli/clients.js';
 import { CliError, EXIT } from './cli/errors.js';
+import { registerExport } from './cli/export.js';
 import { registerGrants } from './cli/grants.js';
 import { registerImport } from './cli/import/command.js';
 import { registerKeys } from './cli/keys.js';
@@ -22,9 +24,10 @@ import { registerWhoami } from './cli/whoami.js';
 
 const HELP = `
 Admin commands (clients, service-accounts, apis, federated-issuers, grants, keys, tenants, admin-tokens,
-audit-events, certificates, whoami) call the admin API of a running server: --endpoint or TESSERA_ADMIN_URL
-(default http://127.0.0.1:4445), --token or TESSERA_ADMIN_TOKEN (the variable serve reads too): an admin
-token or an access token for urn:tessera:admin; without one, the token of "tessera login".
+audit-events, certificates, whoami, apply, export) call the admin API of a running server: --endpoint or
+TESSERA_ADMIN_URL (default http://127.0.0.1:4445), --token or TESSERA_ADMIN_TOKEN (the variable serve reads
+too): an admin token or an access token for urn:tessera:admin; without one, the token of "tessera login".
+"tessera apply" and "tessera export" plan, apply and export configuration documents (docs/gitops.md).
 "tessera token" calls the public token endpoint as a client, with a secret or --private-key.
 "tessera login" gets and keeps an access token for the admin API as a client; "tessera logout" forgets it.
 serve, migrate and admin-token work on the database directly.
@@ -35,6 +38,7 @@ Exit codes:
   2  wrong usage: unknown command or option, missing or malformed value, bad configuration
   3  the server could not be reached (connection refused, unknown host, timeout)
   4  authentication or authorization refused (admin API 401/403, token endpoint invalid_client)
+  5  tessera apply --plan: the document would change something (drift)
 
 Examples:
   $ tessera serve
@@ -65,6 +69,8 @@ async function main(argv: string[]): Promise<void> {
   registerTenants(program);
   registerAdminTokens(program);
   registerAudit(program);
+  registerApply(program);
+  registerExport(program);
   registerCertificates(program);
   registerToken(program);
   registerLogin(program);

@@ -1,5 +1,5 @@
 import { ProblemError, type ProblemDocument } from './errors.js';
-import { httpUrl, send } from './http.js';
+import { httpUrl, send, type HttpAnswer } from './http.js';
 
 /** Where and as whom the CLI calls the admin API. */
 export interface AdminConnection {
@@ -13,6 +13,8 @@ export interface AdminConnection {
   readonly tenant?: string | undefined;
   /** `?reason=` sent with every mutation, recorded in the audit log. */
   readonly reason?: string | undefined;
+  /** How long one request may take; default 30 s (an apply of a large document takes longer). */
+  readonly timeoutMs?: number | undefined;
 }
 
 /** Query parameters; undefined values are left out. */
@@ -47,8 +49,13 @@ export class AdminClient {
     return this.request<T>('GET', path, { query });
   }
 
-  post<T>(path: string, body: unknown = {}): Promise<T> {
-    return this.request<T>('POST', path, { body });
+  post<T>(path: string, body: unknown = {}, query: Query = {}): Promise<T> {
+    return this.request<T>('POST', path, { body, query });
+  }
+
+  /** A GET answered in another format than JSON (e.g. YAML, with `accept`): its body as text. */
+  async text(path: string, query: Query, accept: string): Promise<string> {
+    return (await this.exchange('GET', path, { query, accept })).text;
   }
 
   patch<T>(path: string, body: unknown): Promise<T> {
@@ -73,14 +80,20 @@ export class AdminClient {
   }
 
   private async request<T>(method: string, path: string, options: { query?: Query; body?: unknown }): Promise<T> {
+    return (await this.exchange(method, path, options)).json as T;
+  }
+
+  /** Sends one request; any answer but 2xx becomes a ProblemError. */
+  private async exchange(method: string, path: string, options: { query?: Query; body?: unknown; accept?: string }): Promise<HttpAnswer> {
     const url = new URL(this.base.pathname.replace(/\/+$/, '') + path, this.base);
     const query: Query = { ...options.query, ...(method !== 'GET' ? { reason: this.connection.reason } : {}) };
     for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
     if (this.connection.token !== undefined) headers.authorization = `Bearer ${this.connection.token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const answer = await send(url, { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
-    if (answer.status >= 200 && answer.status < 300) return answer.json as T;
+    const body = options.body !== undefined ? { body: JSON.stringify(options.body) } : {};
+    const answer = await send(url, { method, headers, ...body }, this.connection.timeoutMs);
+    if (answer.status >= 200 && answer.status < 300) return answer;
     const document = answer.json as ProblemDocument | undefined;
     // Something other than the admin API (a proxy, the public listener) may answer: show the start of its body.
     const start = answer.text.slice(0, 200);

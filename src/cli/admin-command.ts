@@ -37,6 +37,8 @@ export interface CommandSpec {
   /** Changes something (adds --reason). */
   readonly mutation?: boolean;
   readonly options?: readonly Option[];
+  /** How long its request may take; default 30 s. */
+  readonly timeoutMs?: number;
 }
 
 /** Help text listing examples, appended after a command's options. */
@@ -74,7 +76,8 @@ export function adminCommand<O extends object>(
     .action(async (...received: unknown[]) => {
       const self = received.at(-1) as Command;
       const options = self.opts<O & CommonOptions>();
-      const api = new AdminClient({ ...(await adminCredentials(options, self)), tenant: options.tenant, reason: options.reason });
+      const connection = { ...(await adminCredentials(options, self)), tenant: options.tenant, reason: options.reason, timeoutMs: spec.timeoutMs };
+      const api = new AdminClient(connection);
       const context: Context = {
         api,
         json: options.json === true,

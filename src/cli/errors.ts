@@ -12,13 +12,15 @@ export const EXIT = {
   unreachable: 3,
   /** The server would not let the caller in: 401 or 403 from the admin API, invalid_client from the token endpoint. */
   denied: 4,
+  /** `tessera apply --plan` found changes: the server's configuration differs from the document (drift). */
+  drift: 5,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** One line of the help of every admin command. */
 export const EXIT_CODES_HELP =
-  'Exit codes: 0 success, 1 refused by the server, 2 wrong usage, 3 server unreachable, 4 authentication or authorization refused.';
+  'Exit codes: 0 success, 1 refused by the server, 2 wrong usage, 3 server unreachable, 4 authentication or authorization refused, 5 changes planned (apply --plan).';
 
 /** An error the CLI reports on stderr (message lines as given) and exits with. */
 export class CliError extends Error {

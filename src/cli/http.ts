@@ -23,9 +23,9 @@ export function httpUrl(value: string, what: string): URL {
   return url;
 }
 
-/** Sends one request; a server that cannot be reached (or does not answer in time) is exit code 3. */
-export async function send(url: URL, init: RequestInit): Promise<HttpAnswer> {
-  const signal = AbortSignal.timeout(TIMEOUT_MS);
+/** Sends one request; a server that cannot be reached (or does not answer within `timeoutMs`) is exit code 3. */
+export async function send(url: URL, init: RequestInit, timeoutMs = TIMEOUT_MS): Promise<HttpAnswer> {
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
     const response = await fetch(url, { ...init, signal, redirect: 'manual' });
     const text = await response.text();
@@ -38,7 +38,7 @@ export async function send(url: URL, init: RequestInit): Promise<HttpAnswer> {
     return { status: response.status, headers: response.headers, text, json };
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const why = signal.aborted ? `no answer within ${TIMEOUT_MS / 1000} s` : cause?.message || cause?.code || (err as Error).message;
+    const why = signal.aborted ? `no answer within ${timeoutMs / 1000} s` : cause?.message || cause?.code || (err as Error).message;
     throw new CliError(EXIT.unreachable, `could not reach ${url.origin}: ${why}`);
   }
 }
