@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { Argument, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { TENANT_ID_PATTERN } from '../../domain/tenants/model.js';
-import { createPrivateFile } from '../../lib/private-files.js';
-import { CliError, EXIT, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
+import { ReservedSecretsFile } from '../secrets-file.js';
 import { convertAuth0 } from './auth0.js';
 import type { Conversion, ConversionOptions } from './conversion.js';
 import { convertHydra } from './hydra.js';
@@ -70,16 +70,7 @@ What could not be carried over is reported on stderr, one line per item. Exit co
           `the export holds ${plural(conversion.secrets.length, 'client secret')}: --secrets-out FILE is required (secrets never go in the document)`,
         );
       }
-      if (flags.secretsOut !== undefined) {
-        const content = `${JSON.stringify({ client_secrets: conversion.secrets }, null, 2)}\n`;
-        let created: boolean;
-        try {
-          created = createPrivateFile(flags.secretsOut, content);
-        } catch (err) {
-          throw usageError(`--secrets-out ${flags.secretsOut}: ${(err as Error).message}`);
-        }
-        if (!created) throw new CliError(EXIT.usage, `--secrets-out ${flags.secretsOut}: the file exists; refusing to overwrite it`);
-      }
+      if (flags.secretsOut !== undefined) ReservedSecretsFile.reserve(flags.secretsOut).write(conversion.secrets);
       const asJson = flags.output?.endsWith('.json') === true;
       const text = asJson ? `${JSON.stringify(conversion.document, null, 2)}\n` : stringify(conversion.document, { lineWidth: 0 });
       if (flags.output === undefined) process.stdout.write(text);
