@@ -31,6 +31,7 @@ too): an admin token or an access token for urn:tessera:admin; without one, the 
 "tessera token" calls the public token endpoint as a client, with a secret or --private-key.
 "tessera login" gets and keeps an access token for the admin API as a client; "tessera logout" forgets it.
 serve, migrate and admin-token work on the database directly.
+"tessera import" turns an Ory Hydra, Keycloak or Auth0 export into a configuration document, offline.
 
 Exit codes:
   0  success
