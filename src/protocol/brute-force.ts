@@ -33,8 +33,8 @@ export interface AuthAttempt {
 
 export const DEFAULT_CAPACITY = 10_000;
 
-/** Longest client id used as a key as is (CLIENT_ID_PATTERN allows 128); longer ones are hashed. */
-const MAX_KEY_CHARS = 128;
+/** Longest client id used as a key as is (CLIENT_ID_PATTERN allows 255); longer ones are hashed. */
+const MAX_KEY_CHARS = 255;
 
 const LOCKED_DESCRIPTION = 'Too many failed client authentications; retry later.';
 

@@ -39,9 +39,27 @@ export function CopyField({ label, value, multiline }: { label: string; value: s
   );
 }
 
+/** A word for a POSIX shell: as it is when nothing in it is special, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9._~/:=@%+,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * One field of curl's multipart form: `-F` reads a file for a value starting with `@` or `<` and takes `;type=` out of
+ * it, so a value (a client id may be any VSCHAR string) with more than unreserved characters goes as `--form-string`.
+ */
+function curlField(name: string, value: string): string {
+  return /^[A-Za-z0-9._~-]*$/.test(value) ? `-F ${name}=${value}` : `--form-string ${shellWord(`${name}=${value}`)}`;
+}
+
 /** The guide's token request (guide 001, multipart form with the secret in the body), ready to run. */
 export function curlTokenCommand(issuer: string, clientId: string, secret: string, scope: string): string {
-  const lines = [`curl -X POST ${issuer}/oauth2/token`, '  -F grant_type=client_credentials', `  -F client_id=${clientId}`, `  -F client_secret=${secret}`];
+  const lines = [
+    `curl -X POST ${issuer}/oauth2/token`,
+    '  -F grant_type=client_credentials',
+    `  ${curlField('client_id', clientId)}`,
+    `  ${curlField('client_secret', secret)}`,
+  ];
   if (scope) lines.push(`  -F scope='${scope}'`);
   return lines.join(' \\\n');
 }
@@ -51,7 +69,7 @@ export function curlCertificateTokenCommand(issuer: string, clientId: string, sc
   const lines = [
     `curl --cert client.pem --key client-key.pem -X POST ${issuer}/oauth2/token`,
     '  -F grant_type=client_credentials',
-    `  -F client_id=${clientId}`,
+    `  ${curlField('client_id', clientId)}`,
   ];
   if (scope) lines.push(`  -F scope='${scope}'`);
   return lines.join(' \\\n');
@@ -59,7 +77,7 @@ export function curlCertificateTokenCommand(issuer: string, clientId: string, sc
 
 /** A `tessera token` command that authenticates with a client assertion (RFC 7523 §2.2): signed with `key.pem`, or another `credential` (a platform's token). */
 export function cliTokenCommand(issuer: string, clientId: string, scope: string, credential = '--private-key key.pem'): string {
-  const lines = [`tessera token --issuer ${issuer}`, `  --client-id ${clientId}`, `  ${credential}`];
+  const lines = [`tessera token --issuer ${issuer}`, `  --client-id ${shellWord(clientId)}`, `  ${credential}`];
   if (scope) lines.push(`  --scope '${scope}'`);
   return lines.join(' \\\n');
 }

@@ -31,8 +31,15 @@ export interface TlsClientAuthName {
   value: string;
 }
 
-/** Client ids: unreserved characters only, so Basic credentials need no escaping (RFC 6749 §2.3.1). */
-export const CLIENT_ID_PATTERN = '^[A-Za-z0-9._~-]{1,128}$';
+/** The longest client id (every client_id column is varchar(255), migration 0010). */
+export const MAX_CLIENT_ID_LENGTH = 255;
+
+/**
+ * Client ids: any RFC 6749 VSCHAR string (Appendix A.1: %x20-7E, space included) of 1 to 255 characters, so that ids
+ * imported from other servers keep working. Admin paths take them percent-encoded; Basic credentials form-urlencode
+ * them (RFC 6749 §2.3.1).
+ */
+export const CLIENT_ID_PATTERN = `^[\\x20-\\x7E]{1,${MAX_CLIENT_ID_LENGTH}}$`;
 
 /** One client secret, stored as its SHA-256 digest only. */
 export interface ClientSecret {

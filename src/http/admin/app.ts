@@ -65,7 +65,7 @@ export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions
     bodyLimit: ADMIN_BODY_LIMIT,
     serverFactory: (handler) => limitedServer(connectionLimits(deps.config), undefined, handler),
     ...drainOptions(),
-    // Room for a client id of 128 characters (CLIENT_ID_PATTERN); longer path segments are 414.
+    // Room for a client id of 255 characters (CLIENT_ID_PATTERN), counted after percent-decoding; longer path segments are 414.
     routerOptions: { maxParamLength: 256 },
     // Bad percent-encoding, over-long path segments: answered before any hook runs, so the headers are set here.
     frameworkErrors: (err, request, reply) =>

@@ -35,7 +35,8 @@ export const AuditEvent = Type.Object(
 export const AuditQuery = Type.Object(
   {
     ...PageQuery,
-    actor: Type.Optional(Type.String({ maxLength: 128 })),
+    // The actor column's length: room for `client:{client_id}`.
+    actor: Type.Optional(Type.String({ maxLength: 300 })),
     action: Type.Optional(Type.String({ maxLength: 64 })),
     target_type: Type.Optional(Type.String({ maxLength: 32 })),
     target_id: Type.Optional(Type.String({ maxLength: 512 })),

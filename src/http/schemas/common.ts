@@ -1,5 +1,5 @@
-import { Type, type TSchema } from '@sinclair/typebox';
-import { CLIENT_ID_PATTERN } from '../../domain/clients/model.js';
+import { Type, type StringOptions, type TSchema } from '@sinclair/typebox';
+import { CLIENT_ID_PATTERN, MAX_CLIENT_ID_LENGTH } from '../../domain/clients/model.js';
 import { TENANT_ID_PATTERN } from '../../domain/tenants/model.js';
 import { NOT_PRINTABLE, PRINTABLE_TEXT } from '../../lib/printable.js';
 
@@ -13,7 +13,7 @@ export const WORD_PATTERN = `^[^\\s${NOT_PRINTABLE}]+$`;
 
 /** What a field error says when a string fails one of the schemas' patterns, instead of the pattern itself. */
 export const PATTERN_DETAILS: Readonly<Record<string, string>> = {
-  [CLIENT_ID_PATTERN]: 'must be 1 to 128 characters: letters, digits, ".", "_", "~" or "-" (no spaces)',
+  [CLIENT_ID_PATTERN]: 'must be 1 to 255 printable ASCII characters (RFC 6749 VSCHAR: space to "~", no control characters)',
   [TENANT_ID_PATTERN]: 'must be 1 to 63 characters: lower-case letters, digits or "-", starting with a letter or digit',
   [PRINTABLE_TEXT]: 'must be printable text: no control characters, line or paragraph separators, or bidirectional overrides and isolates',
   [WORD_PATTERN]:
@@ -23,6 +23,9 @@ export const PATTERN_DETAILS: Readonly<Record<string, string>> = {
 export const Timestamp = Type.String({ description: 'RFC 3339 UTC time' });
 
 export const TenantId = Type.String({ pattern: TENANT_ID_PATTERN, description: 'tenant id' });
+
+/** A client id that refers to a client (a path segment, a filter, a grant's client): bounded only, as an unknown id finds nothing. */
+export const ClientIdRef = (options: StringOptions = {}) => Type.String({ maxLength: MAX_CLIENT_ID_LENGTH, ...options });
 
 /** Lifetime of access tokens in seconds. */
 export const TokenTtl = Type.Integer({ minimum: 60, maximum: 86_400, description: 'access token lifetime, seconds (60–86400)' });

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Nullable, PageQuery, Timestamp } from './common.js';
+import { ClientIdRef, Nullable, PageQuery, Timestamp } from './common.js';
 
 export const Grant = Type.Object(
   {
@@ -16,7 +16,7 @@ export const Grant = Type.Object(
 
 export const GrantCreate = Type.Object(
   {
-    client_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    client_id: Type.Optional(ClientIdRef({ minLength: 1 })),
     service_account_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     api_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     api_identifier: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
@@ -28,7 +28,7 @@ export const GrantCreate = Type.Object(
 export const GrantListQuery = Type.Object(
   {
     ...PageQuery,
-    client_id: Type.Optional(Type.String({ maxLength: 128 })),
+    client_id: Type.Optional(ClientIdRef()),
     service_account_id: Type.Optional(Type.String({ maxLength: 64 })),
     api_id: Type.Optional(Type.String({ maxLength: 64 })),
   },

@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { Nullable, Text } from './common.js';
+import { ClientIdRef, Nullable, Text } from './common.js';
 
 const AnyObject = Type.Object({}, { additionalProperties: true });
 
 export const PlaygroundTokenRequest = Type.Object(
   {
-    client_id: Type.String({ minLength: 1, maxLength: 128 }),
+    client_id: ClientIdRef({ minLength: 1 }),
     client_secret: Type.String({ minLength: 1, maxLength: 512 }),
     scope: Type.Optional(Text(4000)),
     audience: Type.Optional(Text(512, 1)),

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Nullable, Timestamp } from './common.js';
+import { ClientIdRef, Nullable, Timestamp } from './common.js';
 
 const counts = {
   issued: Type.Integer({ description: 'access tokens issued' }),
@@ -44,7 +44,7 @@ export const TokenActivityQuery = Type.Object(
         description: 'bucket length in seconds; default: the smallest that gives at most 1440 buckets',
       }),
     ),
-    client_id: Type.Optional(Type.String({ maxLength: 128, description: 'only this client' })),
+    client_id: Type.Optional(ClientIdRef({ description: 'only this client' })),
   },
   { additionalProperties: false },
 );

@@ -6,7 +6,7 @@ import { tlsClientAuthMember } from '../../../domain/clients/tls-names.js';
 import { InvalidError } from '../../../domain/errors.js';
 import type { ClientPatch as ClientPatchInput } from '../../../domain/clients/service.js';
 import { Client, ClientCreate, ClientCreated, ClientListQuery, ClientPatch, SecretCreate, SecretCreated } from '../../schemas/clients.js';
-import { Deleted, ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
+import { ClientIdRef, Deleted, ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
 import { actorOf, listOf, pageOf, reachOf } from '../context.js';
 import { presentClient } from '../present.js';
 
@@ -62,8 +62,8 @@ export const clientRoutes =
     const service = deps.services.clients;
     const present = async (tenantId: string, client: ClientRecord) => presentClient(client, await service.issuerNames(tenantId, [client]));
     const none = pathParams(withTenant, {});
-    const byId = pathParams(withTenant, { client_id: Type.String({ maxLength: 128 }) });
-    const bySecret = pathParams(withTenant, { client_id: Type.String({ maxLength: 128 }), secret_id: Type.String({ maxLength: 64 }) });
+    const byId = pathParams(withTenant, { client_id: ClientIdRef() });
+    const bySecret = pathParams(withTenant, { client_id: ClientIdRef(), secret_id: Type.String({ maxLength: 64 }) });
 
     // `/client` is guide 000's path (Ory Hydra's), verbatim.
     for (const url of ['/clients', '/client']) {

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import type { AdminAppDeps } from '../../deps.js';
-import { pathParams, ReasonQuery } from '../../schemas/common.js';
+import { ClientIdRef, pathParams, ReasonQuery } from '../../schemas/common.js';
 import { TokenCutoff } from '../../schemas/revocations.js';
 import { actorOf } from '../context.js';
 import { presentTokenCutoff } from '../present.js';
@@ -12,7 +11,7 @@ export const revocationRoutes =
   (deps: Pick<AdminAppDeps, 'services'>): FastifyPluginAsyncTypebox<{ withTenant: boolean }> =>
   async (app, { withTenant }) => {
     const service = deps.services.revocations;
-    const byId = pathParams(withTenant, { client_id: Type.String({ maxLength: 128 }) });
+    const byId = pathParams(withTenant, { client_id: ClientIdRef() });
     app.post(
       '/clients/:client_id/revoke-tokens',
       {
