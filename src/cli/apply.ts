@@ -20,6 +20,9 @@ const APPLY_TIMEOUT_MS = 15 * 60_000;
 /** Printed on stderr beside secrets printed on standard output. */
 export const SECRETS_OUT_NOTE = 'Store these client secrets now: they will not be shown again. In CI, give --secrets-out FILE instead.';
 
+/** `1 client secret`, `2 client secrets`. */
+const secretCount = (n: number) => `${n} client secret${n === 1 ? '' : 's'}`;
+
 /** A problem with field errors pointing into the document: each pointer also as FILE:LINE:COLUMN. */
 function withLocations(err: unknown, file: ConfigFile): unknown {
   if (!(err instanceof ProblemError) || !err.problem.errors?.length) return err;
@@ -74,7 +77,7 @@ export function registerApply(program: Command): void {
         process.stdout.write(renderSecrets(shown.secrets));
         ctx.note(SECRETS_OUT_NOTE);
       }
-      if (reserved !== undefined) ctx.note(`${answer.secrets.length} client secret(s) written to ${reserved.path}`);
+      if (reserved !== undefined) ctx.note(`${secretCount(answer.secrets.length)} written to ${reserved.path}`);
       if (options.plan && hasChanges(answer)) process.exitCode = EXIT.drift;
     },
   );

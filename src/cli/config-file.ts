@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { usageError, type FieldProblem } from './errors.js';
 
 /** A configuration document read from a file (or standard input), parsed locally before anything is sent. */
@@ -60,19 +60,29 @@ export function pointerSegments(pointer: string): string[] {
     .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
 }
 
+/** Where a node starts in the text. */
+const startOf = (node: unknown) => (node as { range?: [number, number, number] } | null | undefined)?.range?.[0];
+
 /**
- * Where the node a pointer names starts in the text; a member that is missing: where its closest
- * existing parent starts; a pointer outside the document's members (`/client_secrets/…`): nowhere.
+ * Where what a pointer names is written: a member at its name, an item at its start; a member that
+ * is missing: its closest existing parent; a pointer outside the file's members
+ * (`/client_secrets/…`, sent beside the document): nowhere.
  */
 function offsetOf(document: Document, pointer: string): number | undefined {
+  let node: unknown = document.contents;
+  let offset = startOf(node);
   const segments = pointerSegments(pointer);
-  if (segments.length === 0) return (document.contents as { range?: [number, number, number] } | null)?.range?.[0];
-  for (let depth = segments.length; depth >= 1; depth--) {
-    const node: unknown = document.getIn(segments.slice(0, depth), true);
-    const range = (node as { range?: [number, number, number] } | undefined)?.range;
-    if (range !== undefined) return range[0];
+  for (const [depth, segment] of segments.entries()) {
+    const found = isMap(node)
+      ? node.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === segment)
+      : isSeq(node) && /^\d+$/.test(segment)
+        ? node.items[Number(segment)]
+        : undefined;
+    if (found === undefined) return depth === 0 ? undefined : offset;
+    offset = (isPair(found) ? startOf(found.key) : startOf(found)) ?? offset;
+    node = isPair(found) ? found.value : found;
   }
-  return undefined;
+  return offset;
 }
 
 /** The field errors of a problem, each with the place in the file it points to: `FILE:LINE:COL: POINTER: DETAIL`. */
