@@ -43,7 +43,7 @@ describe('tessera import: Ory Hydra client list (GET /admin/clients)', () => {
               access_token_ttl: 1800,
             },
             {
-              client_id: 'billing-sync',
+              client_id: 'billing sync:eu+1%',
               client_name: 'Billing sync',
               audience: ['https://billing.acme.example/'],
               scope: 'invoices:read',
@@ -82,10 +82,10 @@ describe('tessera import: Ory Hydra client list (GET /admin/clients)', () => {
     assert.deepEqual(conversion.report, [
       `client "9ff06376-521d-42ef-930c-a7717e10ad3e": new client secret: Hydra stores secrets hashed; apply prints the new secret once, hand it to the client's owner.`,
       'client "9ff06376-521d-42ef-930c-a7717e10ad3e": owner, metadata not carried over: no equivalent for machine-to-machine clients.',
-      'client "billing-sync": grant types refresh_token dropped: Tessera serves client_credentials only.',
-      'client "billing-sync": scopes offline_access offline openid dropped: OpenID Connect scopes mean nothing to a client_credentials token.',
-      `client "billing-sync": new client secret: Hydra stores secrets hashed; apply prints the new secret once, hand it to the client's owner.`,
-      `client "billing-sync": access token lifespan 48h0m0s set to 86400 s: Tessera's lifetimes are 60 to 86400 seconds.`,
+      'client "billing sync:eu+1%": grant types refresh_token dropped: Tessera serves client_credentials only.',
+      'client "billing sync:eu+1%": scopes offline_access offline openid dropped: OpenID Connect scopes mean nothing to a client_credentials token.',
+      `client "billing sync:eu+1%": new client secret: Hydra stores secrets hashed; apply prints the new secret once, hand it to the client's owner.`,
+      `client "billing sync:eu+1%": access token lifespan 48h0m0s set to 86400 s: Tessera's lifetimes are 60 to 86400 seconds.`,
       'client "e96b97af-9e7a-4d98-8861-1d1f1740e392": skipped: grant types authorization_code, refresh_token are not served by Tessera (it serves client_credentials); keep this client on an OpenID Connect provider.',
     ]);
   });
@@ -102,6 +102,7 @@ describe('tessera import: Ory Hydra client list (GET /admin/clients)', () => {
       { tenant: 'acme' },
     );
     assert.deepEqual(result.document.tenants, [{ id: 'acme', clients: [{ client_id: odd, token_endpoint_auth_method: 'client_secret_basic' }] }]);
+    assertValidDocument(result);
     assert.deepEqual(result.report.slice(1), [
       `client "${'x'.repeat(256)}": skipped: its client id is not 1 to 255 printable ASCII characters (RFC 6749 VSCHAR); create it by hand with a new client id.`,
       'client "caf\u00e9": skipped: its client id is not 1 to 255 printable ASCII characters (RFC 6749 VSCHAR); create it by hand with a new client id.',

@@ -7,6 +7,7 @@ import {
   type ProvidedSecret,
 } from '../../domain/configuration/document.js';
 import { SCOPE_TOKEN } from '../../domain/apis/model.js';
+import { CLIENT_ID_PATTERN } from '../../domain/clients/model.js';
 import { TENANT_ID_PATTERN } from '../../domain/tenants/model.js';
 
 /** What `tessera import` makes of a source: a configuration document, the secrets it may carry, and what it could not carry over. */
@@ -27,7 +28,7 @@ export interface ConversionOptions {
 export const CLIENT_CREDENTIALS = 'client_credentials';
 
 /** Client ids are RFC 6749 VSCHAR strings (Appendix A.1: %x20-7E) of 1 to 255 characters. */
-const VSCHAR_ID = /^[\x20-\x7E]{1,255}$/;
+const VSCHAR_ID = new RegExp(CLIENT_ID_PATTERN);
 
 /** Why a client id cannot be kept, or undefined when it can. */
 export function clientIdProblem(clientId: unknown): string | undefined {
