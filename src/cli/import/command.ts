@@ -3,6 +3,7 @@ import { Argument, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { TENANT_ID_PATTERN } from '../../domain/tenants/model.js';
 import { usageError } from '../errors.js';
+import { cell } from '../output.js';
 import { ReservedSecretsFile } from '../secrets-file.js';
 import { convertAuth0 } from './auth0.js';
 import type { Conversion, ConversionOptions } from './conversion.js';
@@ -41,7 +42,7 @@ function summary(conversion: Conversion, flags: ImportFlags): string {
   );
   const secrets = conversion.secrets.length > 0 ? `; ${plural(conversion.secrets.length, 'secret')} in ${flags.secretsOut ?? ''}` : '';
   const notes = conversion.report.length > 0 ? `; ${plural(conversion.report.length, 'item')} above not carried over as is` : '';
-  return `tenant ${tenant?.id ?? ''}: ${counts}${secrets}${notes}\n`;
+  return `tenant ${tenant?.id ?? ''}: ${counts}${secrets}${notes}`;
 }
 
 /** `tessera import hydra|keycloak|auth0 FILE`: another server's export as a configuration document for `tessera apply` (docs/gitops.md). */
@@ -75,6 +76,7 @@ What could not be carried over is reported on stderr, one line per item. Exit co
       const text = asJson ? `${JSON.stringify(conversion.document, null, 2)}\n` : stringify(conversion.document, { lineWidth: 0 });
       if (flags.output === undefined) process.stdout.write(text);
       else writeFileSync(flags.output, text);
-      process.stderr.write(conversion.report.map((line) => `${line}\n`).join('') + summary(conversion, flags));
+      // Names come from the export: shown with control characters as `?`, so that none rewrites the terminal.
+      process.stderr.write(conversion.report.map((line) => `${cell(line)}\n`).join('') + cell(summary(conversion, flags)) + '\n');
     });
 }
