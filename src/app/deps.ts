@@ -191,6 +191,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const ctx: DomainContext = { db: store.db, clock, changes, kek, auditTrail: auditLog(logger, presentAuditEvent) };
     const readModel = new ReadModel(ctx);
     changes.subscribe((change) => readModel.apply(change));
+    const tokenFiles = { paths: config.federationTokenFiles, settingName: 'TESSERA_FEDERATION_TOKEN_FILES' };
     // A changed, deleted or re-created client's fetched keys go at once, in every process the change reaches.
     const adminListener: ListenerAddress = { port: config.adminPort };
     const documents = createDocumentFetcher(config, adminListener, logger.child({ component: 'outbound' }));
@@ -282,17 +283,14 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         tenants: new TenantsService(ctx),
         serviceAccounts: new ServiceAccountsService(ctx),
         clients: new ClientsService(ctx, documents),
-        federatedIssuers: new FederatedIssuersService(ctx, documents, issuers, {
-          paths: config.federationTokenFiles,
-          settingName: 'TESSERA_FEDERATION_TOKEN_FILES',
-        }),
+        federatedIssuers: new FederatedIssuersService(ctx, documents, issuers, tokenFiles),
         apis: new ApisService(ctx),
         grants: new GrantsService(ctx),
         keys: new KeysService(ctx),
         adminTokens: new AdminTokensService(ctx),
         audit,
         revocations: new RevocationsService(ctx),
-        configuration: new ConfigurationService(ctx),
+        configuration: new ConfigurationService(ctx, documents, issuers, tokenFiles),
       },
       grantTypes,
       issuers,

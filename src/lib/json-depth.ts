@@ -25,3 +25,15 @@ export function jsonNestedDeeperThan(text: string, limit: number): boolean {
   }
   return false;
 }
+
+/** True when a parsed value nests arrays and objects more than `limit` deep (walked without recursion). */
+export function valueNestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [v, depth] = top;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}

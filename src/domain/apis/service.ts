@@ -6,9 +6,10 @@ import { grantsRepo } from '../../storage/repositories/grants.js';
 import type { Page, PageRequest } from '../../storage/repositories/paging.js';
 import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
-import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError } from '../errors.js';
-import { BUILT_IN_API_FIXED, RESERVED_IDENTIFIER_PREFIX } from './built-in.js';
-import { SCOPE_TOKEN, type Api, type ApiScope } from './model.js';
+import { ConflictError, InvalidError, NotFoundError, type Actor } from '../errors.js';
+import { BUILT_IN_API_FIXED } from './built-in.js';
+import type { Api } from './model.js';
+import { normaliseScopes, reservedIdentifierError } from './rules.js';
 
 export interface ApiInput {
   name?: string | undefined;
@@ -20,25 +21,6 @@ export interface ApiInput {
 
 /** What an update changes: an absent (or undefined) member keeps its value. */
 export type ApiPatch = Omit<ApiInput, 'identifier'> & { identifier?: string | undefined };
-
-function normaliseScopes(input: ApiInput['scopes']): { scopes: ApiScope[]; errors: FieldError[] } {
-  const errors: FieldError[] = [];
-  const seen = new Set<string>();
-  const scopes: ApiScope[] = [];
-  (input ?? []).forEach((s, i) => {
-    if (!SCOPE_TOKEN.test(s.value)) errors.push({ pointer: `/scopes/${i}/value`, detail: `invalid scope token ${JSON.stringify(s.value)}` });
-    else if (seen.has(s.value)) errors.push({ pointer: `/scopes/${i}/value`, detail: `duplicate scope ${JSON.stringify(s.value)}` });
-    seen.add(s.value);
-    scopes.push({ value: s.value, description: s.description ?? '' });
-  });
-  return { scopes, errors };
-}
-
-/** An identifier under `urn:tessera:` belongs to Tessera's own APIs. */
-function reservedIdentifierError(identifier: string | undefined): FieldError[] {
-  if (identifier === undefined || !identifier.startsWith(RESERVED_IDENTIFIER_PREFIX)) return [];
-  return [{ pointer: '/identifier', detail: `identifiers starting ${RESERVED_IDENTIFIER_PREFIX} are reserved for Tessera` }];
-}
 
 /** The built-in API takes a new token lifetime and nothing else. */
 function checkBuiltInPatch(api: Api, patch: ApiPatch): void {

@@ -33,10 +33,9 @@ export interface AuditInput {
   details?: Record<string, unknown>;
 }
 
-/** Writes one audit event with `db` (a transaction or the pool) and answers it. */
-export async function recordAudit(db: Executor, clock: Clock, input: AuditInput): Promise<AuditEvent> {
-  const now = clock.now();
-  const event: AuditEvent = {
+/** The event an input records at `now`, its details redacted. */
+function eventOf(input: AuditInput, now: number): AuditEvent {
+  return {
     id: timeOrderedId('ev_', now),
     tenantId: input.tenantId,
     occurredAt: isoTime(now),
@@ -48,6 +47,11 @@ export async function recordAudit(db: Executor, clock: Clock, input: AuditInput)
     reason: input.actor.reason ?? null,
     details: redact(input.details ?? {}) as Record<string, unknown>,
   };
+}
+
+/** Writes one audit event with `db` (a transaction or the pool) and answers it. */
+export async function recordAudit(db: Executor, clock: Clock, input: AuditInput): Promise<AuditEvent> {
+  const event = eventOf(input, clock.now());
   await auditEventsRepo.insert(db, event);
   return event;
 }
@@ -55,6 +59,8 @@ export async function recordAudit(db: Executor, clock: Clock, input: AuditInput)
 /** Records audit events inside one transaction. */
 export interface AuditRecorder {
   record(input: AuditInput): Promise<void>;
+  /** Records many events in a few statements (a configuration apply's one per change). */
+  recordMany(inputs: readonly AuditInput[]): Promise<void>;
 }
 
 /**
@@ -70,6 +76,12 @@ export async function transactAudited<T>(
     work(trx, {
       record: async (input) => {
         recorded.push([await recordAudit(trx, ctx.clock, input), input.actor.requestId]);
+      },
+      recordMany: async (inputs) => {
+        const now = ctx.clock.now();
+        const events = inputs.map((input) => eventOf(input, now));
+        await auditEventsRepo.insertMany(trx, events);
+        events.forEach((event, i) => recorded.push([event, inputs[i]?.actor.requestId]));
       },
     }),
   );

@@ -2,6 +2,8 @@ import { apisRepo } from '../../storage/repositories/apis.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 import { grantsRepo } from '../../storage/repositories/grants.js';
 import { ADMIN_API_IDENTIFIER } from '../admin-scopes.js';
+import type { Api } from '../apis/model.js';
+import type { Grant } from '../grants/model.js';
 import type { Client } from './model.js';
 import { computePermissions } from './permissions.js';
 
@@ -12,9 +14,12 @@ import { computePermissions } from './permissions.js';
 export async function adminScopesHeld(db: Executor, client: Client): Promise<readonly string[]> {
   const api = await apisRepo.getByIdentifier(db, client.tenantId, ADMIN_API_IDENTIFIER);
   if (!api) return [];
-  const grants = (await grantsRepo.all(db, client.tenantId, { apiId: api.id })).filter(
-    (g) => g.clientId === client.clientId || (client.serviceAccountId !== null && g.serviceAccountId === client.serviceAccountId),
-  );
-  const permissions = computePermissions(client, { apisById: new Map([[api.id, api]]), apisByIdentifier: new Map([[api.identifier, api]]), grants });
+  return adminScopesFrom(client, api, await grantsRepo.all(db, client.tenantId, { apiId: api.id }));
+}
+
+/** adminScopesHeld from the built-in API `api` and its tenant's grants on it (`grants`), read already. */
+export function adminScopesFrom(client: Client, api: Api, grants: readonly Grant[]): readonly string[] {
+  const own = grants.filter((g) => g.clientId === client.clientId || (client.serviceAccountId !== null && g.serviceAccountId === client.serviceAccountId));
+  const permissions = computePermissions(client, { apisById: new Map([[api.id, api]]), apisByIdentifier: new Map([[api.identifier, api]]), grants: own });
   return permissions.get(api.identifier)?.scopes ?? [];
 }

@@ -85,3 +85,12 @@ export interface Client {
 export function isConfidential(type: ClientType): boolean {
   return type === 'machine_to_machine';
 }
+
+/**
+ * Clients that authenticate with a secret get one (a client with no registered method accepts both secret methods);
+ * private_key_jwt clients authenticate with keys, federated ones with platform tokens, mutual TLS ones with certificates.
+ */
+export function usesSecret(c: Client): boolean {
+  const method = c.tokenEndpointAuthMethod;
+  return isConfidential(c.clientType) && (method === null || (SECRET_AUTH_METHODS as readonly string[]).includes(method));
+}

@@ -18,15 +18,7 @@ import { firstOverlap, resolveCredentials, type FederatedCredentialInput } from 
 import type { FederatedIssuer } from '../federation/model.js';
 import { adminScopesHeld } from './admin-scopes-held.js';
 import { jwksUriProblem } from './keys.js';
-import {
-  isConfidential,
-  SECRET_AUTH_METHODS,
-  type Client,
-  type ClientSecret,
-  type ClientType,
-  type TlsClientAuthName,
-  type TokenEndpointAuthMethod,
-} from './model.js';
+import { isConfidential, usesSecret, type Client, type ClientSecret, type ClientType, type TlsClientAuthName, type TokenEndpointAuthMethod } from './model.js';
 import { clientFieldErrors } from './rules.js';
 import { issueSecret } from './secrets.js';
 import { storedTlsClientAuth } from './tls-names.js';
@@ -105,15 +97,6 @@ function auditable(c: Client, issuers: readonly FederatedIssuer[]): Record<strin
 /** Keeps only the `keys` member of a JWK Set: what verification reads. */
 function keySet(jwks: JSONWebKeySet | null): JSONWebKeySet | null {
   return jwks === null ? null : { keys: jwks.keys };
-}
-
-/**
- * Clients that authenticate with a secret get one (a client with no registered method accepts both secret methods);
- * private_key_jwt clients authenticate with keys, federated ones with platform tokens, mutual TLS ones with certificates.
- */
-function usesSecret(c: Client): boolean {
-  const method = c.tokenEndpointAuthMethod;
-  return isConfidential(c.clientType) && (method === null || (SECRET_AUTH_METHODS as readonly string[]).includes(method));
 }
 
 export class ClientsService {

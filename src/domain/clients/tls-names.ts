@@ -2,7 +2,8 @@ import { isIP } from 'node:net';
 import { PRINTABLE_TEXT } from '../../lib/printable.js';
 import { parseDn } from '../../lib/x509/distinguished-name.js';
 import { normalizeIp } from '../../lib/x509/subject-alt-names.js';
-import type { TlsClientAuthField, TlsClientAuthName } from './model.js';
+import type { FieldError } from '../errors.js';
+import { TLS_CLIENT_AUTH_FIELDS, type TlsClientAuthField, type TlsClientAuthName } from './model.js';
 
 /** The longest tls_client_auth_* value accepted. */
 export const MAX_TLS_NAME_LENGTH = 1024;
@@ -15,6 +16,27 @@ const PRINTABLE = new RegExp(PRINTABLE_TEXT, 'u');
 /** The metadata name of a tls_client_auth field (RFC 8705 §2.1.2): `tls_client_auth_` and the field. */
 export function tlsClientAuthMember(field: TlsClientAuthField): string {
   return `tls_client_auth_${field}`;
+}
+
+/**
+ * The tls_client_auth name metadata sets (RFC 8705 §2.1.2) through its five `tls_client_auth_*` members (`member`
+ * reads one): the one given a value; null when only nulls are given (clearing the name); undefined when none is given.
+ * A second value is an error.
+ */
+export function tlsClientAuthOfMembers(member: (name: string) => string | null | undefined): {
+  name: TlsClientAuthName | null | undefined;
+  errors: FieldError[];
+} {
+  const given = TLS_CLIENT_AUTH_FIELDS.filter((field) => member(tlsClientAuthMember(field)) !== undefined);
+  const set = given.flatMap((field) => {
+    const value = member(tlsClientAuthMember(field));
+    return typeof value === 'string' ? [{ field, value }] : [];
+  });
+  const errors = set.slice(1).map((name) => ({
+    pointer: `/${tlsClientAuthMember(name.field)}`,
+    detail: `tls_client_auth needs exactly one name: ${tlsClientAuthMember(set[0]?.field ?? name.field)} is also set`,
+  }));
+  return { name: set[0] ?? (given.length > 0 ? null : undefined), errors };
 }
 
 /**

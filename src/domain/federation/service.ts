@@ -12,11 +12,10 @@ import { transactAudited } from '../audit/record.js';
 import { adminScopesHeld } from '../clients/admin-scopes-held.js';
 import type { DomainContext } from '../context.js';
 import type { DocumentFetcher } from '../document-fetcher.js';
-import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError } from '../errors.js';
+import { ConflictError, InvalidError, NotFoundError, type Actor } from '../errors.js';
 import type { Issuers } from '../tenants/issuers.js';
 import { effectiveAudiences } from './audiences.js';
-import { federatedIssuerFieldErrors, fetchedUrls } from './issuer-rules.js';
-import { pathAllowed } from '../../lib/path-allow-list.js';
+import { issuerSettingErrors, issuerUrlRefusals, refuseIssuerConflicts, type TokenFiles } from './issuer-checks.js';
 import { DEFAULT_MAX_TOKEN_AGE, type FederatedIssuer, type FederatedIssuerKind, type FederationAlg } from './model.js';
 
 export interface FederatedIssuerInput {
@@ -85,7 +84,7 @@ export class FederatedIssuersService {
     /** The tenants' issuer identifiers: the default audiences. */
     private readonly issuers: Issuers,
     /** The token files an operator lets kubernetes issuers send (`bearer_token_file`), and the setting that lists them. */
-    private readonly tokenFiles: { readonly paths: readonly string[]; readonly settingName: string } = { paths: [], settingName: 'the token file list' },
+    private readonly tokenFiles: TokenFiles = { paths: [], settingName: 'the token file list' },
   ) {}
 
   async get(tenantId: string, id: string): Promise<FederatedIssuer> {
@@ -230,17 +229,8 @@ export class FederatedIssuersService {
    * not looked up.
    */
   async #validate(issuer: FederatedIssuer): Promise<void> {
-    const errors: FieldError[] = federatedIssuerFieldErrors(issuer);
-    const flagged = new Set(errors.map((e) => e.pointer));
-    // A token file is sent to the issuer's URLs, which the admin chose: only files the operator listed may be.
-    if (issuer.bearerTokenFile !== null && !flagged.has('/bearer_token_file') && !pathAllowed(issuer.bearerTokenFile, this.tokenFiles.paths)) {
-      errors.push({ pointer: '/bearer_token_file', detail: `is not among the token files the operator allows to be sent (${this.tokenFiles.settingName})` });
-    }
-    for (const { pointer, url } of fetchedUrls(issuer)) {
-      if (flagged.has(pointer)) continue;
-      const refusal = await this.documents.refusal(url);
-      if (refusal !== null) errors.push({ pointer, detail: refusal });
-    }
+    const errors = issuerSettingErrors(issuer, this.tokenFiles);
+    errors.push(...(await issuerUrlRefusals(issuer, this.documents, new Set(errors.map((e) => e.pointer)))));
     if (errors.length > 0) throw new InvalidError('the federated issuer is not valid', errors);
   }
 
@@ -251,18 +241,6 @@ export class FederatedIssuersService {
    */
   async #checkConflicts(trx: Executor, issuer: FederatedIssuer): Promise<void> {
     await federatedIssuersRepo.lockRegistrations(trx);
-    const mine = this.effectiveAudiences(issuer);
-    for (const other of await federatedIssuersRepo.withIssuer(trx, issuer.issuer)) {
-      if (other.tenantId === issuer.tenantId) {
-        if (other.id !== issuer.id) throw duplicate(issuer.issuer);
-        continue;
-      }
-      const shared = this.effectiveAudiences(other).find((a) => mine.includes(a));
-      if (shared !== undefined) {
-        throw new ConflictError(
-          `issuer ${JSON.stringify(issuer.issuer)} is trusted by another tenant with the audience ${JSON.stringify(shared)}; give this tenant audiences of its own`,
-        );
-      }
-    }
+    await refuseIssuerConflicts(trx, issuer, (tenantId) => this.issuers.issuerOf(tenantId));
   }
 }

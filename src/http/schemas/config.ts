@@ -134,7 +134,7 @@ export const ConfigApplyResult = Type.Object(
 export const ConfigExportQuery = Type.Object(
   {
     tenant: Type.Optional(TenantId),
-    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('yaml')], { default: 'json' })),
+    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('yaml')], { description: 'default: YAML when Accept asks for it, else JSON' })),
   },
   { additionalProperties: false },
 );

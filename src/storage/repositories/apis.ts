@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Api, ApiScope } from '../../domain/apis/model.js';
 import type { ApisTable } from '../schema.js';
+import { chunks, rowsPerInsert } from './configuration.js';
 import { bool, type Executor } from './executor.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
@@ -16,6 +17,21 @@ function toApi(row: Selectable<ApisTable>): Api {
     builtIn: Number(row.built_in) === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+function row(a: Api) {
+  return {
+    tenant_id: a.tenantId,
+    id: a.id,
+    name: a.name,
+    identifier: a.identifier,
+    scopes: JSON.stringify(a.scopes),
+    access_token_ttl: a.accessTokenTtl,
+    dpop_bound_access_tokens: bool(a.dpopBoundAccessTokens),
+    built_in: bool(a.builtIn),
+    created_at: a.createdAt,
+    updated_at: a.updatedAt,
   };
 }
 
@@ -50,21 +66,16 @@ export const apisRepo = {
     return r?.m == null ? null : Number(r.m);
   },
   async insert(db: Executor, a: Api): Promise<void> {
-    await db
-      .insertInto('apis')
-      .values({
-        tenant_id: a.tenantId,
-        id: a.id,
-        name: a.name,
-        identifier: a.identifier,
-        scopes: JSON.stringify(a.scopes),
-        access_token_ttl: a.accessTokenTtl,
-        dpop_bound_access_tokens: bool(a.dpopBoundAccessTokens),
-        built_in: bool(a.builtIn),
-        created_at: a.createdAt,
-        updated_at: a.updatedAt,
-      })
-      .execute();
+    await db.insertInto('apis').values(row(a)).execute();
+  },
+  /** Inserts many APIs, many rows a statement; `managed`: a configuration document named them. */
+  async insertMany(db: Executor, apis: readonly Api[], managed: boolean): Promise<void> {
+    for (const part of chunks(apis, rowsPerInsert(11))) {
+      await db
+        .insertInto('apis')
+        .values(part.map((a) => ({ ...row(a), managed: bool(managed) })))
+        .execute();
+    }
   },
   async update(db: Executor, a: Api): Promise<void> {
     await db

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { AuditEvent } from '../../domain/audit/model.js';
 import type { AuditEventsTable } from '../schema.js';
+import { chunks, rowsPerInsert } from './configuration.js';
 import type { Executor } from './executor.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
@@ -35,6 +36,21 @@ function toEvent(row: Selectable<AuditEventsTable>): AuditEvent {
   };
 }
 
+function row(e: AuditEvent) {
+  return {
+    id: e.id,
+    tenant_id: e.tenantId,
+    occurred_at: e.occurredAt,
+    actor: e.actor,
+    actor_detail: detailText(e.actorDetail),
+    action: e.action,
+    target_type: e.targetType,
+    target_id: e.targetId,
+    reason: e.reason,
+    details: JSON.stringify(e.details),
+  };
+}
+
 export interface AuditFilter {
   /** Also include installation-wide events (no tenant). */
   includeGlobal?: boolean | undefined;
@@ -48,21 +64,11 @@ export interface AuditFilter {
 
 export const auditEventsRepo = {
   async insert(db: Executor, e: AuditEvent): Promise<void> {
-    await db
-      .insertInto('audit_events')
-      .values({
-        id: e.id,
-        tenant_id: e.tenantId,
-        occurred_at: e.occurredAt,
-        actor: e.actor,
-        actor_detail: detailText(e.actorDetail),
-        action: e.action,
-        target_type: e.targetType,
-        target_id: e.targetId,
-        reason: e.reason,
-        details: JSON.stringify(e.details),
-      })
-      .execute();
+    await db.insertInto('audit_events').values(row(e)).execute();
+  },
+  /** Inserts many events, many rows a statement. */
+  async insertMany(db: Executor, events: readonly AuditEvent[]): Promise<void> {
+    for (const part of chunks(events, rowsPerInsert(10))) await db.insertInto('audit_events').values(part.map(row)).execute();
   },
   /** Newest first. */
   async list(db: Executor, tenantId: string, page: PageRequest, f: AuditFilter = {}): Promise<Page<AuditEvent>> {

@@ -3,6 +3,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { Client, ClientSecret, ClientType, TlsClientAuthField, TokenEndpointAuthMethod } from '../../domain/clients/model.js';
 import type { FederatedCredential } from '../../domain/federation/model.js';
 import type { ClientSecretsTable, ClientsTable } from '../schema.js';
+import { chunks, rowsPerInsert } from './configuration.js';
 import { bool, executeBulk, rowsOf, valuesList, type Executor } from './executor.js';
 import { federatedCredentialsRepo } from './federated-credentials.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
@@ -66,6 +67,18 @@ function columns(c: Client) {
     tls_client_auth_value: c.tlsClientAuth?.value ?? null,
     tls_client_certificate_bound_access_tokens: bool(c.tlsClientCertificateBoundAccessTokens),
     updated_at: c.updatedAt,
+  };
+}
+
+function secretRow(tenantId: string, s: ClientSecret) {
+  return {
+    tenant_id: tenantId,
+    id: s.id,
+    client_id: s.clientId,
+    digest: s.digest,
+    created_at: s.createdAt,
+    expires_at: s.expiresAt,
+    last_used_at: s.lastUsedAt,
   };
 }
 
@@ -152,18 +165,25 @@ export const clientsRepo = {
     return Number(r.numDeletedRows) > 0;
   },
   async insertSecret(db: Executor, tenantId: string, s: ClientSecret): Promise<void> {
-    await db
-      .insertInto('client_secrets')
-      .values({
-        tenant_id: tenantId,
-        id: s.id,
-        client_id: s.clientId,
-        digest: s.digest,
-        created_at: s.createdAt,
-        expires_at: s.expiresAt,
-        last_used_at: s.lastUsedAt,
-      })
-      .execute();
+    await db.insertInto('client_secrets').values(secretRow(tenantId, s)).execute();
+  },
+  /** Inserts many clients (without their secrets or federated credentials), many rows a statement; `managed`: a configuration document named them. */
+  async insertMany(db: Executor, clients: readonly Client[], managed: boolean): Promise<void> {
+    for (const part of chunks(clients, rowsPerInsert(22))) {
+      await db
+        .insertInto('clients')
+        .values(part.map((c) => ({ tenant_id: c.tenantId, client_id: c.clientId, created_at: c.createdAt, ...columns(c), managed: bool(managed) })))
+        .execute();
+    }
+  },
+  /** Inserts many secrets of the tenant's clients, many rows a statement. */
+  async insertSecrets(db: Executor, tenantId: string, secrets: readonly ClientSecret[]): Promise<void> {
+    for (const part of chunks(secrets, rowsPerInsert(7))) {
+      await db
+        .insertInto('client_secrets')
+        .values(part.map((s) => secretRow(tenantId, s)))
+        .execute();
+    }
   },
   /** Gives every secret of the client that has no earlier expiry the expiry `expiresAt`. */
   async expireSecrets(db: Executor, tenantId: string, clientId: string, expiresAt: string): Promise<void> {

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { ClaimCondition, FederatedCredential } from '../../domain/federation/model.js';
 import { sha256Hex } from '../../lib/digest.js';
 import type { FederatedCredentialsTable } from '../schema.js';
+import { chunks, rowsPerInsert } from './configuration.js';
 import type { Executor } from './executor.js';
 
 /** A credential and the client that holds it. */
@@ -70,21 +71,34 @@ export const federatedCredentialsRepo = {
     if (credentials.length === 0) return;
     await db
       .insertInto('federated_credentials')
-      .values(
-        credentials.map((c, position) => {
-          const claims = JSON.stringify(c.claims);
-          return {
-            tenant_id: tenantId,
-            id: c.id,
-            client_id: clientId,
-            issuer_id: c.issuerId,
-            subject: c.subject,
-            claims,
-            digest: sha256Hex(JSON.stringify([c.subject, claims])),
-            position,
-          };
-        }),
-      )
+      .values(rows(tenantId, clientId, credentials))
       .execute();
   },
+  /**
+   * Replaces the credentials of many clients (by client id), many rows a statement: every old one
+   * is deleted before any new one is written, so a credential may move from one client to another.
+   */
+  async replaceMany(db: Executor, tenantId: string, byClient: ReadonlyMap<string, readonly FederatedCredential[]>): Promise<void> {
+    for (const part of chunks([...byClient.keys()], 5000)) {
+      await db.deleteFrom('federated_credentials').where('tenant_id', '=', tenantId).where('client_id', 'in', part).execute();
+    }
+    const all = [...byClient].flatMap(([clientId, credentials]) => rows(tenantId, clientId, credentials));
+    for (const part of chunks(all, rowsPerInsert(8))) await db.insertInto('federated_credentials').values(part).execute();
+  },
 };
+
+function rows(tenantId: string, clientId: string, credentials: readonly FederatedCredential[]) {
+  return credentials.map((c, position) => {
+    const claims = JSON.stringify(c.claims);
+    return {
+      tenant_id: tenantId,
+      id: c.id,
+      client_id: clientId,
+      issuer_id: c.issuerId,
+      subject: c.subject,
+      claims,
+      digest: sha256Hex(JSON.stringify([c.subject, claims])),
+      position,
+    };
+  });
+}

@@ -3,6 +3,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { FederatedIssuer, FederatedIssuerKind, FederationAlg } from '../../domain/federation/model.js';
 import { dialectOf } from '../dialects.js';
 import type { FederatedIssuersTable } from '../schema.js';
+import { chunks, rowsPerInsert } from './configuration.js';
 import { bool, type Executor } from './executor.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
@@ -84,6 +85,15 @@ export const federatedIssuersRepo = {
       .insertInto('federated_issuers')
       .values({ tenant_id: i.tenantId, id: i.id, created_at: i.createdAt, ...columns(i) })
       .execute();
+  },
+  /** Inserts many issuers, many rows a statement; `managed`: a configuration document named them. */
+  async insertMany(db: Executor, issuers: readonly FederatedIssuer[], managed: boolean): Promise<void> {
+    for (const part of chunks(issuers, rowsPerInsert(17))) {
+      await db
+        .insertInto('federated_issuers')
+        .values(part.map((i) => ({ tenant_id: i.tenantId, id: i.id, created_at: i.createdAt, ...columns(i), managed: bool(managed) })))
+        .execute();
+    }
   },
   async update(db: Executor, i: FederatedIssuer): Promise<void> {
     await db.updateTable('federated_issuers').set(columns(i)).where('tenant_id', '=', i.tenantId).where('id', '=', i.id).execute();

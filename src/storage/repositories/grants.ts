@@ -1,7 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { Grant } from '../../domain/grants/model.js';
 import type { GrantsTable } from '../schema.js';
-import type { Executor } from './executor.js';
+import { chunks, rowsPerInsert } from './configuration.js';
+import { bool, type Executor } from './executor.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
 function toGrant(row: Selectable<GrantsTable>): Grant {
@@ -13,6 +14,18 @@ function toGrant(row: Selectable<GrantsTable>): Grant {
     apiId: row.api_id,
     scopes: JSON.parse(row.scopes) as string[],
     createdAt: row.created_at,
+  };
+}
+
+function row(g: Grant) {
+  return {
+    tenant_id: g.tenantId,
+    id: g.id,
+    client_id: g.clientId,
+    service_account_id: g.serviceAccountId,
+    api_id: g.apiId,
+    scopes: JSON.stringify(g.scopes),
+    created_at: g.createdAt,
   };
 }
 
@@ -46,18 +59,16 @@ export const grantsRepo = {
     return (await q.execute()).map(toGrant);
   },
   async insert(db: Executor, g: Grant): Promise<void> {
-    await db
-      .insertInto('grants')
-      .values({
-        tenant_id: g.tenantId,
-        id: g.id,
-        client_id: g.clientId,
-        service_account_id: g.serviceAccountId,
-        api_id: g.apiId,
-        scopes: JSON.stringify(g.scopes),
-        created_at: g.createdAt,
-      })
-      .execute();
+    await db.insertInto('grants').values(row(g)).execute();
+  },
+  /** Inserts many grants, many rows a statement; `managed`: a configuration document named them. */
+  async insertMany(db: Executor, grants: readonly Grant[], managed: boolean): Promise<void> {
+    for (const part of chunks(grants, rowsPerInsert(8))) {
+      await db
+        .insertInto('grants')
+        .values(part.map((g) => ({ ...row(g), managed: bool(managed) })))
+        .execute();
+    }
   },
   async updateScopes(db: Executor, tenantId: string, id: string, scopes: string[]): Promise<void> {
     await db

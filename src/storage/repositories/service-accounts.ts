@@ -1,6 +1,7 @@
 import { sql, type Selectable, type SqlBool } from 'kysely';
 import type { ServiceAccount } from '../../domain/service-accounts/model.js';
 import type { ServiceAccountsTable } from '../schema.js';
+import { chunks, rowsPerInsert } from './configuration.js';
 import { bool, type Executor } from './executor.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
@@ -13,6 +14,18 @@ function toServiceAccount(row: Selectable<ServiceAccountsTable>): ServiceAccount
     active: Number(row.active) === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+function row(sa: ServiceAccount) {
+  return {
+    tenant_id: sa.tenantId,
+    id: sa.id,
+    user_name: sa.userName,
+    display_name: sa.displayName,
+    active: bool(sa.active),
+    created_at: sa.createdAt,
+    updated_at: sa.updatedAt,
   };
 }
 
@@ -41,18 +54,16 @@ export const serviceAccountsRepo = {
     return (await db.selectFrom('service_accounts').selectAll().where('tenant_id', '=', tenantId).execute()).map(toServiceAccount);
   },
   async insert(db: Executor, sa: ServiceAccount): Promise<void> {
-    await db
-      .insertInto('service_accounts')
-      .values({
-        tenant_id: sa.tenantId,
-        id: sa.id,
-        user_name: sa.userName,
-        display_name: sa.displayName,
-        active: bool(sa.active),
-        created_at: sa.createdAt,
-        updated_at: sa.updatedAt,
-      })
-      .execute();
+    await db.insertInto('service_accounts').values(row(sa)).execute();
+  },
+  /** Inserts many service accounts, many rows a statement; `managed`: a configuration document named them. */
+  async insertMany(db: Executor, accounts: readonly ServiceAccount[], managed: boolean): Promise<void> {
+    for (const part of chunks(accounts, rowsPerInsert(8))) {
+      await db
+        .insertInto('service_accounts')
+        .values(part.map((sa) => ({ ...row(sa), managed: bool(managed) })))
+        .execute();
+    }
   },
   async update(db: Executor, sa: ServiceAccount): Promise<void> {
     await db

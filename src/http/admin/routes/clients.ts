@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { AdminAppDeps } from '../../deps.js';
 import { TLS_CLIENT_AUTH_FIELDS, type Client as ClientRecord, type TlsClientAuthName } from '../../../domain/clients/model.js';
-import { tlsClientAuthMember } from '../../../domain/clients/tls-names.js';
+import { tlsClientAuthOfMembers } from '../../../domain/clients/tls-names.js';
 import { InvalidError } from '../../../domain/errors.js';
 import type { ClientPatch as ClientPatchInput } from '../../../domain/clients/service.js';
 import { Client, ClientCreate, ClientCreated, ClientListQuery, ClientPatch, SecretCreate, SecretCreated } from '../../schemas/clients.js';
@@ -17,21 +17,9 @@ const tags = ['clients'];
  * gives only nulls (clearing the name); undefined when it names none. 422 when it gives two values.
  */
 function tlsClientAuth(b: typeof ClientPatch.static): TlsClientAuthName | null | undefined {
-  const given = TLS_CLIENT_AUTH_FIELDS.filter((field) => b[`tls_client_auth_${field}`] !== undefined);
-  const set = given.flatMap((field) => {
-    const value = b[`tls_client_auth_${field}`];
-    return typeof value === 'string' ? [{ field, value }] : [];
-  });
-  if (set.length > 1) {
-    throw new InvalidError(
-      'the client metadata is not valid',
-      set.slice(1).map((name) => ({
-        pointer: `/${tlsClientAuthMember(name.field)}`,
-        detail: `tls_client_auth needs exactly one name: ${tlsClientAuthMember(set[0]?.field ?? name.field)} is also set`,
-      })),
-    );
-  }
-  return set[0] ?? (given.length > 0 ? null : undefined);
+  const { name, errors } = tlsClientAuthOfMembers((member) => b[member as `tls_client_auth_${(typeof TLS_CLIENT_AUTH_FIELDS)[number]}`]);
+  if (errors.length > 0) throw new InvalidError('the client metadata is not valid', errors);
+  return name;
 }
 
 /** API metadata names (RFC 7591) → the domain's. */

@@ -4,6 +4,8 @@ import type { AdminAppDeps } from '../../deps.js';
 import { MAX_CONFIG_BYTES } from '../../../domain/configuration/document.js';
 import { ConfigApplyBody, ConfigApplyQuery, ConfigApplyResult, ConfigDocument, ConfigExportQuery, publishedConfigSchema } from '../../schemas/config.js';
 import { actorOf, reachOf } from '../context.js';
+import { acceptsYaml, registerYamlBodyParser } from '../yaml-body.js';
+import { stringify } from 'yaml';
 
 const tags = ['configuration'];
 
@@ -13,6 +15,8 @@ export const configRoutes =
   async (app) => {
     const service = deps.services.configuration;
     const schema = publishedConfigSchema();
+    // POST /config/apply also takes YAML (this plugin's routes only).
+    registerYamlBodyParser(app);
 
     app.get('/config/schema.json', { config: { access: 'public' }, schema: { hide: true } }, async () => schema);
 
@@ -51,8 +55,13 @@ export const configRoutes =
           response: { 200: ConfigDocument },
         },
       },
-      // JWK members are the domain's JSONWebKeySet, which jose types with an optional kty: every stored key has one.
-      async (request) =>
-        (await service.export(request.query.tenant === undefined ? null : [request.query.tenant], reachOf(request))) as Static<typeof ConfigDocument>,
+      async (request, reply) => {
+        const document = await service.export(request.query.tenant === undefined ? null : [request.query.tenant], reachOf(request));
+        const yaml = request.query.format === 'yaml' || (request.query.format === undefined && acceptsYaml(request.headers.accept));
+        // A string with a non-JSON type is sent as it is: the response schema (JSON) does not apply to it.
+        if (yaml) return reply.type('application/yaml; charset=utf-8').send(stringify(document) as never);
+        // JWK members are the domain's JSONWebKeySet, which jose types with an optional kty: every stored key has one.
+        return document as Static<typeof ConfigDocument>;
+      },
     );
   };
