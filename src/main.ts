@@ -12,6 +12,7 @@ import { registerClients } from './cli/clients.js';
 import { CliError, EXIT } from './cli/errors.js';
 import { registerExport } from './cli/export.js';
 import { registerGrants } from './cli/grants.js';
+import { registerImport } from './cli/import/command.js';
 import { registerKeys } from './cli/keys.js';
 import { registerLogin } from './cli/login.js';
 import { registerMigrate } from './cli/migrate.js';
@@ -30,6 +31,7 @@ too): an admin token or an access token for urn:tessera:admin; without one, the 
 "tessera token" calls the public token endpoint as a client, with a secret or --private-key.
 "tessera login" gets and keeps an access token for the admin API as a client; "tessera logout" forgets it.
 serve, migrate and admin-token work on the database directly.
+"tessera import" turns an Ory Hydra, Keycloak or Auth0 export into a configuration document, offline.
 
 Exit codes:
   0  success
@@ -74,6 +76,7 @@ async function main(argv: string[]): Promise<void> {
   registerToken(program);
   registerLogin(program);
   registerWhoami(program);
+  registerImport(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
