@@ -25,6 +25,8 @@ export interface ServiceAccountsTable {
   updated_at: string;
   /** 1 once a configuration document named it (migration 0010): `prune` may delete it. */
   managed: Generated<number>;
+  /** Claims added to the tokens of its clients (JSON object), or null (migration 0011). */
+  claims: Generated<string | null>;
 }
 
 export interface ClientsTable {
@@ -50,6 +52,12 @@ export interface ClientsTable {
   updated_at: string;
   /** 1 once a configuration document named it (migration 0010): `prune` may delete it. */
   managed: Generated<number>;
+  /** Claims added to its tokens (JSON object), or null (migration 0011). */
+  claims: Generated<string | null>;
+  /** Federated clients: token claim name to federated token claim name (JSON object), or null. */
+  claim_mappings: Generated<string | null>;
+  /** {per_hour?, per_day?, enforce} (JSON), or null for no quota. */
+  token_quota: Generated<string | null>;
 }
 
 export interface ClientSecretsTable {
@@ -76,6 +84,10 @@ export interface ApisTable {
   updated_at: string;
   /** 1 once a configuration document named it (migration 0010): `prune` may delete it. */
   managed: Generated<number>;
+  /** Claims added to tokens for this API (JSON object), or null (migration 0011). */
+  claims: Generated<string | null>;
+  /** 'allow' or 'deny': whether exchanged tokens may be issued for this API (RFC 8693). */
+  token_exchange: Generated<string>;
 }
 
 export interface GrantsTable {
@@ -210,7 +222,21 @@ export interface FederatedAssertionJtisTable {
   expires_at: string;
 }
 
+/** Tokens issued per client, period and window by one server, shared with the others (migration 0011). */
+export interface TokenQuotaCountsTable {
+  tenant_id: string;
+  client_id: string;
+  /** 'hour' or 'day'. */
+  period: string;
+  /** Start of the window, epoch seconds. */
+  window_start: number;
+  server_id: string;
+  count: number;
+  updated_at: string;
+}
+
 export interface Database {
+  token_quota_counts: TokenQuotaCountsTable;
   tenants: TenantsTable;
   service_accounts: ServiceAccountsTable;
   clients: ClientsTable;

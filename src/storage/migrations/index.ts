@@ -9,6 +9,7 @@ import * as m0007 from './0007_federation.js';
 import * as m0008 from './0008_mtls.js';
 import * as m0009 from './0009_admin_scopes.js';
 import * as m0010 from './0010_configuration.js';
+import * as m0011 from './0011_token_shaping.js';
 
 /** Every migration, in order. Listed statically so a bundle or a clone never depends on a directory scan. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_mtls': m0008,
   '0009_admin_scopes': m0009,
   '0010_configuration': m0010,
+  '0011_token_shaping': m0011,
 };
 
 /** The names of every migration, in the order they apply. */
