@@ -9,7 +9,8 @@ import type { Deps } from './deps.js';
 const SYSTEM = { id: 'system', reason: 'bootstrap' };
 
 /**
- * Starts from a known state: tenant `default` exists (with its first signing key), and the
+ * Starts from a known state: tenant `default` exists (with its first signing key), every tenant
+ * publishes a next key (one made now for a tenant from an earlier version), and the
  * environment's admin token is what TESSERA_ADMIN_TOKEN says. When it is set, its one record holds
  * the current value's keyed digest (created, or replaced when the value changed; an earlier value
  * stops working). When it is not set, that record is deleted; a store left without any admin token
@@ -26,6 +27,7 @@ export async function bootstrap(deps: Deps): Promise<{ generatedAdminToken?: str
     await tenants.create(SYSTEM, { id: DEFAULT_TENANT, name: 'Default' });
     firstStart = true;
   }
+  await deps.keyRotation.publishMissingNextKeys();
   if (deps.config.adminToken) {
     const change = await adminTokens.followEnvironment(SYSTEM, deps.config.adminToken);
     if (change === 'replaced') deps.logger.warn('TESSERA_ADMIN_TOKEN changed: its earlier value no longer works');

@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { SigningKey } from '../http/schemas/keys.js';
 import { segment } from './admin-client.js';
 import { adminCommand, adminGroup, deleteCommand, listCommand } from './admin-command.js';
@@ -10,7 +10,8 @@ type KeyOut = Static<typeof SigningKey>;
 export function registerKeys(program: Command): void {
   const group = adminGroup(program, 'keys', "the tenant's signing keys (admin API)", [
     'tessera keys list',
-    'tessera keys rotate --reason "suspected key compromise"',
+    'tessera keys rotate --reason "yearly rotation"',
+    'tessera keys rotate --emergency --reason "suspected key compromise"',
     'tessera keys withdraw ADjtGXfF3YykIsjyQow-m-_URLmxzdYqv4VT55kWsRw --reason "leaked retired key"',
   ]);
 
@@ -22,16 +23,22 @@ export function registerKeys(program: Command): void {
     examples: ['tessera keys list', 'tessera keys list --tenant acme --json'],
   });
 
-  adminCommand(
+  adminCommand<{ emergency?: boolean }>(
     group,
     {
       name: 'rotate',
-      description: 'emergency rotation: a new key signs at once; the old one stays published until its tokens expire',
+      description: 'rotate now: the published next key signs and a new next key is published; the old key stays published until its tokens expire',
       mutation: true,
-      examples: ['tessera keys rotate --reason "suspected key compromise"', 'tessera keys rotate --tenant acme --json'],
+      options: [new Option('--emergency', 'a fresh key signs at once and replaces the next key too (a leaked key); verifiers must refetch the JWKS')],
+      examples: [
+        'tessera keys rotate --reason "yearly rotation"',
+        'tessera keys rotate --emergency --reason "suspected key compromise"',
+        'tessera keys rotate --tenant acme --json',
+      ],
     },
-    async (ctx) => {
-      ctx.show(await ctx.api.post<KeyOut>(ctx.api.tenantPath('/keys/rotate')));
+    async (ctx, _args, options) => {
+      const query = options.emergency === true ? { emergency: 'true' } : {};
+      ctx.show(await ctx.api.post<KeyOut>(ctx.api.tenantPath('/keys/rotate'), {}, query));
     },
   );
 

@@ -12,7 +12,7 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
   ['--tenant-host <pattern>', 'tenantHost', 'host mode, e.g. %s.auth.example.com (TESSERA_TENANT_HOST)'],
   ['--log-level <level>', 'logLevel', 'pino level (TESSERA_LOG_LEVEL)'],
   ['--key-rotation-interval <seconds>', 'keyRotationInterval', 'scheduled signing key rotation, 0 = off (TESSERA_KEY_ROTATION_INTERVAL)'],
-  ['--key-publish-ahead <seconds>', 'keyPublishAhead', 'publish the next key this long before it signs (TESSERA_KEY_PUBLISH_AHEAD)'],
+  ['--key-publish-ahead <seconds>', 'keyPublishAhead', 'a next key signs only once published this long (TESSERA_KEY_PUBLISH_AHEAD)'],
   [
     '--brute-force-max-failures <n>',
     'bruteForceMaxFailures',

@@ -101,22 +101,36 @@ describe('console: tenants, grants, keys, audit log, playground, dashboard', () 
     await createOk(t, '/grants', { client_id: client.clientId, api_identifier: AUD, scopes: ['read'] });
   });
 
-  it('Keys: rotating now makes a new active key that signs the next token, the old one retired', async () => {
+  it('Keys: Rotate now asks which rotation; a routine one makes the next key sign, an emergency one a fresh key', async () => {
     const { page } = b;
     await go(page, 'Keys');
-    const before = (await t.admin('GET', '/keys')).body.items.find((k: any) => k.status === 'active').kid;
+    const kidOf = async (status: string) => (await t.admin('GET', '/keys')).body.items.find((k: any) => k.status === status).kid as string;
+    const [next, before] = [await kidOf('next'), await kidOf('active')];
     await page.getByRole('row', { name: new RegExp(`${before}.*active`) }).waitFor();
+    await page.getByRole('row', { name: new RegExp(`${next}.*next`) }).waitFor();
+
     await page.getByRole('button', { name: 'Rotate now' }).click();
     const dialog = page.getByRole('dialog', { name: 'Rotate the signing key now' });
-    await dialog.getByLabel('Reason (optional)').fill('suspected key leak');
+    assert.equal(await dialog.getByLabel('Routine').isChecked(), true, 'routine is the default');
+    await dialog.getByText('Verifiers keep working').waitFor();
+    await dialog.getByLabel('Reason (optional)').fill('yearly rotation');
     await dialog.getByRole('button', { name: 'Rotate now' }).click();
     await page.getByRole('row', { name: new RegExp(`${before}.*retired`) }).waitFor();
-    const after = (await t.admin('GET', '/keys')).body.items.find((k: any) => k.status === 'active').kid;
-    assert.notEqual(after, before);
+    await page.getByRole('row', { name: new RegExp(`${next}.*active`) }).waitFor();
+    assert.equal(decodeJwt((await read()).body.access_token).header.kid, next, 'the former next key signs');
+
+    const seen = ((await t.admin('GET', '/keys')).body.items as any[]).map((k) => k.kid as string);
+    await page.getByRole('button', { name: 'Rotate now' }).click();
+    await dialog.getByLabel('Emergency (a key may have leaked)').check();
+    await dialog.getByText('caches reject them until they refresh').waitFor();
+    await dialog.getByLabel('Reason (optional)').fill('suspected key leak');
+    await dialog.getByRole('button', { name: 'Rotate now (emergency)' }).click();
+    await page.getByRole('row', { name: new RegExp(`${next}.*retired`) }).waitFor();
+    const after = await kidOf('active');
+    assert.ok(!seen.includes(after), 'a fresh key signs');
     await page.getByRole('row', { name: new RegExp(`${after}.*active`) }).waitFor();
     await b.screenshot('keys');
-    const token = await read();
-    assert.equal(decodeJwt(token.body.access_token).header.kid, after);
+    assert.equal(decodeJwt((await read()).body.access_token).header.kid, after);
   });
 
   it('Audit log: filters by action and shows the reason', async () => {

@@ -27,28 +27,29 @@ describeEachDialect('scheduled signing key rotation', (dialect) => {
   });
   after(() => t.close());
 
-  it('publishes the next key ahead of use, switches when due, and keeps the old one until its tokens expire', async () => {
-    const first = (await jwks()).keys;
-    assert.equal(first.length, 1);
-    const kidA = first[0]!.kid;
-
-    at(899);
-    assert.deepEqual(await t.server.deps.keyRotation.tick(), []);
-    assert.equal((await jwks()).keys.length, 1);
-
-    at(900);
-    assert.deepEqual(await t.server.deps.keyRotation.tick(), ['default']);
-    const published = (await jwks()).keys.map((k) => k.kid);
-    assert.equal(published.length, 2, 'the next key is published');
-    const kidN = published.find((k) => k !== kidA)!;
-    at(950);
+  it('promotes the published next key when due, publishes a new next key at once, and keeps the old key until its tokens expire', async () => {
+    const first = (await jwks()).keys.map((k) => k.kid!);
+    assert.equal(first.length, 2, 'the active key and the next key, from the start');
+    const [kidN, kidA] = first as [string, string];
     const signedByA = await token();
     assert.equal(decodeJwt(signedByA).header.kid, kidA, 'the next key does not sign yet');
+
+    at(999);
+    assert.deepEqual(await t.server.deps.keyRotation.tick(), []);
+    assert.deepEqual(
+      (await jwks()).keys.map((k) => k.kid),
+      first,
+    );
 
     at(1000);
     assert.deepEqual(await t.server.deps.keyRotation.tick(), ['default']);
     const signedByN = await token();
     assert.equal(decodeJwt(signedByN).header.kid, kidN, 'the next key signs once due');
+    const published = (await jwks()).keys.map((k) => k.kid!);
+    assert.equal(published.length, 3);
+    assert.deepEqual(published.slice(1), [kidN, kidA]);
+    const kidM = published[0]!;
+    assert.ok(![kidN, kidA].includes(kidM), 'a new next key is published at once');
     const set = createLocalJWKSet(await jwks());
     await jwtVerify(signedByA, set, { currentDate: new Date(t0 + 1001_000), typ: 'at+jwt' });
     await jwtVerify(signedByN, set, { currentDate: new Date(t0 + 1001_000), typ: 'at+jwt' });
@@ -61,7 +62,7 @@ describeEachDialect('scheduled signing key rotation', (dialect) => {
     at(1000 + 86_400 + 1);
     assert.deepEqual(
       (await jwks()).keys.map((k) => k.kid),
-      [kidN],
+      [kidM, kidN],
       'retired key gone once its last token expired',
     );
 
@@ -69,30 +70,46 @@ describeEachDialect('scheduled signing key rotation', (dialect) => {
     assert.deepEqual(
       keys.body.items.map((k: any) => [k.kid, k.status]),
       [
+        [kidM, 'next'],
         [kidN, 'active'],
         [kidA, 'retired'],
       ],
     );
     const audit = await t.admin('GET', '/audit-events?target_type=signing_key');
     assert.deepEqual(
-      audit.body.items.slice(0, 2).map((e: any) => [e.action, e.actor, e.target_id]),
+      // Both events of the rotation carry one time: listed in either order.
+      audit.body.items
+        .slice(0, 2)
+        .map((e: any) => [e.action, e.actor, e.target_id, e.details])
+        .sort((a: any, b: any) => a[0].localeCompare(b[0])),
       [
-        ['key.activate', 'system', kidN],
-        ['key.publish_next', 'system', kidN],
+        ['key.activate', 'system', kidN, { mode: 'routine' }],
+        ['key.publish_next', 'system', kidM, { alg: 'RS256', signs_from: new Date(t0 + 2000_000).toISOString() }],
       ],
     );
   });
 
-  it('drops a published next key on a manual (emergency) rotation', async () => {
-    at(86_400 + 1000 + 900);
-    await t.server.deps.keyRotation.tick();
+  it('lets a next key sign only once it has been published for the publish-ahead time', async () => {
+    at(86_400 + 2000);
+    const withdrawn = (await t.admin('GET', '/keys')).body.items.find((k: any) => k.status === 'next').kid;
+    assert.equal((await t.admin('DELETE', `/keys/${withdrawn}?reason=leaked`)).status, 204);
+    const fresh = (await t.admin('GET', '/keys')).body.items.find((k: any) => k.status === 'next').kid;
+    at(86_400 + 2000 + 99);
+    assert.deepEqual(await t.server.deps.keyRotation.tick(), [], 'due, but the fresh next key was published 99 s ago');
+    at(86_400 + 2000 + 100);
+    assert.deepEqual(await t.server.deps.keyRotation.tick(), ['default']);
+    assert.equal(decodeJwt(await token()).header.kid, fresh);
+  });
+
+  it('replaces a published next key on an emergency rotation', async () => {
     const withNext = await t.admin('GET', '/keys');
     const next = withNext.body.items.find((k: any) => k.status === 'next');
     assert.ok(next, 'a next key is published');
-    const rotated = await t.admin('POST', '/keys/rotate?reason=suspected-leak');
+    const rotated = await t.admin('POST', '/keys/rotate?emergency=true&reason=suspected-leak');
     assert.equal(rotated.status, 201);
     const after = await t.admin('GET', '/keys');
     assert.ok(!after.body.items.some((k: any) => k.kid === next.kid), 'the next key is gone');
+    assert.equal(after.body.items.filter((k: any) => k.status === 'next').length, 1, 'a fresh next key replaces it');
     assert.equal(decodeJwt(await token()).header.kid, rotated.body.kid, 'the new key signs at once');
   });
 
@@ -266,15 +283,14 @@ if (DIALECTS.includes('postgres')) {
     const systemEvents = async () =>
       ((await servers[0]!.admin('GET', '/audit-events?actor=system&target_type=signing_key')).body.items as any[]).map((e) => e.action);
 
-    it('publishes one next key and activates it once, however many processes tick together', async () => {
-      at(900);
-      assert.ok((await tickAll()).length <= 1);
-      assert.deepEqual(await statuses(), ['active', 'next'], 'one next key');
-      assert.deepEqual(await systemEvents(), ['key.publish_next']);
+    it('promotes the next key once and publishes one new next key, however many processes tick together', async () => {
+      at(999);
+      assert.deepEqual(await tickAll(), []);
+      assert.deepEqual(await statuses(), ['active', 'next'], 'one next key from the start');
       at(1000);
       assert.ok((await tickAll()).length <= 1);
-      assert.deepEqual(await statuses(), ['active', 'retired'], 'one active key');
-      assert.deepEqual(await systemEvents(), ['key.activate', 'key.publish_next']);
+      assert.deepEqual(await statuses(), ['active', 'next', 'retired'], 'one active key, one next key');
+      assert.deepEqual((await systemEvents()).sort(), ['key.activate', 'key.publish_next']);
     });
   });
 }

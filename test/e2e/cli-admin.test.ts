@@ -228,20 +228,29 @@ describe('CLI: admin commands and tessera token against a running Tessera', () =
     assert.equal(typeof cutoff.cutoff, 'number');
   });
 
-  it('keys: list, rotate (reason audited), withdraw the retired key', async () => {
+  it('keys: list, rotate routine and --emergency (reason and mode audited), withdraw a retired key', async () => {
     const before = await ok0('keys', 'list');
     assert.match(before.stdout, /^KID +ALG +STATUS/m);
     assert.match(before.stdout, / RS256 +active /);
+    assert.match(before.stdout, / RS256 +next /);
+    const next = (await json('keys', 'list')).items.find((k: { status: string }) => k.status === 'next').kid;
     const rotated = await json('keys', 'rotate', '--reason', 'drill');
     assert.equal(rotated.status, 'active');
-    assert.equal((await auditOf(rotated.kid))[0].reason, 'drill');
+    assert.equal(rotated.kid, next, 'the published next key signs');
+    const [routine] = await auditOf(rotated.kid);
+    assert.deepEqual([routine.reason, routine.details.mode], ['drill', 'routine']);
+    const emergency = await json('keys', 'rotate', '--emergency', '--reason', 'leak');
+    assert.equal(emergency.status, 'active');
+    assert.deepEqual((await auditOf(emergency.kid))[0].details.mode, 'emergency');
     const keys = (await json('keys', 'list')).items;
-    const retired = keys.find((k: { status: string }) => k.status === 'retired');
-    assert.ok(retired);
-    await ok0('keys', 'withdraw', retired.kid);
+    assert.deepEqual(
+      keys.map((k: { status: string }) => k.status),
+      ['next', 'active', 'retired', 'retired'],
+    );
+    await ok0('keys', 'withdraw', rotated.kid);
     assert.deepEqual(
       (await json('keys', 'list')).items.map((k: { kid: string }) => k.kid),
-      [rotated.kid],
+      keys.filter((k: { kid: string }) => k.kid !== rotated.kid).map((k: { kid: string }) => k.kid),
     );
   });
 

@@ -802,25 +802,30 @@ describeEachDialect('admin API: signing keys (injected clock)', (dialect) => {
 
   const jwksKids = async () => (await t.publicFetch('/.well-known/jwks.json')).body.keys.map((k: any) => k.kid);
 
-  it('lists the one active key with public members only', async () => {
+  it('lists the active key and the next key, with public members only', async () => {
     const { items, next_cursor } = ok(await t.admin('GET', '/keys'));
     assert.equal(next_cursor, null);
-    assert.equal(items.length, 1);
-    const [key] = items;
+    assert.deepEqual(
+      items.map((k: any) => k.status),
+      ['next', 'active'],
+    );
+    const [next, key] = items;
+    assert.equal(next.activated_at, null);
+    assert.equal(next.publish_until, null);
     assert.equal(key.status, 'active');
     assert.equal(key.alg, 'RS256');
     assert.equal(key.retired_at, null);
     assert.equal(key.publish_until, null);
     assert.deepEqual(Object.keys(key.public_jwk).sort(), ['alg', 'e', 'kid', 'kty', 'n', 'use']);
     assert.equal(key.public_jwk.kid, key.kid);
-    assert.deepEqual(await jwksKids(), [key.kid]);
+    assert.deepEqual(await jwksKids(), [next.kid, key.kid]);
   });
 
-  it('POST /keys/rotate signs with a new key at once; the old one stays published until its tokens expire', async () => {
-    const before = ok(await t.admin('GET', '/keys')).items[0];
+  it('POST /keys/rotate: the published next key signs at once; the old one stays published until its tokens expire', async () => {
+    const [next, before] = ok(await t.admin('GET', '/keys')).items;
     const now = clock.now();
     const rotated = created(await t.admin('POST', '/keys/rotate?reason=drill'));
-    assert.notEqual(rotated.kid, before.kid);
+    assert.equal(rotated.kid, next.kid);
     assert.equal(rotated.status, 'active');
     assert.equal(rotated.activated_at, new Date(now).toISOString());
     const { items } = ok(await t.admin('GET', '/keys'));
@@ -831,7 +836,8 @@ describeEachDialect('admin API: signing keys (injected clock)', (dialect) => {
     assert.equal(old.status, 'retired');
     assert.equal(old.retired_at, new Date(now).toISOString());
     assert.equal(old.publish_until, new Date(now + 86_400_000).toISOString(), 'published for the longest lifetime any setting allows (86400 s)');
-    assert.deepEqual((await jwksKids()).sort(), [before.kid, rotated.kid].sort());
+    const newNext = items.find((k: any) => k.status === 'next').kid;
+    assert.deepEqual(await jwksKids(), [newNext, rotated.kid, before.kid]);
 
     const { clientId, secret } = await createClient(t, { audience: ['https://k.test/'] });
     const token = await tokenRequest(t, '/oauth2/token', clientId, secret);
@@ -841,7 +847,7 @@ describeEachDialect('admin API: signing keys (injected clock)', (dialect) => {
     clock.advance(86_400_000 - 1);
     assert.ok((await jwksKids()).includes(before.kid));
     clock.advance(1);
-    assert.deepEqual(await jwksKids(), [rotated.kid], 'dropped once every token it signed has expired');
+    assert.deepEqual(await jwksKids(), [newNext, rotated.kid], 'dropped once every token it signed has expired');
   });
 
   it('PATCH of the tenant signing_alg rotates to a key of the new algorithm; the old key is retired', async () => {
@@ -856,7 +862,9 @@ describeEachDialect('admin API: signing keys (injected clock)', (dialect) => {
     assert.equal(active[0].public_jwk.kty, 'EC');
     assert.equal(active[0].public_jwk.crv, 'P-256');
     assert.equal(active[0].public_jwk.d, undefined);
-    assert.equal(items[0].kid, active[0].kid, 'newest first');
+    assert.equal(items[1].kid, active[0].kid, 'newest first, after the next key made with it');
+    assert.equal(items[0].status, 'next');
+    assert.equal(items[0].alg, 'ES256', 'the next key has the new algorithm too');
     const old = items.find((k: any) => k.kid === current.kid);
     assert.equal(old.status, 'retired');
     assert.equal(old.alg, 'RS256');
@@ -900,7 +908,10 @@ describeEachDialect('admin API: tenants and admin tokens', (dialect) => {
     const keys = ok(await t.admin('GET', '/tenants/globex/keys')).items;
     assert.deepEqual(
       keys.map((k: any) => [k.alg, k.status]),
-      [['PS256', 'active']],
+      [
+        ['PS256', 'next'],
+        ['PS256', 'active'],
+      ],
     );
     const defaults = created(await t.admin('POST', '/tenants', { id: 'initech' }));
     assert.equal(defaults.name, 'initech');
@@ -914,23 +925,32 @@ describeEachDialect('admin API: tenants and admin tokens', (dialect) => {
 
     const patched = ok(await t.admin('PATCH', '/tenants/globex', { name: 'Globex Corp', access_token_ttl: 120 }));
     assert.deepEqual({ ...patched, updated_at: tenant.updated_at }, { ...tenant, name: 'Globex Corp', access_token_ttl: 120 });
-    assert.equal(ok(await t.admin('GET', '/tenants/globex/keys')).items.length, 1, 'no rotation without a new signing_alg');
+    assert.deepEqual(
+      ok(await t.admin('GET', '/tenants/globex/keys')).items.map((k: any) => k.kid),
+      keys.map((k: any) => k.kid),
+      'no rotation without a new signing_alg',
+    );
   });
 
   it('patching signing_alg of a tenant rotates its key to the new algorithm', async () => {
-    const beforeKeys = ok(await t.admin('GET', '/tenants/initech/keys')).items;
+    const [beforeNext, beforeActive] = ok(await t.admin('GET', '/tenants/initech/keys')).items;
     ok(await t.admin('PATCH', '/tenants/initech', { signing_alg: 'EdDSA' }));
     const keys = ok(await t.admin('GET', '/tenants/initech/keys')).items;
     assert.deepEqual(
       keys.map((k: any) => [k.kid, k.alg, k.status]),
       [
-        [keys[0].kid, 'EdDSA', 'active'],
-        [beforeKeys[0].kid, 'RS256', 'retired'],
+        [keys[0].kid, 'EdDSA', 'next'],
+        [keys[1].kid, 'EdDSA', 'active'],
+        [beforeActive.kid, 'RS256', 'retired'],
       ],
     );
-    assert.equal(keys[0].public_jwk.kty, 'OKP');
+    assert.ok(!keys.some((k: any) => k.kid === beforeNext.kid), 'the next key of the old algorithm is replaced');
+    assert.equal(keys[1].public_jwk.kty, 'OKP');
     const jwks = (await t.publicFetch('/t/initech/.well-known/jwks.json')).body.keys.map((k: any) => k.kid);
-    assert.deepEqual(jwks.sort(), [keys[0].kid, beforeKeys[0].kid].sort());
+    assert.deepEqual(
+      jwks,
+      keys.map((k: any) => k.kid),
+    );
   });
 
   it('refuses a duplicate (409), a bad id or algorithm (400), an unknown tenant (404)', async () => {

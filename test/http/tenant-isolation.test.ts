@@ -236,7 +236,7 @@ describeEachDialect('tenant isolation: admin API, per entity', (dialect) => {
     const acmeKeys = await listIds(t, '/tenants/acme/keys');
     const rootKeys = await listIds(t, '/keys');
     const otherKeys = await listIds(t, '/tenants/other/keys');
-    assert.equal(acmeKeys.length, 1);
+    assert.equal(acmeKeys.length, 2, 'the active key and the next key');
     for (const kid of acmeKeys) {
       assert.ok(!rootKeys.includes(kid));
       assert.ok(!otherKeys.includes(kid));
@@ -249,12 +249,14 @@ describeEachDialect('tenant isolation: admin API, per entity', (dialect) => {
     const rootActive = ok(await t.admin('GET', '/keys')).items.find((k: any) => k.status === 'active').kid;
     assert.ok(!(await listIds(t, '/keys')).includes(rotated.kid));
     assert.notEqual(rootActive, rotated.kid);
+    assert.equal(rotated.kid, acmeKeys[0], "acme's next key signs");
     const acmeAfter = ok(await t.admin('GET', '/tenants/acme/keys')).items;
     assert.deepEqual(
       acmeAfter.map((k: any) => [k.kid, k.status]),
       [
-        [rotated.kid, 'active'],
-        [acmeKeys[0], 'retired'],
+        [acmeAfter[0].kid, 'next'],
+        [acmeKeys[0], 'active'],
+        [acmeKeys[1], 'retired'],
       ],
     );
   });
@@ -431,7 +433,7 @@ describeEachDialect('tenant isolation: a tenant-limited admin token', (dialect) 
       ['acme-alias-client', 'acme-ops-client'],
     );
     const rotated = created(await t.admin('POST', '/tenants/acme/keys/rotate', undefined, as()));
-    assert.equal(ok(await t.admin('GET', '/tenants/acme/keys', undefined, as())).items[0].kid, rotated.kid);
+    assert.equal(ok(await t.admin('GET', '/tenants/acme/keys', undefined, as())).items.find((k: any) => k.status === 'active').kid, rotated.kid);
     const token = await tokenRequest(t, '/t/acme/oauth2/token', client.client_id, client.client_secret, { audience: 'https://acme-orders.test/' });
     assert.equal(token.status, 200, token.text);
     assert.equal(token.body.scope, 'r');

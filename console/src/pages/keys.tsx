@@ -8,7 +8,7 @@ import type { SigningKey } from '../types';
 import { Table } from '../components/table';
 
 const STATUS_TEXT: Record<SigningKey['status'], string> = {
-  next: 'Next — published, signs after the scheduled rotation',
+  next: 'Next — published, signs after the next routine rotation',
   active: 'Active — signs new tokens',
   retired: 'Retired — published until its tokens expire',
 };
@@ -18,6 +18,7 @@ export function Keys() {
   const { api, tenant } = useConsole();
   const list = useLoad(() => api.all<SigningKey>(api.t('/keys')), [api]);
   const [rotating, setRotating] = useState(false);
+  const [mode, setMode] = useState<'routine' | 'emergency'>('routine');
   return (
     <>
       <PageHead
@@ -37,7 +38,14 @@ export function Keys() {
         }
         write="keys:write"
       >
-        <button type="button" className="button-primary" onClick={() => setRotating(true)}>
+        <button
+          type="button"
+          className="button-primary"
+          onClick={() => {
+            setMode('routine');
+            setRotating(true);
+          }}
+        >
           Rotate now
         </button>
       </PageHead>
@@ -68,17 +76,34 @@ export function Keys() {
       {rotating ? (
         <ConfirmDialog
           title="Rotate the signing key now"
-          confirmLabel="Rotate now"
+          confirmLabel={mode === 'emergency' ? 'Rotate now (emergency)' : 'Rotate now'}
+          danger={mode === 'emergency'}
           onClose={() => setRotating(false)}
           onConfirm={async (reason) => {
-            await api.post(api.t('/keys/rotate'), {}, reason);
+            await api.request('POST', api.t('/keys/rotate'), { body: {}, query: { reason, ...(mode === 'emergency' ? { emergency: 'true' } : {}) } });
             list.reload();
           }}
         >
-          <p>
-            A new key signs every token from now on; the current key is retired and stays in the JWKS until the tokens it signed expire. Use it when a key may
-            have leaked: the scheduled rotation publishes the next key a day ahead instead.
-          </p>
+          <fieldset className="radios">
+            <legend>Kind of rotation</legend>
+            <label className="check">
+              <input type="radio" name="rotation-mode" checked={mode === 'routine'} onChange={() => setMode('routine')} /> Routine
+            </label>
+            <label className="check">
+              <input type="radio" name="rotation-mode" checked={mode === 'emergency'} onChange={() => setMode('emergency')} /> Emergency (a key may have leaked)
+            </label>
+          </fieldset>
+          {mode === 'routine' ? (
+            <p>
+              The published next key signs from now on, and a new next key is published. Verifiers keep working: the JWKS they cached already holds the key that
+              now signs. The current key is retired and stays in the JWKS until the tokens it signed expire.
+            </p>
+          ) : (
+            <p>
+              A fresh key signs at once, and the next key is replaced too. Verifiers must refetch the JWKS before they accept the new tokens: caches reject them
+              until they refresh. Tokens signed by the old keys keep verifying until you withdraw those keys.
+            </p>
+          )}
         </ConfirmDialog>
       ) : null}
     </>

@@ -46,17 +46,43 @@ export async function createKey(ctx: DomainContext, trx: Executor, tenantId: str
   return key;
 }
 
+/** The key that signs after a rotation, and the `next` key published with it. */
+export interface RotatedKeys {
+  active: SigningKey;
+  next: SigningKey;
+}
+
 /**
- * Makes a new key of `alg` the tenant's signing key at once (emergency rotation, or a new
- * algorithm) and retires the current one. A key published as next is dropped: after an
- * emergency, only fresh key material is trusted. Runs in `trx`, holding the tenant's row lock.
+ * Makes a new key of `alg` the tenant's signing key at once (emergency rotation, a new algorithm, a
+ * new tenant) and retires the current one. A key published as next is replaced by a fresh one: after
+ * an emergency, only fresh key material is trusted. Runs in `trx`, holding the tenant's row lock.
  */
-export async function activateNewKey(ctx: DomainContext, trx: Executor, tenantId: string, alg: SigningAlg): Promise<SigningKey> {
+export async function activateNewKey(ctx: DomainContext, trx: Executor, tenantId: string, alg: SigningAlg): Promise<RotatedKeys> {
   await tenantsRepo.getForUpdate(trx, tenantId);
   await retireActiveKeys(trx, tenantId, ctx.clock.now());
   await signingKeysRepo.deleteNext(trx, tenantId);
-  return createKey(ctx, trx, tenantId, alg, 'active');
+  const active = await createKey(ctx, trx, tenantId, alg, 'active');
+  return { active, next: await createKey(ctx, trx, tenantId, alg, 'next') };
 }
+
+/**
+ * Routine rotation: the published `next` key of `alg` signs from now on (verifiers that cached the
+ * JWKS already hold it), the active key is retired, and a new `next` key is published at once.
+ * Null when the tenant publishes no next key of `alg`. Runs in `trx`, holding the tenant's row lock.
+ */
+export async function promoteNextKey(ctx: DomainContext, trx: Executor, tenantId: string, alg: SigningAlg): Promise<RotatedKeys | null> {
+  await tenantsRepo.getForUpdate(trx, tenantId);
+  const next = (await signingKeysRepo.all(trx, tenantId)).find((k) => k.status === 'next' && k.alg === alg);
+  if (!next) return null;
+  const now = ctx.clock.now();
+  await retireActiveKeys(trx, tenantId, now);
+  const active: SigningKey = { ...next, status: 'active', activatedAt: isoTime(now) };
+  await signingKeysRepo.setStatus(trx, tenantId, next.kid, { status: 'active', activatedAt: isoTime(now) });
+  return { active, next: await createKey(ctx, trx, tenantId, alg, 'next') };
+}
+
+/** How `POST /keys/rotate` rotates: `routine` promotes the published next key, `emergency` signs at once with a fresh one. */
+export type RotationMode = 'routine' | 'emergency';
 
 export class KeysService {
   constructor(private readonly ctx: DomainContext) {}
@@ -66,20 +92,28 @@ export class KeysService {
     return signingKeysRepo.all(this.ctx.db, tenantId);
   }
 
-  /** Manual (emergency) rotation: the new key signs at once. */
-  async rotate(actor: Actor, tenantId: string): Promise<SigningKey> {
+  /**
+   * Rotates now: `routine` promotes the published next key, `emergency` makes a fresh key sign at
+   * once and replaces the next key too. Either way a new next key is published; returns the key
+   * that now signs.
+   */
+  async rotate(actor: Actor, tenantId: string, mode: RotationMode = 'routine'): Promise<SigningKey> {
     const tenant = await this.#tenant(tenantId);
     const key = await transactAudited(this.ctx, async (trx, audit) => {
-      const k = await activateNewKey(this.ctx, trx, tenantId, tenant.signingAlg);
+      const rotated =
+        mode === 'emergency'
+          ? await activateNewKey(this.ctx, trx, tenantId, tenant.signingAlg)
+          : await promoteNextKey(this.ctx, trx, tenantId, tenant.signingAlg);
+      if (!rotated) throw new ConflictError('the tenant publishes no next key to promote; rotate with emergency=true');
       await audit.record({
         tenantId,
         actor,
         action: 'key.rotate',
         targetType: 'signing_key',
-        targetId: k.kid,
-        details: { alg: k.alg },
+        targetId: rotated.active.kid,
+        details: { mode, alg: rotated.active.alg, next: rotated.next.kid },
       });
-      return k;
+      return rotated.active;
     });
     await this.ctx.changes.publish({ kind: 'tenant', tenantId });
     return key;
@@ -87,10 +121,11 @@ export class KeysService {
 
   /**
    * Withdraws a retired or next key from the JWKS at once (a leaked key): tokens it signed stop
-   * verifying. The active key cannot be withdrawn; rotate first.
+   * verifying; a withdrawn next key is replaced by a fresh one. The active key cannot be
+   * withdrawn; rotate first.
    */
   async withdraw(actor: Actor, tenantId: string, kid: string): Promise<void> {
-    await this.#tenant(tenantId);
+    const tenant = await this.#tenant(tenantId);
     await transactAudited(this.ctx, async (trx, audit) => {
       // Taking turns with the scheduled rotation, which might be activating this very key.
       await tenantsRepo.getForUpdate(trx, tenantId);
@@ -98,7 +133,16 @@ export class KeysService {
       if (!key) throw new NotFoundError('signing key', kid);
       if (key.status === 'active') throw new ConflictError('the active key signs tokens; rotate first, then withdraw it');
       await signingKeysRepo.delete(trx, tenantId, kid);
-      await audit.record({ tenantId, actor, action: 'key.withdraw', targetType: 'signing_key', targetId: kid, details: { status: key.status } });
+      // The tenant always publishes a next key: a withdrawn one is replaced by a fresh one.
+      const next = key.status === 'next' ? await createKey(this.ctx, trx, tenantId, tenant.signingAlg, 'next') : null;
+      await audit.record({
+        tenantId,
+        actor,
+        action: 'key.withdraw',
+        targetType: 'signing_key',
+        targetId: kid,
+        details: { status: key.status, ...(next ? { next: next.kid } : {}) },
+      });
     });
     await this.ctx.changes.publish({ kind: 'tenant', tenantId });
   }

@@ -43,7 +43,7 @@ export class TenantsService {
     return tenantsRepo.list(this.ctx.db, page, only);
   }
 
-  /** Creates a tenant with its first signing key and the built-in API `urn:tessera:admin`. */
+  /** Creates a tenant with its first signing key, its next key and the built-in API `urn:tessera:admin`. */
   async create(actor: Actor, input: TenantInput): Promise<Tenant> {
     const nowMs = this.ctx.clock.now();
     const now = isoTime(nowMs);
@@ -60,7 +60,7 @@ export class TenantsService {
     try {
       await transactAudited(this.ctx, async (trx, audit) => {
         await tenantsRepo.insert(trx, tenant);
-        const key = await activateNewKey(this.ctx, trx, tenant.id, tenant.signingAlg);
+        const { active: key } = await activateNewKey(this.ctx, trx, tenant.id, tenant.signingAlg);
         await apisRepo.insert(trx, builtInAdminApi(tenant.id, nowMs));
         await audit.record({
           tenantId: tenant.id,
@@ -107,7 +107,7 @@ export class TenantsService {
       const details: Record<string, unknown> = { changed: Object.keys(patch).filter((k) => patch[k as keyof TenantPatch] !== undefined) };
       if (patch.tlsClientCas !== undefined) details.tls_client_cas = clientCaThumbprints(next.tlsClientCas);
       if (next.signingAlg !== tenant.signingAlg) {
-        const key = await activateNewKey(this.ctx, trx, id, next.signingAlg);
+        const { active: key } = await activateNewKey(this.ctx, trx, id, next.signingAlg);
         details.kid = key.kid;
       }
       await audit.record({ tenantId: id, actor, action: 'tenant.update', targetType: 'tenant', targetId: id, details });

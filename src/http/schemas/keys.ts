@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Nullable, Timestamp } from './common.js';
+import { Nullable, Text, Timestamp } from './common.js';
 
 /** The public members of a JWK, listed one by one so that no private member can be serialised. */
 export const PublicJwk = Type.Object({
@@ -26,4 +26,17 @@ export const SigningKey = Type.Object(
     public_jwk: PublicJwk,
   },
   { $id: 'SigningKey' },
+);
+
+export const RotateQuery = Type.Object(
+  {
+    emergency: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'sign at once with a fresh key and replace the next key too (both may be compromised); verifiers must refetch the JWKS',
+      }),
+    ),
+    reason: Type.Optional(Text(500)),
+  },
+  { additionalProperties: false },
 );

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { JWK } from 'jose';
 import type { KeyStatus, SigningKey } from '../../domain/keys/model.js';
 import type { SigningAlg } from '../../domain/tenants/model.js';
@@ -21,10 +21,32 @@ function toKey(row: Selectable<SigningKeysTable>): SigningKey {
 }
 
 export const signingKeysRepo = {
-  /** Every key of the tenant, newest first. */
+  /** Every key of the tenant, newest first (of keys made at one instant, the next key before the active one). */
   async all(db: Executor, tenantId: string): Promise<SigningKey[]> {
-    const rows = await db.selectFrom('signing_keys').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at', 'desc').execute();
+    const rows = await db
+      .selectFrom('signing_keys')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created_at', 'desc')
+      .orderBy(sql`case status when 'next' then 0 when 'active' then 1 else 2 end`)
+      .execute();
     return rows.map(toKey);
+  },
+  /** The tenants that publish no next key, in id order. */
+  async tenantsWithoutNext(db: Executor): Promise<string[]> {
+    const rows = await db
+      .selectFrom('tenants')
+      .select('id')
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb.selectFrom('signing_keys').select('kid').whereRef('signing_keys.tenant_id', '=', 'tenants.id').where('signing_keys.status', '=', 'next'),
+          ),
+        ),
+      )
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => r.id);
   },
   async insert(db: Executor, k: SigningKey): Promise<void> {
     await db

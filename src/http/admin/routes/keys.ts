@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AdminAppDeps } from '../../deps.js';
 import { Type } from '@sinclair/typebox';
 import { Deleted, ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
-import { SigningKey } from '../../schemas/keys.js';
+import { RotateQuery, SigningKey } from '../../schemas/keys.js';
 import { actorOf } from '../context.js';
 import { presentKey } from '../present.js';
 
@@ -27,13 +27,17 @@ export const keyRoutes =
         config: { scope: 'keys:write' },
         schema: {
           tags,
-          summary: 'Rotate now: a new key signs at once; the old one stays published until its tokens expire',
+          summary:
+            'Rotate now: the published next key signs (emergency=true: a fresh key signs at once and replaces the next key); the old one stays published until its tokens expire, and a new next key is published',
           params: none,
-          querystring: ReasonQuery,
+          querystring: RotateQuery,
           response: { 201: SigningKey },
         },
       },
-      async (request, reply) => reply.code(201).send(presentKey(await service.rotate(actorOf(request), request.tenantId))),
+      async (request, reply) => {
+        const mode = request.query.emergency === true ? 'emergency' : 'routine';
+        return reply.code(201).send(presentKey(await service.rotate(actorOf(request), request.tenantId, mode)));
+      },
     );
     app.delete(
       '/keys/:kid',
