@@ -9,6 +9,7 @@ import { usesSecret, type Client, type ClientSecret } from '../clients/model.js'
 import { clientFieldErrors } from '../clients/rules.js';
 import { issueSecret } from '../clients/secrets.js';
 import { tlsClientAuthOfMembers } from '../clients/tls-names.js';
+import { claimsFieldErrors, storedClaims } from '../claims/rules.js';
 import type { FieldError } from '../errors.js';
 import { firstOverlap, resolveCredentials } from '../federation/credentials.js';
 import { issuerSettingErrors, type TokenFiles } from '../federation/issuer-checks.js';
@@ -152,7 +153,7 @@ export function planTenant(input: PlanInput): { plan: TenantPlan; errors: FieldE
     }
     const form = desiredApi(c);
     const normalised = normaliseScopes(form.scopes);
-    errors.push(...at(`${base}/apis/${i}`, [...reservedIdentifierError(c.identifier), ...normalised.errors]));
+    errors.push(...at(`${base}/apis/${i}`, [...reservedIdentifierError(c.identifier), ...normalised.errors, ...claimsFieldErrors(c.claims, '/claims')]));
     const next: Api = {
       tenantId,
       id: stored?.id ?? timeOrderedId('api_', nowMs),
@@ -162,6 +163,7 @@ export function planTenant(input: PlanInput): { plan: TenantPlan; errors: FieldE
       accessTokenTtl: form.access_token_ttl,
       dpopBoundAccessTokens: form.dpop_bound_access_tokens,
       builtIn: false,
+      claims: storedClaims(form.claims),
       createdAt: stored?.createdAt ?? now,
       updatedAt: stored?.updatedAt ?? now,
     };
@@ -174,21 +176,23 @@ export function planTenant(input: PlanInput): { plan: TenantPlan; errors: FieldE
 
   // Service accounts, by user_name.
   const storedAccounts = new Map(state.serviceAccounts.map((sa) => [sa.userName, sa]));
-  for (const c of config.service_accounts ?? []) {
+  (config.service_accounts ?? []).forEach((c, i) => {
     const stored = storedAccounts.get(c.user_name);
     const form = desiredServiceAccount(c);
+    errors.push(...at(`${base}/service_accounts/${i}`, claimsFieldErrors(c.claims, '/claims')));
     const next: ServiceAccount = {
       tenantId,
       id: stored?.id ?? timeOrderedId('sa_', nowMs),
       userName: form.user_name,
       displayName: form.display_name,
       active: form.active,
+      claims: storedClaims(form.claims),
       createdAt: stored?.createdAt ?? now,
       updatedAt: stored?.updatedAt ?? now,
     };
     const managed = stored !== undefined && state.managed.service_accounts.has(stored.id);
     plan.serviceAccounts.push(touched(compare(c.user_name, stored && serviceAccountForm(stored), form, next, managed), now));
-  }
+  });
   const namedAccounts = new Set(plan.serviceAccounts.map((p) => p.key));
   plan.deletes.serviceAccounts = input.prune
     ? state.serviceAccounts.filter((sa) => state.managed.service_accounts.has(sa.id) && !namedAccounts.has(sa.userName))
@@ -298,11 +302,13 @@ function planClients(input: PlanInput, plan: TenantPlan, accounts: Map<string, S
       tlsClientAuth: tls.name ?? null,
       tlsClientCertificateBoundAccessTokens: form.tls_client_certificate_bound_access_tokens,
       federatedCredentials: resolved.credentials,
+      claims: storedClaims(form.claims),
+      claimMappings: form.claim_mappings,
       createdAt: stored?.createdAt ?? now,
       updatedAt: stored?.updatedAt ?? now,
       secrets: stored?.secrets ?? [],
     };
-    errors.push(...at(base, [...tls.errors, ...clientFieldErrors(next), ...resolved.errors]));
+    errors.push(...at(base, [...tls.errors, ...clientFieldErrors(next), ...resolved.errors, ...claimsFieldErrors(c.claims, '/claims')]));
     const managed = stored !== undefined && state.managed.clients.has(stored.clientId);
     const planned = touched(compare(c.client_id, stored && clientForm(stored, userNames, issuerNames), form, next, managed), now);
     plan.clients.push(planned);
