@@ -87,4 +87,30 @@ describeEachDialect('configuration documents: claims and claim_mappings (docs/cl
     });
     assert.equal((await t.admin('GET', '/tenants/claims-bad')).status, 404, 'nothing was written');
   });
+
+  it('refuses a document whose tokens could exceed 8 KiB, pointing at the client', async () => {
+    const large = (prefix: string) => Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`${prefix}${i}`, 'v'.repeat(990)]));
+    const doc = {
+      version: 1,
+      tenants: [
+        {
+          id: 'claims-large',
+          apis: [{ identifier: ORDERS, claims: large('a') }],
+          clients: [{ client_id: 'small' }, { client_id: 'worker', audience: [ORDERS], claims: large('c') }],
+        },
+      ],
+    };
+    const res = await t.admin('POST', '/config/apply', doc);
+    assert.equal(res.status, 422, res.text);
+    assert.deepEqual(
+      res.body.errors.map((e: { pointer: string; detail: string }) => [
+        e.pointer,
+        /^a token of client "worker" could be \d+ bytes, more than 8192/.test(e.detail),
+      ]),
+      [['/tenants/0/clients/1/claims', true]],
+    );
+    assert.equal((await t.admin('GET', '/tenants/claims-large')).status, 404, 'nothing was written');
+    doc.tenants[0]!.clients[1]!.claims = { c0: 'small' };
+    ok(await t.admin('POST', '/config/apply', doc));
+  });
 });

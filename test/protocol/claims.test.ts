@@ -154,6 +154,23 @@ describeEachDialect('claims: configured on APIs, service accounts and clients, m
       errors: [{ pointer: '/claims', detail: `a token of client "worker" could be ${bytes} bytes, more than 8192 (docs/claims.md#token-size)` }],
     });
     ok(await t.admin('PATCH', `/service-accounts/${accountId}`, { claims: null }));
+
+    // A grant that gives the client one more API with claims.
+    ok(await t.admin('PATCH', '/clients/worker', { claims: large('c') }));
+    const big = created(await t.admin('POST', '/apis', { identifier: 'https://big.test', claims: large('b') }));
+    const grant = await t.admin('POST', '/grants', { client_id: 'worker', api_id: big.id, scopes: [] });
+    assert.equal(grant.status, 422, grant.text);
+    assert.equal(grant.body.detail, 'the grant is not valid');
+    assert.deepEqual(
+      grant.body.errors.map((e: { pointer: string; detail: string }) => [
+        e.pointer,
+        /^a token of client "worker" could be \d+ bytes, more than 8192/.test(e.detail),
+      ]),
+      [['/scopes', true]],
+    );
+    assert.deepEqual(ok(await t.admin('GET', '/grants?client_id=worker')).items, [], 'nothing was written');
+    assert.equal((await t.admin('DELETE', `/apis/${big.id}`)).status, 204);
+    ok(await t.admin('PATCH', '/clients/worker', { claims: null }));
   });
 
   it('claim_mappings: only on federated clients, never into a protected name', async () => {

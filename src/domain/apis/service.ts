@@ -37,7 +37,7 @@ function checkBuiltInPatch(api: Api, patch: ApiPatch): void {
 /** 422 when a client could get a token for the API larger than the bound (docs/claims.md#token-size). */
 async function refuseOversizedTokens(trx: Executor, api: Api): Promise<void> {
   if (api.claims === null) return;
-  const clients = await clientsOf(trx, api.tenantId, () => true);
+  const clients = await clientsOf(trx, api.tenantId);
   const errors = await tokenSizeErrors(trx, api.tenantId, clients, { api }, '/claims');
   if (errors.length > 0) throw new InvalidError('the API is not valid', errors);
 }

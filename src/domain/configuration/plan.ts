@@ -10,6 +10,7 @@ import { clientFieldErrors } from '../clients/rules.js';
 import { issueSecret } from '../clients/secrets.js';
 import { tlsClientAuthOfMembers } from '../clients/tls-names.js';
 import { claimsFieldErrors, storedClaims } from '../claims/rules.js';
+import { oversizedTokens } from '../claims/size-check.js';
 import type { FieldError } from '../errors.js';
 import { firstOverlap, resolveCredentials } from '../federation/credentials.js';
 import { issuerSettingErrors, type TokenFiles } from '../federation/issuer-checks.js';
@@ -232,6 +233,7 @@ export function planTenant(input: PlanInput): { plan: TenantPlan; errors: FieldE
 
   planClients(input, plan, accounts, issuers, errors);
   planGrants(input, plan, apis, accounts, errors);
+  errors.push(...tokenSizeErrorsOfPlan(input, plan, apis, accounts));
   return { plan, errors };
 }
 
@@ -431,4 +433,31 @@ function planGrants(input: PlanInput, plan: TenantPlan, apis: Map<string, Api>, 
     const kept = grant.scopes.filter((s) => defined.has(s));
     if (kept.length !== grant.scopes.length) plan.trimmedGrants.push({ grant, scopes: kept });
   }
+}
+
+/**
+ * The clients whose tokens could exceed the size bound once the plan is applied (docs/claims.md#token-size):
+ * checked over the tenant as the plan leaves it, only when it has claims; the error points at the
+ * client in the document, else at the tenant.
+ */
+function tokenSizeErrorsOfPlan(input: PlanInput, plan: TenantPlan, apis: Map<string, Api>, accounts: Map<string, ServiceAccount>): FieldError[] {
+  const clients = finalObjects(plan.clients, input.state.clients, plan.deletes.clients, (c) => c.clientId);
+  const anyClaims =
+    [...apis.values()].some((a) => a.claims !== null) ||
+    [...accounts.values()].some((sa) => sa.claims !== null) ||
+    [...clients.values()].some((c) => c.claims !== null || c.claimMappings !== null);
+  if (!anyClaims) return [];
+  // Grants the plan deletes or trims are counted as they were: an upper bound still.
+  const deleted = new Set(plan.deletes.grants.map((g) => g.id));
+  const named = new Set(plan.grants.map((p) => p.next.id));
+  const grants = [...input.state.grants.filter((g) => !deleted.has(g.id) && !named.has(g.id)), ...plan.grants.map((p) => p.next)];
+  const found = oversizedTokens(clients.values(), {
+    apisById: new Map([...apis.values()].map((a) => [a.id, a])),
+    accountsById: new Map([...accounts.values()].map((sa) => [sa.id, sa])),
+    grants,
+  });
+  if (found === null) return [];
+  const index = (input.config.clients ?? []).findIndex((c) => c.client_id === found.clientId);
+  const pointer = index < 0 ? `/tenants/${input.index}` : `/tenants/${input.index}/clients/${index}/claims`;
+  return [{ pointer, detail: found.detail }];
 }

@@ -90,7 +90,7 @@ export class ServiceAccountsService {
           updatedAt: isoTime(this.ctx.clock.now()),
         };
         if (patch.claims !== undefined && next.claims !== null) {
-          const clients = await clientsOf(trx, tenantId, (c) => c.serviceAccountId === id);
+          const clients = await clientsOf(trx, tenantId, id);
           const errors = await tokenSizeErrors(trx, tenantId, clients, { serviceAccount: next }, '/claims');
           if (errors.length > 0) throw new InvalidError('the service account is not valid', errors);
         }
