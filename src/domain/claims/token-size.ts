@@ -13,7 +13,7 @@ const JWS_OVERHEAD = 128 + 683 + 2;
  */
 export const FIXED_CLAIM_BYTES = 448;
 
-/** JSON bytes kept for `federated` (its issuer's `iss` and `sub`) in the tokens of a client with federated credentials. */
+/** JSON bytes kept for `federated` in the tokens of a client with federated credentials: a platform token's `iss` and `sub` of up to 480 bytes together. */
 export const FEDERATED_CLAIM_BYTES = 512;
 
 /** What may end up in the tokens of one client, over every audience it may target. */
