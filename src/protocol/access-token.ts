@@ -1,4 +1,5 @@
 import { constants, sign, type SignKeyObjectInput } from 'node:crypto';
+import { settableClaimName, type Claims } from '../domain/claims/model.js';
 import type { ClientRecord, Signer } from '../domain/read-model/tenant-state.js';
 import type { SigningAlg, Tenant } from '../domain/tenants/model.js';
 import { randomToken } from '../lib/random.js';
@@ -32,8 +33,8 @@ export function accessTokenLifetime(tenant: Tenant, client: ClientRecord, target
 
 /**
  * Builds the claims of RFC 9068 §2.2 (`sub` is the service account when the client has one),
- * `federated` for a client that authenticated with a federated credential, and `cnf` of RFC 9449
- * §6 or RFC 8705 §3.1.
+ * `federated` for a client that authenticated with a federated credential, `cnf` of RFC 9449
+ * §6 or RFC 8705 §3.1, then the configured and mapped claims (later wins; protected names are never taken).
  */
 export function accessTokenClaims(input: {
   issuer: string;
@@ -47,6 +48,8 @@ export function accessTokenClaims(input: {
   x5t?: string | null;
   /** The verified federated token the client authenticated with, if it did. */
   federated?: { readonly iss: string; readonly sub: string } | undefined;
+  /** Configured claims (TenantState.tokenClaims), then mapped ones (mappedClaims), added after the claims above: neither may replace one. */
+  added?: readonly (Claims | null)[];
 }): AccessTokenClaims {
   const audiences = input.target.audiences.map((a) => a.audience);
   const claims: AccessTokenClaims = {
@@ -63,6 +66,11 @@ export function accessTokenClaims(input: {
   if (input.federated) claims.federated = { iss: input.federated.iss, sub: input.federated.sub };
   if (input.jkt) claims.cnf = { jkt: input.jkt };
   else if (input.x5t) claims.cnf = { 'x5t#S256': input.x5t };
+  for (const added of input.added ?? []) {
+    if (added === null) continue;
+    // Configured and mapped claims (docs/claims.md): never one of the names above.
+    for (const [name, value] of Object.entries(added)) if (settableClaimName(name)) (claims as unknown as Record<string, unknown>)[name] = value;
+  }
   return claims;
 }
 

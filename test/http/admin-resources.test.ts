@@ -59,6 +59,7 @@ describeEachDialect('admin API: service accounts', (dialect) => {
       user_name: 'periodicCleanup',
       display_name: 'Periodic Cleanup Account',
       active: true,
+      claims: null,
       created_at: sa.created_at,
       updated_at: sa.created_at,
     });
@@ -237,6 +238,8 @@ describeEachDialect('admin API: clients', (dialect) => {
       updated_at: c.created_at,
       client_secrets: [{ id: meta.id, created_at: c.created_at, expires_at: null, last_used_at: null }],
       federated_credentials: [],
+      claims: null,
+      claim_mappings: null,
     });
     const token = await tokenRequest(t, '/oauth2/token', c.client_id, c.client_secret);
     assert.equal(token.status, 200, token.text);
@@ -528,6 +531,7 @@ describeEachDialect('admin API: APIs and grants', (dialect) => {
       ],
       access_token_ttl: 600,
       dpop_bound_access_tokens: false,
+      claims: null,
       built_in: false,
       created_at: api.created_at,
       updated_at: api.created_at,
@@ -1302,7 +1306,7 @@ describeEachDialect('admin API: audit log', (dialect) => {
     const sa = created(await t.admin('POST', '/service-accounts', { user_name: 'no-reason' }));
     const [event] = await auditEvents(t, `target_id=${sa.id}`);
     assert.equal(event.reason, null);
-    assert.deepEqual(event.details, { user_name: 'no-reason', display_name: '', active: true });
+    assert.deepEqual(event.details, { user_name: 'no-reason', display_name: '', active: true, claims: null });
   });
 
   it('filters by action, target_id, actor and target_type', async () => {

@@ -22,6 +22,7 @@ export function builtInAdminApi(tenantId: string, nowMs: number): Api {
     accessTokenTtl: null,
     dpopBoundAccessTokens: false,
     builtIn: true,
+    claims: null,
     createdAt: isoTime(nowMs),
     updatedAt: isoTime(nowMs),
   };

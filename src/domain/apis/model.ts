@@ -1,3 +1,5 @@
+import type { Claims } from '../claims/model.js';
+
 export interface ApiScope {
   value: string;
   description: string;
@@ -15,6 +17,8 @@ export interface Api {
   dpopBoundAccessTokens: boolean;
   /** The built-in API `urn:tessera:admin` (every tenant has it): only its token lifetime can change, it cannot be deleted. */
   builtIn: boolean;
+  /** Claims added to every token for this API (docs/claims.md), or null. */
+  claims: Claims | null;
   createdAt: string;
   updatedAt: string;
 }

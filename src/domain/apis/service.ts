@@ -7,6 +7,9 @@ import type { Page, PageRequest } from '../../storage/repositories/paging.js';
 import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { ConflictError, InvalidError, NotFoundError, type Actor } from '../errors.js';
+import { claimsFieldErrors, storedClaims } from '../claims/rules.js';
+import { clientsOf, tokenSizeErrors } from '../claims/size-check.js';
+import type { Executor } from '../../storage/repositories/executor.js';
 import { BUILT_IN_API_FIXED } from './built-in.js';
 import type { Api } from './model.js';
 import { normaliseScopes, reservedIdentifierError } from './rules.js';
@@ -17,6 +20,8 @@ export interface ApiInput {
   scopes?: { value: string; description?: string | undefined }[] | undefined;
   accessTokenTtl?: number | null | undefined;
   dpopBoundAccessTokens?: boolean | undefined;
+  /** A JSON object, or null for none (checked: claimsFieldErrors). */
+  claims?: unknown;
 }
 
 /** What an update changes: an absent (or undefined) member keeps its value. */
@@ -27,6 +32,14 @@ function checkBuiltInPatch(api: Api, patch: ApiPatch): void {
   if (!api.builtIn) return;
   const others = Object.entries(patch).filter(([member, value]) => member !== 'accessTokenTtl' && value !== undefined);
   if (others.length > 0) throw new ConflictError(BUILT_IN_API_FIXED);
+}
+
+/** 422 when a client could get a token for the API larger than the bound (docs/claims.md#token-size). */
+async function refuseOversizedTokens(trx: Executor, api: Api): Promise<void> {
+  if (api.claims === null) return;
+  const clients = await clientsOf(trx, api.tenantId);
+  const errors = await tokenSizeErrors(trx, api.tenantId, clients, { api }, '/claims');
+  if (errors.length > 0) throw new InvalidError('the API is not valid', errors);
 }
 
 function duplicate(identifier: string): ConflictError {
@@ -49,7 +62,7 @@ export class ApisService {
   async create(actor: Actor, tenantId: string, input: ApiInput): Promise<Api> {
     const normalised = normaliseScopes(input.scopes);
     const { scopes } = normalised;
-    const errors = [...reservedIdentifierError(input.identifier), ...normalised.errors];
+    const errors = [...reservedIdentifierError(input.identifier), ...normalised.errors, ...claimsFieldErrors(input.claims, '/claims')];
     if (errors.length > 0) throw new InvalidError('the API is not valid', errors);
     const nowMs = this.ctx.clock.now();
     const api: Api = {
@@ -61,11 +74,13 @@ export class ApisService {
       accessTokenTtl: input.accessTokenTtl ?? null,
       dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
       builtIn: false,
+      claims: storedClaims(input.claims),
       createdAt: isoTime(nowMs),
       updatedAt: isoTime(nowMs),
     };
     try {
       await transactAudited(this.ctx, async (trx, audit) => {
+        await refuseOversizedTokens(trx, api);
         await apisRepo.insert(trx, api);
         await audit.record({
           tenantId,
@@ -79,6 +94,7 @@ export class ApisService {
             scopes: scopes.map((s) => s.value),
             access_token_ttl: api.accessTokenTtl,
             dpop_bound_access_tokens: api.dpopBoundAccessTokens,
+            claims: api.claims,
           },
         });
       });
@@ -93,7 +109,7 @@ export class ApisService {
   /** Updates an API; scopes it no longer defines are taken out of its grants in the same transaction. */
   async update(actor: Actor, tenantId: string, id: string, patch: ApiPatch): Promise<Api> {
     const normalised = patch.scopes === undefined ? undefined : normaliseScopes(patch.scopes);
-    const errors = [...reservedIdentifierError(patch.identifier), ...(normalised?.errors ?? [])];
+    const errors = [...reservedIdentifierError(patch.identifier), ...(normalised?.errors ?? []), ...claimsFieldErrors(patch.claims, '/claims')];
     let updated: Api;
     try {
       updated = await transactAudited(this.ctx, async (trx, audit) => {
@@ -108,8 +124,10 @@ export class ApisService {
           scopes: normalised?.scopes ?? api.scopes,
           accessTokenTtl: patch.accessTokenTtl === undefined ? api.accessTokenTtl : patch.accessTokenTtl,
           dpopBoundAccessTokens: patch.dpopBoundAccessTokens ?? api.dpopBoundAccessTokens,
+          claims: patch.claims === undefined ? api.claims : storedClaims(patch.claims),
           updatedAt: isoTime(this.ctx.clock.now()),
         };
+        if (patch.claims !== undefined || patch.identifier !== undefined) await refuseOversizedTokens(trx, next);
         await apisRepo.update(trx, next);
         if (normalised) {
           const defined = new Set(next.scopes.map((s) => s.value));
@@ -130,6 +148,7 @@ export class ApisService {
             scopes: next.scopes.map((s) => s.value),
             access_token_ttl: next.accessTokenTtl,
             dpop_bound_access_tokens: next.dpopBoundAccessTokens,
+            claims: next.claims,
           },
         });
         return next;

@@ -1,4 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
+import type { ClaimMappings, Claims } from '../claims/model.js';
 import type { FederatedCredential } from '../federation/model.js';
 
 export const CLIENT_TYPES = ['machine_to_machine', 'spa', 'native'] as const;
@@ -76,6 +77,10 @@ export interface Client {
   tlsClientCertificateBoundAccessTokens: boolean;
   /** Platform tokens that authenticate this client (workload identity federation, docs/federation.md). */
   federatedCredentials: FederatedCredential[];
+  /** Claims added to its tokens (docs/claims.md), or null. */
+  claims: Claims | null;
+  /** `federated` clients: token claim name to the federated token's claim it is copied from, or null. */
+  claimMappings: ClaimMappings | null;
   createdAt: string;
   updatedAt: string;
   secrets: ClientSecret[];

@@ -1,4 +1,5 @@
 import { SCOPE_TOKEN } from '../apis/model.js';
+import { claimMappingsFieldErrors } from '../claims/rules.js';
 import type { FieldError } from '../errors.js';
 import { x5cFieldErrors } from './certificates.js';
 import { jwksFieldErrors, jwksUriProblem } from './keys.js';
@@ -32,6 +33,7 @@ export function clientFieldErrors(c: Client): FieldError[] {
     if (!SCOPE_TOKEN.test(token)) errors.push({ pointer: '/scope', detail: `invalid scope token ${JSON.stringify(token)}` });
   }
   if (new Set(c.audience).size !== c.audience.length) errors.push({ pointer: '/audience', detail: 'audience values must be distinct' });
+  errors.push(...claimMappingsFieldErrors(c.claimMappings, c.tokenEndpointAuthMethod, '/claim_mappings'));
   return errors;
 }
 

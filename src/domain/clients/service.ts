@@ -16,6 +16,9 @@ import type { DocumentFetcher } from '../document-fetcher.js';
 import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError } from '../errors.js';
 import { firstOverlap, resolveCredentials, type FederatedCredentialInput } from '../federation/credentials.js';
 import type { FederatedIssuer } from '../federation/model.js';
+import type { ClaimMappings } from '../claims/model.js';
+import { claimsFieldErrors, storedClaims } from '../claims/rules.js';
+import { tokenSizeErrors } from '../claims/size-check.js';
 import { adminScopesHeld } from './admin-scopes-held.js';
 import { jwksUriProblem } from './keys.js';
 import { isConfidential, usesSecret, type Client, type ClientSecret, type ClientType, type TlsClientAuthName, type TokenEndpointAuthMethod } from './model.js';
@@ -44,6 +47,10 @@ export interface ClientInput {
   tlsClientCertificateBoundAccessTokens?: boolean | undefined;
   /** Replaces the client's federated credentials (omitted: unchanged). */
   federatedCredentials?: FederatedCredentialInput[] | undefined;
+  /** A JSON object, or null for none (checked: claimsFieldErrors). */
+  claims?: unknown;
+  /** `federated` clients: token claim name to federated token claim name, or null for none. */
+  claimMappings?: ClaimMappings | null | undefined;
 }
 
 export type ClientPatch = Omit<ClientInput, 'clientId'>;
@@ -91,6 +98,8 @@ function auditable(c: Client, issuers: readonly FederatedIssuer[]): Record<strin
       subject: f.subject,
       claims: f.claims,
     })),
+    claims: c.claims,
+    claim_mappings: c.claimMappings,
   };
 }
 
@@ -152,10 +161,12 @@ export class ClientsService {
       updatedAt: isoTime(nowMs),
       secrets: [],
       federatedCredentials: [],
+      claims: storedClaims(input.claims),
+      claimMappings: input.claimMappings ?? null,
     };
     const issued = usesSecret(client) ? issueSecret(clientId, nowMs) : null;
     if (issued) client.secrets.push(issued.record);
-    const destination = await this.#jwksUriRefusal(input.jwksUri);
+    const destination = [...(await this.#jwksUriRefusal(input.jwksUri)), ...claimsFieldErrors(input.claims, '/claims')];
     try {
       await transactAudited(this.ctx, async (trx, audit) => {
         const issuers = await this.#federate(trx, client, input.federatedCredentials);
@@ -185,7 +196,7 @@ export class ClientsService {
 
   /** Changes a client; its credentials and what it may obtain only as far as the caller (`reach`) holds its scopes of `urn:tessera:admin`. */
   async update(actor: Actor, tenantId: string, clientId: string, patch: ClientPatch, reach: AdminReach): Promise<Client> {
-    const destination = await this.#jwksUriRefusal(patch.jwksUri);
+    const destination = [...(await this.#jwksUriRefusal(patch.jwksUri)), ...claimsFieldErrors(patch.claims, '/claims')];
     const updated = await transactAudited(this.ctx, async (trx, audit) => {
       const client = await clientsRepo.get(trx, tenantId, clientId);
       if (!client) throw new NotFoundError('client', clientId);
@@ -206,6 +217,8 @@ export class ClientsService {
         dpopBoundAccessTokens: patch.dpopBoundAccessTokens ?? client.dpopBoundAccessTokens,
         tlsClientAuth: patch.tlsClientAuth === undefined ? client.tlsClientAuth : patch.tlsClientAuth && storedTlsClientAuth(patch.tlsClientAuth),
         tlsClientCertificateBoundAccessTokens: patch.tlsClientCertificateBoundAccessTokens ?? client.tlsClientCertificateBoundAccessTokens,
+        claims: patch.claims === undefined ? client.claims : storedClaims(patch.claims),
+        claimMappings: patch.claimMappings === undefined ? client.claimMappings : patch.claimMappings,
         updatedAt: isoTime(this.ctx.clock.now()),
       };
       const issuers = await this.#federate(trx, next, patch.federatedCredentials);
@@ -335,6 +348,7 @@ export class ClientsService {
     if (c.serviceAccountId !== null && !(await serviceAccountsRepo.get(trx, c.tenantId, c.serviceAccountId))) {
       errors.push({ pointer: '/service_account_id', detail: `service account ${JSON.stringify(c.serviceAccountId)} does not exist` });
     }
+    if (errors.length === 0) errors.push(...(await tokenSizeErrors(trx, c.tenantId, [c], {}, '/claims')));
     if (errors.length > 0) throw new InvalidError('the client metadata is not valid', errors);
   }
 }

@@ -43,6 +43,8 @@ export interface ApiConfig {
   scopes?: { value: string; description?: string }[];
   access_token_ttl?: number | null;
   dpop_bound_access_tokens?: boolean;
+  /** A JSON object or null (any JSON here: the plan says what is wrong with it). */
+  claims?: unknown;
 }
 
 /** Keyed by `user_name`. */
@@ -50,6 +52,8 @@ export interface ServiceAccountConfig {
   user_name: string;
   display_name?: string;
   active?: boolean;
+  /** A JSON object or null (any JSON here: the plan says what is wrong with it). */
+  claims?: unknown;
 }
 
 /** Keyed by `client_id`; `service_account` is the user_name of its service account. */
@@ -76,6 +80,9 @@ export interface ClientConfig {
   tls_client_certificate_bound_access_tokens?: boolean;
   /** `issuer` is the federated issuer's `issuer` (its natural key). */
   federated_credentials?: { issuer: string; subject: string; claims?: Record<string, ClaimCondition> }[];
+  /** A JSON object or null (any JSON here: the plan says what is wrong with it). */
+  claims?: unknown;
+  claim_mappings?: Record<string, string> | null;
 }
 
 /** Keyed by (subject, api): exactly one of `client` (client_id) and `service_account` (user_name); `api` is an identifier. */

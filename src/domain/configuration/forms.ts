@@ -1,6 +1,8 @@
 import type { JSONWebKeySet } from 'jose';
 import { splitScope } from '../apis/model.js';
 import type { Api, ApiScope } from '../apis/model.js';
+import type { ClaimMappings, Claims } from '../claims/model.js';
+import { storedClaims } from '../claims/rules.js';
 import { isConfidential, TLS_CLIENT_AUTH_FIELDS, type Client, type ClientType, type TokenEndpointAuthMethod } from '../clients/model.js';
 import { storedTlsClientAuth, tlsClientAuthMember, tlsClientAuthOfMembers } from '../clients/tls-names.js';
 import { canonicalClaims } from '../federation/credentials.js';
@@ -21,6 +23,7 @@ export interface ApiForm {
   scopes: ApiScope[];
   access_token_ttl: number | null;
   dpop_bound_access_tokens: boolean;
+  claims: Claims | null;
 }
 
 /** The built-in API `urn:tessera:admin`: only its token lifetime is the document's. */
@@ -33,6 +36,7 @@ export interface ServiceAccountForm {
   user_name: string;
   display_name: string;
   active: boolean;
+  claims: Claims | null;
 }
 
 export interface CredentialForm {
@@ -61,6 +65,8 @@ export type ClientForm = {
     dpop_bound_access_tokens: boolean;
     tls_client_certificate_bound_access_tokens: boolean;
     federated_credentials: CredentialForm[];
+    claims: Claims | null;
+    claim_mappings: ClaimMappings | null;
   };
 
 export interface GrantForm {
@@ -95,6 +101,7 @@ export function desiredApi(c: ApiConfig): ApiForm {
     scopes: (c.scopes ?? []).map((s) => ({ value: s.value, description: s.description ?? '' })),
     access_token_ttl: c.access_token_ttl ?? null,
     dpop_bound_access_tokens: c.dpop_bound_access_tokens ?? false,
+    claims: storedClaims(c.claims),
   };
 }
 
@@ -105,15 +112,16 @@ export function apiForm(a: Api): ApiForm {
     scopes: a.scopes.map((s) => ({ value: s.value, description: s.description })),
     access_token_ttl: a.accessTokenTtl,
     dpop_bound_access_tokens: a.dpopBoundAccessTokens,
+    claims: a.claims,
   };
 }
 
 export function desiredServiceAccount(c: ServiceAccountConfig): ServiceAccountForm {
-  return { user_name: c.user_name, display_name: c.display_name ?? '', active: c.active ?? true };
+  return { user_name: c.user_name, display_name: c.display_name ?? '', active: c.active ?? true, claims: storedClaims(c.claims) };
 }
 
 export function serviceAccountForm(sa: ServiceAccount): ServiceAccountForm {
-  return { user_name: sa.userName, display_name: sa.displayName, active: sa.active };
+  return { user_name: sa.userName, display_name: sa.displayName, active: sa.active, claims: sa.claims };
 }
 
 /** The tls_client_auth members of a name (null for the four it does not set). */
@@ -144,6 +152,8 @@ export function desiredClient(c: ClientConfig): ClientForm {
     dpop_bound_access_tokens: c.dpop_bound_access_tokens ?? false,
     tls_client_certificate_bound_access_tokens: c.tls_client_certificate_bound_access_tokens ?? false,
     federated_credentials: (c.federated_credentials ?? []).map((f) => ({ issuer: f.issuer, subject: f.subject, claims: canonicalClaims(f.claims ?? {}) })),
+    claims: storedClaims(c.claims),
+    claim_mappings: c.claim_mappings ?? null,
   };
 }
 
@@ -167,6 +177,8 @@ export function clientForm(c: Client, userNames: ReadonlyMap<string, string>, is
     dpop_bound_access_tokens: c.dpopBoundAccessTokens,
     tls_client_certificate_bound_access_tokens: c.tlsClientCertificateBoundAccessTokens,
     federated_credentials: c.federatedCredentials.map((f) => ({ issuer: issuerNames.get(f.issuerId) ?? f.issuerId, subject: f.subject, claims: f.claims })),
+    claims: c.claims,
+    claim_mappings: c.claimMappings,
   };
 }
 

@@ -9,6 +9,8 @@ import { usesSecret, type Client, type ClientSecret } from '../clients/model.js'
 import { clientFieldErrors } from '../clients/rules.js';
 import { issueSecret } from '../clients/secrets.js';
 import { tlsClientAuthOfMembers } from '../clients/tls-names.js';
+import { claimsFieldErrors, storedClaims } from '../claims/rules.js';
+import { oversizedTokens } from '../claims/size-check.js';
 import type { FieldError } from '../errors.js';
 import { firstOverlap, resolveCredentials } from '../federation/credentials.js';
 import { issuerSettingErrors, type TokenFiles } from '../federation/issuer-checks.js';
@@ -152,7 +154,7 @@ export function planTenant(input: PlanInput): { plan: TenantPlan; errors: FieldE
     }
     const form = desiredApi(c);
     const normalised = normaliseScopes(form.scopes);
-    errors.push(...at(`${base}/apis/${i}`, [...reservedIdentifierError(c.identifier), ...normalised.errors]));
+    errors.push(...at(`${base}/apis/${i}`, [...reservedIdentifierError(c.identifier), ...normalised.errors, ...claimsFieldErrors(c.claims, '/claims')]));
     const next: Api = {
       tenantId,
       id: stored?.id ?? timeOrderedId('api_', nowMs),
@@ -162,6 +164,7 @@ export function planTenant(input: PlanInput): { plan: TenantPlan; errors: FieldE
       accessTokenTtl: form.access_token_ttl,
       dpopBoundAccessTokens: form.dpop_bound_access_tokens,
       builtIn: false,
+      claims: storedClaims(form.claims),
       createdAt: stored?.createdAt ?? now,
       updatedAt: stored?.updatedAt ?? now,
     };
@@ -174,21 +177,23 @@ export function planTenant(input: PlanInput): { plan: TenantPlan; errors: FieldE
 
   // Service accounts, by user_name.
   const storedAccounts = new Map(state.serviceAccounts.map((sa) => [sa.userName, sa]));
-  for (const c of config.service_accounts ?? []) {
+  (config.service_accounts ?? []).forEach((c, i) => {
     const stored = storedAccounts.get(c.user_name);
     const form = desiredServiceAccount(c);
+    errors.push(...at(`${base}/service_accounts/${i}`, claimsFieldErrors(c.claims, '/claims')));
     const next: ServiceAccount = {
       tenantId,
       id: stored?.id ?? timeOrderedId('sa_', nowMs),
       userName: form.user_name,
       displayName: form.display_name,
       active: form.active,
+      claims: storedClaims(form.claims),
       createdAt: stored?.createdAt ?? now,
       updatedAt: stored?.updatedAt ?? now,
     };
     const managed = stored !== undefined && state.managed.service_accounts.has(stored.id);
     plan.serviceAccounts.push(touched(compare(c.user_name, stored && serviceAccountForm(stored), form, next, managed), now));
-  }
+  });
   const namedAccounts = new Set(plan.serviceAccounts.map((p) => p.key));
   plan.deletes.serviceAccounts = input.prune
     ? state.serviceAccounts.filter((sa) => state.managed.service_accounts.has(sa.id) && !namedAccounts.has(sa.userName))
@@ -228,6 +233,7 @@ export function planTenant(input: PlanInput): { plan: TenantPlan; errors: FieldE
 
   planClients(input, plan, accounts, issuers, errors);
   planGrants(input, plan, apis, accounts, errors);
+  errors.push(...tokenSizeErrorsOfPlan(input, plan, apis, accounts));
   return { plan, errors };
 }
 
@@ -298,11 +304,13 @@ function planClients(input: PlanInput, plan: TenantPlan, accounts: Map<string, S
       tlsClientAuth: tls.name ?? null,
       tlsClientCertificateBoundAccessTokens: form.tls_client_certificate_bound_access_tokens,
       federatedCredentials: resolved.credentials,
+      claims: storedClaims(form.claims),
+      claimMappings: form.claim_mappings,
       createdAt: stored?.createdAt ?? now,
       updatedAt: stored?.updatedAt ?? now,
       secrets: stored?.secrets ?? [],
     };
-    errors.push(...at(base, [...tls.errors, ...clientFieldErrors(next), ...resolved.errors]));
+    errors.push(...at(base, [...tls.errors, ...clientFieldErrors(next), ...resolved.errors, ...claimsFieldErrors(c.claims, '/claims')]));
     const managed = stored !== undefined && state.managed.clients.has(stored.clientId);
     const planned = touched(compare(c.client_id, stored && clientForm(stored, userNames, issuerNames), form, next, managed), now);
     plan.clients.push(planned);
@@ -425,4 +433,31 @@ function planGrants(input: PlanInput, plan: TenantPlan, apis: Map<string, Api>, 
     const kept = grant.scopes.filter((s) => defined.has(s));
     if (kept.length !== grant.scopes.length) plan.trimmedGrants.push({ grant, scopes: kept });
   }
+}
+
+/**
+ * The clients whose tokens could exceed the size bound once the plan is applied (docs/claims.md#token-size):
+ * checked over the tenant as the plan leaves it, only when it has claims; the error points at the
+ * client in the document, else at the tenant.
+ */
+function tokenSizeErrorsOfPlan(input: PlanInput, plan: TenantPlan, apis: Map<string, Api>, accounts: Map<string, ServiceAccount>): FieldError[] {
+  const clients = finalObjects(plan.clients, input.state.clients, plan.deletes.clients, (c) => c.clientId);
+  const anyClaims =
+    [...apis.values()].some((a) => a.claims !== null) ||
+    [...accounts.values()].some((sa) => sa.claims !== null) ||
+    [...clients.values()].some((c) => c.claims !== null || c.claimMappings !== null);
+  if (!anyClaims) return [];
+  // Grants the plan deletes or trims are counted as they were: an upper bound still.
+  const deleted = new Set(plan.deletes.grants.map((g) => g.id));
+  const named = new Set(plan.grants.map((p) => p.next.id));
+  const grants = [...input.state.grants.filter((g) => !deleted.has(g.id) && !named.has(g.id)), ...plan.grants.map((p) => p.next)];
+  const found = oversizedTokens(clients.values(), {
+    apisById: new Map([...apis.values()].map((a) => [a.id, a])),
+    accountsById: new Map([...accounts.values()].map((sa) => [sa.id, sa])),
+    grants,
+  });
+  if (found === null) return [];
+  const index = (input.config.clients ?? []).findIndex((c) => c.client_id === found.clientId);
+  const pointer = index < 0 ? `/tenants/${input.index}` : `/tenants/${input.index}/clients/${index}/claims`;
+  return [{ pointer, detail: found.detail }];
 }

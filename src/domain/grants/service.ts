@@ -11,6 +11,8 @@ import type { Api } from '../apis/model.js';
 import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { ConflictError, InvalidError, NotFoundError, type Actor, type FieldError } from '../errors.js';
+import type { Executor } from '../../storage/repositories/executor.js';
+import { clientsOf, tokenSizeErrors } from '../claims/size-check.js';
 import type { Grant } from './model.js';
 import { undefinedScopeErrors } from './scopes.js';
 
@@ -20,6 +22,14 @@ export interface GrantInput {
   apiId?: string | undefined;
   apiIdentifier?: string | undefined;
   scopes: string[];
+}
+
+/** 422 when the grant would let a client get a token larger than the bound (docs/claims.md#token-size). */
+async function refuseOversizedTokens(trx: Executor, grant: Grant): Promise<void> {
+  const client = grant.clientId === null ? undefined : await clientsRepo.get(trx, grant.tenantId, grant.clientId);
+  const clients = grant.serviceAccountId === null ? (client ? [client] : []) : await clientsOf(trx, grant.tenantId, grant.serviceAccountId);
+  const errors = await tokenSizeErrors(trx, grant.tenantId, clients, {}, '/scopes');
+  if (errors.length > 0) throw new InvalidError('the grant is not valid', errors);
 }
 
 export class GrantsService {
@@ -72,6 +82,7 @@ export class GrantsService {
           createdAt: isoTime(nowMs),
         };
         await grantsRepo.insert(trx, grant);
+        await refuseOversizedTokens(trx, grant);
         await audit.record({
           tenantId,
           actor,
@@ -107,6 +118,7 @@ export class GrantsService {
       if (api.builtIn) refuseEscalation(reach, scopes, wouldHold(`a grant on ${api.identifier}`));
       const next: Grant = { ...grant, scopes: [...new Set(scopes)] };
       await grantsRepo.updateScopes(trx, tenantId, id, next.scopes);
+      await refuseOversizedTokens(trx, next);
       await audit.record({
         tenantId,
         actor,

@@ -64,6 +64,8 @@ function toEntry(client: Client, interned: Interned, slots: ClientSlots): Client
       tlsClientAuth: client.tlsClientAuth,
       tlsClientCertificateBoundAccessTokens: client.tlsClientCertificateBoundAccessTokens,
       federatedCredentials: client.federatedCredentials,
+      claims: client.claims,
+      claimMappings: client.claimMappings,
     },
     secrets: client.secrets.map((s) => ({
       id: s.id,

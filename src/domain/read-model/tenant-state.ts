@@ -4,7 +4,9 @@ import type { Api } from '../apis/model.js';
 import type { Client } from '../clients/model.js';
 import type { FederatedIssuer } from '../federation/model.js';
 import { FederationIndex } from './federation-index.js';
-import { computePermissions, type Permissions } from '../clients/permissions.js';
+import type { Claims } from '../claims/model.js';
+import { mergeClaims } from '../claims/merge.js';
+import { computePermissions, type AudiencePermission, type Permissions } from '../clients/permissions.js';
 import type { Grant } from '../grants/model.js';
 import type { ServiceAccount } from '../service-accounts/model.js';
 import type { SigningAlg, Tenant } from '../tenants/model.js';
@@ -35,6 +37,8 @@ export type ClientRecord = Readonly<
     | 'tlsClientAuth'
     | 'tlsClientCertificateBoundAccessTokens'
     | 'federatedCredentials'
+    | 'claims'
+    | 'claimMappings'
   >
 >;
 
@@ -80,6 +84,8 @@ export class TenantState {
   /** Permissions of clients no grant names, shared by every client with the same audience and scope. */
   #ownPermissions = new Map<readonly string[], Map<string, Permissions>>();
   #keySet: JWTVerifyGetKey | null = null;
+  /** Each client's merged claims by audience list (tokenClaims), kept until the client or the settings change. */
+  #claims = new Map<string, Map<string, Claims | null>>();
   /** Which clients' federated credentials a token of each federated issuer may match. */
   readonly federation = new FederationIndex();
 
@@ -97,6 +103,7 @@ export class TenantState {
     this.federation.setIssuers(settings.federatedIssuers);
     this.#permissions = new Map();
     this.#ownPermissions = new Map();
+    this.#claims = new Map();
     this.#keySet = null;
   }
 
@@ -104,6 +111,7 @@ export class TenantState {
     this.federation.setClient(entry, this.clients.get(entry.client.clientId));
     this.clients.set(entry.client.clientId, entry);
     this.#permissions.delete(entry.client.clientId);
+    this.#claims.delete(entry.client.clientId);
   }
 
   removeClient(clientId: string): void {
@@ -111,6 +119,7 @@ export class TenantState {
     if (entry) this.federation.removeClient(entry);
     this.clients.delete(clientId);
     this.#permissions.delete(clientId);
+    this.#claims.delete(clientId);
   }
 
   /**
@@ -136,6 +145,23 @@ export class TenantState {
     let perms = byScope.get(client.scope);
     if (!perms) byScope.set(client.scope, (perms = compute()));
     return perms;
+  }
+
+  /**
+   * The configured claims of a token of the client for these audiences (docs/claims.md): each
+   * API's in audience order, then the service account's, then the client's; computed once per
+   * client and audience list, and null without a lookup when none of them has claims.
+   */
+  tokenClaims(client: ClientRecord, audiences: readonly AudiencePermission[]): Claims | null {
+    const account = client.serviceAccountId === null ? null : (this.#settings.serviceAccounts.get(client.serviceAccountId)?.claims ?? null);
+    if (client.claims === null && account === null && audiences.every((a) => a.api === null || a.api.claims === null)) return null;
+    // Audiences are printable text: a line feed never occurs in one.
+    const key = audiences.map((a) => a.audience).join('\n');
+    let byAudiences = this.#claims.get(client.clientId);
+    if (!byAudiences) this.#claims.set(client.clientId, (byAudiences = new Map<string, Claims | null>()));
+    let merged = byAudiences.get(key);
+    if (merged === undefined) byAudiences.set(key, (merged = mergeClaims([...audiences.map((a) => a.api?.claims ?? null), account, client.claims])));
+    return merged;
   }
 
   /** Public JWKs to publish now (retired keys until their last token has expired). */

@@ -6,13 +6,17 @@ import type { Page, PageRequest } from '../../storage/repositories/paging.js';
 import { serviceAccountsRepo } from '../../storage/repositories/service-accounts.js';
 import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
-import { ConflictError, NotFoundError, type Actor } from '../errors.js';
+import { claimsFieldErrors, storedClaims } from '../claims/rules.js';
+import { clientsOf, tokenSizeErrors } from '../claims/size-check.js';
+import { ConflictError, InvalidError, NotFoundError, type Actor } from '../errors.js';
 import type { ServiceAccount } from './model.js';
 
 export interface ServiceAccountInput {
   userName: string;
   displayName?: string | undefined;
   active?: boolean | undefined;
+  /** A JSON object, or null for none (checked: claimsFieldErrors). */
+  claims?: unknown;
 }
 
 /** What an update changes: an absent (or undefined) member keeps its value. */
@@ -36,6 +40,8 @@ export class ServiceAccountsService {
   }
 
   async create(actor: Actor, tenantId: string, input: ServiceAccountInput): Promise<ServiceAccount> {
+    const errors = claimsFieldErrors(input.claims, '/claims');
+    if (errors.length > 0) throw new InvalidError('the service account is not valid', errors);
     const nowMs = this.ctx.clock.now();
     const sa: ServiceAccount = {
       tenantId,
@@ -43,6 +49,7 @@ export class ServiceAccountsService {
       userName: input.userName,
       displayName: input.displayName ?? '',
       active: input.active ?? true,
+      claims: storedClaims(input.claims),
       createdAt: isoTime(nowMs),
       updatedAt: isoTime(nowMs),
     };
@@ -55,7 +62,7 @@ export class ServiceAccountsService {
           action: 'service_account.create',
           targetType: 'service_account',
           targetId: sa.id,
-          details: { user_name: sa.userName, display_name: sa.displayName, active: sa.active },
+          details: { user_name: sa.userName, display_name: sa.displayName, active: sa.active, claims: sa.claims },
         });
       });
     } catch (err) {
@@ -67,6 +74,8 @@ export class ServiceAccountsService {
   }
 
   async update(actor: Actor, tenantId: string, id: string, patch: ServiceAccountPatch): Promise<ServiceAccount> {
+    const errors = claimsFieldErrors(patch.claims, '/claims');
+    if (errors.length > 0) throw new InvalidError('the service account is not valid', errors);
     let updated: ServiceAccount;
     try {
       updated = await transactAudited(this.ctx, async (trx, audit) => {
@@ -77,8 +86,14 @@ export class ServiceAccountsService {
           userName: patch.userName ?? sa.userName,
           displayName: patch.displayName ?? sa.displayName,
           active: patch.active ?? sa.active,
+          claims: patch.claims === undefined ? sa.claims : storedClaims(patch.claims),
           updatedAt: isoTime(this.ctx.clock.now()),
         };
+        if (patch.claims !== undefined && next.claims !== null) {
+          const clients = await clientsOf(trx, tenantId, id);
+          const errors = await tokenSizeErrors(trx, tenantId, clients, { serviceAccount: next }, '/claims');
+          if (errors.length > 0) throw new InvalidError('the service account is not valid', errors);
+        }
         await serviceAccountsRepo.update(trx, next);
         await audit.record({
           tenantId,
@@ -86,7 +101,7 @@ export class ServiceAccountsService {
           action: 'service_account.update',
           targetType: 'service_account',
           targetId: id,
-          details: { user_name: next.userName, display_name: next.displayName, active: next.active },
+          details: { user_name: next.userName, display_name: next.displayName, active: next.active, claims: next.claims },
         });
         return next;
       });

@@ -51,6 +51,7 @@ export const presentServiceAccount = (sa: ServiceAccount) => ({
   user_name: sa.userName,
   display_name: sa.displayName,
   active: sa.active,
+  claims: sa.claims,
   created_at: sa.createdAt,
   updated_at: sa.updatedAt,
 });
@@ -91,6 +92,8 @@ export const presentClient = (c: Client, issuerNames: ReadonlyMap<string, string
     subject: f.subject,
     claims: f.claims,
   })),
+  claims: c.claims,
+  claim_mappings: c.claimMappings,
 });
 
 /** A federated issuer, with the audiences its tokens may carry at its tenant. */
@@ -120,6 +123,7 @@ export const presentApi = (a: Api) => ({
   scopes: a.scopes,
   access_token_ttl: a.accessTokenTtl,
   dpop_bound_access_tokens: a.dpopBoundAccessTokens,
+  claims: a.claims,
   built_in: a.builtIn,
   created_at: a.createdAt,
   updated_at: a.updatedAt,

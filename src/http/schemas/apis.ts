@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { ClaimsIn, ClaimsOut } from './claims.js';
 import { Nullable, Text, Timestamp, TokenTtl } from './common.js';
 
 const ScopeOut = Type.Object({ value: Type.String(), description: Type.String() });
@@ -15,6 +16,7 @@ export const Api = Type.Object(
     scopes: Type.Array(ScopeOut),
     access_token_ttl: Nullable(Type.Integer()),
     dpop_bound_access_tokens: Type.Boolean({ description: 'tokens for this API must be DPoP-bound (RFC 9449)' }),
+    claims: ClaimsOut,
     built_in: Type.Boolean({ description: 'the built-in API urn:tessera:admin: only access_token_ttl can change, it cannot be deleted' }),
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -29,6 +31,7 @@ export const ApiCreate = Type.Object(
     scopes: Type.Optional(Type.Array(ScopeIn, { maxItems: 500 })),
     access_token_ttl: Type.Optional(Nullable(TokenTtl)),
     dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
+    claims: Type.Optional(ClaimsIn),
   },
   { additionalProperties: false },
 );
@@ -40,6 +43,7 @@ export const ApiPatch = Type.Object(
     scopes: Type.Optional(Type.Array(ScopeIn, { maxItems: 500 })),
     access_token_ttl: Type.Optional(Nullable(TokenTtl)),
     dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
+    claims: Type.Optional(ClaimsIn),
   },
   { additionalProperties: false },
 );

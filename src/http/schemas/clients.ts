@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { CLIENT_ID_PATTERN, CLIENT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '../../domain/clients/model.js';
+import { ClaimMappingsIn, ClaimMappingsOut, ClaimsIn, ClaimsOut } from './claims.js';
 import { ClientCertificateOut } from './certificates.js';
 import { Nullable, PageQuery, Text, Timestamp, TokenTtl } from './common.js';
 import { FederatedCredentialOut, FederatedCredentialsIn } from './federated-issuers.js';
@@ -46,6 +47,8 @@ const clientFields = {
   updated_at: Timestamp,
   client_secrets: Type.Array(ClientSecretInfo, { description: 'secret metadata; never the values' }),
   federated_credentials: Type.Array(FederatedCredentialOut, { description: 'platform tokens that authenticate the client' }),
+  claims: ClaimsOut,
+  claim_mappings: ClaimMappingsOut,
 };
 
 /** A client as every read answers it: no secret value, ever. */
@@ -81,6 +84,8 @@ export const clientMetadata = {
   dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
   tls_client_certificate_bound_access_tokens: Type.Optional(Type.Boolean()),
   federated_credentials: Type.Optional(FederatedCredentialsIn),
+  claims: Type.Optional(ClaimsIn),
+  claim_mappings: Type.Optional(ClaimMappingsIn),
 };
 
 export const ClientCreate = Type.Object(

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { CLIENT_ID_PATTERN } from '../../domain/clients/model.js';
 import { CHANGE_ACTIONS, CONFIG_VERSION, OBJECT_KINDS } from '../../domain/configuration/document.js';
 import { ScopeIn } from './apis.js';
+import { ClaimsIn } from './claims.js';
 import { clientMetadata } from './clients.js';
 import { Nullable, TenantId, Text, TokenTtl } from './common.js';
 import { federatedIssuerSettings } from './federated-issuers.js';
@@ -23,12 +24,13 @@ const ApiConfig = Type.Object(
     scopes: Type.Optional(Type.Array(ScopeIn, { maxItems: 500 })),
     access_token_ttl: Type.Optional(Nullable(TokenTtl)),
     dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
+    claims: Type.Optional(ClaimsIn),
   },
   { additionalProperties: false, description: 'an API, keyed by identifier; urn:tessera:admin (built in) takes access_token_ttl only' },
 );
 
 const ServiceAccountConfig = Type.Object(
-  { user_name: UserName, display_name: Type.Optional(Text(200)), active: Type.Optional(Type.Boolean()) },
+  { user_name: UserName, display_name: Type.Optional(Text(200)), active: Type.Optional(Type.Boolean()), claims: Type.Optional(ClaimsIn) },
   { additionalProperties: false, description: 'a service account, keyed by user_name' },
 );
 

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { ClaimsIn, ClaimsOut } from './claims.js';
 import { PageQuery, Text, Timestamp, WORD_PATTERN } from './common.js';
 
 export const UserName = Type.String({ minLength: 1, maxLength: 128, pattern: WORD_PATTERN });
@@ -9,6 +10,7 @@ export const ServiceAccount = Type.Object(
     user_name: Type.String(),
     display_name: Type.String(),
     active: Type.Boolean(),
+    claims: ClaimsOut,
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -23,6 +25,7 @@ export const ServiceAccountCreate = Type.Object(
     display_name: Type.Optional(Text(200)),
     displayName: Type.Optional(Text(200)),
     active: Type.Optional(Type.Boolean({ default: true })),
+    claims: Type.Optional(ClaimsIn),
     schemas: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 10, description: 'SCIM schemas; ignored' })),
   },
   { additionalProperties: false },
@@ -33,6 +36,7 @@ export const ServiceAccountPatch = Type.Object(
     user_name: Type.Optional(UserName),
     display_name: Type.Optional(Text(200)),
     active: Type.Optional(Type.Boolean()),
+    claims: Type.Optional(ClaimsIn),
   },
   { additionalProperties: false },
 );

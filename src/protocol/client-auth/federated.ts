@@ -71,6 +71,8 @@ export interface FederatedIdentity {
   readonly exp: number;
   /** …unless the issuer was registered with allow_longer_than_assertion. */
   readonly allowLongerThanAssertion: boolean;
+  /** Every claim of the verified token: what a client's claim_mappings copy (docs/claims.md). Never logged. */
+  readonly claims: JWTPayload;
 }
 
 export interface FederatedTokenInput {
@@ -346,6 +348,7 @@ async function verify(input: FederatedTokenInput, issuer: FederatedIssuer, deps:
       sub: payload.sub!,
       exp,
       allowLongerThanAssertion: issuer.allowLongerThanAssertion,
+      claims: payload,
     },
   };
 }

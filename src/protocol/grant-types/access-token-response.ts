@@ -1,3 +1,4 @@
+import { mappedClaims } from '../../domain/claims/merge.js';
 import { epochSeconds } from '../../lib/clock.js';
 import { accessTokenClaims, accessTokenLifetime, signAccessToken } from '../access-token.js';
 import { certificateBinding } from '../certificate-binding.js';
@@ -50,6 +51,7 @@ export async function accessTokenResponse(ctx: GrantContext): Promise<TokenRespo
     jkt: dpop?.jkt ?? null,
     x5t,
     federated: client.federated,
+    added: [tenant.tokenClaims(client.entry.client, target.audiences), mappedClaims(client.entry.client.claimMappings, client.federated?.claims)],
   });
   return {
     access_token: await signAccessToken(signer, claims),

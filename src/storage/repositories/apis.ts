@@ -1,8 +1,9 @@
 import type { Selectable } from 'kysely';
 import type { Api, ApiScope } from '../../domain/apis/model.js';
+import type { Claims } from '../../domain/claims/model.js';
 import type { ApisTable } from '../schema.js';
 import { chunks, rowsPerInsert } from './configuration.js';
-import { bool, type Executor } from './executor.js';
+import { bool, jsonColumn, parseJsonColumn, type Executor } from './executor.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
 function toApi(row: Selectable<ApisTable>): Api {
@@ -15,6 +16,7 @@ function toApi(row: Selectable<ApisTable>): Api {
     accessTokenTtl: row.access_token_ttl === null ? null : Number(row.access_token_ttl),
     dpopBoundAccessTokens: Number(row.dpop_bound_access_tokens) === 1,
     builtIn: Number(row.built_in) === 1,
+    claims: parseJsonColumn<Claims>(row.claims),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -30,6 +32,7 @@ function row(a: Api) {
     access_token_ttl: a.accessTokenTtl,
     dpop_bound_access_tokens: bool(a.dpopBoundAccessTokens),
     built_in: bool(a.builtIn),
+    claims: jsonColumn(a.claims),
     created_at: a.createdAt,
     updated_at: a.updatedAt,
   };
@@ -70,7 +73,7 @@ export const apisRepo = {
   },
   /** Inserts many APIs, many rows a statement; `managed`: a configuration document named them. */
   async insertMany(db: Executor, apis: readonly Api[], managed: boolean): Promise<void> {
-    for (const part of chunks(apis, rowsPerInsert(11))) {
+    for (const part of chunks(apis, rowsPerInsert(12))) {
       await db
         .insertInto('apis')
         .values(part.map((a) => ({ ...row(a), managed: bool(managed) })))
@@ -86,6 +89,7 @@ export const apisRepo = {
         scopes: JSON.stringify(a.scopes),
         access_token_ttl: a.accessTokenTtl,
         dpop_bound_access_tokens: bool(a.dpopBoundAccessTokens),
+        claims: jsonColumn(a.claims),
         updated_at: a.updatedAt,
       })
       .where('tenant_id', '=', a.tenantId)

@@ -1,10 +1,11 @@
 import { sql, type Selectable } from 'kysely';
 import type { JSONWebKeySet } from 'jose';
+import type { ClaimMappings, Claims } from '../../domain/claims/model.js';
 import type { Client, ClientSecret, ClientType, TlsClientAuthField, TokenEndpointAuthMethod } from '../../domain/clients/model.js';
 import type { FederatedCredential } from '../../domain/federation/model.js';
 import type { ClientSecretsTable, ClientsTable } from '../schema.js';
 import { chunks, rowsPerInsert } from './configuration.js';
-import { bool, executeBulk, rowsOf, valuesList, type Executor } from './executor.js';
+import { bool, executeBulk, jsonColumn, parseJsonColumn, rowsOf, valuesList, type Executor } from './executor.js';
 import { federatedCredentialsRepo } from './federated-credentials.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
@@ -41,6 +42,8 @@ function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[], federa
         ? null
         : { field: row.tls_client_auth_field as TlsClientAuthField, value: row.tls_client_auth_value },
     tlsClientCertificateBoundAccessTokens: Number(row.tls_client_certificate_bound_access_tokens) === 1,
+    claims: parseJsonColumn<Claims>(row.claims),
+    claimMappings: parseJsonColumn<ClaimMappings>(row.claim_mappings),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     secrets,
@@ -66,6 +69,8 @@ function columns(c: Client) {
     tls_client_auth_field: c.tlsClientAuth?.field ?? null,
     tls_client_auth_value: c.tlsClientAuth?.value ?? null,
     tls_client_certificate_bound_access_tokens: bool(c.tlsClientCertificateBoundAccessTokens),
+    claims: jsonColumn(c.claims),
+    claim_mappings: jsonColumn(c.claimMappings),
     updated_at: c.updatedAt,
   };
 }
@@ -172,7 +177,7 @@ export const clientsRepo = {
   },
   /** Inserts many clients (without their secrets or federated credentials), many rows a statement; `managed`: a configuration document named them. */
   async insertMany(db: Executor, clients: readonly Client[], managed: boolean): Promise<void> {
-    for (const part of chunks(clients, rowsPerInsert(22))) {
+    for (const part of chunks(clients, rowsPerInsert(24))) {
       await db
         .insertInto('clients')
         .values(part.map((c) => ({ tenant_id: c.tenantId, client_id: c.clientId, created_at: c.createdAt, ...columns(c), managed: bool(managed) })))

@@ -7,6 +7,12 @@ export type Executor = Kysely<Database>;
 
 export const bool = (v: boolean): number => (v ? 1 : 0);
 
+/** A JSON text column's value: the JSON of `v`, or null. */
+export const jsonColumn = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
+
+/** A JSON text column read back (stored by jsonColumn), or null. */
+export const parseJsonColumn = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
+
 /** SQL text of bulk statements, by store, statement and number of parameters. */
 const compiled = new Map<string, string>();
 

@@ -1,8 +1,9 @@
 import { sql, type Selectable, type SqlBool } from 'kysely';
+import type { Claims } from '../../domain/claims/model.js';
 import type { ServiceAccount } from '../../domain/service-accounts/model.js';
 import type { ServiceAccountsTable } from '../schema.js';
 import { chunks, rowsPerInsert } from './configuration.js';
-import { bool, type Executor } from './executor.js';
+import { bool, jsonColumn, parseJsonColumn, type Executor } from './executor.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
 function toServiceAccount(row: Selectable<ServiceAccountsTable>): ServiceAccount {
@@ -12,6 +13,7 @@ function toServiceAccount(row: Selectable<ServiceAccountsTable>): ServiceAccount
     userName: row.user_name,
     displayName: row.display_name,
     active: Number(row.active) === 1,
+    claims: parseJsonColumn<Claims>(row.claims),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -24,6 +26,7 @@ function row(sa: ServiceAccount) {
     user_name: sa.userName,
     display_name: sa.displayName,
     active: bool(sa.active),
+    claims: jsonColumn(sa.claims),
     created_at: sa.createdAt,
     updated_at: sa.updatedAt,
   };
@@ -58,7 +61,7 @@ export const serviceAccountsRepo = {
   },
   /** Inserts many service accounts, many rows a statement; `managed`: a configuration document named them. */
   async insertMany(db: Executor, accounts: readonly ServiceAccount[], managed: boolean): Promise<void> {
-    for (const part of chunks(accounts, rowsPerInsert(8))) {
+    for (const part of chunks(accounts, rowsPerInsert(9))) {
       await db
         .insertInto('service_accounts')
         .values(part.map((sa) => ({ ...row(sa), managed: bool(managed) })))
@@ -68,7 +71,7 @@ export const serviceAccountsRepo = {
   async update(db: Executor, sa: ServiceAccount): Promise<void> {
     await db
       .updateTable('service_accounts')
-      .set({ user_name: sa.userName, display_name: sa.displayName, active: bool(sa.active), updated_at: sa.updatedAt })
+      .set({ user_name: sa.userName, display_name: sa.displayName, active: bool(sa.active), claims: jsonColumn(sa.claims), updated_at: sa.updatedAt })
       .where('tenant_id', '=', sa.tenantId)
       .where('id', '=', sa.id)
       .execute();

@@ -41,6 +41,8 @@ function metadata(b: typeof ClientPatch.static): ClientPatchInput {
     tlsClientAuth: tlsClientAuth(b),
     tlsClientCertificateBoundAccessTokens: b.tls_client_certificate_bound_access_tokens,
     federatedCredentials: b.federated_credentials,
+    claims: b.claims,
+    claimMappings: b.claim_mappings,
   };
 }
 

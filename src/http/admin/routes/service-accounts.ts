@@ -38,6 +38,7 @@ export const serviceAccountRoutes =
             userName,
             displayName: b.display_name ?? b.displayName,
             active: b.active,
+            claims: b.claims,
           });
           return reply.code(201).send(presentServiceAccount(sa));
         },
@@ -76,6 +77,7 @@ export const serviceAccountRoutes =
             userName: request.body.user_name,
             displayName: request.body.display_name,
             active: request.body.active,
+            claims: request.body.claims,
           }),
         ),
     );
