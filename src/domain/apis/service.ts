@@ -8,7 +8,7 @@ import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
 import { ConflictError, InvalidError, NotFoundError, type Actor } from '../errors.js';
 import { BUILT_IN_API_FIXED } from './built-in.js';
-import type { Api } from './model.js';
+import type { Api, TokenExchangePolicy } from './model.js';
 import { normaliseScopes, reservedIdentifierError } from './rules.js';
 
 export interface ApiInput {
@@ -17,6 +17,7 @@ export interface ApiInput {
   scopes?: { value: string; description?: string | undefined }[] | undefined;
   accessTokenTtl?: number | null | undefined;
   dpopBoundAccessTokens?: boolean | undefined;
+  tokenExchange?: TokenExchangePolicy | undefined;
 }
 
 /** What an update changes: an absent (or undefined) member keeps its value. */
@@ -60,6 +61,7 @@ export class ApisService {
       scopes,
       accessTokenTtl: input.accessTokenTtl ?? null,
       dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
+      tokenExchange: input.tokenExchange ?? 'allow',
       builtIn: false,
       createdAt: isoTime(nowMs),
       updatedAt: isoTime(nowMs),
@@ -79,6 +81,7 @@ export class ApisService {
             scopes: scopes.map((s) => s.value),
             access_token_ttl: api.accessTokenTtl,
             dpop_bound_access_tokens: api.dpopBoundAccessTokens,
+            token_exchange: api.tokenExchange,
           },
         });
       });
@@ -108,6 +111,7 @@ export class ApisService {
           scopes: normalised?.scopes ?? api.scopes,
           accessTokenTtl: patch.accessTokenTtl === undefined ? api.accessTokenTtl : patch.accessTokenTtl,
           dpopBoundAccessTokens: patch.dpopBoundAccessTokens ?? api.dpopBoundAccessTokens,
+          tokenExchange: patch.tokenExchange ?? api.tokenExchange,
           updatedAt: isoTime(this.ctx.clock.now()),
         };
         await apisRepo.update(trx, next);
@@ -130,6 +134,7 @@ export class ApisService {
             scopes: next.scopes.map((s) => s.value),
             access_token_ttl: next.accessTokenTtl,
             dpop_bound_access_tokens: next.dpopBoundAccessTokens,
+            token_exchange: next.tokenExchange,
           },
         });
         return next;

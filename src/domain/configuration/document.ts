@@ -1,4 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
+import type { TokenExchangePolicy } from '../apis/model.js';
 import type { ClientType, TokenEndpointAuthMethod } from '../clients/model.js';
 import type { ClaimCondition } from '../federation/model.js';
 import type { SigningAlg } from '../tenants/model.js';
@@ -43,6 +44,7 @@ export interface ApiConfig {
   scopes?: { value: string; description?: string }[];
   access_token_ttl?: number | null;
   dpop_bound_access_tokens?: boolean;
+  token_exchange?: TokenExchangePolicy;
 }
 
 /** Keyed by `user_name`. */

@@ -1,6 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import { splitScope } from '../apis/model.js';
-import type { Api, ApiScope } from '../apis/model.js';
+import type { Api, ApiScope, TokenExchangePolicy } from '../apis/model.js';
 import { isConfidential, TLS_CLIENT_AUTH_FIELDS, type Client, type ClientType, type TokenEndpointAuthMethod } from '../clients/model.js';
 import { storedTlsClientAuth, tlsClientAuthMember, tlsClientAuthOfMembers } from '../clients/tls-names.js';
 import { canonicalClaims } from '../federation/credentials.js';
@@ -21,6 +21,7 @@ export interface ApiForm {
   scopes: ApiScope[];
   access_token_ttl: number | null;
   dpop_bound_access_tokens: boolean;
+  token_exchange: TokenExchangePolicy;
 }
 
 /** The built-in API `urn:tessera:admin`: only its token lifetime is the document's. */
@@ -95,6 +96,7 @@ export function desiredApi(c: ApiConfig): ApiForm {
     scopes: (c.scopes ?? []).map((s) => ({ value: s.value, description: s.description ?? '' })),
     access_token_ttl: c.access_token_ttl ?? null,
     dpop_bound_access_tokens: c.dpop_bound_access_tokens ?? false,
+    token_exchange: c.token_exchange ?? 'allow',
   };
 }
 
@@ -105,6 +107,7 @@ export function apiForm(a: Api): ApiForm {
     scopes: a.scopes.map((s) => ({ value: s.value, description: s.description })),
     access_token_ttl: a.accessTokenTtl,
     dpop_bound_access_tokens: a.dpopBoundAccessTokens,
+    token_exchange: a.tokenExchange,
   };
 }
 

@@ -120,6 +120,7 @@ export const presentApi = (a: Api) => ({
   scopes: a.scopes,
   access_token_ttl: a.accessTokenTtl,
   dpop_bound_access_tokens: a.dpopBoundAccessTokens,
+  token_exchange: a.tokenExchange,
   built_in: a.builtIn,
   created_at: a.createdAt,
   updated_at: a.updatedAt,

@@ -1,6 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import { Nullable, Text, Timestamp, TokenTtl } from './common.js';
 
+/** An API's token exchange policy (RFC 8693): `deny` refuses exchanged tokens for it. */
+export const TokenExchange = Type.Union([Type.Literal('allow'), Type.Literal('deny')], {
+  description: 'whether exchanged tokens (RFC 8693 token exchange) may be issued for this API; default allow',
+});
+
 const ScopeOut = Type.Object({ value: Type.String(), description: Type.String() });
 export const ScopeIn = Type.Object(
   { value: Type.String({ minLength: 1, maxLength: 128 }), description: Type.Optional(Text(500)) },
@@ -15,6 +20,7 @@ export const Api = Type.Object(
     scopes: Type.Array(ScopeOut),
     access_token_ttl: Nullable(Type.Integer()),
     dpop_bound_access_tokens: Type.Boolean({ description: 'tokens for this API must be DPoP-bound (RFC 9449)' }),
+    token_exchange: TokenExchange,
     built_in: Type.Boolean({ description: 'the built-in API urn:tessera:admin: only access_token_ttl can change, it cannot be deleted' }),
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -29,6 +35,7 @@ export const ApiCreate = Type.Object(
     scopes: Type.Optional(Type.Array(ScopeIn, { maxItems: 500 })),
     access_token_ttl: Type.Optional(Nullable(TokenTtl)),
     dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
+    token_exchange: Type.Optional(TokenExchange),
   },
   { additionalProperties: false },
 );
@@ -40,6 +47,7 @@ export const ApiPatch = Type.Object(
     scopes: Type.Optional(Type.Array(ScopeIn, { maxItems: 500 })),
     access_token_ttl: Type.Optional(Nullable(TokenTtl)),
     dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
+    token_exchange: Type.Optional(TokenExchange),
   },
   { additionalProperties: false },
 );

@@ -36,6 +36,7 @@ export const apiRoutes =
           scopes: b.scopes,
           accessTokenTtl: b.access_token_ttl,
           dpopBoundAccessTokens: b.dpop_bound_access_tokens,
+          tokenExchange: b.token_exchange,
         });
         return reply.code(201).send(presentApi(api));
       },
@@ -79,6 +80,7 @@ export const apiRoutes =
             scopes: b.scopes,
             accessTokenTtl: b.access_token_ttl,
             dpopBoundAccessTokens: b.dpop_bound_access_tokens,
+            tokenExchange: b.token_exchange,
           }),
         );
       },
