@@ -5,6 +5,7 @@ import * as oidc from 'openid-client';
 import { manualClock, ok, type ManualClock } from '../helpers/admin.js';
 import { dpopProof } from '../helpers/assertions.js';
 import { describeEachDialect } from '../helpers/dialects.js';
+import { inlineIssuer, platformToken, trust } from '../helpers/federation.js';
 import { createClient, createOk } from '../helpers/fixtures.js';
 import { testKey, type TestKey } from '../helpers/keys.js';
 import { basic, decodeJwt, startTessera, type HttpResult, type TestTessera } from '../helpers/tessera.js';
@@ -15,6 +16,7 @@ import { introspect, issueToken, revoke, signWithTenantKey, type ClientCredentia
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
+const JWT = 'urn:ietf:params:oauth:token-type:jwt';
 const API_B = 'https://b.test';
 const API_C = 'https://c.test';
 const API_E = 'https://e.test';
@@ -267,6 +269,27 @@ describeEachDialect('token exchange (RFC 8693)', (dialect) => {
       { issued: ACCESS_TOKEN, type: 'bearer', scope: 'read' },
     );
     assert.equal((await verify(response.access_token, API_C)).sub, 'svc-a');
+  });
+
+  it("a federated issuer's token as subject (type jwt) stands for the client its credential matches", async () => {
+    const GITHUB = 'https://token.actions.githubusercontent.com';
+    const GH_SUB = 'repo:acme/deploy:ref:refs/heads/main';
+    const gh = await testKey('ES256', 'gh-1');
+    await createClient(t, { client_id: 'deploy-job' });
+    await createOk(t, '/grants', { client_id: 'deploy-job', api_identifier: API_B, scopes: ['read'] });
+    await trust(t, 'default', [inlineIssuer('default', GITHUB, [gh])], { 'deploy-job': [{ issuer: GITHUB, subject: GH_SUB }] });
+    const platform = await platformToken(gh, clock, { iss: GITHUB, sub: GH_SUB, aud: t.publicUrl });
+    const res = await exchange(b, platform, { audience: API_C, subject_token_type: JWT });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual({ scope: res.body.scope, expires_in: res.body.expires_in }, { scope: 'read', expires_in: 600 });
+    const payload = await verify(res.body.access_token, API_C);
+    assert.deepEqual(
+      { sub: payload.sub, client_id: payload.client_id, act: payload.act, federated: payload.federated },
+      { sub: 'deploy-job', client_id: 'svc-b', act: { sub: 'svc-b', client_id: 'svc-b' }, federated: { iss: GITHUB, sub: GH_SUB } },
+    );
+    const stranger = await platformToken(gh, clock, { iss: GITHUB, sub: 'repo:acme/unknown:ref:refs/heads/main', aud: t.publicUrl });
+    assertOAuthError(await exchange(b, stranger, { audience: API_C, subject_token_type: JWT }), 'invalid_grant', 'The subject token is not valid.');
+    assertOAuthError(await exchange(b, platform, { audience: API_C }), 'invalid_grant', 'The subject token is not valid.');
   });
 
   it('a public client may not register the grant (422)', async () => {
