@@ -195,6 +195,18 @@ describeEachDialect('token exchange (RFC 8693)', (dialect) => {
     assert.deepEqual(decodeJwt(res.body.access_token).payload.cnf, { jkt: await calculateJwkThumbprint(key.publicJwk, 'sha256') });
   });
 
+  it('refuses a certificate-bound subject token without its certificate, and a chain longer than 8 actors', async () => {
+    const base = decodeJwt(await tokenOfA()).payload;
+    const certBound = await signWithTenantKey(t, { ...base, jti: 'cert-bound', cnf: { 'x5t#S256': 'bm90LXRoZS1jZXJ0aWZpY2F0ZQ' } });
+    assertOAuthError(await exchange(b, certBound, { audience: API_C }), 'invalid_grant', 'The subject token is not valid.');
+    let act: Record<string, unknown> = { sub: 'svc-x', client_id: 'svc-x' };
+    for (let i = 1; i < 8; i++) act = { sub: `svc-${i}`, client_id: `svc-${i}`, act };
+    const eightActors = await signWithTenantKey(t, { ...base, jti: 'eight-actors', act });
+    assertOAuthError(await exchange(b, eightActors, { audience: API_C }), 'invalid_grant', 'The subject token is not valid.');
+    const sevenActors = await signWithTenantKey(t, { ...base, jti: 'seven-actors', act: act.act });
+    assert.equal((await exchange(b, sevenActors, { audience: API_C })).status, 200);
+  });
+
   it('an actor_token must be a token of the requesting client', async () => {
     const subject = await tokenOfA();
     const ownToken = await issueToken(t, b, { audience: API_C });
