@@ -39,6 +39,7 @@ import { clientCaBundle } from './tls-reload.js';
 import { clientCredentials } from '../protocol/grant-types/client-credentials.js';
 import { jwtBearer } from '../protocol/grant-types/jwt-bearer.js';
 import { GrantTypeRegistry } from '../protocol/grant-types/registry.js';
+import { tokenExchange } from '../protocol/grant-types/token-exchange.js';
 import { TokenEvents } from '../protocol/token-events.js';
 import { openStore, type Store } from '../storage/database.js';
 import { StoreHealth } from '../storage/health.js';
@@ -260,7 +261,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       verifier,
       refusals: new FederatedRefusalAudit(clock, audit, logger),
     };
-    const grantTypes = new GrantTypeRegistry().register(clientCredentials).register(jwtBearer(federation));
+    const grantTypes = new GrantTypeRegistry().register(clientCredentials).register(jwtBearer(federation)).register(tokenExchange(federation));
     // TESSERA_TLS_CLIENT_CA (config checked it), reloaded when the file changes and on SIGHUP.
     const clientCas = config.tlsClientCa === undefined ? null : clientCaBundle(config.tlsClientCa, logger);
     const noClientCas: readonly X509Certificate[] = [];

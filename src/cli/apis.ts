@@ -23,6 +23,7 @@ interface ApiOptions {
   scope?: Scope[] | false;
   ttl?: number | false;
   dpop?: boolean;
+  tokenExchange?: 'allow' | 'deny';
 }
 
 const apiOptions = (update: boolean) => [
@@ -36,6 +37,10 @@ const apiOptions = (update: boolean) => [
   ...clears(update, '--no-ttl', "use the client's or the tenant's lifetime"),
   new Option('--dpop', 'dpop_bound_access_tokens: tokens for this API must be DPoP-bound'),
   ...clears(update, '--no-dpop', 'DPoP binding optional'),
+  new Option('--token-exchange <policy>', 'token_exchange: whether exchanged tokens (RFC 8693) may be issued for this API (default allow)').choices([
+    'allow',
+    'deny',
+  ]),
 ];
 
 const body = (o: ApiOptions) =>
@@ -45,6 +50,7 @@ const body = (o: ApiOptions) =>
     scopes: o.scope === false ? [] : o.scope,
     access_token_ttl: orNull(o.ttl),
     dpop_bound_access_tokens: o.dpop,
+    token_exchange: o.tokenExchange,
   });
 
 const path = (id: string) => `/apis/${segment(id)}`;

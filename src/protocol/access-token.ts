@@ -3,6 +3,7 @@ import { settableClaimName, type Claims } from '../domain/claims/model.js';
 import type { ClientRecord, Signer } from '../domain/read-model/tenant-state.js';
 import type { SigningAlg, Tenant } from '../domain/tenants/model.js';
 import { randomToken } from '../lib/random.js';
+import type { ActClaim } from './delegation.js';
 import type { ResolvedTarget } from './target.js';
 
 /** Claims of a JWT access token (RFC 9068 §2.2). */
@@ -19,6 +20,8 @@ export interface AccessTokenClaims {
   federated?: { iss: string; sub: string };
   /** Confirmation of a bound token: the DPoP proof key's thumbprint (RFC 9449 §6.1) or the client certificate's (RFC 8705 §3.1). */
   cnf?: { jkt: string } | { 'x5t#S256': string };
+  /** The acting party of a token issued by token exchange (RFC 8693 §4.1), earlier actors nested inside. */
+  act?: ActClaim;
 }
 
 /** Lifetime in seconds: the shortest of the client's and the targeted APIs' own, else the tenant's. */

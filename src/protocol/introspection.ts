@@ -3,6 +3,7 @@ import type { TenantState } from '../domain/read-model/tenant-state.js';
 import { SIGNING_ALGS } from '../domain/tenants/model.js';
 import type { Clock } from '../lib/clock.js';
 import type { AccessTokenClaims } from './access-token.js';
+import { parseActClaim } from './delegation.js';
 import type { AuthenticatedClient } from './client-auth/index.js';
 import type { BruteForceGuard } from './brute-force.js';
 import type { ClientAuthDeps } from './client-auth/index.js';
@@ -16,6 +17,8 @@ export type ActiveTokenClaims = Omit<AccessTokenClaims, 'cnf' | 'federated'> & {
   cnf?: Record<string, unknown>;
   /** The external identity behind a client that authenticated with a federated credential. */
   federated?: { iss: string; sub: string };
+  /** Who may act for the subject (RFC 8693 §4.4), as the token carries it. */
+  may_act?: Record<string, unknown>;
 };
 
 /** Why a token is inactive, in the categories a resource may tell its caller: anything but expiry or revocation is `invalid`. */
@@ -32,17 +35,22 @@ export interface InspectionContext {
 const inactive = (reason: string, cause: InactiveCause = 'invalid'): TokenInspection => ({ active: false, reason, cause });
 
 function claimsOf(payload: JWTPayload): ActiveTokenClaims | string {
-  const { iss, sub, aud, exp, iat, jti, client_id: clientId, scope, cnf, federated } = payload as JWTPayload & Record<string, unknown>;
+  const { iss, sub, aud, exp, iat, jti, client_id: clientId, scope, cnf, federated, act, may_act: mayAct } = payload as JWTPayload & Record<string, unknown>;
   if (typeof iss !== 'string' || typeof sub !== 'string' || typeof jti !== 'string' || typeof clientId !== 'string') return 'a string claim is missing';
   if (typeof exp !== 'number' || typeof iat !== 'number') return 'exp or iat is not a number';
   if (typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) return 'aud is missing';
   if (scope !== undefined && typeof scope !== 'string') return 'scope is not a string';
   if (cnf !== undefined && (cnf === null || typeof cnf !== 'object' || Array.isArray(cnf))) return 'cnf is not an object';
+  const actor = parseActClaim(act);
+  if (typeof actor === 'string') return actor;
+  if (mayAct !== undefined && (mayAct === null || typeof mayAct !== 'object' || Array.isArray(mayAct))) return 'may_act is not an object';
   const claims: ActiveTokenClaims = { iss, sub, aud, exp, iat, jti, client_id: clientId };
   if (scope !== undefined) claims.scope = scope;
   if (cnf !== undefined) claims.cnf = cnf as Record<string, unknown>;
   const external = federated as { iss?: unknown; sub?: unknown } | null | undefined;
   if (typeof external?.iss === 'string' && typeof external.sub === 'string') claims.federated = { iss: external.iss, sub: external.sub };
+  if (actor !== undefined) claims.act = actor;
+  if (mayAct !== undefined) claims.may_act = mayAct as Record<string, unknown>;
   return claims;
 }
 
@@ -86,7 +94,7 @@ export type IntrospectionResponse = { active: false } | ({ active: true; token_t
 /** The introspection answer for an inspected token: its claims and `token_type` (DPoP when bound by `cnf.jkt`). */
 export function introspectionResponse(inspection: TokenInspection): IntrospectionResponse {
   if (!inspection.active) return { active: false };
-  const { scope, client_id, sub, aud, iss, exp, iat, jti, cnf } = inspection.claims;
+  const { scope, client_id, sub, aud, iss, exp, iat, jti, cnf, act, may_act } = inspection.claims;
   const tokenType = typeof cnf?.jkt === 'string' ? 'DPoP' : 'Bearer';
   return {
     active: true,
@@ -100,6 +108,9 @@ export function introspectionResponse(inspection: TokenInspection): Introspectio
     jti,
     token_type: tokenType,
     ...(cnf !== undefined ? { cnf } : {}),
+    // RFC 8693 §4.1 and §4.4: the delegation a token carries is part of what a resource must see.
+    ...(act !== undefined ? { act } : {}),
+    ...(may_act !== undefined ? { may_act } : {}),
   };
 }
 

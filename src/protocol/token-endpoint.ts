@@ -5,6 +5,7 @@ import { guarded, type AuthAttempt, type BruteForceGuard } from './brute-force.j
 import { authenticateClient, CLIENT_AUTH_PARAMETERS, hasClientCredentials, type AuthenticatedClient, type ClientAuthDeps } from './client-auth/index.js';
 import { assertClientCertificateBinding } from './certificate-binding.js';
 import { assertClientDpop, assertDpopProofUnused, verifyDpopProof, type DpopProof, type DpopReplayCache } from './dpop.js';
+import type { DelegationChain } from './delegation.js';
 import { invalidRequest, OAuthError, toOAuthError } from './errors.js';
 import type { GrantType, GrantTypeRegistry, TokenResponse } from './grant-types/registry.js';
 import { assertNoQueryParameters, RequestParams } from './params.js';
@@ -31,6 +32,8 @@ export interface TokenRequest {
 export interface TokenOutcome {
   response: TokenResponse;
   client: AuthenticatedClient;
+  /** Set for a token issued by token exchange: its subject and actors (RFC 8693 §4.1). */
+  delegation?: DelegationChain;
 }
 
 /** Per grant type's declared parameters: the names a request of it may carry. */
@@ -65,7 +68,8 @@ export async function handleTokenRequest(req: TokenRequest, deps: TokenEndpointD
   try {
     const outcome = await issue(req, deps, (clientId) => (named = clientId));
     const { entry } = outcome.client;
-    deps.events.issued({ tenantId, clientId: entry.client.clientId, slot: entry.slot, grantType: outcome.grantType });
+    const { delegation } = outcome;
+    deps.events.issued({ tenantId, clientId: entry.client.clientId, slot: entry.slot, grantType: outcome.grantType, ...(delegation ? { delegation } : {}) });
     return outcome;
   } catch (err) {
     const entry = named === undefined ? undefined : req.tenant.clients.get(named);
@@ -155,6 +159,8 @@ async function issue(req: TokenRequest, deps: TokenEndpointDeps, identified: (cl
   assertClientCertificateBinding(client.entry.client, req.certificate, dpop);
   if (dpop) assertDpopProofUnused(dpop, deps.dpopProofs, nowMs, 'record');
   const { certificate } = req;
-  const response = await grantType.handle({ params, client, tenant: req.tenant, issuer: req.issuer, clock: deps.clock, dpop, certificate });
-  return { response, client, grantType: grantType.name };
+  let delegation: DelegationChain | undefined;
+  const delegated = (chain: DelegationChain) => (delegation = chain);
+  const response = await grantType.handle({ params, client, tenant: req.tenant, issuer: req.issuer, clock: deps.clock, dpop, certificate, delegated });
+  return { response, client, grantType: grantType.name, ...(delegation ? { delegation } : {}) };
 }

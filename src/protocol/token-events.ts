@@ -1,3 +1,4 @@
+import type { DelegationChain } from './delegation.js';
 import type { OAuthErrorCode } from './errors.js';
 
 /** A token the token endpoint issued. */
@@ -7,6 +8,8 @@ export interface TokenIssued {
   /** The client's slot (ClientSlots): what counters index by. */
   readonly slot: number;
   readonly grantType: string;
+  /** For a token issued by token exchange: its subject and every actor, current first (RFC 8693 §4.1). */
+  readonly delegation?: DelegationChain;
 }
 
 /** A token request the token endpoint refused. */

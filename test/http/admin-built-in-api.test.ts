@@ -27,6 +27,7 @@ describeEachDialect('the built-in API urn:tessera:admin', (dialect) => {
       scopes: ADMIN_SCOPES.map((value) => ({ value, description: ADMIN_SCOPE_DESCRIPTIONS[value] })),
       access_token_ttl: null,
       dpop_bound_access_tokens: false,
+      token_exchange: 'allow',
       built_in: true,
       created_at: api.created_at,
       updated_at: api.created_at,
@@ -55,6 +56,7 @@ describeEachDialect('the built-in API urn:tessera:admin', (dialect) => {
       { identifier: ADMIN_API_IDENTIFIER },
       { scopes: [{ value: 'admin' }] },
       { dpop_bound_access_tokens: true },
+      { token_exchange: 'deny' },
       { access_token_ttl: 600, scopes: [] },
     ]) {
       assertProblem(await t.admin('PATCH', instance, body), { status: 409, detail: FIXED, instance });

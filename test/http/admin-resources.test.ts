@@ -532,6 +532,7 @@ describeEachDialect('admin API: APIs and grants', (dialect) => {
       access_token_ttl: 600,
       dpop_bound_access_tokens: false,
       claims: null,
+      token_exchange: 'allow',
       built_in: false,
       created_at: api.created_at,
       updated_at: api.created_at,

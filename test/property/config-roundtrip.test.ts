@@ -60,6 +60,7 @@ const api = (name: string): fc.Arbitrary<ApiConfig> =>
       describe: fc.boolean(),
       access_token_ttl: maybe(fc.integer({ min: 60, max: 86_400 })),
       dpop_bound_access_tokens: maybe(fc.constant(true)),
+      token_exchange: maybe(fc.constant('deny' as const)),
     })
     .map(({ scopes, describe, ...rest }) =>
       defined<ApiConfig>({

@@ -355,7 +355,7 @@ describe('discovery advertises introspection and revocation', () => {
           issuer,
           token_endpoint: `${issuer}/oauth2/token`,
           jwks_uri: `${issuer}/.well-known/jwks.json`,
-          grant_types_supported: ['client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
+          grant_types_supported: ['client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange'],
           token_endpoint_auth_methods_supported: methods,
           introspection_endpoint: `${issuer}/oauth2/introspect`,
           introspection_endpoint_auth_methods_supported: methods,

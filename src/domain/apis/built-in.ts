@@ -21,6 +21,7 @@ export function builtInAdminApi(tenantId: string, nowMs: number): Api {
     scopes: ADMIN_SCOPES.map((value) => ({ value, description: ADMIN_SCOPE_DESCRIPTIONS[value] })),
     accessTokenTtl: null,
     dpopBoundAccessTokens: false,
+    tokenExchange: 'allow',
     builtIn: true,
     claims: null,
     createdAt: isoTime(nowMs),

@@ -11,7 +11,7 @@ import { claimsFieldErrors, storedClaims } from '../claims/rules.js';
 import { clientsOf, tokenSizeErrors } from '../claims/size-check.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 import { BUILT_IN_API_FIXED } from './built-in.js';
-import type { Api } from './model.js';
+import type { Api, TokenExchangePolicy } from './model.js';
 import { normaliseScopes, reservedIdentifierError } from './rules.js';
 
 export interface ApiInput {
@@ -22,6 +22,7 @@ export interface ApiInput {
   dpopBoundAccessTokens?: boolean | undefined;
   /** A JSON object, or null for none (checked: claimsFieldErrors). */
   claims?: unknown;
+  tokenExchange?: TokenExchangePolicy | undefined;
 }
 
 /** What an update changes: an absent (or undefined) member keeps its value. */
@@ -73,6 +74,7 @@ export class ApisService {
       scopes,
       accessTokenTtl: input.accessTokenTtl ?? null,
       dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
+      tokenExchange: input.tokenExchange ?? 'allow',
       builtIn: false,
       claims: storedClaims(input.claims),
       createdAt: isoTime(nowMs),
@@ -95,6 +97,7 @@ export class ApisService {
             access_token_ttl: api.accessTokenTtl,
             dpop_bound_access_tokens: api.dpopBoundAccessTokens,
             claims: api.claims,
+            token_exchange: api.tokenExchange,
           },
         });
       });
@@ -125,6 +128,7 @@ export class ApisService {
           accessTokenTtl: patch.accessTokenTtl === undefined ? api.accessTokenTtl : patch.accessTokenTtl,
           dpopBoundAccessTokens: patch.dpopBoundAccessTokens ?? api.dpopBoundAccessTokens,
           claims: patch.claims === undefined ? api.claims : storedClaims(patch.claims),
+          tokenExchange: patch.tokenExchange ?? api.tokenExchange,
           updatedAt: isoTime(this.ctx.clock.now()),
         };
         if (patch.claims !== undefined || patch.identifier !== undefined) await refuseOversizedTokens(trx, next);
@@ -149,6 +153,7 @@ export class ApisService {
             access_token_ttl: next.accessTokenTtl,
             dpop_bound_access_tokens: next.dpopBoundAccessTokens,
             claims: next.claims,
+            token_exchange: next.tokenExchange,
           },
         });
         return next;

@@ -6,8 +6,15 @@ import { jwksFieldErrors, jwksUriProblem } from './keys.js';
 import { isConfidential, TLS_CLIENT_AUTH_FIELDS, type Client, type TokenEndpointAuthMethod } from './model.js';
 import { tlsClientAuthMember, tlsClientAuthProblem } from './tls-names.js';
 
-/** Grant types a client may register: client_credentials, and the JWT bearer grant (RFC 7523 §2.1) a federated token is exchanged with. */
-export const REGISTRABLE_GRANT_TYPES = ['client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer'] as const;
+/**
+ * Grant types a client may register: client_credentials, the JWT bearer grant (RFC 7523 §2.1) a
+ * federated token is exchanged with, and token exchange (RFC 8693 §2.1).
+ */
+export const REGISTRABLE_GRANT_TYPES = [
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
+] as const;
 
 /** The field errors of a client's metadata, empty when it is consistent. */
 export function clientFieldErrors(c: Client): FieldError[] {
@@ -20,6 +27,9 @@ export function clientFieldErrors(c: Client): FieldError[] {
   if (!isConfidential(c.clientType)) {
     if (c.grantTypes.includes('client_credentials')) {
       errors.push({ pointer: '/grant_types', detail: `a ${c.clientType} client is public and may not use client_credentials` });
+    }
+    if (c.grantTypes.includes('urn:ietf:params:oauth:grant-type:token-exchange')) {
+      errors.push({ pointer: '/grant_types', detail: `a ${c.clientType} client is public and may not exchange tokens` });
     }
     if (c.tokenEndpointAuthMethod !== null) {
       errors.push({ pointer: '/token_endpoint_auth_method', detail: `a ${c.clientType} client is public and has no secret` });

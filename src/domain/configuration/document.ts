@@ -1,4 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
+import type { TokenExchangePolicy } from '../apis/model.js';
 import type { ClientType, TokenEndpointAuthMethod } from '../clients/model.js';
 import type { ClaimCondition } from '../federation/model.js';
 import type { SigningAlg } from '../tenants/model.js';
@@ -45,6 +46,7 @@ export interface ApiConfig {
   dpop_bound_access_tokens?: boolean;
   /** A JSON object or null (any JSON here: the plan says what is wrong with it). */
   claims?: unknown;
+  token_exchange?: TokenExchangePolicy;
 }
 
 /** Keyed by `user_name`. */

@@ -1,6 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import { splitScope } from '../apis/model.js';
-import type { Api, ApiScope } from '../apis/model.js';
+import type { Api, ApiScope, TokenExchangePolicy } from '../apis/model.js';
 import type { ClaimMappings, Claims } from '../claims/model.js';
 import { storedClaims } from '../claims/rules.js';
 import { isConfidential, TLS_CLIENT_AUTH_FIELDS, type Client, type ClientType, type TokenEndpointAuthMethod } from '../clients/model.js';
@@ -24,6 +24,7 @@ export interface ApiForm {
   access_token_ttl: number | null;
   dpop_bound_access_tokens: boolean;
   claims: Claims | null;
+  token_exchange: TokenExchangePolicy;
 }
 
 /** The built-in API `urn:tessera:admin`: only its token lifetime is the document's. */
@@ -102,6 +103,7 @@ export function desiredApi(c: ApiConfig): ApiForm {
     access_token_ttl: c.access_token_ttl ?? null,
     dpop_bound_access_tokens: c.dpop_bound_access_tokens ?? false,
     claims: storedClaims(c.claims),
+    token_exchange: c.token_exchange ?? 'allow',
   };
 }
 
@@ -113,6 +115,7 @@ export function apiForm(a: Api): ApiForm {
     access_token_ttl: a.accessTokenTtl,
     dpop_bound_access_tokens: a.dpopBoundAccessTokens,
     claims: a.claims,
+    token_exchange: a.tokenExchange,
   };
 }
 

@@ -163,6 +163,7 @@ export function planTenant(input: PlanInput): { plan: TenantPlan; errors: FieldE
       scopes: normalised.scopes,
       accessTokenTtl: form.access_token_ttl,
       dpopBoundAccessTokens: form.dpop_bound_access_tokens,
+      tokenExchange: form.token_exchange,
       builtIn: false,
       claims: storedClaims(form.claims),
       createdAt: stored?.createdAt ?? now,

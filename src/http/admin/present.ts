@@ -124,6 +124,7 @@ export const presentApi = (a: Api) => ({
   access_token_ttl: a.accessTokenTtl,
   dpop_bound_access_tokens: a.dpopBoundAccessTokens,
   claims: a.claims,
+  token_exchange: a.tokenExchange,
   built_in: a.builtIn,
   created_at: a.createdAt,
   updated_at: a.updatedAt,

@@ -153,7 +153,7 @@ function tokenResponder(
     const during = outage();
     if (during === 'over') throw temporarilyUnavailable(OUTAGE_RETRY_AFTER, 'the database has been unavailable for longer than TESSERA_OUTAGE_GRACE');
     const params = await parseRequestBody(req.contentType, req.body);
-    const { response, client } = await handleTokenRequest(
+    const { response, client, delegation } = await handleTokenRequest(
       {
         tenant: state,
         issuer,
@@ -176,9 +176,11 @@ function tokenResponder(
     if (client.secretId !== null) deps.secretUsage.record(client.entry.slot, client.secretId);
     // On the request's one log line (`request completed`): a line of its own per token costs throughput.
     const { federated } = client;
-    log.logFields = federated
+    const fields = federated
       ? { tenant, client_id: client.entry.client.clientId, federated_iss: federated.iss, federated_sub: federated.sub }
       : { tenant, client_id: client.entry.client.clientId };
+    // Token exchange (RFC 8693): whom the token speaks for, and every actor, the current one first.
+    log.logFields = delegation ? { ...fields, subject_sub: delegation.subject, actors: delegation.actors } : fields;
     return response;
   };
 }

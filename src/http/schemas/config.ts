@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { CLIENT_ID_PATTERN } from '../../domain/clients/model.js';
 import { CHANGE_ACTIONS, CONFIG_VERSION, OBJECT_KINDS } from '../../domain/configuration/document.js';
-import { ScopeIn } from './apis.js';
+import { ScopeIn, TokenExchange } from './apis.js';
 import { ClaimsIn } from './claims.js';
 import { clientMetadata } from './clients.js';
 import { Nullable, TenantId, Text, TokenTtl } from './common.js';
@@ -25,6 +25,7 @@ const ApiConfig = Type.Object(
     access_token_ttl: Type.Optional(Nullable(TokenTtl)),
     dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
     claims: Type.Optional(ClaimsIn),
+    token_exchange: Type.Optional(TokenExchange),
   },
   { additionalProperties: false, description: 'an API, keyed by identifier; urn:tessera:admin (built in) takes access_token_ttl only' },
 );

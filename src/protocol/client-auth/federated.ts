@@ -33,7 +33,7 @@ export interface FederatedJtiStore {
 }
 
 /** How a federated token reached the token endpoint. */
-export type FederatedVia = 'client_assertion' | 'jwt_bearer_grant';
+export type FederatedVia = 'client_assertion' | 'jwt_bearer_grant' | 'token_exchange';
 
 /** A federated token refused: what the log and the `client.federated.refused` audit event tell. */
 export interface FederatedRefusal {

@@ -1,6 +1,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { TenantState } from '../../domain/read-model/tenant-state.js';
 import type { AuthenticatedClient } from '../client-auth/index.js';
+import type { DelegationChain } from '../delegation.js';
 import type { DpopProof } from '../dpop.js';
 import type { RequestParams } from '../params.js';
 import type { PresentedCertificate } from '../presented-certificate.js';
@@ -12,6 +13,8 @@ export interface TokenResponse {
   token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
+  /** The type of the token issued by token exchange (RFC 8693 §2.2.1). */
+  issued_token_type?: string;
 }
 
 export interface GrantContext {
@@ -25,6 +28,8 @@ export interface GrantContext {
   readonly dpop: DpopProof | null;
   /** The request's client certificate, or null: a client with certificate-bound tokens has its tokens bound to it (RFC 8705 §3). */
   readonly certificate: PresentedCertificate | null;
+  /** Told the delegation a token issued by token exchange carries (RFC 8693 §4.1), for the request's log line. */
+  readonly delegated: (chain: DelegationChain) => void;
 }
 
 /** What a grant that names its own client (RFC 7523 §2.1) is given to find it. */

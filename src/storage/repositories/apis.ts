@@ -15,6 +15,7 @@ function toApi(row: Selectable<ApisTable>): Api {
     scopes: JSON.parse(row.scopes) as ApiScope[],
     accessTokenTtl: row.access_token_ttl === null ? null : Number(row.access_token_ttl),
     dpopBoundAccessTokens: Number(row.dpop_bound_access_tokens) === 1,
+    tokenExchange: row.token_exchange === 'deny' ? 'deny' : 'allow',
     builtIn: Number(row.built_in) === 1,
     claims: parseJsonColumn<Claims>(row.claims),
     createdAt: row.created_at,
@@ -31,6 +32,7 @@ function row(a: Api) {
     scopes: JSON.stringify(a.scopes),
     access_token_ttl: a.accessTokenTtl,
     dpop_bound_access_tokens: bool(a.dpopBoundAccessTokens),
+    token_exchange: a.tokenExchange,
     built_in: bool(a.builtIn),
     claims: jsonColumn(a.claims),
     created_at: a.createdAt,
@@ -73,7 +75,7 @@ export const apisRepo = {
   },
   /** Inserts many APIs, many rows a statement; `managed`: a configuration document named them. */
   async insertMany(db: Executor, apis: readonly Api[], managed: boolean): Promise<void> {
-    for (const part of chunks(apis, rowsPerInsert(12))) {
+    for (const part of chunks(apis, rowsPerInsert(13))) {
       await db
         .insertInto('apis')
         .values(part.map((a) => ({ ...row(a), managed: bool(managed) })))
@@ -90,6 +92,7 @@ export const apisRepo = {
         access_token_ttl: a.accessTokenTtl,
         dpop_bound_access_tokens: bool(a.dpopBoundAccessTokens),
         claims: jsonColumn(a.claims),
+        token_exchange: a.tokenExchange,
         updated_at: a.updatedAt,
       })
       .where('tenant_id', '=', a.tenantId)

@@ -37,6 +37,7 @@ export const apiRoutes =
           accessTokenTtl: b.access_token_ttl,
           dpopBoundAccessTokens: b.dpop_bound_access_tokens,
           claims: b.claims,
+          tokenExchange: b.token_exchange,
         });
         return reply.code(201).send(presentApi(api));
       },
@@ -81,6 +82,7 @@ export const apiRoutes =
             accessTokenTtl: b.access_token_ttl,
             dpopBoundAccessTokens: b.dpop_bound_access_tokens,
             claims: b.claims,
+            tokenExchange: b.token_exchange,
           }),
         );
       },
