@@ -10,6 +10,8 @@ import type { GrantType, GrantTypeRegistry, TokenResponse } from './grant-types/
 import { assertNoQueryParameters, RequestParams } from './params.js';
 import type { PresentedCertificate } from './presented-certificate.js';
 import type { TokenListener } from './token-events.js';
+import type { QuotaCounts, QuotaDecision } from '../domain/quotas/counts.js';
+import { quotaRefusal, rateLimitHeaders } from './token-quota.js';
 
 export interface TokenRequest {
   tenant: TenantState;
@@ -31,6 +33,8 @@ export interface TokenRequest {
 export interface TokenOutcome {
   response: TokenResponse;
   client: AuthenticatedClient;
+  /** Headers of the token response besides the no-store ones: RateLimit-Policy and RateLimit for a client with a quota; undefined for none. */
+  headers: Record<string, string> | undefined;
 }
 
 /** Per grant type's declared parameters: the names a request of it may carry. */
@@ -56,6 +60,8 @@ export interface TokenEndpointDeps {
   verifier: JwtVerifier;
   /** Hears every issued token and every refusal. */
   events: TokenListener;
+  /** Token quotas' counts (docs/quotas.md), in memory. */
+  quotas: QuotaCounts;
 }
 
 /** The token endpoint (RFC 6749 §3.2): validates, authenticates the client, dispatches to the grant type; reports the outcome to `deps.events`. */
@@ -155,6 +161,29 @@ async function issue(req: TokenRequest, deps: TokenEndpointDeps, identified: (cl
   assertClientCertificateBinding(client.entry.client, req.certificate, dpop);
   if (dpop) assertDpopProofUnused(dpop, deps.dpopProofs, nowMs, 'record');
   const { certificate } = req;
-  const response = await grantType.handle({ params, client, tenant: req.tenant, issuer: req.issuer, clock: deps.clock, dpop, certificate });
-  return { response, client, grantType: grantType.name };
+  const quota = chargeQuota(client, deps, nowMs);
+  try {
+    const response = await grantType.handle({ params, client, tenant: req.tenant, issuer: req.issuer, clock: deps.clock, dpop, certificate });
+    return { response, client, grantType: grantType.name, headers: quota ? rateLimitHeaders(quota) : undefined };
+  } catch (err) {
+    // A refused request does not count against the quota.
+    if (quota) deps.quotas.giveBack(client.entry.slot, quota);
+    throw err;
+  }
+}
+
+/**
+ * Charges the token about to be issued to the client's quota, if it has one (docs/quotas.md):
+ * refused with 429 when an enforced quota is used up; every window found used up is told to
+ * the listeners (metrics).
+ */
+function chargeQuota(client: AuthenticatedClient, deps: TokenEndpointDeps, nowMs: number): QuotaDecision | null {
+  const { client: record, slot } = client.entry;
+  if (record.tokenQuota === null) return null;
+  const decision = deps.quotas.charge(record.tenantId, record.clientId, slot, record.tokenQuota, nowMs);
+  for (const period of decision.exceeded) {
+    deps.events.quotaExceeded?.({ tenantId: record.tenantId, clientId: record.clientId, period, enforced: record.tokenQuota.enforce });
+  }
+  if (decision.refused) throw quotaRefusal(decision);
+  return decision;
 }

@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import type { FederatedCredential } from '../federation/model.js';
+import type { TokenQuota } from '../quotas/model.js';
 
 export const CLIENT_TYPES = ['machine_to_machine', 'spa', 'native'] as const;
 export type ClientType = (typeof CLIENT_TYPES)[number];
@@ -74,6 +75,8 @@ export interface Client {
   tlsClientAuth: TlsClientAuthName | null;
   /** RFC 8705 §3: every access token of this client is bound to the certificate of the TLS connection it was requested on. */
   tlsClientCertificateBoundAccessTokens: boolean;
+  /** Tokens it may get per UTC hour and day (docs/quotas.md), or null for no quota. */
+  tokenQuota: TokenQuota | null;
   /** Platform tokens that authenticate this client (workload identity federation, docs/federation.md). */
   federatedCredentials: FederatedCredential[];
   createdAt: string;

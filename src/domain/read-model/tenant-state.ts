@@ -34,6 +34,7 @@ export type ClientRecord = Readonly<
     | 'dpopBoundAccessTokens'
     | 'tlsClientAuth'
     | 'tlsClientCertificateBoundAccessTokens'
+    | 'tokenQuota'
     | 'federatedCredentials'
   >
 >;

@@ -2,6 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import type { JSONWebKeySet } from 'jose';
 import type { Client, ClientSecret, ClientType, TlsClientAuthField, TokenEndpointAuthMethod } from '../../domain/clients/model.js';
 import type { FederatedCredential } from '../../domain/federation/model.js';
+import type { TokenQuota } from '../../domain/quotas/model.js';
 import type { ClientSecretsTable, ClientsTable } from '../schema.js';
 import { chunks, rowsPerInsert } from './configuration.js';
 import { bool, executeBulk, rowsOf, valuesList, type Executor } from './executor.js';
@@ -17,6 +18,12 @@ function toSecret(row: Selectable<ClientSecretsTable>): ClientSecret {
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
   };
+}
+
+/** clients.token_quota, stored as {per_hour?, per_day?, enforce} (migration 0011). */
+function storedQuota(text: string): TokenQuota {
+  const q = JSON.parse(text) as { per_hour?: number; per_day?: number; enforce: boolean };
+  return { ...(q.per_hour === undefined ? {} : { perHour: q.per_hour }), ...(q.per_day === undefined ? {} : { perDay: q.per_day }), enforce: q.enforce };
 }
 
 function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[], federatedCredentials: FederatedCredential[]): Client {
@@ -41,6 +48,7 @@ function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[], federa
         ? null
         : { field: row.tls_client_auth_field as TlsClientAuthField, value: row.tls_client_auth_value },
     tlsClientCertificateBoundAccessTokens: Number(row.tls_client_certificate_bound_access_tokens) === 1,
+    tokenQuota: row.token_quota === null ? null : storedQuota(row.token_quota),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     secrets,
@@ -66,6 +74,7 @@ function columns(c: Client) {
     tls_client_auth_field: c.tlsClientAuth?.field ?? null,
     tls_client_auth_value: c.tlsClientAuth?.value ?? null,
     tls_client_certificate_bound_access_tokens: bool(c.tlsClientCertificateBoundAccessTokens),
+    token_quota: c.tokenQuota === null ? null : JSON.stringify({ per_hour: c.tokenQuota.perHour, per_day: c.tokenQuota.perDay, enforce: c.tokenQuota.enforce }),
     updated_at: c.updatedAt,
   };
 }
