@@ -120,9 +120,9 @@ export class QuotaCounts {
     const starts = { hour: windowStart(nowMs, 'hour'), day: windowStart(nowMs, 'day') };
     for (const period of QUOTA_PERIODS) {
       const limit = quotaLimit(quota, period);
-      // #window rolls forward to the current window, so it is never undefined here.
-      const w = this.#window(client, period, starts[period])!;
-      if (limit === undefined || w.server + w.remote < limit) continue;
+      // Undefined only if the clock went back behind the window counted: nothing to refuse then.
+      const w = this.#window(client, period, starts[period]);
+      if (limit === undefined || w === undefined || w.server + w.remote < limit) continue;
       exceeded.push(period);
       retryAfter = Math.max(retryAfter, resetSeconds(w.start, period, nowMs));
       const key = excessKey(slot, period, w.start);
