@@ -18,6 +18,7 @@ import type {
   SecretCreated as SecretCreatedSchema,
 } from '../../src/http/schemas/clients.js';
 import type { Problem as ProblemSchema } from '../../src/http/schemas/common.js';
+import type { ClientQuotaUse as ClientQuotaUseSchema } from '../../src/http/schemas/client-quota.js';
 import type {
   FederatedCredentialIn as FederatedCredentialInSchema,
   FederatedCredentialOut as FederatedCredentialOutSchema,
@@ -54,6 +55,7 @@ export type Client = Static<typeof ClientSchema>;
 export type ClientCreate = Static<typeof ClientCreateSchema>;
 export type ClientCreated = Static<typeof ClientCreatedSchema>;
 export type ClientPatch = Static<typeof ClientPatchSchema>;
+export type ClientQuotaUse = Static<typeof ClientQuotaUseSchema>;
 export type FederatedIssuer = Static<typeof FederatedIssuerSchema>;
 export type FederatedIssuerCreate = Static<typeof FederatedIssuerCreateSchema>;
 export type FederatedIssuerPatch = Static<typeof FederatedIssuerPatchSchema>;

@@ -6,7 +6,8 @@ import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type
 import { parseChange, type Change } from '../domain/changes.js';
 import type { AuthAttempt } from '../protocol/brute-force.js';
 import type { Config } from './config.js';
-import type { ClusterPeers, Deps, UsageCounts } from './deps.js';
+import type { QuotaShared } from '../domain/quotas/counts.js';
+import type { ClusterPeers, Deps, QuotaBaseline, UsageCounts } from './deps.js';
 import { createLogger } from './logger.js';
 import { handOverUsage, startServer, type RunningServer } from './server.js';
 
@@ -20,7 +21,10 @@ import { handOverUsage, startServer, type RunningServer } from './server.js';
  * once), a failed client authentication is counted by every worker (one brute-force limit for
  * the whole cluster), a DPoP proof used in one worker is known to all (a replay is refused), and
  * once a minute the primary asks every worker for its counts (secret use, token activity) and
- * writes them with its own: one write of the minute's counts, holding every process's. With
+ * writes them with its own: one write of the minute's counts, holding every process's. Token
+ * quota counts go to every sibling at the end of the event-loop turn that added them (through the
+ * primary, which also hears the windows crossed and shares the other servers' counts after each
+ * quota sync: docs/quotas.md). With
  * PostgreSQL, other machines still hear changes by LISTEN/NOTIFY; the processes of one cluster
  * share an origin id and ignore each other's notifications.
  */
@@ -37,6 +41,8 @@ type Message =
   | { readonly tessera: 'usage-request'; readonly id: number }
   | { readonly tessera: 'usage'; readonly usage: UsageCounts }
   | { readonly tessera: 'usage-handed-over'; readonly id: number }
+  | { readonly tessera: 'quota'; readonly shared: QuotaShared }
+  | { readonly tessera: 'quota-baseline'; readonly baseline: QuotaBaseline }
   | { readonly tessera: 'stop' };
 
 /** A worker's registry as prom-client's AggregatorRegistry takes it. */
@@ -189,6 +195,11 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
       case 'usage-handed-over':
         usageHandedOver.answer(message.id, true);
         break;
+      case 'quota':
+        deps?.inbox.quota(message.shared);
+        // The other workers add the counts; the windows crossed are audited here only.
+        for (const other of others(worker.id)) other.send({ tessera: 'quota', shared: { counts: message.shared.counts, excess: [] } } satisfies Message);
+        break;
       default:
         break;
     }
@@ -255,6 +266,13 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
     relayAuthFailure: () => {},
     relayDpopProof: () => {},
     collectUsage: () => collectUsage(others(), usageHandedOver, logger),
+    relayQuota: (counts) => {
+      if (counts.length === 0) return;
+      for (const worker of others()) worker.send({ tessera: 'quota', shared: { counts, excess: [] } } satisfies Message);
+    },
+    shareQuotaBaseline: (baseline) => {
+      for (const worker of others()) worker.send({ tessera: 'quota-baseline', baseline } satisfies Message);
+    },
   };
   try {
     const server = await startServer(config, {
@@ -327,6 +345,12 @@ export async function startClusterWorker(config: Config, logger: Logger = create
       case 'dpop-proof':
         deps?.inbox.dpopProof(message.key, message.forgetAtMs);
         break;
+      case 'quota':
+        deps?.inbox.quota(message.shared);
+        break;
+      case 'quota-baseline':
+        deps?.inbox.quotaBaseline(message.baseline);
+        break;
       case 'metrics-request':
         if (deps) void deps.metrics.registry.getMetricsAsJSON().then((metrics) => send({ tessera: 'metrics', id: message.id, metrics }));
         break;
@@ -350,6 +374,11 @@ export async function startClusterWorker(config: Config, logger: Logger = create
     },
     relayAuthFailure: (attempt) => send({ tessera: 'auth-failure', attempt: { ...attempt } }),
     relayDpopProof: (key, forgetAtMs) => send({ tessera: 'dpop-proof', key, forgetAtMs }),
+    // With the windows this worker saw crossed: the primary audits them.
+    relayQuota: (counts) => {
+      const excess = deps?.quotas.takeExcess() ?? [];
+      if (counts.length > 0 || excess.length > 0) send({ tessera: 'quota', shared: { counts, excess } });
+    },
     handOverUsage: async (usage) => {
       const pieces = usagePieces(usage);
       for (const [i, piece] of pieces.entries()) {

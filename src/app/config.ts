@@ -75,6 +75,8 @@ export interface Config {
    * use, scheduled key rotation, purges of what has expired.
    */
   readonly upkeepInterval: number;
+  /** Seconds between two writes of this server's token quota counts to the database, which also read the other servers' (docs/quotas.md). */
+  readonly quotaSyncInterval: number;
   /** PEM file of the public listener's certificate (and its chain); with tlsKey, the public listener speaks HTTPS only. */
   readonly tlsCert: string | undefined;
   /** PEM file of the private key of tlsCert. */
@@ -124,6 +126,7 @@ export const VARIABLES: Readonly<Record<keyof Config, string>> = {
   httpMaxRequestsPerSocket: 'TESSERA_HTTP_MAX_REQUESTS_PER_SOCKET',
   shutdownTimeout: 'TESSERA_SHUTDOWN_TIMEOUT',
   upkeepInterval: 'TESSERA_UPKEEP_INTERVAL',
+  quotaSyncInterval: 'TESSERA_QUOTA_SYNC_INTERVAL',
   tlsCert: 'TESSERA_TLS_CERT',
   tlsKey: 'TESSERA_TLS_KEY',
   tlsClientCa: 'TESSERA_TLS_CLIENT_CA',
@@ -312,6 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     httpMaxRequestsPerSocket: integer('TESSERA_HTTP_MAX_REQUESTS_PER_SOCKET', get('httpMaxRequestsPerSocket') ?? '0', 0, 1_000_000_000, ' (0: no limit)'),
     shutdownTimeout: integer('TESSERA_SHUTDOWN_TIMEOUT', get('shutdownTimeout') ?? '10', 1, 3600, ' seconds'),
     upkeepInterval: integer('TESSERA_UPKEEP_INTERVAL', get('upkeepInterval') ?? '60', 1, 3600, ' seconds'),
+    quotaSyncInterval: integer('TESSERA_QUOTA_SYNC_INTERVAL', get('quotaSyncInterval') ?? '30', 1, 60, ' seconds'),
     tlsCert,
     tlsKey,
     tlsClientCa,

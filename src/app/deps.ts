@@ -1,4 +1,4 @@
-import type { X509Certificate } from 'node:crypto';
+import { randomUUID, type X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AdminTokensService } from '../domain/admin-tokens/service.js';
 import { ApisService } from '../domain/apis/service.js';
@@ -23,6 +23,9 @@ import type { Services } from '../domain/services.js';
 import { Issuers } from '../domain/tenants/issuers.js';
 import { TenantsService } from '../domain/tenants/service.js';
 import { TokenActivity, type ActivityTaken } from '../domain/token-activity/activity.js';
+import { QuotaCounts, type QuotaShare, type QuotaShared } from '../domain/quotas/counts.js';
+import { QuotaSync } from '../domain/quotas/sync.js';
+import type { QuotaCount } from '../domain/quotas/model.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { ExpiringSet } from '../lib/expiring-set.js';
 import { joseJwtVerifier, type JwtVerifier } from '../lib/jwt-verifier.js';
@@ -97,6 +100,10 @@ export interface Deps {
   readonly metrics: Metrics;
   /** Token endpoint outcomes per tenant, minute and client: counted in memory, flushed once a minute. */
   readonly tokenActivity: TokenActivity;
+  /** Token quotas' counts (docs/quotas.md): in memory, told to the cluster's siblings as they change. */
+  readonly quotas: QuotaCounts;
+  /** Shares this server's quota counts with the other servers through the database (run where the admin listener is). */
+  readonly quotaSync: QuotaSync;
   close(): Promise<void>;
 }
 
@@ -121,6 +128,16 @@ export interface ClusterPeers {
    * (or left, or timed out), so that the minute's write holds every process's counts.
    */
   readonly collectUsage?: () => Promise<void>;
+  /** Tells the siblings the quota counts added here (a worker: to its primary, with the windows it saw crossed). */
+  relayQuota(counts: QuotaShare): void;
+  /** In a primary, after a quota sync: gives every worker the server's counts and the other servers'. */
+  readonly shareQuotaBaseline?: (baseline: QuotaBaseline) => void;
+}
+
+/** Every current window's count of this server and of the other servers (QuotaCounts.baseline). */
+export interface QuotaBaseline {
+  server: QuotaCount[];
+  remote: QuotaCount[];
 }
 
 /** What a process counts in memory and writes once a minute. */
@@ -136,6 +153,10 @@ export interface SiblingInbox {
   dpopProof(key: string, forgetAtMs: number): void;
   /** Usage counted by a worker, to be written by this process. */
   usage(usage: UsageCounts): void;
+  /** Quota counts a sibling added (and, from a worker, the windows it saw crossed). */
+  quota(shared: QuotaShared): void;
+  /** The primary's quota counts after a sync. */
+  quotaBaseline(baseline: QuotaBaseline): void;
 }
 
 /** How often each process reloads its whole read model, as a safety net behind the change feed. */
@@ -219,6 +240,9 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const audit = new AuditService(ctx);
     const tokenActivity = new TokenActivity(store.db, clock, readModel.slots);
     const secretUsage = new SecretUsage(store.db, clock, readModel.slots);
+    const quotas = new QuotaCounts(readModel.slots, options.cluster ? (counts) => options.cluster!.relayQuota(counts) : undefined);
+    // A cluster's processes count as one server.
+    const quotaSync = new QuotaSync(ctx, quotas, options.cluster?.id ?? randomUUID());
     tokenEvents.add({
       issued: (e) => tokenActivity.record(e.tenantId, e.slot, 'issued'),
       refused: (e) => tokenActivity.record(e.tenantId, e.slot, e.error === 'invalid_client' ? 'auth_failure' : 'other_refusal'),
@@ -252,6 +276,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         secretUsage.merge(secrets);
         tokenActivity.merge(activity);
       },
+      quota: (shared) => quotas.merge(shared, clock.now()),
+      quotaBaseline: (baseline) => quotas.applyBaseline(baseline, clock.now()),
     };
     const issuers = new Issuers(config.publicUrl, config.tenantHost);
     const verifier = options.jwtVerifier ?? joseJwtVerifier();
@@ -304,10 +330,12 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       federatedJtis,
       dpopProofs,
       tokenEvents,
-      tokenEndpoint: { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce, verifier, events: tokenEvents },
+      tokenEndpoint: { grantTypes, clock, clientAuth, dpopProofs, guard: bruteForce, verifier, events: tokenEvents, quotas },
       inbox,
       metrics,
       tokenActivity,
+      quotas,
+      quotaSync,
       close: async () => {
         clientCas?.close();
         await changes.close();

@@ -95,6 +95,34 @@ function startMaintenance(deps: Deps, role: ServerRole, cluster: ClusterPeers | 
 type Task = [name: string, run: () => Promise<unknown>];
 
 /**
+ * Every TESSERA_QUOTA_SYNC_INTERVAL seconds, in the process that writes for the server (a single
+ * process, a cluster's primary): this server's token quota counts written, the other servers'
+ * read (then given to the workers), the windows crossed audited (docs/quotas.md). A failed sync is
+ * logged and its work retried by the next one.
+ */
+function startQuotaSync(deps: Deps, cluster: ClusterPeers | undefined): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const sync = () =>
+    (running ??= deps.quotaSync
+      .run()
+      .then(() => cluster?.shareQuotaBaseline?.(deps.quotas.baseline(deps.clock.now())))
+      .catch((err: unknown) => deps.logger.warn({ err }, 'token quota sync failed'))
+      .finally(() => {
+        running = null;
+      }));
+  const timer = setInterval(() => void sync(), deps.config.quotaSyncInterval * 1000);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+      // What was counted since the last sync is written before the process ends.
+      await sync();
+    },
+  };
+}
+
+/**
  * What becomes of the secret use and token activity this process counted: every minute (written
  * at `pace`), and at close (`'close'`: written at once). A worker hands its counts to its primary
  * when the primary asks for them (collectUsage, just before the primary writes the minute's
@@ -214,6 +242,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       deps.adminListener.port = (adminApp.server.address() as AddressInfo).port;
     }
     const maintenance = startMaintenance(deps, role, depsOptions.cluster);
+    const quotaSync = role.admin ? startQuotaSync(deps, depsOptions.cluster) : null;
     return {
       deps,
       publicAddress,
@@ -227,6 +256,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         for (const [name, run] of usageTasks(deps, depsOptions.cluster, 'close')) {
           await run().catch((err: unknown) => deps.logger.warn({ err, task: name }, 'could not record usage at shutdown'));
         }
+        await quotaSync?.stop();
         await deps.close();
       },
     };

@@ -56,6 +56,11 @@ const FLAGS: [string, keyof ConfigFlags, string][] = [
     'upkeepInterval',
     'time between rounds of upkeep: writes of token activity and secret use, key rotation, purges (TESSERA_UPKEEP_INTERVAL, default 60)',
   ],
+  [
+    '--quota-sync-interval <seconds>',
+    'quotaSyncInterval',
+    "time between writes of this server's token quota counts, which also read the other servers' (TESSERA_QUOTA_SYNC_INTERVAL, default 30)",
+  ],
   ['--tls-cert <file>', 'tlsCert', 'PEM certificate (and chain) of the public listener, which then speaks HTTPS only; with --tls-key (TESSERA_TLS_CERT)'],
   ['--tls-key <file>', 'tlsKey', 'PEM private key of --tls-cert; both files are reloaded when they change or on SIGHUP (TESSERA_TLS_KEY)'],
   ['--tls-client-ca <file>', 'tlsClientCa', 'PEM bundle of the CAs trusted for tls_client_auth in every tenant (TESSERA_TLS_CLIENT_CA)'],

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ReadModel } from '../domain/read-model/read-model.js';
 import type { Clock } from '../lib/clock.js';
-import type { TokenIssued, TokenListener, TokenRefused } from '../protocol/token-events.js';
+import type { TokenIssued, TokenListener, TokenQuotaExceeded, TokenRefused } from '../protocol/token-events.js';
 import type { Store } from '../storage/database.js';
 import type { StoreHealth } from '../storage/health.js';
 import { SeriesHistogram, type HistogramSeries } from './histogram.js';
@@ -71,6 +71,8 @@ export class Metrics implements TokenListener {
   readonly #issued = new Map<string, Float64Array>();
   /** Refusals by tenant, error and client. */
   readonly #refused = new CountTree<string, string, string>();
+  /** Requests over a quota by tenant, client and period. */
+  readonly #overQuota = new CountTree<string, string, string>();
   readonly #durations = new SeriesHistogram(
     'tessera_http_request_duration_seconds',
     'Time to answer an HTTP request, by listener, method, route pattern and status code.',
@@ -111,6 +113,17 @@ export class Metrics implements TokenListener {
         for (const [tenant, error, client_id, n] of refused.entries()) this.inc({ tenant, client_id, error }, n);
       },
     });
+    const overQuota = this.#overQuota;
+    new Counter({
+      name: 'tessera_token_quota_exceeded_total',
+      help: "Token requests of a client whose quota was used up in the period's window (refused when enforced, else issued), by tenant, client and period.",
+      labelNames: ['tenant', 'client_id', 'period'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [tenant, client_id, period, n] of overQuota.entries()) this.inc({ tenant, client_id, period }, n);
+      },
+    });
     this.#readModelGauges(sources, registers);
     this.#databaseGauges(sources, registers);
   }
@@ -124,6 +137,10 @@ export class Metrics implements TokenListener {
 
   refused(event: TokenRefused): void {
     this.#refused.add(event.tenantId, event.error, event.clientId ?? '');
+  }
+
+  quotaExceeded(event: TokenQuotaExceeded): void {
+    this.#overQuota.add(event.tenantId, event.clientId, event.period);
   }
 
   /** The recorder of one listener's request durations (build it once per listener). */

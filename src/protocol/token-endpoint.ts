@@ -11,6 +11,8 @@ import type { GrantType, GrantTypeRegistry, TokenResponse } from './grant-types/
 import { assertNoQueryParameters, RequestParams } from './params.js';
 import type { PresentedCertificate } from './presented-certificate.js';
 import type { TokenListener } from './token-events.js';
+import type { QuotaCounts, QuotaDecision } from '../domain/quotas/counts.js';
+import { quotaRefusal, rateLimitHeaders } from './token-quota.js';
 
 export interface TokenRequest {
   tenant: TenantState;
@@ -34,6 +36,8 @@ export interface TokenOutcome {
   client: AuthenticatedClient;
   /** Set for a token issued by token exchange: its subject and actors (RFC 8693 §4.1). */
   delegation?: DelegationChain;
+  /** Headers of the token response besides the no-store ones: RateLimit-Policy and RateLimit for a client with a quota; undefined for none. */
+  headers: Record<string, string> | undefined;
 }
 
 /** Per grant type's declared parameters: the names a request of it may carry. */
@@ -59,6 +63,8 @@ export interface TokenEndpointDeps {
   verifier: JwtVerifier;
   /** Hears every issued token and every refusal. */
   events: TokenListener;
+  /** Token quotas' counts (docs/quotas.md), in memory. */
+  quotas: QuotaCounts;
 }
 
 /** The token endpoint (RFC 6749 §3.2): validates, authenticates the client, dispatches to the grant type; reports the outcome to `deps.events`. */
@@ -161,6 +167,29 @@ async function issue(req: TokenRequest, deps: TokenEndpointDeps, identified: (cl
   const { certificate } = req;
   let delegation: DelegationChain | undefined;
   const delegated = (chain: DelegationChain) => (delegation = chain);
-  const response = await grantType.handle({ params, client, tenant: req.tenant, issuer: req.issuer, clock: deps.clock, dpop, certificate, delegated });
-  return { response, client, grantType: grantType.name, ...(delegation ? { delegation } : {}) };
+  const quota = chargeQuota(client, deps, nowMs);
+  try {
+    const response = await grantType.handle({ params, client, tenant: req.tenant, issuer: req.issuer, clock: deps.clock, dpop, certificate, delegated });
+    return { response, client, grantType: grantType.name, headers: quota ? rateLimitHeaders(quota) : undefined, ...(delegation ? { delegation } : {}) };
+  } catch (err) {
+    // A refused request does not count against the quota.
+    if (quota) deps.quotas.giveBack(client.entry.slot, quota);
+    throw err;
+  }
+}
+
+/**
+ * Charges the token about to be issued to the client's quota, if it has one (docs/quotas.md):
+ * refused with 429 when an enforced quota is used up; every window found used up is told to
+ * the listeners (metrics).
+ */
+function chargeQuota(client: AuthenticatedClient, deps: TokenEndpointDeps, nowMs: number): QuotaDecision | null {
+  const { client: record, slot } = client.entry;
+  if (record.tokenQuota === null) return null;
+  const decision = deps.quotas.charge(record.tenantId, record.clientId, slot, record.tokenQuota, nowMs);
+  for (const period of decision.exceeded) {
+    deps.events.quotaExceeded?.({ tenantId: record.tenantId, clientId: record.clientId, period, enforced: record.tokenQuota.enforce });
+  }
+  if (decision.refused) throw quotaRefusal(decision);
+  return decision;
 }

@@ -1,4 +1,5 @@
 import type { DelegationChain } from './delegation.js';
+import type { QuotaPeriod } from '../domain/quotas/model.js';
 import type { OAuthErrorCode } from './errors.js';
 
 /** A token the token endpoint issued. */
@@ -26,6 +27,14 @@ export interface TokenRefused {
   readonly error: OAuthErrorCode;
 }
 
+/** A token asked for by a client whose quota's window was used up (refused if enforced, else issued). */
+export interface TokenQuotaExceeded {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly period: QuotaPeriod;
+  readonly enforced: boolean;
+}
+
 /**
  * Hears every outcome of the token endpoint, synchronously on the request path: a listener
  * only counts in memory (metrics, the console's activity charts) and never writes or throws.
@@ -33,6 +42,7 @@ export interface TokenRefused {
 export interface TokenListener {
   issued(event: TokenIssued): void;
   refused(event: TokenRefused): void;
+  quotaExceeded?(event: TokenQuotaExceeded): void;
 }
 
 /** Fans token outcomes out to every listener added. */
@@ -49,5 +59,9 @@ export class TokenEvents implements TokenListener {
 
   refused(event: TokenRefused): void {
     for (const listener of this.#listeners) listener.refused(event);
+  }
+
+  quotaExceeded(event: TokenQuotaExceeded): void {
+    for (const listener of this.#listeners) listener.quotaExceeded?.(event);
   }
 }

@@ -177,6 +177,20 @@ describe('settings for several processes (config.ts)', () => {
     }
   });
 
+  it('syncs token quota counts every 30 seconds by default, reads TESSERA_QUOTA_SYNC_INTERVAL and --quota-sync-interval, refuses wrong values', () => {
+    assert.equal(loadConfig(pg).quotaSyncInterval, 30);
+    assert.equal(loadConfig({ ...pg, TESSERA_QUOTA_SYNC_INTERVAL: '1' }).quotaSyncInterval, 1);
+    assert.equal(loadConfig({ ...pg, TESSERA_QUOTA_SYNC_INTERVAL: '60' }, { quotaSyncInterval: '5' }).quotaSyncInterval, 5, 'the flag wins');
+    for (const wrong of ['0', '61', '1.5']) {
+      assert.throws(
+        () => loadConfig({ ...pg, TESSERA_QUOTA_SYNC_INTERVAL: wrong }),
+        (err: Error) =>
+          err instanceof ConfigError && err.message === `TESSERA_QUOTA_SYNC_INTERVAL must be a whole number from 1 to 60 seconds, got ${JSON.stringify(wrong)}`,
+        wrong,
+      );
+    }
+  });
+
   it('allows loopback admin mode only on a loopback admin host, with the message configuration.md gives', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '::ffff:127.0.0.1']) {
       assert.equal(loadConfig({ ...pg, TESSERA_ADMIN_AUTH: 'loopback', TESSERA_ADMIN_HOST: host }).adminHost, host);

@@ -202,6 +202,18 @@ describe('console: tenants, grants, keys, audit log, playground, dashboard', () 
     await b.screenshot('dashboard');
   });
 
+  it("Dashboard: shows each client's use of its token quota this UTC hour and day", async () => {
+    const { page } = b;
+    const noisy = await createClient(t, { client_name: 'Quota job', audience: [AUD], scope: 'read', token_quota: { per_hour: 5, enforce: true } });
+    for (let i = 0; i < 2; i++) assert.equal((await tokenRequest(t, '/oauth2/token', noisy.clientId, noisy.secret, { scope: 'read' })).status, 200);
+    await go(page, 'Dashboard');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page
+      .getByRole('table', { name: /Token quota use per client/ })
+      .getByRole('row', { name: 'Quota job 2 / 5 \u2013 refused' })
+      .waitFor();
+  });
+
   it('is usable from the keyboard: the skip link comes first and moves focus to the content', async () => {
     const { page } = b;
     await page.reload();

@@ -198,6 +198,34 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
     for (const replay of replays) assert.deepEqual([replay.status, replay.body.error], [400, 'invalid_dpop_proof']);
   });
 
+  it('an enforced token quota caps a client across the workers: requests one at a time, at most one token over per other worker (docs/quotas.md)', async () => {
+    const LIMIT = 6;
+    const created = await admin('POST', '/clients', {
+      client_id: 'noisy',
+      audience: ['https://fleet.api/'],
+      scope: 'read',
+      token_quota: { per_hour: LIMIT, enforce: true },
+    });
+    assert.equal(created.status, 201);
+    const auth = { authorization: basic('noisy', created.body.client_secret) };
+    const answers: Answer[] = [];
+    for (let i = 0; i < LIMIT * 2; i++) answers.push(await postOnNewConnection(`${proc.publicUrl}/oauth2/token`, { grant_type: 'client_credentials' }, auth));
+    const issued = answers.filter((a) => a.status === 200);
+    const refused = answers.filter((a) => a.status === 429);
+    assert.equal(issued.length + refused.length, answers.length);
+    assert.ok(issued.length >= LIMIT && issued.length <= LIMIT + WORKERS - 1, `${issued.length} tokens issued for a quota of ${LIMIT}`);
+    assert.deepEqual(await servedBy(proc, issued), workerPids(proc), 'both workers issued tokens');
+    assert.deepEqual(await servedBy(proc, refused), workerPids(proc), 'both workers refused');
+    assert.deepEqual(refused[0]!.body, {
+      error: 'temporarily_unavailable',
+      error_description: 'The client has used up its token quota (per hour); retry after the window ends.',
+    });
+    // The primary hears every worker's tokens.
+    await eventually('the primary counts every token', async () => (await admin('GET', '/clients/noisy/quota')).body.periods[0].used === issued.length, {
+      withinMs: 10_000,
+    });
+  });
+
   it("drops a client's fetched jwks_uri keys in every worker when the client changes", async () => {
     const keyServer = await startJwksServer();
     try {

@@ -233,6 +233,7 @@ describeEachDialect('admin API: clients', (dialect) => {
       active: true,
       dpop_bound_access_tokens: false,
       tls_client_certificate_bound_access_tokens: false,
+      token_quota: null,
       client_id_issued_at: Math.floor(Date.parse(c.created_at) / 1000),
       created_at: c.created_at,
       updated_at: c.created_at,

@@ -100,6 +100,15 @@ const client = (client_id: string, accounts: readonly string[], issuers: readonl
       service_account: accounts.length > 0 ? maybe(fc.constantFrom(...accounts)) : fc.constant(undefined),
       access_token_ttl: maybe(fc.integer({ min: 60, max: 86_400 })),
       active: maybe(fc.constant(false)),
+      token_quota: maybe(
+        fc
+          .oneof(
+            fc.record({ per_hour: fc.integer({ min: 1, max: 1000 }), enforce: fc.boolean() }),
+            fc.record({ per_day: fc.integer({ min: 1, max: 100_000 }), enforce: fc.boolean() }),
+            fc.record({ per_hour: fc.integer({ min: 1, max: 1000 }), per_day: fc.integer({ min: 1, max: 100_000 }), enforce: fc.boolean() }),
+          )
+          .map((quota) => ({ ...quota })),
+      ),
       issuer: issuers.length > 0 ? fc.constantFrom(...issuers) : fc.constant(undefined),
     })
     .map(({ auth, issuer: trusted, ...rest }) => {

@@ -4,7 +4,7 @@ import { Empty, ErrorMessage, Loading } from '../components/feedback';
 import { SelectField } from '../components/fields';
 import { PageHead } from '../components/page';
 import { useConsole, useLoad } from '../hooks';
-import type { Client, TokenActivity } from '../types';
+import type { Client, ClientQuotaUse, TokenActivity } from '../types';
 import { Table } from '../components/table';
 
 const RANGES = [
@@ -60,7 +60,11 @@ function Activity() {
       // Client names when the token may read clients; their ids otherwise.
       can('clients:read') ? api.all<Client>(api.t('/clients')) : Promise.resolve([]),
     ]);
-    return { report, names: new Map(clients.map((c) => [c.client_id, c.client_name || c.client_id])) };
+    // The current use of every client that has a quota (docs/quotas.md).
+    const quotas = await Promise.all(
+      clients.filter((c) => c.token_quota !== null).map((c) => api.get<ClientQuotaUse>(api.t(`/clients/${encodeURIComponent(c.client_id)}/quota`))),
+    );
+    return { report, quotas, names: new Map(clients.map((c) => [c.client_id, c.client_name || c.client_id])) };
   }, [api, range]);
   const name = (id: string | null) => (id === null ? 'Unknown client' : (data.data?.names.get(id) ?? (can('clients:read') ? `${id} (deleted)` : id)));
   const report = data.data?.report;
@@ -110,6 +114,7 @@ function Activity() {
               { label: 'Failed authentications', className: 'series-failed', values: series.failed },
             ]}
           />
+          <Quotas uses={data.data?.quotas ?? []} name={name} />
           <h2>Per client</h2>
           {report.clients.length === 0 ? (
             <Empty title="No token requests in this period.">
@@ -129,6 +134,32 @@ function Activity() {
           )}
         </>
       ) : null}
+    </>
+  );
+}
+
+/** "used / limit" of a period, or a dash when the quota does not limit it. */
+function useOf(use: ClientQuotaUse, period: 'hour' | 'day'): string {
+  const p = use.periods.find((x) => x.period === period);
+  return p === undefined || p.limit === null ? '\u2013' : `${p.used} / ${p.limit}`;
+}
+
+/** Each client's use of its token quota in the current UTC hour and day. */
+function Quotas({ uses, name }: { uses: readonly ClientQuotaUse[]; name: (id: string) => string }) {
+  if (uses.length === 0) return null;
+  return (
+    <>
+      <h2>Token quotas</h2>
+      <Table caption="Token quota use per client, this UTC hour and day" columns={['Client', 'This hour', 'Today', 'Over the quota']}>
+        {uses.map((u) => (
+          <tr key={u.client_id}>
+            <th scope="row">{name(u.client_id)}</th>
+            <td>{useOf(u, 'hour')}</td>
+            <td>{useOf(u, 'day')}</td>
+            <td>{u.token_quota?.enforce ? 'refused' : 'observed'}</td>
+          </tr>
+        ))}
+      </Table>
     </>
   );
 }

@@ -1,6 +1,7 @@
 import type { JSONWebKeySet } from 'jose';
 import type { ClaimMappings, Claims } from '../claims/model.js';
 import type { FederatedCredential } from '../federation/model.js';
+import type { TokenQuota } from '../quotas/model.js';
 
 export const CLIENT_TYPES = ['machine_to_machine', 'spa', 'native'] as const;
 export type ClientType = (typeof CLIENT_TYPES)[number];
@@ -75,6 +76,8 @@ export interface Client {
   tlsClientAuth: TlsClientAuthName | null;
   /** RFC 8705 §3: every access token of this client is bound to the certificate of the TLS connection it was requested on. */
   tlsClientCertificateBoundAccessTokens: boolean;
+  /** Tokens it may get per UTC hour and day (docs/quotas.md), or null for no quota. */
+  tokenQuota: TokenQuota | null;
   /** Platform tokens that authenticate this client (workload identity federation, docs/federation.md). */
   federatedCredentials: FederatedCredential[];
   /** Claims added to its tokens (docs/claims.md), or null. */

@@ -1,6 +1,7 @@
 import { SCOPE_TOKEN } from '../apis/model.js';
 import { claimMappingsFieldErrors } from '../claims/rules.js';
 import type { FieldError } from '../errors.js';
+import { quotaFieldErrors } from '../quotas/model.js';
 import { x5cFieldErrors } from './certificates.js';
 import { jwksFieldErrors, jwksUriProblem } from './keys.js';
 import { isConfidential, TLS_CLIENT_AUTH_FIELDS, type Client, type TokenEndpointAuthMethod } from './model.js';
@@ -38,7 +39,7 @@ export function clientFieldErrors(c: Client): FieldError[] {
       errors.push({ pointer: '/federated_credentials', detail: `a ${c.clientType} client is public and does not authenticate` });
     }
   }
-  errors.push(...keyFieldErrors(c), ...tlsFieldErrors(c));
+  errors.push(...keyFieldErrors(c), ...tlsFieldErrors(c), ...quotaFieldErrors(c.tokenQuota));
   for (const token of c.scope.split(' ').filter(Boolean)) {
     if (!SCOPE_TOKEN.test(token)) errors.push({ pointer: '/scope', detail: `invalid scope token ${JSON.stringify(token)}` });
   }

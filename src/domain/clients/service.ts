@@ -19,6 +19,7 @@ import type { FederatedIssuer } from '../federation/model.js';
 import type { ClaimMappings } from '../claims/model.js';
 import { claimsFieldErrors, storedClaims } from '../claims/rules.js';
 import { tokenSizeErrors } from '../claims/size-check.js';
+import { quotaMembers, type TokenQuota } from '../quotas/model.js';
 import { adminScopesHeld } from './admin-scopes-held.js';
 import { jwksUriProblem } from './keys.js';
 import { isConfidential, usesSecret, type Client, type ClientSecret, type ClientType, type TlsClientAuthName, type TokenEndpointAuthMethod } from './model.js';
@@ -45,6 +46,8 @@ export interface ClientInput {
   tlsClientAuth?: TlsClientAuthName | null | undefined;
   /** RFC 8705 §3: bind every token to the certificate of the request's TLS connection. */
   tlsClientCertificateBoundAccessTokens?: boolean | undefined;
+  /** Tokens per UTC hour and day (docs/quotas.md); null removes the quota. */
+  tokenQuota?: TokenQuota | null | undefined;
   /** Replaces the client's federated credentials (omitted: unchanged). */
   federatedCredentials?: FederatedCredentialInput[] | undefined;
   /** A JSON object, or null for none (checked: claimsFieldErrors). */
@@ -93,6 +96,7 @@ function auditable(c: Client, issuers: readonly FederatedIssuer[]): Record<strin
     dpop_bound_access_tokens: c.dpopBoundAccessTokens,
     tls_client_auth: c.tlsClientAuth,
     tls_client_certificate_bound_access_tokens: c.tlsClientCertificateBoundAccessTokens,
+    token_quota: c.tokenQuota && quotaMembers(c.tokenQuota),
     federated_credentials: c.federatedCredentials.map((f) => ({
       issuer: issuers.find((i) => i.id === f.issuerId)?.issuer ?? f.issuerId,
       subject: f.subject,
@@ -157,6 +161,7 @@ export class ClientsService {
       dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
       tlsClientAuth: input.tlsClientAuth ? storedTlsClientAuth(input.tlsClientAuth) : null,
       tlsClientCertificateBoundAccessTokens: input.tlsClientCertificateBoundAccessTokens ?? false,
+      tokenQuota: input.tokenQuota ?? null,
       createdAt: isoTime(nowMs),
       updatedAt: isoTime(nowMs),
       secrets: [],
@@ -219,6 +224,7 @@ export class ClientsService {
         tlsClientCertificateBoundAccessTokens: patch.tlsClientCertificateBoundAccessTokens ?? client.tlsClientCertificateBoundAccessTokens,
         claims: patch.claims === undefined ? client.claims : storedClaims(patch.claims),
         claimMappings: patch.claimMappings === undefined ? client.claimMappings : patch.claimMappings,
+        tokenQuota: patch.tokenQuota === undefined ? client.tokenQuota : patch.tokenQuota,
         updatedAt: isoTime(this.ctx.clock.now()),
       };
       const issuers = await this.#federate(trx, next, patch.federatedCredentials);

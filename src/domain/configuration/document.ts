@@ -80,6 +80,7 @@ export interface ClientConfig {
   active?: boolean;
   dpop_bound_access_tokens?: boolean;
   tls_client_certificate_bound_access_tokens?: boolean;
+  token_quota?: { per_hour?: number; per_day?: number; enforce: boolean } | null;
   /** `issuer` is the federated issuer's `issuer` (its natural key). */
   federated_credentials?: { issuer: string; subject: string; claims?: Record<string, ClaimCondition> }[];
   /** A JSON object or null (any JSON here: the plan says what is wrong with it). */

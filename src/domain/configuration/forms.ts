@@ -9,6 +9,7 @@ import { canonicalClaims } from '../federation/credentials.js';
 import { DEFAULT_MAX_TOKEN_AGE, type ClaimCondition, type FederatedIssuer } from '../federation/model.js';
 import type { Grant } from '../grants/model.js';
 import type { ServiceAccount } from '../service-accounts/model.js';
+import { quotaMembers, quotaOfMembers } from '../quotas/model.js';
 import type { ApiConfig, ClientConfig, FederatedIssuerConfig, GrantConfig, ServiceAccountConfig } from './document.js';
 
 /*
@@ -65,6 +66,7 @@ export type ClientForm = {
     active: boolean;
     dpop_bound_access_tokens: boolean;
     tls_client_certificate_bound_access_tokens: boolean;
+    token_quota: { per_hour?: number; per_day?: number; enforce: boolean } | null;
     federated_credentials: CredentialForm[];
     claims: Claims | null;
     claim_mappings: ClaimMappings | null;
@@ -154,6 +156,7 @@ export function desiredClient(c: ClientConfig): ClientForm {
     active: c.active ?? true,
     dpop_bound_access_tokens: c.dpop_bound_access_tokens ?? false,
     tls_client_certificate_bound_access_tokens: c.tls_client_certificate_bound_access_tokens ?? false,
+    token_quota: c.token_quota ? quotaMembers(quotaOfMembers(c.token_quota)) : null,
     federated_credentials: (c.federated_credentials ?? []).map((f) => ({ issuer: f.issuer, subject: f.subject, claims: canonicalClaims(f.claims ?? {}) })),
     claims: storedClaims(c.claims),
     claim_mappings: c.claim_mappings ?? null,
@@ -179,6 +182,7 @@ export function clientForm(c: Client, userNames: ReadonlyMap<string, string>, is
     active: c.active,
     dpop_bound_access_tokens: c.dpopBoundAccessTokens,
     tls_client_certificate_bound_access_tokens: c.tlsClientCertificateBoundAccessTokens,
+    token_quota: c.tokenQuota && quotaMembers(c.tokenQuota),
     federated_credentials: c.federatedCredentials.map((f) => ({ issuer: issuerNames.get(f.issuerId) ?? f.issuerId, subject: f.subject, claims: f.claims })),
     claims: c.claims,
     claim_mappings: c.claimMappings,

@@ -36,6 +36,7 @@ import {
   type TlsNameMember,
 } from './forms.js';
 import type { TenantState } from './state.js';
+import { quotaOfMembers } from '../quotas/model.js';
 
 /** One object of a plan: what happens to it, and the object as it will be stored. */
 export interface Planned<T> {
@@ -304,6 +305,7 @@ function planClients(input: PlanInput, plan: TenantPlan, accounts: Map<string, S
       dpopBoundAccessTokens: form.dpop_bound_access_tokens,
       tlsClientAuth: tls.name ?? null,
       tlsClientCertificateBoundAccessTokens: form.tls_client_certificate_bound_access_tokens,
+      tokenQuota: form.token_quota && quotaOfMembers(form.token_quota),
       federatedCredentials: resolved.credentials,
       claims: storedClaims(form.claims),
       claimMappings: form.claim_mappings,

@@ -63,6 +63,7 @@ function toEntry(client: Client, interned: Interned, slots: ClientSlots): Client
       dpopBoundAccessTokens: client.dpopBoundAccessTokens,
       tlsClientAuth: client.tlsClientAuth,
       tlsClientCertificateBoundAccessTokens: client.tlsClientCertificateBoundAccessTokens,
+      tokenQuota: client.tokenQuota,
       federatedCredentials: client.federatedCredentials,
       claims: client.claims,
       claimMappings: client.claimMappings,

@@ -36,6 +36,7 @@ export type ClientRecord = Readonly<
     | 'dpopBoundAccessTokens'
     | 'tlsClientAuth'
     | 'tlsClientCertificateBoundAccessTokens'
+    | 'tokenQuota'
     | 'federatedCredentials'
     | 'claims'
     | 'claimMappings'

@@ -19,6 +19,7 @@ import { federatedIssuerRoutes } from './routes/federated-issuers.js';
 import { auditRoutes } from './routes/audit.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { clientRoutes } from './routes/clients.js';
+import { clientQuotaRoutes } from './routes/client-quota.js';
 import { configRoutes } from './routes/config.js';
 import { grantRoutes } from './routes/grants.js';
 import { keyRoutes } from './routes/keys.js';
@@ -142,6 +143,7 @@ export async function buildAdminApp(deps: AdminAppDeps, options: AdminAppOptions
     const opts = { withTenant };
     await scope.register(serviceAccountRoutes(deps), opts);
     await scope.register(clientRoutes(deps), opts);
+    await scope.register(clientQuotaRoutes(deps), opts);
     await scope.register(apiRoutes(deps), opts);
     await scope.register(federatedIssuerRoutes(deps), opts);
     await scope.register(grantRoutes(deps), opts);

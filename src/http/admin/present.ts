@@ -14,6 +14,7 @@ import type { Tenant } from '../../domain/tenants/model.js';
 import type { ActivityReport } from '../../domain/token-activity/activity.js';
 import { MINUTE_MS, UNKNOWN_CLIENT, type ActivityCounts } from '../../domain/token-activity/model.js';
 import { isoTime } from '../../lib/clock.js';
+import { quotaMembers } from '../../domain/quotas/model.js';
 
 // Domain records → admin API JSON (snake_case). Response schemas then allow-list the fields.
 
@@ -81,6 +82,7 @@ export const presentClient = (c: Client, issuerNames: ReadonlyMap<string, string
   active: c.active,
   dpop_bound_access_tokens: c.dpopBoundAccessTokens,
   tls_client_certificate_bound_access_tokens: c.tlsClientCertificateBoundAccessTokens,
+  token_quota: c.tokenQuota && quotaMembers(c.tokenQuota),
   client_id_issued_at: Math.floor(Date.parse(c.createdAt) / 1000),
   created_at: c.createdAt,
   updated_at: c.updatedAt,

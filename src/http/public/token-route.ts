@@ -117,7 +117,7 @@ export function tokenRoute(deps: PublicAppDeps, resolve: ReturnType<typeof tenan
   const serve = tokenResponder(deps, resolve);
   return (req, line, reply) =>
     serve(req, line).then(
-      (response) => reply.write(200, PUBLIC_HEADERS, JSON.stringify(response)),
+      ({ response, headers }) => reply.write(200, headers ? { ...PUBLIC_HEADERS, ...headers } : PUBLIC_HEADERS, JSON.stringify(response)),
       (err: unknown) => {
         const oauth = publicError(err);
         logPublicError(oauth, err, () => reply.log(), line);
@@ -130,7 +130,7 @@ export function tokenRoute(deps: PublicAppDeps, resolve: ReturnType<typeof tenan
 function tokenResponder(
   deps: PublicAppDeps,
   resolve: ReturnType<typeof tenantResolver>,
-): (req: TokenHttpRequest, log: LogFieldsHolder) => Promise<TokenResponse> {
+): (req: TokenHttpRequest, log: LogFieldsHolder) => Promise<{ response: TokenResponse; headers: Record<string, string> | undefined }> {
   const { clock } = deps;
 
   /**
@@ -153,7 +153,7 @@ function tokenResponder(
     const during = outage();
     if (during === 'over') throw temporarilyUnavailable(OUTAGE_RETRY_AFTER, 'the database has been unavailable for longer than TESSERA_OUTAGE_GRACE');
     const params = await parseRequestBody(req.contentType, req.body);
-    const { response, client, delegation } = await handleTokenRequest(
+    const { response, client, delegation, headers } = await handleTokenRequest(
       {
         tenant: state,
         issuer,
@@ -181,7 +181,7 @@ function tokenResponder(
       : { tenant, client_id: client.entry.client.clientId };
     // Token exchange (RFC 8693): whom the token speaks for, and every actor, the current one first.
     log.logFields = delegation ? { ...fields, subject_sub: delegation.subject, actors: delegation.actors } : fields;
-    return response;
+    return { response, headers };
   };
 }
 

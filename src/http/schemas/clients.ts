@@ -24,6 +24,16 @@ function tlsClientAuthFields<T extends TSchema>(schema: T) {
   };
 }
 
+/** A client's token quota (docs/quotas.md): tokens per UTC hour and per UTC day, refused over it when `enforce`, else only observed. */
+export const TokenQuotaMembers = Type.Object(
+  {
+    per_hour: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'tokens per UTC hour' })),
+    per_day: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'tokens per UTC day' })),
+    enforce: Type.Boolean({ description: 'true: refused with 429 over the quota; false: issued and counted (observed)' }),
+  },
+  { additionalProperties: false },
+);
+
 const clientFields = {
   client_id: Type.String(),
   client_name: Type.String(),
@@ -42,6 +52,7 @@ const clientFields = {
   active: Type.Boolean(),
   dpop_bound_access_tokens: Type.Boolean({ description: 'RFC 9449 §5.2: every token request must carry a DPoP proof' }),
   tls_client_certificate_bound_access_tokens: Type.Boolean({ description: "RFC 8705 §3: every access token is bound to the client's certificate" }),
+  token_quota: Nullable(TokenQuotaMembers),
   client_id_issued_at: Type.Integer({ description: 'RFC 7591: seconds since the epoch' }),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -83,6 +94,7 @@ export const clientMetadata = {
   active: Type.Optional(Type.Boolean()),
   dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
   tls_client_certificate_bound_access_tokens: Type.Optional(Type.Boolean()),
+  token_quota: Type.Optional(Nullable(TokenQuotaMembers)),
   federated_credentials: Type.Optional(FederatedCredentialsIn),
   claims: Type.Optional(ClaimsIn),
   claim_mappings: Type.Optional(ClaimMappingsIn),

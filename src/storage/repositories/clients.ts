@@ -3,6 +3,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { ClaimMappings, Claims } from '../../domain/claims/model.js';
 import type { Client, ClientSecret, ClientType, TlsClientAuthField, TokenEndpointAuthMethod } from '../../domain/clients/model.js';
 import type { FederatedCredential } from '../../domain/federation/model.js';
+import type { TokenQuota } from '../../domain/quotas/model.js';
 import type { ClientSecretsTable, ClientsTable } from '../schema.js';
 import { chunks, rowsPerInsert } from './configuration.js';
 import { bool, executeBulk, jsonColumn, parseJsonColumn, rowsOf, valuesList, type Executor } from './executor.js';
@@ -18,6 +19,12 @@ function toSecret(row: Selectable<ClientSecretsTable>): ClientSecret {
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
   };
+}
+
+/** clients.token_quota, stored as {per_hour?, per_day?, enforce} (migration 0011). */
+function storedQuota(text: string): TokenQuota {
+  const q = JSON.parse(text) as { per_hour?: number; per_day?: number; enforce: boolean };
+  return { ...(q.per_hour === undefined ? {} : { perHour: q.per_hour }), ...(q.per_day === undefined ? {} : { perDay: q.per_day }), enforce: q.enforce };
 }
 
 function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[], federatedCredentials: FederatedCredential[]): Client {
@@ -44,6 +51,7 @@ function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[], federa
     tlsClientCertificateBoundAccessTokens: Number(row.tls_client_certificate_bound_access_tokens) === 1,
     claims: parseJsonColumn<Claims>(row.claims),
     claimMappings: parseJsonColumn<ClaimMappings>(row.claim_mappings),
+    tokenQuota: row.token_quota === null ? null : storedQuota(row.token_quota),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     secrets,
@@ -71,6 +79,7 @@ function columns(c: Client) {
     tls_client_certificate_bound_access_tokens: bool(c.tlsClientCertificateBoundAccessTokens),
     claims: jsonColumn(c.claims),
     claim_mappings: jsonColumn(c.claimMappings),
+    token_quota: c.tokenQuota === null ? null : JSON.stringify({ per_hour: c.tokenQuota.perHour, per_day: c.tokenQuota.perDay, enforce: c.tokenQuota.enforce }),
     updated_at: c.updatedAt,
   };
 }
@@ -177,7 +186,7 @@ export const clientsRepo = {
   },
   /** Inserts many clients (without their secrets or federated credentials), many rows a statement; `managed`: a configuration document named them. */
   async insertMany(db: Executor, clients: readonly Client[], managed: boolean): Promise<void> {
-    for (const part of chunks(clients, rowsPerInsert(24))) {
+    for (const part of chunks(clients, rowsPerInsert(25))) {
       await db
         .insertInto('clients')
         .values(part.map((c) => ({ tenant_id: c.tenantId, client_id: c.clientId, created_at: c.createdAt, ...columns(c), managed: bool(managed) })))

@@ -9,6 +9,7 @@ import { Client, ClientCreate, ClientCreated, ClientListQuery, ClientPatch, Secr
 import { ClientIdRef, Deleted, ListOf, pathParams, ReasonQuery } from '../../schemas/common.js';
 import { actorOf, listOf, pageOf, reachOf } from '../context.js';
 import { presentClient } from '../present.js';
+import { quotaOfMembers } from '../../../domain/quotas/model.js';
 
 const tags = ['clients'];
 
@@ -40,6 +41,7 @@ function metadata(b: typeof ClientPatch.static): ClientPatchInput {
     dpopBoundAccessTokens: b.dpop_bound_access_tokens,
     tlsClientAuth: tlsClientAuth(b),
     tlsClientCertificateBoundAccessTokens: b.tls_client_certificate_bound_access_tokens,
+    tokenQuota: b.token_quota && quotaOfMembers(b.token_quota),
     federatedCredentials: b.federated_credentials,
     claims: b.claims,
     claimMappings: b.claim_mappings,
