@@ -138,20 +138,20 @@ describeEachDialect('token exchange (RFC 8693)', (dialect) => {
     assert.equal(decodeJwt(res.body.access_token).payload.exp, decodeJwt(subject).payload.exp);
   });
 
-  it('refuses revoked, expired and foreign-tenant subject tokens with invalid_grant', async () => {
+  it('refuses revoked, expired and foreign-tenant subject tokens with invalid_request (RFC 8693 section 2.2.2)', async () => {
     const revoked = await tokenOfA();
     assert.equal((await revoke(t, a, revoked)).status, 200);
-    assertOAuthError(await exchange(b, revoked, { audience: API_C }), 'invalid_grant', 'The subject token is not valid.');
+    assertOAuthError(await exchange(b, revoked, { audience: API_C }), 'invalid_request', 'The subject token is not valid.');
 
     const expired = await tokenOfA();
     clock.advance(3600_000);
-    assertOAuthError(await exchange(b, expired, { audience: API_C }), 'invalid_grant', 'The subject token is not valid.');
+    assertOAuthError(await exchange(b, expired, { audience: API_C }), 'invalid_request', 'The subject token is not valid.');
 
     assert.equal((await t.admin('POST', '/tenants', { id: 'acme' })).status, 201);
     const foreign = await createClient(t, { client_id: 'svc-a', audience: [API_B] }, 'acme');
     const foreignToken = await issueToken(t, foreign, { audience: API_B }, 'acme');
-    assertOAuthError(await exchange(b, foreignToken, { audience: API_C }), 'invalid_grant', 'The subject token is not valid.');
-    assertOAuthError(await exchange(b, 'not-a-token', { audience: API_C }), 'invalid_grant', 'The subject token is not valid.');
+    assertOAuthError(await exchange(b, foreignToken, { audience: API_C }), 'invalid_request', 'The subject token is not valid.');
+    assertOAuthError(await exchange(b, 'not-a-token', { audience: API_C }), 'invalid_request', 'The subject token is not valid.');
   });
 
   it('may_act admits only the actor it names, by client_id or sub', async () => {
@@ -161,8 +161,8 @@ describeEachDialect('token exchange (RFC 8693)', (dialect) => {
     const bySub = await signWithTenantKey(t, { ...base, jti: 'may-act-2', may_act: { sub: 'svc-c' } });
     assert.equal((await exchange(c, bySub, { audience: API_E })).status, 200);
     const description = 'The subject token does not allow this client to act for its subject (may_act).';
-    assertOAuthError(await exchange(c, byClient, { audience: API_E }), 'invalid_grant', description);
-    assertOAuthError(await exchange(b, bySub, { audience: API_C }), 'invalid_grant', description);
+    assertOAuthError(await exchange(c, byClient, { audience: API_E }), 'invalid_request', description);
+    assertOAuthError(await exchange(b, bySub, { audience: API_C }), 'invalid_request', description);
   });
 
   it('an API with token_exchange deny never gets an exchanged token (invalid_target); client_credentials still can; allow again', async () => {
@@ -186,9 +186,9 @@ describeEachDialect('token exchange (RFC 8693)', (dialect) => {
     );
     assert.equal(bound.status, 200, bound.text);
     const subject = bound.body.access_token as string;
-    assertOAuthError(await exchange(b, subject, { audience: API_C }), 'invalid_grant', 'The subject token is not valid.');
+    assertOAuthError(await exchange(b, subject, { audience: API_C }), 'invalid_request', 'The subject token is not valid.');
     const otherProof = { dpop: await dpopProof(other, clock, { htu: tokenUrl }) };
-    assertOAuthError(await exchange(b, subject, { audience: API_C }, otherProof), 'invalid_grant', 'The subject token is not valid.');
+    assertOAuthError(await exchange(b, subject, { audience: API_C }, otherProof), 'invalid_request', 'The subject token is not valid.');
     const res = await exchange(b, subject, { audience: API_C }, { dpop: await dpopProof(key, clock, { htu: tokenUrl }) });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.body.token_type, 'DPoP');
@@ -198,11 +198,11 @@ describeEachDialect('token exchange (RFC 8693)', (dialect) => {
   it('refuses a certificate-bound subject token without its certificate, and a chain longer than 8 actors', async () => {
     const base = decodeJwt(await tokenOfA()).payload;
     const certBound = await signWithTenantKey(t, { ...base, jti: 'cert-bound', cnf: { 'x5t#S256': 'bm90LXRoZS1jZXJ0aWZpY2F0ZQ' } });
-    assertOAuthError(await exchange(b, certBound, { audience: API_C }), 'invalid_grant', 'The subject token is not valid.');
+    assertOAuthError(await exchange(b, certBound, { audience: API_C }), 'invalid_request', 'The subject token is not valid.');
     let act: Record<string, unknown> = { sub: 'svc-x', client_id: 'svc-x' };
     for (let i = 1; i < 8; i++) act = { sub: `svc-${i}`, client_id: `svc-${i}`, act };
     const eightActors = await signWithTenantKey(t, { ...base, jti: 'eight-actors', act });
-    assertOAuthError(await exchange(b, eightActors, { audience: API_C }), 'invalid_grant', 'The subject token is not valid.');
+    assertOAuthError(await exchange(b, eightActors, { audience: API_C }), 'invalid_request', 'The subject token is not valid.');
     const sevenActors = await signWithTenantKey(t, { ...base, jti: 'seven-actors', act: act.act });
     assert.equal((await exchange(b, sevenActors, { audience: API_C })).status, 200);
   });
@@ -300,8 +300,8 @@ describeEachDialect('token exchange (RFC 8693)', (dialect) => {
       { sub: 'deploy-job', client_id: 'svc-b', act: { sub: 'svc-b', client_id: 'svc-b' }, federated: { iss: GITHUB, sub: GH_SUB } },
     );
     const stranger = await platformToken(gh, clock, { iss: GITHUB, sub: 'repo:acme/unknown:ref:refs/heads/main', aud: t.publicUrl });
-    assertOAuthError(await exchange(b, stranger, { audience: API_C, subject_token_type: JWT }), 'invalid_grant', 'The subject token is not valid.');
-    assertOAuthError(await exchange(b, platform, { audience: API_C }), 'invalid_grant', 'The subject token is not valid.');
+    assertOAuthError(await exchange(b, stranger, { audience: API_C, subject_token_type: JWT }), 'invalid_request', 'The subject token is not valid.');
+    assertOAuthError(await exchange(b, platform, { audience: API_C }), 'invalid_request', 'The subject token is not valid.');
   });
 
   it('a public client may not register the grant (422)', async () => {

@@ -34,9 +34,9 @@ export interface ExchangeInput {
   readonly nowMs: number;
 }
 
-/** The one public answer to a subject token that is not acceptable: RFC 6749 §5.2 `invalid_grant` (the subject token is the grant). */
+/** The one public answer to a subject token that is not acceptable: `invalid_request` (RFC 8693 §2.2.2). */
 export function invalidSubject(detail: string): OAuthError {
-  return new OAuthError('invalid_grant', 'The subject token is not valid.', { detail });
+  return new OAuthError('invalid_request', 'The subject token is not valid.', { detail });
 }
 
 /** A JSON object (not null, not an array), or undefined. */

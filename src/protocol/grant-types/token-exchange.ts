@@ -34,7 +34,7 @@ function assertMayAct(subject: SubjectToken, actor: ActClaim): void {
   if (mayAct === undefined) return;
   const named = (mayAct.client_id !== undefined && mayAct.client_id === actor.client_id) || (mayAct.sub !== undefined && mayAct.sub === actor.sub);
   if (!named) {
-    throw new OAuthError('invalid_grant', 'The subject token does not allow this client to act for its subject (may_act).', {
+    throw new OAuthError('invalid_request', 'The subject token does not allow this client to act for its subject (may_act).', {
       detail: `may_act ${JSON.stringify(mayAct)} does not name client ${String(actor.client_id)}`,
     });
   }
