@@ -27,6 +27,7 @@ describeEachDialect('the built-in API urn:tessera:admin', (dialect) => {
       scopes: ADMIN_SCOPES.map((value) => ({ value, description: ADMIN_SCOPE_DESCRIPTIONS[value] })),
       access_token_ttl: null,
       dpop_bound_access_tokens: false,
+      claims: null,
       token_exchange: 'allow',
       built_in: true,
       created_at: api.created_at,
