@@ -466,6 +466,41 @@ function rowOf(scenario, target, rs) {
   };
 }
 
+/**
+ * Every target the run checks, in the order the scenarios record them: one value per round (a
+ * ratio within the round, a rate, a time or a size), the target's bound, and whether the median
+ * of the rounds meets it. Printed at the end as one table.
+ */
+const TARGETS = [];
+
+/**
+ * Records a target: `values` per round, `bound` the limit, `at` 'least' or 'most'; `format`
+ * renders a value ('pct' for ratios as percentages, 'x' for multiples, or a unit such as 'ms').
+ */
+function recordTarget(scenario, name, values, bound, at, format) {
+  TARGETS.push({ scenario, name, values, bound, at, format });
+}
+
+function formatValue(value, format) {
+  if (format === 'pct') return `${fmt(100 * value, 1)}%`;
+  if (format === 'x') return `${fmt(value, 2)}×`;
+  return `${fmt(value, value >= 100 ? 0 : 1)} ${format}`;
+}
+
+/** The targets table: median and range of the rounds, the bound, met or not. */
+function targetsTable() {
+  const lines = ['| scenario | target | median | range | bound | met |', '|---|---|---:|---|---:|---|'];
+  for (const t of TARGETS) {
+    const m = median(t.values);
+    const met = t.at === 'least' ? m >= t.bound : m <= t.bound;
+    const span = `${formatValue(Math.min(...t.values), t.format)}–${formatValue(Math.max(...t.values), t.format)}`;
+    lines.push(
+      `| ${t.scenario} | ${t.name} | ${formatValue(m, t.format)} | ${span} | ${t.at === 'least' ? '≥' : '≤'} ${formatValue(t.bound, t.format)} | ${met ? 'yes' : 'NO'} |`,
+    );
+  }
+  return lines;
+}
+
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Platform tokens minted before a federated scenario and reused request after request, as a pod reuses its projected token. */
 const ASSERTIONS = 16;
@@ -867,6 +902,7 @@ async function main() {
       failed ||= result.failed;
       rows.push(...result.rows);
       federated[scenario] = { ...result, alg: spec.alg, fresh: spec.fresh === true };
+      recordTarget(scenario, 'federated path / secret path', result.ratios, 0.7, 'least', 'pct');
       continue;
     }
     if (spec.mtls) {
@@ -877,6 +913,8 @@ async function main() {
       failed ||= result.failed;
       rows.push(...result.rows);
       mtls[scenario] = result;
+      if (spec.keepAlive) recordTarget(scenario, 'mutual TLS / plain HTTP with a secret', result.ratios, 0.8, 'least', 'pct');
+      else recordTarget(scenario, 'Tessera / bare node:https, a handshake per token', result.ratios, 0.5, 'least', 'pct');
       continue;
     }
     if (spec.write) {
@@ -885,17 +923,21 @@ async function main() {
       failed ||= result.failed;
       rows.push(...result.rows);
       writes = result;
+      recordTarget(scenario, 'POST /clients per second, 32 in flight, SQLite', result.rates, 1000, 'least', '/s');
       continue;
     }
     if (spec.apply) {
       log(`scenario ${scenario}: POST /config/apply of ${APPLY_CLIENTS} clients and ${APPLY_CLIENTS} grants, twice, a fresh SQLite store`);
       applied = await applyScenario();
+      recordTarget(scenario, `apply of ${APPLY_CLIENTS} clients and grants`, [applied.first], 30, 'most', 's');
+      recordTarget(scenario, 'the same document again', [applied.second], 10, 'most', 's');
       failed ||= applied.failed;
       continue;
     }
     if (spec.propagation) {
       log(`scenario ${scenario}: a credential changed through one server, used on another, postgres`);
       propagation = await propagationScenario();
+      recordTarget(scenario, 'a changed credential works on another server', propagation, 1000, 'most', 'ms');
       continue;
     }
     const { alg, clients = 1, store = 'sqlite' } = spec;
@@ -943,6 +985,25 @@ async function main() {
       ofReference: perRound[0].reference ? perRound.map((r) => r.tessera.rps / r.reference.rps) : undefined,
       ofAgainst: AGAINST ? perRound.map((r) => r.tessera.rps / r.against.rps) : undefined,
     };
+    const r = ratios[scenario];
+    const peerRatios = perRound[0].peer ? perRound.map((x) => x.tessera.rps / x.peer.rps) : undefined;
+    if (scenario === 'rs256') {
+      if (r.ofReference) recordTarget(scenario, 'Tessera / the RS256 reference (node:http that only signs)', r.ofReference, 0.95, 'least', 'pct');
+      if (peerRatios) recordTarget(scenario, "Tessera / node-oidc-provider's RS256", peerRatios, 1.5, 'least', 'x');
+    } else if (spec.ceiling === 'http') {
+      recordTarget(scenario, 'Tessera / bare node:http', r.comparedRange, 0.5, 'least', 'pct');
+      if (peerRatios) recordTarget(scenario, 'Tessera / node-oidc-provider', peerRatios, 3, 'least', 'x');
+    } else if (scenario === 'clients100k') {
+      recordTarget(scenario, '100,000 clients / one client', r.comparedRange, 0.9, 'least', 'pct');
+      recordTarget(
+        scenario,
+        'peak RSS of the largest process',
+        results.get('tessera').map((x) => x.peakMb),
+        300,
+        'most',
+        'MB',
+      );
+    }
     for (const target of targets) {
       const rs = results.get(target.name);
       if (!target.ceiling) rows.push(rowOf(scenario, target.name, rs));
@@ -1068,6 +1129,11 @@ async function main() {
         )})`,
       );
     }
+  }
+  if (TARGETS.length) {
+    out.push('');
+    out.push(`Targets (median and range of the ${ROUNDS} rounds):`);
+    out.push(...targetsTable());
   }
   out.push('');
   out.push(failed ? 'RESULT: FAILED — some requests were not answered 200' : 'RESULT: every response was 200');
