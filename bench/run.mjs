@@ -443,6 +443,8 @@ const SCENARIO = {
   // Mutual TLS (RFC 8705): tls_client_auth and certificate-bound tokens, driven by bench/tls-load.mjs.
   'mtls-keepalive': { mtls: true, keepAlive: true },
   'mtls-handshake': { mtls: true, keepAlive: false },
+  // Open-loop latency at 25, 50 and 75% of the maximum ES256 rate, Tessera and bare node:http under the same generator.
+  latency: { latency: true },
   // The admin write path: POST /clients with WRITERS requests in flight on a fresh SQLite server.
   'clients-write': { write: true },
   // POST /config/apply of a document of APPLY_CLIENTS clients and as many grants, then the same document again.
@@ -876,6 +878,140 @@ async function applyScenario() {
   return { failed, objects, first: first.seconds, second: second.seconds };
 }
 
+// ---- open-loop latency ----
+
+/** The fractions of the maximum ES256 rate the latency scenario sends at. */
+const LATENCY_LOADS = (args['latency-loads'] ?? '0.25,0.5,0.75').split(',').map(Number);
+/** Connections of the open-loop generator (as `hey -c 50`). */
+const OPEN_LOOP_CONNECTIONS = Number(args['open-loop-connections'] ?? 50);
+/** How long the latency scenario's last measurement runs at half the maximum, to hold at least one of the minute's count flushes. */
+const FLUSH_SECONDS = Number(args['flush-seconds'] ?? 70);
+
+/** Percentiles (ms) of latencies in µs. */
+function latencySummary(latencies) {
+  const sorted = latencies.sort();
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] / 1000;
+  return { p50: at(0.5), p99: at(0.99), p999: at(0.999), max: sorted[sorted.length - 1] / 1000, over100: sorted.filter((x) => x > 100_000).length };
+}
+
+/**
+ * Sends `rate` requests per second for `seconds` to a target with bench/open-loop.mjs, in
+ * LOAD_PROCESSES processes (each half the rate and half the connections, as wrk's two threads),
+ * and returns the latencies' percentiles counted from each request's scheduled time.
+ */
+async function openLoop(target, rate, seconds) {
+  const basic = `${target.credentials}.basic`;
+  if (!existsSync(basic)) wrk(target.url, { credentials: target.credentials, duration: 1 });
+  const runs = Array.from({ length: LOAD_PROCESSES }, (_, i) => {
+    const out = join(work, `open-loop-${i}.bin`);
+    const env = { ...process.env, BENCH_BASIC: basic, BENCH_CONNECTIONS: String(Math.ceil(OPEN_LOOP_CONNECTIONS / LOAD_PROCESSES)) };
+    const argv = [join(root, 'bench/open-loop.mjs'), target.url, String(rate / LOAD_PROCESSES), String(seconds), out];
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, argv, { env });
+      let text = '';
+      child.stdout.on('data', (chunk) => (text += chunk));
+      child.stderr.on('data', (chunk) => (text += chunk));
+      child.on('exit', () => {
+        const m = /OPEN_LOOP requests=(\d+) non200=(\d+) errors=(\d+) late=(\d+)/.exec(text);
+        if (!m) reject(new Error(`open-loop printed no result:\n${text}`));
+        else resolve({ requests: Number(m[1]), failed: Number(m[2]) + Number(m[3]), latencies: readFileSync(out) });
+      });
+    });
+  });
+  const results = await Promise.all(runs);
+  const all = new Float64Array(results.reduce((n, r) => n + r.latencies.length / 8, 0));
+  let offset = 0;
+  for (const r of results) {
+    all.set(new Float64Array(r.latencies.buffer, r.latencies.byteOffset, r.latencies.length / 8), offset);
+    offset += r.latencies.length / 8;
+  }
+  return { ...latencySummary(all), requests: all.length, failed: results.reduce((n, r) => n + r.failed, 0) };
+}
+
+/**
+ * The latency scenario: in each round Tessera's maximum ES256 rate (wrk, closed loop), then the
+ * bare node:http server and Tessera under the same open-loop generator at each LATENCY_LOADS
+ * share of that maximum; last, Tessera alone at half the maximum for FLUSH_SECONDS, so that the
+ * minute's count flushes happen under load.
+ */
+async function latencyScenario(scenario) {
+  const bare = await bareTarget();
+  const tessera = await tesseraTarget('ES256', 1, 'sqlite');
+  const rounds = [];
+  let failed = false;
+  for (let round = 0; round < ROUNDS; round++) {
+    const max = await measure(tessera);
+    failed ||= max.non200 > 0 || max.errors > 0;
+    log(`  tessera round ${round + 1}: maximum ${fmt(max.rps)} tokens/s (wrk, ${CONNECTIONS} connections)`);
+    const loads = [];
+    for (const share of LATENCY_LOADS) {
+      const rate = Math.round(max.rps * share);
+      const b = await openLoop(bare, rate, DURATION);
+      const t = await openLoop(tessera, rate, DURATION);
+      failed ||= b.failed > 0 || t.failed > 0;
+      for (const [name, r] of [
+        ['bare node:http', b],
+        ['tessera', t],
+      ])
+        log(`    ${name} at ${fmt(100 * share)}% (${rate}/s): p50 ${fmt(r.p50, 2)} p99 ${fmt(r.p99, 2)} p99.9 ${fmt(r.p999, 2)} max ${fmt(r.max, 1)} ms`);
+      loads.push({ share, rate, bare: b, tessera: t });
+    }
+    rounds.push({ max: max.rps, loads });
+  }
+  const flushRate = Math.round(median(rounds.map((r) => r.max)) * 0.5);
+  const flush = await openLoop(tessera, flushRate, FLUSH_SECONDS);
+  failed ||= flush.failed > 0;
+  log(`  tessera at ${flushRate}/s for ${FLUSH_SECONDS} s: p99 ${fmt(flush.p99, 2)} max ${fmt(flush.max, 1)} ms, ${flush.over100} over 100 ms`);
+  await stop(bare.child);
+  await stop(tessera.child);
+  for (const [i, share] of LATENCY_LOADS.entries()) {
+    if (share > 0.5) continue;
+    const of = (f) => rounds.map((r) => f(r.loads[i]));
+    recordTarget(
+      scenario,
+      `p50 at ${100 * share}% of the maximum: Tessera − bare node:http`,
+      of((l) => l.tessera.p50 - l.bare.p50),
+      1,
+      'most',
+      'ms',
+    );
+    recordTarget(
+      scenario,
+      `p99 at ${100 * share}% of the maximum: Tessera / bare node:http`,
+      of((l) => l.tessera.p99 / l.bare.p99),
+      2,
+      'most',
+      'x',
+    );
+  }
+  recordTarget(scenario, `slowest request in ${FLUSH_SECONDS} s at 50% (the minute's flushes included)`, [flush.max], 100, 'most', 'ms');
+  return { rounds, flush, flushRate, failed };
+}
+
+/** The latency table: per load, p50, p99, p99.9 and max of both servers (medians of the rounds). */
+function latencyLines(latency) {
+  const lines = [
+    '',
+    `Open-loop latency (bench/open-loop.mjs: ${OPEN_LOOP_CONNECTIONS} connections, a fixed rate, each latency from the request's scheduled time), ES256, Tessera's maximum ${fmt(median(latency.rounds.map((r) => r.max)))} tokens/s (wrk, median of the rounds); medians of the rounds, ms:`,
+    '| load | rate/s | server | p50 | p99 | p99.9 | max |',
+    '|---|---:|---|---:|---:|---:|---:|',
+  ];
+  for (const [i, share] of LATENCY_LOADS.entries()) {
+    const loads = latency.rounds.map((r) => r.loads[i]);
+    for (const server of ['bare', 'tessera']) {
+      const m = (k) => fmt(median(loads.map((l) => l[server][k])), 2);
+      lines.push(
+        `| ${100 * share}% | ${fmt(median(loads.map((l) => l.rate)))} | ${server === 'bare' ? 'bare node:http' : 'Tessera'} | ${m('p50')} | ${m('p99')} | ${m('p999')} | ${m('max')} |`,
+      );
+    }
+  }
+  const f = latency.flush;
+  lines.push(
+    `Tessera at ${latency.flushRate}/s for ${FLUSH_SECONDS} s: p50 ${fmt(f.p50, 2)}, p99 ${fmt(f.p99, 2)}, p99.9 ${fmt(f.p999, 2)}, max ${fmt(f.max, 1)} ms; ${f.over100} requests over 100 ms (target: none)`,
+  );
+  return lines;
+}
+
 async function main() {
   ensureWrk();
   if (!existsSync(join(root, 'dist/src/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
@@ -891,6 +1027,7 @@ async function main() {
   let propagation;
   let writes;
   let applied;
+  let latency;
   const mtls = {};
   let failed = false;
   for (const scenario of SCENARIOS) {
@@ -932,6 +1069,12 @@ async function main() {
       recordTarget(scenario, `apply of ${APPLY_CLIENTS} clients and grants`, [applied.first], 30, 'most', 's');
       recordTarget(scenario, 'the same document again', [applied.second], 10, 'most', 's');
       failed ||= applied.failed;
+      continue;
+    }
+    if (spec.latency) {
+      log(`scenario ${scenario}: open-loop latency, ES256, Tessera and bare node:http, sqlite`);
+      latency = await latencyScenario(scenario);
+      failed ||= latency.failed;
       continue;
     }
     if (spec.propagation) {
@@ -1117,6 +1260,7 @@ async function main() {
     out.push(
       `- apply: ${applied.objects} objects (${APPLY_CLIENTS} clients, ${APPLY_CLIENTS} grants) created by one POST /config/apply in ${fmt(applied.first, 1)} s (${fmt(applied.objects / applied.first)} objects/s; target ≤ 30 s), the same document applied again in ${fmt(applied.second, 1)} s (${fmt(applied.objects / applied.second)} objects/s; target ≤ 10 s), SQLite`,
     );
+  if (latency) out.push(...latencyLines(latency));
   if (AGAINST) {
     out.push('');
     out.push(`This build against ${AGAINST} (same rounds; tokens/s of this build ÷ the other's, median and range):`);

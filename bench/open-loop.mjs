@@ -1,0 +1,115 @@
+// An open-loop load generator (the bench's, never a test): requests are sent at a fixed rate
+// whatever the answers do, and each one's latency counts from the moment it was scheduled, not
+// from when it could be sent, so a stall of the server shows as the time every request scheduled
+// during it waited (no coordinated omission, as wrk2 does it).
+//
+//   node bench/open-loop.mjs URL RATE SECONDS OUT_FILE
+//     env BENCH_CONNECTIONS (default 50), BENCH_PATH (default /oauth2/token),
+//         BENCH_BASIC (a file of base64 Basic values, one per line) and/or
+//         BENCH_BODIES (a file of bodies, one per line; default grant_type=client_credentials)
+//
+// Keep-alive connections over raw sockets, each with one request in flight (HTTP/1.1, no
+// pipelining); a request whose time has come waits for a free connection, its wait counted. The
+// clock is checked on a 1 ms timer and whenever an answer comes in; every request due is sent
+// then. Latencies (µs, Float64) go to OUT_FILE; the last line of stdout is
+// `OPEN_LOOP requests=… non200=… errors=… late=… duration_us=…`.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+
+const [url, rateArg, secondsArg, outFile] = process.argv.slice(2);
+const rate = Number(rateArg);
+const seconds = Number(secondsArg);
+const target = new URL(url);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const path = process.env.BENCH_PATH ?? '/oauth2/token';
+const lines = (file) => readFileSync(file, 'utf8').split('\n').filter(Boolean);
+const basics = process.env.BENCH_BASIC ? lines(process.env.BENCH_BASIC) : [null];
+const bodies = process.env.BENCH_BODIES ? lines(process.env.BENCH_BODIES) : ['grant_type=client_credentials'];
+
+/** Every distinct request, built once. */
+const requests = [];
+for (let i = 0; i < Math.max(basics.length, bodies.length); i++) {
+  const basic = basics[i % basics.length];
+  const body = bodies[i % bodies.length];
+  requests.push(
+    Buffer.from(
+      `POST ${path} HTTP/1.1\r\nHost: ${target.host}\r\n${basic ? `Authorization: Basic ${basic}\r\n` : ''}` +
+        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    ),
+  );
+}
+
+const total = Math.floor(rate * seconds);
+const latencies = new Float64Array(total);
+let scheduled = 0;
+let completed = 0;
+let non200 = 0;
+let errors = 0;
+/** Requests sent later than 1 ms after their time because every connection was busy. */
+let late = 0;
+const waiting = [];
+const idle = [];
+let t0 = 0;
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** One keep-alive connection: sends a request, reads its answer (status line, Content-Length, body). */
+function openConnection() {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: target.hostname, port: Number(target.port), noDelay: true });
+    const conn = { socket, due: 0, buffer: Buffer.alloc(0) };
+    socket.on('connect', () => resolve(conn));
+    socket.on('error', (err) => {
+      if (!t0) reject(err);
+      errors++;
+    });
+    socket.on('data', (chunk) => {
+      conn.buffer = conn.buffer.length ? Buffer.concat([conn.buffer, chunk]) : chunk;
+      const end = conn.buffer.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = conn.buffer.toString('latin1', 0, end);
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+      if (conn.buffer.length < end + 4 + length) return;
+      conn.buffer = conn.buffer.subarray(end + 4 + length);
+      if (head.slice(9, 12) !== '200') non200++;
+      latencies[completed++] = nowUs() - conn.due;
+      if (completed === total) finish();
+      idle.push(conn);
+      pump();
+    });
+  });
+}
+
+let sent = 0;
+function pump() {
+  const now = nowUs();
+  const dueCount = Math.min(total, Math.floor(((now - t0) * rate) / 1e6) + 1);
+  while (scheduled < dueCount) waiting.push(t0 + Math.round((scheduled++ * 1e6) / rate));
+  while (waiting.length && idle.length) {
+    const conn = idle.pop();
+    conn.due = waiting.shift();
+    if (now - conn.due > 1000) late++;
+    conn.socket.write(requests[sent++ % requests.length]);
+  }
+}
+
+let timer;
+function finish() {
+  clearInterval(timer);
+  const durationUs = nowUs() - t0;
+  writeFileSync(outFile, Buffer.from(latencies.buffer, 0, completed * 8));
+  process.stdout.write(`OPEN_LOOP requests=${completed} non200=${non200} errors=${errors} late=${late} duration_us=${durationUs}\n`);
+  process.exit(0);
+}
+
+idle.push(...(await Promise.all(Array.from({ length: connections }, openConnection))));
+t0 = nowUs();
+timer = setInterval(pump, 1);
+pump();
+// Answers that never come: stop 10 s after the last request's time and count them as errors.
+setTimeout(
+  () => {
+    errors += total - completed;
+    finish();
+  },
+  seconds * 1000 + 10_000,
+).unref();
