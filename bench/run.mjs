@@ -1,10 +1,10 @@
 // npm run bench — Tessera's token endpoint under load, side by side with node-oidc-provider,
 // and its admin write path. A script, never a test. See docs/benchmarks.md for the method.
 //
-//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake,clients-write,apply]
+//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake,latency,clients-write,apply]
 //                      [--rounds 5] [--duration 10]
 //                      [--warmup 3] [--first-warmup 10] [--connections 64] [--no-peer] [--workers N] [--load-processes 2]
-//                      [--writers 32] [--apply-clients 10000]
+//                      [--writers 32] [--apply-clients 10000] [--latency-loads 0.25,0.5,0.75] [--open-loop-connections 50] [--flush-seconds 70]
 //                      [--against DIR] [--cpu-prof DIR]
 //
 // clients-write: POST /clients with --writers requests in flight against a fresh SQLite server
@@ -41,7 +41,7 @@ const args = Object.fromEntries(
 );
 const SCENARIOS = (
   args.scenarios ??
-  'rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake'
+  'rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake,latency'
 ).split(',');
 const ROUNDS = Number(args.rounds ?? 5);
 const DURATION = Number(args.duration ?? 10);
