@@ -90,35 +90,14 @@ export async function writePlan(ctx: DomainContext, trx: Executor, plan: TenantP
   });
   for (const { grant, scopes } of plan.trimmedGrants) await grantsRepo.updateScopes(trx, tenantId, grant.id, scopes);
 
+  // Deleted in this order: what refers to an object goes before it.
   const { deletes } = plan;
-  await configurationRepo.deleteRows(
-    trx,
-    'grants',
-    tenantId,
-    deletes.grants.map((g) => g.id),
-  );
-  await configurationRepo.deleteRows(
-    trx,
-    'clients',
-    tenantId,
-    deletes.clients.map((c) => c.clientId),
-  );
-  await configurationRepo.deleteRows(
-    trx,
-    'federated_issuers',
-    tenantId,
-    deletes.issuers.map((i) => i.id),
-  );
-  await configurationRepo.deleteRows(
-    trx,
-    'service_accounts',
-    tenantId,
-    deletes.serviceAccounts.map((sa) => sa.id),
-  );
-  await configurationRepo.deleteRows(
-    trx,
-    'apis',
-    tenantId,
-    deletes.apis.map((a) => a.id),
-  );
+  const deletions = [
+    ['grants', deletes.grants.map((g) => g.id)],
+    ['clients', deletes.clients.map((c) => c.clientId)],
+    ['federated_issuers', deletes.issuers.map((i) => i.id)],
+    ['service_accounts', deletes.serviceAccounts.map((sa) => sa.id)],
+    ['apis', deletes.apis.map((a) => a.id)],
+  ] as const;
+  for (const [table, keys] of deletions) await configurationRepo.deleteRows(trx, table, tenantId, keys);
 }
