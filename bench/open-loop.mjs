@@ -6,7 +6,9 @@
 //   node bench/open-loop.mjs URL RATE SECONDS OUT_FILE
 //     env BENCH_CONNECTIONS (default 50), BENCH_PATH (default /oauth2/token),
 //         BENCH_BASIC (a file of base64 Basic values, one per line) and/or
-//         BENCH_BODIES (a file of bodies, one per line; default grant_type=client_credentials)
+//         BENCH_BODIES (a file of bodies, one per line; default grant_type=client_credentials),
+//         BENCH_BURST (default 1: evenly spaced; n: n requests scheduled at once every n/RATE s,
+//         as `hey -q` sends when its workers' tickers line up)
 //
 // Keep-alive connections over raw sockets, each with one request in flight (HTTP/1.1, no
 // pipelining); a request whose time has come waits for a free connection, its wait counted. The
@@ -39,6 +41,7 @@ for (let i = 0; i < Math.max(basics.length, bodies.length); i++) {
   );
 }
 
+const burst = Number(process.env.BENCH_BURST ?? 1);
 const total = Math.floor(rate * seconds);
 const latencies = new Float64Array(total);
 let scheduled = 0;
@@ -82,8 +85,14 @@ function openConnection() {
 let sent = 0;
 function pump() {
   const now = nowUs();
-  const dueCount = Math.min(total, Math.floor(((now - t0) * rate) / 1e6) + 1);
-  while (scheduled < dueCount) waiting.push(t0 + Math.round((scheduled++ * 1e6) / rate));
+  // Every request of a burst is due with its first.
+  const elapsed = Math.floor(((now - t0) * rate) / 1e6);
+  const dueCount = Math.min(total, elapsed - (elapsed % burst) + burst);
+  while (scheduled < dueCount) {
+    const slot = scheduled - (scheduled % burst);
+    scheduled++;
+    waiting.push(t0 + Math.round((slot * 1e6) / rate));
+  }
   while (waiting.length && idle.length) {
     const conn = idle.pop();
     conn.due = waiting.shift();

@@ -899,12 +899,17 @@ function latencySummary(latencies) {
  * LOAD_PROCESSES processes (each half the rate and half the connections, as wrk's two threads),
  * and returns the latencies' percentiles counted from each request's scheduled time.
  */
-async function openLoop(target, rate, seconds) {
+async function openLoop(target, rate, seconds, burst = 1) {
   const basic = `${target.credentials}.basic`;
   if (!existsSync(basic)) wrk(target.url, { credentials: target.credentials, duration: 1 });
   const runs = Array.from({ length: LOAD_PROCESSES }, (_, i) => {
     const out = join(work, `open-loop-${i}.bin`);
-    const env = { ...process.env, BENCH_BASIC: basic, BENCH_CONNECTIONS: String(Math.ceil(OPEN_LOOP_CONNECTIONS / LOAD_PROCESSES)) };
+    const env = {
+      ...process.env,
+      BENCH_BASIC: basic,
+      BENCH_CONNECTIONS: String(Math.ceil(OPEN_LOOP_CONNECTIONS / LOAD_PROCESSES)),
+      BENCH_BURST: String(Math.ceil(burst / LOAD_PROCESSES)),
+    };
     const argv = [join(root, 'bench/open-loop.mjs'), target.url, String(rate / LOAD_PROCESSES), String(seconds), out];
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, argv, { env });
@@ -958,6 +963,12 @@ async function latencyScenario(scenario) {
     }
     rounds.push({ max: max.rps, loads });
   }
+  // As `hey -c 50 -q N` sends: its 50 workers' tickers line up, so requests come 50 at once.
+  const burstRate = Math.round(median(rounds.map((r) => r.max)) * 0.25);
+  const bursts = {
+    bare: await openLoop(bare, burstRate, DURATION, OPEN_LOOP_CONNECTIONS),
+    tessera: await openLoop(tessera, burstRate, DURATION, OPEN_LOOP_CONNECTIONS),
+  };
   const flushRate = Math.round(median(rounds.map((r) => r.max)) * 0.5);
   const flush = await openLoop(tessera, flushRate, FLUSH_SECONDS);
   failed ||= flush.failed > 0;
@@ -985,7 +996,7 @@ async function latencyScenario(scenario) {
     );
   }
   recordTarget(scenario, `slowest request in ${FLUSH_SECONDS} s at 50% (the minute's flushes included)`, [flush.max], 100, 'most', 'ms');
-  return { rounds, flush, flushRate, failed };
+  return { rounds, flush, flushRate, bursts, burstRate, failed };
 }
 
 /** The latency table: per load, p50, p99, p99.9 and max of both servers (medians of the rounds). */
@@ -1005,6 +1016,10 @@ function latencyLines(latency) {
       );
     }
   }
+  const { bare, tessera } = latency.bursts;
+  lines.push(
+    `In bursts of ${OPEN_LOOP_CONNECTIONS} requests at once (as \`hey -c ${OPEN_LOOP_CONNECTIONS} -q\` sends), ${latency.burstRate}/s: bare node:http p50 ${fmt(bare.p50, 2)}, p99 ${fmt(bare.p99, 2)} ms; Tessera p50 ${fmt(tessera.p50, 2)}, p99 ${fmt(tessera.p99, 2)} ms`,
+  );
   const f = latency.flush;
   lines.push(
     `Tessera at ${latency.flushRate}/s for ${FLUSH_SECONDS} s: p50 ${fmt(f.p50, 2)}, p99 ${fmt(f.p99, 2)}, p99.9 ${fmt(f.p999, 2)}, max ${fmt(f.max, 1)} ms; ${f.over100} requests over 100 ms (target: none)`,
