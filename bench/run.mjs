@@ -781,6 +781,9 @@ async function clientsWriteScenario(scenario, store = 'sqlite') {
   for (let round = 0; round < ROUNDS; round++) {
     for (const target of targets) {
       const { server } = target;
+      // Connections of its own each round: a server closes those left idle while the other target ran.
+      target.agent.destroy();
+      target.agent = new Agent({ keepAlive: true, maxSockets: WRITERS });
       const before = procStats(server.child.pid);
       const startedMs = Date.now();
       const r = await driveClientWrites(server, target.agent, `round${round}`, DURATION);
@@ -902,6 +905,12 @@ async function loggingScenario(scenario) {
   const info = { ...(await tesseraTarget('ES256', 1, 'sqlite', root, { TESSERA_LOG_LEVEL: 'info' })), name: 'tessera (info: a line per token)' };
   const warn = { ...(await tesseraTarget('ES256', 1, 'sqlite')), name: 'tessera (warn)' };
   const targets = [info, warn];
+  // With --against, the other build's pair too, in the same rounds: its own info / warn ratio.
+  if (AGAINST)
+    targets.push(
+      { ...(await tesseraTarget('ES256', 1, 'sqlite', AGAINST, { TESSERA_LOG_LEVEL: 'info' })), name: `${AGAINST_NAME} (info)` },
+      { ...(await tesseraTarget('ES256', 1, 'sqlite', AGAINST)), name: `${AGAINST_NAME} (warn)` },
+    );
   const results = new Map(targets.map((t) => [t.name, []]));
   let failed = false;
   for (let round = 0; round < ROUNDS; round++) {
@@ -917,8 +926,9 @@ async function loggingScenario(scenario) {
   // The lines the info server wrote (every token it answered, warm-ups included), once it has stopped.
   const text = readFileSync(logFileOf(info), 'utf8');
   const lines = text.split('\n').filter((line) => line.includes('"request completed"')).length;
-  const [atInfo, atWarn] = targets.map((t) => results.get(t.name));
+  const [atInfo, atWarn, againstInfo, againstWarn] = targets.map((t) => results.get(t.name));
   return {
+    againstRatios: AGAINST ? againstInfo.map((r, i) => r.rps / againstWarn[i].rps) : undefined,
     failed,
     rows: targets.map((t) => rowOf(scenario, t.name, results.get(t.name))),
     ratios: atInfo.map((r, i) => r.rps / atWarn[i].rps),
@@ -1199,7 +1209,9 @@ async function main() {
     );
   if (logging)
     out.push(
-      `- logging: at TESSERA_LOG_LEVEL=info (a line per token, stdout a pipe read by the benchmark and appended to a file) Tessera answers ${pctOf(logging.ratios)} of the tokens/s of a server at warn in the same rounds (target ≥ 90%), ${pctOf(logging.cpuRatios)} of it per CPU-second; ${logging.lines} lines, ${fmt(logging.logMb, 1)} MB, ${fmt(logging.bytesPerLine)} bytes a line`,
+      `- logging: at TESSERA_LOG_LEVEL=info (a line per token, stdout a pipe read by the benchmark and appended to a file) Tessera answers ${pctOf(logging.ratios)} of the tokens/s of a server at warn in the same rounds (target ≥ 90%), ${pctOf(logging.cpuRatios)} of it per CPU-second; ${logging.lines} lines, ${fmt(logging.logMb, 1)} MB, ${fmt(logging.bytesPerLine)} bytes a line${
+        logging.againstRatios ? `; ${AGAINST} at info answers ${pctOf(logging.againstRatios)} of its figure at warn in the same rounds` : ''
+      }`,
     );
   if (AGAINST) {
     out.push('');
