@@ -32,11 +32,10 @@ export const LOG_FLUSH_INTERVAL_MS = 100;
  * write per line, which at the default `info` level (a line per token) cost a quarter of the
  * token endpoint's throughput. What is buffered is written synchronously when the process exits
  * (pino's exit handler: `process.exit` after a graceful shutdown, or the end of the event loop).
+ * When whatever reads standard output falls behind, lines wait in memory; the process does not.
  */
 export function bufferedStdout(): DestinationStream {
-  const stream = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES });
-  setInterval(() => stream.flush(), LOG_FLUSH_INTERVAL_MS).unref();
-  return stream;
+  return pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_INTERVAL_MS });
 }
 
 /** The process logger (pino), with secrets redacted; it writes to `destination`, or to standard output through a buffer. */
