@@ -1,7 +1,7 @@
 // npm run bench — Tessera's token endpoint under load, side by side with node-oidc-provider,
 // and its admin write path. A script, never a test. See docs/benchmarks.md for the method.
 //
-//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake,latency,clients-write,apply]
+//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake,latency,logging,clients-write,clients-write-postgres,apply]
 //                      [--rounds 5] [--duration 10]
 //                      [--warmup 3] [--first-warmup 10] [--connections 64] [--no-peer] [--workers N] [--load-processes 2]
 //                      [--writers 32] [--apply-clients 10000] [--latency-loads 0.25,0.5,0.75] [--open-loop-connections 50] [--flush-seconds 70]
@@ -11,7 +11,11 @@
 // (creates per second, each round --duration seconds). apply: POST /config/apply of a document
 // of --apply-clients clients (client_secret_basic, three in four with a service account) and as
 // many grants on four APIs, then the same document again; both times and objects per second.
-// Neither runs by default (they write); name them: `npm run bench -- --scenarios apply,clients-write`.
+// clients-write-postgres: the same on a PostgreSQL database of its own (started as the postgres scenario's).
+// None of these runs by default (they write); name them: `npm run bench -- --scenarios apply,clients-write,clients-write-postgres`.
+//
+// logging: tokens/s of a server at TESSERA_LOG_LEVEL=info (a JSON line per token, its stdout a pipe
+// read by this process and appended to a file) against one at warn, in the same rounds.
 //
 // --against DIR measures the Tessera built in another checkout (DIR/dist, e.g. a worktree of the
 // previous release: `git worktree add ../before v0.1 && (cd ../before && npm ci)`) in the same
@@ -41,7 +45,7 @@ const args = Object.fromEntries(
 );
 const SCENARIOS = (
   args.scenarios ??
-  'rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake,latency'
+  'rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake,latency,logging'
 ).split(',');
 const ROUNDS = Number(args.rounds ?? 5);
 const DURATION = Number(args.duration ?? 10);
@@ -449,6 +453,10 @@ const SCENARIO = {
   'clients-write': { write: true },
   // POST /config/apply of a document of APPLY_CLIENTS clients and as many grants, then the same document again.
   apply: { apply: true },
+  // The admin write path on PostgreSQL: POST /clients with WRITERS requests in flight, a database of its own.
+  'clients-write-postgres': { writePostgres: true },
+  // The access log's cost: tokens/s of a server at TESSERA_LOG_LEVEL=info against one at warn, ES256, SQLite.
+  logging: { logging: true },
 };
 
 /** The summary row of one target's rounds in a scenario. */
@@ -762,11 +770,11 @@ async function driveClientWrites(server, agent, prefix, seconds) {
  * The clients-write scenario: POST /clients on a fresh SQLite server, a warm-up, then ROUNDS
  * rounds of DURATION seconds; with --against, the other build's server too, round by round.
  */
-async function clientsWriteScenario(scenario) {
+async function clientsWriteScenario(scenario, store = 'sqlite') {
   const targets = [{ name: 'tessera (POST /clients)', build: root }];
   if (AGAINST) targets.unshift({ name: `${AGAINST_NAME} (POST /clients)`, build: AGAINST });
   for (const target of targets) {
-    target.server = await startTessera(mkdtempSync(join(work, 'clients-write-')), undefined, target.build);
+    target.server = await startTessera(mkdtempSync(join(work, 'clients-write-')), store === 'postgres' ? await postgresDatabase() : undefined, target.build);
     target.agent = new Agent({ keepAlive: true, maxSockets: WRITERS });
     target.results = [];
     await driveClientWrites(target.server, target.agent, 'warm', WARMUP);
@@ -775,6 +783,9 @@ async function clientsWriteScenario(scenario) {
   for (let round = 0; round < ROUNDS; round++) {
     for (const target of targets) {
       const { server } = target;
+      // Connections of its own each round: a server closes those left idle while the other target ran.
+      target.agent.destroy();
+      target.agent = new Agent({ keepAlive: true, maxSockets: WRITERS });
       const before = procStats(server.child.pid);
       const startedMs = Date.now();
       const r = await driveClientWrites(server, target.agent, `round${round}`, DURATION);
@@ -1027,6 +1038,58 @@ function latencyLines(latency) {
   return lines;
 }
 
+// ---- admin writes on PostgreSQL, logging cost ----
+
+/** The clients-write-postgres scenario: clients-write against a server on a PostgreSQL database of its own. */
+const clientsWritePostgresScenario = (scenario) => clientsWriteScenario(scenario, 'postgres');
+
+/** The log file a Tessera target's stdout and stderr are written to by this process (startTessera). */
+const logFileOf = (target) => join(dirname(target.credentials), 'tessera.log');
+
+/**
+ * The logging scenario: two Tessera servers (SQLite, ES256, one client), one at
+ * TESSERA_LOG_LEVEL=info (a `request completed` line per token) and one at warn, measured in turn
+ * in every round. Each server's stdout is a pipe read by this process and appended to a file, as a
+ * container runtime or systemd does. The ratio info / warn is the share the access log leaves.
+ */
+async function loggingScenario(scenario) {
+  const info = { ...(await tesseraTarget('ES256', 1, 'sqlite', root, { TESSERA_LOG_LEVEL: 'info' })), name: 'tessera (info: a line per token)' };
+  const warn = { ...(await tesseraTarget('ES256', 1, 'sqlite')), name: 'tessera (warn)' };
+  const targets = [info, warn];
+  // With --against, the other build's pair too, in the same rounds: its own info / warn ratio.
+  if (AGAINST)
+    targets.push(
+      { ...(await tesseraTarget('ES256', 1, 'sqlite', AGAINST, { TESSERA_LOG_LEVEL: 'info' })), name: `${AGAINST_NAME} (info)` },
+      { ...(await tesseraTarget('ES256', 1, 'sqlite', AGAINST)), name: `${AGAINST_NAME} (warn)` },
+    );
+  const results = new Map(targets.map((t) => [t.name, []]));
+  let failed = false;
+  for (let round = 0; round < ROUNDS; round++) {
+    // Each round starts with the other server, so that neither always runs on the warmer machine.
+    for (const target of round % 2 ? [...targets].reverse() : targets) {
+      const r = await measure(target);
+      if (r.non200 > 0 || r.errors > 0) failed = true;
+      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} tokens/s, p99 ${fmt(r.p99ms, 1)} ms, CPU ${fmt(r.cpuCores, 2)} cores, non-200 ${r.non200}`);
+      results.get(target.name).push(r);
+    }
+  }
+  for (const target of targets) await stop(target.child);
+  // The lines the info server wrote (every token it answered, warm-ups included), once it has stopped.
+  const text = readFileSync(logFileOf(info), 'utf8');
+  const lines = text.split('\n').filter((line) => line.includes('"request completed"')).length;
+  const [atInfo, atWarn, againstInfo, againstWarn] = targets.map((t) => results.get(t.name));
+  return {
+    againstRatios: AGAINST ? againstInfo.map((r, i) => r.rps / againstWarn[i].rps) : undefined,
+    failed,
+    rows: targets.map((t) => rowOf(scenario, t.name, results.get(t.name))),
+    ratios: atInfo.map((r, i) => r.rps / atWarn[i].rps),
+    cpuRatios: atInfo.map((r, i) => r.rps / r.cpuCores / (atWarn[i].rps / atWarn[i].cpuCores)),
+    lines,
+    logMb: Buffer.byteLength(text) / 1e6,
+    bytesPerLine: lines ? Buffer.byteLength(text) / lines : 0,
+  };
+}
+
 async function main() {
   ensureWrk();
   if (!existsSync(join(root, 'dist/src/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
@@ -1043,6 +1106,8 @@ async function main() {
   let writes;
   let applied;
   let latency;
+  let writesPostgres;
+  let logging;
   const mtls = {};
   let failed = false;
   for (const scenario of SCENARIOS) {
@@ -1090,6 +1155,23 @@ async function main() {
       log(`scenario ${scenario}: open-loop latency, ES256, Tessera and bare node:http, sqlite`);
       latency = await latencyScenario(scenario);
       failed ||= latency.failed;
+      continue;
+    }
+    if (spec.writePostgres) {
+      log(`scenario ${scenario}: POST /clients, ${WRITERS} requests in flight, a fresh PostgreSQL database`);
+      const result = await clientsWritePostgresScenario(scenario);
+      failed ||= result.failed;
+      rows.push(...result.rows);
+      writesPostgres = result;
+      recordTarget(scenario, `POST /clients per second, ${WRITERS} in flight, PostgreSQL`, result.rates, 500, 'least', '/s');
+      continue;
+    }
+    if (spec.logging) {
+      log(`scenario ${scenario}: ES256, one client, sqlite, a server at TESSERA_LOG_LEVEL=info and one at warn`);
+      logging = await loggingScenario(scenario);
+      failed ||= logging.failed;
+      rows.push(...logging.rows);
+      recordTarget(scenario, 'tokens/s at info (a line per token) / at warn', logging.ratios, 0.9, 'least', 'pct');
       continue;
     }
     if (spec.propagation) {
@@ -1276,6 +1358,20 @@ async function main() {
       `- apply: ${applied.objects} objects (${APPLY_CLIENTS} clients, ${APPLY_CLIENTS} grants) created by one POST /config/apply in ${fmt(applied.first, 1)} s (${fmt(applied.objects / applied.first)} objects/s; target ≤ 30 s), the same document applied again in ${fmt(applied.second, 1)} s (${fmt(applied.objects / applied.second)} objects/s; target ≤ 10 s), SQLite`,
     );
   if (latency) out.push(...latencyLines(latency));
+  if (writesPostgres)
+    out.push(
+      `- clients-write-postgres: ${fmt(writesPostgres.row.rps)} POST /clients per second with ${WRITERS} in flight on PostgreSQL (median of ${writesPostgres.rates.length} rounds; range ${range(writesPostgres.rates)}; target ≥ 500), p99 ${fmt(writesPostgres.row.p99, 1)} ms${
+        writesPostgres.ofAgainst
+          ? `; ${fmt(median(writesPostgres.ofAgainst), 2)}× ${AGAINST} in the same rounds (range ${range(writesPostgres.ofAgainst, 2)})`
+          : ''
+      }`,
+    );
+  if (logging)
+    out.push(
+      `- logging: at TESSERA_LOG_LEVEL=info (a line per token, stdout a pipe read by the benchmark and appended to a file) Tessera answers ${pctOf(logging.ratios)} of the tokens/s of a server at warn in the same rounds (target ≥ 90%), ${pctOf(logging.cpuRatios)} of it per CPU-second; ${logging.lines} lines, ${fmt(logging.logMb, 1)} MB, ${fmt(logging.bytesPerLine)} bytes a line${
+        logging.againstRatios ? `; ${AGAINST} at info answers ${pctOf(logging.againstRatios)} of its figure at warn in the same rounds` : ''
+      }`,
+    );
   if (AGAINST) {
     out.push('');
     out.push(`This build against ${AGAINST} (same rounds; tokens/s of this build ÷ the other's, median and range):`);

@@ -95,8 +95,12 @@ export function registerServe(program: Command): void {
   );
   cmd.action(async (options: Record<string, string>) => {
     // Loaded here, not at the top: the admin commands start without the server and storage modules.
-    const [{ loadConfig }, { startServer }, { isClusterWorker, onClusterStop, startClusterPrimary, startClusterWorker }, { createLogger, writeAmongLogLines }] =
-      await Promise.all([import('../app/config.js'), import('../app/server.js'), import('../app/cluster.js'), import('../app/logger.js')]);
+    const [
+      { loadConfig },
+      { startServer },
+      { isClusterWorker, onClusterStop, startClusterPrimary, startClusterWorker },
+      { createLogger, flushLogs, writeAmongLogLines },
+    ] = await Promise.all([import('../app/config.js'), import('../app/server.js'), import('../app/cluster.js'), import('../app/logger.js')]);
     const flags: ConfigFlags = {};
     for (const [, key] of FLAGS) if (options[key] !== undefined) flags[key] = options[key];
     const config = loadConfig(process.env, flags);
@@ -108,6 +112,7 @@ export function registerServe(program: Command): void {
         stopping = true;
         worker.deps.logger.debug({ why }, 'worker stopping');
         await worker.close();
+        await flushLogs(worker.deps.logger);
         process.exit(0);
       };
       onClusterStop((why) => void stop(why));
@@ -132,6 +137,7 @@ export function registerServe(program: Command): void {
       stopping = true;
       logger.info({ signal }, 'shutting down');
       await server.close();
+      await flushLogs(logger);
       process.exit(0);
     };
     process.on('SIGINT', () => void stop('SIGINT'));

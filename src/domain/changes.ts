@@ -24,8 +24,8 @@ export class LocalChangeFeed implements ChangeFeed {
 
 /**
  * A feed shared by the processes of one cluster (`tessera serve --workers N`): a change
- * published here goes through `inner` (this process, and other machines with PostgreSQL), then
- * `relay` hands it to the sibling processes and resolves once they have applied it, so an admin
+ * published here goes through `inner` (this process, and other machines with PostgreSQL) while
+ * `relay` hands it to the sibling processes; it resolves once all have applied it, so an admin
  * write answered by the primary is already visible to every worker. Changes relayed from a
  * sibling arrive through `deliver`, which applies them here only.
  */
@@ -43,9 +43,9 @@ export class RelayedChangeFeed implements ChangeFeed {
     this.#listeners.push(listener);
   }
 
+  /** Applies `change` here (and sends it to other machines) while the sibling processes apply it: resolves once all have. */
   async publish(change: Change): Promise<void> {
-    await this.inner.publish(change);
-    await this.relay(change);
+    await Promise.all([this.inner.publish(change), this.relay(change)]);
   }
 
   /** Applies a change a sibling process made (or `inner` heard of) to this process's listeners. */

@@ -17,6 +17,19 @@ const HEARTBEAT_TIMEOUT_MS = 5_000;
 /** NOTIFY payloads must stay under 8000 bytes; a larger change asks the others to reload everything. */
 const MAX_PAYLOAD = 7_900;
 
+/** The most notifications sent by one statement. */
+const NOTIFY_BATCH = 64;
+
+/**
+ * NOTIFYs every payload in one statement, in order (PostgreSQL evaluates the select list left to
+ * right and delivers a transaction's notifications in the order they were sent). Identical
+ * payloads in one statement reach listeners once, which is harmless: a change is applied by
+ * reading the store again, after every write it stands for has committed.
+ */
+function notifyAll(db: Kysely<Database>, payloads: readonly string[]): Promise<unknown> {
+  return sql`select ${sql.join(payloads.map((payload) => sql`pg_notify(${CHANGES_CHANNEL}, ${payload})`))}`.execute(db);
+}
+
 /** Why the whole read model is reloaded: only `periodic` is a safety net that follows no lost or failed change. */
 export type ResyncReason = 'periodic' | 'reconnected' | 'requested by another process' | 'retry';
 
@@ -123,17 +136,22 @@ export class PostgresChangeFeed implements ChangeFeed {
     for (const listener of this.#listeners) await listener(change);
   }
 
-  /** Sends queued NOTIFYs in order; stops at the first failure and keeps the rest for later. */
+  /**
+   * Sends queued NOTIFYs in order, up to NOTIFY_BATCH in one statement (one round trip for the
+   * changes of many concurrent writes, which would otherwise wait for each other's); stops at the
+   * first failure and keeps the rest for later.
+   */
   #flush(): Promise<void> {
     this.#flushing = this.#flushing.then(async () => {
-      for (let next = this.#outbox[0]; next !== undefined; next = this.#outbox[0]) {
+      while (this.#outbox.length > 0) {
+        const batch = this.#outbox.slice(0, NOTIFY_BATCH);
         try {
-          await sql`select pg_notify(${CHANGES_CHANNEL}, ${next})`.execute(this.options.db);
+          await notifyAll(this.options.db, batch);
         } catch (err) {
           this.options.logger.warn({ err, pending: this.#outbox.length }, 'could not notify other processes of a change; will retry');
           return;
         }
-        this.#outbox.shift();
+        this.#outbox.splice(0, batch.length);
       }
     });
     // Never rejects: a failed send stays in the outbox for the next heartbeat.

@@ -90,10 +90,13 @@ describeEachDialect('graceful shutdown under load', (dialect) => {
         TESSERA_WORKERS: String(workers),
         TESSERA_BRUTE_FORCE_MAX_FAILURES: '0',
       });
+      // Every byte the processes wrote to stdout has been read once the child's streams close.
+      const streamsClosed = new Promise((resolve) => proc.child.once('close', resolve));
       const created = await adminCall(proc, adminToken, 'POST', '/clients', { client_id: 'busy-job', audience: ['https://busy.test/'], scope: 'read' });
       assert.equal(created.status, 201);
 
       const { outcome, code } = await loadThenTerminate(proc, basic('busy-job', created.body.client_secret));
+      await streamsClosed;
 
       assert.deepEqual(outcome.lost, [], 'no request that was sent is lost');
       assert.ok(outcome.answers.length >= ANSWERS_BEFORE_SIGNAL);
@@ -117,6 +120,12 @@ describeEachDialect('graceful shutdown under load', (dialect) => {
           .join('\n'),
       );
       assert.match(proc.output.join(''), /"signal":"SIGTERM","msg":"shutting down"/);
+      // Log lines are buffered: those of the last requests answered before the exit are written too.
+      const tokenLines = proc.output
+        .join('')
+        .split('\n')
+        .filter((l) => l.includes('"msg":"request completed"') && l.includes('"path":"/oauth2/token"'));
+      assert.equal(tokenLines.length, outcome.answers.length, 'one `request completed` line for every token request answered');
     });
   }
 });

@@ -86,6 +86,17 @@ describe('[postgres] change feed (LISTEN/NOTIFY)', { skip, timeout: 60_000 }, ()
     assert.deepEqual(a.heard, [...changes, marker], 'A did not apply its own notifications');
   });
 
+  it('many changes published at once reach the other process in the order they were applied here', async () => {
+    const aBefore = a.heard.length;
+    const bBefore = b.heard.length;
+    const changes = Array.from({ length: 150 }, (_, i) => ({ kind: 'client', tenantId: 'acme', clientId: `burst-${i}` }) as unknown as Change);
+    await Promise.all(changes.map((change) => a.feed.publish(change)));
+    const applied = a.heard.slice(aBefore);
+    assert.equal(applied.length, changes.length);
+    await eventually('B heard every change', async () => b.heard.length - bBefore === changes.length, { withinMs: NOTIFY_WAIT_MS });
+    assert.deepEqual(b.heard.slice(bBefore), applied);
+  });
+
   it('ignores malformed notifications and asks for a full reload when a change is too large to send', async () => {
     const raw = new pg.Client({ connectionString: url });
     await raw.connect();
