@@ -254,7 +254,9 @@ async function measure(target) {
   const load = { credentials: target.credentials, bodies: target.bodies, once: target.once, path: target.path };
   // A target whose bodies work once (target.freshBodies) gets a file of new ones for each run of wrk.
   const bodies = (duration) => (target.freshBodies ? { bodies: target.freshBodies(duration) } : {});
-  const drive = target.tlsLoad ? (duration) => tlsLoad(target.tlsLoad, { duration }) : (duration) => wrk(target.url, { ...load, ...bodies(duration), duration });
+  const drive = target.tlsLoad
+    ? (duration) => tlsLoad(target.tlsLoad, { duration })
+    : (duration) => wrk(target.url, { ...load, ...bodies(duration), duration });
   if (target.tlsLoad) await tlsLoad(target.tlsLoad, { duration: 0, check: true });
   else await checkOne(target);
   // A server just started compiles its hot paths for several seconds: its first warm-up is longer.
@@ -925,8 +927,7 @@ const jwtClaims = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64
 function isActiveAnswerOf(token) {
   const expected = { active: true, ...jwtClaims(token), token_type: 'Bearer' };
   return (body) =>
-    Object.keys(body).length === Object.keys(expected).length &&
-    Object.entries(expected).every(([k, v]) => JSON.stringify(body[k]) === JSON.stringify(v));
+    Object.keys(body).length === Object.keys(expected).length && Object.entries(expected).every(([k, v]) => JSON.stringify(body[k]) === JSON.stringify(v));
 }
 
 /**
@@ -1049,7 +1050,6 @@ async function credentialsScenario(scenario) {
     `${subjects.map((t) => `grant_type=${encodeURIComponent(TOKEN_EXCHANGE)}&subject_token=${t}&subject_token_type=${encodeURIComponent(ACCESS_TOKEN_TYPE)}`).join('\n')}\n`,
   );
 
-
   const targets = [secret, privateKeyJwt, federated, exchange];
   for (const t of targets) results.set(t.name, []);
   let failed = false;
@@ -1076,7 +1076,11 @@ async function credentialsScenario(scenario) {
  * (median, range) and the target; the mTLS keep-alive row when that scenario ran (its own generator).
  */
 function credentialsTable(credentials, mtlsKeepAlive) {
-  const pct = (xs) => `${fmt(100 * median(xs), 1)}% (${range(xs.map((x) => 100 * x), 1)})`;
+  const pct = (xs) =>
+    `${fmt(100 * median(xs), 1)}% (${range(
+      xs.map((x) => 100 * x),
+      1,
+    )})`;
   const lines = ['| credential type | tokens/s (median) | range | ratio to the secret path (range) | target |', '|---|---:|---|---|---|'];
   for (const [i, t] of credentials.types.entries())
     lines.push(`| ${t.name} | ${fmt(median(t.rates))} | ${range(t.rates)} | ${i === 0 ? '100%' : pct(t.ratios)} | ${i === 0 ? '—' : '≥ 60%'} |`);
