@@ -118,6 +118,13 @@ describe('token endpoint: private_key_jwt (RFC 7523) with inline jwks', () => {
     );
   });
 
+  it('accepts an assertion sent many times at once exactly once (its inserts share one commit)', async () => {
+    const once = await sign(keys.ES256, { jti: 'single-use-at-once' });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => token(once)));
+    assert.equal(answers.filter((res) => res.status === 200).length, 1, answers.map((res) => res.status).join(' '));
+    for (const res of answers.filter((r) => r.status !== 200)) assertInvalidClient(res, 'a concurrent replay');
+  });
+
   it('refuses a key the client did not register, an unknown kid, alg none, HS256 and a wrong alg header', async () => {
     const hmacSecret = new TextEncoder().encode('a shared secret the server does not have');
     const hs256 = await new SignJWT({ iss: clientId, sub: clientId, aud: t.publicUrl, exp: Math.floor(clock.now() / 1000) + 60, jti: 'hs-1' })
