@@ -1,7 +1,7 @@
 // npm run bench — Tessera's token endpoint under load, side by side with node-oidc-provider,
 // and its admin write path. A script, never a test. See docs/benchmarks.md for the method.
 //
-//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake,latency,logging,clients-write,clients-write-postgres,apply]
+//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake,latency,logging,introspection,credentials,clients-write,clients-write-postgres,apply]
 //                      [--rounds 5] [--duration 10]
 //                      [--warmup 3] [--first-warmup 10] [--connections 64] [--no-peer] [--workers N] [--load-processes 2]
 //                      [--writers 32] [--apply-clients 10000] [--latency-loads 0.25,0.5,0.75] [--open-loop-connections 50] [--flush-seconds 70]
@@ -24,7 +24,7 @@
 // --cpu-prof DIR starts every Tessera with node --cpu-prof (its primary and each worker write a
 // .cpuprofile into DIR when they stop), to see where a scenario's time goes.
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
@@ -45,7 +45,7 @@ const args = Object.fromEntries(
 );
 const SCENARIOS = (
   args.scenarios ??
-  'rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake,latency,logging'
+  'rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake,latency,logging,introspection,credentials'
 ).split(',');
 const ROUNDS = Number(args.rounds ?? 5);
 const DURATION = Number(args.duration ?? 10);
@@ -149,17 +149,24 @@ function procStats(pid) {
 
 /**
  * Drives `url` with bench/token.lua (POST, Basic credentials rotated from the file, or the form
- * bodies of the file `bodies` without credentials in headers); wrk counts every answer of 400 or more.
+ * bodies of the file `bodies`, with the file's first credentials when both are given; with `once`,
+ * each body sent at most once); wrk counts every answer of 400 or more.
  */
-function wrk(url, { credentials, bodies, duration, path = '/oauth2/token' }) {
+function wrk(url, { credentials, bodies, once, duration, path = '/oauth2/token' }) {
   // The Basic values are encoded here once, not in Lua by each wrk thread (slow for 100,000 lines).
   const basic = `${credentials}.basic`;
-  if (!bodies && !existsSync(basic)) {
+  if (credentials && !existsSync(basic)) {
     const lines = readFileSync(credentials, 'utf8').split('\n').filter(Boolean);
     writeFileSync(basic, `${lines.map((l) => Buffer.from(l).toString('base64')).join('\n')}\n`);
   }
   const argv = ['-t2', `-c${CONNECTIONS}`, `-d${duration}s`, '--latency', '-s', join(root, 'bench/token.lua'), url];
-  const env = { ...process.env, BENCH_PATH: path, ...(bodies ? { BENCH_BODIES: bodies } : { BENCH_BASIC: basic }) };
+  const env = {
+    ...process.env,
+    BENCH_PATH: path,
+    ...(bodies ? { BENCH_BODIES: bodies } : {}),
+    ...(credentials ? { BENCH_BASIC: basic } : {}),
+    ...(once ? { BENCH_ONCE: '1', BENCH_THREADS: '2' } : {}),
+  };
   return benchResult('wrk', execFileSync('wrk', argv, { env, encoding: 'utf8', maxBuffer: 1 << 24 }));
 }
 
@@ -171,11 +178,11 @@ function benchResult(generator, out) {
   return { rps: requests / (durationUs / 1e6), non200, errors, p50ms: p50 / 1000, p99ms: p99 / 1000 };
 }
 
-/** One request checked in full before measuring, on a connection of its own: 200, and a token in the body. */
+/** One request checked in full before measuring, on a connection of its own: 200, and a token in the body (or what `checkAnswer` accepts). */
 function checkOne(target) {
   const firstLine = (file) => readFileSync(file, 'utf8').split('\n')[0];
-  const [id, secret] = target.bodies ? [] : firstLine(target.credentials).split(':');
-  const authorization = target.bodies ? {} : { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` };
+  const [id, secret] = target.credentials ? firstLine(target.credentials).split(':') : [];
+  const authorization = !target.credentials ? {} : { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` };
   return new Promise((resolve, reject) => {
     const req = request(
       `${target.url}${target.path}`,
@@ -192,7 +199,8 @@ function checkOne(target) {
           try {
             body = JSON.parse(text);
           } catch {}
-          if (res.statusCode !== 200 || typeof body.access_token !== 'string') reject(new Error(`${target.name} answered ${res.statusCode} ${text}`));
+          const expected = target.checkAnswer ? target.checkAnswer(body) : typeof body.access_token === 'string';
+          if (res.statusCode !== 200 || !expected) reject(new Error(`${target.name} answered ${res.statusCode} ${text}`));
           else resolve();
         });
       },
@@ -247,8 +255,12 @@ async function tlsLoad(load, { duration, check = false }) {
 }
 
 async function measure(target) {
-  const load = { credentials: target.credentials, bodies: target.bodies, path: target.path };
-  const drive = target.tlsLoad ? (duration) => tlsLoad(target.tlsLoad, { duration }) : (duration) => wrk(target.url, { ...load, duration });
+  const load = { credentials: target.credentials, bodies: target.bodies, once: target.once, path: target.path };
+  // A target whose bodies work once (target.freshBodies) gets a file of new ones for each run of wrk.
+  const bodies = (duration) => (target.freshBodies ? { bodies: target.freshBodies(duration) } : {});
+  const drive = target.tlsLoad
+    ? (duration) => tlsLoad(target.tlsLoad, { duration })
+    : (duration) => wrk(target.url, { ...load, ...bodies(duration), duration });
   if (target.tlsLoad) await tlsLoad(target.tlsLoad, { duration: 0, check: true });
   else await checkOne(target);
   // A server just started compiles its hot paths for several seconds: its first warm-up is longer.
@@ -457,6 +469,10 @@ const SCENARIO = {
   'clients-write-postgres': { writePostgres: true },
   // The access log's cost: tokens/s of a server at TESSERA_LOG_LEVEL=info against one at warn, ES256, SQLite.
   logging: { logging: true },
+  // POST /oauth2/introspect (RFC 7662) with client_secret_basic against the bare node:http server.
+  introspection: { introspection: true },
+  // One server: the secret path, private_key_jwt, a federated assertion and token exchange, each against the secret path.
+  credentials: { credentials: true },
 };
 
 /** The summary row of one target's rounds in a scenario. */
@@ -1090,6 +1106,204 @@ async function loggingScenario(scenario) {
   };
 }
 
+// ---- introspection and credentials ----
+
+/** Access tokens minted before the introspection scenario and introspected in turn. */
+const INTROSPECTED_TOKENS = 1000;
+
+/** Tokens of `target`'s first client from its token endpoint, `count` of them, 50 requests at a time. */
+async function mintAccessTokens(target, count, body = 'grant_type=client_credentials') {
+  const basic = Buffer.from(readFileSync(target.credentials, 'utf8').split('\n')[0]).toString('base64');
+  const tokens = [];
+  while (tokens.length < count) {
+    const batch = Array.from({ length: Math.min(50, count - tokens.length) }, async () => {
+      const res = await fetch(`${target.url}/oauth2/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+      const json = await res.json();
+      if (res.status !== 200) throw new Error(`minting a token: ${res.status} ${JSON.stringify(json)}`);
+      return json.access_token;
+    });
+    tokens.push(...(await Promise.all(batch)));
+  }
+  return tokens;
+}
+
+/** The claims of a JWT (not verified: the benchmark's own tokens). */
+const jwtClaims = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+
+/**
+ * Whether an introspection answer is the whole answer RFC 7662 §2.2 expects for `token`: active,
+ * every claim of the token, token_type Bearer, and nothing else.
+ */
+function isActiveAnswerOf(token) {
+  const expected = { active: true, ...jwtClaims(token), token_type: 'Bearer' };
+  return (body) =>
+    Object.keys(body).length === Object.keys(expected).length && Object.entries(expected).every(([k, v]) => JSON.stringify(body[k]) === JSON.stringify(v));
+}
+
+/**
+ * The introspection scenario: the bare node:http server, then POST /oauth2/introspect of one
+ * Tessera (ES256, SQLite) with client_secret_basic, INTROSPECTED_TOKENS of its access tokens
+ * introspected in turn; the ratio Tessera ÷ bare within each round.
+ */
+async function introspectionScenario(scenario) {
+  const tessera = await tesseraTarget('ES256', 1, 'sqlite');
+  const tokens = await mintAccessTokens(tessera, INTROSPECTED_TOKENS);
+  const bodies = join(work, `${scenario}-bodies.txt`);
+  writeFileSync(bodies, `${tokens.map((t) => `token=${t}&token_type_hint=access_token`).join('\n')}\n`);
+  const introspect = { ...tessera, name: 'tessera (POST /oauth2/introspect)', path: '/oauth2/introspect', bodies, checkAnswer: isActiveAnswerOf(tokens[0]) };
+  const bare = { ...(await bareTarget()), bodies, checkAnswer: () => true };
+  const results = { bare: [], introspect: [] };
+  let failed = false;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [key, target] of [
+      ['bare', bare],
+      ['introspect', introspect],
+    ]) {
+      const r = await measure(target);
+      if (r.non200 > 0 || r.errors > 0) failed = true;
+      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} requests/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
+      results[key].push(r);
+    }
+  }
+  await stop(bare.child);
+  await stop(tessera.child);
+  return {
+    failed,
+    rows: [rowOf(scenario, introspect.name, results.introspect)],
+    bare: results.bare.map((r) => r.rps),
+    rates: results.introspect.map((r) => r.rps),
+    ratios: results.introspect.map((r, i) => r.rps / results.bare[i].rps),
+  };
+}
+
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+/** Subject access tokens minted before the credentials scenario and exchanged in turn. */
+const SUBJECT_TOKENS = 1000;
+
+/** A private_key_jwt client (ES256, its public key inline) on `server`; answers a signer of its client assertions for `aud`. */
+async function privateKeyJwtClient(server, clientId, aud) {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'bench' };
+  await adminCall(server.adminUrl, 'POST', '/clients', {
+    client_id: clientId,
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: [jwk] },
+    audience: ['https://api.bench/'],
+    scope: 'read',
+  });
+  const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: 'bench', typ: 'JWT' })).toString('base64url');
+  // Signed here with node:crypto (not jose): a round needs tens of thousands, each used once.
+  return () => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = Buffer.from(JSON.stringify({ iss: clientId, sub: clientId, aud, iat: now, exp: now + 280, jti: randomUUID() })).toString('base64url');
+    const signature = sign('sha256', Buffer.from(`${header}.${claims}`), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    return `${header}.${claims}.${signature}`;
+  };
+}
+
+/** Writes `file` with `count` one-time client assertions (form bodies), and answers its name: a new file each time, as each line works once. */
+function oneTimeAssertions(file, assertion, count) {
+  writeFileSync(file, `${Array.from({ length: count }, () => assertionBody(assertion())).join('\n')}\n`);
+  return file;
+}
+
+/**
+ * The credentials scenario: ONE Tessera (ES256, SQLite), and in each round, with wrk, in turn: the
+ * secret path (client_secret_basic); private_key_jwt (an ES256 client assertion, each used once,
+ * minted for the round); a federated assertion (ASSERTIONS platform tokens reused); token
+ * exchange (client_secret_basic, SUBJECT_TOKENS access tokens of another client exchanged in
+ * turn). Each ratio to the secret path within the round.
+ */
+async function credentialsScenario(scenario) {
+  const issuer = await startBenchIssuer({ port: await freePort(), dir: work, start });
+  const secret = { ...(await tesseraTarget('ES256', 1, 'sqlite', root, { TESSERA_OUTBOUND_ALLOW: '127.0.0.1' })), name: 'client_secret_basic' };
+  const aud = await tenantIssuer(secret);
+  const base = { child: secret.child, url: secret.url, adminUrl: secret.adminUrl, path: '/oauth2/token' };
+
+  const results = new Map();
+  const assertion = await privateKeyJwtClient(secret, 'bench-private-key-jwt', aud);
+  const privateKeyJwt = {
+    ...base,
+    name: 'private_key_jwt (ES256 assertion, each jti once)',
+    bodies: join(work, `${scenario}-check.txt`),
+    once: true,
+    // Enough for 1.5× the secret path's figure measured just before in the round, at least 2,000.
+    freshBodies: (seconds) =>
+      oneTimeAssertions(join(work, `${scenario}-assertions.txt`), assertion, Math.max(2000, Math.ceil(1.5 * seconds * results.get(secret.name).at(-1).rps))),
+  };
+
+  await federatedClient(secret, issuer, 'bench-federated', WORKLOAD);
+  const platformTokens = await Promise.all(Array.from({ length: ASSERTIONS }, () => issuer.mint('ES256', { sub: WORKLOAD, aud, jti: randomUUID() })));
+  const federated = { ...base, name: 'federated assertion (ES256 platform token)', bodies: join(work, `${scenario}-federated.txt`) };
+  writeFileSync(federated.bodies, `${platformTokens.map(assertionBody).join('\n')}\n`);
+
+  const subjects = await mintAccessTokens(secret, SUBJECT_TOKENS);
+  const exchanger = await adminCall(secret.adminUrl, 'POST', '/clients', {
+    client_id: 'bench-exchange',
+    grant_types: [TOKEN_EXCHANGE],
+    audience: ['https://api.bench/'],
+    scope: 'read',
+  });
+  const exchange = {
+    ...base,
+    name: 'token exchange (RFC 8693, client_secret_basic)',
+    credentials: join(work, `${scenario}-exchange-credentials.txt`),
+    bodies: join(work, `${scenario}-exchange.txt`),
+  };
+  writeFileSync(exchange.credentials, `bench-exchange:${exchanger.client_secret}\n`);
+  writeFileSync(
+    exchange.bodies,
+    `${subjects.map((t) => `grant_type=${encodeURIComponent(TOKEN_EXCHANGE)}&subject_token=${t}&subject_token_type=${encodeURIComponent(ACCESS_TOKEN_TYPE)}`).join('\n')}\n`,
+  );
+
+  const targets = [secret, privateKeyJwt, federated, exchange];
+  for (const t of targets) results.set(t.name, []);
+  let failed = false;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of targets) {
+      // The assertion of the check before the measurement works once too.
+      if (target === privateKeyJwt) oneTimeAssertions(target.bodies, assertion, 1);
+      const r = await measure(target);
+      if (r.non200 > 0 || r.errors > 0) failed = true;
+      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} tokens/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
+      results.get(target.name).push(r);
+    }
+  }
+  await stop(secret.child);
+  await stop(issuer.child);
+  const of = (target) => results.get(target.name);
+  return {
+    failed,
+    rows: targets.map((t) => rowOf(scenario, t.name, of(t))),
+    types: targets.map((t) => ({ name: t.name, rates: of(t).map((r) => r.rps), ratios: of(t).map((r, i) => r.rps / of(secret)[i].rps) })),
+  };
+}
+
+/**
+ * The credentials table: each type's tokens/s (median, range), its ratio to the secret path
+ * (median, range) and the target; the mTLS keep-alive row when that scenario ran (its own generator).
+ */
+function credentialsTable(credentials, mtlsKeepAlive) {
+  const pct = (xs) =>
+    `${fmt(100 * median(xs), 1)}% (${range(
+      xs.map((x) => 100 * x),
+      1,
+    )})`;
+  const lines = ['| credential type | tokens/s (median) | range | ratio to the secret path (range) | target |', '|---|---:|---|---|---|'];
+  for (const [i, t] of credentials.types.entries())
+    lines.push(`| ${t.name} | ${fmt(median(t.rates))} | ${range(t.rates)} | ${i === 0 ? '100%' : pct(t.ratios)} | ${i === 0 ? '—' : '≥ 60%'} |`);
+  if (mtlsKeepAlive)
+    lines.push(
+      `| tls_client_auth, keep-alive (scenario mtls-keepalive, bench/tls-load.mjs: ratio to Tessera over plain HTTP with a secret) | ${fmt(median(mtlsKeepAlive.tessera))} | ${range(mtlsKeepAlive.tessera)} | ${pct(mtlsKeepAlive.ratios)} | ≥ 60% |`,
+    );
+  return lines;
+}
+
 async function main() {
   ensureWrk();
   if (!existsSync(join(root, 'dist/src/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
@@ -1108,6 +1322,8 @@ async function main() {
   let latency;
   let writesPostgres;
   let logging;
+  let introspection;
+  let credentials;
   const mtls = {};
   let failed = false;
   for (const scenario of SCENARIOS) {
@@ -1172,6 +1388,22 @@ async function main() {
       failed ||= logging.failed;
       rows.push(...logging.rows);
       recordTarget(scenario, 'tokens/s at info (a line per token) / at warn', logging.ratios, 0.9, 'least', 'pct');
+      continue;
+    }
+    if (spec.introspection) {
+      log(`scenario ${scenario}: POST /oauth2/introspect, client_secret_basic, ${INTROSPECTED_TOKENS} ES256 tokens in turn, against bare node:http, sqlite`);
+      introspection = await introspectionScenario(scenario);
+      failed ||= introspection.failed;
+      rows.push(...introspection.rows);
+      recordTarget(scenario, 'introspection / bare node:http', introspection.ratios, 0.5, 'least', 'pct');
+      continue;
+    }
+    if (spec.credentials) {
+      log(`scenario ${scenario}: one server, ES256, sqlite: the secret path, private_key_jwt, a federated assertion, token exchange`);
+      credentials = await credentialsScenario(scenario);
+      failed ||= credentials.failed;
+      rows.push(...credentials.rows);
+      for (const t of credentials.types.slice(1)) recordTarget(scenario, `${t.name} / client_secret_basic`, t.ratios, 0.6, 'least', 'pct');
       continue;
     }
     if (spec.propagation) {
@@ -1372,6 +1604,17 @@ async function main() {
         logging.againstRatios ? `; ${AGAINST} at info answers ${pctOf(logging.againstRatios)} of its figure at warn in the same rounds` : ''
       }`,
     );
+  if (introspection)
+    out.push(
+      `- introspection: ${fmt(median(introspection.rates))} POST /oauth2/introspect per second (client_secret_basic, ${INTROSPECTED_TOKENS} ES256 tokens in turn) = ${pctOf(introspection.ratios)} of the bare node:http server's ${fmt(median(introspection.bare))} requests/s in the same rounds (target ≥ 50%)`,
+    );
+  if (credentials) {
+    out.push('');
+    out.push(
+      `Credential types (scenario credentials: one Tessera, ES256, sqlite, wrk; ratios to client_secret_basic within each round${mtls['mtls-keepalive'] ? "; the mTLS row is the mtls-keepalive scenario's, measured with bench/tls-load.mjs" : ''}):`,
+    );
+    out.push(...credentialsTable(credentials, mtls['mtls-keepalive']));
+  }
   if (AGAINST) {
     out.push('');
     out.push(`This build against ${AGAINST} (same rounds; tokens/s of this build ÷ the other's, median and range):`);

@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
-import type { TenantState } from '../domain/read-model/tenant-state.js';
+import type { TenantState, VerifiedAccessToken } from '../domain/read-model/tenant-state.js';
 import { SIGNING_ALGS } from '../domain/tenants/model.js';
 import type { Clock } from '../lib/clock.js';
 import type { AccessTokenClaims } from './access-token.js';
@@ -55,30 +55,54 @@ function claimsOf(payload: JWTPayload): ActiveTokenClaims | string {
 }
 
 /**
- * Whether a presented token is an active access token of this tenant (RFC 7662 §2.2): a JWT with
- * `typ: at+jwt` (RFC 9068 §2.1) signed by a key the tenant publishes now (checked against the
- * in-memory keys, never fetched), issued by this issuer, not expired, and not revoked — neither
- * its `jti` (RFC 7009) nor by its client's cut-off. Anything else is inactive, with a private reason.
+ * The token's payload and kid once its signature, `typ`, algorithm, issuer and times are checked:
+ * by jose the first time in this process, then from the tenant's verified tokens (the same text,
+ * so the same signature, header and claims), whose issuer and times are checked again here as
+ * jose checks them. Anything else is inactive.
  */
-export async function inspectAccessToken(token: string, ctx: InspectionContext): Promise<TokenInspection> {
-  let payload: JWTPayload;
-  let kid: string | undefined;
+async function verifiedAccessToken(token: string, ctx: InspectionContext): Promise<VerifiedAccessToken | TokenInspection> {
+  const verifiedTokens = ctx.tenant.verifiedTokens();
+  const known = verifiedTokens.get(token);
+  if (known) return stillValid(known, ctx) ?? known;
   try {
-    const verified = await jwtVerify(token, ctx.tenant.verificationKeys(), {
+    const { payload, protectedHeader } = await jwtVerify(token, ctx.tenant.verificationKeys(), {
       issuer: ctx.issuer,
       typ: 'at+jwt',
       algorithms: [...SIGNING_ALGS],
       currentDate: new Date(ctx.nowMs),
       requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
     });
-    payload = verified.payload;
-    kid = verified.protectedHeader.kid;
+    const verified = { payload: Object.freeze(payload), kid: protectedHeader.kid };
+    verifiedTokens.set(token, verified);
+    return verified;
   } catch (err) {
     if (err instanceof errors.JWTExpired) return inactive(`${err.code}: ${err.message}`, 'expired');
     if (err instanceof errors.JOSEError) return inactive(`${err.code}: ${err.message}`);
     // jose answers malformed input with its own errors; anything else is still not a token of ours.
     return inactive(`not verifiable: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** The checks of jwtVerify that depend on the request, not on the token's text: its issuer, `exp` and `nbf` now. */
+function stillValid({ payload }: VerifiedAccessToken, ctx: InspectionContext): TokenInspection | undefined {
+  const now = Math.floor(ctx.nowMs / 1000);
+  if (payload.iss !== ctx.issuer) return inactive('ERR_JWT_CLAIM_VALIDATION_FAILED: unexpected "iss" claim value');
+  // jose's rules without clock tolerance: expired when exp <= now, not yet valid when nbf > now.
+  if (typeof payload.exp !== 'number' || payload.exp <= now) return inactive('ERR_JWT_EXPIRED: "exp" claim timestamp check failed', 'expired');
+  if (typeof payload.nbf === 'number' && payload.nbf > now) return inactive('ERR_JWT_CLAIM_VALIDATION_FAILED: "nbf" claim timestamp check failed');
+  return undefined;
+}
+
+/**
+ * Whether a presented token is an active access token of this tenant (RFC 7662 §2.2): a JWT with
+ * `typ: at+jwt` (RFC 9068 §2.1) signed by a key the tenant publishes now (checked against the
+ * in-memory keys, never fetched), issued by this issuer, not expired, and not revoked — neither
+ * its `jti` (RFC 7009) nor by its client's cut-off. Anything else is inactive, with a private reason.
+ */
+export async function inspectAccessToken(token: string, ctx: InspectionContext): Promise<TokenInspection> {
+  const verified = await verifiedAccessToken(token, ctx);
+  if ('active' in verified) return verified;
+  const { payload, kid } = verified;
   if (!ctx.tenant.isPublished(kid, ctx.nowMs)) return inactive(`key ${String(kid)} is no longer published`);
   const claims = claimsOf(payload);
   if (typeof claims === 'string') return inactive(claims);

@@ -214,6 +214,22 @@ describe('introspection (RFC 7662)', () => {
     assertIntrospection(await introspect(t, api, nextSecond), activeBody(nextSecond));
   });
 
+  it('checks a token it verified before again on every request: its client’s cut-off, its revocation and its exp', async () => {
+    const own = await createClient(t, { client_id: 'remembered-job', audience: [AUD] });
+    const cutOff = await issueToken(t, own);
+    const revoked = await issueToken(t, job);
+    const expiring = await issueToken(t, job);
+    for (const token of [cutOff, revoked, expiring, cutOff, revoked, expiring]) assertIntrospection(await introspect(t, api, token), activeBody(token));
+    clock.advance(1000);
+    ok(await t.admin('POST', '/clients/remembered-job/revoke-tokens?reason=leaked'));
+    assertIntrospection(await introspect(t, api, cutOff), INACTIVE);
+    assert.equal((await revoke(t, job, revoked)).status, 200);
+    assertIntrospection(await introspect(t, api, revoked), INACTIVE);
+    assertIntrospection(await introspect(t, api, expiring), activeBody(expiring));
+    clock.advance(decodeJwt(expiring).payload.exp * 1000 - clock.now());
+    assertIntrospection(await introspect(t, api, expiring), INACTIVE);
+  });
+
   it('catches a token issued in the very millisecond of a cut-off that falls on a whole second', async () => {
     const own = await createClient(t, { client_id: 'whole-second-job', audience: [AUD] });
     clock.advance(1000 - (clock.now() % 1000));

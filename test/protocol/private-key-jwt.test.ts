@@ -10,6 +10,7 @@ import { startJwksServer, type JwksServer } from '../helpers/jwks-server.js';
 import { testKey, type TestAlg, type TestKey } from '../helpers/keys.js';
 import { assertInvalidClient, assertionTokenRequest, INVALID_CLIENT, registerJwksUriClient } from '../helpers/private-key-jwt.js';
 import { basic, decodeJwt, startTessera, type TestTessera } from '../helpers/tessera.js';
+import { countingVerifier } from '../helpers/jwt-verifier.js';
 import { assertTokenFor } from '../helpers/tokens.js';
 
 const AUD = 'https://orders.test';
@@ -116,6 +117,13 @@ describe('token endpoint: private_key_jwt (RFC 7523) with inline jwks', () => {
       t.logs.some((l) => l.includes('replayed (jti \\"single-use-1\\")')),
       'the private detail is logged',
     );
+  });
+
+  it('accepts an assertion sent many times at once exactly once (its inserts share one commit)', async () => {
+    const once = await sign(keys.ES256, { jti: 'single-use-at-once' });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => token(once)));
+    assert.equal(answers.filter((res) => res.status === 200).length, 1, answers.map((res) => res.status).join(' '));
+    for (const res of answers.filter((r) => r.status !== 200)) assertInvalidClient(res, 'a concurrent replay');
   });
 
   it('refuses a key the client did not register, an unknown kid, alg none, HS256 and a wrong alg header', async () => {
@@ -322,5 +330,32 @@ describe('token endpoint: private_key_jwt with jwks_uri', () => {
     clock.advance(10_000);
     assertTokenFor(await request('flaky', k1), 'flaky', { what: 'the key server is back' });
     assert.equal(keyServer.hits.get(path), 2);
+  });
+});
+
+describe('token endpoint: private_key_jwt imports a registered key once', () => {
+  it('verifies every assertion but imports the key once, and a replaced key set anew', async () => {
+    const clock = manualClock();
+    const verifier = countingVerifier();
+    const t = await startTessera({ clock, jwtVerifier: verifier });
+    try {
+      const [first, second] = [await testKey('ES256', 'first'), await testKey('ES256', 'second')];
+      await createClient(t, { client_id: 'importer', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [first.publicJwk] }, audience: [AUD] });
+      const token = async (key: TestKey) =>
+        t.form('/oauth2/token', {
+          grant_type: 'client_credentials',
+          client_assertion_type: JWT_BEARER,
+          client_assertion: await clientAssertion(key, clock, { clientId: 'importer', audience: t.publicUrl }),
+        });
+      for (let i = 0; i < 3; i++) assertTokenFor(await token(first), 'importer');
+      assert.equal(verifier.verified.length, 3, 'each assertion is verified');
+      assert.equal(verifier.imported.length, 1, 'the key is imported once');
+      ok(await t.admin('PATCH', '/clients/importer', { jwks: { keys: [second.publicJwk] } }));
+      assertInvalidClient(await token(first), 'the replaced key no longer works');
+      assertTokenFor(await token(second), 'importer');
+      assert.equal(verifier.imported.length, 2, 'the new key is imported');
+    } finally {
+      await t.close();
+    }
   });
 });

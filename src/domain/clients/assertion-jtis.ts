@@ -1,5 +1,6 @@
 import { isoTime } from '../../lib/clock.js';
 import { translated } from '../../storage/errors.js';
+import { transact } from '../../storage/transaction.js';
 import { recordedOnce } from '../single-use.js';
 import { clientAssertionJtisRepo } from '../../storage/repositories/client-assertion-jtis.js';
 import type { DomainContext } from '../context.js';
@@ -14,12 +15,14 @@ export class ClientAssertionJtis {
   /** Records the jti as used until `expiresAtMs`; false when it was used before (a replay). */
   remember(input: { tenantId: string; clientId: string; jti: string; expiresAtMs: number }): Promise<boolean> {
     return recordedOnce(() =>
-      clientAssertionJtisRepo.insert(this.ctx.db, {
-        tenantId: input.tenantId,
-        clientId: input.clientId,
-        jti: input.jti,
-        expiresAt: isoTime(input.expiresAtMs),
-      }),
+      transact(this.ctx.db, (trx) =>
+        clientAssertionJtisRepo.insert(trx, {
+          tenantId: input.tenantId,
+          clientId: input.clientId,
+          jti: input.jti,
+          expiresAt: isoTime(input.expiresAtMs),
+        }),
+      ),
     );
   }
 

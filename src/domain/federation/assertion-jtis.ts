@@ -1,5 +1,6 @@
 import { isoTime } from '../../lib/clock.js';
 import { translated } from '../../storage/errors.js';
+import { transact } from '../../storage/transaction.js';
 import { recordedOnce } from '../single-use.js';
 import { federatedAssertionJtisRepo } from '../../storage/repositories/federated-assertion-jtis.js';
 import type { DomainContext } from '../context.js';
@@ -14,12 +15,14 @@ export class FederatedAssertionJtis {
   /** Records the issuer's jti as used until `expiresAtMs`; false when it was used before (a replay). */
   remember(input: { tenantId: string; issuerId: string; jti: string; expiresAtMs: number }): Promise<boolean> {
     return recordedOnce(() =>
-      federatedAssertionJtisRepo.insert(this.ctx.db, {
-        tenantId: input.tenantId,
-        issuerId: input.issuerId,
-        jti: input.jti,
-        expiresAt: isoTime(input.expiresAtMs),
-      }),
+      transact(this.ctx.db, (trx) =>
+        federatedAssertionJtisRepo.insert(trx, {
+          tenantId: input.tenantId,
+          issuerId: input.issuerId,
+          jti: input.jti,
+          expiresAt: isoTime(input.expiresAtMs),
+        }),
+      ),
     );
   }
 

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { BoundedMap } from '../../lib/bounded-map.js';
 import type { Api } from '../apis/model.js';
 import type { Client } from '../clients/model.js';
 import type { FederatedIssuer } from '../federation/model.js';
@@ -76,6 +77,15 @@ export interface TenantSettings {
 }
 
 /** One tenant in memory: settings are replaced whole, clients one by one. */
+/** At most this many access tokens are remembered as verified per tenant and process (verifiedTokens). */
+export const MAX_VERIFIED_ACCESS_TOKENS = 4096;
+
+/** An access token whose signature one of the tenant's keys verified: its payload and the key's kid. */
+export interface VerifiedAccessToken {
+  readonly payload: Readonly<JWTPayload>;
+  readonly kid: string | undefined;
+}
+
 export class TenantState {
   readonly clients = new Map<string, ClientEntry>();
   /** Revoked jtis and client cut-offs: replaced whole by the read model. */
@@ -85,6 +95,8 @@ export class TenantState {
   /** Permissions of clients no grant names, shared by every client with the same audience and scope. */
   #ownPermissions = new Map<readonly string[], Map<string, Permissions>>();
   #keySet: JWTVerifyGetKey | null = null;
+  /** Access tokens the key set verified, by their exact text: forgotten with the key set. */
+  #verifiedTokens: BoundedMap<string, VerifiedAccessToken> | null = null;
   /** Each client's merged claims by audience list (tokenClaims), kept until the client or the settings change. */
   #claims = new Map<string, Map<string, Claims | null>>();
   /** Which clients' federated credentials a token of each federated issuer may match. */
@@ -106,6 +118,7 @@ export class TenantState {
     this.#ownPermissions = new Map();
     this.#claims = new Map();
     this.#keySet = null;
+    this.#verifiedTokens = null;
   }
 
   setClient(entry: ClientEntry): void {
@@ -177,6 +190,16 @@ export class TenantState {
   verificationKeys(): JWTVerifyGetKey {
     this.#keySet ??= createLocalJWKSet({ keys: this.#settings.publishedKeys.map((k) => k.jwk) });
     return this.#keySet;
+  }
+
+  /**
+   * Access tokens verified by `verificationKeys()` in this process, by their exact text (the
+   * oldest forgotten first, all of them when the settings change): what a token's signature
+   * proves is checked once; its time, key, issuer and revocation are checked on every use.
+   */
+  verifiedTokens(): BoundedMap<string, VerifiedAccessToken> {
+    this.#verifiedTokens ??= new BoundedMap(MAX_VERIFIED_ACCESS_TOKENS);
+    return this.#verifiedTokens;
   }
 
   /** Whether the key `kid` is in the JWKS at `nowMs`. */

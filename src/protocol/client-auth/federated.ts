@@ -1,9 +1,10 @@
-import { decodeJwt, decodeProtectedHeader, errors, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors, type JWK, type JWTPayload } from 'jose';
 import { FEDERATION_ALGS, type FederatedIssuer, type FederationAlg } from '../../domain/federation/model.js';
 import type { ClientEntry, TenantState } from '../../domain/read-model/tenant-state.js';
 import type { JwtVerifier } from '../../lib/jwt-verifier.js';
 import { isVerifyJwsAlg, jwkVerifies } from '../../lib/public-jwk.js';
 import type { OAuthError } from '../errors.js';
+import { importedKey } from './imported-keys.js';
 import { ASSERTION_CLOCK_TOLERANCE_S, JWT_BEARER_ASSERTION_TYPE } from './private-key-jwt.js';
 import { assertClientMayAuthenticate } from './usable.js';
 
@@ -194,25 +195,6 @@ async function issuerKeys(keys: FederatedKeySource, v: Verifying, kid: string | 
     throw new Refused(`keys of federated issuer ${v.issuer.id} unavailable: ${describe(err)}`);
   }
   return all.filter((k) => (kid === undefined || k.kid === kid) && jwkVerifies(k as Record<string, unknown>, v.alg, FEDERATED_KEY_USES));
-}
-
-/**
- * Keys imported, per JWK object of an issuer's cached key set and algorithm: the key cache hands
- * out the same objects until it refetches, so each key is imported once, not on every token.
- */
-const importedKeys = new WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array>>>();
-
-/** The imported key of `jwk` for `alg`, from importedKeys when it was imported before; a failed import is forgotten. */
-function importedKey(verifier: JwtVerifier, jwk: JWK, alg: FederationAlg): Promise<CryptoKey | Uint8Array> {
-  let byAlg = importedKeys.get(jwk);
-  if (!byAlg) importedKeys.set(jwk, (byAlg = new Map<string, Promise<CryptoKey | Uint8Array>>()));
-  let key = byAlg.get(alg);
-  if (!key) {
-    key = verifier.importKey(jwk, alg);
-    byAlg.set(alg, key);
-    key.catch(() => byAlg.delete(alg));
-  }
-  return key;
 }
 
 /** At most this many tokens are remembered per key in verifiedTokens; the oldest is forgotten first. */

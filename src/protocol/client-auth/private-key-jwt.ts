@@ -5,6 +5,7 @@ import { ASYMMETRIC_JWS_ALGS, isAsymmetricJwsAlg, jwkFitsAlg, type AsymmetricJws
 import type { OAuthError } from '../errors.js';
 import type { RequestParams } from '../params.js';
 import { clientIdHint } from './id-hint.js';
+import { importedKey } from './imported-keys.js';
 import { assertClientMayAuthenticate } from './usable.js';
 
 /** The client_assertion_type of a JWT client assertion (RFC 7523 §2.2). */
@@ -110,7 +111,7 @@ interface Verifying {
 async function verifiedPayload(assertion: string, keys: readonly JWK[], { alg, clientId, input, verifier }: Verifying): Promise<JWTPayload | undefined> {
   for (const jwk of keys) {
     try {
-      const { payload } = await verifier.verify(assertion, await verifier.importKey(jwk, alg), {
+      const { payload } = await verifier.verify(assertion, await importedKey(verifier, jwk, alg), {
         algorithms: [alg],
         issuer: clientId,
         subject: clientId,
