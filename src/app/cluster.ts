@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import { parseChange, type Change } from '../domain/changes.js';
 import type { AuthAttempt } from '../protocol/brute-force.js';
+import type { SingleUseRecord } from '../domain/single-use.js';
+import { StoreUnavailable } from '../storage/errors.js';
 import type { Config } from './config.js';
 import type { QuotaShared } from '../domain/quotas/counts.js';
 import type { ClusterPeers, Deps, QuotaBaseline, UsageCounts } from './deps.js';
@@ -24,7 +26,8 @@ import { handOverUsage, startServer, type RunningServer } from './server.js';
  * writes them with its own: one write of the minute's counts, holding every process's. Token
  * quota counts go to every sibling at the end of the event-loop turn that added them (through the
  * primary, which also hears the windows crossed and shares the other servers' counts after each
- * quota sync: docs/quotas.md). With
+ * quota sync: docs/quotas.md). Assertions' single-use jtis are recorded by the primary for its
+ * workers (one writer on the token path's one write). With
  * PostgreSQL, other machines still hear changes by LISTEN/NOTIFY; the processes of one cluster
  * share an origin id and ignore each other's notifications.
  */
@@ -43,6 +46,8 @@ type Message =
   | { readonly tessera: 'usage-handed-over'; readonly id: number }
   | { readonly tessera: 'quota'; readonly shared: QuotaShared }
   | { readonly tessera: 'quota-baseline'; readonly baseline: QuotaBaseline }
+  | { readonly tessera: 'single-use'; readonly id: number; readonly record: SingleUseRecord }
+  | { readonly tessera: 'single-use-recorded'; readonly id: number; readonly fresh: boolean | null }
   | { readonly tessera: 'stop' };
 
 /** A worker's registry as prom-client's AggregatorRegistry takes it. */
@@ -126,6 +131,17 @@ class Replies<T> {
   }
 }
 
+/** Records a worker's single-use value in the primary: true, false for a replay, null when it could not be recorded (logged). */
+async function recordHere(deps: Deps | undefined, record: SingleUseRecord, logger: Logger): Promise<boolean | null> {
+  if (!deps) return null;
+  try {
+    return record.kind === 'client_assertion' ? await deps.clientAuth.jtis.remember(record) : await deps.federatedJtis.remember(record);
+  } catch (err) {
+    logger.warn({ err, kind: record.kind }, 'could not record a single-use value');
+    return null;
+  }
+}
+
 /** Hands a change to `workers` and resolves once each has applied it (or left, or timed out: logged). */
 async function relayToWorkers(change: Change, workers: readonly Worker[], applied: Replies<true>, logger: Logger): Promise<void> {
   const answers = await Promise.all(workers.map((w) => applied.ask(w.id, (id) => w.send({ tessera: 'change', id, change } satisfies Message))));
@@ -195,6 +211,11 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
       case 'usage-handed-over':
         usageHandedOver.answer(message.id, true);
         break;
+      case 'single-use': {
+        const fresh = await recordHere(deps, message.record, logger);
+        if (worker.isConnected()) worker.send({ tessera: 'single-use-recorded', id: message.id, fresh } satisfies Message);
+        break;
+      }
       case 'quota':
         deps?.inbox.quota(message.shared);
         // The other workers add the counts; the windows crossed are audited here only.
@@ -320,6 +341,7 @@ export async function startClusterWorker(config: Config, logger: Logger = create
   const early: Change[] = [];
   // The primary answers once the other workers have applied the change (each within RELAY_TIMEOUT_MS).
   const applied = new Replies<true>(RELAY_TIMEOUT_MS * 2);
+  const recorded = new Replies<boolean | null>();
 
   process.on('message', (raw: unknown) => {
     const message = asMessage(raw);
@@ -351,6 +373,9 @@ export async function startClusterWorker(config: Config, logger: Logger = create
       case 'quota-baseline':
         deps?.inbox.quotaBaseline(message.baseline);
         break;
+      case 'single-use-recorded':
+        recorded.answer(message.id, message.fresh);
+        break;
       case 'metrics-request':
         if (deps) void deps.metrics.registry.getMetricsAsJSON().then((metrics) => send({ tessera: 'metrics', id: message.id, metrics }));
         break;
@@ -378,6 +403,11 @@ export async function startClusterWorker(config: Config, logger: Logger = create
     relayQuota: (counts) => {
       const excess = deps?.quotas.takeExcess() ?? [];
       if (counts.length > 0 || excess.length > 0) send({ tessera: 'quota', shared: { counts, excess } });
+    },
+    recordOnce: async (record) => {
+      const fresh = await recorded.ask(null, (id) => send({ tessera: 'single-use', id, record }));
+      if (fresh === null) throw new StoreUnavailable('the primary could not record a single-use value');
+      return fresh;
     },
     handOverUsage: async (usage) => {
       const pieces = usagePieces(usage);

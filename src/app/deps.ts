@@ -56,6 +56,7 @@ import { pathAllowed } from '../lib/path-allow-list.js';
 import { createDocumentFetcher, type ListenerAddress } from './outbound.js';
 import { privateDataPaths, warnAboutSharedData } from './private-data.js';
 import { resolveKeyEncryptionKey } from './secret.js';
+import type { RecordOnceElsewhere } from '../domain/single-use.js';
 
 /** Everything a Tessera process uses, built once here and passed explicitly. */
 export interface Deps {
@@ -130,6 +131,13 @@ export interface ClusterPeers {
   readonly collectUsage?: () => Promise<void>;
   /** Tells the siblings the quota counts added here (a worker: to its primary, with the windows it saw crossed). */
   relayQuota(counts: QuotaShare): void;
+  /**
+   * In a worker: records a single-use value (an assertion's jti) through the primary, so that the
+   * token path's one write comes from one process, not from every worker contending for the
+   * embedded store's lock (a worker waiting for it stalls its event loop). Rejects with
+   * StoreUnavailable when the primary cannot record it.
+   */
+  readonly recordOnce?: RecordOnceElsewhere;
   /** In a primary, after a quota sync: gives every worker the server's counts and the other servers'. */
   readonly shareQuotaBaseline?: (baseline: QuotaBaseline) => void;
 }
@@ -233,7 +241,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         logger.warn({ tenant: issuer.tenantId, federated_issuer: issuer.id, reason }, 'federated issuer keys not refreshed; the cached keys are used'),
     });
     changes.subscribe(async (change) => federatedKeys.forget(change));
-    const federatedJtis = new FederatedAssertionJtis(ctx);
+    const federatedJtis = new FederatedAssertionJtis(ctx, options.cluster?.recordOnce);
     const metrics = new Metrics({ clock, readModel, storeHealth, store }, options.metrics);
     const tokenEvents = new TokenEvents();
     tokenEvents.add(metrics);
@@ -293,7 +301,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     const noClientCas: readonly X509Certificate[] = [];
     const clientAuth = {
       keys: clientKeys,
-      jtis: new ClientAssertionJtis(ctx),
+      jtis: new ClientAssertionJtis(ctx, options.cluster?.recordOnce),
       verifier,
       federation,
       trustAnchors: new TrustAnchors(clientCas ? clientCas.current : () => noClientCas),

@@ -226,6 +226,39 @@ describeEachDialect('tessera serve --workers 2', (dialect) => {
     });
   });
 
+  it('a client assertion used at one worker is refused as a replay by every other; the primary records its jti once', async () => {
+    const key = await testKey('ES256', 'once');
+    const created = await admin('POST', '/clients', {
+      client_id: 'once-signer',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [key.publicJwk] },
+      audience: ['https://fleet.api/'],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const assertion = await clientAssertion(key, systemClock, { clientId: 'once-signer', audience: 'http://localhost:4444' });
+    const form = { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: assertion };
+    const first = await postOnNewConnection(`${proc.publicUrl}/oauth2/token`, form, { 'x-forwarded-for': '203.0.113.60' });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    // New connections go to the workers in turn: the replays reach every worker, all at once.
+    const replays = await everyWorker(form, { 'x-forwarded-for': '203.0.113.61' });
+    for (const replay of replays) assert.deepEqual([replay.status, replay.body.error], [401, 'invalid_client']);
+    // And a burst of fresh assertions, each at a worker of its own: every one works once.
+    const fresh = await Promise.all(
+      Array.from({ length: WORKERS * 4 }, async () => {
+        const one = await clientAssertion(key, systemClock, { clientId: 'once-signer', audience: 'http://localhost:4444' });
+        return postOnNewConnection(`${proc.publicUrl}/oauth2/token`, { ...form, client_assertion: one }, { 'x-forwarded-for': '203.0.113.62' });
+      }),
+    );
+    for (const answer of fresh) assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const store = openStore(databaseUrl);
+    try {
+      const rows = await store.db.selectFrom('client_assertion_jtis').select('jti').where('client_id', '=', 'once-signer').execute();
+      assert.equal(rows.length, 1 + WORKERS * 4);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("drops a client's fetched jwks_uri keys in every worker when the client changes", async () => {
     const keyServer = await startJwksServer();
     try {

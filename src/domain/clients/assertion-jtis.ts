@@ -1,7 +1,7 @@
 import { isoTime } from '../../lib/clock.js';
 import { translated } from '../../storage/errors.js';
 import { transact } from '../../storage/transaction.js';
-import { recordedOnce } from '../single-use.js';
+import { recordedOnce, type RecordOnceElsewhere } from '../single-use.js';
 import { clientAssertionJtisRepo } from '../../storage/repositories/client-assertion-jtis.js';
 import type { DomainContext } from '../context.js';
 
@@ -10,10 +10,15 @@ import type { DomainContext } from '../context.js';
  * replay fails in every process. Recording one is the only write of the token path (docs/private-key-jwt-and-dpop.md#replay-protection).
  */
 export class ClientAssertionJtis {
-  constructor(private readonly ctx: DomainContext) {}
+  /** `elsewhere`: in a cluster's worker, the primary records them (one writer for the embedded store's lock, not one per worker). */
+  constructor(
+    private readonly ctx: DomainContext,
+    private readonly elsewhere?: RecordOnceElsewhere,
+  ) {}
 
   /** Records the jti as used until `expiresAtMs`; false when it was used before (a replay). */
   remember(input: { tenantId: string; clientId: string; jti: string; expiresAtMs: number }): Promise<boolean> {
+    if (this.elsewhere) return this.elsewhere({ kind: 'client_assertion', ...input });
     return recordedOnce(() =>
       transact(this.ctx.db, (trx) =>
         clientAssertionJtisRepo.insert(trx, {
