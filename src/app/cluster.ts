@@ -280,7 +280,9 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
       cluster: peers,
       metrics: { render: (local) => clusterMetrics(local, others(), metricsReplies) },
       role: { public: false, admin: true },
-      beforeListening: async (loaded) => {
+      // The workers load their read models while the primary loads its own (a million clients take
+      // each process many seconds); the admin listener opens once every worker serves.
+      whileLoading: async (loaded) => {
         deps = loaded;
         await Promise.all(Array.from({ length: config.workers }, fork));
       },
