@@ -1,7 +1,7 @@
 // npm run bench — Tessera's token endpoint under load, side by side with node-oidc-provider,
 // and its admin write path. A script, never a test. See docs/benchmarks.md for the method.
 //
-//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake,latency,logging,introspection,credentials,clients-write,clients-write-postgres,apply]
+//   node bench/run.mjs [--scenarios rs256,es256,eddsa,clients100k,postgres,federated-es256,federated-rs256,federated-es256-fresh,federated-rs256-fresh,propagation,mtls-keepalive,mtls-handshake,latency,logging,introspection,credentials,clients-write,clients-write-postgres,apply,clients1m]
 //                      [--rounds 5] [--duration 10]
 //                      [--warmup 3] [--first-warmup 10] [--connections 64] [--no-peer] [--workers N] [--load-processes 2]
 //                      [--writers 32] [--apply-clients 10000] [--latency-loads 0.25,0.5,0.75] [--open-loop-connections 50] [--flush-seconds 70]
@@ -17,6 +17,11 @@
 // logging: tokens/s of a server at TESSERA_LOG_LEVEL=info (a JSON line per token, its stdout a pipe
 // read by this process and appended to a file) against one at warn, in the same rounds.
 //
+// clients1m: 1,000,000 clients inserted straight into a SQLite store (about a minute), then the
+// time from spawning `tessera serve` to /health/ready, the peak RSS of each of its processes, and
+// its tokens/s against a one-client Tessera in the same rounds (wrk sends a random 100,000 of the
+// million's credentials). Not run by default (the seeding takes time): `--scenarios clients1m`.
+//
 // --against DIR measures the Tessera built in another checkout (DIR/dist, e.g. a worktree of the
 // previous release: `git worktree add ../before v0.1 && (cd ../before && npm ci)`) in the same
 // rounds as this one, so a change's cost on the token path is a ratio within one run.
@@ -24,7 +29,7 @@
 // --cpu-prof DIR starts every Tessera with node --cpu-prof (its primary and each worker write a
 // .cpuprofile into DIR when they stop), to see where a scenario's time goes.
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
@@ -284,7 +289,7 @@ async function adminCall(adminUrl, method, path, body) {
   return json;
 }
 
-async function startTessera(dataDir, databaseUrl, build = root, extraEnv = {}) {
+async function startTessera(dataDir, databaseUrl, build = root, extraEnv = {}, readyWithinS = 60) {
   const [publicPort, adminPort] = [await freePort(), await freePort()];
   const env = {
     TESSERA_DATABASE_URL: databaseUrl ?? `sqlite:${join(dataDir, 'tessera.db')}`,
@@ -316,16 +321,23 @@ async function startTessera(dataDir, databaseUrl, build = root, extraEnv = {}) {
     try {
       if ((await fetch(`${adminUrl}/health/ready`)).ok) break;
     } catch {}
-    if (i > 600 || child.exitCode !== null) throw new Error('Tessera did not start');
+    if (i > readyWithinS * 10 || child.exitCode !== null) throw new Error('Tessera did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
   return { child, url: `${extraEnv.TESSERA_TLS_CERT ? 'https' : 'http'}://127.0.0.1:${publicPort}`, adminUrl };
 }
 
-/** Inserts `count` clients with known secrets straight into the store (a benchmark fixture). */
-async function seedClients(dataDir, count) {
+/**
+ * Inserts `count` clients with known secrets straight into the store (a benchmark fixture), in one
+ * transaction; answers the `id:secret` lines of a random `sample` of them (all by default). Each
+ * secret is derived from a key of the run and the client id (distinct, and cheaper than drawing
+ * random bytes a million times); the store keeps its SHA-256 digest, as Tessera does.
+ */
+async function seedClients(dataDir, count, sample = count) {
   const { default: Database } = await import('better-sqlite3');
   const db = new Database(join(dataDir, 'tessera.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
   const now = new Date().toISOString();
   const insertClient = db.prepare(
     `insert into clients (tenant_id, client_id, client_name, client_type, grant_types, response_types, audience, scope,
@@ -336,14 +348,23 @@ async function seedClients(dataDir, count) {
   const insertSecret = db.prepare(
     `insert into client_secrets (tenant_id, id, client_id, digest, created_at, expires_at, last_used_at) values ('default', ?, ?, ?, ?, null, null)`,
   );
+  // Which clients' credentials are answered: a partial Fisher–Yates shuffle of the indexes.
+  const picked = new Uint8Array(count);
+  const order = Uint32Array.from({ length: count }, (_, i) => i);
+  for (let i = 0; i < sample; i++) {
+    const j = i + Math.floor(Math.random() * (count - i));
+    [order[i], order[j]] = [order[j], order[i]];
+    picked[order[i]] = 1;
+  }
+  const runKey = randomBytes(32);
   const lines = [];
   db.transaction(() => {
     for (let i = 0; i < count; i++) {
       const id = `bench-${String(i).padStart(6, '0')}`;
-      const secret = randomBytes(32).toString('base64url');
+      const secret = createHmac('sha256', runKey).update(id).digest('base64url');
       insertClient.run(id, now, now);
       insertSecret.run(`sec_bench_${String(i).padStart(6, '0')}`, id, createHash('sha256').update(secret).digest('hex'), now);
-      lines.push(`${id}:${secret}`);
+      if (picked[i]) lines.push(`${id}:${secret}`);
     }
   })();
   db.close();
@@ -473,6 +494,8 @@ const SCENARIO = {
   introspection: { introspection: true },
   // One server: the secret path, private_key_jwt, a federated assertion and token exchange, each against the secret path.
   credentials: { credentials: true },
+  // SCALE_CLIENTS clients in one SQLite store: start to ready, peak RSS of every process, tokens/s against one client.
+  clients1m: { scale: true },
 };
 
 /** The summary row of one target's rounds in a scenario. */
@@ -1304,6 +1327,87 @@ function credentialsTable(credentials, mtlsKeepAlive) {
   return lines;
 }
 
+// ---- scale of one server ----
+
+/** Clients of the clients1m scenario, inserted straight into the store. */
+const SCALE_CLIENTS = 1_000_000;
+/** Of which wrk sends the credentials of a random subset: 1,000,000 prepared requests would cost wrk's two threads about a gigabyte and a minute to build. */
+const SCALE_SAMPLE = 100_000;
+
+/** Each process of a tree (Tessera's primary and workers): its pid, resident and peak resident memory (MB), from /proc. */
+function processMemory(pid) {
+  const out = [];
+  for (const p of processTree(pid)) {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      const kb = (field) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+      out.push({ pid: p, rssMb: kb('VmRSS'), peakMb: kb('VmHWM') });
+    } catch {}
+  }
+  return out;
+}
+
+const memoryLine = (processes) => processes.map((p, i) => `${i === 0 ? 'primary' : `worker ${i}`} ${fmt(p.peakMb)} MB`).join(', ');
+
+/**
+ * clients1m: SCALE_CLIENTS clients inserted straight into a SQLite store, then `tessera serve`
+ * timed from spawn to /health/ready answering 200, the peak RSS of each of its processes taken
+ * after start and after every round, and its tokens/s against a one-client Tessera in the same
+ * rounds (wrk sending a random SCALE_SAMPLE of the clients' credentials).
+ */
+async function scaleScenario(scenario) {
+  const dataDir = mkdtempSync(join(work, 'tessera-scale-'));
+  const first = await startTessera(dataDir);
+  await adminCall(first.adminUrl, 'PATCH', '/tenants/default', { signing_alg: 'ES256' });
+  await stop(first.child);
+  const seededAt = performance.now();
+  const lines = await seedClients(dataDir, SCALE_CLIENTS, SCALE_SAMPLE);
+  log(`  ${SCALE_CLIENTS} clients inserted in ${fmt((performance.now() - seededAt) / 1000, 1)} s`);
+  const startedAt = performance.now();
+  // Its time to ready is what is measured: it is waited for well beyond the target.
+  const server = await startTessera(dataDir, undefined, root, {}, 300);
+  const startSeconds = (performance.now() - startedAt) / 1000;
+  const afterStart = processMemory(server.child.pid);
+  // The CPU time its processes took to get ready: on a busy machine, the wall time is mostly waiting.
+  const startCpuSeconds = procStats(server.child.pid).cpu;
+  log(`  start to ready: ${fmt(startSeconds, 1)} s (${fmt(startCpuSeconds, 1)} CPU-seconds in all); peak RSS after start: ${memoryLine(afterStart)}`);
+  const credentials = join(dataDir, 'credentials.txt');
+  writeFileSync(credentials, `${lines.join('\n')}\n`);
+  const many = { name: 'tessera', ...server, path: '/oauth2/token', credentials };
+  const one = { ...(await tesseraTarget('ES256', 1, 'sqlite')), name: 'tessera (one client)' };
+  const results = { one: [], many: [] };
+  const ratios = [];
+  const peaks = [];
+  let failed = false;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [key, target] of [
+      ['one', one],
+      ['many', many],
+    ]) {
+      const r = await measure(target);
+      failed ||= r.non200 > 0 || r.errors > 0;
+      results[key].push(r);
+      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} tokens/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
+    }
+    ratios.push(results.many.at(-1).rps / results.one.at(-1).rps);
+    peaks.push(Math.max(...processMemory(server.child.pid).map((p) => p.peakMb)));
+  }
+  const afterLoad = processMemory(server.child.pid);
+  log(`  peak RSS after load: ${memoryLine(afterLoad)}`);
+  await stop(one.child);
+  await stop(many.child);
+  return {
+    failed,
+    startSeconds,
+    startCpuSeconds,
+    afterStart,
+    afterLoad,
+    ratios,
+    peaks,
+    rows: [rowOf(scenario, one.name, results.one), rowOf(scenario, `tessera, ${SCALE_CLIENTS} clients`, results.many)],
+  };
+}
+
 async function main() {
   ensureWrk();
   if (!existsSync(join(root, 'dist/src/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
@@ -1324,6 +1428,7 @@ async function main() {
   let logging;
   let introspection;
   let credentials;
+  let scale;
   const mtls = {};
   let failed = false;
   for (const scenario of SCENARIOS) {
@@ -1404,6 +1509,16 @@ async function main() {
       failed ||= credentials.failed;
       rows.push(...credentials.rows);
       for (const t of credentials.types.slice(1)) recordTarget(scenario, `${t.name} / client_secret_basic`, t.ratios, 0.6, 'least', 'pct');
+      continue;
+    }
+    if (spec.scale) {
+      log(`scenario ${scenario}: ${SCALE_CLIENTS} clients inserted into a SQLite store, ES256, against one client in the same rounds`);
+      scale = await scaleScenario(scenario);
+      failed ||= scale.failed;
+      rows.push(...scale.rows);
+      recordTarget(scenario, `start to ready with ${SCALE_CLIENTS} clients`, [scale.startSeconds], 30, 'most', 's');
+      recordTarget(scenario, 'peak RSS of the largest process', scale.peaks, 1024, 'most', 'MB');
+      recordTarget(scenario, `${SCALE_CLIENTS} clients / one client`, scale.ratios, 0.85, 'least', 'pct');
       continue;
     }
     if (spec.propagation) {
@@ -1615,6 +1730,10 @@ async function main() {
     );
     out.push(...credentialsTable(credentials, mtls['mtls-keepalive']));
   }
+  if (scale)
+    out.push(
+      `- clients1m: ${SCALE_CLIENTS} clients (wrk sending a random ${SCALE_SAMPLE} of their credentials): start to ready ${fmt(scale.startSeconds, 1)} s (target ≤ 30; ${fmt(scale.startCpuSeconds, 1)} CPU-seconds in all its processes), ${pctOf(scale.ratios)} of the one-client tokens/s in the same rounds (target ≥ 85%); peak RSS after start ${memoryLine(scale.afterStart)}, after load ${memoryLine(scale.afterLoad)} (target ≤ 1024 MB each)`,
+    );
   if (AGAINST) {
     out.push('');
     out.push(`This build against ${AGAINST} (same rounds; tokens/s of this build ÷ the other's, median and range):`);

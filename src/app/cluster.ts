@@ -79,8 +79,12 @@ export const RELAY_TIMEOUT_MS = 2_000;
  * about a second to hand over.
  */
 const USAGE_COLLECT_TIMEOUT_MS = 15_000;
-/** How long workers get to start. */
-const WORKER_START_TIMEOUT_MS = 60_000;
+/**
+ * How long workers get to start. A worker loads every client of every tenant before it serves: a
+ * million clients take each process tens of seconds on an idle machine, several times that on a
+ * busy one (all processes load at once); a worker that hangs is still caught.
+ */
+const WORKER_START_TIMEOUT_MS = 300_000;
 /** How long a stopping worker gets beyond its drain (TESSERA_SHUTDOWN_TIMEOUT) to hand over its counts and exit. */
 const WORKER_STOP_GRACE_MS = 10_000;
 /** Delay before replacing a worker that died. */
@@ -301,7 +305,9 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
       cluster: peers,
       metrics: { render: (local) => clusterMetrics(local, others(), metricsReplies) },
       role: { public: false, admin: true },
-      beforeListening: async (loaded) => {
+      // The workers load their read models while the primary loads its own (a million clients take
+      // each process many seconds); the admin listener opens once every worker serves.
+      whileLoading: async (loaded) => {
         deps = loaded;
         await Promise.all(Array.from({ length: config.workers }, fork));
       },

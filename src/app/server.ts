@@ -41,11 +41,16 @@ export const SINGLE_PROCESS: ServerRole = { public: true, admin: true };
 export interface ServerOptions extends DepsOptions {
   role?: ServerRole;
   /**
-   * Called once the read model is loaded, before any listener opens: a cluster's primary starts
-   * its workers there (so that the admin listener's readiness means they serve too), and a
-   * worker applies the changes relayed to it while it was loading.
+   * Called once the read model is loaded, before any listener opens: a worker applies the
+   * changes relayed to it while it was loading.
    */
   beforeListening?: (deps: Deps) => Promise<void>;
+  /**
+   * Called once bootstrap is done, and run while the read model loads (it is done before
+   * `beforeListening`): a cluster's primary starts its workers there, so that each loads its
+   * read model at the same time as the primary rather than after it.
+   */
+  whileLoading?: (deps: Deps) => Promise<void>;
 }
 
 /**
@@ -208,7 +213,7 @@ function warnOfHeaderFromAnyone(config: Config, logger: Deps['logger']): void {
  * single process). Addresses of a listener this process does not serve are empty.
  */
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
-  const { role = SINGLE_PROCESS, beforeListening, ...depsOptions } = options;
+  const { role = SINGLE_PROCESS, beforeListening, whileLoading, ...depsOptions } = options;
   const deps = await createDeps(config, depsOptions);
   const apps: FastifyInstance[] = [];
   let tlsReload: { close(): void } | undefined;
@@ -217,7 +222,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await deps.changes.start();
     // Processes starting together on an empty database: one bootstraps, the others find it done.
     const { generatedAdminToken, firstStart = false } = role.admin ? await deps.store.exclusively('bootstrap', () => bootstrap(deps)) : {};
-    await loadReadModel(deps);
+    await Promise.all([loadReadModel(deps), whileLoading?.(deps)]);
     await beforeListening?.(deps);
     let publicAddress = '';
     let adminAddress = '';

@@ -1,5 +1,5 @@
 import { apisRepo } from '../../storage/repositories/apis.js';
-import { clientsRepo } from '../../storage/repositories/clients.js';
+import { clientsRepo, type TokenClient } from '../../storage/repositories/clients.js';
 import { federatedIssuersRepo } from '../../storage/repositories/federated-issuers.js';
 import { grantsRepo } from '../../storage/repositories/grants.js';
 import { serviceAccountsRepo } from '../../storage/repositories/service-accounts.js';
@@ -11,13 +11,12 @@ import { isoTime } from '../../lib/clock.js';
 import type { Change } from '../changes.js';
 import type { DomainContext } from '../context.js';
 import { keysWithinLimits } from '../clients/keys.js';
-import type { Client } from '../clients/model.js';
 import type { Grant } from '../grants/model.js';
 import { openPrivateKey } from '../keys/crypto.js';
 import { spentCutoffsBeforeMs } from '../revocations/model.js';
 import { ClientSlots } from './client-slots.js';
 import { Revocations } from './revocations.js';
-import { TenantState, type ClientEntry, type Signer, type TenantSettings } from './tenant-state.js';
+import { compactDigest, TenantState, type ClientEntry, type Signer, type TenantSettings } from './tenant-state.js';
 
 /** Clients read from the database at a time when a tenant is loaded: few enough that each page is garbage before the next (a large tenant never inflates the heap). */
 const CLIENT_PAGE = 500;
@@ -25,12 +24,17 @@ const CLIENT_PAGE = 500;
 /** Equal lists and strings of different clients, kept once (most clients share their grant types, audience and scope). */
 class Interned {
   readonly #lists = new Map<string, readonly string[]>();
+  /** Lists already looked up, by identity: a page of clients shares its equal lists (clientsRepo.tokenPage), each is serialized once. */
+  readonly #seen = new WeakMap<readonly string[], readonly string[]>();
   readonly #strings = new Map<string, string>();
 
   list(values: readonly string[]): readonly string[] {
+    let out = this.#seen.get(values);
+    if (out) return out;
     const key = JSON.stringify(values);
-    let out = this.#lists.get(key);
+    out = this.#lists.get(key);
     if (!out) this.#lists.set(key, (out = Object.freeze([...values])));
+    this.#seen.set(values, out);
     return out;
   }
 
@@ -41,8 +45,10 @@ class Interned {
   }
 }
 
+const NO_SECRETS: ClientEntry['secrets'] = Object.freeze([]);
+
 /** The compact record of a client the public endpoints read (tenant-state.ts `ClientRecord`). */
-function toEntry(client: Client, interned: Interned, slots: ClientSlots): ClientEntry {
+function toEntry(client: TokenClient, interned: Interned, slots: ClientSlots): ClientEntry {
   const slot = slots.slotOf(client.tenantId, client.clientId);
   return {
     slot,
@@ -68,11 +74,14 @@ function toEntry(client: Client, interned: Interned, slots: ClientSlots): Client
       claims: client.claims,
       claimMappings: client.claimMappings,
     },
-    secrets: client.secrets.map((s) => ({
-      id: s.id,
-      digest: Buffer.from(s.digest, 'hex'),
-      expiresAtMs: s.expiresAt === null ? null : Date.parse(s.expiresAt),
-    })),
+    secrets:
+      client.secrets.length === 0
+        ? NO_SECRETS
+        : client.secrets.map((s) => ({
+            id: s.id,
+            digest: compactDigest(s.digest),
+            expiresAtMs: s.expiresAt === null ? null : Date.parse(s.expiresAt),
+          })),
   };
 }
 
@@ -216,7 +225,7 @@ export class ReadModel {
     }
     state = new TenantState(settings);
     for (let after: string | null = null; ;) {
-      const page = await clientsRepo.page(this.ctx.db, tenantId, after, CLIENT_PAGE);
+      const page = await clientsRepo.tokenPage(this.ctx.db, tenantId, after, CLIENT_PAGE);
       for (const client of page) state.setClient(toEntry(client, this.#interned, this.slots));
       const last = page.at(-1);
       if (page.length < CLIENT_PAGE || last === undefined) break;

@@ -1,5 +1,5 @@
 import { digestsEqual, sha256 } from '../../lib/digest.js';
-import type { ClientEntry } from '../../domain/read-model/tenant-state.js';
+import { digestBytes, type ClientEntry } from '../../domain/read-model/tenant-state.js';
 
 const DUMMY_DIGEST = sha256('tessera: a digest no secret has');
 
@@ -15,7 +15,7 @@ export function matchSecret(entry: ClientEntry | undefined, presented: string, n
   }
   let matched: string | null = null;
   for (const s of entry.secrets) {
-    const equal = digestsEqual(digest, s.digest);
+    const equal = digestsEqual(digest, digestBytes(s.digest));
     if (equal && (s.expiresAtMs === null || s.expiresAtMs > nowMs)) matched = s.id;
   }
   return matched;

@@ -27,15 +27,52 @@ function storedQuota(text: string): TokenQuota {
   return { ...(q.per_hour === undefined ? {} : { perHour: q.per_hour }), ...(q.per_day === undefined ? {} : { perDay: q.per_day }), enforce: q.enforce };
 }
 
-function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[], federatedCredentials: FederatedCredential[]): Client {
+/**
+ * What the read model keeps of a client (read-model/tenant-state.ts): no name, response types nor
+ * timestamps, and of its secrets only what authenticates. A full Client is one too.
+ */
+export type TokenClient = Omit<Client, 'clientName' | 'responseTypes' | 'createdAt' | 'updatedAt' | 'secrets'> & {
+  secrets: Pick<ClientSecret, 'id' | 'digest' | 'expiresAt'>[];
+};
+
+/** The columns of clients a TokenClient is read from. */
+const TOKEN_COLUMNS = [
+  'tenant_id',
+  'client_id',
+  'client_type',
+  'grant_types',
+  'audience',
+  'scope',
+  'token_endpoint_auth_method',
+  'jwks',
+  'jwks_uri',
+  'service_account_id',
+  'access_token_ttl',
+  'active',
+  'dpop_bound_access_tokens',
+  'tls_client_auth_field',
+  'tls_client_auth_value',
+  'tls_client_certificate_bound_access_tokens',
+  'claims',
+  'claim_mappings',
+  'token_quota',
+] as const;
+
+type TokenRow = Pick<Selectable<ClientsTable>, (typeof TOKEN_COLUMNS)[number]>;
+
+/** A client from its row, its secrets and credentials; `list` parses a JSON list column (a page's equal lists may be parsed once). */
+function toTokenClient<S extends TokenClient['secrets'][number]>(
+  row: TokenRow,
+  list: (text: string) => string[],
+  secrets: S[],
+  federatedCredentials: FederatedCredential[],
+): Omit<TokenClient, 'secrets'> & { secrets: S[] } {
   return {
     tenantId: row.tenant_id,
     clientId: row.client_id,
-    clientName: row.client_name,
     clientType: row.client_type as ClientType,
-    grantTypes: JSON.parse(row.grant_types) as string[],
-    responseTypes: JSON.parse(row.response_types) as string[],
-    audience: JSON.parse(row.audience) as string[],
+    grantTypes: list(row.grant_types),
+    audience: list(row.audience),
     scope: row.scope,
     tokenEndpointAuthMethod: row.token_endpoint_auth_method as TokenEndpointAuthMethod | null,
     jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as JSONWebKeySet),
@@ -52,10 +89,20 @@ function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[], federa
     claims: parseJsonColumn<Claims>(row.claims),
     claimMappings: parseJsonColumn<ClaimMappings>(row.claim_mappings),
     tokenQuota: row.token_quota === null ? null : storedQuota(row.token_quota),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
     secrets,
     federatedCredentials,
+  };
+}
+
+const parseList = (text: string): string[] => JSON.parse(text) as string[];
+
+function toClient(row: Selectable<ClientsTable>, secrets: ClientSecret[], federatedCredentials: FederatedCredential[]): Client {
+  return {
+    ...toTokenClient(row, parseList, secrets, federatedCredentials),
+    clientName: row.client_name,
+    responseTypes: parseList(row.response_types),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
 
@@ -158,6 +205,37 @@ export const clientsRepo = {
     }
     const credentials = await federatedCredentialsRepo.ofClientRange(db, tenantId, after, last.client_id);
     return rows.map((r) => toClient(r, secrets.get(r.client_id) ?? [], credentials.get(r.client_id) ?? []));
+  },
+  /**
+   * Like `page`, for the read model: only the columns a TokenClient holds (a tenant of a million
+   * clients is read at every start), each distinct list column of the page parsed once.
+   */
+  async tokenPage(db: Executor, tenantId: string, after: string | null, limit: number): Promise<TokenClient[]> {
+    let query = db.selectFrom('clients').select(TOKEN_COLUMNS).where('tenant_id', '=', tenantId);
+    if (after !== null) query = query.where('client_id', '>', after);
+    const rows = await query.orderBy('client_id').limit(limit).execute();
+    const last = rows.at(-1);
+    if (last === undefined) return [];
+    let secretsQuery = db
+      .selectFrom('client_secrets')
+      .select(['id', 'client_id', 'digest', 'expires_at'])
+      .where('tenant_id', '=', tenantId)
+      .where('client_id', '<=', last.client_id);
+    if (after !== null) secretsQuery = secretsQuery.where('client_id', '>', after);
+    const secrets = new Map<string, TokenClient['secrets']>();
+    for (const s of await secretsQuery.orderBy('id').execute()) {
+      const list = secrets.get(s.client_id) ?? [];
+      list.push({ id: s.id, digest: s.digest, expiresAt: s.expires_at });
+      secrets.set(s.client_id, list);
+    }
+    const credentials = await federatedCredentialsRepo.ofClientRange(db, tenantId, after, last.client_id);
+    const lists = new Map<string, string[]>();
+    const list = (text: string): string[] => {
+      let parsed = lists.get(text);
+      if (parsed === undefined) lists.set(text, (parsed = parseList(text)));
+      return parsed;
+    };
+    return rows.map((r) => toTokenClient(r, list, secrets.get(r.client_id) ?? [], credentials.get(r.client_id) ?? []));
   },
   async countForServiceAccount(db: Executor, tenantId: string, serviceAccountId: string): Promise<number> {
     const r = await db
