@@ -14,7 +14,7 @@
 // pipelining); a request whose time has come waits for a free connection, its wait counted. The
 // clock is checked on a 1 ms timer and whenever an answer comes in; every request due is sent
 // then. Latencies (µs, Float64) go to OUT_FILE; the last line of stdout is
-// `OPEN_LOOP requests=… non200=… errors=… late=… duration_us=…`.
+// `OPEN_LOOP requests=… non200=… errors=… late=… unanswered=… reconnects=… duration_us=…`.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 
@@ -50,6 +50,8 @@ let non200 = 0;
 let errors = 0;
 /** Requests sent later than 1 ms after their time because every connection was busy. */
 let late = 0;
+let unanswered = 0;
+let reconnects = 0;
 const waiting = [];
 const idle = [];
 let t0 = 0;
@@ -76,8 +78,25 @@ function contentLength(buffer, end) {
 function openConnection() {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: target.hostname, port: Number(target.port), noDelay: true });
-    const conn = { socket, due: 0, buffer: Buffer.alloc(0) };
+    const conn = { socket, due: 0, busy: false, buffer: Buffer.alloc(0) };
     socket.on('connect', () => resolve(conn));
+    // Closed by the server (its keep-alive timeout, a limit): a request in flight is sent again on
+    // a new connection, its wait counted from its scheduled time; a write to the closed socket
+    // would be lost without a word.
+    socket.on('close', () => {
+      if (!t0) return;
+      reconnects++;
+      const at = idle.indexOf(conn);
+      if (at >= 0) idle.splice(at, 1);
+      if (conn.busy) waiting.unshift(conn.due);
+      openConnection().then(
+        (fresh) => {
+          idle.push(fresh);
+          pump();
+        },
+        () => errors++,
+      );
+    });
     socket.on('error', (err) => {
       if (!t0) reject(err);
       errors++;
@@ -92,6 +111,7 @@ function openConnection() {
       const ok = conn.buffer[9] === 0x32 && conn.buffer[10] === 0x30 && conn.buffer[11] === 0x30;
       conn.buffer = conn.buffer.subarray(end + 4 + length);
       if (!ok) non200++;
+      conn.busy = false;
       latencies[completed++] = nowUs() - conn.due;
       if (completed === total) finish();
       idle.push(conn);
@@ -112,7 +132,9 @@ function pump() {
     waiting.push(t0 + Math.round((slot * 1e6) / rate));
   }
   while (waiting.length && idle.length) {
-    const conn = idle.pop();
+    // The connection idle the longest: every connection stays in use, none reaches the server's keep-alive timeout.
+    const conn = idle.shift();
+    conn.busy = true;
     conn.due = waiting.shift();
     if (now - conn.due > 1000) late++;
     conn.socket.write(requests[sent++ % requests.length]);
@@ -124,7 +146,9 @@ function finish() {
   clearInterval(timer);
   const durationUs = nowUs() - t0;
   writeFileSync(outFile, Buffer.from(latencies.buffer, 0, completed * 8));
-  process.stdout.write(`OPEN_LOOP requests=${completed} non200=${non200} errors=${errors} late=${late} duration_us=${durationUs}\n`);
+  process.stdout.write(
+    `OPEN_LOOP requests=${completed} non200=${non200} errors=${errors} late=${late} unanswered=${unanswered} reconnects=${reconnects} duration_us=${durationUs}\n`,
+  );
   process.exit(0);
 }
 
@@ -132,10 +156,11 @@ idle.push(...(await Promise.all(Array.from({ length: connections }, openConnecti
 t0 = nowUs();
 timer = setInterval(pump, 1);
 pump();
-// Answers that never come: stop 10 s after the last request's time and count them as errors.
+// Answers that never come (an overloaded server): stop 10 s after the last request's time; they
+// are reported as unanswered, each at least 10 s late.
 setTimeout(
   () => {
-    errors += total - completed;
+    unanswered = total - completed;
     finish();
   },
   seconds * 1000 + 10_000,

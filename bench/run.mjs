@@ -967,20 +967,22 @@ async function openLoop(target, rate, seconds, burst = 1) {
       child.stdout.on('data', (chunk) => (text += chunk));
       child.stderr.on('data', (chunk) => (text += chunk));
       child.on('exit', () => {
-        const m = /OPEN_LOOP requests=(\d+) non200=(\d+) errors=(\d+) late=(\d+)/.exec(text);
+        const m = /OPEN_LOOP requests=(\d+) non200=(\d+) errors=(\d+) late=(\d+) unanswered=(\d+)/.exec(text);
         if (!m) reject(new Error(`open-loop printed no result:\n${text}`));
-        else resolve({ requests: Number(m[1]), failed: Number(m[2]) + Number(m[3]), latencies: readFileSync(out) });
+        else resolve({ requests: Number(m[1]), failed: Number(m[2]) + Number(m[3]), unanswered: Number(m[5]), latencies: readFileSync(out) });
       });
     });
   });
   const results = await Promise.all(runs);
-  const all = new Float64Array(results.reduce((n, r) => n + r.latencies.length / 8, 0));
+  // An overloaded server's unanswered requests count as 10 s late (the generator's limit).
+  const unanswered = results.reduce((n, r) => n + r.unanswered, 0);
+  const all = new Float64Array(results.reduce((n, r) => n + r.latencies.length / 8, unanswered)).fill(10_000_000);
   let offset = 0;
   for (const r of results) {
     all.set(new Float64Array(r.latencies.buffer, r.latencies.byteOffset, r.latencies.length / 8), offset);
     offset += r.latencies.length / 8;
   }
-  return { ...latencySummary(all), requests: all.length, failed: results.reduce((n, r) => n + r.failed, 0) };
+  return { ...latencySummary(all), requests: all.length, unanswered, failed: results.reduce((n, r) => n + r.failed, 0) };
 }
 
 /**
