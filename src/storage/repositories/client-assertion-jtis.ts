@@ -1,13 +1,11 @@
 import type { Executor } from './executor.js';
+import { insertNewJtis, type JtiKey, type JtiRow } from './single-use-jtis.js';
 
-/** Used `jti`s of private_key_jwt client assertions; the primary key makes a second use fail. */
+/** Used `jti`s of private_key_jwt client assertions; a jti is recorded once. */
 export const clientAssertionJtisRepo = {
-  /** Inserts the jti; a replay makes the primary key refuse it (the caller translates the error). */
-  async insert(db: Executor, row: { tenantId: string; clientId: string; jti: string; expiresAt: string }): Promise<void> {
-    await db
-      .insertInto('client_assertion_jtis')
-      .values({ tenant_id: row.tenantId, client_id: row.clientId, jti: row.jti, expires_at: row.expiresAt })
-      .execute();
+  /** Inserts the jtis (the owner is the client) not recorded yet, leaving replays as they are; answers those it inserted. */
+  insertNew(db: Executor, rows: readonly JtiRow[]): Promise<JtiKey[]> {
+    return insertNewJtis(db, 'client_assertion_jtis', 'client_id', rows);
   },
   /** Deletes every jti whose assertion could no longer be accepted at `now`; returns how many. */
   async deleteExpired(db: Executor, now: string): Promise<number> {

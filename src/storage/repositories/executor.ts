@@ -20,14 +20,17 @@ const compiled = new Map<string, string>();
  * Runs the statement `build` makes, whose parameters are `parameters` in order, compiling it once
  * per store, statement and number of parameters: a minute's writes run the same hundred-row
  * statement thousands of times, and building and compiling it with Kysely each time cost more
- * than running it. (On a handle whose store is not known, it is compiled each time.)
+ * than running it. (On a handle whose store is not known, it is compiled each time.) Answers the
+ * rows the statement returns (`returning …`), if any.
  */
-export async function executeBulk(db: Executor, statement: string, parameters: readonly unknown[], build: () => RawBuilder<unknown>): Promise<void> {
+export async function executeBulk<R = unknown>(
+  db: Executor,
+  statement: string,
+  parameters: readonly unknown[],
+  build: () => RawBuilder<unknown>,
+): Promise<readonly R[]> {
   const dialect = dialectOf(db);
-  if (dialect === undefined) {
-    await build().execute(db);
-    return;
-  }
+  if (dialect === undefined) return (await build().execute(db)).rows as R[];
   const key = `${dialect} ${statement} ${parameters.length}`;
   let text = compiled.get(key);
   if (text === undefined) {
@@ -36,7 +39,7 @@ export async function executeBulk(db: Executor, statement: string, parameters: r
       throw new Error(`${statement}: the statement has ${query.parameters.length} parameters, not ${parameters.length}`);
     compiled.set(key, (text = query.sql));
   }
-  await db.executeQuery(CompiledQuery.raw(text, [...parameters]));
+  return (await db.executeQuery<R>(CompiledQuery.raw(text, [...parameters]))).rows;
 }
 
 /** A VALUES list, `(?, ?), (?, ?)…`, of these rows as parameters. */

@@ -1,13 +1,11 @@
 import type { Executor } from './executor.js';
+import { insertNewJtis, type JtiKey, type JtiRow } from './single-use-jtis.js';
 
-/** Used `jti`s of federated assertions (issuers with require_jti); the primary key makes a second use fail. */
+/** Used `jti`s of federated assertions (issuers with require_jti); a jti is recorded once. */
 export const federatedAssertionJtisRepo = {
-  /** Inserts the jti; a replay makes the primary key refuse it (the caller translates the error). */
-  async insert(db: Executor, row: { tenantId: string; issuerId: string; jti: string; expiresAt: string }): Promise<void> {
-    await db
-      .insertInto('federated_assertion_jtis')
-      .values({ tenant_id: row.tenantId, issuer_id: row.issuerId, jti: row.jti, expires_at: row.expiresAt })
-      .execute();
+  /** Inserts the jtis (the owner is the issuer) not recorded yet, leaving replays as they are; answers those it inserted. */
+  insertNew(db: Executor, rows: readonly JtiRow[]): Promise<JtiKey[]> {
+    return insertNewJtis(db, 'federated_assertion_jtis', 'issuer_id', rows);
   },
   /** Deletes every jti whose assertion could no longer be accepted at `now`; returns how many. */
   async deleteExpired(db: Executor, now: string): Promise<number> {
