@@ -278,6 +278,32 @@ async function measure(target) {
   return { ...r, cpuCores: (after.cpu - before.cpu) / ((Date.now() - startedMs) / 1000), peakMb: after.peakMb, processes: after.processes };
 }
 
+/**
+ * Measures each target in turn, ROUNDS times, and logs each measurement: the results by target
+ * name (in round order, filled in as they come: `options.results` when given) and whether any
+ * request failed. `unit` names what a target answers per second (a word, or a function of the
+ * target); with `cpu`, each line gives the CPU cores of the target's processes too. Options:
+ * `order(round)` the targets of a round (all, in turn, by default), `before(target)` runs before
+ * each measurement, `afterRound()` after each round.
+ */
+async function measureRounds(targets, unit, { cpu = false, order = () => targets, before, afterRound, results = new Map() } = {}) {
+  const unitOf = typeof unit === 'function' ? unit : () => unit;
+  for (const t of targets) results.set(t.name, []);
+  let failed = false;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of order(round)) {
+      before?.(target);
+      const r = await measure(target);
+      failed ||= r.non200 > 0 || r.errors > 0;
+      const cores = cpu ? `, CPU ${fmt(r.cpuCores, 2)} cores` : '';
+      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} ${unitOf(target)}/s, p99 ${fmt(r.p99ms, 1)} ms${cores}, non-200 ${r.non200}`);
+      results.get(target.name).push(r);
+    }
+    afterRound?.();
+  }
+  return { results, failed };
+}
+
 async function adminCall(adminUrl, method, path, body) {
   const res = await fetch(`${adminUrl}${path}`, {
     method,
@@ -599,27 +625,16 @@ async function federatedScenario(scenario, alg, fresh) {
   const bodies = join(work, `${scenario}-bodies.txt`);
   writeFileSync(bodies, `${tokens.map(assertionBody).join('\n')}\n`);
   const federated = { name: 'tessera (federated)', child: secret.child, url: secret.url, path: '/oauth2/token', bodies };
-  const results = { secret: [], federated: [] };
-  let failed = false;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [key, target] of [
-      ['secret', secret],
-      ['federated', federated],
-    ]) {
-      const r = await measure(target);
-      if (r.non200 > 0 || r.errors > 0) failed = true;
-      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} tokens/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
-      results[key].push(r);
-    }
-  }
+  const { results, failed } = await measureRounds([secret, federated], 'tokens');
   const keyFetches = issuer.requests();
   await stop(secret.child);
   await stop(issuer.child);
+  const [ofSecret, ofFederated] = [secret, federated].map((t) => results.get(t.name));
   return {
     failed,
     keyFetches,
-    rows: [rowOf(scenario, secret.name, results.secret), rowOf(scenario, federated.name, results.federated)],
-    ratios: results.federated.map((r, i) => r.rps / results.secret[i].rps),
+    rows: [rowOf(scenario, secret.name, ofSecret), rowOf(scenario, federated.name, ofFederated)],
+    ratios: ofFederated.map((r, i) => r.rps / ofSecret[i].rps),
   };
 }
 
@@ -726,17 +741,7 @@ async function mtlsScenario(scenario, keepAlive) {
   const plain = keepAlive ? await plainTesseraTarget() : undefined;
   const mtls = await mtlsTesseraTarget(keepAlive ? 'tessera (mutual TLS, keep-alive)' : 'tessera (mutual TLS, new connection)', keepAlive);
   const targets = [bare, plain, mtls].filter(Boolean);
-  const results = new Map(targets.map((t) => [t.name, []]));
-  let failed = false;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const target of targets) {
-      const r = await measure(target);
-      if (r.non200 > 0 || r.errors > 0) failed = true;
-      const unit = target === bare ? 'requests' : 'tokens';
-      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} ${unit}/s, p99 ${fmt(r.p99ms, 1)} ms, CPU ${fmt(r.cpuCores, 2)} cores, non-200 ${r.non200}`);
-      results.get(target.name).push(r);
-    }
-  }
+  const { results, failed } = await measureRounds(targets, (target) => (target === bare ? 'requests' : 'tokens'), { cpu: true });
   for (const target of targets) await stop(target.child);
   const of = (target) => results.get(target.name);
   const compared = keepAlive ? of(plain) : of(bare);
@@ -1103,17 +1108,11 @@ async function loggingScenario(scenario) {
       { ...(await tesseraTarget('ES256', 1, 'sqlite', AGAINST, { TESSERA_LOG_LEVEL: 'info' })), name: `${AGAINST_NAME} (info)` },
       { ...(await tesseraTarget('ES256', 1, 'sqlite', AGAINST)), name: `${AGAINST_NAME} (warn)` },
     );
-  const results = new Map(targets.map((t) => [t.name, []]));
-  let failed = false;
-  for (let round = 0; round < ROUNDS; round++) {
+  const { results, failed } = await measureRounds(targets, 'tokens', {
+    cpu: true,
     // Each round starts with the other server, so that neither always runs on the warmer machine.
-    for (const target of round % 2 ? [...targets].reverse() : targets) {
-      const r = await measure(target);
-      if (r.non200 > 0 || r.errors > 0) failed = true;
-      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} tokens/s, p99 ${fmt(r.p99ms, 1)} ms, CPU ${fmt(r.cpuCores, 2)} cores, non-200 ${r.non200}`);
-      results.get(target.name).push(r);
-    }
-  }
+    order: (round) => (round % 2 ? [...targets].reverse() : targets),
+  });
   for (const target of targets) await stop(target.child);
   // The lines the info server wrote (every token it answered, warm-ups included), once it has stopped.
   const text = readFileSync(logFileOf(info), 'utf8');
@@ -1181,27 +1180,16 @@ async function introspectionScenario(scenario) {
   writeFileSync(bodies, `${tokens.map((t) => `token=${t}&token_type_hint=access_token`).join('\n')}\n`);
   const introspect = { ...tessera, name: 'tessera (POST /oauth2/introspect)', path: '/oauth2/introspect', bodies, checkAnswer: isActiveAnswerOf(tokens[0]) };
   const bare = { ...(await bareTarget()), bodies, checkAnswer: () => true };
-  const results = { bare: [], introspect: [] };
-  let failed = false;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [key, target] of [
-      ['bare', bare],
-      ['introspect', introspect],
-    ]) {
-      const r = await measure(target);
-      if (r.non200 > 0 || r.errors > 0) failed = true;
-      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} requests/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
-      results[key].push(r);
-    }
-  }
+  const { results, failed } = await measureRounds([bare, introspect], 'requests');
   await stop(bare.child);
   await stop(tessera.child);
+  const [ofBare, ofIntrospect] = [bare, introspect].map((t) => results.get(t.name));
   return {
     failed,
-    rows: [rowOf(scenario, introspect.name, results.introspect)],
-    bare: results.bare.map((r) => r.rps),
-    rates: results.introspect.map((r) => r.rps),
-    ratios: results.introspect.map((r, i) => r.rps / results.bare[i].rps),
+    rows: [rowOf(scenario, introspect.name, ofIntrospect)],
+    bare: ofBare.map((r) => r.rps),
+    rates: ofIntrospect.map((r) => r.rps),
+    ratios: ofIntrospect.map((r, i) => r.rps / ofBare[i].rps),
   };
 }
 
@@ -1287,18 +1275,11 @@ async function credentialsScenario(scenario) {
   );
 
   const targets = [secret, privateKeyJwt, federated, exchange];
-  for (const t of targets) results.set(t.name, []);
-  let failed = false;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const target of targets) {
-      // The assertion of the check before the measurement works once too.
-      if (target === privateKeyJwt) oneTimeAssertions(target.bodies, assertion, 1);
-      const r = await measure(target);
-      if (r.non200 > 0 || r.errors > 0) failed = true;
-      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} tokens/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
-      results.get(target.name).push(r);
-    }
-  }
+  const { failed } = await measureRounds(targets, 'tokens', {
+    results,
+    // The assertion of the check before the measurement works once too.
+    before: (target) => target === privateKeyJwt && oneTimeAssertions(target.bodies, assertion, 1),
+  });
   await stop(secret.child);
   await stop(issuer.child);
   const of = (target) => results.get(target.name);
@@ -1377,23 +1358,11 @@ async function scaleScenario(scenario) {
   writeFileSync(credentials, `${lines.join('\n')}\n`);
   const many = { name: 'tessera', ...server, path: '/oauth2/token', credentials };
   const one = { ...(await tesseraTarget('ES256', 1, 'sqlite')), name: 'tessera (one client)' };
-  const results = { one: [], many: [] };
-  const ratios = [];
   const peaks = [];
-  let failed = false;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [key, target] of [
-      ['one', one],
-      ['many', many],
-    ]) {
-      const r = await measure(target);
-      failed ||= r.non200 > 0 || r.errors > 0;
-      results[key].push(r);
-      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} tokens/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
-    }
-    ratios.push(results.many.at(-1).rps / results.one.at(-1).rps);
-    peaks.push(Math.max(...processMemory(server.child.pid).map((p) => p.peakMb)));
-  }
+  const { results, failed } = await measureRounds([one, many], 'tokens', {
+    afterRound: () => peaks.push(Math.max(...processMemory(server.child.pid).map((p) => p.peakMb))),
+  });
+  const [ofOne, ofMany] = [one, many].map((t) => results.get(t.name));
   const afterLoad = processMemory(server.child.pid);
   log(`  peak RSS after load: ${memoryLine(afterLoad)}`);
   await stop(one.child);
@@ -1404,9 +1373,9 @@ async function scaleScenario(scenario) {
     startCpuSeconds,
     afterStart,
     afterLoad,
-    ratios,
+    ratios: ofMany.map((r, i) => r.rps / ofOne[i].rps),
     peaks,
-    rows: [rowOf(scenario, one.name, results.one), rowOf(scenario, `tessera, ${SCALE_CLIENTS} clients`, results.many)],
+    rows: [rowOf(scenario, one.name, ofOne), rowOf(scenario, `tessera, ${SCALE_CLIENTS} clients`, ofMany)],
   };
 }
 
