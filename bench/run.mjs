@@ -1379,6 +1379,84 @@ async function scaleScenario(scenario) {
   };
 }
 
+// ---- the scenarios' runners ----
+
+/**
+ * The runners of the scenarios other than the token endpoint's, by the flag of their SCENARIO
+ * entry: what the run's log says of the scenario, its run (its result, with `failed` and the
+ * summary `rows` when it has them) and the targets recorded from its result.
+ */
+const RUNNERS = {
+  federated: {
+    what: (spec) => `${spec.alg}, the secret path and the federated path of one server, sqlite`,
+    run: async (scenario, spec) => ({ ...(await federatedScenario(scenario, spec.alg, spec.fresh === true)), alg: spec.alg, fresh: spec.fresh === true }),
+    record: (scenario, result) => recordTarget(scenario, 'federated path / secret path', result.ratios, 0.7, 'least', 'pct'),
+  },
+  mtls: {
+    what: (spec) => `mutual TLS (tls_client_auth, bound tokens), ${spec.keepAlive ? 'keep-alive' : 'a new TLS connection per token'}, ES256, sqlite`,
+    run: (scenario, spec) => mtlsScenario(scenario, spec.keepAlive),
+    record: (scenario, result) =>
+      result.keepAlive
+        ? recordTarget(scenario, 'mutual TLS / plain HTTP with a secret', result.ratios, 0.8, 'least', 'pct')
+        : recordTarget(scenario, 'Tessera / bare node:https, a handshake per token', result.ratios, 0.5, 'least', 'pct'),
+  },
+  write: {
+    what: () => `POST /clients, ${WRITERS} requests in flight, a fresh SQLite store`,
+    run: (scenario) => clientsWriteScenario(scenario),
+    record: (scenario, result) => recordTarget(scenario, 'POST /clients per second, 32 in flight, SQLite', result.rates, 1000, 'least', '/s'),
+  },
+  apply: {
+    what: () => `POST /config/apply of ${APPLY_CLIENTS} clients and ${APPLY_CLIENTS} grants, twice, a fresh SQLite store`,
+    run: () => applyScenario(),
+    record: (scenario, result) => {
+      recordTarget(scenario, `apply of ${APPLY_CLIENTS} clients and grants`, [result.first], 30, 'most', 's');
+      recordTarget(scenario, 'the same document again', [result.second], 10, 'most', 's');
+    },
+  },
+  // It records its targets itself.
+  latency: {
+    what: () => 'open-loop latency, ES256, Tessera and bare node:http, sqlite',
+    run: (scenario) => latencyScenario(scenario),
+  },
+  writePostgres: {
+    what: () => `POST /clients, ${WRITERS} requests in flight, a fresh PostgreSQL database`,
+    run: (scenario) => clientsWritePostgresScenario(scenario),
+    record: (scenario, result) => recordTarget(scenario, `POST /clients per second, ${WRITERS} in flight, PostgreSQL`, result.rates, 500, 'least', '/s'),
+  },
+  logging: {
+    what: () => 'ES256, one client, sqlite, a server at TESSERA_LOG_LEVEL=info and one at warn',
+    run: (scenario) => loggingScenario(scenario),
+    record: (scenario, result) => recordTarget(scenario, 'tokens/s at info (a line per token) / at warn', result.ratios, 0.9, 'least', 'pct'),
+  },
+  introspection: {
+    what: () => `POST /oauth2/introspect, client_secret_basic, ${INTROSPECTED_TOKENS} ES256 tokens in turn, against bare node:http, sqlite`,
+    run: (scenario) => introspectionScenario(scenario),
+    record: (scenario, result) => recordTarget(scenario, 'introspection / bare node:http', result.ratios, 0.5, 'least', 'pct'),
+  },
+  credentials: {
+    what: () => 'one server, ES256, sqlite: the secret path, private_key_jwt, a federated assertion, token exchange',
+    run: (scenario) => credentialsScenario(scenario),
+    record: (scenario, result) => {
+      for (const t of result.types.slice(1)) recordTarget(scenario, `${t.name} / client_secret_basic`, t.ratios, 0.6, 'least', 'pct');
+    },
+  },
+  scale: {
+    what: () => `${SCALE_CLIENTS} clients inserted into a SQLite store, ES256, against one client in the same rounds`,
+    run: (scenario) => scaleScenario(scenario),
+    record: (scenario, result) => {
+      recordTarget(scenario, `start to ready with ${SCALE_CLIENTS} clients`, [result.startSeconds], 30, 'most', 's');
+      recordTarget(scenario, 'peak RSS of the largest process', result.peaks, 1024, 'most', 'MB');
+      recordTarget(scenario, `${SCALE_CLIENTS} clients / one client`, result.ratios, 0.85, 'least', 'pct');
+    },
+  },
+  // Its result is the times (ms) the changes took to work on the other server.
+  propagation: {
+    what: () => 'a credential changed through one server, used on another, postgres',
+    run: () => propagationScenario(),
+    record: (scenario, times) => recordTarget(scenario, 'a changed credential works on another server', times, 1000, 'most', 'ms'),
+  },
+};
+
 async function main() {
   ensureWrk();
   if (!existsSync(join(root, 'dist/src/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
@@ -1390,112 +1468,21 @@ async function main() {
 
   const rows = [];
   const ratios = {};
-  const federated = {};
-  let propagation;
-  let writes;
-  let applied;
-  let latency;
-  let writesPostgres;
-  let logging;
-  let introspection;
-  let credentials;
-  let scale;
-  const mtls = {};
+  /** The results of the scenarios of RUNNERS, by scenario. */
+  const done = {};
   let failed = false;
   for (const scenario of SCENARIOS) {
     const spec = SCENARIO[scenario];
     if (!spec) throw new Error(`unknown scenario ${scenario}`);
-    if (spec.federated) {
-      log(`scenario ${scenario}: ${spec.alg}, the secret path and the federated path of one server, sqlite`);
-      const result = await federatedScenario(scenario, spec.alg, spec.fresh === true);
-      failed ||= result.failed;
-      rows.push(...result.rows);
-      federated[scenario] = { ...result, alg: spec.alg, fresh: spec.fresh === true };
-      recordTarget(scenario, 'federated path / secret path', result.ratios, 0.7, 'least', 'pct');
-      continue;
-    }
-    if (spec.mtls) {
-      log(
-        `scenario ${scenario}: mutual TLS (tls_client_auth, bound tokens), ${spec.keepAlive ? 'keep-alive' : 'a new TLS connection per token'}, ES256, sqlite`,
-      );
-      const result = await mtlsScenario(scenario, spec.keepAlive);
-      failed ||= result.failed;
-      rows.push(...result.rows);
-      mtls[scenario] = result;
-      if (spec.keepAlive) recordTarget(scenario, 'mutual TLS / plain HTTP with a secret', result.ratios, 0.8, 'least', 'pct');
-      else recordTarget(scenario, 'Tessera / bare node:https, a handshake per token', result.ratios, 0.5, 'least', 'pct');
-      continue;
-    }
-    if (spec.write) {
-      log(`scenario ${scenario}: POST /clients, ${WRITERS} requests in flight, a fresh SQLite store`);
-      const result = await clientsWriteScenario(scenario);
-      failed ||= result.failed;
-      rows.push(...result.rows);
-      writes = result;
-      recordTarget(scenario, 'POST /clients per second, 32 in flight, SQLite', result.rates, 1000, 'least', '/s');
-      continue;
-    }
-    if (spec.apply) {
-      log(`scenario ${scenario}: POST /config/apply of ${APPLY_CLIENTS} clients and ${APPLY_CLIENTS} grants, twice, a fresh SQLite store`);
-      applied = await applyScenario();
-      recordTarget(scenario, `apply of ${APPLY_CLIENTS} clients and grants`, [applied.first], 30, 'most', 's');
-      recordTarget(scenario, 'the same document again', [applied.second], 10, 'most', 's');
-      failed ||= applied.failed;
-      continue;
-    }
-    if (spec.latency) {
-      log(`scenario ${scenario}: open-loop latency, ES256, Tessera and bare node:http, sqlite`);
-      latency = await latencyScenario(scenario);
-      failed ||= latency.failed;
-      continue;
-    }
-    if (spec.writePostgres) {
-      log(`scenario ${scenario}: POST /clients, ${WRITERS} requests in flight, a fresh PostgreSQL database`);
-      const result = await clientsWritePostgresScenario(scenario);
-      failed ||= result.failed;
-      rows.push(...result.rows);
-      writesPostgres = result;
-      recordTarget(scenario, `POST /clients per second, ${WRITERS} in flight, PostgreSQL`, result.rates, 500, 'least', '/s');
-      continue;
-    }
-    if (spec.logging) {
-      log(`scenario ${scenario}: ES256, one client, sqlite, a server at TESSERA_LOG_LEVEL=info and one at warn`);
-      logging = await loggingScenario(scenario);
-      failed ||= logging.failed;
-      rows.push(...logging.rows);
-      recordTarget(scenario, 'tokens/s at info (a line per token) / at warn', logging.ratios, 0.9, 'least', 'pct');
-      continue;
-    }
-    if (spec.introspection) {
-      log(`scenario ${scenario}: POST /oauth2/introspect, client_secret_basic, ${INTROSPECTED_TOKENS} ES256 tokens in turn, against bare node:http, sqlite`);
-      introspection = await introspectionScenario(scenario);
-      failed ||= introspection.failed;
-      rows.push(...introspection.rows);
-      recordTarget(scenario, 'introspection / bare node:http', introspection.ratios, 0.5, 'least', 'pct');
-      continue;
-    }
-    if (spec.credentials) {
-      log(`scenario ${scenario}: one server, ES256, sqlite: the secret path, private_key_jwt, a federated assertion, token exchange`);
-      credentials = await credentialsScenario(scenario);
-      failed ||= credentials.failed;
-      rows.push(...credentials.rows);
-      for (const t of credentials.types.slice(1)) recordTarget(scenario, `${t.name} / client_secret_basic`, t.ratios, 0.6, 'least', 'pct');
-      continue;
-    }
-    if (spec.scale) {
-      log(`scenario ${scenario}: ${SCALE_CLIENTS} clients inserted into a SQLite store, ES256, against one client in the same rounds`);
-      scale = await scaleScenario(scenario);
-      failed ||= scale.failed;
-      rows.push(...scale.rows);
-      recordTarget(scenario, `start to ready with ${SCALE_CLIENTS} clients`, [scale.startSeconds], 30, 'most', 's');
-      recordTarget(scenario, 'peak RSS of the largest process', scale.peaks, 1024, 'most', 'MB');
-      recordTarget(scenario, `${SCALE_CLIENTS} clients / one client`, scale.ratios, 0.85, 'least', 'pct');
-      continue;
-    }
-    if (spec.propagation) {
-      log(`scenario ${scenario}: a credential changed through one server, used on another, postgres`);
-      propagation = await propagationScenario();
-      recordTarget(scenario, 'a changed credential works on another server', propagation, 1000, 'most', 'ms');
+    const flag = Object.keys(RUNNERS).find((f) => spec[f]);
+    if (flag) {
+      const runner = RUNNERS[flag];
+      log(`scenario ${scenario}: ${runner.what(spec)}`);
+      const result = await runner.run(scenario, spec);
+      if (result.failed) failed = true;
+      rows.push(...(result.rows ?? []));
+      runner.record?.(scenario, result);
+      done[scenario] = result;
       continue;
     }
     const { alg, clients = 1, store = 'sqlite' } = spec;
@@ -1569,6 +1556,11 @@ async function main() {
     }
   }
 
+  const ofRunner = (flag) => Object.fromEntries(Object.entries(done).filter(([scenario]) => SCENARIO[scenario][flag]));
+  const federated = ofRunner('federated');
+  const mtls = ofRunner('mtls');
+  const { propagation, latency, logging, introspection, credentials } = done;
+  const { 'clients-write': writes, apply: applied, 'clients-write-postgres': writesPostgres, clients1m: scale } = done;
   const out = [];
   out.push(`Tessera token endpoint benchmark — ${ROUNDS} rounds of ${DURATION} s (+${WARMUP} s warm-up), ${CONNECTIONS} connections, keep-alive, wrk -t2`);
   out.push(`node ${process.version}, ${cores || availableParallelism()} cores`);
