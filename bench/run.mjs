@@ -278,6 +278,32 @@ async function measure(target) {
   return { ...r, cpuCores: (after.cpu - before.cpu) / ((Date.now() - startedMs) / 1000), peakMb: after.peakMb, processes: after.processes };
 }
 
+/**
+ * Measures each target in turn, ROUNDS times, and logs each measurement: the results by target
+ * name (in round order, filled in as they come: `options.results` when given) and whether any
+ * request failed. `unit` names what a target answers per second (a word, or a function of the
+ * target); with `cpu`, each line gives the CPU cores of the target's processes too. Options:
+ * `order(round)` the targets of a round (all, in turn, by default), `before(target)` runs before
+ * each measurement, `afterRound()` after each round.
+ */
+async function measureRounds(targets, unit, { cpu = false, order = () => targets, before, afterRound, results = new Map() } = {}) {
+  const unitOf = typeof unit === 'function' ? unit : () => unit;
+  for (const t of targets) results.set(t.name, []);
+  let failed = false;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of order(round)) {
+      before?.(target);
+      const r = await measure(target);
+      failed ||= r.non200 > 0 || r.errors > 0;
+      const cores = cpu ? `, CPU ${fmt(r.cpuCores, 2)} cores` : '';
+      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} ${unitOf(target)}/s, p99 ${fmt(r.p99ms, 1)} ms${cores}, non-200 ${r.non200}`);
+      results.get(target.name).push(r);
+    }
+    afterRound?.();
+  }
+  return { results, failed };
+}
+
 async function adminCall(adminUrl, method, path, body) {
   const res = await fetch(`${adminUrl}${path}`, {
     method,
@@ -599,27 +625,16 @@ async function federatedScenario(scenario, alg, fresh) {
   const bodies = join(work, `${scenario}-bodies.txt`);
   writeFileSync(bodies, `${tokens.map(assertionBody).join('\n')}\n`);
   const federated = { name: 'tessera (federated)', child: secret.child, url: secret.url, path: '/oauth2/token', bodies };
-  const results = { secret: [], federated: [] };
-  let failed = false;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [key, target] of [
-      ['secret', secret],
-      ['federated', federated],
-    ]) {
-      const r = await measure(target);
-      if (r.non200 > 0 || r.errors > 0) failed = true;
-      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} tokens/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
-      results[key].push(r);
-    }
-  }
+  const { results, failed } = await measureRounds([secret, federated], 'tokens');
   const keyFetches = issuer.requests();
   await stop(secret.child);
   await stop(issuer.child);
+  const [ofSecret, ofFederated] = [secret, federated].map((t) => results.get(t.name));
   return {
     failed,
     keyFetches,
-    rows: [rowOf(scenario, secret.name, results.secret), rowOf(scenario, federated.name, results.federated)],
-    ratios: results.federated.map((r, i) => r.rps / results.secret[i].rps),
+    rows: [rowOf(scenario, secret.name, ofSecret), rowOf(scenario, federated.name, ofFederated)],
+    ratios: ofFederated.map((r, i) => r.rps / ofSecret[i].rps),
   };
 }
 
@@ -726,17 +741,7 @@ async function mtlsScenario(scenario, keepAlive) {
   const plain = keepAlive ? await plainTesseraTarget() : undefined;
   const mtls = await mtlsTesseraTarget(keepAlive ? 'tessera (mutual TLS, keep-alive)' : 'tessera (mutual TLS, new connection)', keepAlive);
   const targets = [bare, plain, mtls].filter(Boolean);
-  const results = new Map(targets.map((t) => [t.name, []]));
-  let failed = false;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const target of targets) {
-      const r = await measure(target);
-      if (r.non200 > 0 || r.errors > 0) failed = true;
-      const unit = target === bare ? 'requests' : 'tokens';
-      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} ${unit}/s, p99 ${fmt(r.p99ms, 1)} ms, CPU ${fmt(r.cpuCores, 2)} cores, non-200 ${r.non200}`);
-      results.get(target.name).push(r);
-    }
-  }
+  const { results, failed } = await measureRounds(targets, (target) => (target === bare ? 'requests' : 'tokens'), { cpu: true });
   for (const target of targets) await stop(target.child);
   const of = (target) => results.get(target.name);
   const compared = keepAlive ? of(plain) : of(bare);
@@ -1103,17 +1108,11 @@ async function loggingScenario(scenario) {
       { ...(await tesseraTarget('ES256', 1, 'sqlite', AGAINST, { TESSERA_LOG_LEVEL: 'info' })), name: `${AGAINST_NAME} (info)` },
       { ...(await tesseraTarget('ES256', 1, 'sqlite', AGAINST)), name: `${AGAINST_NAME} (warn)` },
     );
-  const results = new Map(targets.map((t) => [t.name, []]));
-  let failed = false;
-  for (let round = 0; round < ROUNDS; round++) {
+  const { results, failed } = await measureRounds(targets, 'tokens', {
+    cpu: true,
     // Each round starts with the other server, so that neither always runs on the warmer machine.
-    for (const target of round % 2 ? [...targets].reverse() : targets) {
-      const r = await measure(target);
-      if (r.non200 > 0 || r.errors > 0) failed = true;
-      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} tokens/s, p99 ${fmt(r.p99ms, 1)} ms, CPU ${fmt(r.cpuCores, 2)} cores, non-200 ${r.non200}`);
-      results.get(target.name).push(r);
-    }
-  }
+    order: (round) => (round % 2 ? [...targets].reverse() : targets),
+  });
   for (const target of targets) await stop(target.child);
   // The lines the info server wrote (every token it answered, warm-ups included), once it has stopped.
   const text = readFileSync(logFileOf(info), 'utf8');
@@ -1181,27 +1180,16 @@ async function introspectionScenario(scenario) {
   writeFileSync(bodies, `${tokens.map((t) => `token=${t}&token_type_hint=access_token`).join('\n')}\n`);
   const introspect = { ...tessera, name: 'tessera (POST /oauth2/introspect)', path: '/oauth2/introspect', bodies, checkAnswer: isActiveAnswerOf(tokens[0]) };
   const bare = { ...(await bareTarget()), bodies, checkAnswer: () => true };
-  const results = { bare: [], introspect: [] };
-  let failed = false;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [key, target] of [
-      ['bare', bare],
-      ['introspect', introspect],
-    ]) {
-      const r = await measure(target);
-      if (r.non200 > 0 || r.errors > 0) failed = true;
-      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} requests/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
-      results[key].push(r);
-    }
-  }
+  const { results, failed } = await measureRounds([bare, introspect], 'requests');
   await stop(bare.child);
   await stop(tessera.child);
+  const [ofBare, ofIntrospect] = [bare, introspect].map((t) => results.get(t.name));
   return {
     failed,
-    rows: [rowOf(scenario, introspect.name, results.introspect)],
-    bare: results.bare.map((r) => r.rps),
-    rates: results.introspect.map((r) => r.rps),
-    ratios: results.introspect.map((r, i) => r.rps / results.bare[i].rps),
+    rows: [rowOf(scenario, introspect.name, ofIntrospect)],
+    bare: ofBare.map((r) => r.rps),
+    rates: ofIntrospect.map((r) => r.rps),
+    ratios: ofIntrospect.map((r, i) => r.rps / ofBare[i].rps),
   };
 }
 
@@ -1287,18 +1275,11 @@ async function credentialsScenario(scenario) {
   );
 
   const targets = [secret, privateKeyJwt, federated, exchange];
-  for (const t of targets) results.set(t.name, []);
-  let failed = false;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const target of targets) {
-      // The assertion of the check before the measurement works once too.
-      if (target === privateKeyJwt) oneTimeAssertions(target.bodies, assertion, 1);
-      const r = await measure(target);
-      if (r.non200 > 0 || r.errors > 0) failed = true;
-      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} tokens/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
-      results.get(target.name).push(r);
-    }
-  }
+  const { failed } = await measureRounds(targets, 'tokens', {
+    results,
+    // The assertion of the check before the measurement works once too.
+    before: (target) => target === privateKeyJwt && oneTimeAssertions(target.bodies, assertion, 1),
+  });
   await stop(secret.child);
   await stop(issuer.child);
   const of = (target) => results.get(target.name);
@@ -1377,23 +1358,11 @@ async function scaleScenario(scenario) {
   writeFileSync(credentials, `${lines.join('\n')}\n`);
   const many = { name: 'tessera', ...server, path: '/oauth2/token', credentials };
   const one = { ...(await tesseraTarget('ES256', 1, 'sqlite')), name: 'tessera (one client)' };
-  const results = { one: [], many: [] };
-  const ratios = [];
   const peaks = [];
-  let failed = false;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [key, target] of [
-      ['one', one],
-      ['many', many],
-    ]) {
-      const r = await measure(target);
-      failed ||= r.non200 > 0 || r.errors > 0;
-      results[key].push(r);
-      log(`  ${target.name} round ${round + 1}: ${fmt(r.rps)} tokens/s, p99 ${fmt(r.p99ms, 1)} ms, non-200 ${r.non200}`);
-    }
-    ratios.push(results.many.at(-1).rps / results.one.at(-1).rps);
-    peaks.push(Math.max(...processMemory(server.child.pid).map((p) => p.peakMb)));
-  }
+  const { results, failed } = await measureRounds([one, many], 'tokens', {
+    afterRound: () => peaks.push(Math.max(...processMemory(server.child.pid).map((p) => p.peakMb))),
+  });
+  const [ofOne, ofMany] = [one, many].map((t) => results.get(t.name));
   const afterLoad = processMemory(server.child.pid);
   log(`  peak RSS after load: ${memoryLine(afterLoad)}`);
   await stop(one.child);
@@ -1404,11 +1373,89 @@ async function scaleScenario(scenario) {
     startCpuSeconds,
     afterStart,
     afterLoad,
-    ratios,
+    ratios: ofMany.map((r, i) => r.rps / ofOne[i].rps),
     peaks,
-    rows: [rowOf(scenario, one.name, results.one), rowOf(scenario, `tessera, ${SCALE_CLIENTS} clients`, results.many)],
+    rows: [rowOf(scenario, one.name, ofOne), rowOf(scenario, `tessera, ${SCALE_CLIENTS} clients`, ofMany)],
   };
 }
+
+// ---- the scenarios' runners ----
+
+/**
+ * The runners of the scenarios other than the token endpoint's, by the flag of their SCENARIO
+ * entry: what the run's log says of the scenario, its run (its result, with `failed` and the
+ * summary `rows` when it has them) and the targets recorded from its result.
+ */
+const RUNNERS = {
+  federated: {
+    what: (spec) => `${spec.alg}, the secret path and the federated path of one server, sqlite`,
+    run: async (scenario, spec) => ({ ...(await federatedScenario(scenario, spec.alg, spec.fresh === true)), alg: spec.alg, fresh: spec.fresh === true }),
+    record: (scenario, result) => recordTarget(scenario, 'federated path / secret path', result.ratios, 0.7, 'least', 'pct'),
+  },
+  mtls: {
+    what: (spec) => `mutual TLS (tls_client_auth, bound tokens), ${spec.keepAlive ? 'keep-alive' : 'a new TLS connection per token'}, ES256, sqlite`,
+    run: (scenario, spec) => mtlsScenario(scenario, spec.keepAlive),
+    record: (scenario, result) =>
+      result.keepAlive
+        ? recordTarget(scenario, 'mutual TLS / plain HTTP with a secret', result.ratios, 0.8, 'least', 'pct')
+        : recordTarget(scenario, 'Tessera / bare node:https, a handshake per token', result.ratios, 0.5, 'least', 'pct'),
+  },
+  write: {
+    what: () => `POST /clients, ${WRITERS} requests in flight, a fresh SQLite store`,
+    run: (scenario) => clientsWriteScenario(scenario),
+    record: (scenario, result) => recordTarget(scenario, 'POST /clients per second, 32 in flight, SQLite', result.rates, 1000, 'least', '/s'),
+  },
+  apply: {
+    what: () => `POST /config/apply of ${APPLY_CLIENTS} clients and ${APPLY_CLIENTS} grants, twice, a fresh SQLite store`,
+    run: () => applyScenario(),
+    record: (scenario, result) => {
+      recordTarget(scenario, `apply of ${APPLY_CLIENTS} clients and grants`, [result.first], 30, 'most', 's');
+      recordTarget(scenario, 'the same document again', [result.second], 10, 'most', 's');
+    },
+  },
+  // It records its targets itself.
+  latency: {
+    what: () => 'open-loop latency, ES256, Tessera and bare node:http, sqlite',
+    run: (scenario) => latencyScenario(scenario),
+  },
+  writePostgres: {
+    what: () => `POST /clients, ${WRITERS} requests in flight, a fresh PostgreSQL database`,
+    run: (scenario) => clientsWritePostgresScenario(scenario),
+    record: (scenario, result) => recordTarget(scenario, `POST /clients per second, ${WRITERS} in flight, PostgreSQL`, result.rates, 500, 'least', '/s'),
+  },
+  logging: {
+    what: () => 'ES256, one client, sqlite, a server at TESSERA_LOG_LEVEL=info and one at warn',
+    run: (scenario) => loggingScenario(scenario),
+    record: (scenario, result) => recordTarget(scenario, 'tokens/s at info (a line per token) / at warn', result.ratios, 0.9, 'least', 'pct'),
+  },
+  introspection: {
+    what: () => `POST /oauth2/introspect, client_secret_basic, ${INTROSPECTED_TOKENS} ES256 tokens in turn, against bare node:http, sqlite`,
+    run: (scenario) => introspectionScenario(scenario),
+    record: (scenario, result) => recordTarget(scenario, 'introspection / bare node:http', result.ratios, 0.5, 'least', 'pct'),
+  },
+  credentials: {
+    what: () => 'one server, ES256, sqlite: the secret path, private_key_jwt, a federated assertion, token exchange',
+    run: (scenario) => credentialsScenario(scenario),
+    record: (scenario, result) => {
+      for (const t of result.types.slice(1)) recordTarget(scenario, `${t.name} / client_secret_basic`, t.ratios, 0.6, 'least', 'pct');
+    },
+  },
+  scale: {
+    what: () => `${SCALE_CLIENTS} clients inserted into a SQLite store, ES256, against one client in the same rounds`,
+    run: (scenario) => scaleScenario(scenario),
+    record: (scenario, result) => {
+      recordTarget(scenario, `start to ready with ${SCALE_CLIENTS} clients`, [result.startSeconds], 30, 'most', 's');
+      recordTarget(scenario, 'peak RSS of the largest process', result.peaks, 1024, 'most', 'MB');
+      recordTarget(scenario, `${SCALE_CLIENTS} clients / one client`, result.ratios, 0.85, 'least', 'pct');
+    },
+  },
+  // Its result is the times (ms) the changes took to work on the other server.
+  propagation: {
+    what: () => 'a credential changed through one server, used on another, postgres',
+    run: () => propagationScenario(),
+    record: (scenario, times) => recordTarget(scenario, 'a changed credential works on another server', times, 1000, 'most', 'ms'),
+  },
+};
 
 async function main() {
   ensureWrk();
@@ -1421,112 +1468,21 @@ async function main() {
 
   const rows = [];
   const ratios = {};
-  const federated = {};
-  let propagation;
-  let writes;
-  let applied;
-  let latency;
-  let writesPostgres;
-  let logging;
-  let introspection;
-  let credentials;
-  let scale;
-  const mtls = {};
+  /** The results of the scenarios of RUNNERS, by scenario. */
+  const done = {};
   let failed = false;
   for (const scenario of SCENARIOS) {
     const spec = SCENARIO[scenario];
     if (!spec) throw new Error(`unknown scenario ${scenario}`);
-    if (spec.federated) {
-      log(`scenario ${scenario}: ${spec.alg}, the secret path and the federated path of one server, sqlite`);
-      const result = await federatedScenario(scenario, spec.alg, spec.fresh === true);
-      failed ||= result.failed;
-      rows.push(...result.rows);
-      federated[scenario] = { ...result, alg: spec.alg, fresh: spec.fresh === true };
-      recordTarget(scenario, 'federated path / secret path', result.ratios, 0.7, 'least', 'pct');
-      continue;
-    }
-    if (spec.mtls) {
-      log(
-        `scenario ${scenario}: mutual TLS (tls_client_auth, bound tokens), ${spec.keepAlive ? 'keep-alive' : 'a new TLS connection per token'}, ES256, sqlite`,
-      );
-      const result = await mtlsScenario(scenario, spec.keepAlive);
-      failed ||= result.failed;
-      rows.push(...result.rows);
-      mtls[scenario] = result;
-      if (spec.keepAlive) recordTarget(scenario, 'mutual TLS / plain HTTP with a secret', result.ratios, 0.8, 'least', 'pct');
-      else recordTarget(scenario, 'Tessera / bare node:https, a handshake per token', result.ratios, 0.5, 'least', 'pct');
-      continue;
-    }
-    if (spec.write) {
-      log(`scenario ${scenario}: POST /clients, ${WRITERS} requests in flight, a fresh SQLite store`);
-      const result = await clientsWriteScenario(scenario);
-      failed ||= result.failed;
-      rows.push(...result.rows);
-      writes = result;
-      recordTarget(scenario, 'POST /clients per second, 32 in flight, SQLite', result.rates, 1000, 'least', '/s');
-      continue;
-    }
-    if (spec.apply) {
-      log(`scenario ${scenario}: POST /config/apply of ${APPLY_CLIENTS} clients and ${APPLY_CLIENTS} grants, twice, a fresh SQLite store`);
-      applied = await applyScenario();
-      recordTarget(scenario, `apply of ${APPLY_CLIENTS} clients and grants`, [applied.first], 30, 'most', 's');
-      recordTarget(scenario, 'the same document again', [applied.second], 10, 'most', 's');
-      failed ||= applied.failed;
-      continue;
-    }
-    if (spec.latency) {
-      log(`scenario ${scenario}: open-loop latency, ES256, Tessera and bare node:http, sqlite`);
-      latency = await latencyScenario(scenario);
-      failed ||= latency.failed;
-      continue;
-    }
-    if (spec.writePostgres) {
-      log(`scenario ${scenario}: POST /clients, ${WRITERS} requests in flight, a fresh PostgreSQL database`);
-      const result = await clientsWritePostgresScenario(scenario);
-      failed ||= result.failed;
-      rows.push(...result.rows);
-      writesPostgres = result;
-      recordTarget(scenario, `POST /clients per second, ${WRITERS} in flight, PostgreSQL`, result.rates, 500, 'least', '/s');
-      continue;
-    }
-    if (spec.logging) {
-      log(`scenario ${scenario}: ES256, one client, sqlite, a server at TESSERA_LOG_LEVEL=info and one at warn`);
-      logging = await loggingScenario(scenario);
-      failed ||= logging.failed;
-      rows.push(...logging.rows);
-      recordTarget(scenario, 'tokens/s at info (a line per token) / at warn', logging.ratios, 0.9, 'least', 'pct');
-      continue;
-    }
-    if (spec.introspection) {
-      log(`scenario ${scenario}: POST /oauth2/introspect, client_secret_basic, ${INTROSPECTED_TOKENS} ES256 tokens in turn, against bare node:http, sqlite`);
-      introspection = await introspectionScenario(scenario);
-      failed ||= introspection.failed;
-      rows.push(...introspection.rows);
-      recordTarget(scenario, 'introspection / bare node:http', introspection.ratios, 0.5, 'least', 'pct');
-      continue;
-    }
-    if (spec.credentials) {
-      log(`scenario ${scenario}: one server, ES256, sqlite: the secret path, private_key_jwt, a federated assertion, token exchange`);
-      credentials = await credentialsScenario(scenario);
-      failed ||= credentials.failed;
-      rows.push(...credentials.rows);
-      for (const t of credentials.types.slice(1)) recordTarget(scenario, `${t.name} / client_secret_basic`, t.ratios, 0.6, 'least', 'pct');
-      continue;
-    }
-    if (spec.scale) {
-      log(`scenario ${scenario}: ${SCALE_CLIENTS} clients inserted into a SQLite store, ES256, against one client in the same rounds`);
-      scale = await scaleScenario(scenario);
-      failed ||= scale.failed;
-      rows.push(...scale.rows);
-      recordTarget(scenario, `start to ready with ${SCALE_CLIENTS} clients`, [scale.startSeconds], 30, 'most', 's');
-      recordTarget(scenario, 'peak RSS of the largest process', scale.peaks, 1024, 'most', 'MB');
-      recordTarget(scenario, `${SCALE_CLIENTS} clients / one client`, scale.ratios, 0.85, 'least', 'pct');
-      continue;
-    }
-    if (spec.propagation) {
-      log(`scenario ${scenario}: a credential changed through one server, used on another, postgres`);
-      propagation = await propagationScenario();
-      recordTarget(scenario, 'a changed credential works on another server', propagation, 1000, 'most', 'ms');
+    const flag = Object.keys(RUNNERS).find((f) => spec[f]);
+    if (flag) {
+      const runner = RUNNERS[flag];
+      log(`scenario ${scenario}: ${runner.what(spec)}`);
+      const result = await runner.run(scenario, spec);
+      if (result.failed) failed = true;
+      rows.push(...(result.rows ?? []));
+      runner.record?.(scenario, result);
+      done[scenario] = result;
       continue;
     }
     const { alg, clients = 1, store = 'sqlite' } = spec;
@@ -1600,6 +1556,11 @@ async function main() {
     }
   }
 
+  const ofRunner = (flag) => Object.fromEntries(Object.entries(done).filter(([scenario]) => SCENARIO[scenario][flag]));
+  const federated = ofRunner('federated');
+  const mtls = ofRunner('mtls');
+  const { propagation, latency, logging, introspection, credentials } = done;
+  const { 'clients-write': writes, apply: applied, 'clients-write-postgres': writesPostgres, clients1m: scale } = done;
   const out = [];
   out.push(`Tessera token endpoint benchmark — ${ROUNDS} rounds of ${DURATION} s (+${WARMUP} s warm-up), ${CONNECTIONS} connections, keep-alive, wrk -t2`);
   out.push(`node ${process.version}, ${cores || availableParallelism()} cores`);

@@ -56,6 +56,26 @@ export class RequestDurations {
   }
 }
 
+/**
+ * Registers a counter whose values are copied from `counts` when scraped; `labelsOf` names the
+ * three keys of a count (in the tree's order) by the counter's labels.
+ */
+function countTreeCounter<L extends string>(
+  registers: Registry[],
+  counts: CountTree<string, string, string>,
+  metric: { readonly name: string; readonly help: string; readonly labelNames: readonly L[] },
+  labelsOf: (a: string, b: string, c: string) => Record<L, string>,
+): void {
+  new Counter({
+    ...metric,
+    registers,
+    collect() {
+      this.reset();
+      for (const [a, b, c, n] of counts.entries()) this.inc(labelsOf(a, b, c), n);
+    },
+  });
+}
+
 /** Seconds from epoch ms, or 0 for never. */
 const epochSeconds = (ms: number | null) => (ms === null ? 0 : ms / 1000);
 
@@ -102,28 +122,26 @@ export class Metrics implements TokenListener {
         }
       },
     });
-    const refused = this.#refused;
-    new Counter({
-      name: 'tessera_token_requests_refused_total',
-      help: 'Token requests refused, by tenant, client (empty when the request named no client the tenant has) and OAuth error code.',
-      labelNames: ['tenant', 'client_id', 'error'],
+    countTreeCounter(
       registers,
-      collect() {
-        this.reset();
-        for (const [tenant, error, client_id, n] of refused.entries()) this.inc({ tenant, client_id, error }, n);
+      this.#refused,
+      {
+        name: 'tessera_token_requests_refused_total',
+        help: 'Token requests refused, by tenant, client (empty when the request named no client the tenant has) and OAuth error code.',
+        labelNames: ['tenant', 'client_id', 'error'],
       },
-    });
-    const overQuota = this.#overQuota;
-    new Counter({
-      name: 'tessera_token_quota_exceeded_total',
-      help: "Token requests of a client whose quota was used up in the period's window (refused when enforced, else issued), by tenant, client and period.",
-      labelNames: ['tenant', 'client_id', 'period'],
+      (tenant, error, client_id) => ({ tenant, client_id, error }),
+    );
+    countTreeCounter(
       registers,
-      collect() {
-        this.reset();
-        for (const [tenant, client_id, period, n] of overQuota.entries()) this.inc({ tenant, client_id, period }, n);
+      this.#overQuota,
+      {
+        name: 'tessera_token_quota_exceeded_total',
+        help: "Token requests of a client whose quota was used up in the period's window (refused when enforced, else issued), by tenant, client and period.",
+        labelNames: ['tenant', 'client_id', 'period'],
       },
-    });
+      (tenant, client_id, period) => ({ tenant, client_id, period }),
+    );
     this.#readModelGauges(sources, registers);
     this.#databaseGauges(sources, registers);
   }

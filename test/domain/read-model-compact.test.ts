@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '../../src/domain/clients/model.js';
 import { compactDigest, digestBytes } from '../../src/domain/read-model/tenant-state.js';
-import { openStore, type Store } from '../../src/storage/database.js';
+import type { Store } from '../../src/storage/database.js';
 import { migrateToLatest } from '../../src/storage/migrations/index.js';
 import { clientsRepo, type TokenClient } from '../../src/storage/repositories/clients.js';
 import { tenantsRepo } from '../../src/storage/repositories/tenants.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { storeEnv } from '../helpers/tessera.js';
+import { openTestStore } from '../helpers/store.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
 
@@ -59,12 +56,10 @@ function client(i: number): Client {
 }
 
 describeEachDialect('the read model reads only what it keeps of clients (clientsRepo.tokenPage)', (dialect) => {
-  let dir: string;
   let store: Store;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tessera-token-page-'));
-    store = openStore((await storeEnv(dialect, dir)).TESSERA_DATABASE_URL!);
+    store = await openTestStore(dialect, 'tessera-token-page-');
     await migrateToLatest(store.db);
     await tenantsRepo.insert(store.db, { id: 'acme', name: 'acme', signingAlg: 'ES256', accessTokenTtl: 3600, tlsClientCas: [], createdAt: AT, updatedAt: AT });
     const clients = Array.from({ length: 57 }, (_, i) => client(i));
@@ -82,10 +77,7 @@ describeEachDialect('the read model reads only what it keeps of clients (clients
     );
     await clientsRepo.insertSecrets(store.db, 'acme', secrets);
   });
-  after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => store.close());
 
   it('pages through the same clients as `page`, with the same settings, secrets and credentials', async () => {
     for (const limit of [1, 10, 57, 100]) {

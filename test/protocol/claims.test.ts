@@ -4,6 +4,7 @@ import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { largestTokenBytes } from '../../src/domain/claims/token-size.js';
 import { assertProblem, created, manualClock, ok, type ManualClock } from '../helpers/admin.js';
 import { describeEachDialect } from '../helpers/dialects.js';
+import { assertTokenTooLarge } from '../helpers/refusals.js';
 import { inlineIssuer, JWT_BEARER_GRANT, platformToken, registerIssuer } from '../helpers/federation.js';
 import { createClient } from '../helpers/fixtures.js';
 import { testKey, type TestKey } from '../helpers/keys.js';
@@ -159,15 +160,8 @@ describeEachDialect('claims: configured on APIs, service accounts and clients, m
     ok(await t.admin('PATCH', '/clients/worker', { claims: large('c') }));
     const big = created(await t.admin('POST', '/apis', { identifier: 'https://big.test', claims: large('b') }));
     const grant = await t.admin('POST', '/grants', { client_id: 'worker', api_id: big.id, scopes: [] });
-    assert.equal(grant.status, 422, grant.text);
+    assertTokenTooLarge(grant, '/scopes');
     assert.equal(grant.body.detail, 'the grant is not valid');
-    assert.deepEqual(
-      grant.body.errors.map((e: { pointer: string; detail: string }) => [
-        e.pointer,
-        /^a token of client "worker" could be \d+ bytes, more than 8192/.test(e.detail),
-      ]),
-      [['/scopes', true]],
-    );
     assert.deepEqual(ok(await t.admin('GET', '/grants?client_id=worker')).items, [], 'nothing was written');
     assert.equal((await t.admin('DELETE', `/apis/${big.id}`)).status, 204);
     ok(await t.admin('PATCH', '/clients/worker', { claims: null }));

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { ADMIN_API_IDENTIFIER, ADMIN_SCOPES } from '../../src/domain/admin-scopes.js';
-import { openStore, type Store } from '../../src/storage/database.js';
+import type { Store } from '../../src/storage/database.js';
 import { MIGRATION_NAMES, migrateToLatest, migrateUpTo } from '../../src/storage/migrations/index.js';
 import { adminTokensRepo } from '../../src/storage/repositories/admin-tokens.js';
 import { apisRepo } from '../../src/storage/repositories/apis.js';
@@ -12,22 +9,17 @@ import { clientsRepo } from '../../src/storage/repositories/clients.js';
 import { federatedIssuersRepo } from '../../src/storage/repositories/federated-issuers.js';
 import { tenantsRepo } from '../../src/storage/repositories/tenants.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { storeEnv } from '../helpers/tessera.js';
+import { openTestStore } from '../helpers/store.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
 
 describeEachDialect('migrations 0007_federation and 0008_mtls from a database of an earlier release', (dialect) => {
-  let dir: string;
   let store: Store;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tessera-federation-migration-'));
-    store = openStore((await storeEnv(dialect, dir)).TESSERA_DATABASE_URL!);
+    store = await openTestStore(dialect, 'tessera-federation-migration-');
   });
-  after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => store.close());
 
   it('adds the federation tables and the mutual TLS columns; existing clients load with neither', async () => {
     await migrateUpTo(store.db, '0006_admin_token_digests');
@@ -71,17 +63,12 @@ describeEachDialect('migrations 0007_federation and 0008_mtls from a database of
 });
 
 describeEachDialect('migration 0009_admin_scopes from a database of an earlier release', (dialect) => {
-  let dir: string;
   let store: Store;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tessera-admin-scopes-migration-'));
-    store = openStore((await storeEnv(dialect, dir)).TESSERA_DATABASE_URL!);
+    store = await openTestStore(dialect, 'tessera-admin-scopes-migration-');
   });
-  after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => store.close());
 
   it('gives every tenant the built-in API (a hand-made urn:tessera:admin becomes it) and keeps every admin token at full rights', async () => {
     await migrateUpTo(store.db, '0008_mtls');
