@@ -178,17 +178,9 @@ export class ClientsService {
         await this.#validate(trx, client, [...destination, ...issuers.errors]);
         await this.#checkOverlaps(trx, client);
         if (!holdsEveryAdminScope(reach)) refuseEscalation(reach, await adminScopesHeld(trx, client), wouldHold(`client ${JSON.stringify(clientId)}`));
-        await clientsRepo.insert(trx, client);
-        if (issued) await clientsRepo.insertSecret(trx, tenantId, issued.record);
+        const event = { tenantId, actor, action: 'client.create', targetType: 'client', targetId: clientId, details: auditable(client, issuers.all) };
+        await audit.recordWith(event, (recorded) => clientsRepo.insertNew(trx, client, issued?.record ?? null, recorded));
         if (input.federatedCredentials !== undefined) await federatedCredentialsRepo.replace(trx, tenantId, clientId, client.federatedCredentials);
-        await audit.record({
-          tenantId,
-          actor,
-          action: 'client.create',
-          targetType: 'client',
-          targetId: clientId,
-          details: auditable(client, issuers.all),
-        });
       });
     } catch (err) {
       if (err instanceof UniqueViolation) throw new ConflictError(`client ${JSON.stringify(clientId)} already exists`);

@@ -1,12 +1,15 @@
 import { sql, type Selectable } from 'kysely';
 import type { JSONWebKeySet } from 'jose';
+import type { AuditEvent } from '../../domain/audit/model.js';
 import type { ClaimMappings, Claims } from '../../domain/claims/model.js';
 import type { Client, ClientSecret, ClientType, TlsClientAuthField, TokenEndpointAuthMethod } from '../../domain/clients/model.js';
 import type { FederatedCredential } from '../../domain/federation/model.js';
 import type { TokenQuota } from '../../domain/quotas/model.js';
+import { dialectOf } from '../dialects.js';
 import type { ClientSecretsTable, ClientsTable } from '../schema.js';
 import { chunks, rowsPerInsert } from './configuration.js';
 import { bool, executeBulk, jsonColumn, parseJsonColumn, rowsOf, valuesList, type Executor } from './executor.js';
+import { auditEventRow } from './audit-events.js';
 import { federatedCredentialsRepo } from './federated-credentials.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
@@ -284,6 +287,29 @@ export const clientsRepo = {
   async delete(db: Executor, tenantId: string, clientId: string): Promise<boolean> {
     const r = await db.deleteFrom('clients').where('tenant_id', '=', tenantId).where('client_id', '=', clientId).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
+  },
+  /**
+   * Inserts a new client, its first secret (if any) and the audit event of its creation: on
+   * PostgreSQL in one statement (data-modifying CTEs; foreign keys are checked at its end), one
+   * round trip instead of three; on SQLite, where the statements cost no round trip, one by one.
+   */
+  async insertNew(db: Executor, c: Client, secret: ClientSecret | null, event: AuditEvent): Promise<void> {
+    const clientRow = { tenant_id: c.tenantId, client_id: c.clientId, created_at: c.createdAt, ...columns(c) };
+    if (dialectOf(db) !== 'postgres') {
+      await db.insertInto('clients').values(clientRow).execute();
+      if (secret) await db.insertInto('client_secrets').values(secretRow(c.tenantId, secret)).execute();
+      await db.insertInto('audit_events').values(auditEventRow(event)).execute();
+      return;
+    }
+    const withClient = db.with('new_client', (q) => q.insertInto('clients').values(clientRow));
+    const audited = auditEventRow(event);
+    if (secret === null) await withClient.insertInto('audit_events').values(audited).execute();
+    else
+      await withClient
+        .with('new_secret', (q) => q.insertInto('client_secrets').values(secretRow(c.tenantId, secret)))
+        .insertInto('audit_events')
+        .values(audited)
+        .execute();
   },
   async insertSecret(db: Executor, tenantId: string, s: ClientSecret): Promise<void> {
     await db.insertInto('client_secrets').values(secretRow(tenantId, s)).execute();
