@@ -22,6 +22,13 @@ export function refuseEscalation(reach: AdminReach, requested: Iterable<string>,
   if (excess.length > 0) throw new EscalationError(`${why}: ${excess.join(', ')}`, excess);
 }
 
+/**
+ * Whether `reach` holds `admin`, so every scope of `urn:tessera:admin` (the built-in API's scopes
+ * are ADMIN_SCOPES, fixed): it hands out nothing beyond its own, and the scopes a change would hand
+ * out need not be read to know it.
+ */
+export const holdsEveryAdminScope = (reach: AdminReach): boolean => reach.scopes.includes('admin');
+
 /** The detail of an escalation: `what` would hold scopes the caller does not hold. */
 export const wouldHold = (what: string): string => `${what} would hold scopes the caller does not hold`;
 

@@ -6,6 +6,7 @@ import { LocalChangeFeed } from '../../src/domain/changes.js';
 import { ClientSlots } from '../../src/domain/read-model/client-slots.js';
 import { ReadModel } from '../../src/domain/read-model/read-model.js';
 import { createClient } from '../helpers/fixtures.js';
+import { describeEachDialect } from '../helpers/dialects.js';
 import { startTessera, type TestTessera } from '../helpers/tessera.js';
 
 /** Counts the statements that read from `table` (a Kysely plugin over the real database). */
@@ -81,6 +82,46 @@ describe('read model: a full load', () => {
     }
     assert.equal(again.get(`default/${added.clientId}`)!.slot, 4, 'a new client takes the next slot');
     assert.equal(model.slots.size, 5);
+  });
+});
+
+describeEachDialect('read model: client changes', (dialect) => {
+  let t: TestTessera;
+  before(async () => {
+    t = await startTessera({ dialect });
+  });
+  after(() => t.close());
+
+  it('reloads the clients of concurrent changes with one read, each as the store holds it after its write', async () => {
+    const { deps } = t.server;
+    const clients = readsOf('clients');
+    const model = new ReadModel({
+      db: deps.store.db.withPlugin(clients.plugin),
+      clock: deps.clock,
+      changes: new LocalChangeFeed(),
+      kek: resolveKeyEncryptionKey(deps.config, deps.store.sqlitePath),
+      auditTrail: { committed: () => {} },
+    });
+    await model.loadAll();
+    const gone = await createClient(t, { audience: ['https://api.test'] });
+    await model.apply({ kind: 'client', tenantId: 'default', clientId: gone.clientId });
+    assert.ok(model.tenant('default')?.clients.has(gone.clientId));
+    const added = [];
+    for (let i = 0; i < 4; i++) added.push(await createClient(t, { audience: ['https://api.test'] }));
+    assert.equal((await t.admin('DELETE', `/clients/${gone.clientId}`)).status, 204);
+    const before = clients.count();
+    await Promise.all([...added, gone].map((c) => model.apply({ kind: 'client', tenantId: 'default', clientId: c.clientId })));
+    assert.equal(clients.count() - before, 1, 'the clients of concurrent changes were read one by one');
+    for (const c of added)
+      assert.equal(model.tenant('default')?.clients.get(c.clientId)?.secrets.length, 1, `client ${c.clientId} missing or without its secret`);
+    assert.equal(model.tenant('default')?.clients.has(gone.clientId), false, 'a deleted client is still held');
+    // A change arriving while a reload runs is read again after it: nothing joins a reload already started.
+    const late = await createClient(t, { audience: ['https://api.test'] });
+    const first = model.apply({ kind: 'client', tenantId: 'default', clientId: added[0]!.clientId });
+    await Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all([first, model.apply({ kind: 'client', tenantId: 'default', clientId: late.clientId })]);
+    assert.ok(model.tenant('default')?.clients.has(late.clientId));
   });
 });
 

@@ -284,6 +284,10 @@ describeEachDialect('admin API: clients', (dialect) => {
     const detail = 'client "dup-client" already exists';
     assertProblem(await t.admin('POST', '/clients', { client_id: 'dup-client' }), { status: 409, detail, instance: '/clients' });
     assertProblem(await t.admin('POST', '/client', { client_id: 'dup-client' }), { status: 409, detail, instance: '/client' });
+    // The refused creates wrote nothing: no second secret, no audit event of theirs.
+    assert.equal(ok(await t.admin('GET', '/clients/dup-client')).client_secrets.length, 1);
+    const events = ok(await t.admin('GET', '/audit-events?action=client.create&limit=200')).items.filter((e: any) => e.target_id === 'dup-client');
+    assert.equal(events.length, 1);
   });
 
   it('refuses schema errors with 400: bad client_id pattern, unknown property (a caller-chosen secret)', async () => {

@@ -167,6 +167,23 @@ describeEachDialect('claims: configured on APIs, service accounts and clients, m
     ok(await t.admin('PATCH', '/clients/worker', { claims: null }));
   });
 
+  it('refuses a client without claims of its own whose tokens would carry stored claims over 8 KiB, and writes nothing', async () => {
+    const large = (prefix: string) => Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`${prefix}${i}`, 'v'.repeat(990)]));
+    // Each fits alone (no client may target the API, no client uses the account yet).
+    const account = created(await t.admin('POST', '/service-accounts', { user_name: 'large', claims: large('s') }));
+    const api = created(await t.admin('POST', '/apis', { identifier: 'https://large.test', claims: large('a') }));
+    const refused = await t.admin('POST', '/clients', { client_id: 'plain', service_account_id: account.id, audience: ['https://large.test'] });
+    assert.equal(refused.status, 422, refused.text);
+    assert.equal(refused.body.errors[0].pointer, '/claims');
+    assert.match(refused.body.errors[0].detail, /^a token of client "plain" could be \d+ bytes, more than 8192/);
+    assert.equal((await t.admin('GET', '/clients/plain')).status, 404, 'the refused client was written');
+    ok(await t.admin('PATCH', `/apis/${api.id}`, { claims: null }));
+    created(await t.admin('POST', '/clients', { client_id: 'plain', service_account_id: account.id, audience: ['https://large.test'] }));
+    assert.equal((await t.admin('DELETE', '/clients/plain')).status, 204);
+    assert.equal((await t.admin('DELETE', `/apis/${api.id}`)).status, 204);
+    assert.equal((await t.admin('DELETE', `/service-accounts/${account.id}`)).status, 204);
+  });
+
   it('claim_mappings: only on federated clients, never into a protected name', async () => {
     assertProblem(await t.admin('PATCH', '/clients/worker', { claim_mappings: { repo: 'repository' } }), {
       status: 422,

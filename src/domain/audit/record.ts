@@ -59,6 +59,8 @@ export async function recordAudit(db: Executor, clock: Clock, input: AuditInput)
 /** Records audit events inside one transaction. */
 export interface AuditRecorder {
   record(input: AuditInput): Promise<void>;
+  /** Records one event that `write` inserts itself, with the rows of the change it stands for (one statement for all). */
+  recordWith(input: AuditInput, write: (event: AuditEvent) => Promise<void>): Promise<void>;
   /** Records many events in a few statements (a configuration apply's one per change). */
   recordMany(inputs: readonly AuditInput[]): Promise<void>;
 }
@@ -76,6 +78,11 @@ export async function transactAudited<T>(
     work(trx, {
       record: async (input) => {
         recorded.push([await recordAudit(trx, ctx.clock, input), input.actor.requestId]);
+      },
+      recordWith: async (input, write) => {
+        const event = eventOf(input, ctx.clock.now());
+        await write(event);
+        recorded.push([event, input.actor.requestId]);
       },
       recordMany: async (inputs) => {
         const now = ctx.clock.now();

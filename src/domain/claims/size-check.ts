@@ -1,4 +1,5 @@
 import { apisRepo } from '../../storage/repositories/apis.js';
+import { anyConfiguredClaims } from '../../storage/repositories/configured-claims.js';
 import { clientsRepo } from '../../storage/repositories/clients.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 import { grantsRepo } from '../../storage/repositories/grants.js';
@@ -69,6 +70,12 @@ export function oversizedTokens(clients: Iterable<Client>, sources: TokenSources
  */
 export async function tokenSizeErrors(trx: Executor, tenantId: string, clients: readonly Client[], replaced: Replaced, pointer: string): Promise<FieldError[]> {
   if (clients.length === 0) return [];
+  // Nothing configures claims (not the clients, not what replaces a stored object, nothing stored): no token can grow.
+  const claimsGiven =
+    clients.some((c) => c.claims !== null || c.claimMappings !== null) ||
+    (replaced.api?.claims ?? null) !== null ||
+    (replaced.serviceAccount?.claims ?? null) !== null;
+  if (!claimsGiven && !(await anyConfiguredClaims(trx, tenantId))) return [];
   const [apis, accounts] = await Promise.all([apisRepo.all(trx, tenantId), serviceAccountsRepo.all(trx, tenantId)]);
   const apisById = new Map(apis.map((a) => [a.id, a]));
   if (replaced.api) apisById.set(replaced.api.id, replaced.api);

@@ -8,7 +8,7 @@ import { federatedCredentialsRepo } from '../../storage/repositories/federated-c
 import { federatedIssuersRepo } from '../../storage/repositories/federated-issuers.js';
 import type { Page, PageRequest } from '../../storage/repositories/paging.js';
 import { serviceAccountsRepo } from '../../storage/repositories/service-accounts.js';
-import { refuseEscalation, wouldHold, type AdminReach } from '../admin-reach.js';
+import { holdsEveryAdminScope, refuseEscalation, wouldHold, type AdminReach } from '../admin-reach.js';
 import { splitScope } from '../apis/model.js';
 import { transactAudited } from '../audit/record.js';
 import type { DomainContext } from '../context.js';
@@ -177,18 +177,10 @@ export class ClientsService {
         const issuers = await this.#federate(trx, client, input.federatedCredentials);
         await this.#validate(trx, client, [...destination, ...issuers.errors]);
         await this.#checkOverlaps(trx, client);
-        refuseEscalation(reach, await adminScopesHeld(trx, client), wouldHold(`client ${JSON.stringify(clientId)}`));
-        await clientsRepo.insert(trx, client);
-        if (issued) await clientsRepo.insertSecret(trx, tenantId, issued.record);
+        if (!holdsEveryAdminScope(reach)) refuseEscalation(reach, await adminScopesHeld(trx, client), wouldHold(`client ${JSON.stringify(clientId)}`));
+        const event = { tenantId, actor, action: 'client.create', targetType: 'client', targetId: clientId, details: auditable(client, issuers.all) };
+        await audit.recordWith(event, (recorded) => clientsRepo.insertNew(trx, client, issued?.record ?? null, recorded));
         if (input.federatedCredentials !== undefined) await federatedCredentialsRepo.replace(trx, tenantId, clientId, client.federatedCredentials);
-        await audit.record({
-          tenantId,
-          actor,
-          action: 'client.create',
-          targetType: 'client',
-          targetId: clientId,
-          details: auditable(client, issuers.all),
-        });
       });
     } catch (err) {
       if (err instanceof UniqueViolation) throw new ConflictError(`client ${JSON.stringify(clientId)} already exists`);

@@ -105,6 +105,8 @@ function index(grants: Grant[], key: (g: Grant) => string | null): Map<string, G
 export class ReadModel {
   readonly #tenants = new Map<string, TenantState>();
   readonly #queues = new Map<string, Promise<void>>();
+  /** Per tenant, the client reload queued and not yet started, which later client changes join. */
+  readonly #waitingClients = new Map<string, { readonly ids: Set<string>; readonly applied: Promise<void> }>();
   /** Every client's number for the token path's counters: kept across reloads. */
   readonly slots = new ClientSlots();
   /** Started afresh by every full load, so that values no client uses any more are let go. */
@@ -180,10 +182,9 @@ export class ReadModel {
   }
 
   #applyOne(change: Change): Promise<void> {
+    if (change.kind === 'client') return this.#applyClient(change.tenantId, change.clientId);
     return this.#enqueue(change.tenantId, () => {
       switch (change.kind) {
-        case 'client':
-          return this.#applyClient(change.tenantId, change.clientId);
         case 'tenant':
         case 'federated-issuer':
           return this.#applyTenant(change.tenantId, false);
@@ -204,12 +205,38 @@ export class ReadModel {
     });
   }
 
-  async #applyClient(tenantId: string, clientId: string): Promise<void> {
+  /**
+   * Reloads a client, with the other clients of its tenant whose changes arrive before the reload
+   * starts (up to CLIENT_PAGE): one read for many concurrent writes. Every reload still reads the
+   * store after the change it stands for has committed, in the tenant's order.
+   */
+  #applyClient(tenantId: string, clientId: string): Promise<void> {
+    const waiting = this.#waitingClients.get(tenantId);
+    if (waiting && waiting.ids.size < CLIENT_PAGE) {
+      waiting.ids.add(clientId);
+      return waiting.applied;
+    }
+    const ids = new Set([clientId]);
+    const batch = {
+      ids,
+      applied: this.#enqueue(tenantId, () => {
+        if (this.#waitingClients.get(tenantId) === batch) this.#waitingClients.delete(tenantId);
+        return this.#reloadClients(tenantId, [...ids]);
+      }),
+    };
+    this.#waitingClients.set(tenantId, batch);
+    return batch.applied;
+  }
+
+  async #reloadClients(tenantId: string, clientIds: string[]): Promise<void> {
     const state = this.#tenants.get(tenantId);
     if (!state) return;
-    const client = await clientsRepo.get(this.ctx.db, tenantId, clientId);
-    if (client) state.setClient(toEntry(client, this.#interned, this.slots));
-    else state.removeClient(clientId);
+    const found = new Map((await clientsRepo.tokenClients(this.ctx.db, tenantId, clientIds)).map((c) => [c.clientId, c]));
+    for (const clientId of clientIds) {
+      const client = found.get(clientId);
+      if (client) state.setClient(toEntry(client, this.#interned, this.slots));
+      else state.removeClient(clientId);
+    }
   }
 
   async #applyTenant(tenantId: string, reloadClients: boolean): Promise<void> {

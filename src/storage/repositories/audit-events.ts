@@ -36,7 +36,8 @@ function toEvent(row: Selectable<AuditEventsTable>): AuditEvent {
   };
 }
 
-function row(e: AuditEvent) {
+/** The row of an audit event (for statements that insert it with other rows). */
+export function auditEventRow(e: AuditEvent) {
   return {
     id: e.id,
     tenant_id: e.tenantId,
@@ -64,11 +65,11 @@ export interface AuditFilter {
 
 export const auditEventsRepo = {
   async insert(db: Executor, e: AuditEvent): Promise<void> {
-    await db.insertInto('audit_events').values(row(e)).execute();
+    await db.insertInto('audit_events').values(auditEventRow(e)).execute();
   },
   /** Inserts many events, many rows a statement. */
   async insertMany(db: Executor, events: readonly AuditEvent[]): Promise<void> {
-    for (const part of chunks(events, rowsPerInsert(10))) await db.insertInto('audit_events').values(part.map(row)).execute();
+    for (const part of chunks(events, rowsPerInsert(10))) await db.insertInto('audit_events').values(part.map(auditEventRow)).execute();
   },
   /** Newest first. */
   async list(db: Executor, tenantId: string, page: PageRequest, f: AuditFilter = {}): Promise<Page<AuditEvent>> {
