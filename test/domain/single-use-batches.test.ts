@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MAX_SINGLE_USE_BATCH, SingleUseBatches } from '../../src/domain/single-use.js';
-import { openStore, type Store } from '../../src/storage/database.js';
+import type { Store } from '../../src/storage/database.js';
 import { migrateToLatest } from '../../src/storage/migrations/index.js';
 import { clientAssertionJtisRepo } from '../../src/storage/repositories/client-assertion-jtis.js';
 import { federatedAssertionJtisRepo } from '../../src/storage/repositories/federated-assertion-jtis.js';
@@ -12,21 +9,19 @@ import type { JtiRow } from '../../src/storage/repositories/single-use-jtis.js';
 import { tenantsRepo } from '../../src/storage/repositories/tenants.js';
 import { transact } from '../../src/storage/transaction.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { storeEnv } from '../helpers/tessera.js';
+import { openTestStore } from '../helpers/store.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
 const EXPIRES = '2026-01-01T00:05:00.000Z';
 
 describeEachDialect('single-use values recorded in batches (assertions’ jtis)', (dialect) => {
-  let dir: string;
   let store: Store;
   /** The rows each batch handed to the store, batch by batch. */
   const batches: (readonly JtiRow[])[] = [];
   let jtis: SingleUseBatches;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tessera-single-use-'));
-    store = openStore((await storeEnv(dialect, dir)).TESSERA_DATABASE_URL!);
+    store = await openTestStore(dialect, 'tessera-single-use-');
     await migrateToLatest(store.db);
     await tenantsRepo.insert(store.db, { id: 'acme', name: 'acme', signingAlg: 'ES256', accessTokenTtl: 3600, tlsClientCas: [], createdAt: AT, updatedAt: AT });
     jtis = new SingleUseBatches((rows) => {
@@ -34,10 +29,7 @@ describeEachDialect('single-use values recorded in batches (assertions’ jtis)'
       return transact(store.db, (trx) => clientAssertionJtisRepo.insertNew(trx, rows));
     });
   });
-  after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => store.close());
 
   const row = (jti: string, tenantId = 'acme', ownerId = 'c1'): JtiRow => ({ tenantId, ownerId, jti, expiresAt: EXPIRES });
   const stored = async (): Promise<number> =>
