@@ -6,6 +6,7 @@ import { limitedServer, type ConnectionLimits, type ListenerTls } from '../conne
 import { ABORTED, logsIncomingLines, logsRequestLines, requestIdOf, type LogFieldsHolder } from '../observability.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
 import type { CertificateReader } from './peer-certificate.js';
+import { requestCompletedWriter, type CompletedTokenRequest } from './request-completed-line.js';
 import { TENANT_ID, tokenHttpRequest, type TokenEndpoint, type TokenHttpRequest, type TokenPath, type TokenReply } from './token-route.js';
 
 /** The form content types the direct path takes; any other (JSON, multipart, odd parameters) goes through Fastify. */
@@ -54,12 +55,17 @@ export interface DirectTokenPathOptions {
   tls?: ListenerTls | undefined;
 }
 
+/** The direct path's options, with the writer of its `request completed` lines. */
+interface DirectPath extends DirectTokenPathOptions {
+  readonly completed: (line: CompletedTokenRequest) => void;
+}
+
 /** One token request on the direct path: its log line's fields, its logger and the writing of its answer, with its request line and duration metric. */
 class DirectExchange implements LogFieldsHolder, TokenReply {
   logFields: Record<string, unknown> | null = null;
 
   constructor(
-    private readonly options: DirectTokenPathOptions,
+    private readonly options: DirectPath,
     private readonly res: ServerResponse,
     private readonly pattern: string,
     private readonly requestId: string,
@@ -80,10 +86,15 @@ class DirectExchange implements LogFieldsHolder, TokenReply {
     res.writeHead(status, flat);
     res.end(body);
     options.durations.observe(this.pattern, 'POST', status, (performance.now() - started) / 1000);
-    const logger = options.logger;
-    if (!logsRequestLines(logger.level)) return;
-    const req = { method: 'POST', url: this.call.url, ip: this.call.address };
-    logger.info({ reqId: requestId, req, res: { statusCode: status }, responseTime: performance.now() - started, ...this.logFields }, 'request completed');
+    if (!logsRequestLines(options.logger.level)) return;
+    options.completed({
+      reqId: requestId,
+      path: this.call.url,
+      remoteAddress: this.call.address,
+      statusCode: status,
+      responseTime: performance.now() - started,
+      fields: this.logFields,
+    });
   }
 }
 
@@ -101,12 +112,13 @@ export function directTokenPath(options: DirectTokenPathOptions): {
   closing(): void;
 } {
   const { serve, logger, trust, certificates, bodyLimit, limits, tls } = options;
+  const path: DirectPath = { ...options, completed: requestCompletedWriter(logger) };
   let closing = false;
 
   const handle = (req: IncomingMessage, res: ServerResponse, route: TokenRouteMatch, requestId: string, body: Buffer, started: number): void => {
     const call = tokenHttpRequest(req, route.pathTenant, route.endpoint, body, trust, certificates);
     // One object per request is its log line, its logger and where its answer goes.
-    const exchange = new DirectExchange(options, res, route.pattern, requestId, call, started);
+    const exchange = new DirectExchange(path, res, route.pattern, requestId, call, started);
     void serve(call, exchange, exchange);
   };
 
