@@ -30,7 +30,7 @@
 // .cpuprofile into DIR when they stop), to see where a scenario's time goes.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, createHmac, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -335,8 +335,11 @@ async function startTessera(dataDir, databaseUrl, build = root, extraEnv = {}, r
   children.add(child);
   // Its log (warnings and errors only) is kept, and shown if it stops during the run.
   const logFile = join(dataDir, 'tessera.log');
-  child.stdout.on('data', (chunk) => appendFileSync(logFile, chunk));
-  child.stderr.on('data', (chunk) => appendFileSync(logFile, chunk));
+  // Open once, as a log collector keeps its file open (not opened and closed per chunk).
+  const logFd = openSync(logFile, 'a');
+  child.stdout.on('data', (chunk) => writeSync(logFd, chunk));
+  child.stderr.on('data', (chunk) => writeSync(logFd, chunk));
+  child.on('close', () => closeSync(logFd));
   child.on('exit', (code, signal) => {
     children.delete(child);
     if (!stopping.has(child))
