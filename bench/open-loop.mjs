@@ -8,7 +8,10 @@
 //         BENCH_BASIC (a file of base64 Basic values, one per line) and/or
 //         BENCH_BODIES (a file of bodies, one per line; default grant_type=client_credentials),
 //         BENCH_BURST (default 1: evenly spaced; n: n requests scheduled at once every n/RATE s,
-//         as `hey -q` sends when its workers' tickers line up)
+//         as `hey -q` sends when its workers' tickers line up),
+//         BENCH_WARMUP (default 0: seconds sent at RATE before the SECONDS measured, on the same
+//         connections, whose latencies are not counted — wrk2's calibration period: this
+//         process's own code warming up and both sides' first requests on fresh connections)
 //
 // Keep-alive connections over raw sockets, each with one request in flight (HTTP/1.1, no
 // pipelining); a request whose time has come waits for a free connection, its wait counted. The
@@ -42,10 +45,16 @@ for (let i = 0; i < Math.max(basics.length, bodies.length); i++) {
 }
 
 const burst = Number(process.env.BENCH_BURST ?? 1);
-const total = Math.floor(rate * seconds);
+const warmup = Number(process.env.BENCH_WARMUP ?? 0);
+/** Requests scheduled in all, warm-up included. */
+const total = Math.floor(rate * (warmup + seconds));
 const latencies = new Float64Array(total);
 let scheduled = 0;
 let completed = 0;
+/** Answers counted (scheduled after the warm-up). */
+let counted = 0;
+/** When the counted requests start to be scheduled (µs). */
+let countFrom = 0;
 let non200 = 0;
 let errors = 0;
 /** Requests sent later than 1 ms after their time because every connection was busy. */
@@ -112,8 +121,8 @@ function openConnection() {
       conn.buffer = conn.buffer.subarray(end + 4 + length);
       if (!ok) non200++;
       conn.busy = false;
-      latencies[completed++] = nowUs() - conn.due;
-      if (completed === total) finish();
+      if (conn.due >= countFrom) latencies[counted++] = nowUs() - conn.due;
+      if (++completed === total) finish();
       idle.push(conn);
       pump();
     });
@@ -145,15 +154,16 @@ let timer;
 function finish() {
   clearInterval(timer);
   const durationUs = nowUs() - t0;
-  writeFileSync(outFile, Buffer.from(latencies.buffer, 0, completed * 8));
+  writeFileSync(outFile, Buffer.from(latencies.buffer, 0, counted * 8));
   process.stdout.write(
-    `OPEN_LOOP requests=${completed} non200=${non200} errors=${errors} late=${late} unanswered=${unanswered} reconnects=${reconnects} duration_us=${durationUs}\n`,
+    `OPEN_LOOP requests=${counted} non200=${non200} errors=${errors} late=${late} unanswered=${unanswered} reconnects=${reconnects} duration_us=${durationUs}\n`,
   );
   process.exit(0);
 }
 
 idle.push(...(await Promise.all(Array.from({ length: connections }, openConnection))));
 t0 = nowUs();
+countFrom = t0 + warmup * 1e6;
 timer = setInterval(pump, 1);
 pump();
 // Answers that never come (an overloaded server): stop 10 s after the last request's time; they
@@ -163,5 +173,5 @@ setTimeout(
     unanswered = total - completed;
     finish();
   },
-  seconds * 1000 + 10_000,
+  (warmup + seconds) * 1000 + 10_000,
 ).unref();
