@@ -6,6 +6,7 @@ import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type
 import { parseChange, type Change } from '../domain/changes.js';
 import type { AuthAttempt } from '../protocol/brute-force.js';
 import type { SingleUseRecord } from '../domain/single-use.js';
+import { turnBatched } from '../lib/turn-batch.js';
 import { StoreUnavailable } from '../storage/errors.js';
 import type { Config } from './config.js';
 import type { QuotaShared } from '../domain/quotas/counts.js';
@@ -27,7 +28,7 @@ import { handOverUsage, startServer, type RunningServer } from './server.js';
  * quota counts go to every sibling at the end of the event-loop turn that added them (through the
  * primary, which also hears the windows crossed and shares the other servers' counts after each
  * quota sync: docs/quotas.md). Assertions' single-use jtis are recorded by the primary for its
- * workers (one writer on the token path's one write). With
+ * workers (one writer on the token path's one write; a worker's jtis of one turn in one message). With
  * PostgreSQL, other machines still hear changes by LISTEN/NOTIFY; the processes of one cluster
  * share an origin id and ignore each other's notifications.
  */
@@ -46,8 +47,8 @@ type Message =
   | { readonly tessera: 'usage-handed-over'; readonly id: number }
   | { readonly tessera: 'quota'; readonly shared: QuotaShared }
   | { readonly tessera: 'quota-baseline'; readonly baseline: QuotaBaseline }
-  | { readonly tessera: 'single-use'; readonly id: number; readonly record: SingleUseRecord }
-  | { readonly tessera: 'single-use-recorded'; readonly id: number; readonly fresh: boolean | null }
+  | { readonly tessera: 'single-use'; readonly id: number; readonly records: readonly SingleUseRecord[] }
+  | { readonly tessera: 'single-use-recorded'; readonly id: number; readonly fresh: readonly (boolean | null)[] }
   | { readonly tessera: 'stop' };
 
 /** A worker's registry as prom-client's AggregatorRegistry takes it. */
@@ -216,7 +217,8 @@ export async function startClusterPrimary(config: Config, logger: Logger = creat
         usageHandedOver.answer(message.id, true);
         break;
       case 'single-use': {
-        const fresh = await recordHere(deps, message.record, logger);
+        // A worker's values of one turn, recorded with the other workers' of this turn (SingleUseBatches).
+        const fresh = await Promise.all(message.records.map((record) => recordHere(deps, record, logger)));
         if (worker.isConnected()) worker.send({ tessera: 'single-use-recorded', id: message.id, fresh } satisfies Message);
         break;
       }
@@ -347,7 +349,11 @@ export async function startClusterWorker(config: Config, logger: Logger = create
   const early: Change[] = [];
   // The primary answers once the other workers have applied the change (each within RELAY_TIMEOUT_MS).
   const applied = new Replies<true>(RELAY_TIMEOUT_MS * 2);
-  const recorded = new Replies<boolean | null>();
+  const recorded = new Replies<readonly (boolean | null)[]>();
+  // A turn's single-use values go to the primary in one message, answered in one (null: not recorded).
+  const recordInPrimary = turnBatched<SingleUseRecord, boolean | null>(
+    async (records) => (await recorded.ask(null, (id) => send({ tessera: 'single-use', id, records }))) ?? records.map(() => null),
+  );
 
   process.on('message', (raw: unknown) => {
     const message = asMessage(raw);
@@ -411,7 +417,7 @@ export async function startClusterWorker(config: Config, logger: Logger = create
       if (counts.length > 0 || excess.length > 0) send({ tessera: 'quota', shared: { counts, excess } });
     },
     recordOnce: async (record) => {
-      const fresh = await recorded.ask(null, (id) => send({ tessera: 'single-use', id, record }));
+      const fresh = await recordInPrimary(record);
       if (fresh === null) throw new StoreUnavailable('the primary could not record a single-use value');
       return fresh;
     },
