@@ -29,4 +29,14 @@ describe('turnBatched', () => {
     fail = false;
     assert.equal(await echo('c'), 'c');
   });
+
+  it("splits one turn's asks into batches of at most `max` items, in order", async () => {
+    const flushes: (readonly number[])[] = [];
+    const echo = turnBatched<number, number>((items) => {
+      flushes.push(items);
+      return Promise.resolve(items);
+    }, 2);
+    assert.deepEqual(await Promise.all([1, 2, 3, 4, 5].map(echo)), [1, 2, 3, 4, 5]);
+    assert.deepEqual(flushes, [[1, 2], [3, 4], [5]]);
+  });
 });
