@@ -28,7 +28,7 @@ import { QuotaSync } from '../domain/quotas/sync.js';
 import type { QuotaCount } from '../domain/quotas/model.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { ExpiringSet } from '../lib/expiring-set.js';
-import { joseJwtVerifier, type JwtVerifier } from '../lib/jwt-verifier.js';
+import { nodeJwtVerifier, type JwtVerifier } from '../lib/jwt-verifier.js';
 import { presentAuditEvent } from '../http/admin/present.js';
 import { auditLog } from '../observability/audit-log.js';
 import { Metrics, type MetricsOptions } from '../observability/metrics.js';
@@ -288,7 +288,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       quotaBaseline: (baseline) => quotas.applyBaseline(baseline, clock.now()),
     };
     const issuers = new Issuers(config.publicUrl, config.tenantHost);
-    const verifier = options.jwtVerifier ?? joseJwtVerifier();
+    const verifier = options.jwtVerifier ?? nodeJwtVerifier();
     const federation: FederationDeps = {
       keys: federatedKeys,
       jtis: federatedJtis,

@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
-import { joseJwtVerifier, type JwtVerifier } from '../../src/lib/jwt-verifier.js';
+import { nodeJwtVerifier, type JwtVerifier } from '../../src/lib/jwt-verifier.js';
 
-/** A JwtVerifier that records what reaches it (the keys imported, the JWTs verified) and lets jose do the work. */
+/** A JwtVerifier that records what reaches it (the keys imported, the JWTs verified) and lets Tessera's own verifier do the work. */
 export interface CountingVerifier extends JwtVerifier {
   readonly imported: JWK[];
   readonly verified: string[];
@@ -9,9 +9,9 @@ export interface CountingVerifier extends JwtVerifier {
   reset(): void;
 }
 
-/** A CountingVerifier over jose's verifier, for startTessera's `jwtVerifier`. */
+/** A CountingVerifier over Tessera's verifier, for startTessera's `jwtVerifier`. */
 export function countingVerifier(): CountingVerifier {
-  const jose = joseJwtVerifier();
+  const inner = nodeJwtVerifier();
   const imported: JWK[] = [];
   const verified: string[] = [];
   return {
@@ -19,11 +19,11 @@ export function countingVerifier(): CountingVerifier {
     verified,
     importKey: (jwk, alg) => {
       imported.push(jwk);
-      return jose.importKey(jwk, alg);
+      return inner.importKey(jwk, alg);
     },
     verify: (jwt, key, options) => {
       verified.push(jwt);
-      return jose.verify(jwt, key, options);
+      return inner.verify(jwt, key, options);
     },
     reset: () => {
       imported.length = 0;
