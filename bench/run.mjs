@@ -263,17 +263,22 @@ async function measure(target) {
   const load = { credentials: target.credentials, bodies: target.bodies, once: target.once, path: target.path };
   // A target whose bodies work once (target.freshBodies) gets a file of new ones for each run of wrk.
   const bodies = (duration) => (target.freshBodies ? { bodies: target.freshBodies(duration) } : {});
+  // The bodies are made before the clock starts: minting them is the runner's work, not the server's.
   const drive = target.tlsLoad
-    ? (duration) => tlsLoad(target.tlsLoad, { duration })
-    : (duration) => wrk(target.url, { ...load, ...bodies(duration), duration });
+    ? (duration) => () => tlsLoad(target.tlsLoad, { duration })
+    : (duration) => {
+        const made = bodies(duration);
+        return () => wrk(target.url, { ...load, ...made, duration });
+      };
   if (target.tlsLoad) await tlsLoad(target.tlsLoad, { duration: 0, check: true });
   else await checkOne(target);
   // A server just started compiles its hot paths for several seconds: its first warm-up is longer.
-  await drive(target.warmedUp ? WARMUP : Math.max(WARMUP, FIRST_WARMUP));
+  await drive(target.warmedUp ? WARMUP : Math.max(WARMUP, FIRST_WARMUP))();
   target.warmedUp = true;
+  const run = drive(DURATION);
   const before = procStats(target.child.pid);
   const startedMs = Date.now();
-  const r = await drive(DURATION);
+  const r = await run();
   const after = procStats(target.child.pid);
   return { ...r, cpuCores: (after.cpu - before.cpu) / ((Date.now() - startedMs) / 1000), peakMb: after.peakMb, processes: after.processes };
 }
