@@ -1,6 +1,6 @@
 // The two ceilings the benchmark compares against: RSA-2048 signatures per second with
-// node:crypto on every core, and a bare node:http server answering a fixed JSON body. Also a
-// reference for RS256: the least a node:http server can do per RS256 token. And the bare
+// node:crypto on every core, and a bare node:http server answering a fixed JSON body. Also
+// references for RS256 and ES256: the least a node:http server can do per token. And the bare
 // node:https server of the TLS scenarios.
 import cluster from 'node:cluster';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
@@ -37,17 +37,25 @@ if (mode === 'http') {
     const tls = { cert: readFileSync(cert), key: readFileSync(key), requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' };
     createHttpsServer(tls, fixedAnswer).listen(Number(port), '127.0.0.1', () => process.send('listening'));
   }
-} else if (mode === 'http-rs256') {
+} else if (mode === 'http-rs256' || mode === 'http-es256') {
   // One process per worker, as tessera serve: each reads the body, builds the claims of an access
-  // token, signs it with RSA-2048 on the thread pool and answers the token response. No client
-  // authentication, no checks, no metrics: what is left of a token server on node:http.
+  // token, signs it and answers the token response — RSA-2048 on the thread pool, P-256 on the
+  // event loop (as Tessera signs each). No client authentication, no checks, no metrics: what is
+  // left of a token server on node:http.
   const workers = Number(process.argv[4] ?? availableParallelism());
   if (cluster.isPrimary) {
     let ready = 0;
     for (let i = 0; i < workers; i++) cluster.fork().on('message', () => ++ready === workers && process.stdout.write('CEILING_READY\n'));
   } else {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid: 'reference' })).toString('base64url');
+    const rs256 = mode === 'http-rs256';
+    const { privateKey } = rs256 ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const key = rs256 ? privateKey : { key: privateKey, dsaEncoding: 'ieee-p1363' };
+    const header = Buffer.from(JSON.stringify({ alg: rs256 ? 'RS256' : 'ES256', typ: 'at+jwt', kid: 'reference' })).toString('base64url');
+    const answer = (res, input, signature) => {
+      const body = JSON.stringify({ access_token: `${input}.${signature.toString('base64url')}`, token_type: 'Bearer', expires_in: 3600, scope: 'read' });
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    };
     createServer((req, res) => {
       req.resume();
       req.on('end', () => {
@@ -63,11 +71,8 @@ if (mode === 'http') {
           jti: randomBytes(16).toString('base64url'),
         };
         const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-        sign('sha256', Buffer.from(input), privateKey, (err, signature) => {
-          const body = JSON.stringify({ access_token: `${input}.${signature.toString('base64url')}`, token_type: 'Bearer', expires_in: 3600, scope: 'read' });
-          res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
-          res.end(body);
-        });
+        if (rs256) sign('sha256', Buffer.from(input), key, (err, signature) => answer(res, input, signature));
+        else answer(res, input, sign('sha256', Buffer.from(input), key));
       });
     }).listen(Number(process.argv[3]), '127.0.0.1', () => process.send('listening'));
   }

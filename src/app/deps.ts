@@ -177,7 +177,7 @@ export interface DepsOptions {
   cluster?: ClusterPeers;
   /** How `/metrics` renders (by default this process's registry alone). */
   metrics?: MetricsOptions;
-  /** Imports keys from outside and checks JWT signatures (DPoP proofs, client assertions); jose's by default. */
+  /** Imports keys from outside and checks JWT signatures (DPoP proofs, client assertions); node:crypto's (nodeJwtVerifier) by default. */
   jwtVerifier?: JwtVerifier;
 }
 

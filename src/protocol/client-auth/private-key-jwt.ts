@@ -62,7 +62,7 @@ function candidateKeys(keys: readonly JWK[], kid: string | undefined, alg: Asymm
  * `aud` names one of `audiences`; `exp` a number, not past and at most MAX_ASSERTION_LIFETIME_S
  * ahead; `nbf` and `iat` numbers not in the future; `jti` 1–255 characters; clock skew
  * ASSERTION_CLOCK_TOLERANCE_S either way. Null when nothing is; the signature check repeats
- * jose's own claim checks.
+ * them (src/lib/jwt/claims.ts).
  */
 function assertionClaimsProblem(claims: JWTPayload, audiences: readonly string[], nowSeconds: number): string | null {
   const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
