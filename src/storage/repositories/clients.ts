@@ -315,6 +315,10 @@ export const clientsRepo = {
     const r = await db.deleteFrom('clients').where('tenant_id', '=', tenantId).where('client_id', '=', clientId).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   },
+  /** Whether `insertNew` is one statement on this store (PostgreSQL), atomic without a transaction of its own. */
+  insertsNewInOneStatement(db: Executor): boolean {
+    return dialectOf(db) === 'postgres';
+  },
   /**
    * Inserts a new client, its first secret (if any) and the audit event of its creation: on
    * PostgreSQL in one statement (data-modifying CTEs; foreign keys are checked at its end), one
