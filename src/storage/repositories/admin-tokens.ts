@@ -1,8 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { AdminToken, AdminTokenDigestKind, AdminTokenSource } from '../../domain/admin-tokens/model.js';
 import type { AdminTokensTable } from '../schema.js';
-import { sql } from 'kysely';
-import { executeBulk, type Executor } from './executor.js';
+import type { Executor } from './executor.js';
 import { toPage, type Page, type PageRequest } from './paging.js';
 
 function toAdminToken(row: Selectable<AdminTokensTable>): AdminToken {
@@ -29,17 +28,22 @@ export type PresentedDigests = Record<AdminTokenDigestKind, string>;
 export const adminTokensRepo = {
   /**
    * The token one of the digests names (a row matches only the digest of its own kind), with
-   * whether tenant `tenantId` exists, in one statement compiled once: an admin request needs both
-   * before it acts, and they were two round trips on PostgreSQL.
+   * whether tenant `tenantId` exists, in one statement: an admin request needs both before it
+   * acts, and they were two round trips on PostgreSQL. Built as a select (not raw SQL), so that
+   * SQLite runs it on its reader connection instead of waiting behind the writer's commits.
    */
   async findByDigestsWithTenant(db: Executor, digests: PresentedDigests, tenantId: string): Promise<{ token: AdminToken; tenantExists: boolean } | undefined> {
-    const [row] = await executeBulk<Selectable<AdminTokensTable> & { tenant_exists: boolean | number }>(
-      db,
-      'admin token and tenant',
-      [tenantId, digests.sha256, digests['hmac-sha256']],
-      () => sql`select admin_tokens.*, exists (select 1 from tenants where id = ${tenantId}) as tenant_exists from admin_tokens
-        where (digest_kind = 'sha256' and digest = ${digests.sha256}) or (digest_kind = 'hmac-sha256' and digest = ${digests['hmac-sha256']})`,
-    );
+    const row = await db
+      .selectFrom('admin_tokens')
+      .selectAll('admin_tokens')
+      .select((eb) => eb.exists(eb.selectFrom('tenants').select('id').where('id', '=', tenantId)).as('tenant_exists'))
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('digest_kind', '=', 'sha256'), eb('digest', '=', digests.sha256)]),
+          eb.and([eb('digest_kind', '=', 'hmac-sha256'), eb('digest', '=', digests['hmac-sha256'])]),
+        ]),
+      )
+      .executeTakeFirst();
     // SQLite answers EXISTS as 0 or 1, PostgreSQL as a boolean.
     return row && { token: toAdminToken(row), tenantExists: Boolean(row.tenant_exists) };
   },
