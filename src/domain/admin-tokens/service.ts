@@ -38,11 +38,19 @@ export class AdminTokensService {
     this.chosenDigestKey = deriveKey(ctx.kek, CHOSEN_DIGEST_INFO);
   }
 
-  /** The unexpired token a bearer value names, if any (looked up by its digest of either kind). */
-  async authenticate(value: string): Promise<AdminToken | undefined> {
-    const token = await adminTokensRepo.findByDigests(this.ctx.db, this.digestsOf(value));
-    if (!token || (token.expiresAt !== null && Date.parse(token.expiresAt) <= this.ctx.clock.now())) return undefined;
-    return token;
+  /**
+   * The unexpired token a bearer value names (looked up by its digest of either kind), and whether
+   * tenant `tenantId` exists, in one round trip: an admin request acting on a tenant needs both
+   * before it acts. Undefined when the value names no unexpired token.
+   */
+  async authenticate(value: string, tenantId: string): Promise<{ token: AdminToken; tenantExists: boolean } | undefined> {
+    const found = await adminTokensRepo.findByDigestsWithTenant(this.ctx.db, this.digestsOf(value), tenantId);
+    return found && !this.#expired(found.token) ? found : undefined;
+  }
+
+  /** An expired token authenticates nothing, whenever it is presented. */
+  #expired(token: AdminToken): boolean {
+    return token.expiresAt !== null && Date.parse(token.expiresAt) <= this.ctx.clock.now();
   }
 
   /** The names of the tokens among `ids` that still exist, by id (one query, for a page of audit events). */

@@ -5,6 +5,7 @@ import { timeOrderedId } from '../../lib/random.js';
 import type { Executor } from '../../storage/repositories/executor.js';
 import { auditEventsRepo } from '../../storage/repositories/audit-events.js';
 import type { Database } from '../../storage/schema.js';
+import { translated } from '../../storage/errors.js';
 import { transact } from '../../storage/transaction.js';
 import type { DomainContext } from '../context.js';
 import type { Actor } from '../errors.js';
@@ -94,4 +95,20 @@ export async function transactAudited<T>(
   );
   for (const [event, requestId] of recorded) ctx.auditTrail.committed(event, requestId);
   return result;
+}
+
+/**
+ * Makes one change that `write` stores with its audit event in a single statement, outside any
+ * transaction: a statement is atomic on its own, so the change and its event commit together or
+ * not at all, with no BEGIN and COMMIT (two round trips on PostgreSQL). The audit trail hears the
+ * event once the statement has committed.
+ */
+export async function writeAudited(
+  ctx: Pick<DomainContext, 'db' | 'clock' | 'auditTrail'>,
+  input: AuditInput,
+  write: (db: Executor, event: AuditEvent) => Promise<void>,
+): Promise<void> {
+  const event = eventOf(input, ctx.clock.now());
+  await translated(() => write(ctx.db, event));
+  ctx.auditTrail.committed(event, input.actor.requestId);
 }

@@ -7,6 +7,7 @@ import type { ActorDetail } from '../../domain/errors.js';
 import { accessTokenAuthenticator, looksLikeJwt, type AccessTokenAuthenticator, type TokenScheme } from './access-token-principal.js';
 import { adminTokenPrincipal } from './admin-token-principal.js';
 import { insufficientScope, limitedToTenant, unauthorized } from './challenges.js';
+import { tenantOfRoute } from './context.js';
 
 export { ADMIN_TOKEN_ACTOR } from './admin-token-principal.js';
 export { CLIENT_ACTOR } from './access-token-principal.js';
@@ -91,9 +92,11 @@ async function principalOf(request: FastifyRequest, deps: AdminAppDeps, accessTo
   if (looksLikeJwt(presented)) return accessToken(presented, scheme, request);
   if (scheme === 'dpop') throw unauthorized('the access token is not valid', 'invalid_token');
   if (presented.length > MAX_ADMIN_TOKEN_LENGTH) throw unauthorized('the admin token is not valid');
-  const token = await deps.services.adminTokens.authenticate(presented);
-  if (!token) throw unauthorized('the admin token is not valid');
-  return adminTokenPrincipal(token);
+  const tenantId = tenantOfRoute(request);
+  const found = await deps.services.adminTokens.authenticate(presented, tenantId);
+  if (!found) throw unauthorized('the admin token is not valid');
+  if (found.tenantExists) request.tenantSeen = tenantId;
+  return adminTokenPrincipal(found.token);
 }
 
 /** Whether the request presents TESSERA_METRICS_TOKEN (compared as digests, in constant time). */
@@ -115,6 +118,7 @@ export function registerAdminAuth(app: FastifyInstance, deps: AdminAppDeps): voi
   const presentsMetricsToken = metricsTokenCheck(deps.config.metricsToken);
   const accessToken = accessTokenAuthenticator(deps);
   app.decorateRequest('admin', null);
+  app.decorateRequest('tenantSeen', null);
   app.addHook('onRoute', (route) => {
     const config = route.config as { access?: RouteAccess; scope?: RouteScope } | undefined;
     if (config?.access === 'public') return;

@@ -11,7 +11,14 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The tenant a tenant-scoped admin route acts on (checked to exist and to be allowed). */
     tenantId: string;
+    /** The tenant `tenantOfRoute` names, when the caller's authentication has already seen it exist (the same statement). */
+    tenantSeen: string | null;
   }
+}
+
+/** The tenant a request would act on if its route is tenant-scoped: `/tenants/{tenant}/…`, else the default tenant. */
+export function tenantOfRoute(request: FastifyRequest): string {
+  return (request.params as { tenant?: string } | undefined)?.tenant ?? DEFAULT_TENANT;
 }
 
 /**
@@ -22,10 +29,11 @@ export function registerTenantScope(scope: FastifyInstance, deps: AdminAppDeps):
   scope.decorateRequest('tenantId', '');
   // Before body validation: a token limited to another tenant learns nothing about the body's shape.
   scope.addHook('preValidation', async (request) => {
-    const id = (request.params as { tenant?: string }).tenant ?? DEFAULT_TENANT;
+    const id = tenantOfRoute(request);
     const caller = request.admin;
     if (caller !== null && caller.tenantId !== null && caller.tenantId !== id) throw limitedToTenant(caller);
-    await deps.services.tenants.get(id);
+    // An admin token's lookup also asked whether the tenant exists: no second round trip.
+    if (request.tenantSeen !== id) await deps.services.tenants.get(id);
     request.tenantId = id;
   });
 }

@@ -26,10 +26,17 @@ export type PresentedDigests = Record<AdminTokenDigestKind, string>;
  * digest is unique on its own: it is how a presented token is found.
  */
 export const adminTokensRepo = {
-  async findByDigests(db: Executor, digests: PresentedDigests): Promise<AdminToken | undefined> {
+  /**
+   * The token one of the digests names (a row matches only the digest of its own kind), with
+   * whether tenant `tenantId` exists, in one statement: an admin request needs both before it
+   * acts, and they were two round trips on PostgreSQL. Built as a select (not raw SQL), so that
+   * SQLite runs it on its reader connection instead of waiting behind the writer's commits.
+   */
+  async findByDigestsWithTenant(db: Executor, digests: PresentedDigests, tenantId: string): Promise<{ token: AdminToken; tenantExists: boolean } | undefined> {
     const row = await db
       .selectFrom('admin_tokens')
-      .selectAll()
+      .selectAll('admin_tokens')
+      .select((eb) => eb.exists(eb.selectFrom('tenants').select('id').where('id', '=', tenantId)).as('tenant_exists'))
       .where((eb) =>
         eb.or([
           eb.and([eb('digest_kind', '=', 'sha256'), eb('digest', '=', digests.sha256)]),
@@ -37,7 +44,8 @@ export const adminTokensRepo = {
         ]),
       )
       .executeTakeFirst();
-    return row && toAdminToken(row);
+    // SQLite answers EXISTS as 0 or 1, PostgreSQL as a boolean.
+    return row && { token: toAdminToken(row), tenantExists: Boolean(row.tenant_exists) };
   },
   async get(db: Executor, id: string): Promise<AdminToken | undefined> {
     const row = await db.selectFrom('admin_tokens').selectAll().where('id', '=', id).executeTakeFirst();

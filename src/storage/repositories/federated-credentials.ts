@@ -11,7 +11,8 @@ export interface HeldCredential {
   credential: FederatedCredential;
 }
 
-function toCredential(row: Selectable<FederatedCredentialsTable>): FederatedCredential {
+/** A credential from its row (or the same members of a JSON object built by the store). */
+export function toCredential(row: Pick<Selectable<FederatedCredentialsTable>, 'id' | 'issuer_id' | 'subject' | 'claims'>): FederatedCredential {
   return { id: row.id, issuerId: row.issuer_id, subject: row.subject, claims: JSON.parse(row.claims) as Record<string, ClaimCondition> };
 }
 
