@@ -493,6 +493,13 @@ const REFERENCE = 'node:http + RS256 (reference)';
 const referenceTarget = () => ceilingsServer(REFERENCE, 'http-rs256', [String(args.workers ?? availableParallelism())]);
 
 /**
+ * The ES256 reference of the latency scenario: the same, signing P-256 on the event loop as Tessera
+ * does (bench/ceilings.mjs http-es256). Under the same open-loop load it shows how much of Tessera's
+ * tail any token server on Node pays for its signatures on this machine, and how much is Tessera's.
+ */
+const es256ReferenceTarget = () => ceilingsServer('node:http + ES256 (reference)', 'http-es256', [String(args.workers ?? availableParallelism())]);
+
+/**
  * What each scenario measures, round by round. Every round measures each target in turn (the peer
  * and Tessera alternate), and also what Tessera's figure is compared with — the ceiling, or
  * Tessera's one-client SQLite figure — so each ratio is taken between measurements seconds apart:
@@ -514,7 +521,7 @@ const SCENARIO = {
   // Mutual TLS (RFC 8705): tls_client_auth and certificate-bound tokens, driven by bench/tls-load.mjs.
   'mtls-keepalive': { mtls: true, keepAlive: true },
   'mtls-handshake': { mtls: true, keepAlive: false },
-  // Open-loop latency at 25, 50 and 75% of the maximum ES256 rate, Tessera and bare node:http under the same generator.
+  // Open-loop latency at 25, 50 and 75% of the maximum ES256 rate, Tessera, bare node:http and the ES256 reference under the same generator.
   latency: { latency: true },
   // The admin write path: POST /clients with WRITERS requests in flight on a fresh SQLite server.
   'clients-write': { write: true },
@@ -1008,13 +1015,15 @@ async function openLoop(target, rate, seconds, burst = 1) {
 
 /**
  * The latency scenario: in each round Tessera's maximum ES256 rate (wrk, closed loop), then the
- * bare node:http server and Tessera under the same open-loop generator at each LATENCY_LOADS
- * share of that maximum; last, Tessera alone at half the maximum for FLUSH_SECONDS, so that the
+ * bare node:http server, the ES256 reference and Tessera under the same open-loop generator at
+ * each LATENCY_LOADS share of that maximum; last, Tessera alone at half the maximum for FLUSH_SECONDS, so that the
  * minute's count flushes happen under load.
  */
 async function latencyScenario(scenario) {
   const bare = await bareTarget();
+  const reference = await es256ReferenceTarget();
   const tessera = await tesseraTarget('ES256', 1, 'sqlite');
+  await measure(reference);
   const rounds = [];
   let failed = false;
   for (let round = 0; round < ROUNDS; round++) {
@@ -1025,14 +1034,16 @@ async function latencyScenario(scenario) {
     for (const share of LATENCY_LOADS) {
       const rate = Math.round(max.rps * share);
       const b = await openLoop(bare, rate, DURATION);
+      const ref = await openLoop(reference, rate, DURATION);
       const t = await openLoop(tessera, rate, DURATION);
-      failed ||= b.failed > 0 || t.failed > 0;
+      failed ||= b.failed > 0 || ref.failed > 0 || t.failed > 0;
       for (const [name, r] of [
         ['bare node:http', b],
+        ['ES256 reference', ref],
         ['tessera', t],
       ])
         log(`    ${name} at ${fmt(100 * share)}% (${rate}/s): p50 ${fmt(r.p50, 2)} p99 ${fmt(r.p99, 2)} p99.9 ${fmt(r.p999, 2)} max ${fmt(r.max, 1)} ms`);
-      loads.push({ share, rate, bare: b, tessera: t });
+      loads.push({ share, rate, bare: b, reference: ref, tessera: t });
     }
     rounds.push({ max: max.rps, loads });
   }
@@ -1047,6 +1058,7 @@ async function latencyScenario(scenario) {
   failed ||= flush.failed > 0;
   log(`  tessera at ${flushRate}/s for ${FLUSH_SECONDS} s: p99 ${fmt(flush.p99, 2)} max ${fmt(flush.max, 1)} ms, ${flush.over100} over 100 ms`);
   await stop(bare.child);
+  await stop(reference.child);
   await stop(tessera.child);
   for (const [i, share] of LATENCY_LOADS.entries()) {
     if (share > 0.5) continue;
@@ -1082,11 +1094,13 @@ function latencyLines(latency) {
   ];
   for (const [i, share] of LATENCY_LOADS.entries()) {
     const loads = latency.rounds.map((r) => r.loads[i]);
-    for (const server of ['bare', 'tessera']) {
+    for (const [server, name] of [
+      ['bare', 'bare node:http'],
+      ['reference', 'node:http + ES256 (reference: signs, checks nothing)'],
+      ['tessera', 'Tessera'],
+    ]) {
       const m = (k) => fmt(median(loads.map((l) => l[server][k])), 2);
-      lines.push(
-        `| ${100 * share}% | ${fmt(median(loads.map((l) => l.rate)))} | ${server === 'bare' ? 'bare node:http' : 'Tessera'} | ${m('p50')} | ${m('p99')} | ${m('p999')} | ${m('max')} |`,
-      );
+      lines.push(`| ${100 * share}% | ${fmt(median(loads.map((l) => l.rate)))} | ${name} | ${m('p50')} | ${m('p99')} | ${m('p999')} | ${m('max')} |`);
     }
   }
   const { bare, tessera } = latency.bursts;
